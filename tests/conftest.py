@@ -1,0 +1,35 @@
+"""Fixtures shared by the test modules.
+
+``sandbox`` is the session's shared sandbox (demo data; do not change it: notebooks and audit tests rely on the
+planted cases). Tests that write get their own server from ``make_sandbox``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import conftest as root_conftest
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    return root_conftest.session_sandbox()
+
+
+@pytest.fixture
+def make_sandbox():
+    """Start throwaway sandboxes (``make_sandbox(seed="empty", db=path)``); all are stopped after the test."""
+    from telnyx_nb.sandbox.server import Sandbox
+
+    started = []
+
+    def factory(**kwargs):
+        kwargs.setdefault("db", ":memory:")
+        kwargs.setdefault("seed", "demo")
+        sb = Sandbox(**kwargs).start()
+        started.append(sb)
+        return sb
+
+    yield factory
+    for sb in reversed(started):
+        sb.stop()
