@@ -13,6 +13,7 @@ import sys
 SUBCOMMANDS = {
     "sandbox": ("telnyx_nb.sandbox.cli", "run the embedded Telnyx OAuth sandbox on loopback"),
     "audit": ("telnyx_nb.audit.cli", "audit OAuth clients and grants; write an HTML/CSV/Parquet report"),
+    "explore": ("telnyx_nb.explore", "run the sandbox with demo data and JupyterLab on notebooks/"),
 }
 
 

@@ -1,0 +1,40 @@
+# Two entry points, each doing all of its own set-up: `make explore` and `make test`.
+# Re-running is quick: pip runs again only when pyproject.toml changed (the install is editable).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: explore test regen-notebooks bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-explore: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[explore]'
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed-explore
+
+## make explore: the sandbox with demo data + JupyterLab on notebooks/ (Ctrl-C stops both)
+explore: $(VENV)/.installed-explore
+	$(BIN)/telnyx-nb explore
+
+## make test: the whole suite (sandbox, API, panels, audit, notebooks, browser, Binder simulation)
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## make regen-notebooks: execute the notebooks against a fresh demo sandbox and store their outputs
+regen-notebooks: $(VENV)/.installed-test
+	-$(BIN)/python -m pytest tests/test_notebooks.py --nb-force-regen
+
+## make bench: the benchmark scripts (ratios against peers on this machine)
+bench: $(VENV)/.installed-test
+	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) build *.egg-info tests/artifacts
