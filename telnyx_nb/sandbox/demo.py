@@ -1,0 +1,339 @@
+"""Demo and synthetic account data for the sandbox: plain Python records, no Flask, no Authlib, no store.
+
+``demo_dataset(now)`` builds a small, realistic account with known weak spots, so the audit and the notebooks have
+something real to find. It is deterministic: one seeded ``random.Random`` draws every id, secret, scope and age,
+and every timestamp is an offset from ``now``. Ids and secrets do not depend on ``now`` (only ages do), so two
+sandboxes seeded at different moments hold the same clients and grants.
+
+``PLANTED`` says exactly which objects each audit rule must flag in the demo data (with the audit's default
+thresholds: a grant is stale after 90 days; an unused grant younger than 7 days is not yet flagged). No planted
+age lies within 10 days of a threshold, so a test that audits a few minutes after seeding sees the same thing::
+
+    PLANTED[rule] == {"object_type": "client" | "grant",
+                      "ids": frozenset of client_id / grant id the rule flags,
+                      "client_names": frozenset of the names of the clients involved}
+
+``synthetic_dataset(n_grants, now)`` builds large accounts for benchmarks (10,000 grants in well under a second).
+"""
+
+from __future__ import annotations
+
+import random
+import string
+import uuid
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+__all__ = [
+    "DEMO_CLIENT_NAME",
+    "DEMO_REDIRECT_URIS",
+    "GRANT_TYPES",
+    "PLANTED",
+    "SCOPES",
+    "SCOPE_NAMES",
+    "demo_dataset",
+    "synthetic_dataset",
+]
+
+DEMO_CLIENT_NAME = "Telnyx NB Demo"
+# Loopback redirect URIs for the notebooks' authorization-code flow (plain HTTP is allowed on loopback,
+# RFC 8252 §7.3).
+DEMO_REDIRECT_URIS = ["http://127.0.0.1:8888/callback", "http://localhost:8888/callback"]
+GRANT_TYPES = ["authorization_code", "client_credentials", "refresh_token"]
+
+# The scope catalog (ARCHITECTURE.md "Sandbox contract"): name -> description. sandbox/scopes.py owns the catalog
+# the server publishes; this copy keeps demo.py free of imports so it runs on its own.
+SCOPES = {
+    "admin": "Full administrative access to the account, including users and API keys",
+    "messaging": "Send and manage SMS/MMS messages and messaging profiles",
+    "messaging:read": "Read messages, messaging profiles and delivery reports",
+    "voice": "Place and control calls; manage voice applications",
+    "numbers": "Search, order, configure and release phone numbers",
+    "numbers:read": "Read phone numbers and their settings",
+    "billing:read": "Read balance, invoices and usage",
+    "storage": "Read and write objects in cloud storage buckets",
+    "ai": "Use AI inference, assistants and embeddings",
+    "webhooks:read": "Read webhook deliveries and their payloads",
+}
+SCOPE_NAMES = list(SCOPES)
+
+_DEMO_SEED = 20240601
+_SYNTHETIC_SEED = 7
+_SECRET_ALPHABET = string.ascii_letters + string.digits + "-_"
+_DAY = 86400  # seconds
+
+# Ages (days before `now`) chosen well away from the audit's default thresholds (stale: 90 days; never-used
+# grace: 7 days).
+_FRESH_LAST_USED = (0, 80)
+_STALE_LAST_USED = (100, 520)
+_NEVER_USED_MIN_AGE = 17
+_MAX_AGE = 540  # 18 months
+
+# One row per client, in the order the store receives them. `grants` plans that client's grants:
+# n, and the share that is stale, never used, broader than the client now allows (`broad` scopes added), or
+# holding admin (only where the client allows admin; admin in `broad` plants it the other way).
+_CLIENT_PLAN: list[dict[str, Any]] = [
+    dict(name=DEMO_CLIENT_NAME, client_type="confidential", verified=True, require_pkce=True,
+         allowed_grant_types=GRANT_TYPES, allowed_scopes=SCOPE_NAMES, redirect_uris=DEMO_REDIRECT_URIS,
+         site="https://telnyx-nb.example.org", age=2, grants=None),
+    dict(name="Acme Dispatch", client_type="confidential", verified=True, require_pkce=True,
+         allowed_grant_types=["authorization_code", "refresh_token"],
+         allowed_scopes=["messaging", "messaging:read", "voice", "numbers:read"],
+         redirect_uris=["https://dispatch.acme.example/oauth/callback"],
+         site="https://dispatch.acme.example", age=540,
+         grants=dict(n=60, stale=0.2, never=0.1, broad_share=0.15, broad=["numbers"])),
+    dict(name="Bright Billing", client_type="confidential", verified=True, require_pkce=True,
+         allowed_grant_types=["authorization_code", "client_credentials", "refresh_token"],
+         allowed_scopes=["billing:read", "numbers:read"],
+         redirect_uris=["https://billing.bright.example/callback"],
+         site="https://billing.bright.example", age=500,
+         grants=dict(n=35, stale=0.1, never=0.05)),
+    dict(name="CallFlow Mobile", client_type="public", verified=True, require_pkce=True,
+         allowed_grant_types=["authorization_code", "refresh_token"],
+         allowed_scopes=["voice", "numbers:read", "messaging:read"],
+         # a private-use URI scheme for a native app is fine (RFC 8252 §7.1)
+         redirect_uris=["com.callflow.mobile:/oauth2redirect", "https://callflow.example.com/oauth/callback"],
+         site="https://callflow.example.com", age=530,
+         grants=dict(n=70, stale=0.25, never=0.1)),
+    dict(name="Ops Console", client_type="confidential", verified=True, require_pkce=True,
+         allowed_grant_types=GRANT_TYPES,
+         allowed_scopes=["admin", "numbers", "numbers:read", "billing:read", "webhooks:read"],
+         redirect_uris=["https://ops.internal.example.com/oauth/callback"],
+         site="https://ops.internal.example.com", age=520,
+         grants=dict(n=20, stale=0.1, admin=0.5)),
+    dict(name="Legacy Fax Bridge", client_type="confidential", verified=False, require_pkce=False,
+         allowed_grant_types=["authorization_code", "refresh_token"],
+         allowed_scopes=["messaging", "voice"],
+         redirect_uris=["http://fax-bridge.example.net/oauth/callback"],
+         site="http://fax-bridge.example.net", age=540,
+         grants=dict(n=25, stale=0.8, never=0.1, broad_share=0.4, broad=["admin", "storage"])),
+    dict(name="Partner Portal (staging)", client_type="confidential", verified=False, require_pkce=True,
+         allowed_grant_types=["authorization_code", "refresh_token"],
+         allowed_scopes=["messaging:read", "numbers:read"],
+         redirect_uris=["http://staging.partner.example.com/oauth/callback",
+                        "https://partner.example.com/oauth/callback"],
+         site="https://partner.example.com", age=300,
+         grants=dict(n=12, stale=0.3)),
+    dict(name="Hookshot", client_type="confidential", verified=True, require_pkce=True,
+         allowed_grant_types=["authorization_code", "refresh_token"],
+         allowed_scopes=["webhooks:read", "messaging:read"],
+         redirect_uris=["https://*.hookshot.example.org/callback", "https://hookshot.example.org/callback#done"],
+         site="https://hookshot.example.org", age=400,
+         grants=dict(n=18, stale=0.15, never=0.1)),
+    dict(name="Kiosk Display", client_type="public", verified=True, require_pkce=True,
+         allowed_grant_types=["authorization_code", "client_credentials"],
+         allowed_scopes=["numbers:read", "messaging:read"],
+         redirect_uris=["https://kiosk.example.com/callback"],
+         site="https://kiosk.example.com", age=250,
+         grants=dict(n=10, stale=0.1)),
+    dict(name="Reporting Sync", client_type="confidential", verified=True, require_pkce=True,
+         allowed_grant_types=["authorization_code", "refresh_token"],
+         allowed_scopes=["billing:read", "storage", "ai"],
+         redirect_uris=["https://reports.example.com/callback"],
+         site="https://reports.example.com", age=510,
+         grants=dict(n=30, stale=0.2, never=0.05, broad_share=0.1, broad=["messaging"])),
+    dict(name="Reporting Sync", client_type="confidential", verified=True, require_pkce=True,
+         allowed_grant_types=["authorization_code", "client_credentials", "refresh_token"],
+         allowed_scopes=["billing:read", "ai"],
+         redirect_uris=["https://reports-v2.example.com/callback"],
+         site="https://reports-v2.example.com", age=200,
+         grants=dict(n=15, stale=0.2)),
+    dict(name="AI Transcriber", client_type="confidential", verified=True, require_pkce=True,
+         allowed_grant_types=["authorization_code", "refresh_token"],
+         allowed_scopes=["ai", "voice", "storage"],
+         redirect_uris=["https://transcribe.example.ai/oauth/callback"],
+         site="https://transcribe.example.ai", age=450,
+         grants=dict(n=40, stale=0.15, never=0.15)),
+    dict(name="Sandbox Playground", client_type="public", verified=False, require_pkce=True,
+         allowed_grant_types=["authorization_code", "refresh_token"],
+         allowed_scopes=["messaging:read"],
+         redirect_uris=["http://localhost:3000/callback", "http://127.0.0.1:3000/callback"],
+         site=None, age=60, grants=None),
+]
+
+
+def _uuid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def _secret(rng: random.Random) -> str:
+    return "".join(rng.choices(_SECRET_ALPHABET, k=48))
+
+
+def _ago(now: datetime, seconds: int) -> datetime:
+    return now - timedelta(seconds=seconds)
+
+
+def _check_now(now: datetime) -> datetime:
+    if not isinstance(now, datetime) or now.tzinfo is None:
+        raise ValueError("now: pass a timezone-aware datetime, e.g. datetime.now(timezone.utc)")
+    return now.astimezone(timezone.utc)
+
+
+def _client_record(rng: random.Random, plan: dict, now: datetime, org_id: str, owner: str) -> dict:
+    created = rng.randint(plan["age"] * _DAY - _DAY // 2, plan["age"] * _DAY)
+    updated = rng.randint(0, min(created, 30 * _DAY))
+    site = plan["site"]
+    return {
+        "client_id": _uuid(rng),
+        "name": plan["name"],
+        "client_type": plan["client_type"],
+        "verified": plan["verified"],
+        "require_pkce": plan["require_pkce"],
+        "allowed_grant_types": list(plan["allowed_grant_types"]),
+        "allowed_scopes": list(plan["allowed_scopes"]),
+        "redirect_uris": list(plan["redirect_uris"]),
+        "logo_uri": f"{site}/logo.png" if site else None,
+        "policy_uri": f"{site}/privacy" if site else None,
+        "tos_uri": f"{site}/terms" if site else None,
+        "org_id": org_id,
+        "user_id": owner,
+        "created_at": _ago(now, created),
+        "updated_at": _ago(now, updated),
+        "secret": _secret(rng) if plan["client_type"] == "confidential" else None,
+    }
+
+
+def _grant_scopes(rng: random.Random, allowed: list[str], with_admin: bool, extra: list[str]) -> list[str]:
+    ordinary = [s for s in allowed if s != "admin"]
+    chosen = set(rng.sample(ordinary, rng.randint(1, len(ordinary))))
+    if with_admin:
+        chosen.add("admin")
+    chosen.update(extra)
+    return [s for s in SCOPE_NAMES if s in chosen]  # catalog order, stable
+
+
+def _generate(now: datetime) -> tuple[list[dict], list[dict], dict[str, dict]]:
+    rng = random.Random(_DEMO_SEED)
+    org_id = _uuid(rng)
+    users = [_uuid(rng) for _ in range(6)]
+    clients: list[dict] = []
+    grants: list[dict] = []
+    hits: dict[str, set[int]] = {k: set() for k in ("stale", "never", "broad", "admin")}
+
+    for plan in _CLIENT_PLAN:
+        client = _client_record(rng, plan, now, org_id, users[0])
+        clients.append(client)
+        spec = plan["grants"]
+        if not spec:
+            continue
+        client_age = int((now - client["created_at"]).total_seconds())
+        for _ in range(spec["n"]):
+            roll = rng.random()
+            usage = ("stale" if roll < spec.get("stale", 0)
+                     else "never" if roll < spec.get("stale", 0) + spec.get("never", 0)
+                     else "fresh")
+            broad = rng.random() < spec.get("broad_share", 0)
+            admin = "admin" in plan["allowed_scopes"] and rng.random() < spec.get("admin", 0)
+            scopes = _grant_scopes(rng, plan["allowed_scopes"], admin, spec["broad"] if broad else [])
+            if usage == "stale":
+                last_used_age = rng.randint(_STALE_LAST_USED[0] * _DAY,
+                                            min(_STALE_LAST_USED[1] * _DAY, client_age - 5 * _DAY))
+                created_age = rng.randint(last_used_age + _DAY, client_age - _DAY)
+            elif usage == "never":
+                created_age = rng.randint(_NEVER_USED_MIN_AGE * _DAY, client_age - _DAY)
+                last_used_age = None
+            else:
+                created_age = rng.randint(2 * _DAY, client_age - _DAY)
+                last_used_age = rng.randint(0, min(_FRESH_LAST_USED[1] * _DAY, created_age))
+            grant = {
+                "id": _uuid(rng),
+                "client_id": client["client_id"],
+                "user_id": rng.choice(users),
+                "scopes": scopes,
+                "created_at": _ago(now, created_age),
+                "last_used_at": None if last_used_age is None else _ago(now, last_used_age),
+            }
+            index = len(grants)
+            grants.append(grant)
+            if usage in ("stale", "never"):
+                hits[usage].add(index)
+            if broad:
+                hits["broad"].add(index)
+            if "admin" in scopes:
+                hits["admin"].add(index)
+
+    planted = _planted(clients, grants, hits)
+    return clients, grants, planted
+
+
+def _planted(clients: list[dict], grants: list[dict], hits: dict[str, set[int]]) -> dict[str, dict]:
+    by_id = {c["client_id"]: c for c in clients}
+    with_grants = {g["client_id"] for g in grants}
+
+    def grant_set(indexes: set[int]) -> dict:
+        chosen = [grants[i] for i in sorted(indexes)]
+        return {"object_type": "grant", "ids": frozenset(g["id"] for g in chosen),
+                "client_names": frozenset(by_id[g["client_id"]]["name"] for g in chosen)}
+
+    def client_set(chosen: list[dict]) -> dict:
+        return {"object_type": "client", "ids": frozenset(c["client_id"] for c in chosen),
+                "client_names": frozenset(c["name"] for c in chosen)}
+
+    def named(*names: str) -> list[dict]:
+        return [c for c in clients if c["name"] in names]
+
+    return {
+        "stale_grant": grant_set(hits["stale"]),
+        "never_used_grant": grant_set(hits["never"]),
+        "orphan_grant": grant_set(set()),  # the store deletes a client's grants with it: test on built frames
+        "grant_scope_exceeds_client": grant_set(hits["broad"]),
+        "admin_scope_grant": grant_set(hits["admin"]),
+        "client_without_grants": client_set([c for c in clients if c["client_id"] not in with_grants]),
+        "public_client_credentials": client_set(named("Kiosk Display")),
+        "auth_code_without_pkce": client_set(named("Legacy Fax Bridge")),
+        "non_https_redirect_uri": client_set(named("Legacy Fax Bridge", "Partner Portal (staging)")),
+        "redirect_uri_wildcard_or_fragment": client_set(named("Hookshot")),
+        "unverified_client_with_grants": client_set(
+            [c for c in named("Legacy Fax Bridge", "Partner Portal (staging)") if c["client_id"] in with_grants]),
+        "duplicate_client_name": client_set(named("Reporting Sync")),
+    }
+
+
+def demo_dataset(now: datetime) -> tuple[list[dict], list[dict]]:
+    """The demo account as ``(clients, grants)``; the first client is the demo client (it holds no grants)."""
+    clients, grants, _ = _generate(_check_now(now))
+    return clients, grants
+
+
+def synthetic_dataset(n_grants: int, now: datetime) -> tuple[list[dict], list[dict]]:
+    """A large account for benchmarks: the demo client first, then one client per 200 grants (at least 5).
+
+    Grants spread uniformly over the last 18 months; a tenth were never used.
+    """
+    if not isinstance(n_grants, int) or n_grants < 0:
+        raise ValueError("n_grants: pass a whole number >= 0, e.g. synthetic_dataset(10000, now)")
+    now = _check_now(now)
+    rng = random.Random(_SYNTHETIC_SEED)
+    org_id = _uuid(rng)
+    users = [_uuid(rng) for _ in range(50)]
+    clients = [_client_record(rng, _CLIENT_PLAN[0], now, org_id, users[0])]
+    for i in range(max(5, n_grants // 200)):
+        public = i % 4 == 3
+        scopes = sorted(rng.sample(SCOPE_NAMES[1:], rng.randint(1, 5)))
+        plan = dict(name=f"Synthetic App {i + 1:04d}", client_type="public" if public else "confidential",
+                    verified=i % 7 != 0, require_pkce=True,
+                    allowed_grant_types=["authorization_code", "refresh_token"], allowed_scopes=scopes,
+                    redirect_uris=[f"https://app{i + 1}.example.com/callback"],
+                    site=f"https://app{i + 1}.example.com", age=_MAX_AGE)
+        clients.append(_client_record(rng, plan, now, org_id, users[0]))
+    apps = clients[1:]
+    grants = []
+    for _ in range(n_grants):
+        client = rng.choice(apps)
+        allowed = client["allowed_scopes"]
+        created_age = rng.randint(_DAY, _MAX_AGE * _DAY)
+        last_used_age = None if rng.random() < 0.1 else rng.randint(0, created_age)
+        grants.append({
+            "id": _uuid(rng),
+            "client_id": client["client_id"],
+            "user_id": rng.choice(users),
+            "scopes": rng.sample(allowed, rng.randint(1, len(allowed))),
+            "created_at": _ago(now, created_age),
+            "last_used_at": None if last_used_age is None else _ago(now, last_used_age),
+        })
+    return clients, grants
+
+
+# Fixed reference moment: what is planted does not depend on `now` (ids are drawn before and apart from ages).
+PLANTED: dict[str, dict] = _generate(datetime(2026, 1, 1, tzinfo=timezone.utc))[2]
