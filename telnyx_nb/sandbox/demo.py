@@ -24,12 +24,13 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from telnyx_nb.sandbox.scopes import SCOPES
+
 __all__ = [
     "DEMO_CLIENT_NAME",
     "DEMO_REDIRECT_URIS",
     "GRANT_TYPES",
     "PLANTED",
-    "SCOPES",
     "SCOPE_NAMES",
     "demo_dataset",
     "synthetic_dataset",
@@ -41,21 +42,8 @@ DEMO_CLIENT_NAME = "Telnyx NB Demo"
 DEMO_REDIRECT_URIS = ["http://127.0.0.1:8888/callback", "http://localhost:8888/callback"]
 GRANT_TYPES = ["authorization_code", "client_credentials", "refresh_token"]
 
-# The scope catalog (ARCHITECTURE.md "Sandbox contract"): name -> description. sandbox/scopes.py owns the catalog
-# the server publishes; this copy keeps demo.py free of imports so it runs on its own.
-SCOPES = {
-    "admin": "Full administrative access to the account, including users and API keys",
-    "messaging": "Send and manage SMS/MMS messages and messaging profiles",
-    "messaging:read": "Read messages, messaging profiles and delivery reports",
-    "voice": "Place and control calls; manage voice applications",
-    "numbers": "Search, order, configure and release phone numbers",
-    "numbers:read": "Read phone numbers and their settings",
-    "billing:read": "Read balance, invoices and usage",
-    "storage": "Read and write objects in cloud storage buckets",
-    "ai": "Use AI inference, assistants and embeddings",
-    "webhooks:read": "Read webhook deliveries and their payloads",
-}
-SCOPE_NAMES = list(SCOPES)
+# The catalog's scope names, in catalog order (sandbox/scopes.py owns names and descriptions).
+SCOPE_NAMES: list[str] = list(SCOPES)
 
 _DEMO_SEED = 20240601
 _SYNTHETIC_SEED = 7
