@@ -1,0 +1,406 @@
+"""Audit rules: small named functions over the clients and grants DataFrames, each catching one risk.
+
+A rule takes ``(clients, grants, thresholds)`` (columns as in ARCHITECTURE.md "DataFrames") and returns a list of
+finding dicts. :func:`find_issues` runs every rule and returns one findings DataFrame sorted by severity, so the
+same audit runs on frames a user already holds (no network) or, through :func:`audit`, on a live
+``TelnyxOAuth``.
+
+To add a rule: write a function, decorate it with ``@rule(severity, object_type, suggested_action)``, and say in
+its docstring what risk it catches. The function's name is the rule's name in the findings.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+import pandas as pd
+
+__all__ = [
+    "FINDING_COLUMNS",
+    "RULES",
+    "SEVERITIES",
+    "AuditResult",
+    "Rule",
+    "Thresholds",
+    "audit",
+    "find_issues",
+]
+
+SEVERITIES = ["high", "medium", "low"]  # most urgent first; findings sort in this order
+FINDING_COLUMNS = ["severity", "rule", "object_type", "object_id", "client_name", "detail", "suggested_action"]
+_LOOPBACK_NAMES = {"localhost"}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """What the rules count as too old or too powerful. ``now`` defaults to the moment the audit runs."""
+
+    stale_days: int = 90
+    never_used_grace_days: int = 7
+    admin_scopes: tuple[str, ...] = ("admin",)
+    now: datetime | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("stale_days", "never_used_grace_days"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name}: pass a whole number of days >= 0 (got {value!r}), e.g. {name}=90")
+        if isinstance(self.admin_scopes, str):
+            object.__setattr__(self, "admin_scopes", (self.admin_scopes,))
+        if self.now is not None and (not isinstance(self.now, datetime) or self.now.tzinfo is None):
+            raise ValueError("now: pass a timezone-aware datetime, e.g. datetime.now(timezone.utc)")
+
+    def at(self) -> pd.Timestamp:
+        return pd.Timestamp(self.now or datetime.now(timezone.utc)).tz_convert("UTC")
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    severity: str
+    object_type: str  # "client" or "grant"
+    suggested_action: str
+    check: Callable[..., list[dict]]
+    doc: str
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(severity: str, object_type: str, suggested_action: str):
+    """Register a rule function under its own name."""
+    assert severity in SEVERITIES and object_type in ("client", "grant")
+
+    def register(func):
+        doc = " ".join((func.__doc__ or "").split())
+        RULES[func.__name__] = Rule(func.__name__, severity, object_type, suggested_action, func, doc)
+        return func
+
+    return register
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+def _items(value: Any) -> list:
+    """A list column's cell as a Python list (lists, tuples, arrays; NA or None → [])."""
+    if value is None or value is pd.NA:
+        return []
+    if isinstance(value, str):
+        return value.split()
+    try:
+        return list(value)
+    except TypeError:
+        return [] if pd.isna(value) else [value]
+
+
+def _utc(series: pd.Series) -> pd.Series:
+    return pd.to_datetime(series, utc=True)
+
+
+def _client_names(clients: pd.DataFrame) -> dict[str, str]:
+    return dict(zip(clients["client_id"].astype(str), clients["name"].astype("string").fillna("")))
+
+
+def _finding(object_id: Any, client_name: Any, detail: str) -> dict:
+    name = None if client_name is None or client_name is pd.NA else str(client_name)
+    return {"object_id": str(object_id), "client_name": name, "detail": detail}
+
+
+def _days(delta: pd.Timedelta) -> int:
+    return int(delta / pd.Timedelta(days=1))
+
+
+def _is_false(value: Any) -> bool:
+    """True only for a definite false: NA/None (a field the server did not send) is not evidence."""
+    return value is not None and value is not pd.NA and not bool(value)
+
+
+def _is_loopback(host: str | None) -> bool:
+    """RFC 8252 §7.3 / §8.3: loopback redirects over plain HTTP are fine (the traffic never leaves the host)."""
+    if not host:
+        return False
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+# ---------------------------------------------------------------------------------------------- grant rules
+
+@rule("medium", "grant", "Revoke the grant; the app can ask for consent again when it is needed.")
+def stale_grant(clients: pd.DataFrame, grants: pd.DataFrame, t: Thresholds) -> list[dict]:
+    """A grant not used for more than ``stale_days``: access nobody exercises, but anyone holding a leaked
+    refresh token still could."""
+    now = t.at()
+    last = _utc(grants["last_used_at"])
+    old = last.notna() & ((now - last) > pd.Timedelta(days=t.stale_days))
+    names = _client_names(clients)
+    return [
+        _finding(g.id, names.get(str(g.client_id)), f"last used {_days(now - lu)} days ago "
+                 f"(threshold {t.stale_days} days)")
+        for g, lu in zip(grants[old].itertuples(), last[old])
+    ]
+
+
+@rule("low", "grant", "Revoke the grant if the app's owner does not expect to use it.")
+def never_used_grant(clients: pd.DataFrame, grants: pd.DataFrame, t: Thresholds) -> list[dict]:
+    """A grant older than ``never_used_grace_days`` whose tokens were never used: consent given for nothing,
+    a standing permission with no business need."""
+    now = t.at()
+    created = _utc(grants["created_at"])
+    unused = _utc(grants["last_used_at"]).isna() & ((now - created) > pd.Timedelta(days=t.never_used_grace_days))
+    names = _client_names(clients)
+    return [
+        _finding(g.id, names.get(str(g.client_id)), f"never used; granted {_days(now - c)} days ago")
+        for g, c in zip(grants[unused].itertuples(), created[unused])
+    ]
+
+
+@rule("high", "grant", "Revoke the grant: its app no longer exists, so nobody is accountable for it.")
+def orphan_grant(clients: pd.DataFrame, grants: pd.DataFrame, t: Thresholds) -> list[dict]:
+    """A grant whose client no longer exists: access that no registered app owns (deleting a client should
+    have removed it)."""
+    known = set(clients["client_id"].astype(str))
+    gone = ~grants["client_id"].astype(str).isin(known)
+    return [_finding(g.id, None, f"client {g.client_id} no longer exists") for g in grants[gone].itertuples()]
+
+
+@rule("high", "grant", "Revoke the grant; the user can consent again to the client's current scopes.")
+def grant_scope_exceeds_client(clients: pd.DataFrame, grants: pd.DataFrame, t: Thresholds) -> list[dict]:
+    """A grant holding scopes its client is no longer allowed: narrowing a client's allowed_scopes did not
+    narrow the access users already granted it."""
+    allowed = {str(c.client_id): set(_items(c.allowed_scopes)) for c in clients.itertuples()}
+    names = _client_names(clients)
+    found = []
+    for g in grants.itertuples():
+        cid = str(g.client_id)
+        if cid not in allowed:
+            continue  # orphan_grant covers it
+        extra = [s for s in _items(g.scopes) if s not in allowed[cid]]
+        if extra:
+            found.append(_finding(g.id, names[cid], f"holds {', '.join(extra)}, which the client no longer allows"))
+    return found
+
+
+@rule("high", "grant", "Revoke the grant unless this app must administer the account; prefer narrower scopes.")
+def admin_scope_grant(clients: pd.DataFrame, grants: pd.DataFrame, t: Thresholds) -> list[dict]:
+    """A grant holding an admin-level scope: whoever holds its tokens controls the whole account."""
+    admin = set(t.admin_scopes)
+    names = _client_names(clients)
+    found = []
+    for g in grants.itertuples():
+        held = [s for s in _items(g.scopes) if s in admin]
+        if held:
+            found.append(_finding(g.id, names.get(str(g.client_id)), f"holds {', '.join(held)}"))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------- client rules
+
+@rule("low", "client", "Delete the client if nobody uses it; an idle client is one more secret to leak.")
+def client_without_grants(clients: pd.DataFrame, grants: pd.DataFrame, t: Thresholds) -> list[dict]:
+    """A client no user has granted access to: an unused app registration whose credentials still work."""
+    used = set(grants["client_id"].astype(str))
+    return [
+        _finding(c.client_id, c.name, f"{c.client_type} client with no grants")
+        for c in clients.itertuples() if str(c.client_id) not in used
+    ]
+
+
+@rule("high", "client", "Remove client_credentials from the public client, or make it a confidential client.")
+def public_client_credentials(clients: pd.DataFrame, grants: pd.DataFrame, t: Thresholds) -> list[dict]:
+    """A public client allowed the client_credentials grant: a public client cannot keep a secret, and
+    RFC 6749 §4.4 limits that grant to confidential clients."""
+    return [
+        _finding(c.client_id, c.name, "public client allows client_credentials")
+        for c in clients.itertuples()
+        if str(c.client_type) == "public" and "client_credentials" in _items(c.allowed_grant_types)
+    ]
+
+
+@rule("medium", "client", "Set require_pkce to true and send a code_challenge (S256) from the app.")
+def auth_code_without_pkce(clients: pd.DataFrame, grants: pd.DataFrame, t: Thresholds) -> list[dict]:
+    """A client using authorization_code without requiring PKCE: an intercepted authorization code can be
+    redeemed by someone else (RFC 7636 §1; RFC 9700 §2.1.1 recommends PKCE for every client)."""
+    return [
+        _finding(c.client_id, c.name, "authorization_code allowed with require_pkce = false")
+        for c in clients.itertuples()
+        if "authorization_code" in _items(c.allowed_grant_types) and _is_false(c.require_pkce)
+    ]
+
+
+@rule("medium", "client", "Register an https:// redirect URI (plain http is fine only on loopback).")
+def non_https_redirect_uri(clients: pd.DataFrame, grants: pd.DataFrame, t: Thresholds) -> list[dict]:
+    """A redirect URI over plain HTTP to a non-loopback host: authorization codes travel in clear text
+    (RFC 6749 §3.1.2.1; loopback is exempt, RFC 8252 §7.3). Private-use schemes of native apps are left alone."""
+    found = []
+    for c in clients.itertuples():
+        bad = [u for u in _items(c.redirect_uris)
+               if urlsplit(u).scheme.lower() == "http" and not _is_loopback(urlsplit(u).hostname)]
+        if bad:
+            found.append(_finding(c.client_id, c.name, "plain HTTP redirect URI: " + ", ".join(bad)))
+    return found
+
+
+@rule("high", "client", "Register exact redirect URIs: no wildcards, no #fragment.")
+def redirect_uri_wildcard_or_fragment(clients: pd.DataFrame, grants: pd.DataFrame, t: Thresholds) -> list[dict]:
+    """A redirect URI with a wildcard or a fragment: wildcards invite open redirects that leak codes
+    (RFC 9700 §4.1.3 requires exact matching), and a fragment is forbidden outright (RFC 6749 §3.1.2)."""
+    found = []
+    for c in clients.itertuples():
+        bad = [u for u in _items(c.redirect_uris) if "*" in u or "#" in u]
+        if bad:
+            found.append(_finding(c.client_id, c.name, "wildcard or fragment in redirect URI: " + ", ".join(bad)))
+    return found
+
+
+@rule("medium", "client", "Verify the client's owner, or revoke its grants until it is verified.")
+def unverified_client_with_grants(clients: pd.DataFrame, grants: pd.DataFrame, t: Thresholds) -> list[dict]:
+    """An unverified client that users have granted access to: nobody vouched for the app now holding
+    account access."""
+    if "verified" not in clients:
+        return []
+    counts = grants["client_id"].astype(str).value_counts()
+    found = []
+    for c in clients.itertuples():
+        if not _is_false(c.verified):
+            continue  # verified, or unknown (the real API may not say)
+        n = int(counts.get(str(c.client_id), 0))
+        if n:
+            found.append(_finding(c.client_id, c.name, f"unverified client holds {n} grant(s)"))
+    return found
+
+
+@rule("low", "client", "Rename the clients so users can tell them apart on the consent page.")
+def duplicate_client_name(clients: pd.DataFrame, grants: pd.DataFrame, t: Thresholds) -> list[dict]:
+    """Several clients sharing one name: users cannot tell on the consent page which app they approve, and
+    an impostor can borrow a trusted name."""
+    key = clients["name"].astype("string").str.strip().str.casefold()
+    dup = key.notna() & key.duplicated(keep=False)
+    sizes = key[dup].value_counts()
+    return [
+        _finding(c.client_id, c.name, f"{int(sizes[k])} clients are named {c.name!r}")
+        for c, k in zip(clients[dup].itertuples(), key[dup])
+    ]
+
+
+# ---------------------------------------------------------------------------------------------- running
+
+def _check_frame(frame: Any, name: str, columns: Iterable[str]) -> pd.DataFrame:
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"{name}: pass a pandas DataFrame (e.g. api.{name}_df()), not {type(frame).__name__}")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{name}: missing column(s) {', '.join(missing)}; build the frame with "
+                         f"telnyx_nb.frames or api.{name}_df()")
+    return frame
+
+
+def empty_findings() -> pd.DataFrame:
+    return _typed(pd.DataFrame({c: [] for c in FINDING_COLUMNS}))
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    df = df[FINDING_COLUMNS].copy()
+    df["severity"] = pd.Categorical(df["severity"], categories=SEVERITIES, ordered=True)
+    df["object_type"] = pd.Categorical(df["object_type"], categories=["client", "grant"])
+    for col in ("rule", "object_id", "client_name", "detail", "suggested_action"):
+        df[col] = df[col].astype("string")
+    return df
+
+
+def find_issues(
+    clients: pd.DataFrame,
+    grants: pd.DataFrame,
+    *,
+    stale_days: int = 90,
+    never_used_grace_days: int = 7,
+    admin_scopes: Iterable[str] = ("admin",),
+    now: datetime | None = None,
+    rules: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Run the rules over frames you already have; no network. Returns the findings sorted by severity.
+
+    ``rules`` picks a subset by name (default: all of :data:`RULES`).
+    """
+    t = Thresholds(stale_days, never_used_grace_days, tuple(admin_scopes), now)
+    t = replace(t, now=t.at().to_pydatetime())  # one clock for every rule
+    clients = _check_frame(clients, "clients", ["client_id", "name", "client_type", "allowed_grant_types",
+                                               "allowed_scopes", "redirect_uris", "require_pkce"])
+    grants = _check_frame(grants, "grants", ["id", "client_id", "scopes", "created_at", "last_used_at"])
+    chosen = list(RULES) if rules is None else list(rules)
+    unknown = [r for r in chosen if r not in RULES]
+    if unknown:
+        raise ValueError(f"rules: unknown rule(s) {', '.join(unknown)}; choose from {', '.join(RULES)}")
+    rows = []
+    for name in chosen:
+        r = RULES[name]
+        for f in r.check(clients, grants, t):
+            rows.append({"severity": r.severity, "rule": name, "object_type": r.object_type,
+                         "suggested_action": r.suggested_action, **f})
+    if not rows:
+        return empty_findings()
+    findings = _typed(pd.DataFrame(rows))
+    return findings.sort_values(["severity", "rule", "client_name", "object_id"], na_position="last",
+                                kind="stable").reset_index(drop=True)
+
+
+@dataclass
+class AuditResult:
+    """One audit: the frames it looked at, what it found, and when and against what it ran."""
+
+    clients: pd.DataFrame
+    grants: pd.DataFrame
+    findings: pd.DataFrame
+    thresholds: Thresholds
+    target: str = "DataFrames supplied by the caller"
+    extras: dict = field(default_factory=dict)
+
+    def summary(self) -> pd.DataFrame:
+        """Findings counted per rule and severity."""
+        if self.findings.empty:
+            return pd.DataFrame({"severity": [], "rule": [], "findings": []})
+        return (self.findings.groupby(["severity", "rule"], observed=True).size()
+                .rename("findings").reset_index())
+
+    def _repr_html_(self) -> str:  # a notebook shows the findings table
+        return self.findings._repr_html_()
+
+
+def audit(
+    source: Any = None,
+    grants: pd.DataFrame | None = None,
+    *,
+    stale_days: int = 90,
+    never_used_grace_days: int = 7,
+    admin_scopes: Iterable[str] = ("admin",),
+    now: datetime | None = None,
+) -> AuditResult:
+    """Audit a live session (``audit(api)``) or frames you hold (``audit(clients_df, grants_df)``).
+
+    With a ``TelnyxOAuth`` the frames come from its ``clients_df()`` and ``grants_df()`` (HTTP through the API
+    module only); with frames nothing touches the network.
+    """
+    if isinstance(source, pd.DataFrame):
+        if grants is None:
+            raise ValueError("grants: pass the grants DataFrame too, e.g. audit(clients_df, grants_df)")
+        clients, target = source, "DataFrames supplied by the caller"
+    elif source is not None and hasattr(source, "clients_df") and hasattr(source, "grants_df"):
+        clients = source.clients_df()
+        grants = source.grants_df(with_clients=False)
+        target = str(getattr(source, "target", "a live session"))
+    else:
+        raise TypeError("source: pass a TelnyxOAuth (e.g. telnyx_nb.connect()) or a clients DataFrame "
+                        "with the grants DataFrame")
+    t = Thresholds(stale_days, never_used_grace_days, tuple(admin_scopes), now)
+    t = replace(t, now=t.at().to_pydatetime())
+    findings = find_issues(clients, grants, stale_days=t.stale_days, never_used_grace_days=t.never_used_grace_days,
+                           admin_scopes=t.admin_scopes, now=t.now)
+    return AuditResult(clients, grants, findings, t, target)
