@@ -1,0 +1,119 @@
+"""A Binder launch, simulated without docker: what repo2docker does with binder/, step by step.
+
+1. a copy of the repository as Binder clones it (tracked files only);
+2. a fresh virtual environment on Python 3.11 (binder/runtime.txt) with ``pip install -r binder/requirements.txt``
+   run from the repository root, as repo2docker runs it;
+3. ``binder/postBuild``;
+4. ``binder/start <command>`` — here the command executes every notebook with ``jupyter nbconvert --execute``
+   instead of serving them, with ``JUPYTERHUB_SERVICE_PREFIX`` set as on a hub, so the links the notebooks print
+   must go through jupyter-server-proxy.
+
+Slow (a full install): marked ``binder``; deselect with ``-m "not binder"``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.binder
+
+ROOT = Path(__file__).resolve().parent.parent
+HUB_PREFIX = "/user/binder-sim/"
+
+
+def _copy_repository(dest: Path) -> None:
+    """Copy what a clone would hold: files git tracks, plus new ones not ignored (a working tree under test)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT, check=True, capture_output=True,
+    ).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / name)
+
+
+def _run(command, *, cwd, env, timeout, what):
+    done = subprocess.run(command, cwd=cwd, env=env, timeout=timeout, capture_output=True, text=True)
+    assert done.returncode == 0, f"{what} failed ({done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+    return done
+
+
+def test_runtime_pins_python_311():
+    # pandas 3 needs 3.11; repo2docker's default is older
+    assert (ROOT / "binder" / "runtime.txt").read_text().strip() == "python-3.11"
+
+
+def test_binder_scripts_are_executable():
+    for name in ("postBuild", "start"):
+        assert os.access(ROOT / "binder" / name, os.X_OK), f"binder/{name} must be executable (chmod +x)"
+
+
+def test_simulated_binder_launch_executes_every_notebook(tmp_path):
+    repo = tmp_path / "repo"
+    _copy_repository(repo)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+
+    env = {
+        key: value for key, value in os.environ.items()
+        if not key.startswith(("TELNYX_", "VIRTUAL_ENV", "PYTHON", "JUPYTER", "PYTEST"))
+    }
+    env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    env["HOME"] = str(tmp_path / "home")  # nothing from the developer's ~/.jupyter or ~/.local leaks in
+    env["JUPYTERHUB_SERVICE_PREFIX"] = HUB_PREFIX
+    env["MPLBACKEND"] = "Agg"
+    # keep pip's download cache between runs: only the install target is fresh
+    env["PIP_CACHE_DIR"] = os.environ.get("PIP_CACHE_DIR") or str(Path.home() / ".cache" / "pip")
+
+    _run(["python", "-m", "pip", "install", "--quiet", "-r", "binder/requirements.txt"],
+         cwd=repo, env=env, timeout=900, what="pip install -r binder/requirements.txt")
+    _run(["binder/postBuild"], cwd=repo, env=env, timeout=300, what="binder/postBuild")
+
+    out = tmp_path / "executed"
+    notebooks = sorted(str(p.relative_to(repo)) for p in (repo / "notebooks").glob("*.ipynb"))
+    assert len(notebooks) >= 5
+    command = ["binder/start", "jupyter", "nbconvert", "--to", "notebook", "--execute",
+               "--ExecutePreprocessor.timeout=180", "--output-dir", str(out), *notebooks]
+    # start becomes nbconvert (exec) and leaves the sandbox running in its process group: end that group after.
+    process = subprocess.Popen(command, cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    try:
+        stdout, stderr = process.communicate(timeout=900)
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, f"binder/start … nbconvert failed:\n{stdout[-3000:]}\n{stderr[-6000:]}"
+
+    ready = re.search(r"sandbox ready at (http://127\.0\.0\.1:(\d+)/v2)", stderr)
+    assert ready, f"binder/start did not report the sandbox:\n{stderr[-2000:]}"
+    port = ready.group(2)
+
+    for name in notebooks:
+        executed = json.loads((out / Path(name).name).read_text())
+        outputs = [o for c in executed["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
+        errors = [o for o in outputs if o["output_type"] == "error"]
+        assert not errors, f"{name}: {errors[0]['ename']}: {errors[0]['evalue']}"
+        first_text = next("".join(o.get("text", "")) for o in outputs if o["output_type"] == "stream")
+        # the first thing each notebook says is which target it talks to: the sandbox binder/start launched
+        assert "sandbox" in first_text.lower() and f":{port}/" in first_text, f"{name}: {first_text!r}"
+
+    # the consent link is reachable from the user's browser: through the hub's proxy, not the container's loopback
+    flow = json.loads((out / "04_authorization_code_pkce.ipynb").read_text())
+    printed = json.dumps(flow["cells"])
+    assert f"{HUB_PREFIX}proxy/{port}/" in printed, "04 must link the consent page through jupyter-server-proxy"

@@ -1,0 +1,56 @@
+"""Every notebook runs top to bottom against the sandbox and reproduces its committed outputs (pytest-notebook).
+
+Each notebook's kernel gets its own fresh demo sandbox through ``TELNYX_NB_SANDBOX`` (pytest-notebook's
+``exec_env``): notebooks 02–04 create, update, revoke and delete, so sharing the session sandbox would make the
+outcome depend on test order and would spoil the planted cases other tests read. The demo data is deterministic
+relative to the sandbox's start time, so a fresh sandbox gives the same tables every run.
+
+Volatile values (ids, timestamps, ports, masked token stubs, widget model ids, durations) are normalised by the
+``nbreg`` ``diff_replace`` / ``diff_ignore`` entries in each notebook's own metadata — the notebook says what in
+it may vary. Regenerate the stored outputs with ``make regen-notebooks`` (``pytest tests/test_notebooks.py
+--nb-force-regen``; pytest-notebook reports those runs as FAILED by design); regeneration strips the saved widget
+state, which would otherwise store widget values.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pytest_notebook.nb_regression import NBRegressionError
+
+from test_notebook_secrets import NOTEBOOKS, scan_notebook
+
+# Widget state gets new ids every run and holds widget values; kernel/language versions vary by machine.
+ALWAYS_IGNORED = ("/metadata/widgets", "/metadata/language_info", "/metadata/kernelspec")
+
+
+def _strip_saved_widget_state(path: Path) -> None:
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    if notebook.get("metadata", {}).pop("widgets", None) is not None:
+        path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_reproduces_its_stored_outputs(path, nb_regression, make_sandbox):
+    sandbox = make_sandbox(seed="demo", db=":memory:")
+    nb_regression.exec_env = {"TELNYX_NB_SANDBOX": sandbox.json_line()}
+    nb_regression.diff_ignore = tuple(nb_regression.diff_ignore) + ALWAYS_IGNORED
+    if nb_regression.exec_timeout < 120:
+        nb_regression.exec_timeout = 120
+    try:
+        result = nb_regression.check(str(path))
+    except NBRegressionError:
+        if nb_regression.force_regen:
+            _strip_saved_widget_state(path)
+        raise
+
+    # The outputs this run produced carry none of this sandbox's credentials, nor anything secret-shaped.
+    executed = json.loads(json.dumps(result.nb_final))
+    executed.get("metadata", {}).pop("widgets", None)  # never stored (see above)
+    text = json.dumps(executed)
+    for name in ("api_key", "demo_client_secret"):
+        assert getattr(sandbox, name) not in text, f"{path.name} printed the sandbox's {name} unmasked"
+    findings = scan_notebook(executed)
+    assert not findings, f"{path.name} printed secret-shaped strings:\n" + "\n".join(findings)
