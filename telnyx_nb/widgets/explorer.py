@@ -1,0 +1,109 @@
+"""Explorer: one tabbed app holding every panel plus the discovery metadata, on one shared session.
+
+The panels are linked: a token issued in the Token tab (or exchanged in the Authorize tab) is handed to the
+Introspection and JWKS tabs, so "issue → introspect → verify" is three clicks. Tabs fetch their data the first time
+they are opened, so opening the Explorer costs a single request.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import ipywidgets as widgets
+
+from telnyx_nb.widgets.authorize import AuthorizePanel
+from telnyx_nb.widgets.base import Panel
+from telnyx_nb.widgets.clients import ClientsPanel
+from telnyx_nb.widgets.grants import GrantsPanel
+from telnyx_nb.widgets.introspection import IntrospectionPanel
+from telnyx_nb.widgets.jwks import JWKSPanel
+from telnyx_nb.widgets.token import TokenPanel
+
+
+class DiscoveryPanel(Panel):
+    """RFC 8414 authorization-server metadata and RFC 9728 protected-resource metadata, as tables."""
+
+    title = "Discovery"
+
+    def __init__(self, client: Any = None, *, autoload: bool = True) -> None:
+        super().__init__(client)
+        self.metadata: Any = None
+        self.resource: Any = None
+        self.load_button = self._button("Reload", self.load, icon="refresh",
+                                        tooltip="GET /.well-known/oauth-authorization-server and "
+                                                "/.well-known/oauth-protected-resource")
+        self.server_view = widgets.HTML("")
+        self.resource_view = widgets.HTML("")
+        self._assemble(self.load_button, self.server_view, self.resource_view)
+        if autoload:
+            self.activate()
+
+    def load(self) -> Any:
+        def call() -> Any:
+            self.metadata = self.client.authorization_server_metadata()
+            self.resource = self.client.protected_resource_metadata()
+            return self.metadata
+
+        return self._run("Load discovery metadata", call)
+
+    def _render(self) -> None:
+        if self.metadata is not None:
+            self.server_view.value = ("<b>Authorization server metadata</b> (RFC 8414)"
+                                      + self.table(self.metadata))
+        if self.resource is not None:
+            self.resource_view.value = ("<b>Protected resource metadata</b> (RFC 9728)"
+                                        + self.table(self.resource))
+
+
+class Explorer(widgets.VBox):
+    """Every panel in tabs on one session: Token, Introspection, JWKS, Authorize, Clients, Grants, Discovery."""
+
+    TAB_TITLES = ("Token", "Introspection", "JWKS", "Authorize", "Clients", "Grants", "Discovery")
+
+    def __init__(self, client: Any = None) -> None:
+        if client is None:
+            from telnyx_nb.api.connect import connect
+
+            client = connect()
+        self.client = client
+        self.token = TokenPanel(client, autoload=False)
+        self.introspection = IntrospectionPanel(client, autoload=False)
+        self.jwks = JWKSPanel(client, autoload=False)
+        self.authorize = AuthorizePanel(client, autoload=False)
+        self.clients = ClientsPanel(client, autoload=False)
+        self.grants = GrantsPanel(client, autoload=False)
+        self.discovery = DiscoveryPanel(client, autoload=False)
+        self.panels: tuple[Panel, ...] = (self.token, self.introspection, self.jwks, self.authorize,
+                                          self.clients, self.grants, self.discovery)
+        self.token.on_token(self._share_token)
+        self.authorize.on_token(self.token.set_token)  # shows it in the Token tab, which shares it onwards
+        self.tabs = widgets.Tab(children=list(self.panels), titles=list(self.TAB_TITLES))
+        self.tabs.observe(lambda change: self._open(change["new"]), "selected_index")
+        header = widgets.HTML(
+            f"<h3 style='margin:4px 0'>Telnyx OAuth Explorer</h3>"
+            f"<div class='tnb-muted'>Talking to {html.escape(str(getattr(client, 'target', '')))}</div>"
+        )
+        super().__init__([header, self.tabs])
+        self.tabs.selected_index = 0
+        self._open(0)
+
+    @property
+    def last_token(self) -> Any:
+        return self.token.last_token
+
+    def _share_token(self, token: Any) -> None:
+        self.introspection.receive(token)
+        self.jwks.receive(token)
+
+    def _open(self, index: int | None) -> None:
+        if index is not None:
+            self.panels[index].activate()
+
+    def close(self) -> None:
+        for panel in self.panels:
+            panel.close()
+        super().close()
+
+
+__all__ = ["Explorer", "DiscoveryPanel"]

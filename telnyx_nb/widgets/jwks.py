@@ -1,0 +1,141 @@
+"""JWKSPanel: the server's signing keys (RFC 7517) and a JWT checker with a plain verdict.
+
+Verification itself is the API module's (``TelnyxOAuth.verify_jwt``, joserfc underneath): signature against the
+whole key set (RFC 7515 §5.2), then iss, aud, exp and nbf (RFC 7519 §4.1). The panel turns its outcome into a
+verdict: valid, expired, wrong issuer or audience, unknown kid, bad signature, malformed.
+
+State for the next cell: ``keys_df`` (the JWKS as a DataFrame), ``last_jwks``, ``last_verdict`` ("valid" or the
+failure reason) and ``last_result`` (the VerifiedJWT, or the JWTVerificationError).
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import ipywidgets as widgets
+
+from telnyx_nb.errors import ConfigurationError, JWTVerificationError
+from telnyx_nb.widgets.base import VERDICTS, Panel, as_dict, field, frame_html, kv_table
+
+_STYLE = {"description_width": "initial"}
+# Members a public JWK must never carry (RFC 7518 §6.2.2, §6.3.2, §6.4): hidden even if a server leaks them.
+PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
+
+
+class JWKSPanel(Panel):
+    """The key set as a table, one key's public members, and "verify a JWT" against the set."""
+
+    title = "JWKS"
+
+    def __init__(self, client: Any = None, *, autoload: bool = True) -> None:
+        super().__init__(client)
+        self.keys_df: Any = None
+        self.last_jwks: Any = None
+        self.last_verdict: str | None = None
+        self.last_result: Any = None
+        self.load_button = self._button("Reload keys", self.load, icon="refresh", tooltip="GET /oauth/jwks")
+        self.keys_table = widgets.HTML("")
+        self.key_picker = widgets.Dropdown(options=[], description="Key (kid)", style=_STYLE)
+        self.key_members = widgets.HTML("")
+        self.key_picker.observe(lambda _c: self._refresh_view(), "value")
+        self.token = self._secret_input("JWT", "paste an access token")
+        self.audience = widgets.Text(description="Expected audience", placeholder="optional", style=_STYLE)
+        self.issuer = widgets.Text(description="Expected issuer", placeholder="default: the server's issuer",
+                                   style=_STYLE)
+        self.verify_button = self._button("Verify", self.verify, style="primary", icon="check",
+                                          tooltip="Check signature, issuer, audience and lifetime")
+        self.verdict = widgets.HTML("")
+        self.claims = widgets.HTML("")
+        self._assemble(
+            self.load_button,
+            self.keys_table,
+            self.key_picker,
+            self.key_members,
+            widgets.HTML("<b>Verify a JWT against this key set</b>"),
+            self.token,
+            widgets.HBox([self.audience, self.issuer]),
+            self.verify_button,
+            self.verdict,
+            self.claims,
+        )
+        self._refresh_view()
+        if autoload:
+            self.activate()
+
+    def load(self) -> Any:
+        """GET /oauth/jwks: the key set as a frame (kid, kty, alg, use, size or curve, thumbprint)."""
+
+        def call() -> Any:
+            self.last_jwks = self.client.jwks()
+            self.keys_df = self.client.jwks_df()
+            kids = [str(field(k, "kid")) for k in self._keys()]
+            current = self.key_picker.value
+            self.key_picker.options = kids
+            self.key_picker.value = current if current in kids else (kids[0] if kids else None)
+            return self.keys_df
+
+        return self._run("Load JWKS", call)
+
+    def receive(self, token: Any) -> None:
+        """Take a token from elsewhere (a TokenResponse or the token string) into the JWT box."""
+        access = field(token, "access_token") if not isinstance(token, str) else token
+        self.token.value = access or ""
+        self.last_verdict = self.last_result = None
+        self._refresh_view()
+
+    def verify(self) -> Any:
+        """Verify the JWT; the verdict lands on ``last_verdict`` (a failed check is a verdict, not an error)."""
+        token = self.token.value.strip()
+        audience = self.audience.value.strip() or None
+        issuer = self.issuer.value.strip() or None
+
+        def call() -> Any:
+            if not token:
+                raise ConfigurationError("JWT is empty: paste a token, or issue one in the Token tab.")
+            try:
+                self.last_result = self.client.verify_jwt(token, audience=audience, issuer=issuer)
+                self.last_verdict = "valid"
+            except JWTVerificationError as exc:
+                self.last_result = exc
+                self.last_verdict = exc.reason
+            return self.last_verdict
+
+        return self._run("Verify JWT", call)
+
+    def _keys(self) -> list[Any]:
+        return list(field(self.last_jwks, "keys", None) or [])
+
+    def _render(self) -> None:
+        if self.keys_df is not None:
+            self.keys_table.value = frame_html(self.keys_df)
+        chosen = next((k for k in self._keys() if str(field(k, "kid")) == self.key_picker.value), None)
+        if chosen is None:
+            self.key_members.value = ""
+        else:
+            everything = field(chosen, "raw") or as_dict(chosen)  # the record keeps every member in .raw
+            members = {k: v for k, v in everything.items() if k not in PRIVATE_MEMBERS}
+            self.key_members.value = "<b>Public members</b>" + kv_table(members, reveal=True)
+        if self.last_verdict is None:
+            self.verdict.value = ""
+            self.claims.value = ""
+            return
+        text = html.escape(VERDICTS.get(self.last_verdict, self.last_verdict))
+        if self.last_verdict == "valid":
+            self.verdict.value = f"<span class='tnb-ok' style='font-size:1.2em'>✓ {text}</span>"
+            claims = field(self.last_result, "claims") or {}
+            header = field(self.last_result, "header") or {}
+            self.claims.value = (
+                f"<b>Header</b>{kv_table(header, reveal=self.revealed)}"
+                f"<b>Verified claims</b>{kv_table(claims, reveal=self.revealed)}"
+            )
+        else:
+            detail = html.escape(str(self.last_result)) if self.last_result is not None else ""
+            self.verdict.value = (
+                f"<span class='tnb-bad' style='font-size:1.2em'>✗ {text}</span>"
+                f"<div class='tnb-muted'>{detail}</div>"
+            )
+            self.claims.value = ""
+
+
+__all__ = ["JWKSPanel", "PRIVATE_MEMBERS"]

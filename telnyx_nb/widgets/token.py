@@ -1,0 +1,223 @@
+"""TokenPanel: issue an access token (RFC 6749 §4.1.3, §4.4, §6), read it, watch it expire, introspect or refresh it.
+
+State for the next cell: ``last_token`` (the TokenResponse), ``jwt_header`` / ``jwt_claims`` (decoded, not
+verified), ``expires_at`` (epoch seconds) and ``last_introspection``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as widgets
+
+from telnyx_nb.errors import ConfigurationError
+from telnyx_nb.widgets.base import Countdown, Panel, field, kv_table, scopes_from_metadata
+
+GRANT_TYPES = ("client_credentials", "authorization_code", "refresh_token")
+_WIDE = widgets.Layout(width="100%")
+_STYLE = {"description_width": "initial"}
+
+
+def decode_jwt(token: str) -> tuple[dict | None, dict | None]:
+    """Header and claims of a JWT without verifying it (display only); (None, None) for an opaque token."""
+    from telnyx_nb.api.jwt import decode_unverified
+
+    try:
+        header, claims = decode_unverified(token)
+    except Exception:
+        return None, None
+    return dict(header), dict(claims)
+
+
+class TokenPanel(Panel):
+    """Choose a grant type and scopes, press Issue, and see the token, its decoded JWT and its countdown."""
+
+    title = "Token"
+
+    def __init__(self, client: Any = None, *, autoload: bool = True) -> None:
+        super().__init__(client)
+        self.last_token: Any = None
+        self.last_introspection: Any = None
+        self.jwt_header: dict | None = None
+        self.jwt_claims: dict | None = None
+        self.expires_at: float | None = None
+        self.metadata: Any = None
+        self._token_listeners: list[Callable[[Any], None]] = []
+
+        self.grant_type = widgets.Dropdown(options=GRANT_TYPES, value="client_credentials",
+                                           description="Grant type", style=_STYLE)
+        self.scopes = widgets.SelectMultiple(options=[], rows=5, description="Scopes", style=_STYLE,
+                                             tooltip="Empty: the client's default scopes")
+        self.code = self._secret_input("Authorization code")
+        self.redirect_uri = widgets.Text(description="Redirect URI", layout=_WIDE, style=_STYLE)
+        self.code_verifier = self._secret_input("PKCE code_verifier", "empty when the flow used no PKCE")
+        self.refresh_token = self._secret_input("Refresh token", "filled in from the last token")
+        self.code_box = widgets.VBox([self.code, self.redirect_uri, self.code_verifier], layout=_WIDE)
+        self.refresh_box = widgets.VBox([self.refresh_token], layout=_WIDE)
+        self.issue_button = self._button("Issue", self.issue, style="primary", icon="key",
+                                         tooltip="POST /oauth/token")
+        self.introspect_button = self._button("Introspect", self.introspect, icon="search",
+                                              tooltip="POST /oauth/introspect with this token")
+        self.refresh_button = self._button("Refresh", self.refresh, icon="refresh",
+                                           tooltip="POST /oauth/token grant_type=refresh_token")
+        self.countdown = Countdown()
+        self.response = widgets.HTML("")
+        self.decoded = widgets.HTML("")
+        self.introspection = widgets.HTML("")
+        self.grant_type.observe(lambda _c: self._show_grant_fields(), "value")
+        self._assemble(
+            widgets.HBox([self.grant_type, self.scopes]),
+            self.code_box,
+            self.refresh_box,
+            widgets.HBox([self.issue_button, self.introspect_button, self.refresh_button, self.countdown],
+                         layout=widgets.Layout(align_items="center")),
+            self.response,
+            self.decoded,
+            self.introspection,
+        )
+        self._show_grant_fields()
+        self._refresh_view()
+        if autoload:
+            self.activate()
+
+    # -- public API ---------------------------------------------------------------------------------------
+    def load(self) -> None:
+        """Fill the scope picker from the discovery metadata (RFC 8414 §2 ``scopes_supported``)."""
+
+        def fetch() -> Any:
+            self.metadata = self.client.authorization_server_metadata()
+            chosen = self.scopes.value
+            self.scopes.options = scopes_from_metadata(self.metadata)
+            self.scopes.value = tuple(s for s in chosen if s in self.scopes.options)
+            return self.metadata
+
+        self._run("Load scopes from discovery metadata", fetch)
+
+    def on_token(self, callback: Callable[[Any], None]) -> None:
+        """Call ``callback(token_response)`` whenever this panel gets a new token (the Explorer links panels)."""
+        self._token_listeners.append(callback)
+
+    def issue(self) -> Any:
+        """POST /oauth/token with the chosen grant type; the response lands on ``last_token``."""
+        grant = self.grant_type.value
+        scope = " ".join(self.scopes.value) or None  # RFC 6749 §3.3: space-delimited
+
+        def call() -> Any:
+            if grant == "client_credentials":
+                token = self.client.client_credentials_token(scope=scope)
+            elif grant == "authorization_code":
+                if not self.code.value.strip():
+                    raise ConfigurationError("Authorization code is empty: paste the code from the redirect "
+                                     "(or use the Authorize tab).")
+                if not self.redirect_uri.value.strip():
+                    raise ConfigurationError("Redirect URI is empty: enter the redirect_uri the code was issued for "
+                                     "(RFC 6749 §4.1.3).")
+                token = self.client.exchange_code(
+                    self.code.value.strip(),
+                    redirect_uri=self.redirect_uri.value.strip(),
+                    code_verifier=self.code_verifier.value.strip() or None,
+                )
+            else:
+                if not self.refresh_token.value.strip():
+                    raise ConfigurationError("Refresh token is empty: issue a token that carries one first "
+                                     "(authorization_code grant).")
+                token = self.client.refresh(self.refresh_token.value.strip(), scope=scope)
+            self.set_token(token)
+            return token
+
+        return self._run(f"Issue token ({grant})", call)
+
+    def introspect(self) -> Any:
+        """POST /oauth/introspect (RFC 7662) for the current access token; result on ``last_introspection``."""
+        if self.last_token is None:
+            return None
+
+        def call() -> Any:
+            self.last_introspection = self.client.introspect(field(self.last_token, "access_token"))
+            return self.last_introspection
+
+        return self._run("Introspect token", call)
+
+    def refresh(self) -> Any:
+        """Redeem the current refresh token (RFC 6749 §6); the new token replaces the old one in place."""
+        refresh_token = field(self.last_token, "refresh_token")
+        if not refresh_token:
+            return None
+
+        def call() -> Any:
+            token = self.client.refresh(refresh_token)
+            self.set_token(token)
+            return token
+
+        return self._run("Refresh token", call)
+
+    def set_token(self, token: Any) -> None:
+        """Show ``token`` (a TokenResponse) as this panel's current token and tell linked panels."""
+        self.last_token = token
+        self.last_introspection = None
+        access = field(token, "access_token")
+        self.jwt_header, self.jwt_claims = decode_jwt(access) if access else (None, None)
+        exp = (self.jwt_claims or {}).get("exp")
+        expires_in = field(token, "expires_in")
+        if isinstance(exp, (int, float)):
+            self.expires_at = float(exp)
+        elif isinstance(expires_in, (int, float)):
+            self.expires_at = time.time() + float(expires_in)
+        else:
+            self.expires_at = None
+        self.countdown.start(self.expires_at)
+        if field(token, "refresh_token"):
+            self.refresh_token.value = field(token, "refresh_token")
+        self._refresh_view()
+        for callback in list(self._token_listeners):
+            callback(token)
+
+    # -- display ------------------------------------------------------------------------------------------
+    def _show_grant_fields(self) -> None:
+        grant = self.grant_type.value
+        self.code_box.layout.display = "flex" if grant == "authorization_code" else "none"
+        self.refresh_box.layout.display = "flex" if grant == "refresh_token" else "none"
+
+    def _sync_buttons(self) -> None:
+        if self.busy:
+            return
+        self.introspect_button.disabled = self.last_token is None
+        self.refresh_button.disabled = not field(self.last_token, "refresh_token")
+
+    def _render(self) -> None:
+        token = self.last_token
+        if token is None:
+            self.response.value = "<span class='tnb-muted'>No token yet: choose a grant type and press Issue.</span>"
+            self.decoded.value = ""
+        else:
+            rows = [(name, field(token, name)) for name in
+                    ("access_token", "token_type", "expires_in", "refresh_token", "scope")]
+            self.response.value = "<b>Token response</b>" + kv_table(rows, reveal=self.revealed)
+            if self.jwt_header is None:
+                self.decoded.value = "<span class='tnb-muted'>The access token is opaque (not a JWT).</span>"
+            else:
+                self.decoded.value = (
+                    "<div style='display:flex; gap:16px; flex-wrap:wrap'>"
+                    f"<div><b>JWT header</b>{kv_table(self.jwt_header, reveal=self.revealed)}</div>"
+                    f"<div><b>JWT claims</b> <span class='tnb-muted'>(decoded, not verified)</span>"
+                    f"{kv_table(self.jwt_claims or {}, reveal=self.revealed)}</div></div>"
+                )
+        result = self.last_introspection
+        if result is None:
+            self.introspection.value = ""
+        else:
+            active = bool(field(result, "active"))
+            badge = ("<span class='tnb-ok'>active</span>" if active
+                     else "<span class='tnb-bad'>inactive</span>")
+            self.introspection.value = (
+                f"<b>Introspection</b>: {badge}{self.table(result)}"
+            )
+
+    def close(self) -> None:
+        self.countdown.stop()
+        super().close()
+
+
+__all__ = ["TokenPanel", "GRANT_TYPES", "decode_jwt"]
