@@ -1,0 +1,105 @@
+"""How management calls authenticate: a fixed API key, or a client-credentials token fetched and renewed for you.
+
+Both are ``requests`` auth objects that set ``Authorization: Bearer …`` (RFC 6750 §2.1). The token cache asks
+``fetch()`` for a token (RFC 6749 §4.4, client_credentials at the configured base URL's ``/oauth/token``), keeps
+it, and fetches a new one ``margin`` seconds before it expires; ``invalidate()`` forgets it so the next call gets
+a fresh one (the transport does that once on a 401).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Callable
+
+import requests
+
+from telnyx_nb.api.records import TokenResponse
+from telnyx_nb.masking import mask, remember
+
+__all__ = ["BearerKey", "ClientCredentialsToken", "ClientBasic"]
+
+
+class BearerKey(requests.auth.AuthBase):
+    """``Authorization: Bearer <API key>``; the key never shows in repr."""
+
+    def __init__(self, api_key: str) -> None:
+        self._key = api_key
+        remember(api_key)
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self._key}"
+        return request
+
+    def __repr__(self) -> str:
+        return f"BearerKey({mask(self._key)})"
+
+
+class ClientBasic(requests.auth.HTTPBasicAuth):
+    """Client authentication by HTTP Basic (RFC 6749 §2.3.1), with a masked repr."""
+
+    def __init__(self, client_id: str, client_secret: str) -> None:
+        super().__init__(client_id, client_secret)
+        remember(client_secret)
+
+    def __repr__(self) -> str:
+        return f"ClientBasic({self.username!r}, {mask(self.password)})"
+
+
+class ClientCredentialsToken(requests.auth.AuthBase):
+    """A cached client_credentials access token, renewed before it expires (thread-safe)."""
+
+    def __init__(self, fetch: Callable[[], TokenResponse], *, margin: float = 10.0) -> None:
+        self._fetch = fetch
+        self.margin = margin
+        self._lock = threading.Lock()
+        self._token: TokenResponse | None = None
+        self._expires_at = 0.0  # time.monotonic() deadline
+        self.fetch_count = 0
+
+    @property
+    def token(self) -> TokenResponse | None:
+        """The cached token response (None before the first call)."""
+        return self._token
+
+    def _fresh(self) -> bool:
+        if self._token is None:
+            return False
+        # Renew `margin` seconds early, but never more than half a short-lived token's life early.
+        lifetime = self._token.expires_in
+        if lifetime is None:
+            return True
+        early = min(self.margin, lifetime / 2)
+        return time.monotonic() < self._expires_at - early
+
+    def access_token(self) -> str:
+        """The current access token, fetching a new one when none is cached or it is about to expire."""
+        with self._lock:
+            if not self._fresh():
+                started = time.monotonic()
+                token = self._fetch()
+                self.fetch_count += 1
+                remember(token.access_token, token.refresh_token)
+                self._token = token
+                self._expires_at = started + (token.expires_in or 0)
+            assert self._token is not None
+            return self._token.access_token
+
+    def invalidate(self) -> None:
+        """Forget the cached token: the next request fetches a new one."""
+        with self._lock:
+            self._token = None
+            self._expires_at = 0.0
+
+    def expire_now(self) -> None:
+        """Make the cache believe the token has expired (what renewal tests and demos need)."""
+        with self._lock:
+            self._expires_at = 0.0
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self.access_token()}"
+        return request
+
+    def __repr__(self) -> str:
+        state = "empty" if self._token is None else f"token {mask(self._token.access_token)}"
+        return f"ClientCredentialsToken({state})"

@@ -1,0 +1,250 @@
+"""Typed records → typed pandas DataFrames with a fixed column order and real dtypes.
+
+Every frame has the same columns and dtypes whether it holds 10,000 rows or none, so the audit rules, plots and
+widgets downstream never special-case an empty account:
+
+* identifiers and URIs: pandas' nullable ``string`` dtype;
+* enums (``client_type``): ``category`` with the full set of categories;
+* flags (``verified``, ``require_pkce``): nullable ``boolean`` (``<NA>`` when a server omits the field);
+* time stamps: tz-aware UTC (``datetime64[us, UTC]``), ``NaT`` when absent (a grant never used);
+* lists (scopes, grant types, redirect URIs): ``object`` columns holding Python lists.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from telnyx_nb.api.records import JWKS, Introspection, OAuthClient, OAuthGrant
+
+__all__ = [
+    "CLIENT_COLUMNS",
+    "GRANT_COLUMNS",
+    "GRANT_CLIENT_COLUMNS",
+    "JWKS_COLUMNS",
+    "INTROSPECTION_COLUMNS",
+    "DTYPES",
+    "CLIENT_TYPE",
+    "DATETIME",
+    "clients_frame",
+    "grants_frame",
+    "jwks_frame",
+    "introspection_frame",
+    "empty_frame",
+]
+
+DATETIME = pd.DatetimeTZDtype(unit="us", tz="UTC")
+STRING = pd.StringDtype()
+BOOLEAN = pd.BooleanDtype()
+CLIENT_TYPE = pd.CategoricalDtype(["public", "confidential"])
+LIST = object  # Python lists; pandas has no native list dtype without pyarrow
+
+CLIENT_COLUMNS: tuple[str, ...] = (
+    "client_id",
+    "name",
+    "client_type",
+    "verified",
+    "require_pkce",
+    "allowed_grant_types",
+    "allowed_scopes",
+    "redirect_uris",
+    "logo_uri",
+    "policy_uri",
+    "tos_uri",
+    "org_id",
+    "user_id",
+    "created_at",
+    "updated_at",
+)
+GRANT_COLUMNS: tuple[str, ...] = ("id", "client_id", "scopes", "created_at", "last_used_at")
+GRANT_CLIENT_COLUMNS: tuple[str, ...] = ("client_name", "client_type", "client_verified")
+JWKS_COLUMNS: tuple[str, ...] = ("kid", "kty", "alg", "use", "size", "curve", "thumbprint")
+INTROSPECTION_COLUMNS: tuple[str, ...] = (
+    "active",
+    "client_id",
+    "sub",
+    "scope",
+    "scopes",
+    "aud",
+    "iss",
+    "iat",
+    "exp",
+    "nbf",
+    "jti",
+    "expires_in",
+)
+
+DTYPES: dict[str, Any] = {
+    # clients
+    "client_id": STRING,
+    "name": STRING,
+    "client_type": CLIENT_TYPE,
+    "verified": BOOLEAN,
+    "require_pkce": BOOLEAN,
+    "allowed_grant_types": LIST,
+    "allowed_scopes": LIST,
+    "redirect_uris": LIST,
+    "logo_uri": STRING,
+    "policy_uri": STRING,
+    "tos_uri": STRING,
+    "org_id": STRING,
+    "user_id": STRING,
+    "created_at": DATETIME,
+    "updated_at": DATETIME,
+    # grants
+    "id": STRING,
+    "scopes": LIST,
+    "last_used_at": DATETIME,
+    "client_name": STRING,
+    "client_verified": BOOLEAN,
+    # jwks
+    "kid": STRING,
+    "kty": STRING,
+    "alg": STRING,
+    "use": STRING,
+    "size": pd.Int64Dtype(),
+    "curve": STRING,
+    "thumbprint": STRING,
+    # introspection
+    "active": BOOLEAN,
+    "sub": STRING,
+    "scope": STRING,
+    "aud": STRING,
+    "iss": STRING,
+    "iat": DATETIME,
+    "exp": DATETIME,
+    "nbf": DATETIME,
+    "jti": STRING,
+    "expires_in": pd.Int64Dtype(),
+}
+
+
+def _column(name: str, values: Sequence[Any]) -> pd.Series:
+    dtype = DTYPES[name]
+    if dtype is LIST:
+        return pd.Series([list(v) if v is not None else [] for v in values], dtype=object, name=name)
+    if dtype is DATETIME:
+        return pd.Series(pd.to_datetime(list(values), utc=True), name=name).astype(DATETIME)
+    return pd.Series(list(values), dtype=dtype, name=name)
+
+
+def _frame(columns: Sequence[str], data: dict[str, Sequence[Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame({name: _column(name, data[name]) for name in columns})
+    frame.index = pd.RangeIndex(len(frame))
+    return frame
+
+
+def empty_frame(columns: Sequence[str]) -> pd.DataFrame:
+    """A zero-row frame with exactly these columns and their dtypes."""
+    return _frame(columns, {name: [] for name in columns})
+
+
+def clients_frame(clients: Iterable["OAuthClient"]) -> pd.DataFrame:
+    """Clients as a frame with ``CLIENT_COLUMNS`` (``verified`` is ``<NA>`` when the server does not send it)."""
+    rows = list(clients)
+    return _frame(CLIENT_COLUMNS, {name: [getattr(c, name) for c in rows] for name in CLIENT_COLUMNS})
+
+
+def grants_frame(
+    grants: Iterable["OAuthGrant"], clients: Iterable["OAuthClient"] | None = None
+) -> pd.DataFrame:
+    """Grants as a frame with ``GRANT_COLUMNS``; with ``clients``, plus ``client_name``, ``client_type`` and
+    ``client_verified`` (``<NA>`` for a grant whose client is gone)."""
+    rows = list(grants)
+    data: dict[str, list[Any]] = {
+        "id": [g.id for g in rows],
+        "client_id": [g.client_id for g in rows],
+        "scopes": [g.scopes for g in rows],
+        "created_at": [g.created_at for g in rows],
+        "last_used_at": [g.last_used_at for g in rows],
+    }
+    columns: tuple[str, ...] = GRANT_COLUMNS
+    if clients is not None:
+        by_id = {c.client_id: c for c in clients}
+        owners = [by_id.get(cid) for cid in data["client_id"]]
+        data["client_name"] = [c.name if c is not None else None for c in owners]
+        data["client_type"] = [c.client_type if c is not None else None for c in owners]
+        data["client_verified"] = [c.verified if c is not None else None for c in owners]
+        columns = GRANT_COLUMNS + GRANT_CLIENT_COLUMNS
+    return _frame(columns, data)
+
+
+def _key_size(raw: dict[str, Any]) -> tuple[int | None, str | None]:
+    """Key size in bits (RSA modulus, oct length) or the curve name (EC, OKP) of a public JWK."""
+    import base64
+
+    def bits(member: str) -> int | None:
+        value = raw.get(member)
+        if not isinstance(value, str):
+            return None
+        padded = value + "=" * (-len(value) % 4)
+        try:
+            data = base64.urlsafe_b64decode(padded)
+        except ValueError:
+            return None
+        return int.from_bytes(data, "big").bit_length() if member == "n" else len(data) * 8
+
+    kty = raw.get("kty")
+    if kty == "RSA":
+        return bits("n"), None
+    if kty == "oct":
+        return bits("k"), None
+    if kty in ("EC", "OKP"):
+        return None, raw.get("crv")
+    return None, None
+
+
+def _thumbprint(raw: dict[str, Any]) -> str | None:
+    """RFC 7638 JWK thumbprint (SHA-256, base64url), computed by joserfc."""
+    from joserfc.jwk import JWKRegistry, thumbprint
+
+    try:
+        return thumbprint(dict(raw))
+    except Exception:  # an unsupported or malformed key has no thumbprint; the frame still lists it
+        try:
+            return JWKRegistry.import_key(dict(raw)).thumbprint()
+        except Exception:
+            return None
+
+
+def jwks_frame(jwks: "JWKS") -> pd.DataFrame:
+    """The JWKS as a frame with ``JWKS_COLUMNS``: one row per key, size in bits or curve, RFC 7638 thumbprint."""
+    keys = list(jwks.keys)
+    sizes = [_key_size(k.raw) for k in keys]
+    return _frame(
+        JWKS_COLUMNS,
+        {
+            "kid": [k.kid for k in keys],
+            "kty": [k.kty for k in keys],
+            "alg": [k.alg for k in keys],
+            "use": [k.use for k in keys],
+            "size": [s for s, _ in sizes],
+            "curve": [c for _, c in sizes],
+            "thumbprint": [_thumbprint(k.raw) for k in keys],
+        },
+    )
+
+
+def introspection_frame(result: "Introspection", *, now: pd.Timestamp | None = None) -> pd.DataFrame:
+    """One row with ``INTROSPECTION_COLUMNS``; ``expires_in`` is seconds left (negative when already expired)."""
+    now = now if now is not None else pd.Timestamp.now(tz="UTC")
+    expires_in = int((pd.Timestamp(result.exp) - now).total_seconds()) if result.exp is not None else None
+    return _frame(
+        INTROSPECTION_COLUMNS,
+        {
+            "active": [result.active],
+            "client_id": [result.client_id],
+            "sub": [result.sub],
+            "scope": [result.scope],
+            "scopes": [list(result.scopes)],
+            "aud": [result.aud],
+            "iss": [result.iss],
+            "iat": [result.iat],
+            "exp": [result.exp],
+            "nbf": [result.nbf],
+            "jti": [result.jti],
+            "expires_in": [expires_in],
+        },
+    )
