@@ -38,7 +38,7 @@ h1{margin-bottom:.2rem} h2{border-bottom:1px solid #ddd;padding-bottom:.2rem;mar
 table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0} th,td{border:1px solid #ddd;padding:.25rem .5rem;
 text-align:left;vertical-align:top} th{background:#f4f4f4} img{max-width:100%}
 .sev-high{color:#c0392b;font-weight:600} .sev-medium{color:#d35400} .sev-low{color:#555}
-.muted{color:#666}
+.muted{color:#666} table.findings td:nth-child(4){white-space:nowrap;font-family:monospace}
 """
 
 
@@ -48,14 +48,14 @@ def _list_text(value: Any) -> str:
     return "" if value is None or value is pd.NA else str(value)
 
 
-def _table(frame: pd.DataFrame, empty: str = "none") -> str:
+def _table(frame: pd.DataFrame, empty: str = "none", css_class: str | None = None) -> str:
     if frame.empty:
         return f'<p class="muted">{html.escape(empty)}</p>'
     shown = frame.copy()
     for col in shown.columns:
         if shown[col].dtype == object:
             shown[col] = shown[col].map(_list_text)
-    return shown.to_html(index=False, escape=True, na_rep="", border=0)
+    return shown.to_html(index=False, escape=True, na_rep="", border=0, classes=css_class)
 
 
 def _img(fig: Any, alt: str) -> str:
@@ -80,11 +80,16 @@ def render_html(result: AuditResult) -> str:
                   f"{t.stale_days} days", f"{t.never_used_grace_days} days", ", ".join(t.admin_scopes)]
                  + [int(counts.get(s, 0)) for s in SEVERITIES],
     })
+    actions = pd.Series({name: r.suggested_action for name, r in RULES.items()}, name="suggested action")
     summary_by_rule = result.summary()
+    if not summary_by_rule.empty:
+        summary_by_rule["suggested action"] = summary_by_rule["rule"].astype(str).map(actions)
+    # the per-rule action is in the summary; each finding row keeps to what differs
+    finding_rows = findings.drop(columns=["suggested_action"])
     sections = [
         _section("summary", _table(facts) + "<h3>Findings per rule</h3>" + _table(summary_by_rule, "no findings")),
         _section("findings-by-severity", _img(plots.findings_by_severity(findings), "findings by severity")),
-        _section("findings", _table(findings, "no findings")),
+        _section("findings", _table(finding_rows, "no findings", "findings")),
         _section("grants-per-client",
                  _img(plots.grants_per_client(grants, clients), "grants per client")
                  + _table(plots.grants_per_client_counts(grants, clients).rename_axis("client").reset_index())),
