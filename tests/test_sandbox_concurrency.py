@@ -1,0 +1,111 @@
+"""Exactly-once redemption: a code and a refresh token each buy one answer, however many requests race for them.
+
+RFC 6749 §4.1.2 (a code is single-use; a reused code should revoke what it issued) and §10.4 / RFC 9700 §4.14
+(refresh-token rotation). Several threads start together on a barrier so the requests really overlap.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from oauth_helpers import create_client, introspect, obtain_code, redeem, refresh
+
+RACERS = 8
+
+
+@pytest.fixture
+def sb(make_sandbox):
+    return make_sandbox(seed="empty")
+
+
+def race(call) -> list:
+    """Run ``call()`` in RACERS threads released at the same moment; return the responses."""
+    barrier = threading.Barrier(RACERS)
+
+    def one(_):
+        barrier.wait(timeout=10)
+        return call()
+
+    with ThreadPoolExecutor(RACERS) as pool:
+        return list(pool.map(one, range(RACERS)))
+
+
+def split(responses):
+    winners = [r for r in responses if r.status_code == 200]
+    losers = [r for r in responses if r.status_code != 200]
+    assert all(r.status_code == 400 and r.json()["error"] == "invalid_grant" for r in losers), \
+        sorted({(r.status_code, r.text[:120]) for r in losers})
+    return winners, losers
+
+
+def test_a_code_is_redeemed_once_when_requests_race(sb):
+    client = create_client(sb)
+    code, verifier = obtain_code(sb, client)
+    winners, losers = split(race(lambda: redeem(sb, client, code, verifier)))
+    assert len(winners) == 1, f"{len(winners)} of {RACERS} redemptions of one code succeeded"
+    assert len(losers) == RACERS - 1
+
+
+def test_reuse_after_a_race_revokes_the_winners_tokens(sb):
+    """However the race went, a later replay of the code finds and revokes the winner's tokens (RFC 6749 §4.1.2)."""
+    client = create_client(sb)
+    code, verifier = obtain_code(sb, client)
+    winners, _ = split(race(lambda: redeem(sb, client, code, verifier)))
+    assert len(winners) == 1
+    issued = winners[0].json()
+    replay = redeem(sb, client, code, verifier)
+    assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
+    assert introspect(sb, issued["access_token"]) == {"active": False}
+    assert refresh(sb, client, issued["refresh_token"]).status_code == 400
+
+
+def test_second_redemption_revokes_what_the_first_issued(sb):
+    client = create_client(sb)
+    code, verifier = obtain_code(sb, client)
+    first = redeem(sb, client, code, verifier)
+    assert first.status_code == 200
+    issued = first.json()
+    assert introspect(sb, issued["access_token"])["active"] is True
+    rotated = refresh(sb, client, issued["refresh_token"])
+    assert rotated.status_code == 200
+    later = rotated.json()
+
+    second = redeem(sb, client, code, verifier)
+    assert second.status_code == 400 and second.json()["error"] == "invalid_grant"
+    assert introspect(sb, issued["access_token"]) == {"active": False}
+    # the whole family that code started is dead, including tokens refreshed from it
+    assert introspect(sb, later["access_token"]) == {"active": False}
+    assert refresh(sb, client, later["refresh_token"]).status_code == 400
+    # other codes of the same client are unaffected
+    code2, verifier2 = obtain_code(sb, client)
+    assert redeem(sb, client, code2, verifier2).status_code == 200
+
+
+def test_a_refresh_token_is_redeemed_once_when_requests_race(sb):
+    client = create_client(sb)
+    code, verifier = obtain_code(sb, client)
+    issued = redeem(sb, client, code, verifier).json()
+    winners, losers = split(race(lambda: refresh(sb, client, issued["refresh_token"])))
+    assert len(winners) == 1, f"{len(winners)} of {RACERS} refreshes of one token succeeded"
+    assert len(losers) == RACERS - 1
+    rotated = winners[0].json()
+    assert introspect(sb, rotated["access_token"])["active"] is True
+    assert refresh(sb, client, rotated["refresh_token"]).status_code == 200, "the winner's new token works"
+
+
+def test_parallel_flows_for_different_clients_all_succeed(sb):
+    """Contention on the store must not turn into errors for independent requests."""
+    clients = [create_client(sb) for _ in range(RACERS)]
+    codes = [obtain_code(sb, c) for c in clients]
+    barrier = threading.Barrier(RACERS)
+
+    def one(i):
+        barrier.wait(timeout=10)
+        return redeem(sb, clients[i], *codes[i])
+
+    with ThreadPoolExecutor(RACERS) as pool:
+        responses = list(pool.map(one, range(RACERS)))
+    assert [r.status_code for r in responses] == [200] * RACERS, [r.text[:120] for r in responses]

@@ -1,0 +1,161 @@
+"""A file database survives restarts, seeding is idempotent, and the ``telnyx-nb sandbox`` command behaves as a
+long-running service: one JSON line on stdout with ``--json``, and a clean exit 0 on SIGTERM and SIGINT.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from oauth_helpers import (
+    TIMEOUT, all_pages, api, create_client, demo_client, introspect, obtain_code, redeem, refresh, token, url,
+)
+
+CLI = Path(sys.executable).with_name("telnyx-nb")
+
+
+def _sandbox(**kwargs):
+    from telnyx_nb.sandbox.server import Sandbox
+
+    return Sandbox(**kwargs)
+
+
+def everything(sb) -> tuple[list, list]:
+    return all_pages(sb, "/oauth_clients"), all_pages(sb, "/oauth_grants")
+
+
+def test_restart_on_a_file_database_keeps_everything(tmp_path):
+    db = str(tmp_path / "sandbox.db")
+    with _sandbox(seed="demo", db=db) as first:
+        client = create_client(first, name="Survivor")
+        code, verifier = obtain_code(first, client, scope="messaging voice")
+        issued = redeem(first, client, code, verifier).json()
+        machine = token(first, demo_client(first), grant_type="client_credentials").json()["access_token"]
+        clients, grants = everything(first)
+        credentials = (first.api_key, first.demo_client_id, first.demo_client_secret)
+        jwks = requests.get(url(first, "/oauth/jwks"), timeout=TIMEOUT).json()
+    assert any(c["name"] == "Survivor" for c in clients)
+    assert any(g["client_id"] == client["client_id"] for g in grants)
+
+    with _sandbox(seed="demo", db=db) as second:
+        assert (second.api_key, second.demo_client_id, second.demo_client_secret) == credentials
+        assert everything(second) == (clients, grants)
+        # the old credentials still work, and so do the tokens and the signing key
+        assert requests.get(url(second, "/oauth/jwks"), timeout=TIMEOUT).json() == jwks
+        assert introspect(second, issued["access_token"])["active"] is True
+        assert introspect(second, machine)["active"] is True
+        assert token(second, demo_client(second), grant_type="client_credentials").status_code == 200
+        assert token(second, client, grant_type="client_credentials").status_code == 200
+        assert refresh(second, client, issued["refresh_token"]).status_code == 200
+
+
+def test_restart_keeps_deletions_and_revocations(tmp_path):
+    db = str(tmp_path / "sandbox.db")
+    with _sandbox(seed="demo", db=db) as first:
+        doomed = create_client(first)
+        grant_id = all_pages(first, "/oauth_grants")[0]["id"]
+        assert api(first).delete(url(first, f"/oauth_clients/{doomed['client_id']}"), timeout=TIMEOUT).status_code == 204
+        assert api(first).delete(url(first, f"/oauth_grants/{grant_id}"), timeout=TIMEOUT).status_code == 200
+        after = everything(first)
+    with _sandbox(seed="demo", db=db) as second:
+        assert everything(second) == after
+        assert api(second).get(url(second, f"/oauth_clients/{doomed['client_id']}"), timeout=TIMEOUT).status_code == 404
+
+
+def test_seeding_twice_adds_nothing(tmp_path):
+    db = str(tmp_path / "sandbox.db")
+    with _sandbox(seed="demo", db=db) as first:
+        once = everything(first)
+    with _sandbox(seed="demo", db=db) as second:
+        twice = everything(second)
+    assert len(twice[0]) == len(once[0]) and len(twice[1]) == len(once[1])
+    assert twice == once
+
+
+def test_an_explicit_api_key_wins_and_is_kept(tmp_path):
+    db = str(tmp_path / "sandbox.db")
+    key = "KEY" + "a" * 32
+    with _sandbox(seed="empty", db=db, api_key=key) as sb:
+        assert sb.api_key == key
+        assert api(sb).get(url(sb, "/oauth_clients"), timeout=TIMEOUT).status_code == 200
+    with _sandbox(seed="empty", db=db) as again:
+        assert again.api_key == key
+
+
+def test_memory_databases_are_independent():
+    with _sandbox(seed="empty") as a, _sandbox(seed="empty") as b:
+        create_client(a, name="Only In A")
+        assert not any(c["name"] == "Only In A" for c in all_pages(b, "/oauth_clients"))
+
+
+# --- the command ----------------------------------------------------------------------------------------------
+
+def start_cli(tmp_path, *extra) -> tuple[subprocess.Popen, dict]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELNYX")}
+    process = subprocess.Popen(
+        [str(CLI), "sandbox", "--json", "--port", "0", "--db", str(tmp_path / "cli.db"), *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    line = process.stdout.readline()
+    if not line:
+        process.kill()
+        raise AssertionError(f"no JSON line; stderr: {process.stderr.read()[-2000:]}")
+    return process, json.loads(line)
+
+
+def stop(process: subprocess.Popen, how: int) -> tuple[int, str, str]:
+    process.send_signal(how)
+    try:
+        out, err = process.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, err = process.communicate()
+        raise AssertionError(f"did not exit on {signal.Signals(how).name}; stderr: {err[-2000:]}")
+    return process.returncode, out, err
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_cli_prints_one_json_line_and_exits_0_on_signal(tmp_path, how):
+    process, info = start_cli(tmp_path, "--seed", "demo")
+    try:
+        assert set(info) >= {"base_url", "api_key", "demo_client_id", "demo_client_secret"}
+        assert info["base_url"].startswith("http://127.0.0.1:") and info["base_url"].endswith("/v2")
+        assert info["api_key"].startswith("KEY") and len(info["api_key"]) == 35
+        listed = requests.get(info["base_url"] + "/oauth_clients",
+                              headers={"Authorization": f"Bearer {info['api_key']}"}, timeout=TIMEOUT)
+        assert listed.status_code == 200 and listed.json()["meta"]["total_results"] >= 10
+        issued = requests.post(info["base_url"] + "/oauth/token", data={"grant_type": "client_credentials"},
+                               auth=(info["demo_client_id"], info["demo_client_secret"]), timeout=TIMEOUT)
+        assert issued.status_code == 200
+    finally:
+        code, rest, err = stop(process, how)
+    assert code == 0, err[-2000:]
+    assert rest.strip() == "", "--json prints exactly one line on stdout"
+    assert info["demo_client_secret"] not in err and info["api_key"] not in err, "secrets stay out of the log"
+
+
+def test_cli_restart_on_the_same_file_keeps_credentials_and_data(tmp_path):
+    process, info = start_cli(tmp_path, "--seed", "demo")
+    try:
+        created = requests.post(info["base_url"] + "/oauth_clients", headers={"Authorization": f"Bearer {info['api_key']}"},
+                                json={"name": "Made Via CLI", "client_type": "public",
+                                      "allowed_grant_types": ["authorization_code"], "allowed_scopes": ["voice"],
+                                      "redirect_uris": ["http://127.0.0.1:9/cb"]}, timeout=TIMEOUT)
+        assert created.status_code in (200, 201)
+    finally:
+        assert stop(process, signal.SIGTERM)[0] == 0
+    process, again = start_cli(tmp_path, "--seed", "demo")
+    try:
+        assert {k: again[k] for k in ("api_key", "demo_client_id", "demo_client_secret")} == \
+            {k: info[k] for k in ("api_key", "demo_client_id", "demo_client_secret")}
+        found = requests.get(again["base_url"] + "/oauth_clients", params={"filter[name]": "Made Via CLI"},
+                             headers={"Authorization": f"Bearer {again['api_key']}"}, timeout=TIMEOUT).json()
+        assert found["meta"]["total_results"] == 1
+    finally:
+        assert stop(process, signal.SIGTERM)[0] == 0
