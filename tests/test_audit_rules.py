@@ -9,29 +9,30 @@ import pytest
 
 from telnyx_nb.audit import RULES, audit, find_issues
 from telnyx_nb.audit.rules import FINDING_COLUMNS, SEVERITIES
+from telnyx_nb.frames import CLIENT_COLUMNS, DTYPES, GRANT_COLUMNS
 from telnyx_nb.sandbox.demo import PLANTED, demo_dataset
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
 
 
-def _clients_frame(records: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame([{k: v for k, v in r.items() if k != "secret"} for r in records])
-    for col in ("client_id", "name", "logo_uri", "policy_uri", "tos_uri", "org_id", "user_id"):
-        if col in frame:
-            frame[col] = frame[col].astype("string")
-    for col in ("verified", "require_pkce"):
-        if col in frame:
-            frame[col] = frame[col].astype("boolean")
+def _typed_frame(records: list[dict], columns) -> pd.DataFrame:
+    """Records → a frame with the contract's columns and dtypes (telnyx_nb.frames), as clients_df() returns."""
+    frame = pd.DataFrame(records, columns=list(columns))
+    for col in columns:
+        dtype = DTYPES[col]
+        if isinstance(dtype, pd.DatetimeTZDtype):
+            frame[col] = pd.to_datetime(frame[col], utc=True).astype(dtype)
+        elif dtype is not object:
+            frame[col] = frame[col].astype(dtype)
     return frame
+
+
+def _clients_frame(records: list[dict]) -> pd.DataFrame:
+    return _typed_frame(records, CLIENT_COLUMNS)
 
 
 def _grants_frame(records: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(records, columns=["id", "client_id", "scopes", "created_at", "last_used_at"])
-    for col in ("id", "client_id"):
-        frame[col] = frame[col].astype("string")
-    for col in ("created_at", "last_used_at"):
-        frame[col] = pd.to_datetime(frame[col], utc=True)
-    return frame
+    return _typed_frame(records, GRANT_COLUMNS)
 
 
 def _client(client_id="c1", name="App", **overrides) -> dict:

@@ -55,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         api = telnyx_nb.connect()
         print(f"Auditing {api.target}", file=sys.stderr)
-        result = audit(api, stale_days=args.stale_days, never_used_grace_days=args.never_used_days)
+        result = audit(api, stale_days=args.stale_days, never_used_grace_days=args.never_used_days,
+                       progress=False)
     except TelnyxNBError as exc:  # messages are already masked
         print(f"telnyx-nb audit: {exc}", file=sys.stderr)
         return 2

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
+from telnyx_nb.frames import CLIENT_COLUMNS, GRANT_COLUMNS
+
 __all__ = [
     "FINDING_COLUMNS",
     "RULES",
@@ -34,6 +36,9 @@ __all__ = [
 SEVERITIES = ["high", "medium", "low"]  # most urgent first; findings sort in this order
 FINDING_COLUMNS = ["severity", "rule", "object_type", "object_id", "client_name", "detail", "suggested_action"]
 _LOOPBACK_NAMES = {"localhost"}
+# what the rules read: every grant column, and the client columns below (the rest of CLIENT_COLUMNS is optional)
+_CLIENT_NEEDS = [c for c in CLIENT_COLUMNS if c in {"client_id", "name", "client_type", "require_pkce",
+                                                     "allowed_grant_types", "allowed_scopes", "redirect_uris"}]
 
 
 @dataclass(frozen=True)
@@ -332,9 +337,8 @@ def find_issues(
     """
     t = Thresholds(stale_days, never_used_grace_days, tuple(admin_scopes), now)
     t = replace(t, now=t.at().to_pydatetime())  # one clock for every rule
-    clients = _check_frame(clients, "clients", ["client_id", "name", "client_type", "allowed_grant_types",
-                                               "allowed_scopes", "redirect_uris", "require_pkce"])
-    grants = _check_frame(grants, "grants", ["id", "client_id", "scopes", "created_at", "last_used_at"])
+    clients = _check_frame(clients, "clients", _CLIENT_NEEDS)
+    grants = _check_frame(grants, "grants", GRANT_COLUMNS)
     chosen = list(RULES) if rules is None else list(rules)
     unknown = [r for r in chosen if r not in RULES]
     if unknown:
@@ -382,19 +386,21 @@ def audit(
     never_used_grace_days: int = 7,
     admin_scopes: Iterable[str] = ("admin",),
     now: datetime | None = None,
+    progress: bool | None = None,
 ) -> AuditResult:
     """Audit a live session (``audit(api)``) or frames you hold (``audit(clients_df, grants_df)``).
 
     With a ``TelnyxOAuth`` the frames come from its ``clients_df()`` and ``grants_df()`` (HTTP through the API
-    module only); with frames nothing touches the network.
+    module only; ``progress`` is passed on to show or hide a progress bar); with frames nothing touches the
+    network.
     """
     if isinstance(source, pd.DataFrame):
         if grants is None:
             raise ValueError("grants: pass the grants DataFrame too, e.g. audit(clients_df, grants_df)")
         clients, target = source, "DataFrames supplied by the caller"
     elif source is not None and hasattr(source, "clients_df") and hasattr(source, "grants_df"):
-        clients = source.clients_df()
-        grants = source.grants_df(with_clients=False)
+        clients = source.clients_df(progress=progress)
+        grants = source.grants_df(with_clients=False, progress=progress)
         target = str(getattr(source, "target", "a live session"))
     else:
         raise TypeError("source: pass a TelnyxOAuth (e.g. telnyx_nb.connect()) or a clients DataFrame "
