@@ -1,0 +1,61 @@
+"""Telnyx-style error answers for the sandbox's non-RFC endpoints.
+
+Shape (WIRE.md): ``{"errors": [{"code", "title", "detail", "source": {"pointer": "/field"}}]}``. A body field is
+named by a JSON pointer (``source.pointer``); a query parameter by ``source.parameter`` (JSON:API's convention).
+Raising ``ApiError`` anywhere in a route produces that answer with its status; nothing reaches the client as a
+traceback.
+"""
+
+from __future__ import annotations
+
+from flask import Response, json
+
+# Telnyx-like numeric codes, one per kind of failure.
+CODES = {
+    400: ("10015", "Bad Request"),
+    401: ("10009", "Authentication failed"),
+    403: ("10010", "Authorization failed"),
+    404: ("10005", "Resource not found"),
+    405: ("10012", "Method not allowed"),
+    409: ("10013", "Conflict"),
+    413: ("10014", "Request entity too large"),
+    415: ("10016", "Unsupported media type"),
+    422: ("10002", "Invalid parameter"),
+    429: ("10011", "Too many requests"),
+    500: ("10007", "Unexpected error"),
+    502: ("10017", "Bad gateway"),
+    503: ("10018", "Service unavailable"),
+}
+
+
+class ApiError(Exception):
+    """An error answer: status, a detail that says what to fix, and the field it concerns (if any)."""
+
+    def __init__(self, status: int, detail: str, *, pointer: str | None = None, parameter: str | None = None,
+                 title: str | None = None, headers: dict | None = None):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.pointer = pointer
+        self.parameter = parameter
+        self.title = title
+        self.headers = headers or {}
+
+    def body(self) -> dict:
+        code, default_title = CODES.get(self.status, (str(self.status), "Error"))
+        item = {"code": code, "title": self.title or default_title, "detail": self.detail}
+        if self.pointer is not None:
+            item["source"] = {"pointer": self.pointer}
+        elif self.parameter is not None:
+            item["source"] = {"parameter": self.parameter}
+        return {"errors": [item]}
+
+    def response(self) -> Response:
+        return Response(json.dumps(self.body()), status=self.status, headers=self.headers,
+                        mimetype="application/json")
+
+
+def rfc_error(status: int, error: str, description: str, headers: dict | None = None) -> Response:
+    """An RFC 6749 §5.2 / RFC 7591 §3.2.2 error answer (token, introspect, revoke, register)."""
+    body = {"error": error, "error_description": description}
+    return Response(json.dumps(body), status=status, headers=headers or {}, mimetype="application/json")

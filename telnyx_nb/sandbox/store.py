@@ -1,0 +1,421 @@
+"""SQLite storage for the sandbox: clients, grants, consents, codes, tokens and settings.
+
+Why it looks like this (DESIGN.md field notes): one connection per thread, WAL, ``busy_timeout=5000`` and
+``synchronous=NORMAL``; every read-then-write step runs inside ``BEGIN IMMEDIATE`` so concurrent requests queue on
+the write lock instead of failing or losing updates. Single-use things (consent tokens, authorization codes,
+refresh tokens) are claimed with one ``UPDATE … RETURNING`` statement, so exactly one racer wins.
+
+Secrets never rest in plain text: client secrets, codes, consent tokens and refresh tokens are kept as SHA-256
+digests (they are long random strings, so a fast hash is enough). Access tokens are JWTs; only their ``jti`` is
+kept. Timestamps of API objects are ISO 8601 strings in UTC; token and code lifetimes are integer epoch seconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import sqlite3
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS clients (
+    client_id TEXT PRIMARY KEY, name TEXT NOT NULL, org_id TEXT NOT NULL, user_id TEXT NOT NULL,
+    client_type TEXT NOT NULL, require_pkce INTEGER NOT NULL, verified INTEGER NOT NULL,
+    allowed_grant_types TEXT NOT NULL, allowed_scopes TEXT NOT NULL, redirect_uris TEXT NOT NULL,
+    logo_uri TEXT, policy_uri TEXT, tos_uri TEXT, secret_hash TEXT,
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS clients_created ON clients (created_at);
+CREATE TABLE IF NOT EXISTS grants (
+    id TEXT PRIMARY KEY, client_id TEXT NOT NULL, user_id TEXT NOT NULL, scopes TEXT NOT NULL,
+    created_at TEXT NOT NULL, last_used_at TEXT, revoked_at TEXT);
+CREATE INDEX IF NOT EXISTS grants_client ON grants (client_id, user_id);
+CREATE INDEX IF NOT EXISTS grants_created ON grants (created_at);
+CREATE TABLE IF NOT EXISTS consents (
+    token_hash TEXT PRIMARY KEY, client_id TEXT NOT NULL, user_id TEXT NOT NULL, params TEXT NOT NULL,
+    expires_at INTEGER NOT NULL, used_at INTEGER);
+CREATE TABLE IF NOT EXISTS codes (
+    code_hash TEXT PRIMARY KEY, client_id TEXT NOT NULL, user_id TEXT NOT NULL, grant_id TEXT,
+    redirect_uri TEXT, scope TEXT NOT NULL, code_challenge TEXT, code_challenge_method TEXT,
+    expires_at INTEGER NOT NULL, used_at INTEGER, replayed INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS tokens (
+    jti TEXT PRIMARY KEY, client_id TEXT NOT NULL, user_id TEXT, grant_id TEXT, scope TEXT NOT NULL,
+    issued_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0,
+    refresh_hash TEXT UNIQUE, refresh_expires_at INTEGER, refresh_used INTEGER NOT NULL DEFAULT 0,
+    family TEXT);
+CREATE INDEX IF NOT EXISTS tokens_grant ON tokens (grant_id);
+CREATE INDEX IF NOT EXISTS tokens_client ON tokens (client_id);
+CREATE INDEX IF NOT EXISTS tokens_family ON tokens (family);
+"""
+
+CLIENT_LIST_FIELDS = ("allowed_grant_types", "allowed_scopes", "redirect_uris")
+
+
+def digest(value: str) -> str:
+    """SHA-256 hex digest of a secret-bearing string."""
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def iso(moment: datetime | None = None) -> str:
+    """ISO 8601 in UTC with millisecond precision and a ``Z`` (sorts as text)."""
+    moment = moment or datetime.now(timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _iso_value(value) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return iso(value)
+
+
+def client_from_row(row) -> dict:
+    """A stored client row as a plain dict with decoded list fields and booleans."""
+    record = dict(row)
+    for name in CLIENT_LIST_FIELDS:
+        record[name] = json.loads(record[name])
+    record["require_pkce"] = bool(record["require_pkce"])
+    record["verified"] = bool(record["verified"])
+    return record
+
+
+def grant_from_row(row) -> dict:
+    record = dict(row)
+    record["scopes"] = json.loads(record["scopes"])
+    return record
+
+
+class Store:
+    """The sandbox's database: a file path (WAL) shared by per-thread connections."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self.conn().executescript(SCHEMA)
+
+    def __repr__(self) -> str:
+        return f"Store({self.path!r})"
+
+    # ----- connections and transactions -------------------------------------------------------------------------
+    def conn(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=5.0, isolation_level=None, check_same_thread=False)
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA busy_timeout=5000")
+            db.execute("PRAGMA synchronous=NORMAL")
+            self._local.db = db
+            with self._lock:
+                self._connections.append(db)
+        return db
+
+    @contextmanager
+    def write(self):
+        """A ``BEGIN IMMEDIATE`` transaction: committed on success, rolled back on any error."""
+        db = self.conn()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for db in connections:
+            try:
+                db.close()
+            except sqlite3.Error:
+                pass
+
+    # ----- settings ----------------------------------------------------------------------------------------------
+    def get_setting(self, key: str) -> str | None:
+        row = self.conn().execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return row["value"] if row else None
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.write() as db:
+            db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, value))
+
+    def set_setting_once(self, key: str, value: str) -> str:
+        """Store ``value`` unless the key exists; return what is stored (first writer wins)."""
+        with self.write() as db:
+            db.execute("INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)", (key, value))
+            return db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()["value"]
+
+    def is_empty(self) -> bool:
+        db = self.conn()
+        return not (db.execute("SELECT 1 FROM clients LIMIT 1").fetchone()
+                    or db.execute("SELECT 1 FROM grants LIMIT 1").fetchone())
+
+    # ----- clients -----------------------------------------------------------------------------------------------
+    def insert_clients(self, records: list[dict]) -> int:
+        """Insert client dicts (demo.py's shape; ``secret`` is plain text or None and is hashed here).
+
+        A client whose id already exists is skipped, so seeding twice adds nothing twice. Returns rows added.
+        """
+        now = iso()
+        rows = []
+        for c in records:
+            secret = c.get("secret") or c.get("client_secret")
+            rows.append((
+                c["client_id"], c["name"], c.get("org_id") or "", c.get("user_id") or "", c["client_type"],
+                int(bool(c.get("require_pkce"))), int(bool(c.get("verified", False))),
+                json.dumps(list(c.get("allowed_grant_types") or [])), json.dumps(list(c.get("allowed_scopes") or [])),
+                json.dumps(list(c.get("redirect_uris") or [])), c.get("logo_uri"), c.get("policy_uri"),
+                c.get("tos_uri"), digest(secret) if secret else None,
+                _iso_value(c.get("created_at")) or now, _iso_value(c.get("updated_at")) or now,
+            ))
+        with self.write() as db:
+            before = db.total_changes
+            db.executemany("INSERT OR IGNORE INTO clients VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+            return db.total_changes - before
+
+    def insert_grants(self, records: list[dict]) -> int:
+        """Insert grant dicts (``id, client_id, user_id, scopes, created_at, last_used_at``); existing ids skipped."""
+        rows = [(g["id"], g["client_id"], g.get("user_id") or "", json.dumps(list(g["scopes"])),
+                 _iso_value(g["created_at"]), _iso_value(g.get("last_used_at")), None) for g in records]
+        with self.write() as db:
+            before = db.total_changes
+            db.executemany("INSERT OR IGNORE INTO grants VALUES (?,?,?,?,?,?,?)", rows)
+            return db.total_changes - before
+
+    def create_client(self, fields: dict, org_id: str, user_id: str) -> tuple[dict, str | None]:
+        """Create a client from validated fields; returns (client, plain secret or None for public clients)."""
+        now = iso()
+        secret = secrets.token_urlsafe(36) if fields["client_type"] == "confidential" else None
+        record = {
+            "client_id": str(uuid.uuid4()), "org_id": org_id, "user_id": user_id, "created_at": now,
+            "updated_at": now, "secret": secret, "require_pkce": fields.get("require_pkce", False),
+            "verified": fields.get("verified", False), **{k: v for k, v in fields.items() if k != "secret"},
+        }
+        self.insert_clients([record])
+        return self.get_client(record["client_id"]), secret
+
+    def get_client(self, client_id: str) -> dict | None:
+        row = self.conn().execute("SELECT * FROM clients WHERE client_id = ?", (client_id,)).fetchone()
+        return client_from_row(row) if row else None
+
+    def list_clients(self, filters: dict, page: int, size: int) -> tuple[list[dict], int]:
+        """One page of clients, newest first, and the total matching ``filters`` (already validated)."""
+        where, params = [], []
+        if "client_type" in filters:
+            where.append("client_type = ?"); params.append(filters["client_type"])
+        if "name" in filters:
+            where.append("name = ?"); params.append(filters["name"])
+        if "name_contains" in filters:
+            where.append("instr(lower(name), lower(?)) > 0"); params.append(filters["name_contains"])
+        if "client_id" in filters:
+            where.append("client_id = ?"); params.append(filters["client_id"])
+        if "grant_type" in filters:
+            where.append("EXISTS (SELECT 1 FROM json_each(allowed_grant_types) WHERE value = ?)")
+            params.append(filters["grant_type"])
+        if "verified" in filters:
+            where.append("verified = ?"); params.append(int(filters["verified"]))
+        clause = ("WHERE " + " AND ".join(where)) if where else ""
+        db = self.conn()
+        total = db.execute(f"SELECT count(*) FROM clients {clause}", params).fetchone()[0]
+        rows = db.execute(f"SELECT * FROM clients {clause} ORDER BY created_at DESC, client_id LIMIT ? OFFSET ?",
+                          [*params, size, (page - 1) * size]).fetchall()
+        return [client_from_row(r) for r in rows], total
+
+    def update_client(self, client_id: str, changes: dict) -> dict | None:
+        columns = []
+        values = []
+        for name, value in changes.items():
+            if name in CLIENT_LIST_FIELDS:
+                value = json.dumps(list(value))
+            elif name in ("require_pkce", "verified"):
+                value = int(bool(value))
+            columns.append(f"{name} = ?")
+            values.append(value)
+        columns.append("updated_at = ?")
+        values.append(iso())
+        with self.write() as db:
+            cursor = db.execute(f"UPDATE clients SET {', '.join(columns)} WHERE client_id = ?", [*values, client_id])
+            if cursor.rowcount == 0:
+                return None
+        return self.get_client(client_id)
+
+    def delete_client(self, client_id: str) -> bool:
+        """Delete a client, revoke its grants and every token it holds. False when it does not exist."""
+        with self.write() as db:
+            if db.execute("DELETE FROM clients WHERE client_id = ?", (client_id,)).rowcount == 0:
+                return False
+            db.execute("UPDATE grants SET revoked_at = ? WHERE client_id = ? AND revoked_at IS NULL",
+                       (iso(), client_id))
+            db.execute("UPDATE tokens SET revoked = 1 WHERE client_id = ?", (client_id,))
+            db.execute("DELETE FROM codes WHERE client_id = ?", (client_id,))
+            db.execute("DELETE FROM consents WHERE client_id = ?", (client_id,))
+        return True
+
+    # ----- grants ------------------------------------------------------------------------------------------------
+    def list_grants(self, page: int, size: int) -> tuple[list[dict], int]:
+        db = self.conn()
+        total = db.execute("SELECT count(*) FROM grants WHERE revoked_at IS NULL").fetchone()[0]
+        rows = db.execute("SELECT * FROM grants WHERE revoked_at IS NULL ORDER BY created_at DESC, id "
+                          "LIMIT ? OFFSET ?", (size, (page - 1) * size)).fetchall()
+        return [grant_from_row(r) for r in rows], total
+
+    def get_grant(self, grant_id: str) -> dict | None:
+        row = self.conn().execute("SELECT * FROM grants WHERE id = ? AND revoked_at IS NULL", (grant_id,)).fetchone()
+        return grant_from_row(row) if row else None
+
+    def revoke_grant(self, grant_id: str) -> dict | None:
+        """Revoke a live grant and every token issued under it; returns the grant as it was, or None."""
+        with self.write() as db:
+            row = db.execute("UPDATE grants SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL RETURNING *",
+                             (iso(), grant_id)).fetchone()
+            if row is None:
+                return None
+            db.execute("UPDATE tokens SET revoked = 1 WHERE grant_id = ?", (grant_id,))
+            db.execute("DELETE FROM codes WHERE grant_id = ?", (grant_id,))
+        return grant_from_row(row)
+
+    def grant_for_consent(self, client_id: str, user_id: str, scopes: list[str]) -> str:
+        """The user's live grant for this client, widened to include ``scopes``, or a new one. Returns its id."""
+        with self.write() as db:
+            row = db.execute("SELECT id, scopes FROM grants WHERE client_id = ? AND user_id = ? "
+                             "AND revoked_at IS NULL ORDER BY created_at DESC LIMIT 1",
+                             (client_id, user_id)).fetchone()
+            if row is None:
+                grant_id = str(uuid.uuid4())
+                db.execute("INSERT INTO grants VALUES (?,?,?,?,?,?,?)",
+                           (grant_id, client_id, user_id, json.dumps(scopes), iso(), None, None))
+                return grant_id
+            held = json.loads(row["scopes"])
+            widened = held + [s for s in scopes if s not in held]
+            if widened != held:
+                db.execute("UPDATE grants SET scopes = ? WHERE id = ?", (json.dumps(widened), row["id"]))
+            return row["id"]
+
+    # ----- consents ----------------------------------------------------------------------------------------------
+    def create_consent(self, client_id: str, user_id: str, params: dict, lifetime: int) -> str:
+        token = secrets.token_urlsafe(32)
+        with self.write() as db:
+            db.execute("INSERT INTO consents VALUES (?,?,?,?,?,NULL)",
+                       (digest(token), client_id, user_id, json.dumps(params), int(time.time()) + lifetime))
+        return token
+
+    def get_consent(self, token: str) -> dict | None:
+        row = self.conn().execute("SELECT * FROM consents WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?",
+                                  (digest(token), int(time.time()))).fetchone()
+        return self._consent(row)
+
+    def claim_consent(self, token: str) -> dict | None:
+        """Use a consent token once: exactly one caller gets it back."""
+        now = int(time.time())
+        with self.write() as db:
+            row = db.execute("UPDATE consents SET used_at = ? WHERE token_hash = ? AND used_at IS NULL "
+                             "AND expires_at > ? RETURNING *", (now, digest(token), now)).fetchone()
+        return self._consent(row)
+
+    @staticmethod
+    def _consent(row) -> dict | None:
+        if row is None:
+            return None
+        record = dict(row)
+        record["params"] = json.loads(record["params"])
+        return record
+
+    # ----- authorization codes -----------------------------------------------------------------------------------
+    def save_code(self, code: str, *, client_id, user_id, grant_id, redirect_uri, scope, code_challenge,
+                  code_challenge_method, lifetime: int) -> None:
+        with self.write() as db:
+            db.execute("INSERT INTO codes VALUES (?,?,?,?,?,?,?,?,?,NULL,0)",
+                       (digest(code), client_id, user_id, grant_id, redirect_uri, scope, code_challenge,
+                        code_challenge_method, int(time.time()) + lifetime))
+
+    def find_code(self, code: str) -> dict | None:
+        """Look a code up without using it (validation happens before the claim)."""
+        row = self.conn().execute("SELECT * FROM codes WHERE code_hash = ?", (digest(code),)).fetchone()
+        if row is None:
+            return None
+        record = dict(row)
+        record["code"] = code
+        return record
+
+    def claim_code(self, code: str, client_id: str) -> dict | None:
+        """Redeem a code once (RFC 6749 §4.1.2). A second redemption marks the code replayed and revokes every
+        token issued from it, including tokens the first redemption has not saved yet (see ``save_token``)."""
+        now = int(time.time())
+        code_hash = digest(code)
+        with self.write() as db:
+            row = db.execute("UPDATE codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL RETURNING *",
+                             (now, code_hash)).fetchone()
+            if row is None:
+                if db.execute("UPDATE codes SET replayed = 1 WHERE code_hash = ?", (code_hash,)).rowcount:
+                    db.execute("UPDATE tokens SET revoked = 1 WHERE family = ?", (code_hash,))
+                return None
+        if row["expires_at"] <= now or row["client_id"] != client_id:
+            return None
+        record = dict(row)
+        record["code"] = code
+        return record
+
+    # ----- tokens ------------------------------------------------------------------------------------------------
+    def save_token(self, *, jti, client_id, user_id, grant_id, scope, issued_at, expires_at, refresh_token,
+                   refresh_expires_at, family) -> None:
+        """Record an issued token pair; the grant's ``last_used_at`` moves. Born revoked when its code was
+        replayed or its grant/client vanished while it was being issued."""
+        with self.write() as db:
+            revoked = 0
+            if family and db.execute("SELECT 1 FROM codes WHERE code_hash = ? AND replayed = 1",
+                                     (family,)).fetchone():
+                revoked = 1
+            if grant_id:
+                if db.execute("UPDATE grants SET last_used_at = ? WHERE id = ? AND revoked_at IS NULL",
+                              (iso(), grant_id)).rowcount == 0:
+                    revoked = 1
+            if not db.execute("SELECT 1 FROM clients WHERE client_id = ?", (client_id,)).fetchone():
+                revoked = 1
+            db.execute("INSERT INTO tokens VALUES (?,?,?,?,?,?,?,?,?,?,0,?)",
+                       (jti, client_id, user_id, grant_id, scope, issued_at, expires_at, revoked,
+                        digest(refresh_token) if refresh_token else None, refresh_expires_at, family))
+
+    def claim_refresh(self, refresh_token: str, client_id: str) -> dict | None:
+        """Use a refresh token once (rotation): exactly one racer gets the row back."""
+        now = int(time.time())
+        with self.write() as db:
+            row = db.execute("UPDATE tokens SET refresh_used = 1 WHERE refresh_hash = ? AND client_id = ? "
+                             "AND refresh_used = 0 AND revoked = 0 AND refresh_expires_at > ? RETURNING *",
+                             (digest(refresh_token), client_id, now)).fetchone()
+            if row is None:
+                return None
+            if row["grant_id"] and not db.execute("SELECT 1 FROM grants WHERE id = ? AND revoked_at IS NULL",
+                                                  (row["grant_id"],)).fetchone():
+                return None
+        return dict(row)
+
+    def token_status(self, *, jti: str | None = None, refresh_token: str | None = None) -> dict | None:
+        """A token row with ``live`` (not revoked; grant live; client present), looked up by jti or refresh."""
+        if jti is not None:
+            where, key = "t.jti = ?", jti
+        else:
+            where, key = "t.refresh_hash = ?", digest(refresh_token or "")
+        row = self.conn().execute(
+            "SELECT t.*, (t.revoked = 0 AND c.client_id IS NOT NULL AND (t.grant_id IS NULL OR g.revoked_at IS NULL"
+            " AND g.id IS NOT NULL)) AS live FROM tokens t LEFT JOIN clients c ON c.client_id = t.client_id "
+            f"LEFT JOIN grants g ON g.id = t.grant_id WHERE {where}", (key,)).fetchone()
+        return dict(row) if row else None
+
+    def revoke_token(self, jti: str) -> None:
+        with self.write() as db:
+            db.execute("UPDATE tokens SET revoked = 1 WHERE jti = ?", (jti,))
+
+
+def check_secret(stored_hash: str | None, presented: str | None) -> bool:
+    """Constant-time comparison of a presented secret with its stored digest."""
+    if not stored_hash or not presented:
+        return False
+    return hmac.compare_digest(stored_hash, digest(presented))
