@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-import conftest as root_conftest
-
 
 @pytest.fixture(scope="session")
-def sandbox():
+def sandbox(pytestconfig):
+    # `import conftest` would find this module itself (both are top-level "conftest"): ask pytest for the root one
+    root_conftest = pytestconfig.pluginmanager.get_plugin(str(pytestconfig.rootpath / "conftest.py"))
     return root_conftest.session_sandbox()
 
 
