@@ -22,7 +22,9 @@ import ipywidgets as widgets
 from telnyx_nb.errors import AuthorizationDenied, ConfigurationError
 from telnyx_nb.widgets.base import Panel, field, kv_table, scopes_from_metadata
 
-_WIDE = widgets.Layout(width="100%")
+def _wide() -> widgets.Layout:
+    return widgets.Layout(width="100%")  # a fresh Layout each time: a shared one would share display too
+
 _STYLE = {"description_width": "initial"}
 PKCE_METHODS = (("S256 (recommended)", "S256"), ("plain", "plain"), ("no PKCE", None))
 
@@ -48,7 +50,7 @@ class AuthorizePanel(Panel):
                                       description="Client id", layout=widgets.Layout(width="70%"), style=_STYLE)
         self.client_secret = self._secret_input(
             "Client secret", "empty: the session's secret (or none for a public client)")
-        self.redirect_uri = widgets.Combobox(options=[], description="Redirect URI", layout=_WIDE, style=_STYLE,
+        self.redirect_uri = widgets.Combobox(options=[], description="Redirect URI", layout=_wide(), style=_STYLE,
                                              ensure_option=False)
         self.scopes = widgets.SelectMultiple(options=[], rows=5, description="Scopes", style=_STYLE)
         self.pkce = widgets.Dropdown(options=PKCE_METHODS, value="S256", description="PKCE", style=_STYLE)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import html
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -122,7 +123,7 @@ def frame_html(df: Any, columns: Iterable[str] | None = None, *, max_rows: int =
 def _cell(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
-    if hasattr(value, "tolist") and not isinstance(value, str):  # numpy arrays in list columns
+    if getattr(value, "ndim", 0) >= 1:  # numpy arrays in list columns (not numpy scalars)
         return ", ".join(str(v) for v in value.tolist())
     try:
         import pandas as pd
@@ -382,14 +383,14 @@ class Panel(widgets.VBox):
                                            tooltip="Show tokens and secrets in full")
         self.reveal.observe(lambda _c: self._refresh_view(), "value")
         self.status = widgets.HTML("")
-        self.log = RequestLog()
+        self.request_log = RequestLog()
         client.add_listener(self._on_request)
 
     # -- layout -------------------------------------------------------------------------------------------
     def _assemble(self, *body: widgets.Widget) -> None:
         top = widgets.HBox([self.header, self.reveal],
                            layout=widgets.Layout(justify_content="space-between", align_items="center"))
-        self.children = [top, *body, self.status, self.log]
+        self.children = [top, *body, self.status, self.request_log]
 
     def _button(self, description: str, handler: Callable[[], Any], *, style: str = "",
                 icon: str = "", tooltip: str = "") -> widgets.Button:
@@ -482,7 +483,7 @@ class Panel(widgets.VBox):
     def _flush_log(self) -> None:
         with self._pending_lock:
             records, self._pending = self._pending, []
-        self.log.extend(records)
+        self.request_log.extend(records)
 
     def activate(self) -> None:
         """Fetch what the panel shows on first sight (once): at construction, or when its tab is opened."""
@@ -539,13 +540,24 @@ def visible_text(widget: Any) -> str:
     return "\n".join(out)
 
 
+_STYLE_BLOCK = re.compile(r"<style>.*?</style>", re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def html_to_text(markup: str) -> str:
+    """The text a browser would show for ``markup`` (tags dropped, entities decoded), roughly."""
+    return html.unescape(_TAG.sub(" ", _STYLE_BLOCK.sub("", str(markup))))
+
+
 def _collect(widget: Any, out: list[str]) -> None:
     layout = getattr(widget, "layout", None)
     if layout is not None and getattr(layout, "display", None) == "none":
         return
     if isinstance(widget, widgets.Password):
         return
-    if isinstance(widget, (widgets.HTML, widgets.HTMLMath, widgets.Label, widgets.Text, widgets.Textarea)):
+    if isinstance(widget, (widgets.HTML, widgets.HTMLMath)):
+        out.append(html_to_text(widget.value))
+    elif isinstance(widget, (widgets.Label, widgets.Text, widgets.Textarea)):
         out.append(str(widget.value))
     if isinstance(widget, (widgets.Dropdown, widgets.SelectMultiple, widgets.Select)):
         out.extend(str(label) for label in widget._options_labels)

@@ -16,7 +16,9 @@ from telnyx_nb.errors import ConfigurationError
 from telnyx_nb.widgets.base import Countdown, Panel, field, kv_table, scopes_from_metadata
 
 GRANT_TYPES = ("client_credentials", "authorization_code", "refresh_token")
-_WIDE = widgets.Layout(width="100%")
+def _wide() -> widgets.Layout:
+    return widgets.Layout(width="100%")  # a fresh Layout each time: a shared one would share display too
+
 _STYLE = {"description_width": "initial"}
 
 
@@ -51,11 +53,11 @@ class TokenPanel(Panel):
         self.scopes = widgets.SelectMultiple(options=[], rows=5, description="Scopes", style=_STYLE,
                                              tooltip="Empty: the client's default scopes")
         self.code = self._secret_input("Authorization code")
-        self.redirect_uri = widgets.Text(description="Redirect URI", layout=_WIDE, style=_STYLE)
+        self.redirect_uri = widgets.Text(description="Redirect URI", layout=_wide(), style=_STYLE)
         self.code_verifier = self._secret_input("PKCE code_verifier", "empty when the flow used no PKCE")
         self.refresh_token = self._secret_input("Refresh token", "filled in from the last token")
-        self.code_box = widgets.VBox([self.code, self.redirect_uri, self.code_verifier], layout=_WIDE)
-        self.refresh_box = widgets.VBox([self.refresh_token], layout=_WIDE)
+        self.code_box = widgets.VBox([self.code, self.redirect_uri, self.code_verifier], layout=_wide())
+        self.refresh_box = widgets.VBox([self.refresh_token], layout=_wide())
         self.issue_button = self._button("Issue", self.issue, style="primary", icon="key",
                                          tooltip="POST /oauth/token")
         self.introspect_button = self._button("Introspect", self.introspect, icon="search",

@@ -1,0 +1,95 @@
+"""AuthorizePanel walks the authorization-code + PKCE flow by clicks, on a throwaway sandbox (it creates grants)."""
+
+from __future__ import annotations
+
+import pytest
+
+from telnyx_nb import TelnyxOAuth
+from telnyx_nb.widgets import AuthorizePanel
+from telnyx_nb.widgets.base import visible_text
+
+
+@pytest.fixture
+def oauth(make_sandbox):
+    with TelnyxOAuth.from_sandbox(make_sandbox()) as client:
+        yield client
+
+
+@pytest.fixture
+def panel(oauth):
+    p = AuthorizePanel(oauth)
+    yield p
+    p.close()
+
+
+def test_full_flow_allow_then_exchange(panel, oauth):
+    assert panel.last_error is None, panel.error_message
+    assert panel.client_id.value == oauth.client_id
+    assert panel.redirect_uri.value in oauth.get_client(oauth.client_id).redirect_uris
+    panel.scopes.value = ("messaging", "voice")
+
+    panel.build_button.click()
+    request = panel.last_request
+    assert request.code_challenge_method == "S256" and request.code_verifier and request.state
+    assert "code_challenge=" in request.url and request.url in visible_text(panel)
+    assert request.code_verifier not in visible_text(panel)
+
+    panel.start_button.click()
+    assert panel.last_error is None, panel.error_message
+    consent = panel.last_consent
+    assert consent.client_id == oauth.client_id
+    assert set(consent.scope_ids) == {"messaging", "voice"}
+    shown = visible_text(panel)
+    assert consent.name in shown and "verified" in shown
+    assert all(s.description in shown for s in consent.requested_scopes)
+
+    panel.allow_button.click()
+    assert panel.last_error is None, panel.error_message
+    assert panel.last_code and panel.last_denial is None
+    assert "code received" in panel.step_redirect.value
+    assert panel.last_code not in visible_text(panel)
+
+    panel.exchange_button.click()
+    assert panel.last_error is None, panel.error_message
+    token = panel.last_token
+    assert token.refresh_token and set(token.scope.split()) == {"messaging", "voice"}
+    assert oauth.introspect(token.access_token).active
+
+    calls = [(r.method, r.url.split("?")[0].rsplit("/v2", 1)[-1]) for r in panel.request_log.records]
+    assert ("GET", "/oauth/authorize") in calls
+    assert ("POST", "/oauth/grants") in calls
+    assert ("POST", "/oauth/token") in calls
+    assert any(m == "GET" and u.startswith("/oauth/consent/") for m, u in calls)
+
+
+def test_deny_is_an_outcome_shown_in_the_panel(panel):
+    panel.build_button.click()
+    panel.start_button.click()
+    panel.deny_button.click()
+    assert panel.last_error is None, panel.error_message
+    assert panel.last_code is None and panel.last_denial is not None
+    assert panel.last_denial.error == "access_denied"
+    assert "access denied" in panel.step_redirect.value
+    assert panel.exchange_button.disabled
+
+
+def test_a_code_is_exchanged_once(panel, oauth):
+    panel.build_button.click()
+    panel.start_button.click()
+    panel.allow_button.click()
+    code = panel.last_code
+    panel.exchange_button.click()
+    assert panel.last_token is not None and panel.exchange_button.disabled
+    # replaying the code by hand is refused by the server (RFC 6749 §4.1.2)
+    with pytest.raises(Exception):
+        oauth.exchange_code(code, redirect_uri=panel.last_request.redirect_uri,
+                            code_verifier=panel.last_request.code_verifier)
+
+
+def test_unregistered_redirect_uri_is_refused_readably(panel):
+    panel.redirect_uri.value = "https://attacker.invalid/cb"
+    panel.build_button.click()
+    panel.start_button.click()
+    assert panel.last_consent is None
+    assert panel.last_error is not None
+    assert "failed" in panel.status.value and "Traceback" not in visible_text(panel)

@@ -1,0 +1,122 @@
+"""ClientsPanel: browse/filter the shared demo clients; create, edit, delete (with confirmation) on a throwaway."""
+
+from __future__ import annotations
+
+import pytest
+
+from telnyx_nb import TelnyxOAuth
+from telnyx_nb.widgets import ClientsPanel
+from telnyx_nb.widgets.base import visible_text
+
+
+@pytest.fixture
+def shared(sandbox):
+    with TelnyxOAuth.from_sandbox(sandbox) as client:
+        panel = ClientsPanel(client)
+        yield panel
+        panel.close()
+
+
+@pytest.fixture
+def own(make_sandbox):
+    with TelnyxOAuth.from_sandbox(make_sandbox()) as client:
+        panel = ClientsPanel(client)
+        yield panel
+        panel.close()
+
+
+def test_browse_and_filter(shared):
+    assert shared.last_error is None, shared.error_message
+    everything = shared.df
+    assert len(everything) >= 10
+    assert "Telnyx NB Demo" in shared.table_view.value
+
+    shared.filter_type.value = "public"
+    shared.search_button.click()
+    assert len(shared.df) > 0 and set(shared.df["client_type"]) == {"public"}
+    assert len(shared.df) < len(everything)
+
+    shared.filter_type.value = "any"
+    shared.filter_verified.value = False
+    shared.search_button.click()
+    assert len(shared.df) > 0 and not shared.df["verified"].any()
+
+    shared.filter_verified.value = None
+    shared.filter_name.value = "Demo"
+    shared.search_button.click()
+    assert list(shared.df["name"]) == ["Telnyx NB Demo"]
+    assert shared.selected == shared.df["client_id"].iloc[0]
+
+
+def test_create_shows_the_secret_once(own):
+    own.new_button.click()
+    own.name.value = "Widget Test App"
+    own.client_type.value = "confidential"
+    own.grant_types.value = ("authorization_code", "refresh_token")
+    own.scopes.value = ("messaging",)
+    own.redirect_uris.value = "https://app.example.com/cb\n"
+    own.save_button.click()
+    assert own.confirm.pending and "Create confidential client Widget Test App" in own.confirm.pending
+    assert own.last_result is None  # nothing happens before confirmation
+
+    own.confirm.confirm_button.click()
+    assert own.last_error is None, own.error_message
+    created = own.last_result
+    secret = created.client_secret
+    assert secret and created.name == "Widget Test App"
+    assert created.client_id in set(own.df["client_id"]) and own.selected == created.client_id
+    assert "shown only once" in own.secret_box.value
+    assert secret not in visible_text(own)
+    own.reveal.value = True
+    assert secret in own.secret_box.value
+    own.search_button.click()  # any further action forgets it
+    assert own.secret_box.value == "" and secret not in visible_text(own)
+
+
+def test_edit_then_delete_with_confirmation(own):
+    own.filter_name.value = "Acme"
+    own.search_button.click()
+    client_id = own.selected
+    own.edit_button.click()
+    assert own.mode == "edit" and own.name.value == "Acme Dispatch"
+    own.name.value = "Acme Dispatch v2"
+    own.save_button.click()
+    own.confirm.confirm_button.click()
+    assert own.last_error is None, own.error_message
+    assert own.last_result.name == "Acme Dispatch v2"
+    assert own.client.get_client(client_id).name == "Acme Dispatch v2"
+
+    own.delete_button.click()
+    assert "Delete client Acme Dispatch v2" in own.confirm.pending
+    own.confirm.cancel_button.click()
+    assert own.confirm.pending is None
+    assert own.client.get_client(client_id).name == "Acme Dispatch v2"  # cancel kept it
+
+    own.delete_button.click()
+    own.confirm.confirm_button.click()
+    assert own.last_error is None, own.error_message
+    assert own.last_result == client_id and client_id not in set(own.df["client_id"])
+    own.filter_name.value = ""
+    own.search_button.click()
+    assert client_id not in set(own.df["client_id"])
+
+
+def test_form_errors_name_the_field(own):
+    own.new_button.click()
+    own.save_button.click()
+    assert own.confirm.pending is None
+    assert "Name is empty" in own.status.value
+
+
+def test_server_validation_error_is_readable(own):
+    own.new_button.click()
+    own.name.value = "Bad redirect"
+    own.client_type.value = "confidential"
+    own.grant_types.value = ("authorization_code",)
+    own.scopes.value = ("messaging",)
+    own.redirect_uris.value = "not a uri"
+    own.save_button.click()
+    own.confirm.confirm_button.click()
+    assert own.last_error is not None
+    assert "redirect_uris" in own.status.value
+    assert "Traceback" not in visible_text(own)

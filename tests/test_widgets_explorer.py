@@ -1,0 +1,43 @@
+"""Explorer: every panel in tabs on one session, linked so that issue → introspect → verify is three clicks."""
+
+from __future__ import annotations
+
+import pytest
+
+from telnyx_nb import TelnyxOAuth
+from telnyx_nb.widgets import Explorer
+from telnyx_nb.widgets.base import visible_text
+
+
+@pytest.fixture
+def explorer(sandbox):
+    with TelnyxOAuth.from_sandbox(sandbox) as client:
+        app = Explorer(client)
+        yield app
+        app.close()
+
+
+def test_tabs_and_lazy_loading(explorer):
+    assert tuple(explorer.tabs.titles) == Explorer.TAB_TITLES
+    assert explorer.token.scopes.options  # the first tab loads at once
+    assert explorer.clients.df is None  # the others when opened
+    explorer.tabs.selected_index = Explorer.TAB_TITLES.index("Clients")
+    assert explorer.clients.df is not None and len(explorer.clients.df) > 0
+    explorer.tabs.selected_index = Explorer.TAB_TITLES.index("Discovery")
+    assert explorer.discovery.metadata.issuer in explorer.discovery.server_view.value
+    assert "RFC 9728" in visible_text(explorer.discovery)
+
+
+def test_issue_introspect_verify(explorer):
+    explorer.token.issue_button.click()
+    token = explorer.last_token
+    assert token is not None
+    assert explorer.introspection.token.value == token.access_token
+    assert explorer.jwks.token.value == token.access_token
+    explorer.introspection.introspect_button.click()
+    assert explorer.introspection.last_active is True
+    explorer.jwks.verify_button.click()
+    assert explorer.jwks.last_verdict == "valid"
+    # each panel logs its own requests only
+    assert all(r.url.endswith("/oauth/introspect") for r in explorer.introspection.request_log.records)
+    assert token.access_token not in visible_text(explorer)

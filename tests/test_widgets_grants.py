@@ -1,0 +1,59 @@
+"""GrantsPanel: the demo grants joined with clients (read-only), and revocation with confirmation on a throwaway."""
+
+from __future__ import annotations
+
+import pytest
+
+from telnyx_nb import TelnyxOAuth
+from telnyx_nb.widgets import GrantsPanel
+
+
+def test_grants_frame_and_filter(sandbox):
+    with TelnyxOAuth.from_sandbox(sandbox) as client:
+        panel = GrantsPanel(client)
+        try:
+            assert panel.last_error is None, panel.error_message
+            assert len(panel.df) >= 100
+            assert {"client_name", "client_type", "scopes", "last_used_at"} <= set(panel.df.columns)
+            assert f"of {len(panel.df)} grant(s)" in panel.table_view.value
+            panel.filter_client.value = "acme"
+            assert len(panel.view) > 0
+            assert set(panel.view["client_name"]) == {"Acme Dispatch"}
+            assert all("Acme Dispatch" in label for label in panel.picker._options_labels)
+        finally:
+            panel.close()
+
+
+def test_revoke_with_confirmation(make_sandbox):
+    with TelnyxOAuth.from_sandbox(make_sandbox()) as client:
+        panel = GrantsPanel(client)
+        try:
+            grant_id = panel.selected
+            before = len(panel.df)
+            panel.revoke_button.click()
+            assert grant_id in panel.confirm.pending
+            panel.confirm.cancel_button.click()
+            assert len(client.grants_df()) == before  # cancelled: nothing revoked
+
+            panel.revoke_button.click()
+            panel.confirm.confirm_button.click()
+            assert panel.last_error is None, panel.error_message
+            assert panel.last_result.id == grant_id
+            assert grant_id not in set(panel.df["id"]) and len(panel.df) == before - 1
+            assert [r.method for r in panel.request_log.records].count("DELETE") == 1
+        finally:
+            panel.close()
+
+
+def test_revoking_a_grant_already_gone_is_a_readable_error(make_sandbox):
+    with TelnyxOAuth.from_sandbox(make_sandbox()) as client:
+        panel = GrantsPanel(client)
+        try:
+            grant_id = panel.selected
+            client.revoke_grant(grant_id)  # revoked behind the panel's back
+            panel.revoke_button.click()
+            panel.confirm.confirm_button.click()
+            assert panel.last_error is not None
+            assert "NotFoundError" in panel.status.value or "404" in panel.status.value
+        finally:
+            panel.close()

@@ -1,0 +1,91 @@
+"""JWKSPanel against the sandbox: the key table, a key's public members, and verdicts for good and bad JWTs."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from joserfc import jwt
+from joserfc.jwk import RSAKey
+
+from telnyx_nb import TelnyxOAuth
+from telnyx_nb.widgets import JWKSPanel
+from telnyx_nb.widgets.base import visible_text
+
+from test_widgets_introspection import tamper
+
+
+@pytest.fixture
+def oauth(sandbox):
+    with TelnyxOAuth.from_sandbox(sandbox) as client:
+        yield client
+
+
+@pytest.fixture
+def panel(oauth):
+    p = JWKSPanel(oauth)
+    yield p
+    p.close()
+
+
+def test_key_table_and_public_members(panel, oauth):
+    assert panel.last_error is None, panel.error_message
+    kids = [k.kid for k in oauth.jwks().keys]
+    assert list(panel.keys_df["kid"]) == kids
+    assert list(panel.key_picker.options) == kids
+    for kid in kids:
+        assert kid in panel.keys_table.value
+    members = panel.key_members.value
+    assert "kty" in members and ("<th>n</th>" in members or "<th>crv</th>" in members)
+    assert "<th>d</th>" not in members  # never a private member
+
+
+def test_valid_token(panel, oauth):
+    panel.receive(oauth.client_credentials_token("messaging"))
+    panel.verify_button.click()
+    assert panel.last_error is None, panel.error_message
+    assert panel.last_verdict == "valid"
+    assert panel.last_result.claims["client_id"] == oauth.client_id
+    assert "✓ valid" in panel.verdict.value
+    assert "Verified claims" in panel.claims.value
+
+
+def test_tampered_token_has_a_bad_signature(panel, oauth):
+    panel.token.value = tamper(oauth.client_credentials_token("messaging").access_token)
+    panel.verify_button.click()
+    assert panel.last_verdict == "bad_signature"
+    assert "bad signature" in panel.verdict.value
+
+
+def test_wrong_issuer_and_wrong_audience(panel, oauth):
+    panel.token.value = oauth.client_credentials_token("messaging").access_token
+    panel.issuer.value = "https://issuer.invalid"
+    panel.verify_button.click()
+    assert panel.last_verdict == "wrong_issuer"
+    assert "wrong issuer" in panel.verdict.value
+
+    panel.issuer.value = ""
+    panel.audience.value = "https://somebody-else.invalid"
+    panel.verify_button.click()
+    assert panel.last_verdict == "wrong_audience"
+    assert "wrong audience" in panel.verdict.value
+
+
+def test_unknown_kid(panel, oauth):
+    key = RSAKey.generate_key(2048, parameters={"kid": "rogue-key"})
+    issuer = oauth.authorization_server_metadata().issuer
+    now = int(time.time())
+    claims = {"iss": issuer, "sub": "x", "aud": "x", "iat": now, "exp": now + 300, "client_id": "x"}
+    panel.token.value = jwt.encode({"alg": "RS256", "kid": "rogue-key"}, claims, key)
+    panel.verify_button.click()
+    assert panel.last_verdict == "unknown_kid"
+    assert "unknown key" in panel.verdict.value
+
+
+def test_malformed_and_empty(panel):
+    panel.verify_button.click()
+    assert "JWT is empty" in panel.status.value and panel.last_verdict is None
+    panel.token.value = "definitely.not.ajwt"
+    panel.verify_button.click()
+    assert panel.last_verdict == "malformed"
+    assert "malformed" in visible_text(panel)
