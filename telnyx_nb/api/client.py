@@ -505,16 +505,19 @@ class TelnyxOAuth:
     def introspect(self, token: str, *, client_id: str | None = None, client_secret: str | None = None) -> Introspection:
         """``POST /oauth/introspect`` (RFC 7662 §2.1): is ``token`` active, and for whom? Read-only: replayable.
 
-        Authenticates as the client (HTTP Basic) when one is configured, else with the API key.
+        Authenticates as a confidential client (HTTP Basic) when one is configured, else with the API key
+        (RFC 7662 §2.1 requires some authorization; a public client's bare client_id is the last resort).
         """
         if not token:
             raise ConfigurationError("introspect() needs the token to inspect")
         remember(token)
-        if client_id or self.client_id:
-            auth, extra = self._client_auth(client_id, client_secret)
-        else:
-            self._require_management()
+        secret = client_secret or (self.client_secret if (client_id or self.client_id) == self.client_id else None)
+        if (client_id or self.client_id) and secret:
+            auth, extra = self._client_auth(client_id, secret)
+        elif self._transport.default_auth is not None:
             auth, extra = DEFAULT, {}
+        else:
+            auth, extra = self._client_auth(client_id, client_secret)
         data = self._json("POST", "/oauth/introspect", data={"token": token, **extra}, auth=auth, idempotent=True)
         return Introspection.from_json(data or {})
 

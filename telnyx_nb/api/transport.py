@@ -9,8 +9,9 @@ Retry policy (at least the official SDK's, and safer):
   introspection, revocation). Anything else — redeeming a code or refresh token, creating or registering a client,
   deciding a consent — is retried only when the server provably did nothing: the connection was never made, or
   the answer was 429 (RFC 6585 §4: refused) or 503 with ``Retry-After`` (RFC 9110 §15.6.4: refused, come back).
-* When: ``retry-after-ms``, else ``Retry-After`` in seconds or as an HTTP date (RFC 9110 §10.2.3), if within
-  60 s; otherwise exponential backoff from 0.5 s doubling to at most 8 s, with jitter. Bounded by
+* When: ``retry-after-ms``, else ``Retry-After`` in seconds or as an HTTP date (RFC 9110 §10.2.3) — a wait over
+  60 s is not taken (the error carries it) rather than knocking early; without one, exponential backoff from 0.5 s
+  doubling to at most 8 s, with up to 25 % jitter. Bounded by
   ``max_retries`` and by ``max_retry_time`` seconds in total (a wait that would pass the budget is not taken).
 * A 401 on a call authenticated with an auto-fetched client-credentials token gets one more try with a fresh
   token (outside the retry count).
@@ -390,8 +391,10 @@ class Transport:
                 refused = status == 429 or (status == 503 and retry_after is not None)
                 if not idempotent and not refused:
                     return None
-        if retry_after is not None and retry_after <= MAX_RETRY_AFTER:
-            return retry_after
+        if retry_after is not None:
+            # The server said when to come back: obey it, or give up and surface it (RateLimitError.retry_after)
+            # rather than knock again early.
+            return retry_after if retry_after <= MAX_RETRY_AFTER else None
         backoff = min(INITIAL_RETRY_DELAY * (2.0**retries_taken), MAX_RETRY_DELAY)
         return backoff * (1 - 0.25 * random.random())
 
