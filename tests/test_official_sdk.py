@@ -155,7 +155,8 @@ def check_oauth_clients_create(client, sb):
                                           policy_uri="https://example.test/p", tos_uri="https://example.test/t")
     assert created.data.client_secret and created.data.require_pkce is True
     public = client.oauth_clients.create(name="SDK Public Client", client_type="public",
-                                         allowed_grant_types=["authorization_code"], allowed_scopes=["voice"])
+                                         allowed_grant_types=["authorization_code"], allowed_scopes=["voice"],
+                                         redirect_uris=[REDIRECT_URI])
     assert public.data.client_type == "public" and not public.data.client_secret
 
 

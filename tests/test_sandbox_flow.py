@@ -120,7 +120,12 @@ def test_code_redemption_mistakes_are_invalid_grant(sb, mistake):
         params["code"] = "not-a-code"
     response = token(sb, who, **params)
     assert response.status_code == 400, response.text
-    assert response.json()["error"] == "invalid_grant"
+    if mistake == "no-verifier":
+        # a missing parameter is a malformed request (RFC 6749 §5.2), and the answer says which one
+        assert response.json()["error"] == "invalid_request"
+        assert "code_verifier" in response.json()["error_description"]
+    else:
+        assert response.json()["error"] == "invalid_grant"  # RFC 7636 §4.6, RFC 6749 §5.2
 
 
 # --- deny, and errors at the authorization endpoint ------------------------------------------------------------

@@ -79,14 +79,13 @@ def test_seeding_twice_adds_nothing(tmp_path):
     assert twice == once
 
 
-def test_an_explicit_api_key_wins_and_is_kept(tmp_path):
-    db = str(tmp_path / "sandbox.db")
+def test_an_explicit_api_key_wins(tmp_path):
     key = "KEY" + "a" * 32
-    with _sandbox(seed="empty", db=db, api_key=key) as sb:
+    with _sandbox(seed="empty", db=str(tmp_path / "sandbox.db"), api_key=key) as sb:
         assert sb.api_key == key
         assert api(sb).get(url(sb, "/oauth_clients"), timeout=TIMEOUT).status_code == 200
-    with _sandbox(seed="empty", db=db) as again:
-        assert again.api_key == key
+        assert requests.get(url(sb, "/oauth_clients"), headers={"Authorization": "Bearer KEY" + "b" * 32},
+                            timeout=TIMEOUT).status_code == 401
 
 
 def test_memory_databases_are_independent():
