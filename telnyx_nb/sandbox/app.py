@@ -118,6 +118,32 @@ def oauth_params() -> tuple[dict, dict]:
     raise ParamError("Content-Type must be application/x-www-form-urlencoded or application/json.")
 
 
+_REGISTRATION_STRINGS = ("client_name", "client_uri", "logo_uri", "policy_uri", "tos_uri", "scope",
+                         "token_endpoint_auth_method", "jwks_uri", "software_id", "software_version")
+_REGISTRATION_LISTS = ("redirect_uris", "grant_types", "response_types", "contacts")
+
+
+def registration_problem(body: dict) -> tuple[str, str] | None:
+    """Type errors in RFC 7591 metadata, found before Authlib sees them (it assumes strings)."""
+    for name in _REGISTRATION_STRINGS:
+        if name in body and not isinstance(body[name], str):
+            return "invalid_client_metadata", f"{name} must be a string."
+    for name in _REGISTRATION_LISTS:
+        if name in body and (not isinstance(body[name], list) or not all(isinstance(v, str) and v
+                                                                          for v in body[name])):
+            error = "invalid_redirect_uri" if name == "redirect_uris" else "invalid_client_metadata"
+            return error, f"{name} must be a list of non-empty strings."
+    for i, uri in enumerate(body.get("redirect_uris", [])):
+        if "#" in uri or ":" not in uri:
+            return "invalid_redirect_uri", (f"redirect_uris[{i}] must be an absolute URI without a fragment "
+                                            "(RFC 6749 section 3.1.2).")
+    method = body.get("token_endpoint_auth_method")
+    if method is not None and method not in ("none", "client_secret_basic", "client_secret_post"):
+        return "invalid_client_metadata", ("token_endpoint_auth_method must be none, client_secret_basic or "
+                                           "client_secret_post.")
+    return None
+
+
 def bearer_credential() -> str | None:
     scheme, _, credential = request.headers.get("Authorization", "").partition(" ")
     return credential.strip() if scheme.lower() == "bearer" and credential.strip() else None
@@ -278,6 +304,9 @@ def create_app(state: SandboxState) -> Flask:
         if not isinstance(body, dict):
             return rfc_error(400, "invalid_client_metadata", "The body must be a JSON object of client metadata.")
         body = {k: v for k, v in body.items() if v is not None}
+        problem = registration_problem(body)
+        if problem:
+            return rfc_error(400, *problem)
         body.setdefault("client_name", "Unnamed client")
         return server.create_endpoint_response(
             "client_registration", json_request(request.method, request.url, request.headers, body))

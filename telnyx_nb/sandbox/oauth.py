@@ -54,6 +54,18 @@ CODE_LIFETIME = 600  # RFC 6749 §4.1.2 recommends at most 10 minutes
 CONSENT_LIFETIME = 600
 GRANT_TYPES = ["authorization_code", "client_credentials", "refresh_token"]
 AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+ERROR_DESCRIPTIONS = {
+    "unsupported_grant_type": "grant_type must be one of: authorization_code, client_credentials, refresh_token.",
+    "invalid_client": "Client authentication failed: send client_id and client_secret by HTTP Basic or in the "
+                      "body, or client_id alone for a public client.",
+    "invalid_grant": "The code or refresh token is invalid, expired, revoked or was issued to another client.",
+    "invalid_scope": "The requested scope is not allowed for this client.",
+    "invalid_request": "The request is missing a required parameter or has an invalid one.",
+    "unsupported_token_type": "token_type_hint must be access_token or refresh_token.",
+    "unauthorized_client": "This client is not allowed to use this grant type.",
+    "access_denied": "The request was denied.",
+    "invalid_client_metadata": "The client metadata is invalid.",
+}
 
 
 # ----- models Authlib asks for ----------------------------------------------------------------------------------
@@ -459,6 +471,11 @@ class SandboxAuthorizationServer(AuthorizationServer):
 
     def send_signal(self, name, *args, **kwargs):
         pass
+
+    def handle_error_response(self, request, error):
+        if not error.description:  # say what to fix, always (RFC 6749 section 5.2 error_description)
+            error.description = ERROR_DESCRIPTIONS.get(error.error, "The request was refused.")
+        return super().handle_error_response(request, error)
 
     # ----- tokens as the store sees them ---------------------------------------------------------------------
     def find_token(self, token_string) -> TokenRecord | None:

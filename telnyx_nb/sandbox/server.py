@@ -109,7 +109,9 @@ class Sandbox:
         self.store = store = Store(path)
         keyring = KeyRing.load_or_create(store)
         self._seed(store)
-        self.api_key = self._api_key_override or store.set_setting_once(_API_KEY_SETTING, new_api_key())
+        if self._api_key_override:  # --api-key wins and is kept for the next start on this database
+            store.set_setting(_API_KEY_SETTING, self._api_key_override)
+        self.api_key = store.set_setting_once(_API_KEY_SETTING, new_api_key())
         org_id = store.set_setting_once("org_id", str(uuid.uuid4()))
         user_id = store.set_setting_once("user_id", str(uuid.uuid4()))
         demo = store.get_setting(_DEMO_CLIENT_SETTING)

@@ -1,0 +1,92 @@
+"""``telnyx-nb sandbox``: run the sandbox in the foreground until SIGINT/SIGTERM.
+
+Without ``--json`` it prints where it listens and the credentials to use; with ``--json`` it prints exactly one
+JSON line on stdout (``{"base_url", "api_key", "demo_client_id", "demo_client_secret"}``) and nothing else, so a
+script can read it. On SIGINT or SIGTERM it stops accepting, finishes in-flight requests and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+
+DEFAULT_PORT = 8765
+
+
+def default_db() -> str:
+    """A file in the user's data directory, so a restart keeps every client, grant and key."""
+    from platformdirs import user_data_dir
+
+    return os.path.join(user_data_dir("telnyx-nb", appauthor=False), "sandbox.sqlite3")
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"use a number from 0 (any free port) to 65535, not {text!r}")
+    return value
+
+
+def _seed(text: str) -> str:
+    from .server import SEED_PATTERN
+
+    if not SEED_PATTERN.match(text):
+        raise argparse.ArgumentTypeError(f"use demo, empty or grants=N (e.g. grants=10000), not {text!r}")
+    return text
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any free port)")
+    parser.add_argument("--db", default=None, help="SQLite file, or :memory: for a throwaway database "
+                                                   "(default: sandbox.sqlite3 in the user data directory)")
+    parser.add_argument("--seed", type=_seed, default="demo", help="demo (default), empty, or grants=N")
+    parser.add_argument("--api-key", default=None, help="use this API key instead of the stored one")
+    parser.add_argument("--json", action="store_true", help="print exactly one JSON line with the credentials")
+
+
+def run(args: argparse.Namespace) -> int:
+    from .server import Sandbox
+
+    db = args.db or default_db()
+    stop = threading.Event()
+
+    def on_signal(signum, frame):
+        stop.set()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, on_signal)
+    try:
+        sandbox = Sandbox(host=args.host, port=args.port, db=db, seed=args.seed, api_key=args.api_key).start()
+    except OSError as exc:
+        print(f"telnyx-nb sandbox: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}. "
+              "Choose another --port (0 picks a free one).", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(f"telnyx-nb sandbox: {exc}", file=sys.stderr)
+        return 2
+    try:
+        if args.json:
+            print(sandbox.json_line(), flush=True)
+        else:
+            print(f"Telnyx OAuth sandbox listening on {sandbox.base_url}", flush=True)
+            print(f"  database:           {db}")
+            print(f"  API key:            {sandbox.api_key}")
+            if sandbox.demo_client_id:
+                print(f"  demo client_id:     {sandbox.demo_client_id}")
+                print(f"  demo client_secret: {sandbox.demo_client_secret}")
+            print(f"  export TELNYX_NB_SANDBOX='{sandbox.json_line()}'")
+            print("Press Ctrl-C to stop.", flush=True)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        sandbox.stop()
+    if not args.json:
+        print("Sandbox stopped.", file=sys.stderr)
+    return 0
