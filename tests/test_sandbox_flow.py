@@ -385,3 +385,34 @@ def test_tampered_tokens_are_inactive_and_refused(sb):
         refused = api(sb, bad).get(url(sb, "/oauth_clients"), timeout=TIMEOUT)
         assert refused.status_code == 401
     assert introspect(sb, good)["active"] is True
+
+
+# --- what the page and the logs must not do ----------------------------------------------------------------------
+
+def test_consent_page_escapes_client_supplied_text(sb):
+    client = create_client(sb, name='<script>alert("x")</script> & Co')
+    response, _ = authorize(sb, client, state='"><img src=x onerror=alert(1)>')
+    page = consent_page(response)
+    assert '<script>alert("x")</script>' not in page.html
+    assert "<img src=x" not in page.html
+    assert "&lt;script&gt;" in page.html
+    # the escaped state still round-trips to the client untouched
+    location = redirect_of(page.decide(allow=True))
+    assert query_of(location)["state"] == '"><img src=x onerror=alert(1)>'
+
+
+def test_secrets_stay_out_of_logs_and_reprs(sb, caplog):
+    caplog.set_level("DEBUG")
+    client = create_client(sb)
+    code, verifier = obtain_code(sb, client)
+    issued = redeem(sb, client, code, verifier).json()
+    refresh(sb, client, issued["refresh_token"])
+    token(sb, {**client, "client_secret": "wrong-" + client["client_secret"]}, grant_type="client_credentials")
+    requests.post(url(sb, "/oauth/introspect"), json={"token": issued["access_token"]},
+                  headers={"Authorization": "Bearer " + sb.api_key}, timeout=TIMEOUT)
+    secrets_seen = [client["client_secret"], issued["access_token"], issued["refresh_token"], sb.api_key, code,
+                    issued["access_token"].split(".")[2]]
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    for secret in secrets_seen:
+        assert secret not in logged
+        assert secret not in repr(sb)

@@ -86,6 +86,8 @@ def test_an_explicit_api_key_wins(tmp_path):
         assert api(sb).get(url(sb, "/oauth_clients"), timeout=TIMEOUT).status_code == 200
         assert requests.get(url(sb, "/oauth_clients"), headers={"Authorization": "Bearer KEY" + "b" * 32},
                             timeout=TIMEOUT).status_code == 401
+    with _sandbox(seed="empty", db=str(tmp_path / "sandbox.db")) as again:
+        assert again.api_key == key, "the key given once is the database's key from then on"
 
 
 def test_memory_databases_are_independent():
