@@ -37,11 +37,11 @@ def test_browse_and_filter(shared):
     assert len(shared.df) < len(everything)
 
     shared.filter_type.value = "any"
-    shared.filter_verified.value = False
+    shared.filter_verified.value = "unverified"
     shared.search_button.click()
     assert len(shared.df) > 0 and not shared.df["verified"].any()
 
-    shared.filter_verified.value = None
+    shared.filter_verified.value = "any"
     shared.filter_name.value = "Demo"
     shared.search_button.click()
     assert list(shared.df["name"]) == ["Telnyx NB Demo"]

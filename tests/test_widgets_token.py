@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -50,6 +51,19 @@ def test_issue_client_credentials_shows_masked_token_decoded_jwt_and_countdown(p
     assert token.access_token in visible_text(panel)
     panel.reveal.value = False
     assert token.access_token not in visible_text(panel)
+
+
+def test_countdown_says_expired_and_stops_with_the_panel(oauth):
+    panel = TokenPanel(oauth)
+    panel.issue_button.click()
+    thread = panel.countdown._thread
+    assert thread is not None and thread.daemon  # never keeps the kernel (or pytest) alive
+    panel.countdown.expires_at = time.time() - 1
+    panel.countdown.tick()
+    assert "expired" in panel.countdown.value
+    panel.close()
+    thread.join(timeout=5)
+    assert not thread.is_alive()
 
 
 def test_request_log_lists_the_exchange_with_a_masked_curl(panel):

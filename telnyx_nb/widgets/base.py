@@ -40,8 +40,8 @@ TIME_FIELDS = frozenset({"exp", "iat", "nbf", "auth_time", "client_id_issued_at"
 _CSS = """<style>
 .tnb-table {border-collapse: collapse; font-size: 12px; margin: 2px 0;}
 .tnb-table th, .tnb-table td {border: 1px solid #ddd; padding: 2px 6px; text-align: left; vertical-align: top;
-  font-family: var(--jp-code-font-family, monospace); white-space: pre-wrap; word-break: break-all;}
-.tnb-table th {background: #f3f3f3;}
+  font-family: var(--jp-code-font-family, monospace); white-space: pre-wrap; overflow-wrap: anywhere;}
+.tnb-table th {background: #f3f3f3; white-space: nowrap; word-break: normal;}
 .tnb-ok {color: #11713a; font-weight: bold;} .tnb-bad {color: #b00020; font-weight: bold;}
 .tnb-muted {color: #666;}
 .tnb-busy {opacity: .75; cursor: progress;}
@@ -165,7 +165,7 @@ def describe_error(exc: BaseException, *, target: str | None = None) -> str:
 
 # Human verdicts for JWTVerificationError.reason (and "valid").
 VERDICTS = {
-    "valid": "valid: signature, issuer, audience and lifetime all check out",
+    "valid": "valid: signature, issuer and lifetime check out",
     "expired": "expired: the exp claim is in the past",
     "not_yet_valid": "not yet valid: the nbf/iat claim is in the future",
     "wrong_issuer": "wrong issuer: the iss claim is not the expected issuer",

@@ -41,8 +41,8 @@ class ClientsPanel(Panel):
         self.filter_name = widgets.Text(description="Name contains", style=_STYLE)
         self.filter_type = widgets.Dropdown(options=(_ANY, "confidential", "public"), description="Type",
                                             style=_STYLE)
-        self.filter_verified = widgets.Dropdown(options=((_ANY, None), ("verified", True), ("unverified", False)),
-                                                description="Verified", style=_STYLE)
+        self.filter_verified = widgets.Dropdown(options=(_ANY, "verified", "unverified"), description="Verified",
+                                                style=_STYLE)
         self.filter_grant = widgets.Dropdown(options=(_ANY, *GRANT_TYPES), description="Grant type",
                                              style=_STYLE)
         self.search_button = self._button("Search", self.load, style="primary", icon="search",
@@ -103,8 +103,8 @@ class ClientsPanel(Panel):
             out["name_contains"] = self.filter_name.value.strip()
         if self.filter_type.value != _ANY:
             out["client_type"] = self.filter_type.value
-        if self.filter_verified.value is not None:
-            out["verified"] = self.filter_verified.value
+        if self.filter_verified.value != _ANY:
+            out["verified"] = self.filter_verified.value == "verified"
         if self.filter_grant.value != _ANY:
             out["grant_type"] = self.filter_grant.value
         return out

@@ -34,6 +34,7 @@ class JWKSPanel(Panel):
         self.last_jwks: Any = None
         self.last_verdict: str | None = None
         self.last_result: Any = None
+        self._checked_audience: str | None = None
         self.load_button = self._button("Reload keys", self.load, icon="refresh", tooltip="GET /oauth/jwks")
         self.keys_table = widgets.HTML("")
         self.key_picker = widgets.Dropdown(options=[], description="Key (kid)", style=_STYLE)
@@ -93,6 +94,7 @@ class JWKSPanel(Panel):
         def call() -> Any:
             if not token:
                 raise ConfigurationError("JWT is empty: paste a token, or issue one in the Token tab.")
+            self._checked_audience = audience
             try:
                 self.last_result = self.client.verify_jwt(token, audience=audience, issuer=issuer)
                 self.last_verdict = "valid"
@@ -121,6 +123,10 @@ class JWKSPanel(Panel):
             self.claims.value = ""
             return
         text = html.escape(VERDICTS.get(self.last_verdict, self.last_verdict))
+        if self.last_verdict == "valid" and self._checked_audience:
+            text = "valid: signature, issuer, audience and lifetime check out"
+        elif self.last_verdict == "valid":
+            text += " (audience not checked: enter the expected audience to check it)"
         if self.last_verdict == "valid":
             self.verdict.value = f"<span class='tnb-ok' style='font-size:1.2em'>✓ {text}</span>"
             claims = field(self.last_result, "claims") or {}

@@ -1,0 +1,157 @@
+"""The Explorer in a real browser: Voila serves tests/browser_explorer.ipynb, Playwright drives Debian's chromium.
+
+Issue a token, introspect it, verify it against the JWKS — by clicking, as a person would — and save screenshots
+under tests/artifacts/ (git-ignored). The Voila kernel inherits ``TELNYX_NB_SANDBOX`` from this process (the root
+conftest exports it), so it talks to the session sandbox over HTTP.
+
+Needs /usr/bin/chromium (``apt-get install chromium``); a downloaded Playwright browser build is never used.
+Without chromium the test skips, unless ``TELNYX_NB_REQUIRE_BROWSER=1`` (set by .ci/run), where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+HERE = Path(__file__).resolve().parent
+NOTEBOOK = HERE / "browser_explorer.ipynb"
+ARTIFACTS = HERE / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+STARTUP_LIMIT = 120  # seconds for Voila to listen; generous on a loaded 2-core machine
+WAIT_MS = 90_000  # per UI step: the first one includes kernel start and imports
+
+
+def _require_chromium() -> None:
+    if os.path.exists(CHROMIUM):
+        return
+    message = f"{CHROMIUM} not found: install Debian's chromium with `apt-get install chromium` (never `playwright install`)"
+    if os.environ.get("TELNYX_NB_REQUIRE_BROWSER") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_listening(port: int, process: subprocess.Popen, log: Path) -> None:
+    """Readiness by TCP connect: an HTTP GET would make Voila start a kernel of its own."""
+    deadline = time.monotonic() + STARTUP_LIMIT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"voila exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"voila did not listen on 127.0.0.1:{port} within {STARTUP_LIMIT} s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture
+def voila(tmp_path, sandbox):
+    """A Voila server for the fixture notebook on a free loopback port; stopped after the test."""
+    assert os.environ.get("TELNYX_NB_SANDBOX"), "the root conftest must export TELNYX_NB_SANDBOX"
+    port = _free_port()
+    log = tmp_path / "voila.log"
+    command = [
+        sys.executable, "-m", "voila", str(NOTEBOOK),
+        "--no-browser",
+        f"--port={port}",
+        "--Voila.ip=127.0.0.1",
+        "--VoilaConfiguration.extension_denylist=nbdime-jupyterlab",
+        "--show_tracebacks=True",
+    ]
+    with open(log, "wb") as out:
+        process = subprocess.Popen(command, cwd=HERE, stdout=out, stderr=subprocess.STDOUT,
+                                   env=dict(os.environ), start_new_session=True)
+    try:
+        _wait_listening(port, process, log)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+
+
+def test_issue_introspect_verify_in_the_browser(voila):
+    _require_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.goto(voila, timeout=WAIT_MS)
+            expect(page.get_by_text("Telnyx OAuth Explorer")).to_be_visible(timeout=WAIT_MS)
+
+            def visible_button(name: str):
+                return page.locator("button:visible", has_text=name).first
+
+            def open_tab(title: str) -> None:
+                page.locator(".lm-TabBar-tab", has_text=title).first.click()
+
+            # Token tab (open first): issue a client_credentials token
+            expect(page.get_by_text("Load scopes from discovery metadata")).to_be_visible(timeout=WAIT_MS)
+            visible_button("Issue").click()
+            expect(page.get_by_text("expires in").first).to_be_visible(timeout=WAIT_MS)
+            countdown = page.get_by_text("expires in").first
+            first_reading = countdown.inner_text()
+            expect(countdown).not_to_have_text(first_reading, timeout=15_000)  # the background timer ticks
+            expect(page.get_by_text("JWT claims").first).to_be_visible(timeout=WAIT_MS)
+            page.screenshot(path=str(ARTIFACTS / "explorer_token.png"), full_page=True)
+
+            # Introspection tab: the token is already in the box
+            open_tab("Introspection")
+            visible_button("Introspect").click()
+            expect(page.get_by_text("✓ active")).to_be_visible(timeout=WAIT_MS)
+            page.screenshot(path=str(ARTIFACTS / "explorer_introspection.png"), full_page=True)
+
+            # JWKS tab: verify the same token against the key set
+            open_tab("JWKS")
+            visible_button("Verify").click()
+            expect(page.get_by_text("✓ valid").first).to_be_visible(timeout=WAIT_MS)
+            page.screenshot(path=str(ARTIFACTS / "explorer_jwks.png"), full_page=True)
+
+            # the data tabs load when first opened
+            open_tab("Clients")
+            expect(page.get_by_text("Telnyx NB Demo").first).to_be_visible(timeout=WAIT_MS)
+            page.screenshot(path=str(ARTIFACTS / "explorer_clients.png"), full_page=True)
+            open_tab("Grants")
+            expect(page.get_by_text("least recently used first")).to_be_visible(timeout=WAIT_MS)
+            page.screenshot(path=str(ARTIFACTS / "explorer_grants.png"), full_page=True)
+            open_tab("Authorize")
+            visible_button("Build URL").click()
+            expect(page.get_by_text("1 · Authorization URL")).to_be_visible(timeout=WAIT_MS)
+            page.screenshot(path=str(ARTIFACTS / "explorer_authorize.png"), full_page=True)
+
+            body = page.inner_text("body")
+            assert "Traceback" not in body
+            assert "failed" not in body.lower()
+        finally:
+            browser.close()
