@@ -404,18 +404,18 @@ def create_app(state: SandboxState) -> Flask:
         return json_response({"data": consent_data(consent)})
 
     # ----- grants (and the consent decision, which shares POST /oauth/grants) --------------------------------------
-    @route("/oauth_grants", ["GET", "POST"], spellings=["/oauth/grants"])
+    @route("/oauth/grants", ["POST"])
+    def consent_decision():
+        require_api_auth()
+        body = json_body()
+        allowed = body.get("allowed")
+        if not isinstance(allowed, bool):
+            raise ApiError(422, "allowed must be true or false.", pointer="/allowed")
+        return json_response({"redirect_uri": decide(body.get("consent_token"), allowed)})
+
+    @route("/oauth_grants", ["GET"], spellings=["/oauth/grants"])
     def grants_collection():
         require_api_auth()
-        if request.method == "POST":
-            if request.path.endswith("/oauth_grants"):
-                raise ApiError(405, "POST is not allowed on /oauth_grants; post consent decisions to /oauth/grants.",
-                               headers={"Allow": "GET"})
-            body = json_body()
-            allowed = body.get("allowed")
-            if not isinstance(allowed, bool):
-                raise ApiError(422, "allowed must be true or false.", pointer="/allowed")
-            return json_response({"redirect_uri": decide(body.get("consent_token"), allowed)})
         number, size = validation.page_params(request.args)
         rows, total = store.list_grants(number, size)
         return json_response({"data": [grant_json(g) for g in rows],

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import secrets
 import time
 import uuid
@@ -48,18 +49,25 @@ from flask import json as flask_json
 from . import scopes as scope_catalog
 from .store import check_secret
 
+# Authlib's DEBUG records print issued tokens and codes ("Issue token %r to %r"): secrets stay out of logs, so
+# its loggers never go below INFO, whatever the root level is.
+logging.getLogger("authlib").setLevel(logging.INFO)
+
 ACCESS_TOKEN_LIFETIME = 3600  # seconds
 REFRESH_TOKEN_LIFETIME = 30 * 86400
 CODE_LIFETIME = 600  # RFC 6749 §4.1.2 recommends at most 10 minutes
 CONSENT_LIFETIME = 600
 GRANT_TYPES = ["authorization_code", "client_credentials", "refresh_token"]
 AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+REWORDED_ERRORS = ("invalid_client", "invalid_scope", "unsupported_response_type")
 ERROR_DESCRIPTIONS = {
     "unsupported_grant_type": "grant_type must be one of: authorization_code, client_credentials, refresh_token.",
     "invalid_client": "Client authentication failed: send client_id and client_secret by HTTP Basic or in the "
                       "body, or client_id alone for a public client.",
     "invalid_grant": "The code or refresh token is invalid, expired, revoked or was issued to another client.",
-    "invalid_scope": "The requested scope is not allowed for this client.",
+    "invalid_scope": "The requested scope is not allowed for this client: ask only for scopes in the "
+                     "client's allowed_scopes (space separated).",
+    "unsupported_response_type": "response_type must be code (the only flow this server supports).",
     "invalid_request": "The request is missing a required parameter or has an invalid one.",
     "unsupported_token_type": "token_type_hint must be access_token or refresh_token.",
     "unauthorized_client": "This client is not allowed to use this grant type.",
@@ -408,6 +416,15 @@ class SandboxRegistration(ClientRegistrationEndpoint):
         self.server.store.insert_clients([record])
         return record
 
+    def generate_client_registration_info(self, client, request):
+        """Echo the values the server chose (RFC 7591 section 3.2.1: the response holds all registered metadata)."""
+        grant_types = client["allowed_grant_types"]
+        return {"client_name": client["name"], "grant_types": grant_types,
+                "response_types": ["code"] if "authorization_code" in grant_types else [],
+                "scope": " ".join(client["allowed_scopes"]), "redirect_uris": client["redirect_uris"],
+                "token_endpoint_auth_method": "none" if client["client_type"] == "public"
+                else request.payload.data.get("token_endpoint_auth_method", "client_secret_basic")}
+
     def create_registration_response(self, request):
         status, body, headers = super().create_registration_response(request)
         if body.get("client_secret") is None:  # never "client_secret": null (strict clients reject it)
@@ -473,7 +490,9 @@ class SandboxAuthorizationServer(AuthorizationServer):
         pass
 
     def handle_error_response(self, request, error):
-        if not error.description:  # say what to fix, always (RFC 6749 section 5.2 error_description)
+        # Say what to fix, always (RFC 6749 section 5.2 error_description); Authlib's own wording for these
+        # errors names its internals (or just echoes the bad value), so ours replaces it.
+        if not error.description or error.error in REWORDED_ERRORS:
             error.description = ERROR_DESCRIPTIONS.get(error.error, "The request was refused.")
         return super().handle_error_response(request, error)
 

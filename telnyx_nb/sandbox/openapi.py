@@ -1,15 +1,293 @@
-"""OpenAPI 3.1 document of everything the sandbox serves (``/v2/openapi.json``)."""
+"""OpenAPI 3.1 document of everything the sandbox serves (``/v2/openapi.json``).
+
+Operations are described once in ``OPERATIONS``; the older ``/oauth/clients…`` and ``GET /oauth/grants…``
+spellings are listed as deprecated copies. Anything routed but not described (a safety net) still appears, so
+the document never silently omits an endpoint.
+"""
 
 from __future__ import annotations
 
+from . import scopes as scope_catalog
+from .oauth import AUTH_METHODS, GRANT_TYPES
+
+_URI = {"type": ["string", "null"], "format": "uri"}
+_TIME = {"type": "string", "format": "date-time"}
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+_SCOPE_LIST = {"type": "array", "items": {"type": "string", "enum": scope_catalog.SCOPES}}
+_GRANT_LIST = {"type": "array", "items": {"type": "string", "enum": GRANT_TYPES}}
+
+SCHEMAS = {
+    "OAuthClient": {
+        "type": "object",
+        "required": ["record_type", "client_id", "name", "org_id", "user_id", "client_type", "require_pkce",
+                     "created_at", "updated_at"],
+        "properties": {
+            "record_type": {"const": "oauth_client"}, "client_id": {"type": "string"}, "name": {"type": "string"},
+            "org_id": {"type": "string"}, "user_id": {"type": "string"},
+            "client_type": {"enum": ["public", "confidential"]}, "require_pkce": {"type": "boolean"},
+            "verified": {"type": "boolean", "description": "Sandbox extension: shown on the consent page."},
+            "allowed_grant_types": _GRANT_LIST, "allowed_scopes": _SCOPE_LIST, "redirect_uris": _STRINGS,
+            "logo_uri": _URI, "policy_uri": _URI, "tos_uri": _URI, "created_at": _TIME, "updated_at": _TIME,
+            "client_secret": {"type": "string", "description": "Only in the create response (confidential)."},
+        },
+    },
+    "OAuthClientCreate": {
+        "type": "object", "required": ["name", "client_type", "allowed_grant_types", "allowed_scopes"],
+        "properties": {
+            "name": {"type": "string", "maxLength": 255}, "client_type": {"enum": ["public", "confidential"]},
+            "allowed_grant_types": _GRANT_LIST, "allowed_scopes": _SCOPE_LIST, "redirect_uris": _STRINGS,
+            "require_pkce": {"type": "boolean"}, "verified": {"type": "boolean"},
+            "logo_uri": _URI, "policy_uri": _URI, "tos_uri": _URI,
+        },
+        "additionalProperties": False,
+    },
+    "OAuthClientUpdate": {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "maxLength": 255}, "allowed_grant_types": _GRANT_LIST,
+            "allowed_scopes": _SCOPE_LIST, "redirect_uris": _STRINGS, "require_pkce": {"type": "boolean"},
+            "verified": {"type": "boolean"}, "logo_uri": _URI, "policy_uri": _URI, "tos_uri": _URI,
+        },
+        "additionalProperties": False,
+    },
+    "OAuthGrant": {
+        "type": "object", "required": ["record_type", "id", "client_id", "scopes", "created_at"],
+        "properties": {
+            "record_type": {"const": "oauth_grant"}, "id": {"type": "string"}, "client_id": {"type": "string"},
+            "user_id": {"type": "string"}, "scopes": _STRINGS, "created_at": _TIME,
+            "last_used_at": {"type": ["string", "null"], "format": "date-time"},
+        },
+    },
+    "PaginationMeta": {
+        "type": "object",
+        "properties": {name: {"type": "integer"} for name in ("page_number", "page_size", "total_pages",
+                                                                 "total_results")},
+    },
+    "Errors": {
+        "type": "object", "required": ["errors"],
+        "properties": {"errors": {"type": "array", "items": {
+            "type": "object", "required": ["code", "title", "detail"],
+            "properties": {"code": {"type": "string"}, "title": {"type": "string"}, "detail": {"type": "string"},
+                           "source": {"type": "object", "properties": {"pointer": {"type": "string"},
+                                                                       "parameter": {"type": "string"}}}}}}},
+    },
+    "OAuthError": {
+        "type": "object", "required": ["error"],
+        "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
+    },
+    "TokenRequest": {
+        "type": "object", "required": ["grant_type"],
+        "properties": {"grant_type": {"enum": GRANT_TYPES}, "scope": {"type": "string"}, "code": {"type": "string"},
+                       "redirect_uri": {"type": "string"}, "code_verifier": {"type": "string"},
+                       "refresh_token": {"type": "string"}, "client_id": {"type": "string"},
+                       "client_secret": {"type": "string"}},
+    },
+    "TokenResponse": {
+        "type": "object", "required": ["access_token", "token_type", "expires_in"],
+        "properties": {"access_token": {"type": "string", "description": "An RFC 9068 JWT."},
+                       "token_type": {"const": "Bearer"}, "expires_in": {"type": "integer"},
+                       "refresh_token": {"type": "string"}, "scope": {"type": "string"}},
+    },
+    "TokenParam": {
+        "type": "object", "required": ["token"],
+        "properties": {"token": {"type": "string"}, "token_type_hint": {"enum": ["access_token", "refresh_token"]},
+                       "client_id": {"type": "string"}, "client_secret": {"type": "string"}},
+    },
+    "Introspection": {
+        "type": "object", "required": ["active"],
+        "properties": {"active": {"type": "boolean"}, "scope": {"type": "string"}, "client_id": {"type": "string"},
+                       "exp": {"type": "integer"}, "iat": {"type": "integer"}, "iss": {"type": "string"},
+                       "aud": {"type": "string"}, "sub": {"type": "string"}, "jti": {"type": "string"},
+                       "token_type": {"type": "string"}, "grant_id": {"type": "string"}},
+    },
+    "JWKS": {"type": "object", "required": ["keys"], "properties": {"keys": {"type": "array", "items": {
+        "type": "object", "properties": {k: {"type": "string"} for k in ("kid", "kty", "alg", "use", "n", "e")}}}}},
+    "Registration": {
+        "type": "object",
+        "properties": {"client_name": {"type": "string"}, "redirect_uris": _STRINGS, "grant_types": _STRINGS,
+                       "response_types": _STRINGS, "scope": {"type": "string"},
+                       "token_endpoint_auth_method": {"enum": AUTH_METHODS},
+                       "logo_uri": {"type": "string"}, "policy_uri": {"type": "string"}, "tos_uri": {"type": "string"}},
+    },
+    "RegistrationResponse": {
+        "allOf": [{"$ref": "#/components/schemas/Registration"}, {
+            "type": "object", "required": ["client_id", "client_id_issued_at"],
+            "properties": {"client_id": {"type": "string"}, "client_id_issued_at": {"type": "integer"},
+                           "client_secret": {"type": "string"}}}]},
+    "Consent": {"type": "object", "properties": {"data": {"type": "object", "properties": {
+        "client_id": {"type": "string"}, "name": {"type": "string"}, "logo_uri": _URI, "policy_uri": _URI,
+        "tos_uri": _URI, "redirect_uri": {"type": "string"}, "verified": {"type": "boolean"},
+        "requested_scopes": {"type": "array", "items": {"type": "object", "properties": {
+            "id": {"type": "string"}, "name": {"type": "string"}, "description": {"type": "string"}}}}}}}},
+    "ConsentDecision": {"type": "object", "required": ["allowed", "consent_token"],
+                        "properties": {"allowed": {"type": "boolean"}, "consent_token": {"type": "string"}}},
+    "Fault": {"type": "object", "required": ["path"], "properties": {
+        "path": {"type": "string"}, "method": {"type": "string"}, "count": {"type": "integer", "minimum": 1},
+        "status": {"enum": [429, 500, 502, 503]}, "retry_after": {"type": "number"}, "delay": {"type": "number"}}},
+    "Metadata": {"type": "object", "description": "RFC 8414 authorization server metadata."},
+    "ProtectedResource": {"type": "object", "description": "RFC 9728 protected resource metadata.",
+                          "properties": {"resource": {"type": "string"}, "authorization_servers": _STRINGS}},
+}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str = "OK") -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _data(name: str) -> dict:
+    return {"type": "object", "properties": {"data": _ref(name)}}
+
+
+def _page(name: str) -> dict:
+    return {"type": "object", "properties": {"data": {"type": "array", "items": _ref(name)},
+                                             "meta": _ref("PaginationMeta")}}
+
+
+_ERRORS = {"401": _json(_ref("Errors"), "Missing or wrong API key"), "404": _json(_ref("Errors"), "Not found"),
+           "422": _json(_ref("Errors"), "Invalid field (source.pointer names it)")}
+_RFC_ERRORS = {"400": _json(_ref("OAuthError"), "RFC 6749 error"), "401": _json(_ref("OAuthError"), "Bad client")}
+_API = [{"bearerAuth": []}]
+_CLIENT_AUTH = [{"basicAuth": []}, {}]
+_PAGE_PARAMS = [
+    {"name": "page[number]", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+    {"name": "page[size]", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 250, "default": 20}},
+]
+_CLIENT_FILTERS = [{"name": n, "in": "query", "schema": s} for n, s in [
+    ("filter[client_type]", {"enum": ["public", "confidential"]}), ("filter[name]", {"type": "string"}),
+    ("filter[name][contains]", {"type": "string"}), ("filter[client_id]", {"type": "string"}),
+    ("filter[allowed_grant_types][contains]", {"enum": GRANT_TYPES}), ("filter[verified]", {"type": "boolean"})]]
+
+
+def _body(schema: dict, *, form: bool = False) -> dict:
+    content = {"application/json": {"schema": schema}}
+    if form:
+        content["application/x-www-form-urlencoded"] = {"schema": schema}
+    return {"required": True, "content": content}
+
+
+def _id(name: str) -> list[dict]:
+    return [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}]
+
+
+# path (relative to /v2 unless it starts with "!") -> method -> operation
+OPERATIONS: dict[str, dict[str, dict]] = {
+    "/.well-known/oauth-authorization-server": {"get": {
+        "summary": "Authorization server metadata (RFC 8414)", "responses": {"200": _json(_ref("Metadata"))}}},
+    "/.well-known/oauth-protected-resource": {"get": {
+        "summary": "Protected resource metadata (RFC 9728)", "responses": {"200": _json(_ref("ProtectedResource"))}}},
+    "/oauth/authorize": {"get": {
+        "summary": "Start the authorization code flow; redirects to the consent page",
+        "parameters": [{"name": n, "in": "query", "required": n in ("client_id", "response_type"),
+                        "schema": {"type": "string"}} for n in
+                       ("client_id", "redirect_uri", "response_type", "scope", "state", "code_challenge",
+                        "code_challenge_method")],
+        "responses": {"302": {"description": "To the consent page, or back to the client with an error"},
+                      "400": {"description": "HTML error page (no redirect to an unverified URI)"}}}},
+    "/oauth/consent": {
+        "get": {"summary": "The HTML consent page", "parameters": [
+            {"name": "consent_token", "in": "query", "required": True, "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "HTML", "content": {"text/html": {}}},
+                          "404": {"description": "Unknown, expired or used consent token"}}},
+        "post": {"summary": "The consent page's form: decision=allow|deny",
+                 "requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": {
+                     "type": "object", "properties": {"consent_token": {"type": "string"},
+                                                      "decision": {"enum": ["allow", "deny"]}}}}}},
+                 "responses": {"303": {"description": "To the client's redirect URI"}}}},
+    "/oauth/consent/{consent_token}": {"get": {
+        "summary": "The consent request as JSON", "security": _API, "parameters": _id("consent_token"),
+        "responses": {"200": _json(_ref("Consent")), **_ERRORS}}},
+    "/oauth/grants": {"post": {
+        "summary": "Allow or deny a consent request", "security": _API, "requestBody": _body(_ref("ConsentDecision")),
+        "responses": {"200": _json({"type": "object", "properties": {"redirect_uri": {"type": "string"}}}),
+                      **_ERRORS}}},
+    "/oauth/token": {"post": {
+        "summary": "Issue tokens (client_credentials, authorization_code with PKCE, refresh_token)",
+        "security": _CLIENT_AUTH, "requestBody": _body(_ref("TokenRequest"), form=True),
+        "responses": {"200": _json(_ref("TokenResponse")), **_RFC_ERRORS}}},
+    "/oauth/introspect": {"post": {
+        "summary": "Token introspection (RFC 7662)", "security": [{"basicAuth": []}, {"bearerAuth": []}, {}],
+        "requestBody": _body(_ref("TokenParam"), form=True),
+        "responses": {"200": _json(_ref("Introspection")), **_RFC_ERRORS}}},
+    "/oauth/revoke": {"post": {
+        "summary": "Token revocation (RFC 7009)", "security": _CLIENT_AUTH,
+        "requestBody": _body(_ref("TokenParam"), form=True),
+        "responses": {"200": {"description": "Revoked (or unknown: RFC 7009 section 2.2)"}, **_RFC_ERRORS}}},
+    "/oauth/jwks": {"get": {"summary": "The public signing keys", "responses": {"200": _json(_ref("JWKS"))}}},
+    "/oauth/register": {"post": {
+        "summary": "Dynamic client registration (RFC 7591)", "requestBody": _body(_ref("Registration")),
+        "responses": {"201": _json(_ref("RegistrationResponse")), "400": _json(_ref("OAuthError"))}}},
+    "/oauth_clients": {
+        "get": {"summary": "List OAuth clients", "security": _API, "parameters": _PAGE_PARAMS + _CLIENT_FILTERS,
+                "responses": {"200": _json(_page("OAuthClient")), **_ERRORS}},
+        "post": {"summary": "Create an OAuth client (the only answer with client_secret)", "security": _API,
+                 "requestBody": _body(_ref("OAuthClientCreate")),
+                 "responses": {"201": _json(_data("OAuthClient")), **_ERRORS}}},
+    "/oauth_clients/{id}": {
+        "get": {"summary": "Get an OAuth client", "security": _API, "parameters": _id("id"),
+                "responses": {"200": _json(_data("OAuthClient")), **_ERRORS}},
+        "put": {"summary": "Update an OAuth client", "security": _API, "parameters": _id("id"),
+                "requestBody": _body(_ref("OAuthClientUpdate")),
+                "responses": {"200": _json(_data("OAuthClient")), **_ERRORS}},
+        "delete": {"summary": "Delete an OAuth client (revokes its grants and tokens)", "security": _API,
+                   "parameters": _id("id"), "responses": {"204": {"description": "Deleted"}, **_ERRORS}}},
+    "/oauth_grants": {"get": {"summary": "List OAuth grants", "security": _API, "parameters": _PAGE_PARAMS,
+                              "responses": {"200": _json(_page("OAuthGrant")), **_ERRORS}}},
+    "/oauth_grants/{id}": {
+        "get": {"summary": "Get an OAuth grant", "security": _API, "parameters": _id("id"),
+                "responses": {"200": _json(_data("OAuthGrant")), **_ERRORS}},
+        "delete": {"summary": "Revoke an OAuth grant and its tokens", "security": _API, "parameters": _id("id"),
+                   "responses": {"200": _json(_data("OAuthGrant")), **_ERRORS}}},
+    "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+    "!/_sandbox/faults": {
+        "get": {"summary": "Armed faults", "security": _API, "responses": {"200": {"description": "OK"}}},
+        "post": {"summary": "Make the next N matching requests fail (429/5xx) or slow down", "security": _API,
+                 "requestBody": _body(_ref("Fault")), "responses": {"201": {"description": "Armed"}, **_ERRORS}},
+        "delete": {"summary": "Clear every fault", "security": _API,
+                   "responses": {"204": {"description": "Cleared"}}}},
+}
+OLD_SPELLINGS = {"/oauth/clients": "/oauth_clients", "/oauth/clients/{id}": "/oauth_clients/{id}",
+                 "/oauth/grants/{id}": "/oauth_grants/{id}"}
+
+
+def _rule_path(rule) -> str:
+    path = rule.rule
+    for converter in ("<", ">"):
+        path = path.replace(converter, "{" if converter == "<" else "}")
+    return path
+
 
 def build_openapi(app, state) -> dict:
-    paths: dict = {}
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static":
+    paths: dict[str, dict] = {}
+    for path, operations in OPERATIONS.items():
+        key = path[1:] if path.startswith("!") else f"/v2{path}"
+        paths[key] = {m: dict(op) for m, op in operations.items()}
+    for old, new in OLD_SPELLINGS.items():
+        for method, operation in OPERATIONS[new].items():
+            paths.setdefault(f"/v2{old}", {})[method] = {**operation, "deprecated": True,
+                                                          "summary": operation["summary"] + " (older path)"}
+    paths["/v2/oauth/grants"]["get"] = {**OPERATIONS["/oauth_grants"]["get"], "deprecated": True}
+    for root_doc in ("/.well-known/oauth-authorization-server", "/.well-known/oauth-protected-resource"):
+        paths[root_doc] = dict(OPERATIONS[root_doc])
+    for rule in app.url_map.iter_rules():  # safety net: whatever is routed is documented
+        if rule.endpoint == "static" or rule.rule == "/":
             continue
-        path = rule.rule.replace("<", "{").replace(">", "}")
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            paths.setdefault(path, {})[method.lower()] = {"responses": {"200": {"description": "OK"}}}
-    return {"openapi": "3.1.0", "info": {"title": "Telnyx OAuth sandbox", "version": "1"},
-            "servers": [{"url": state.root_url}], "paths": paths}
+            paths.setdefault(_rule_path(rule).replace("{grant_id}", "{id}").replace("{client_id}", "{id}"),
+                             {}).setdefault(method.lower(), {"responses": {"200": {"description": "OK"}}})
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Telnyx OAuth sandbox (telnyx-nb)", "version": "1.0.0",
+                 "description": "A local stand-in for the Telnyx OAuth API. Management calls take "
+                                "'Authorization: Bearer <API key>'; token endpoints take client credentials."},
+        "servers": [{"url": state.root_url}],
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"},
+                                "basicAuth": {"type": "http", "scheme": "basic"}},
+        },
+    }
