@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar, Generic, Iterator, TypeVar
 
 from telnyx_nb.masking import mask
@@ -36,10 +36,18 @@ __all__ = [
 ]
 
 
+_ZERO = timedelta(0)
+
+
 def parse_datetime(value: Any) -> datetime | None:
     """ISO 8601 / RFC 3339 date-time (``Z`` or offset) or epoch seconds → tz-aware UTC ``datetime``."""
     if value is None or value == "":
         return None
+    if type(value) is str:  # the common case, first
+        parsed = datetime.fromisoformat(value)
+        if parsed.tzinfo is None:  # the API speaks UTC; a naive stamp is UTC
+            return parsed.replace(tzinfo=timezone.utc)
+        return parsed if parsed.utcoffset() == _ZERO else parsed.astimezone(timezone.utc)
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
     if isinstance(value, (int, float)):
@@ -82,6 +90,18 @@ class Record:
 
     __str__ = __repr__
 
+    @classmethod
+    def _assemble(cls, values: dict[str, Any]) -> Any:
+        """Build a record from a dict naming *every* field, skipping the generated ``__init__``.
+
+        A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``; filling ``__dict__`` in
+        one call is ~4x cheaper, which matters when a DataFrame is built from 10,000 grants. The result is the
+        same immutable record (``__setattr__`` still refuses changes).
+        """
+        record = object.__new__(cls)
+        record.__dict__.update(values)
+        return record
+
     def to_dict(self) -> dict[str, Any]:
         """Fields as a plain dict (secrets included: for programmatic use, not for display)."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "raw"}
@@ -112,7 +132,7 @@ class OAuthClient(Record):
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "OAuthClient":
-        return cls(
+        return cls._assemble(dict(
             client_id=data["client_id"],
             name=data.get("name"),
             client_type=data.get("client_type"),
@@ -130,7 +150,7 @@ class OAuthClient(Record):
             updated_at=parse_datetime(data.get("updated_at")),
             client_secret=data.get("client_secret"),
             raw=data,
-        )
+        ))
 
 
 @dataclass(frozen=True, kw_only=True, repr=False)
@@ -145,14 +165,15 @@ class OAuthGrant(Record):
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "OAuthGrant":
-        return cls(
-            id=data["id"],
-            client_id=data["client_id"],
-            scopes=_tuple(data.get("scopes")),
-            created_at=parse_datetime(data.get("created_at")),
-            last_used_at=parse_datetime(data.get("last_used_at")),
-            raw=data,
-        )
+        scopes = data.get("scopes")
+        return cls._assemble({
+            "raw": data,
+            "id": data["id"],
+            "client_id": data["client_id"],
+            "scopes": tuple(scopes) if isinstance(scopes, list) else _tuple(scopes),
+            "created_at": parse_datetime(data.get("created_at")),
+            "last_used_at": parse_datetime(data.get("last_used_at")),
+        })
 
 
 T = TypeVar("T")
