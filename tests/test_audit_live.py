@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
+import requests
 
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.audit import RULES, audit, revoke
@@ -94,3 +96,25 @@ def test_real_run_revokes_exactly_the_listed_grants_and_their_tokens(make_sandbo
         again = revoke(listed, api, dry_run=False)
         assert set(again["outcome"].astype(str)) == {"already revoked"}
         assert "admin_scope_grant" not in set(audit(api).findings["rule"])
+
+
+def test_one_failed_revocation_is_reported_and_the_rest_go_on(make_sandbox):
+    sb = make_sandbox()
+    with TelnyxOAuth.from_sandbox(sb, max_retries=0) as api:
+        findings = audit(api).findings
+        listed = pd.concat([findings[findings["rule"] == "admin_scope_grant"].head(3),
+                            findings[findings["rule"] == "public_client_credentials"]])  # a client: not revocable
+        first, *rest = list(listed[listed["object_type"] == "grant"]["object_id"])
+        armed = requests.post(f"{sb.root_url}/_sandbox/faults", timeout=10,
+                              headers={"Authorization": f"Bearer {sb.api_key}"},
+                              json={"path": f"/v2/oauth_grants/{first}", "method": "DELETE", "count": 1,
+                                    "status": 503})
+        assert armed.status_code < 300, armed.text
+
+        outcome = revoke(listed, api, dry_run=False).set_index("grant_id")
+        assert list(outcome.index) == [first, *rest]  # client findings are not grants: left out
+        assert outcome.loc[first, "outcome"] == "failed"
+        assert "503" in outcome.loc[first, "detail"] or "ServerError" in outcome.loc[first, "detail"]
+        assert set(outcome.loc[rest, "outcome"].astype(str)) == {"revoked"}
+        assert first in set(api.grants_df(with_clients=False)["id"])  # the failed one is still there to retry
+        assert revoke(listed, api, dry_run=False).set_index("grant_id").loc[first, "outcome"] == "revoked"
