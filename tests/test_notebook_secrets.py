@@ -38,6 +38,8 @@ _FIELD_VALUE = re.compile(
     r"""(?P<field>\b(?:%s))\\*["']?\s*[:=]\s*\\*["']?(?P<value>[A-Za-z0-9_.~+/=-]{12,})""" % _SECRET_FIELDS,
     re.IGNORECASE,
 )
+# `client_secret=created.client_secret` in a code cell names a variable; it holds no value.
+_CODE_REFERENCE = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_]*\.)+[A-Za-z_][A-Za-z0-9_]*$|^[a-z_]+$")
 _BEARER = re.compile(r"\b(?:Bearer|Basic)\s+(?P<value>[A-Za-z0-9_.~+/=-]{16,})")
 
 # A random-looking run: long, and mixing upper case, lower case and digits (secrets.token_urlsafe and friends).
@@ -45,6 +47,11 @@ _BEARER = re.compile(r"\b(?:Bearer|Basic)\s+(?P<value>[A-Za-z0-9_.~+/=-]{16,})")
 _RUN = re.compile(r"[A-Za-z0-9_-]{28,}")
 
 _SKIP_MIME_PREFIXES = ("image/",)
+
+# Authorization-request parameters that travel in the browser's address bar by design, so they are not credentials:
+# `state` (RFC 6749 §4.1.1, checked on return, single-use) and `code_challenge` (RFC 7636 §4.3, a hash; the
+# *verifier* is the secret and is not exempt). Their random values are left out before the random-run test.
+_PUBLIC_PARAMETERS = re.compile(r"(?<![A-Za-z0-9_])(?:state|code_challenge)=[A-Za-z0-9_~.-]+")
 
 
 def _random_looking(run: str) -> bool:
@@ -61,9 +68,12 @@ def find_unmasked_secrets(text: str) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for kind, pattern in _SHAPES.items():
         found += [(kind, m.group(0)) for m in pattern.finditer(text)]
-    found += [(f"{m.group('field')} value", m.group("value")) for m in _FIELD_VALUE.finditer(text)]
+    found += [(f"{m.group('field')} value", m.group("value")) for m in _FIELD_VALUE.finditer(text)
+              if not _CODE_REFERENCE.match(m.group("value"))]
     found += [("bearer credential", m.group("value")) for m in _BEARER.finditer(text)]
-    found += [("random-looking string", m.group(0)) for m in _RUN.finditer(text) if _random_looking(m.group(0))]
+    public_removed = _PUBLIC_PARAMETERS.sub("", text)
+    found += [("random-looking string", m.group(0)) for m in _RUN.finditer(public_removed)
+              if _random_looking(m.group(0))]
     # never print a whole secret in the failure message either
     return [(kind, value[:6] + "…") for kind, value in found]
 
@@ -137,8 +147,9 @@ _JWT = (
         "curl -H 'Authorization: Bearer abcdefghijklmnop1234'",
         "secret: q8ZT3vN1xK0bLw7YpR2sFj5HcUd9MeGa4ViQ",  # token_urlsafe-shaped, no telling field name
         "-----BEGIN PRIVATE KEY-----",
+        "token?code_verifier=V4AvHnWEa8v7swlAq-OqKY_oCxd8maPOV8P9NERjvCWR28gBf7IP0hOr",
     ],
-    ids=["jwt", "jwt-fragment", "api-key", "json-secret", "repr-token", "form-refresh", "bearer", "random", "pem"],
+    ids=["jwt", "jwt-fragment", "api-key", "json-secret", "repr-token", "form-refresh", "bearer", "random", "pem", "verifier"],
 )
 def test_scanner_flags_secret_shapes(text):
     assert find_unmasked_secrets(text)
@@ -154,8 +165,11 @@ def test_scanner_flags_secret_shapes(text):
         '{"model_id": "0d6f8c2a9e3b4f5a8c7d6e5f4a3b2c1d"}',  # widget model ids (lower-case hex)
         "token_endpoint_auth_methods_supported client_secret_basic client_secret_post",
         "https://datatracker.ietf.org/doc/html/rfc7636#section-4.1",
+        "oauth.exchange_code(code, code_verifier=request.code_verifier, client_secret=client_secret)",
+        "/authorize?state=V4AvHnWEa8v7swlAq-OqKY_oCxd8maPO&code_challenge=V8P9NERjvCWR28gBf7IP0hOr1fzLZG9hluwYtogI1-4",
     ],
-    ids=["masked-jwt", "masked-secret", "masked-key", "uuid", "model-id", "metadata-words", "rfc-link"],
+    ids=["masked-jwt", "masked-secret", "masked-key", "uuid", "model-id", "metadata-words", "rfc-link", "code",
+         "front-channel-params"],
 )
 def test_scanner_accepts_masked_and_harmless_strings(text):
     assert find_unmasked_secrets(text) == []
