@@ -107,6 +107,14 @@ def test_bad_arguments_name_the_option(capsys):
     assert "--stale-days" in capsys.readouterr().err
 
 
+def test_unwritable_out_is_a_clear_error(sandbox, tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    assert main(["audit", "--out", str(blocker / "report.html")]) == 2
+    err = capsys.readouterr().err
+    assert "--out" in err and "cannot write" in err
+
+
 def test_report_escapes_what_clients_call_themselves():
     """Client names are chosen by whoever registers the app: they must stay text in the report."""
     now = datetime(2026, 6, 1, tzinfo=timezone.utc)

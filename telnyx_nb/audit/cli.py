@@ -65,8 +65,14 @@ def run(args: argparse.Namespace) -> int:
     print(f"{len(result.clients)} clients, {len(result.grants)} grants, {len(findings)} findings ("
           + ", ".join(f"{int(counts.get(s, 0))} {s}" for s in SEVERITIES) + ")", file=sys.stderr)
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        for path in write_report(result, args.out):
+        try:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            written = write_report(result, args.out)
+        except OSError as exc:
+            print(f"telnyx-nb audit: --out {args.out}: cannot write ({exc.strerror or exc}); "
+                  "pick a writable path", file=sys.stderr)
+            return 2
+        for path in written:
             print(f"wrote {path}")
     else:
         print(findings.to_string(index=False) if len(findings) else "no findings")
