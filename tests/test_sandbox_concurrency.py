@@ -109,3 +109,17 @@ def test_parallel_flows_for_different_clients_all_succeed(sb):
     with ThreadPoolExecutor(RACERS) as pool:
         responses = list(pool.map(one, range(RACERS)))
     assert [r.status_code for r in responses] == [200] * RACERS, [r.text[:120] for r in responses]
+
+
+def test_a_consent_decision_is_taken_once_when_requests_race(sb):
+    """A consent token is single-use: eight simultaneous Allow clicks yield one code, not eight."""
+    from oauth_helpers import authorize, consent_page, query_of
+
+    client = create_client(sb)
+    response, _ = authorize(sb, client, state="race")
+    page = consent_page(response)
+    answers = race(lambda: page.decide(allow=True))
+    codes = [query_of(r.headers["Location"]).get("code") for r in answers
+             if r.status_code in (302, 303) and "code=" in r.headers.get("Location", "")]
+    assert len(codes) == 1, f"{len(codes)} codes from one consent token"
+    assert all(r.status_code < 500 for r in answers)

@@ -86,6 +86,19 @@ def test_public_client_redeems_with_client_id_only(sb):
     assert again.status_code == 200, again.text
 
 
+def test_a_dynamically_registered_public_client_completes_the_flow(sb):
+    registered = requests.post(url(sb, "/oauth/register"), json={
+        "client_name": "Registered App", "redirect_uris": [REDIRECT_URI], "token_endpoint_auth_method": "none",
+        "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"], "scope": "voice"},
+        timeout=TIMEOUT)
+    assert registered.status_code == 201, registered.text
+    client = {"client_id": registered.json()["client_id"], "name": "Registered App"}
+    code, verifier = obtain_code(sb, client, scope="voice")
+    issued = redeem(sb, client, code, verifier, auth="none")
+    assert issued.status_code == 200, issued.text
+    assert issued.json()["scope"] == "voice"
+
+
 def test_plain_pkce_and_client_secret_post(sb):
     client = create_client(sb, require_pkce=True)
     code, verifier = obtain_code(sb, client, pkce="plain")
@@ -148,6 +161,7 @@ def test_deny_redirects_with_access_denied(sb):
     ("pkce-missing-required", "invalid_request"),
     ("pkce-missing-public", "invalid_request"),
     ("pkce-bad-method", "invalid_request"),
+    ("response-type-missing", "invalid_request"),
 ])
 def test_authorize_errors_go_to_a_valid_redirect_uri(sb, case, expected):
     """RFC 6749 §4.1.2.1: with a known client and its registered redirect_uri, errors go back to the client."""
@@ -157,6 +171,8 @@ def test_authorize_errors_go_to_a_valid_redirect_uri(sb, case, expected):
     kwargs = {"scope": "messaging", "state": "keep-me", "pkce": "S256"}
     if case == "response-type-token":
         kwargs["response_type"] = "token"
+    elif case == "response-type-missing":
+        kwargs["response_type"] = None
     elif case == "scope-not-allowed":
         kwargs["scope"] = "messaging admin"
     elif case == "scope-unknown":

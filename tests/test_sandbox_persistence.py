@@ -69,6 +69,19 @@ def test_restart_keeps_deletions_and_revocations(tmp_path):
         assert api(second).get(url(second, f"/oauth_clients/{doomed['client_id']}"), timeout=TIMEOUT).status_code == 404
 
 
+def test_client_secrets_are_stored_only_as_hashes(tmp_path):
+    """Whoever reads the database file (or its WAL) finds no client secret of a created client."""
+    db = tmp_path / "sandbox.db"
+    with _sandbox(seed="empty", db=str(db)) as sb:
+        secret = create_client(sb)["client_secret"]
+        registered = requests.post(url(sb, "/oauth/register"), json={"token_endpoint_auth_method": "client_secret_basic"},
+                                   timeout=TIMEOUT).json()["client_secret"]
+        on_disk = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("sandbox.db"))
+        assert secret.encode() not in on_disk and registered.encode() not in on_disk
+    on_disk = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("sandbox.db"))
+    assert secret.encode() not in on_disk and registered.encode() not in on_disk
+
+
 def test_seeding_twice_adds_nothing(tmp_path):
     db = str(tmp_path / "sandbox.db")
     with _sandbox(seed="demo", db=db) as first:
