@@ -41,3 +41,27 @@ def test_issue_introspect_verify(explorer):
     # each panel logs its own requests only
     assert all(r.url.endswith("/oauth/introspect") for r in explorer.introspection.request_log.records)
     assert token.access_token not in visible_text(explorer)
+
+
+def test_no_secret_reaches_a_widget_model_until_revealed(explorer):
+    """Widget models are what a browser receives and what nbclient saves into a notebook."""
+    import json
+
+    import ipywidgets
+
+    def saved_state() -> str:
+        return json.dumps(ipywidgets.Widget.get_manager_state(drop_defaults=False)["state"], default=str)
+
+    explorer.token.issue_button.click()
+    explorer.introspection.introspect_button.click()
+    explorer.jwks.verify_button.click()
+    token = explorer.last_token.access_token
+    assert explorer.introspection.last_active and explorer.jwks.last_verdict == "valid"
+    assert token not in saved_state()
+    assert explorer.client.client_secret not in saved_state()
+    assert "(type or paste to replace)" in explorer.introspection.token.hidden.placeholder
+
+    explorer.introspection.reveal.value = True  # the user's explicit choice
+    assert token in saved_state()
+    explorer.introspection.reveal.value = False
+    assert token not in saved_state()

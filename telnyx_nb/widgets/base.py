@@ -296,27 +296,65 @@ class Countdown(widgets.HTML):
 
 
 class SecretText(widgets.Box):
-    """A text input for a secret: a password box, swapped for a plain one while secrets are revealed."""
+    """A text input for a secret that keeps a secret set from code on the Python side only.
+
+    Widget models are synced to the browser and saved into notebooks (nbclient stores widget state, Password
+    values included), so a token handed over by another panel or assigned to ``.value`` never goes into a model:
+    the box shows its masked stub as a placeholder instead. What the user types is used as typed. Revealing
+    swaps in a plain text box holding the full value — the user's explicit choice.
+    """
 
     def __init__(self, description: str = "", placeholder: str = "", width: str = "100%") -> None:
-        layout = widgets.Layout(width=width)
         style = {"description_width": "initial"}
-        self.hidden = widgets.Password(description=description, placeholder=placeholder, layout=layout,
-                                       style=style)
-        self.shown = widgets.Text(description=description, placeholder=placeholder, layout=layout, style=style)
-        widgets.link((self.hidden, "value"), (self.shown, "value"))
+        self._placeholder = placeholder
+        self._secret = ""
+        self._revealed = False
+        self._syncing = False
+        self.hidden = widgets.Password(description=description, placeholder=placeholder,
+                                       layout=widgets.Layout(width=width), style=style)
+        self.shown = widgets.Text(description=description, placeholder=placeholder,
+                                  layout=widgets.Layout(width=width), style=style)
+        self.hidden.observe(self._typed, "value")
+        self.shown.observe(self._typed, "value")
         super().__init__([self.hidden], layout=widgets.Layout(width=width))
+
+    def _typed(self, change: Any) -> None:
+        if not self._syncing:
+            self._secret = change["new"]
 
     @property
     def value(self) -> str:
-        return self.hidden.value
+        return self._secret
 
     @value.setter
     def value(self, text: str) -> None:
-        self.hidden.value = text or ""
+        self._secret = text or ""
+        self._show()
 
     def set_revealed(self, revealed: bool) -> None:
-        self.children = [self.shown if revealed else self.hidden]
+        self._revealed = revealed
+        self._show()
+
+    def close(self) -> None:
+        self.hidden.close()
+        self.shown.close()  # not a child while hidden, so close it by hand
+        super().close()
+
+    def _show(self) -> None:
+        self._syncing = True
+        try:
+            if self._revealed:
+                self.shown.value = self._secret
+                self.children = [self.shown]
+            else:
+                if self.hidden.value != self._secret:
+                    self.hidden.value = ""  # only what the user typed ever sits in the password model
+                self.shown.value = ""
+                self.hidden.placeholder = (f"{mask(self._secret)} (type or paste to replace)"
+                                           if self._secret and not self.hidden.value else self._placeholder)
+                self.children = [self.hidden]
+        finally:
+            self._syncing = False
 
 
 class ConfirmBar(widgets.HBox):
@@ -510,18 +548,19 @@ class Panel(widgets.VBox):
         except Exception:
             pass
         for child in list(self.children):
-            _close_tree(child)
+            close_tree(child)
         super().close()
 
 
-def _close_tree(widget: Any) -> None:
+def close_tree(widget: Any) -> None:
+    """Close a widget and everything under it (panels through their own close(), countdowns stopped)."""
     if isinstance(widget, Panel):
         widget.close()
         return
     if isinstance(widget, Countdown):
         widget.stop()
     for child in getattr(widget, "children", ()) or ():
-        _close_tree(child)
+        close_tree(child)
     if isinstance(widget, widgets.Widget):
         widget.close()
 

@@ -13,7 +13,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from telnyx_nb.widgets.authorize import AuthorizePanel
-from telnyx_nb.widgets.base import Panel
+from telnyx_nb.widgets.base import Panel, close_tree
 from telnyx_nb.widgets.clients import ClientsPanel
 from telnyx_nb.widgets.grants import GrantsPanel
 from telnyx_nb.widgets.introspection import IntrospectionPanel
@@ -101,8 +101,9 @@ class Explorer(widgets.VBox):
             self.panels[index].activate()
 
     def close(self) -> None:
-        for panel in self.panels:
-            panel.close()
+        """Close every panel (they stop listening to the client) and every widget of the app."""
+        for child in list(self.children):
+            close_tree(child)
         super().close()
 
 
