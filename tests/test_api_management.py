@@ -187,3 +187,26 @@ def test_revoke_grant(make_sandbox):
     assert grant.id not in remaining
     with pytest.raises(NotFoundError):
         tx.revoke_grant(grant.id)
+
+
+def test_progress_bar_shows_for_several_pages_and_can_be_off(tx, capsys):
+    tx.all_grants(page_size=50, progress=True)
+    assert "grants" in capsys.readouterr().err
+    tx.all_grants(page_size=50, progress=False)
+    tx.all_clients(page_size=250, progress=None)  # a single page (a dozen clients): no bar
+    assert capsys.readouterr().err == ""
+
+
+def test_a_failing_page_fails_the_whole_fetch(make_sandbox):
+    import requests
+
+    from telnyx_nb.errors import ServerError
+
+    sb = make_sandbox(seed="demo")
+    tx = TelnyxOAuth.from_sandbox(sb, max_retries=0)
+    tx.list_grants(page_size=10)  # warm the connection
+    requests.post(f"{sb.root_url}/_sandbox/faults", headers={"Authorization": f"Bearer {sb.api_key}"},
+                  json={"path": "/v2/oauth_grants", "method": "GET", "count": 1, "status": 500}, timeout=5)
+    with pytest.raises(ServerError):
+        tx.all_grants(page_size=10, progress=False)
+    assert len(tx.all_grants(page_size=10, progress=False)) == tx.list_grants().total_results

@@ -8,7 +8,7 @@ the win. A ``tqdm.auto`` bar shows progress when there is more than one page (``
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any, Callable, Iterator, TypeVar
 
 from telnyx_nb.api.records import Page
@@ -48,18 +48,24 @@ def fetch_all(
     bar = _bar(total, progress, description)
     if bar is not None:
         bar.update(1)
+    pages: dict[int, Page[T]] = {}
+    workers = max(1, min(max_workers, total - 1))
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="telnyx-nb-page")
     try:
-        remaining = range(2, total + 1)
-        workers = max(1, min(max_workers, len(remaining)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="telnyx-nb-page") as pool:
-            # map() yields results in submission order, whatever order the pages finish in.
-            for page in pool.map(fetch_page, remaining):
-                items.extend(page.items)
-                if bar is not None:
-                    bar.update(1)
+        futures = {pool.submit(fetch_page, number): number for number in range(2, total + 1)}
+        for future in as_completed(futures):  # the bar moves as pages land, whatever their order
+            pages[futures[future]] = future.result()
+            if bar is not None:
+                bar.update(1)
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # on an error, pages not yet started are dropped
         if bar is not None:
             bar.close()
+    for number in range(2, total + 1):  # reassemble in server order
+        items.extend(pages[number].items)
+    last = pages[total]
+    if last.total_pages > total and last.items:  # the account grew while we read it: walk the new pages too
+        items.extend(iterate(fetch_page, start=total + 1))
     return items
 
 
