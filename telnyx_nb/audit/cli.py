@@ -75,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
         for path in written:
             print(f"wrote {path}")
     else:
-        print(findings.to_string(index=False) if len(findings) else "no findings")
+        shown = findings[["severity", "rule", "client_name", "object_id", "detail"]]  # actions: see --out
+        print(shown.to_string(index=False, max_colwidth=70) if len(shown) else "no findings")
     if args.fail_on:
         worst = SEVERITIES[: SEVERITIES.index(args.fail_on) + 1]
         if findings["severity"].astype(str).isin(worst).any():
