@@ -329,7 +329,9 @@ def create_app(state: SandboxState) -> Flask:
             # Never redirect to an unverified URI: show the error to the user instead.
             return error_page(400, error.error, error.description or "The authorization request is invalid.")
         consent_token = store.create_consent(data["client_id"], state.user_id, data, CONSENT_LIFETIME)
-        return redirect(f"{state.base_url}/oauth/consent?{urlencode({'consent_token': consent_token})}", 302)
+        # A relative Location (RFC 9110 §10.2.2) keeps working behind a path-prefixing proxy (Binder's
+        # jupyter-server-proxy), where the browser never sees 127.0.0.1.
+        return redirect(f"consent?{urlencode({'consent_token': consent_token})}", 302)
 
     def consent_data(consent: dict) -> dict:
         params = consent["params"]

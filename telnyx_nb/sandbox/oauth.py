@@ -36,7 +36,7 @@ from authlib.oauth2.rfc6749 import (
     TokenMixin,
     grants,
 )
-from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError
+from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError, InvalidScopeError
 from authlib.oauth2.rfc6749.requests import JsonPayload, JsonRequest, OAuth2Payload
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7591 import ClientRegistrationEndpoint
@@ -310,6 +310,11 @@ class AuthorizationCodeGrant(_StoreMixin, grants.AuthorizationCodeGrant):
             return None
         if row["client_id"] != client.client_id or row["expires_at"] <= int(time.time()):
             return None
+        # Scopes the client lost between consent and redemption are not issued.
+        granted = row["scope"].split()
+        row["scope"] = " ".join(s for s in granted if s in client.record["allowed_scopes"])
+        if granted and not row["scope"]:
+            return None
         return CodeRecord(row)
 
     def authenticate_user(self, authorization_code):
@@ -341,10 +346,18 @@ class RefreshTokenGrant(_StoreMixin, grants.RefreshTokenGrant):
         return SandboxUser(row["user_id"], row["grant_id"], family=row["family"]) if row["user_id"] else None
 
     def issue_token(self, user, refresh_token):
+        client = self.request.client
+        requested = (self.request.payload.scope or refresh_token.get_scope() or "").split()
+        # Scopes the client has since lost are dropped rather than failing the refresh (RFC 6749 section 6
+        # lets the server narrow); checked before the claim so a refused request leaves the token usable.
+        scope = " ".join(s for s in requested if s in client.record["allowed_scopes"])
+        if requested and not scope:
+            raise InvalidScopeError("None of this token's scopes is still allowed for the client.")
         # The claim: exactly one of several racing refreshes with the same token gets a new pair.
-        if self.store.claim_refresh(refresh_token.presented, self.request.client.client_id) is None:
+        if self.store.claim_refresh(refresh_token.presented, client.client_id) is None:
             raise InvalidGrantError("The refresh token was already used, revoked or has expired.")
-        return super().issue_token(user, refresh_token)
+        return self.generate_token(user=user, scope=scope or None,
+                                   include_refresh_token=self.INCLUDE_NEW_REFRESH_TOKEN)
 
     def revoke_old_credential(self, refresh_token):
         pass  # already marked used by the claim in issue_token
