@@ -22,6 +22,15 @@ def panel(oauth):
     p.close()
 
 
+def saved_state() -> str:
+    """Every live widget model, as the browser receives it and nbclient would save it into a notebook."""
+    import json
+
+    import ipywidgets
+
+    return json.dumps(ipywidgets.Widget.get_manager_state(drop_defaults=False)["state"], default=str)
+
+
 def test_full_flow_allow_then_exchange(panel, oauth):
     assert panel.last_error is None, panel.error_message
     assert panel.client_id.value == oauth.client_id
@@ -43,9 +52,11 @@ def test_full_flow_allow_then_exchange(panel, oauth):
     assert consent.name in shown and "verified" in shown
     assert all(s.description in shown for s in consent.requested_scopes)
 
+    consent_token = panel.consent_token
     panel.allow_button.click()
     assert panel.last_error is None, panel.error_message
     assert panel.last_code and panel.last_denial is None
+    code = panel.last_code
     assert "code received" in panel.step_redirect.value
     assert panel.last_code not in visible_text(panel)
 
@@ -54,6 +65,10 @@ def test_full_flow_allow_then_exchange(panel, oauth):
     token = panel.last_token
     assert token.refresh_token and set(token.scope.split()) == {"messaging", "voice"}
     assert oauth.introspect(token.access_token).active
+
+    state = saved_state()
+    for secret in (consent_token, code, request.code_verifier, token.access_token, token.refresh_token):
+        assert secret not in state
 
     calls = [(r.method, r.url.split("?")[0].rsplit("/v2", 1)[-1]) for r in panel.request_log.records]
     assert ("GET", "/oauth/authorize") in calls
@@ -93,3 +108,4 @@ def test_unregistered_redirect_uri_is_refused_readably(panel):
     assert panel.last_consent is None
     assert panel.last_error is not None
     assert "failed" in panel.status.value and "Traceback" not in visible_text(panel)
+    assert "redirect URI is not registered" in panel.status.value

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import ipywidgets
 import pytest
 
 from telnyx_nb import TelnyxOAuth
@@ -67,6 +70,7 @@ def test_create_shows_the_secret_once(own):
     assert created.client_id in set(own.df["client_id"]) and own.selected == created.client_id
     assert "shown only once" in own.secret_box.value
     assert secret not in visible_text(own)
+    assert secret not in json.dumps(ipywidgets.Widget.get_manager_state(drop_defaults=False)["state"], default=str)
     own.reveal.value = True
     assert secret in own.secret_box.value
     own.search_button.click()  # any further action forgets it

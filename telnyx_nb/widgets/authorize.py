@@ -133,7 +133,12 @@ class AuthorizePanel(Panel):
             self.last_consent = self.client.get_consent(self.consent_token)
             return self.last_consent
 
-        return self._run("Open the authorization request", call)
+        return self._run(
+            "Open the authorization request", call,
+            hint="The server refuses requests whose redirect URI is not registered on the client (exact match, "
+                 "RFC 6749 §3.1.2.3), whose scopes exceed the client's allowed scopes, or that lack PKCE when the "
+                 "client requires it (RFC 7636 §4.4.1).",
+        )
 
     def decide(self, allowed: bool) -> Any:
         """Step 3: POST /oauth/grants with the user's decision, then parse the redirect it returns."""

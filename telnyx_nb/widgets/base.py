@@ -458,8 +458,11 @@ class Panel(widgets.VBox):
                         reveal=self.revealed)
 
     # -- actions ------------------------------------------------------------------------------------------
-    def _run(self, label: str, fn: Callable[[], Any]) -> Any:
-        """Run one user action: busy state on, requests logged, errors shown; returns fn()'s result or None."""
+    def _run(self, label: str, fn: Callable[[], Any], *, hint: str = "") -> Any:
+        """Run one user action: busy state on, requests logged, errors shown; returns fn()'s result or None.
+
+        ``hint`` is added to a failure message when the step has a likely cause worth naming.
+        """
         if self.busy:
             return None
         self.busy = True
@@ -478,6 +481,7 @@ class Panel(widgets.VBox):
             self.status.value = (
                 f"<span class='tnb-bad'>✗ {html.escape(label)} failed.</span> "
                 f"{html.escape(describe_error(exc, target=getattr(self.client, 'base_url', None)))}"
+                + (f"<br><span class='tnb-muted'>{html.escape(hint)}</span>" if hint else "")
             )
             return None
         else:
