@@ -392,7 +392,8 @@ class TelnyxOAuth:
 
     def get_consent(self, consent_token: str) -> Consent:
         """``GET /oauth/consent/{consent_token}`` — what the consent screen shows (client, requested scopes)."""
-        data = self._data("GET", f"/oauth/consent/{consent_token}")
+        remember(consent_token)
+        data = self._data("GET", f"/oauth/consent/{_segment(consent_token, 'consent_token')}")
         return Consent.from_json(data or {}, consent_token=consent_token)
 
     def decide_consent(self, consent_token: str, allowed: bool) -> str:
@@ -401,6 +402,7 @@ class TelnyxOAuth:
         if not isinstance(allowed, bool):
             raise ConfigurationError(f"allowed must be True or False, got {allowed!r}")
         self._require_management()
+        remember(consent_token)
         body = self._json(
             "POST", "/oauth/grants", json={"allowed": allowed, "consent_token": consent_token}, idempotent=False
         )
