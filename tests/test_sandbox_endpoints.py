@@ -38,6 +38,10 @@ def assert_client_shape(item: dict, *, secret_expected: bool = False):
     assert CLIENT_FIELDS <= item.keys(), CLIENT_FIELDS - item.keys()
     assert item["record_type"] == "oauth_client"
     assert item["client_type"] in ("public", "confidential")
+    for name in ("client_id", "name", "org_id", "user_id"):
+        assert isinstance(item[name], str) and item[name], name
+    for name in ("logo_uri", "policy_uri", "tos_uri"):
+        assert item[name] is None or isinstance(item[name], str), name
     assert isinstance(item["require_pkce"], bool) and isinstance(item["verified"], bool)
     for name in ("allowed_grant_types", "allowed_scopes", "redirect_uris"):
         assert isinstance(item[name], list)

@@ -103,6 +103,20 @@ def test_an_explicit_api_key_wins(tmp_path):
         assert again.api_key == key, "the key given once is the database's key from then on"
 
 
+def test_synthetic_seed_builds_exactly_n_grants():
+    with _sandbox(seed="grants=300") as sb:
+        grants = all_pages(sb, "/oauth_grants")
+        assert len(grants) == 300
+        known = {c["client_id"] for c in all_pages(sb, "/oauth_clients")}
+        assert {g["client_id"] for g in grants} <= known
+
+
+@pytest.mark.parametrize("seed", ["demo2", "grants=", "grants=-1", "everything"])
+def test_an_unknown_seed_is_refused_with_the_choices(seed):
+    with pytest.raises(ValueError, match="demo"):
+        _sandbox(seed=seed).start()
+
+
 def test_memory_databases_are_independent():
     with _sandbox(seed="empty") as a, _sandbox(seed="empty") as b:
         create_client(a, name="Only In A")
@@ -173,3 +187,36 @@ def test_cli_restart_on_the_same_file_keeps_credentials_and_data(tmp_path):
         assert found["meta"]["total_results"] == 1
     finally:
         assert stop(process, signal.SIGTERM)[0] == 0
+
+
+def test_cli_without_json_says_where_and_with_what(tmp_path):
+    """The human form: the URL and the credentials to use (the demo credential is meant to be printed)."""
+    import queue
+    import threading
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELNYX")}
+    process = subprocess.Popen([str(CLI), "sandbox", "--port", "0", "--db", str(tmp_path / "human.db")],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
+    shown = ""
+    try:
+        while "KEY" not in shown or "http://127.0.0.1:" not in shown:
+            try:
+                shown += lines.get(timeout=20)
+            except queue.Empty:
+                raise AssertionError(f"nothing more printed; so far: {shown!r}") from None
+        base_url = next(word for word in shown.split() if word.startswith("http://127.0.0.1:") and
+                        word.rstrip("/").endswith("/v2"))
+        api_key = next(word.strip("'\",") for word in shown.split() if word.strip("'\",").startswith("KEY"))
+        listed = requests.get(base_url.rstrip("/") + "/oauth_clients",
+                              headers={"Authorization": f"Bearer {api_key}"}, timeout=TIMEOUT)
+        assert listed.status_code == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            code = process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+    assert code == 0
