@@ -65,3 +65,17 @@ def test_no_secret_reaches_a_widget_model_until_revealed(explorer):
     assert token in saved_state()
     explorer.introspection.reveal.value = False
     assert token not in saved_state()
+
+
+def test_panels_without_a_client_share_one_connect_session(sandbox):
+    from telnyx_nb.widgets import IntrospectionPanel, TokenPanel
+
+    token_panel, introspection_panel = TokenPanel(), IntrospectionPanel()
+    try:
+        assert token_panel.client is introspection_panel.client
+        assert token_panel.client.base_url == sandbox.base_url  # connect() read TELNYX_NB_SANDBOX
+        assert repr(token_panel) == f"TokenPanel(target={token_panel.client.target!r})"
+        assert token_panel.client.client_id in token_panel.credentials.value
+    finally:
+        token_panel.close()
+        introspection_panel.close()

@@ -176,6 +176,25 @@ VERDICTS = {
 }
 
 
+_default_client: Any = None
+_default_lock = threading.Lock()
+
+
+def default_client() -> Any:
+    """The process-wide ``telnyx_nb.connect()`` session that panels created without a client share.
+
+    Shared so that two panels opened side by side talk to the same server — with no configuration, connect()
+    starts an in-process sandbox, and each panel starting its own would show different data.
+    """
+    global _default_client
+    with _default_lock:
+        if _default_client is None:
+            from telnyx_nb.api.connect import connect
+
+            _default_client = connect()
+        return _default_client
+
+
 class RequestLog(widgets.Accordion):
     """Every HTTP exchange a panel made: method, URL, status, duration, and a masked copy-as-curl line."""
 
@@ -400,11 +419,7 @@ class Panel(widgets.VBox):
 
     def __init__(self, client: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if client is None:
-            from telnyx_nb.api.connect import connect
-
-            client = connect()
-        self.client = client
+        self.client = client if client is not None else default_client()
         self.busy = False
         self.last_error: BaseException | None = None
         self._buttons: list[widgets.Button] = []
@@ -415,14 +430,18 @@ class Panel(widgets.VBox):
         self._pending_lock = threading.Lock()
         self.header = widgets.HTML(
             f"{_CSS}<b>{html.escape(self.title)}</b> "
-            f"<span class='tnb-muted'>· {html.escape(str(getattr(client, 'target', '')))}</span>"
+            f"<span class='tnb-muted'>· {html.escape(str(getattr(self.client, 'target', '')))}</span>"
         )
         self.reveal = widgets.ToggleButton(value=False, description="Reveal secrets", icon="eye",
                                            tooltip="Show tokens and secrets in full")
         self.reveal.observe(lambda _c: self._refresh_view(), "value")
         self.status = widgets.HTML("")
         self.request_log = RequestLog()
-        client.add_listener(self._on_request)
+        self.client.add_listener(self._on_request)
+
+    def __repr__(self) -> str:
+        # ipywidgets' default repr dumps every child's state; a notebook's text/plain output wants one short line
+        return f"{type(self).__name__}(target={str(getattr(self.client, 'target', ''))!r})"
 
     # -- layout -------------------------------------------------------------------------------------------
     def _assemble(self, *body: widgets.Widget) -> None:

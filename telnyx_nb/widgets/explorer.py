@@ -13,7 +13,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from telnyx_nb.widgets.authorize import AuthorizePanel
-from telnyx_nb.widgets.base import Panel, close_tree
+from telnyx_nb.widgets.base import Panel, close_tree, default_client
 from telnyx_nb.widgets.clients import ClientsPanel
 from telnyx_nb.widgets.grants import GrantsPanel
 from telnyx_nb.widgets.introspection import IntrospectionPanel
@@ -62,11 +62,7 @@ class Explorer(widgets.VBox):
     TAB_TITLES = ("Token", "Introspection", "JWKS", "Authorize", "Clients", "Grants", "Discovery")
 
     def __init__(self, client: Any = None) -> None:
-        if client is None:
-            from telnyx_nb.api.connect import connect
-
-            client = connect()
-        self.client = client
+        self.client = client = client if client is not None else default_client()
         self.token = TokenPanel(client, autoload=False)
         self.introspection = IntrospectionPanel(client, autoload=False)
         self.jwks = JWKSPanel(client, autoload=False)
@@ -87,6 +83,9 @@ class Explorer(widgets.VBox):
         super().__init__([header, self.tabs])
         self.tabs.selected_index = 0
         self._open(0)
+
+    def __repr__(self) -> str:
+        return f"Explorer(target={str(getattr(self.client, 'target', ''))!r})"
 
     @property
     def last_token(self) -> Any:

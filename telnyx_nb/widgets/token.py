@@ -6,6 +6,7 @@ verified), ``expires_at`` (epoch seconds) and ``last_introspection``.
 
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import Callable
 from typing import Any
@@ -48,6 +49,10 @@ class TokenPanel(Panel):
         self.metadata: Any = None
         self._token_listeners: list[Callable[[Any], None]] = []
 
+        self.credentials = widgets.HTML(
+            "<span class='tnb-muted'>Client credentials from the session: "
+            f"<code>{html.escape(str(getattr(self.client, 'client_id', None) or '(none configured)'))}</code></span>"
+        )
         self.grant_type = widgets.Dropdown(options=GRANT_TYPES, value="client_credentials",
                                            description="Grant type", style=_STYLE)
         self.scopes = widgets.SelectMultiple(options=[], rows=5, description="Scopes", style=_STYLE,
@@ -70,6 +75,7 @@ class TokenPanel(Panel):
         self.introspection = widgets.HTML("")
         self.grant_type.observe(lambda _c: self._show_grant_fields(), "value")
         self._assemble(
+            self.credentials,
             widgets.HBox([self.grant_type, self.scopes]),
             self.code_box,
             self.refresh_box,
