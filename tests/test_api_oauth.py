@@ -162,11 +162,19 @@ def test_state_mismatch_refuses_the_code():
     assert TelnyxOAuth.parse_redirect(f"{REDIRECT}?code=abc&state=ours", "ours") == "abc"
 
 
-def test_begin_authorization_with_an_unregistered_redirect_uri_fails(tx):
+def test_begin_authorization_with_an_unregistered_redirect_uri_is_refused_not_redirected(tx):
+    # RFC 6749 §4.1.2.1: never redirect to an unregistered URI; the error page's words reach the message
     request = tx.authorization_url(redirect_uri="https://evil.example/cb", scope="messaging")
-    with pytest.raises(Exception) as info:
+    with pytest.raises(ValidationError) as info:
         tx.begin_authorization(request)
-    assert getattr(info.value, "status", None) in (400, 422) or isinstance(info.value, AuthorizationDenied)
+    assert info.value.status == 400 and "evil.example" in str(info.value) and "<" not in str(info.value)
+
+
+def test_begin_authorization_surfaces_an_error_redirect(tx):
+    request = tx.authorization_url(redirect_uri=REDIRECT, scope="no-such-scope")
+    with pytest.raises(AuthorizationDenied) as info:
+        tx.begin_authorization(request)
+    assert info.value.error == "invalid_scope" and info.value.error_description
 
 
 def test_pkce_rules():

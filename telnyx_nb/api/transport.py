@@ -23,8 +23,10 @@ Retry policy (at least the official SDK's, and safer):
 from __future__ import annotations
 
 import email.utils
+import html
 import logging
 import random
+import re
 import shlex
 import threading
 import time
@@ -166,8 +168,7 @@ def error_from_response(response: requests.Response) -> APIError:
         ) if x
     )
     if not summary:
-        text = (response.text or "").strip().replace("\n", " ")
-        summary = text[:200] if text and not text.startswith("<") else response.reason or "error"
+        summary = _readable_text(response.text or "") or response.reason or "error"
     path = urlsplit(url).path if url else ""
     message = f"HTTP {status} on {method} {path}: {summary}"
     request_id = _request_id(response.headers)
@@ -190,6 +191,17 @@ def error_from_response(response: requests.Response) -> APIError:
     if cls is RateLimitError:
         return RateLimitError(message, retry_after=parse_retry_after(response.headers), **kwargs)
     return cls(message, **kwargs)
+
+
+_SCRIPTS = re.compile(r"<(script|style|head)\b.*?</\1>", re.S | re.I)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def _readable_text(body: str, limit: int = 240) -> str:
+    """The words of a plain-text or HTML error body (an error page, a gateway's 502), shortened."""
+    text = html.unescape(_TAGS.sub(" ", _SCRIPTS.sub(" ", body)))
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:
