@@ -8,7 +8,8 @@
    instead of serving them, with ``JUPYTERHUB_SERVICE_PREFIX`` set as on a hub, so the links the notebooks print
    must go through jupyter-server-proxy.
 
-Slow (a full install): marked ``binder``; deselect with ``-m "not binder"``.
+The full simulation is slow (a fresh install): it is marked ``binder``; deselect with ``-m "not binder"``.
+A quicker test proves the consent link the notebook prints works through jupyter-server-proxy, as on Binder.
 """
 
 from __future__ import annotations
@@ -18,13 +19,15 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
-
-pytestmark = pytest.mark.binder
+import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 HUB_PREFIX = "/user/binder-sim/"
@@ -59,6 +62,7 @@ def test_binder_scripts_are_executable():
         assert os.access(ROOT / "binder" / name, os.X_OK), f"binder/{name} must be executable (chmod +x)"
 
 
+@pytest.mark.binder
 def test_simulated_binder_launch_executes_every_notebook(tmp_path):
     repo = tmp_path / "repo"
     _copy_repository(repo)
@@ -117,3 +121,72 @@ def test_simulated_binder_launch_executes_every_notebook(tmp_path):
     flow = json.loads((out / "04_authorization_code_pkce.ipynb").read_text())
     printed = json.dumps(flow["cells"])
     assert f"{HUB_PREFIX}proxy/{port}/" in printed, "04 must link the consent page through jupyter-server-proxy"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _notebook_function(notebook: str, name: str):
+    """Define ``name`` from the notebook's own cell, so the test checks the code users run."""
+    cells = json.loads((ROOT / "notebooks" / notebook).read_text())["cells"]
+    source = next("".join(c["source"]) for c in cells if c["cell_type"] == "code" and f"def {name}(" in "".join(c["source"]))
+    source = source.split("\nprint(")[0]  # the definition, without the cell's demo line
+    namespace: dict = {}
+    exec(compile("import os\nfrom urllib.parse import urlsplit\n" + source, notebook, "exec"), namespace)
+    return namespace[name]
+
+
+def test_consent_link_works_through_jupyter_server_proxy(make_sandbox, tmp_path, monkeypatch):
+    from telnyx_nb import TelnyxOAuth
+
+    sandbox = make_sandbox()
+    oauth = TelnyxOAuth.from_sandbox(sandbox)
+    redirect_uri = "http://127.0.0.1:8765/callback"
+    app = oauth.create_client(name="proxy check", client_type="public", allowed_grant_types=["authorization_code"],
+                              allowed_scopes=["messaging:read"], redirect_uris=[redirect_uri], require_pkce=True)
+    request = oauth.authorization_url(app.client_id, redirect_uri, scope="messaging:read")
+
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "server", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
+         f"--ServerApp.base_url={HUB_PREFIX}", "--IdentityProvider.token=", "--ServerApp.password=",
+         f"--ServerApp.root_dir={tmp_path}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "HOME": str(tmp_path)},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:  # a TCP connect is enough to know it listens
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "jupyter server did not start"
+                time.sleep(0.2)
+
+        monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", HUB_PREFIX)
+        link = _notebook_function("04_authorization_code_pkce.ipynb", "browser_url")(request.url)
+        assert link.startswith(f"{HUB_PREFIX}proxy/{urlsplit(sandbox.base_url).port}/"), link
+
+        browser = requests.Session()
+        page = browser.get(f"http://127.0.0.1:{port}{link}", timeout=30)  # follows authorize → consent page
+        assert page.status_code == 200 and "consent-form" in page.text, page.text[:500]
+        assert urlsplit(page.url).path.startswith(f"{HUB_PREFIX}proxy/"), f"left the proxy: {page.url}"
+        consent_token = parse_qs(urlsplit(page.url).query)["consent_token"][0]
+
+        decision = browser.post(page.url, data={"decision": "allow", "consent_token": consent_token},
+                                allow_redirects=False, timeout=30)  # the page's form posts to itself
+        assert decision.status_code == 303, decision.text[:500]
+        code = oauth.parse_redirect(decision.headers["Location"], request.state)
+        tokens = oauth.exchange_code(code, redirect_uri=redirect_uri, code_verifier=request.code_verifier,
+                                     client_id=app.client_id)
+        assert oauth.introspect(tokens.access_token).active
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
