@@ -94,3 +94,17 @@ def test_malformed_and_empty(panel):
     panel.verify_button.click()
     assert panel.last_verdict == "malformed"
     assert "malformed" in visible_text(panel)
+
+
+def test_expired_token(panel, oauth, monkeypatch):
+    """Move joserfc's clock two hours on (the sandbox's tokens live one hour): a real token, now expired."""
+    from joserfc._rfc7519 import claims as joserfc_claims
+
+    token = oauth.client_credentials_token("messaging").access_token
+    later = time.time() + 7200
+    monkeypatch.setattr(joserfc_claims, "time", type("Clock", (), {"time": staticmethod(lambda: later)}))
+    panel.token.value = token
+    panel.verify_button.click()
+    assert panel.last_error is None, panel.error_message
+    assert panel.last_verdict == "expired"
+    assert "expired: the exp claim is in the past" in panel.verdict.value
