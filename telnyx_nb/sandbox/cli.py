@@ -75,14 +75,14 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             print(sandbox.json_line(), flush=True)
         else:
-            print(f"Telnyx OAuth sandbox listening on {sandbox.base_url}", flush=True)
-            print(f"  database:           {db}")
-            print(f"  API key:            {sandbox.api_key}")
+            lines = [f"Telnyx OAuth sandbox listening on {sandbox.base_url}",
+                     f"  database:           {db}",
+                     f"  API key:            {sandbox.api_key}"]
             if sandbox.demo_client_id:
-                print(f"  demo client_id:     {sandbox.demo_client_id}")
-                print(f"  demo client_secret: {sandbox.demo_client_secret}")
-            print(f"  export TELNYX_NB_SANDBOX='{sandbox.json_line()}'")
-            print("Press Ctrl-C to stop.", flush=True)
+                lines += [f"  demo client_id:     {sandbox.demo_client_id}",
+                          f"  demo client_secret: {sandbox.demo_client_secret}"]
+            lines += [f"  export TELNYX_NB_SANDBOX='{sandbox.json_line()}'", "Press Ctrl-C to stop."]
+            print("\n".join(lines), flush=True)  # one write: a reader sees all of it at once
         while not stop.wait(0.5):
             pass
     finally:

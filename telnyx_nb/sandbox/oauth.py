@@ -469,6 +469,20 @@ class SandboxAuthorizationServer(AuthorizationServer):
         self.register_endpoint(SandboxRevocation)
         self.register_endpoint(SandboxRegistration)
 
+    def get_authorization_grant(self, request):
+        if not request.payload.response_type:
+            # A missing parameter is invalid_request (RFC 6749 section 4.1.2.1), not unsupported_response_type;
+            # it goes to the redirect URI only once the client and that URI check out.
+            client = self.query_client(request.payload.client_id)
+            redirect_uri = None
+            if client is not None:
+                requested = request.payload.redirect_uri
+                redirect_uri = (requested if requested and client.check_redirect_uri(requested)
+                                else None if requested else client.get_default_redirect_uri())
+            raise InvalidRequestError("response_type is required and must be code.",
+                                      state=request.payload.state, redirect_uri=redirect_uri)
+        return super().get_authorization_grant(request)
+
     def query_client(self, client_id):
         record = self.store.get_client(client_id) if isinstance(client_id, str) else None
         return SandboxClient(record) if record else None
