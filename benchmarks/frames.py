@@ -11,13 +11,14 @@ server does not share this process's GIL. Contenders, same page size, same run, 
   ``pd.DataFrame([g.model_dump() …])``.
 * ``requests loop`` one ``requests.Session``, pages one after another, ``pd.DataFrame(rows)``.
 
-Wall time is the median of ``--repeat`` runs; peak Python memory comes from a separate ``tracemalloc`` run of each
+Wall time is the median (and minimum) of ``--repeat`` rounds, contenders rotated each round; peak Python memory comes from a separate ``tracemalloc`` run of each
 (tracing slows code down, so it never overlaps a timed run).
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -96,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--grants", type=int, default=10_000)
     parser.add_argument("--page-size", type=int, default=250)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
 
     proc, info = start_sandbox(args.grants)
@@ -106,12 +107,18 @@ def main(argv: list[str] | None = None) -> int:
             fn()
         times: dict[str, list[float]] = {name: [] for name in runs}
         rows: dict[str, int] = {}
-        for _ in range(args.repeat):
-            for name, fn in runs.items():  # interleaved, so drift hits every contender alike
+        names = list(runs)
+        for round_number in range(args.repeat):
+            # interleaved and rotated, so load drift and "who ran just before" hit every contender alike
+            shift = round_number % len(names)
+            for name in names[shift:] + names[:shift]:
+                fn = runs[name]
+                gc.collect()  # nobody pays for the previous contender's garbage
                 started = time.perf_counter()
                 frame = fn()
                 times[name].append(time.perf_counter() - started)
                 rows[name] = len(frame)
+                del frame
         peaks: dict[str, float] = {}
         for name, fn in runs.items():
             tracemalloc.start()
