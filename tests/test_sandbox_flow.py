@@ -216,6 +216,22 @@ def test_authorize_errors_without_a_trusted_redirect_get_an_error_page(sb, case)
     assert "evil.example" not in response.headers.get("Location", "")
 
 
+def test_authorize_follows_the_clients_current_configuration(sb):
+    client = create_client(sb, redirect_uris=[REDIRECT_URI, "http://127.0.0.1:9/second"])
+    session = api(sb)
+    session.put(url(sb, f"/oauth_clients/{client['client_id']}"), json={"redirect_uris": ["http://127.0.0.1:9/second"]},
+                timeout=TIMEOUT).raise_for_status()
+    response, _ = authorize(sb, client, state="s")  # REDIRECT_URI is no longer registered
+    assert 400 <= response.status_code < 500 and "Location" not in response.headers
+    session.put(url(sb, f"/oauth_clients/{client['client_id']}"),
+                json={"redirect_uris": [REDIRECT_URI], "allowed_grant_types": ["client_credentials"]},
+                timeout=TIMEOUT).raise_for_status()
+    response, _ = authorize(sb, client, state="s")
+    assert response.status_code == 302
+    params = query_of(response.headers["Location"])
+    assert params["error"] == "unauthorized_client" and params["state"] == "s"  # RFC 6749 §4.1.2.1
+
+
 # --- consent tokens ----------------------------------------------------------------------------------------------
 
 def test_consent_token_is_single_use(sb):
@@ -349,6 +365,17 @@ def test_rfc7009_revoke_access_and_refresh_tokens(sb):
                          timeout=TIMEOUT).status_code == 200
     assert introspect(sb, refresh_token)["active"] is False
     assert refresh(sb, client, refresh_token).json()["error"] == "invalid_grant"
+
+
+def test_a_client_cannot_revoke_another_clients_token(sb):
+    """RFC 7009 §2.1: the server checks the token was issued to the caller, and refuses otherwise."""
+    owner, other = create_client(sb), create_client(sb)
+    access = token(sb, owner, grant_type="client_credentials").json()["access_token"]
+    response = requests.post(url(sb, "/oauth/revoke"), data={"token": access},
+                             headers={"Authorization": basic(other["client_id"], other["client_secret"])},
+                             timeout=TIMEOUT)
+    assert 400 <= response.status_code < 500
+    assert introspect(sb, access)["active"] is True
 
 
 def test_revoking_a_grant_kills_its_tokens(sb):
