@@ -123,3 +123,36 @@ def test_a_consent_decision_is_taken_once_when_requests_race(sb):
              if r.status_code in (302, 303) and "code=" in r.headers.get("Location", "")]
     assert len(codes) == 1, f"{len(codes)} codes from one consent token"
     assert all(r.status_code < 500 for r in answers)
+
+
+def test_concurrent_management_writes_all_land(sb):
+    """Eight clients created at once: eight 201s, eight distinct ids, and the list counts them exactly."""
+    from oauth_helpers import TIMEOUT, api, url
+
+    created = race(lambda: api(sb).post(url(sb, "/oauth_clients"), timeout=TIMEOUT, json={
+        "name": "Racer", "client_type": "confidential", "allowed_grant_types": ["client_credentials"],
+        "allowed_scopes": ["messaging"]}))
+    assert [r.status_code for r in created] == [201] * RACERS, [r.text[:120] for r in created]
+    assert len({r.json()["data"]["client_id"] for r in created}) == RACERS
+    listed = api(sb).get(url(sb, "/oauth_clients"), params={"filter[name]": "Racer"}, timeout=TIMEOUT).json()
+    assert listed["meta"]["total_results"] == RACERS
+
+
+@pytest.mark.parametrize("what", ["client", "grant"])
+def test_racing_deletes_succeed_exactly_once(sb, what):
+    from oauth_helpers import TIMEOUT, api, url
+
+    client = create_client(sb)
+    if what == "client":
+        path = f"/oauth_clients/{client['client_id']}"
+        ok = 204
+    else:
+        code, verifier = obtain_code(sb, client)
+        redeem(sb, client, code, verifier)
+        grant = next(g for g in api(sb).get(url(sb, "/oauth_grants"), params={"page[size]": 250},
+                                            timeout=TIMEOUT).json()["data"] if g["client_id"] == client["client_id"])
+        path = f"/oauth_grants/{grant['id']}"
+        ok = 200
+    answers = race(lambda: api(sb).delete(url(sb, path), timeout=TIMEOUT))
+    codes = sorted(r.status_code for r in answers)
+    assert codes == [ok] + [404] * (RACERS - 1), codes
