@@ -137,6 +137,9 @@ def registration_problem(body: dict) -> tuple[str, str] | None:
         if "#" in uri or ":" not in uri:
             return "invalid_redirect_uri", (f"redirect_uris[{i}] must be an absolute URI without a fragment "
                                             "(RFC 6749 section 3.1.2).")
+    for name in ("client_uri", "logo_uri", "policy_uri", "tos_uri"):
+        if name in body and not body[name].startswith(("https://", "http://")):
+            return "invalid_client_metadata", f"{name} must be an http(s) URL."
     method = body.get("token_endpoint_auth_method")
     if method is not None and method not in ("none", "client_secret_basic", "client_secret_post"):
         return "invalid_client_metadata", ("token_endpoint_auth_method must be none, client_secret_basic or "

@@ -91,6 +91,9 @@ def client_fields(body: dict, *, creating: bool, current: dict | None = None) ->
     for name in _URI_FIELDS:
         if name in body:
             fields[name] = None if body[name] is None else _uri(body[name], f"/{name}")
+            if fields[name] and urlsplit(fields[name]).scheme not in ("http", "https"):
+                # shown as links and images on the consent page: web URLs only
+                raise ApiError(422, f"{name} must be an http(s) URL.", pointer=f"/{name}")
     merged = {**(current or {}), **fields}
     if "authorization_code" in merged.get("allowed_grant_types", []) and not merged.get("redirect_uris"):
         raise ApiError(422, "a client allowed the authorization_code grant needs at least one redirect URI.",
