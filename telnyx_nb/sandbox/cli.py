@@ -8,19 +8,23 @@ script can read it. On SIGINT or SIGTERM it stops accepting, finishes in-flight 
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
 import threading
+from pathlib import Path
 
 DEFAULT_PORT = 8765
 
 
-def default_db() -> str:
+def default_db_path() -> Path:
     """A file in the user's data directory, so a restart keeps every client, grant and key."""
-    from platformdirs import user_data_dir
+    from platformdirs import user_data_path
 
-    return os.path.join(user_data_dir("telnyx-nb", appauthor=False), "sandbox.sqlite3")
+    return user_data_path("telnyx-nb", appauthor=False) / "sandbox.sqlite3"
+
+
+def default_db() -> str:
+    return str(default_db_path())
 
 
 def _port(text: str) -> int:
