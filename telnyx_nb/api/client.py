@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 
-from telnyx_nb.api import pkce
+from telnyx_nb.api import pkce as _pkce  # `pkce` is a keyword argument of authorization_url()
 from telnyx_nb.api.auth import BearerKey, ClientBasic, ClientCredentialsToken
 from telnyx_nb.api.pagination import MAX_WORKERS, fetch_all, iterate
 from telnyx_nb.api.records import (
@@ -143,7 +143,8 @@ class TelnyxOAuth:
         )
         host = (urlsplit(self.base_url).hostname or "").lower()
         self._is_sandbox = bool(is_sandbox) if is_sandbox is not None else host in _LOOPBACK
-        self.sandbox: Any = None  # an in-process Sandbox this client keeps alive (set by connect())
+        self.sandbox: Any = None  # the Sandbox object this client was made from, if any
+        self._owns_sandbox = False  # True when connect() started it: close() then stops it
         self._keys: Any = None
         self._keys_lock = threading.Lock()
         self._metadata: AuthorizationServerMetadata | None = None
@@ -338,18 +339,18 @@ class TelnyxOAuth:
             raise ConfigurationError("authorization_url() needs client_id= (the OAuth client asking for consent)")
         if not redirect_uri:
             raise ConfigurationError("authorization_url() needs redirect_uri= (one registered on the client)")
-        if pkce is not None and pkce not in pkce_methods():
+        if pkce is not None and pkce not in _pkce.METHODS:
             raise ConfigurationError(f"pkce must be 'S256', 'plain' or None (RFC 7636 §4.2), got {pkce!r}")
         scope_text = " ".join(scope) if isinstance(scope, (list, tuple)) else scope
-        state = state if state is not None else pkce_state()
+        state = state if state is not None else _pkce.generate_state()
         params: dict[str, str] = {"response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri}
         if scope_text:
             params["scope"] = scope_text
         params["state"] = state
         verifier = challenge = None
         if pkce is not None:
-            verifier = pkce_verifier(code_verifier)
-            challenge = pkce_challenge(verifier, pkce)
+            verifier = _pkce.validate_verifier(code_verifier) if code_verifier else _pkce.generate_verifier()
+            challenge = _pkce.code_challenge(verifier, pkce)
             params["code_challenge"] = challenge
             params["code_challenge_method"] = pkce
             remember(verifier)
@@ -776,20 +777,3 @@ def _segment(value: str, name: str) -> str:
     from urllib.parse import quote
 
     return quote(value, safe="")
-
-
-# PKCE helpers under names that do not clash with the ``pkce=`` keyword of authorization_url().
-def pkce_methods() -> tuple[str, ...]:
-    return pkce.METHODS
-
-
-def pkce_state() -> str:
-    return pkce.generate_state()
-
-
-def pkce_verifier(given: str | None) -> str:
-    return pkce.validate_verifier(given) if given is not None else pkce.generate_verifier()
-
-
-def pkce_challenge(verifier: str, method: str) -> str:
-    return pkce.code_challenge(verifier, method)
