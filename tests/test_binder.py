@@ -139,7 +139,41 @@ def _notebook_function(notebook: str, name: str):
     return namespace[name]
 
 
-def test_consent_link_works_through_jupyter_server_proxy(make_sandbox, tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def hub_server(tmp_path_factory):
+    """A Jupyter server on the repository, under a hub-style prefix, as Binder runs it (jupyter-server-proxy and
+    Voila are server extensions there). Its kernels inherit the session sandbox's TELNYX_NB_SANDBOX."""
+    home = tmp_path_factory.mktemp("hub-home")
+    port = _free_port()
+    log = home / "server.log"
+    with open(log, "wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "jupyter", "server", "--no-browser", "--allow-root", "--ip=127.0.0.1",
+             f"--port={port}", f"--ServerApp.base_url={HUB_PREFIX}", "--IdentityProvider.token=",
+             "--ServerApp.password=", f"--ServerApp.root_dir={ROOT}"],
+            stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "HOME": str(home)}, start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 90
+        while True:  # a TCP connect is enough to know it listens
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"jupyter server did not start:\n{log.read_text()[-3000:]}")
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+def test_consent_link_works_through_jupyter_server_proxy(hub_server, make_sandbox, monkeypatch):
     from telnyx_nb import TelnyxOAuth
 
     sandbox = make_sandbox()
@@ -149,44 +183,30 @@ def test_consent_link_works_through_jupyter_server_proxy(make_sandbox, tmp_path,
                               allowed_scopes=["messaging:read"], redirect_uris=[redirect_uri], require_pkce=True)
     request = oauth.authorization_url(app.client_id, redirect_uri, scope="messaging:read")
 
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "server", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
-         f"--ServerApp.base_url={HUB_PREFIX}", "--IdentityProvider.token=", "--ServerApp.password=",
-         f"--ServerApp.root_dir={tmp_path}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "HOME": str(tmp_path)},
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:  # a TCP connect is enough to know it listens
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, "jupyter server did not start"
-                time.sleep(0.2)
+    monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", HUB_PREFIX)
+    link = _notebook_function("04_authorization_code_pkce.ipynb", "browser_url")(request.url)
+    assert link.startswith(f"{HUB_PREFIX}proxy/{urlsplit(sandbox.base_url).port}/"), link
 
-        monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", HUB_PREFIX)
-        link = _notebook_function("04_authorization_code_pkce.ipynb", "browser_url")(request.url)
-        assert link.startswith(f"{HUB_PREFIX}proxy/{urlsplit(sandbox.base_url).port}/"), link
+    browser = requests.Session()
+    page = browser.get(hub_server + link, timeout=30)  # follows authorize → consent page
+    assert page.status_code == 200 and "consent-form" in page.text, page.text[:500]
+    assert urlsplit(page.url).path.startswith(f"{HUB_PREFIX}proxy/"), f"left the proxy: {page.url}"
+    consent_token = parse_qs(urlsplit(page.url).query)["consent_token"][0]
 
-        browser = requests.Session()
-        page = browser.get(f"http://127.0.0.1:{port}{link}", timeout=30)  # follows authorize → consent page
-        assert page.status_code == 200 and "consent-form" in page.text, page.text[:500]
-        assert urlsplit(page.url).path.startswith(f"{HUB_PREFIX}proxy/"), f"left the proxy: {page.url}"
-        consent_token = parse_qs(urlsplit(page.url).query)["consent_token"][0]
+    decision = browser.post(page.url, data={"decision": "allow", "consent_token": consent_token},
+                            allow_redirects=False, timeout=30)  # the page's form posts to itself
+    assert decision.status_code == 303, decision.text[:500]
+    code = oauth.parse_redirect(decision.headers["Location"], request.state)
+    tokens = oauth.exchange_code(code, redirect_uri=redirect_uri, code_verifier=request.code_verifier,
+                                 client_id=app.client_id)
+    assert oauth.introspect(tokens.access_token).active
 
-        decision = browser.post(page.url, data={"decision": "allow", "consent_token": consent_token},
-                                allow_redirects=False, timeout=30)  # the page's form posts to itself
-        assert decision.status_code == 303, decision.text[:500]
-        code = oauth.parse_redirect(decision.headers["Location"], request.state)
-        tokens = oauth.exchange_code(code, redirect_uri=redirect_uri, code_verifier=request.code_verifier,
-                                     client_id=app.client_id)
-        assert oauth.introspect(tokens.access_token).active
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+
+def test_voila_badge_renders_the_explorer(hub_server):
+    # The README's Voila badge opens urlpath=voila/render/notebooks/00_explorer.ipynb
+    page = requests.get(f"{hub_server}{HUB_PREFIX}voila/render/notebooks/00_explorer.ipynb", timeout=180)
+    assert page.status_code == 200, page.text[:1000]
+    assert "Talking to: sandbox at http://127.0.0.1:" in page.text
+    assert "application/vnd.jupyter.widget-view+json" in page.text  # the Explorer itself
+    assert "Traceback" not in page.text and "application/vnd.jupyter.stderr" not in page.text  # no failed cell
+    assert "oauth = telnyx_nb.connect()" not in page.text  # Voila shows outputs, not code
