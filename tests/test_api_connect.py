@@ -97,7 +97,10 @@ def test_bad_base_url_is_named(bad, clean_env):
 def test_timeout_is_always_set(clean_env):
     with pytest.raises(ConfigurationError, match="timeout"):
         TelnyxOAuth("KEY" + "k" * 32, timeout=None)
+    with pytest.raises(ConfigurationError, match="timeout"):
+        TelnyxOAuth("KEY" + "k" * 32, timeout=(5, None))  # an unbounded read is not a timeout
     assert TelnyxOAuth("KEY" + "k" * 32).timeout == 30.0
+    assert TelnyxOAuth("KEY" + "k" * 32, timeout=(2, 10)).timeout == (2, 10)
 
 
 def test_import_is_light():

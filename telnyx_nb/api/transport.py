@@ -233,8 +233,13 @@ class Transport:
             raise ConfigurationError(
                 f"base_url must be an absolute URL like 'https://api.telnyx.com/v2', got {base_url!r}"
             )
-        if timeout is None or (isinstance(timeout, (int, float)) and timeout <= 0):
-            raise ConfigurationError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        parts = timeout if isinstance(timeout, tuple) else (timeout,)
+        if not parts or len(parts) > 2 or not all(
+            isinstance(p, (int, float)) and not isinstance(p, bool) and p > 0 for p in parts
+        ):
+            raise ConfigurationError(
+                f"timeout must be a positive number of seconds (or a (connect, read) pair of them), got {timeout!r}"
+            )
         if max_retries < 0:
             raise ConfigurationError(f"max_retries must be >= 0, got {max_retries!r}")
         self.base_url = base_url.rstrip("/")
