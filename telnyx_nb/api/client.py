@@ -180,7 +180,9 @@ class TelnyxOAuth:
         else:
             raise ConfigurationError(f"from_sandbox() cannot use a {type(sandbox).__name__}")
         if not info.get("base_url"):
-            raise ConfigurationError("the sandbox description has no base_url")
+            raise ConfigurationError(
+                "the sandbox has no base_url: start it first (Sandbox(...).start() or `with Sandbox() as sb:`)"
+            )
         base_url = str(info["base_url"])
         if urlsplit(base_url).path in ("", "/"):
             base_url = base_url.rstrip("/") + "/v2"
