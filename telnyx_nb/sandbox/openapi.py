@@ -8,7 +8,7 @@ the document never silently omits an endpoint.
 from __future__ import annotations
 
 from . import scopes as scope_catalog
-from .oauth import AUTH_METHODS, GRANT_TYPES
+from .policy import AUTH_METHODS, GRANT_TYPES
 
 _URI = {"type": ["string", "null"], "format": "uri"}
 _TIME = {"type": "string", "format": "date-time"}

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from . import scopes as scope_catalog
 from .errors import ApiError
-from .oauth import GRANT_TYPES
+from .policy import GRANT_TYPES
 
 CLIENT_TYPES = ("public", "confidential")
 MAX_PAGE_SIZE = 250
@@ -152,3 +152,32 @@ def client_filters(args) -> dict:
 
 def page_meta(number: int, size: int, total: int) -> dict:
     return {"page_number": number, "page_size": size, "total_pages": -(-total // size), "total_results": total}
+
+
+_REGISTRATION_STRINGS = ("client_name", "client_uri", "logo_uri", "policy_uri", "tos_uri", "scope",
+                         "token_endpoint_auth_method", "jwks_uri", "software_id", "software_version")
+_REGISTRATION_LISTS = ("redirect_uris", "grant_types", "response_types", "contacts")
+
+
+def registration_problem(body: dict) -> tuple[str, str] | None:
+    """Type errors in RFC 7591 metadata, found before Authlib sees them (it assumes strings)."""
+    for name in _REGISTRATION_STRINGS:
+        if name in body and not isinstance(body[name], str):
+            return "invalid_client_metadata", f"{name} must be a string."
+    for name in _REGISTRATION_LISTS:
+        if name in body and (not isinstance(body[name], list) or not all(isinstance(v, str) and v
+                                                                          for v in body[name])):
+            error = "invalid_redirect_uri" if name == "redirect_uris" else "invalid_client_metadata"
+            return error, f"{name} must be a list of non-empty strings."
+    for i, uri in enumerate(body.get("redirect_uris", [])):
+        if "#" in uri or ":" not in uri:
+            return "invalid_redirect_uri", (f"redirect_uris[{i}] must be an absolute URI without a fragment "
+                                            "(RFC 6749 section 3.1.2).")
+    for name in ("client_uri", "logo_uri", "policy_uri", "tos_uri"):
+        if name in body and not body[name].startswith(("https://", "http://")):
+            return "invalid_client_metadata", f"{name} must be an http(s) URL."
+    method = body.get("token_endpoint_auth_method")
+    if method is not None and method not in ("none", "client_secret_basic", "client_secret_post"):
+        return "invalid_client_metadata", ("token_endpoint_auth_method must be none, client_secret_basic or "
+                                           "client_secret_post.")
+    return None

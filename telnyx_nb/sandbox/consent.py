@@ -1,0 +1,128 @@
+"""The authorization code front channel: ``/oauth/authorize``, the consent page, and the consent decision.
+
+``GET /oauth/authorize`` validates the request with Authlib (known client, exact redirect URI, response type,
+scopes, PKCE when required) and answers 302 to the consent page. Errors that may go to a verified redirect URI go
+there (RFC 6749 §4.1.2.1); others get an HTML error page, never a redirect to an unverified URI. The consent page
+(HTML) and ``GET /oauth/consent/{token}`` (JSON) show the same data; the page's form and ``POST /oauth/grants``
+apply the decision once: allowing creates or widens the user's grant and returns the redirect URI with a code.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from authlib.common.urls import add_params_to_uri
+from authlib.oauth2 import OAuth2Error
+from flask import Response, redirect, render_template, request
+
+from . import scopes as scope_catalog
+from .errors import ApiError
+from .models import SandboxRequest, SandboxUser
+from .policy import CONSENT_LIFETIME
+from .web import json_body, json_response, require_api_auth
+
+
+def register(app, state, route) -> None:
+    store, server = state.store, state.oauth
+
+    def error_page(status: int, title: str, detail: str) -> Response:
+        html = render_template("error.html", title=title, detail=detail)
+        return Response(html, status=status, mimetype="text/html")
+
+    @route("/oauth/authorize", ["GET"])
+    def authorize():
+        args = request.args
+        data = {k: args.get(k) for k in args}
+        oauth_request = SandboxRequest("GET", request.url, request.headers, data, {k: args.getlist(k) for k in args})
+        try:
+            server.get_consent_grant(oauth_request, end_user=SandboxUser(state.user_id))
+        except OAuth2Error as error:
+            if error.redirect_uri:  # RFC 6749 §4.1.2.1: the client and redirect_uri are valid
+                return server.handle_error_response(oauth_request, error)
+            # Never redirect to an unverified URI: show the error to the user instead.
+            return error_page(400, error.error, error.description or "The authorization request is invalid.")
+        consent_token = store.create_consent(data["client_id"], state.user_id, data, CONSENT_LIFETIME)
+        # A relative Location (RFC 9110 §10.2.2) keeps working behind a path-prefixing proxy (Binder's
+        # jupyter-server-proxy), where the browser never sees 127.0.0.1.
+        return redirect(f"consent?{urlencode({'consent_token': consent_token})}", 302)
+
+    def consent_data(consent: dict) -> dict:
+        params = consent["params"]
+        client = store.get_client(consent["client_id"])
+        if client is None:
+            raise ApiError(404, "The client of this consent request no longer exists.", pointer="/consent_token")
+        requested = (params.get("scope") or " ".join(client["allowed_scopes"])).split()
+        redirect_uri = params.get("redirect_uri") or (client["redirect_uris"][0] if client["redirect_uris"] else None)
+        return {"client_id": client["client_id"], "name": client["name"], "logo_uri": client["logo_uri"],
+                "policy_uri": client["policy_uri"], "tos_uri": client["tos_uri"], "redirect_uri": redirect_uri,
+                "verified": client["verified"],
+                "requested_scopes": [scope_catalog.describe(s) for s in dict.fromkeys(requested)]}
+
+    def decide(consent_token, allowed: bool) -> str:
+        """Apply the user's decision once; returns the redirect URI with code and state, or with an error."""
+        if not isinstance(consent_token, str) or not consent_token:
+            raise ApiError(422, "consent_token is required: the token from the consent page URL.",
+                           pointer="/consent_token")
+        consent = store.claim_consent(consent_token)
+        if consent is None:
+            raise ApiError(404, "consent_token is unknown, expired or already used; start again at "
+                                "/oauth/authorize.", pointer="/consent_token")
+        params = consent["params"]
+        user = SandboxUser(consent["user_id"])
+        oauth_request = SandboxRequest("GET", f"{state.base_url}/oauth/authorize", {}, params)
+        try:
+            grant = server.get_consent_grant(oauth_request, end_user=user)
+        except OAuth2Error as error:
+            if error.redirect_uri:
+                return dict(error()[2])["Location"]
+            raise ApiError(422, f"The authorization request is no longer valid: {error.description}",
+                           pointer="/consent_token") from None
+        if not allowed:
+            denial = [("error", "access_denied"), ("error_description", "The user denied the request.")]
+            if params.get("state"):
+                denial.append(("state", params["state"]))
+            return add_params_to_uri(grant.redirect_uri, denial)
+        user.grant_id = store.grant_for_consent(consent["client_id"], user.user_id, oauth_request.scope.split())
+        _status, _body, headers = grant.create_authorization_response(grant.redirect_uri, user)
+        return dict(headers)["Location"]
+
+    @route("/oauth/consent", ["GET", "POST"])
+    def consent_page():
+        """The HTML consent page the authorize step redirects to; its form posts the decision back here."""
+        if request.method == "GET":
+            token_value = request.args.get("consent_token", "")
+            consent = store.get_consent(token_value) if token_value else None
+            if consent is None:
+                return error_page(404, "Consent request not found",
+                                  "This consent link is unknown, expired or already used. Start the sign-in again.")
+            try:
+                data = consent_data(consent)
+            except ApiError as exc:
+                return error_page(exc.status, "Consent request not found", exc.detail)
+            return Response(render_template("consent.html", consent=data, consent_token=token_value),
+                            mimetype="text/html", headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"})
+        decision = request.form.get("decision")
+        if decision not in ("allow", "deny"):
+            return error_page(400, "No decision", "Choose Allow or Deny.")
+        try:
+            location = decide(request.form.get("consent_token"), decision == "allow")
+        except ApiError as exc:
+            return error_page(exc.status, "Consent failed", exc.detail)
+        return redirect(location, 303)
+
+    @route("/oauth/consent/<consent_token>", ["GET"])
+    def consent_json(consent_token):
+        require_api_auth(state)
+        consent = store.get_consent(consent_token)
+        if consent is None:
+            raise ApiError(404, "consent_token is unknown, expired or already used.", parameter="consent_token")
+        return json_response({"data": consent_data(consent)})
+
+    @route("/oauth/grants", ["POST"])
+    def consent_decision():
+        require_api_auth(state)
+        body = json_body()
+        allowed = body.get("allowed")
+        if not isinstance(allowed, bool):
+            raise ApiError(422, "allowed must be true or false.", pointer="/allowed")
+        return json_response({"redirect_uri": decide(body.get("consent_token"), allowed)})

@@ -1,0 +1,96 @@
+"""Introspection (RFC 7662), revocation (RFC 7009) and dynamic registration (RFC 7591) over the sandbox store.
+
+Introspection reads the store, never just the signature, so revoked grants, deleted clients and rotated refresh
+tokens count (Authlib's JWT introspection checks only the signature).
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from authlib.oauth2.rfc7009 import RevocationEndpoint
+from authlib.oauth2.rfc7591 import ClientRegistrationEndpoint
+from authlib.oauth2.rfc7662 import IntrospectionEndpoint
+
+from . import scopes as scope_catalog
+from .policy import AUTH_METHODS
+
+
+class _TokenLookup:
+    CLIENT_AUTH_METHODS = AUTH_METHODS
+
+    def query_token(self, token_string, token_type_hint):
+        return self.server.find_token(token_string)
+
+
+class SandboxIntrospection(_TokenLookup, IntrospectionEndpoint):
+    """RFC 7662 from the store: expired, revoked, unknown and tampered tokens are ``{"active": false}``."""
+
+    def check_permission(self, token, client, request):
+        # Confidential clients (resource servers) may introspect any token; a public client only its own.
+        return not client.is_public or token.check_client(client)
+
+    def introspect_token(self, token):
+        return self.server.describe_token(token)
+
+
+class SandboxRevocation(_TokenLookup, RevocationEndpoint):
+    """RFC 7009: revoking a refresh token also revokes the access token issued with it (§2.1)."""
+
+    def revoke_token(self, token, request):
+        self.server.store.revoke_token(token.row["jti"])
+
+
+class SandboxRegistration(ClientRegistrationEndpoint):
+    """RFC 7591 open registration: anyone may register; the client starts unverified."""
+
+    def authenticate_token(self, request):
+        return True  # open registration (RFC 7591 §3)
+
+    def get_server_metadata(self):
+        return self.server.metadata()
+
+    def generate_client_id(self, request):
+        return str(uuid.uuid4())
+
+    def generate_client_secret(self, request):
+        if request.payload.data.get("token_endpoint_auth_method") == "none":
+            return None  # public clients get no secret (RFC 7591 §3.2.1)
+        return secrets.token_urlsafe(36)
+
+    def save_client(self, client_info, client_metadata, request):
+        method = client_metadata.get("token_endpoint_auth_method", "client_secret_basic")
+        public = method == "none"
+        record = {
+            "client_id": client_info["client_id"],
+            "name": client_metadata.get("client_name") or "Unnamed client",
+            "client_type": "public" if public else "confidential",
+            "org_id": self.server.org_id, "user_id": self.server.user_id,
+            "require_pkce": public, "verified": False,
+            "allowed_grant_types": client_metadata.get("grant_types") or ["authorization_code"],
+            "allowed_scopes": (client_metadata["scope"].split() if client_metadata.get("scope")
+                               else [s for s in scope_catalog.SCOPES if s != "admin"]),
+            "redirect_uris": client_metadata.get("redirect_uris") or [],
+            "logo_uri": client_metadata.get("logo_uri"), "policy_uri": client_metadata.get("policy_uri"),
+            "tos_uri": client_metadata.get("tos_uri"), "secret": client_info.get("client_secret"),
+        }
+        self.server.store.insert_clients([record])
+        return record
+
+    def generate_client_registration_info(self, client, request):
+        """Echo the values the server chose (RFC 7591 section 3.2.1: the response holds all registered metadata)."""
+        grant_types = client["allowed_grant_types"]
+        return {"client_name": client["name"], "grant_types": grant_types,
+                "response_types": ["code"] if "authorization_code" in grant_types else [],
+                "scope": " ".join(client["allowed_scopes"]), "redirect_uris": client["redirect_uris"],
+                "token_endpoint_auth_method": "none" if client["client_type"] == "public"
+                else request.payload.data.get("token_endpoint_auth_method", "client_secret_basic")}
+
+    def create_registration_response(self, request):
+        status, body, headers = super().create_registration_response(request)
+        if body.get("client_secret") is None:  # never "client_secret": null (strict clients reject it)
+            body.pop("client_secret", None)
+            body.pop("client_secret_expires_at", None)
+        body.setdefault("token_endpoint_auth_method", "client_secret_basic")
+        return status, body, headers

@@ -1,0 +1,29 @@
+"""Lifetimes, supported grant types and client authentication methods, and the wording of OAuth errors.
+
+One place for the numbers and words the Authlib wiring, the validation, the metadata document and the OpenAPI
+document all share.
+"""
+
+from __future__ import annotations
+
+ACCESS_TOKEN_LIFETIME = 3600  # seconds
+REFRESH_TOKEN_LIFETIME = 30 * 86400
+CODE_LIFETIME = 600  # RFC 6749 §4.1.2 recommends at most 10 minutes
+CONSENT_LIFETIME = 600
+GRANT_TYPES = ["authorization_code", "client_credentials", "refresh_token"]
+AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+REWORDED_ERRORS = ("invalid_client", "invalid_scope", "unsupported_response_type")
+ERROR_DESCRIPTIONS = {
+    "unsupported_grant_type": "grant_type must be one of: authorization_code, client_credentials, refresh_token.",
+    "invalid_client": "Client authentication failed: send client_id and client_secret by HTTP Basic or in the "
+                      "body, or client_id alone for a public client.",
+    "invalid_grant": "The code or refresh token is invalid, expired, revoked or was issued to another client.",
+    "invalid_scope": "The requested scope is not allowed for this client: ask only for scopes in the "
+                     "client's allowed_scopes (space separated).",
+    "unsupported_response_type": "response_type must be code (the only flow this server supports).",
+    "invalid_request": "The request is missing a required parameter or has an invalid one.",
+    "unsupported_token_type": "token_type_hint must be access_token or refresh_token.",
+    "unauthorized_client": "This client is not allowed to use this grant type.",
+    "access_denied": "The request was denied.",
+    "invalid_client_metadata": "The client metadata is invalid.",
+}

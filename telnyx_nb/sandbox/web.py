@@ -1,0 +1,79 @@
+"""Request parsing and response helpers shared by the routes, and the API-key check of management calls."""
+
+from __future__ import annotations
+
+import hmac
+import json
+
+from flask import Response, request
+
+from .errors import ApiError
+
+
+def json_response(body, status: int = 200, headers: dict | None = None) -> Response:
+    return Response(json.dumps(body), status=status, headers=headers or {}, mimetype="application/json")
+
+
+def json_body() -> dict:
+    """The JSON object body of a management request, or an error naming what is wrong with it."""
+    if not request.is_json:
+        raise ApiError(415, f"Content-Type must be application/json (got {request.mimetype or 'none'!r}).",
+                       parameter="Content-Type")
+    raw = request.get_data(cache=True)
+    try:
+        body = json.loads(raw or b"null")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, f"The body is not valid JSON: {exc}.", pointer="") from None
+    if not isinstance(body, dict):
+        raise ApiError(422, "The body must be a JSON object.", pointer="")
+    return body
+
+
+class ParamError(Exception):
+    """A token/introspect/revoke/register body that cannot be read (an RFC invalid_request)."""
+
+
+def oauth_params() -> tuple[dict, dict]:
+    """Parameters of an RFC endpoint from a form or a JSON body (the SDKs send JSON; RFC 6749 §4 says form)."""
+    mimetype = request.mimetype
+    if mimetype == "application/x-www-form-urlencoded":
+        form = request.form
+        return {k: form.get(k) for k in form}, {k: form.getlist(k) for k in form}
+    if request.is_json:
+        try:
+            body = json.loads(request.get_data(cache=True) or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            raise ParamError("The body is not valid JSON.") from None
+        if not isinstance(body, dict):
+            raise ParamError("The body must be a JSON object.")
+        data = {}
+        for key, value in body.items():
+            if value is None:
+                continue
+            if isinstance(value, (dict, list)):
+                raise ParamError(f"Parameter {key} must be a string.")
+            data[key] = str(value).lower() if isinstance(value, bool) else str(value)
+        return data, {k: [v] for k, v in data.items()}
+    if not request.get_data(cache=True):
+        return {}, {}
+    raise ParamError("Content-Type must be application/x-www-form-urlencoded or application/json.")
+
+
+def bearer_credential() -> str | None:
+    scheme, _, credential = request.headers.get("Authorization", "").partition(" ")
+    return credential.strip() if scheme.lower() == "bearer" and credential.strip() else None
+
+
+def require_api_auth(state) -> None:
+    """Management endpoints: ``Authorization: Bearer <api key>`` or a live access token from this sandbox."""
+    credential = bearer_credential()
+    challenge = {"WWW-Authenticate": 'Bearer realm="telnyx-sandbox"'}
+    if credential is None:
+        raise ApiError(401, "Send 'Authorization: Bearer <API key>' (the sandbox prints its key on start) or "
+                            "a Bearer access token issued by this sandbox.", headers=challenge)
+    if hmac.compare_digest(credential.encode(), state.api_key.encode()):
+        return
+    if state.oauth.active_access_token(credential) is not None:
+        return
+    raise ApiError(401, "The Bearer credential is not this sandbox's API key nor a live access token "
+                        "(it may be expired, revoked or from another server).", headers=challenge)
