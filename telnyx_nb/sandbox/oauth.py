@@ -84,12 +84,12 @@ class SandboxAuthorizationServer(AuthorizationServer):
     def create_oauth2_request(self, request):
         if isinstance(request, OAuth2Request):
             return request
-        raise TypeError("build a SandboxRequest from parsed parameters (see app.oauth_params)")
+        raise TypeError("build a SandboxRequest from parsed parameters (see web.oauth_params)")
 
     def create_json_request(self, request):
         if isinstance(request, JsonRequest):
             return request
-        raise TypeError("build a JsonRequest with oauth.json_request")
+        raise TypeError("build a JsonRequest with models.json_request")
 
     def handle_response(self, status_code, payload, headers):
         if isinstance(payload, dict):
