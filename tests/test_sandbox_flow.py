@@ -7,6 +7,7 @@ then refresh rotation, revocation, grant and client deletion, and tokens that ar
 from __future__ import annotations
 
 import base64
+import html
 import json
 import time
 from datetime import datetime
@@ -15,7 +16,7 @@ import pytest
 import requests
 
 from oauth_helpers import (
-    REDIRECT_URI, TIMEOUT, all_pages, api, authorize, basic, consent_page, create_client, demo_client, introspect,
+    REDIRECT_URI, TIMEOUT, all_pages, api, authorize, basic, consent_page, create_client, introspect,
     obtain_code, query_of, redeem, redirect_of, refresh, token, url,
 )
 
@@ -47,7 +48,10 @@ def test_code_flow_with_pkce_through_the_consent_page(sb):
     # a real page a person can judge: who asks, for what, and the two choices
     assert client["name"] in page.html
     assert "https://example.test/logo.png" in page.html
-    assert "Send and manage SMS/MMS messages" in page.html and "Read phone numbers" in page.html
+    consent = api(sb).get(url(sb, f"/oauth/consent/{page.consent_token}"), timeout=TIMEOUT).json()["data"]
+    assert {s["id"] for s in consent["requested_scopes"]} == {"messaging", "numbers:read"}
+    for scope in consent["requested_scopes"]:  # the page shows what the JSON says
+        assert html.escape(scope["name"]) in page.html and html.escape(scope["description"]) in page.html
     assert "verified" in page.html.lower()
     assert "voice" not in page.html.lower().replace("invoice", ""), "only the requested scopes are shown"
 
