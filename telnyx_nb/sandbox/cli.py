@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sqlite3
 import sys
 import threading
 from pathlib import Path
@@ -75,6 +76,10 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"telnyx-nb sandbox: {exc}", file=sys.stderr)
         return 2
+    except sqlite3.DatabaseError as exc:
+        print(f"telnyx-nb sandbox: {db} is not a usable SQLite database ({exc}). Choose another --db, or "
+              "--db :memory: for a throwaway one.", file=sys.stderr)
+        return 1
     try:
         if args.json:
             print(sandbox.json_line(), flush=True)
