@@ -399,6 +399,27 @@ def test_introspect_every_caller_authentication(writable, how):
     assert isinstance(body["aud"], str) and isinstance(body["iss"], str)
 
 
+@pytest.mark.parametrize("endpoint", ["/oauth/introspect", "/oauth/revoke"])
+@pytest.mark.parametrize("hint", ["refresh_token", "access_token", "id_token", "bogus"])
+def test_token_type_hint_is_only_a_hint(writable, endpoint, hint):
+    """RFC 7662 §2.1 / RFC 7009 §2.1: a wrong hint only widens the search. An unknown hint may be refused as a bad
+    request, but never as a failed authentication (401 tells a correct caller its credentials are wrong)."""
+    client = demo_client(writable)
+    access = token(writable, client, grant_type="client_credentials").json()["access_token"]
+    response = requests.post(url(writable, endpoint), data={"token": access, "token_type_hint": hint},
+                             headers={"Authorization": basic(client["client_id"], client["client_secret"])},
+                             timeout=TIMEOUT)
+    if hint in ("access_token", "refresh_token"):
+        assert response.status_code == 200, response.text
+    assert response.status_code in (200, 400), response.text
+    if response.status_code == 400:
+        assert "token_type_hint" in response.json()["error_description"]
+    elif endpoint == "/oauth/introspect":
+        assert response.json()["active"] is True
+    else:
+        assert introspect(writable, access) == {"active": False}
+
+
 def test_introspect_needs_a_caller(sandbox):
     response = requests.post(url(sandbox, "/oauth/introspect"), data={"token": "whatever"}, timeout=TIMEOUT)
     assert response.status_code == 401
