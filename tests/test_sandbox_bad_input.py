@@ -307,3 +307,30 @@ def test_a_half_valid_update_is_all_or_nothing(make_sandbox):
     assert response.status_code == 422
     after = api(sb).get(url(sb, f"/oauth_clients/{sb.demo_client_id}"), timeout=TIMEOUT).json()["data"]
     assert after == before
+
+
+def test_failed_redemptions_and_decisions_burn_nothing(make_sandbox):
+    """A request refused for bad input leaves the code, refresh token and consent token as they were."""
+    from oauth_helpers import authorize, create_client, obtain_code, query_of, redeem, refresh, token
+
+    sb = make_sandbox(seed="empty")
+    client = create_client(sb)
+    code, verifier = obtain_code(sb, client)
+    assert redeem(sb, client, code, verifier[:-4] + "AAAA").status_code == 400
+    assert token(sb, client, grant_type="authorization_code", code=code).status_code == 400  # no redirect_uri
+    issued = redeem(sb, client, code, verifier)
+    assert issued.status_code == 200, "a refused attempt did not use up the code"
+    refresh_token = issued.json()["refresh_token"]
+    assert token(sb, client, grant_type="refresh_token", refresh_token=refresh_token,
+                 scope="admin").status_code == 400
+    assert refresh(sb, client, refresh_token).status_code == 200
+
+    response, _ = authorize(sb, client, state="keep")
+    consent_token = query_of(response.headers["Location"])["consent_token"]
+    bad = api(sb).post(url(sb, "/oauth/grants"), json={"allowed": "yes", "consent_token": consent_token},
+                       timeout=TIMEOUT)
+    assert bad.status_code in (400, 422)
+    good = api(sb).post(url(sb, "/oauth/grants"), json={"allowed": True, "consent_token": consent_token},
+                        timeout=TIMEOUT)
+    assert good.status_code in (200, 201), good.text
+    assert query_of(good.json()["redirect_uri"])["code"]
