@@ -129,16 +129,19 @@ def main(argv: list[str] | None = None) -> int:
         stop_sandbox(proc)
 
     sdk = statistics.median(times["official SDK"])
+    sdk_best = min(times["official SDK"])
     print(f"{args.grants} grants, page size {args.page_size}, median of {args.repeat} runs, "
           f"sandbox in a separate process, {os.cpu_count()} CPUs")
-    print(f"{'contender':<22}{'rows':>7}{'median s':>10}{'min s':>8}{'vs SDK':>8}{'peak MiB':>10}")
+    print(f"{'contender':<22}{'rows':>7}{'median s':>10}{'min s':>8}{'median/SDK':>12}{'min/SDK':>9}{'peak MiB':>10}")
     for name in runs:
         median = statistics.median(times[name])
-        print(f"{name:<22}{rows[name]:>7}{median:>10.3f}{min(times[name]):>8.3f}{median / sdk:>8.2f}"
+        best = min(times[name])
+        print(f"{name:<22}{rows[name]:>7}{median:>10.3f}{best:>8.3f}{median / sdk:>12.2f}{best / sdk_best:>9.2f}"
               f"{peaks[name]:>10.1f}")
     ours = statistics.median(times["telnyx-nb grants_df"])
-    print(f"telnyx-nb grants_df takes {ours / sdk:.0%} of the official SDK's wall time "
-          f"({sdk / ours:.1f}x faster; target: at most 50%)")
+    ours_best = min(times["telnyx-nb grants_df"])
+    print(f"telnyx-nb grants_df takes {ours / sdk:.0%} of the official SDK's wall time by median, "
+          f"{ours_best / sdk_best:.0%} by best run (target: at most 50%)")
     return 0
 
 
