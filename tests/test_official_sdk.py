@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 
 import pytest
+import requests
 
 telnyx = pytest.importorskip("telnyx")
 
@@ -48,7 +49,7 @@ def client(sb):
         yield sdk
 
 
-def _consent_token(client, sb, oauth_client, scope="messaging voice", state="sdk-state"):
+def _authorize_html(client, sb, oauth_client, scope="messaging voice", state="sdk-state"):
     verifier, challenge = pkce_pair()
     html = client.oauth.retrieve_authorize(client_id=oauth_client["client_id"], redirect_uri=REDIRECT_URI,
                                            response_type="code", scope=scope, state=state,
@@ -58,9 +59,8 @@ def _consent_token(client, sb, oauth_client, scope="messaging voice", state="sdk
 
 
 def _code_via_sdk(client, sb, oauth_client, scope="messaging voice"):
-    """authorize (with the SDK) → consent token → grants(allowed=True) → code."""
-    import requests
-
+    """authorize (a plain GET: the SDK follows the redirect, and the consent token is in it) → the SDK's
+    ``oauth.grants(allowed=True)`` → code."""
     verifier, challenge = pkce_pair()
     response = requests.get(sb.base_url + "/oauth/authorize", allow_redirects=False, timeout=10, params={
         "client_id": oauth_client["client_id"], "redirect_uri": REDIRECT_URI, "response_type": "code",
@@ -76,13 +76,11 @@ def _code_via_sdk(client, sb, oauth_client, scope="messaging voice"):
 
 def check_oauth_retrieve_authorize(client, sb):
     oauth_client = create_client(sb)
-    html, _ = _consent_token(client, sb, oauth_client)
+    html, _ = _authorize_html(client, sb, oauth_client)
     assert "<form" in html.lower()
 
 
 def check_oauth_retrieve(client, sb):
-    import requests
-
     oauth_client = create_client(sb, logo_uri="https://example.test/logo.png")
     _, challenge = pkce_pair()
     response = requests.get(sb.base_url + "/oauth/authorize", allow_redirects=False, timeout=10, params={
