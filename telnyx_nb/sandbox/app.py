@@ -51,6 +51,7 @@ def create_app(state: SandboxState) -> Flask:
     app = Flask(__name__, template_folder="templates")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.json.sort_keys = False
+    app.url_map.strict_slashes = False  # "/oauth_clients/" is the same collection, not a redirect or a 404
     server = state.oauth
 
     # ----- hooks and errors ------------------------------------------------------------------------------------
@@ -118,7 +119,7 @@ def create_app(state: SandboxState) -> Flask:
     def protected_resource_metadata():
         return json_response({  # RFC 9728 §3
             "resource": state.base_url, "authorization_servers": [server.issuer],
-            "jwks_uri": f"{state.base_url}/oauth/jwks", "scopes_supported": list(scope_catalog.SCOPES),
+            "resource_name": "Telnyx API (telnyx-nb sandbox)", "scopes_supported": list(scope_catalog.SCOPES),
             "bearer_methods_supported": ["header"],
         })
 
