@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 import uuid
 
+from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7591 import ClientRegistrationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
@@ -19,6 +20,12 @@ from .policy import AUTH_METHODS
 
 class _TokenLookup:
     CLIENT_AUTH_METHODS = AUTH_METHODS
+
+    def check_params(self, request, client):
+        # token_type_hint is only a hint (RFC 7662 section 2.1, RFC 7009 section 2.1): every kind of token is
+        # searched whatever it says, so an unknown hint is ignored rather than refused (Authlib answers 401).
+        if not request.form.get("token"):
+            raise InvalidRequestError("token is required.")
 
     def query_token(self, token_string, token_type_hint):
         return self.server.find_token(token_string)
