@@ -11,8 +11,9 @@ server does not share this process's GIL. Contenders, same page size, same run, 
   ``pd.DataFrame([g.model_dump() …])``.
 * ``requests loop`` one ``requests.Session``, pages one after another, ``pd.DataFrame(rows)``.
 
-Wall time is the median (and minimum) of ``--repeat`` rounds, contenders rotated each round; peak Python memory comes from a separate ``tracemalloc`` run of each
-(tracing slows code down, so it never overlaps a timed run).
+Wall time is the median (and minimum) of ``--repeat`` rounds, contenders rotated each round; peak Python memory
+comes from a separate ``tracemalloc`` run of each (tracing slows code down, so it never overlaps a timed run; it
+does not see Arrow buffers, which back pandas' string columns).
 """
 
 from __future__ import annotations

@@ -76,10 +76,13 @@ def test_grants_df_page_size_one_equals_page_size_250(tx):
 def test_grant_of_a_deleted_client_has_na_client_fields():
     from telnyx_nb.api.records import OAuthClient, OAuthGrant
 
-    grant = OAuthGrant.from_json({"id": "g", "client_id": "gone", "scopes": ["a"], "created_at": "2025-01-01T00:00:00Z"})
+    grant = OAuthGrant.from_json(
+        {"id": "g", "client_id": "gone", "scopes": ["a"], "created_at": "2025-01-01T00:00:00Z"}
+    )
     client = OAuthClient.from_json({"client_id": "other", "name": "Other", "client_type": "public"})
     df = frames.grants_frame([grant], clients=[client])
-    assert pd.isna(df.loc[0, "client_name"]) and pd.isna(df.loc[0, "client_type"]) and pd.isna(df.loc[0, "client_verified"])
+    for column in ("client_name", "client_type", "client_verified"):
+        assert pd.isna(df.loc[0, column])
     assert pd.isna(df.loc[0, "last_used_at"])
     assert_schema(df, frames.GRANT_COLUMNS + frames.GRANT_CLIENT_COLUMNS)
 

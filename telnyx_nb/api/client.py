@@ -121,7 +121,9 @@ class TelnyxOAuth:
         self.client_id = client_id or _env("TELNYX_CLIENT_ID")
         self.client_secret = client_secret or _env("TELNYX_CLIENT_SECRET")
         if self.client_secret and not self.client_id:
-            raise ConfigurationError("client_secret was given without client_id: pass client_id= or set TELNYX_CLIENT_ID")
+            raise ConfigurationError(
+                "client_secret was given without client_id: pass client_id= or set TELNYX_CLIENT_ID"
+            )
         remember(self.api_key, self.client_secret)
         self.max_workers = max(1, int(max_workers))
         self.token_cache: ClientCredentialsToken | None = None
@@ -507,7 +509,9 @@ class TelnyxOAuth:
             "refresh_token", client_id=client_id, client_secret=client_secret, refresh_token=refresh_token, scope=scope
         )
 
-    def introspect(self, token: str, *, client_id: str | None = None, client_secret: str | None = None) -> Introspection:
+    def introspect(
+        self, token: str, *, client_id: str | None = None, client_secret: str | None = None
+    ) -> Introspection:
         """``POST /oauth/introspect`` (RFC 7662 §2.1): is ``token`` active, and for whom? Read-only: replayable.
 
         Authenticates as a confidential client (HTTP Basic) when one is configured, else with the API key
@@ -537,7 +541,8 @@ class TelnyxOAuth:
         """``POST /oauth/revoke`` (RFC 7009 §2.1). Revoking twice is harmless (§2.2), so it is replayable."""
         if token_type_hint not in (None, "access_token", "refresh_token"):
             raise ConfigurationError(
-                f"token_type_hint must be 'access_token', 'refresh_token' or None (RFC 7009 §2.1), got {token_type_hint!r}"
+                "token_type_hint must be 'access_token', 'refresh_token' or None (RFC 7009 §2.1), "
+                f"got {token_type_hint!r}"
             )
         remember(token)
         auth, body = self._client_auth(client_id, client_secret)
