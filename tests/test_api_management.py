@@ -210,3 +210,22 @@ def test_a_failing_page_fails_the_whole_fetch(make_sandbox):
     with pytest.raises(ServerError):
         tx.all_grants(page_size=10, progress=False)
     assert len(tx.all_grants(page_size=10, progress=False)) == tx.list_grants().total_results
+
+
+def test_pages_after_the_first_are_fetched_on_several_threads(tx):
+    import threading
+
+    seen: list[tuple[str, str]] = []
+
+    def listener(record):
+        seen.append((threading.current_thread().name, record.url))
+
+    tx.add_listener(listener)
+    try:
+        grants = tx.all_grants(page_size=10, progress=False)
+    finally:
+        tx.remove_listener(listener)
+    page_threads = {name for name, _ in seen[1:]}
+    assert seen[0][0] == threading.current_thread().name  # page 1 alone, to learn total_pages
+    assert all(name.startswith("telnyx-nb-page") for name in page_threads) and len(page_threads) > 1
+    assert len(seen) == -(-len(grants) // 10)  # one request per page, none repeated
