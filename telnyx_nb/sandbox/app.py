@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
+import traceback
 from dataclasses import dataclass, field
 
 from flask import Flask, request
@@ -95,7 +97,11 @@ def create_app(state: SandboxState) -> Flask:
 
     @app.errorhandler(Exception)
     def on_unexpected(error: Exception):
-        log.error("sandbox: unexpected %s on %s %s", type(error).__name__, request.method, request.path)
+        # Where, not what: the message or locals of an exception may hold request data (secrets).
+        frames = traceback.extract_tb(error.__traceback__)
+        where = f"{os.path.basename(frames[-1].filename)}:{frames[-1].lineno}" if frames else "?"
+        log.error("sandbox: unexpected %s at %s on %s %s", type(error).__name__, where, request.method,
+                  request.path)
         return ApiError(500, "The sandbox hit an unexpected error; this is a bug in the sandbox.").response()
 
     def route(rule: str, methods: list[str], *, spellings=(), root=False):
