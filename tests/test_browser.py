@@ -11,6 +11,7 @@ Without chromium the test skips, unless ``TELNYX_NB_REQUIRE_BROWSER=1`` (set by 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -106,7 +107,7 @@ def test_issue_introspect_verify_in_the_browser(voila):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page = browser.new_page(viewport={"width": 1280, "height": 2200})
             page.goto(voila, timeout=WAIT_MS)
             expect(page.get_by_text("Telnyx OAuth Explorer")).to_be_visible(timeout=WAIT_MS)
 
@@ -117,7 +118,7 @@ def test_issue_introspect_verify_in_the_browser(voila):
                 page.locator(".lm-TabBar-tab", has_text=title).first.click()
 
             # Token tab (open first): issue a client_credentials token
-            expect(page.get_by_text("Load scopes from discovery metadata")).to_be_visible(timeout=WAIT_MS)
+            expect(page.get_by_text("✓ Load scopes from discovery metadata")).to_be_visible(timeout=WAIT_MS)
             visible_button("Issue").click()
             expect(page.get_by_text("expires in").first).to_be_visible(timeout=WAIT_MS)
             countdown = page.get_by_text("expires in").first
@@ -134,8 +135,14 @@ def test_issue_introspect_verify_in_the_browser(voila):
 
             # JWKS tab: verify the same token against the key set
             open_tab("JWKS")
+            # the tab loads its keys when first opened, with its buttons disabled meanwhile: a click landing
+            # in that window would be swallowed, as it would be for a person
+            expect(page.get_by_text("✓ Load JWKS")).to_be_visible(timeout=WAIT_MS)
             visible_button("Verify").click()
             expect(page.get_by_text("✓ valid").first).to_be_visible(timeout=WAIT_MS)
+            page.locator(".lm-AccordionPanel-title:visible, .jupyter-widget-Collapse-header:visible",
+                         has_text="Request log").first.click()
+            expect(page.locator("textarea:visible").first).to_have_value(re.compile(r"^curl "), timeout=WAIT_MS)
             page.screenshot(path=str(ARTIFACTS / "explorer_jwks.png"), full_page=True)
 
             # the data tabs load when first opened
@@ -146,6 +153,7 @@ def test_issue_introspect_verify_in_the_browser(voila):
             expect(page.get_by_text("least recently used first")).to_be_visible(timeout=WAIT_MS)
             page.screenshot(path=str(ARTIFACTS / "explorer_grants.png"), full_page=True)
             open_tab("Authorize")
+            expect(page.get_by_text("✓ Load scopes and redirect URIs")).to_be_visible(timeout=WAIT_MS)
             visible_button("Build URL").click()
             expect(page.get_by_text("1 · Authorization URL")).to_be_visible(timeout=WAIT_MS)
             page.screenshot(path=str(ARTIFACTS / "explorer_authorize.png"), full_page=True)
