@@ -1,6 +1,7 @@
 """A Binder launch, simulated without docker: what repo2docker does with binder/, step by step.
 
-1. a copy of the repository as Binder clones it (tracked files only);
+1. a copy of the repository as Binder clones it (tracked files, plus new files not ignored, so a working tree
+   under test is what gets built);
 2. a fresh virtual environment on Python 3.11 (binder/runtime.txt) with ``pip install -r binder/requirements.txt``
    run from the repository root, as repo2docker runs it;
 3. ``binder/postBuild``;
@@ -14,6 +15,7 @@ A quicker test proves the consent link the notebook prints works through jupyter
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -132,11 +134,17 @@ def _free_port() -> int:
 def _notebook_function(notebook: str, name: str):
     """Define ``name`` from the notebook's own cell, so the test checks the code users run."""
     cells = json.loads((ROOT / "notebooks" / notebook).read_text())["cells"]
-    source = next("".join(c["source"]) for c in cells if c["cell_type"] == "code" and f"def {name}(" in "".join(c["source"]))
-    source = source.split("\nprint(")[0]  # the definition, without the cell's demo line
-    namespace: dict = {}
-    exec(compile("import os\nfrom urllib.parse import urlsplit\n" + source, notebook, "exec"), namespace)
-    return namespace[name]
+    for cell in cells:
+        source = "".join(cell["source"])
+        if cell["cell_type"] != "code" or f"def {name}(" not in source:
+            continue
+        tree = ast.parse(source)
+        definition = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name)
+        namespace: dict = {}
+        exec(compile("import os\nfrom urllib.parse import urlsplit\n" + ast.get_source_segment(source, definition),
+                     notebook, "exec"), namespace)
+        return namespace[name]
+    raise AssertionError(f"{notebook} no longer defines {name}()")
 
 
 @pytest.fixture(scope="module")
