@@ -43,7 +43,8 @@ WAIT_MS = 90_000  # per UI step: the first one includes kernel start and imports
 def _require_chromium() -> None:
     if os.path.exists(CHROMIUM):
         return
-    message = f"{CHROMIUM} not found: install Debian's chromium with `apt-get install chromium` (never `playwright install`)"
+    message = (f"{CHROMIUM} not found: install Debian's chromium with `apt-get install chromium` "
+               "(never `playwright install`)")
     if os.environ.get("TELNYX_NB_REQUIRE_BROWSER") == "1":
         pytest.fail(message)
     pytest.skip(message)
@@ -72,6 +73,7 @@ def _wait_listening(port: int, process: subprocess.Popen, log: Path) -> None:
 @pytest.fixture
 def voila(tmp_path, sandbox):
     """A Voila server for the fixture notebook on a free loopback port; stopped after the test."""
+    _require_chromium()  # before starting anything
     assert os.environ.get("TELNYX_NB_SANDBOX"), "the root conftest must export TELNYX_NB_SANDBOX"
     port = _free_port()
     log = tmp_path / "voila.log"
@@ -100,7 +102,6 @@ def voila(tmp_path, sandbox):
 
 
 def test_issue_introspect_verify_in_the_browser(voila):
-    _require_chromium()
     from playwright.sync_api import expect, sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
