@@ -168,3 +168,17 @@ def test_authorization_code_grant_then_refresh_in_place(make_sandbox):
             assert "invalid_grant" in panel.status.value
         finally:
             panel.close()
+
+
+def test_introspect_in_place_after_revocation_says_why(make_sandbox):
+    with TelnyxOAuth.from_sandbox(make_sandbox()) as client:
+        panel = TokenPanel(client)
+        try:
+            panel.issue_button.click()
+            client.revoke_token(panel.last_token.access_token)  # RFC 7009, behind the panel's back
+            panel.introspect_button.click()
+            assert panel.last_error is None, panel.error_message
+            assert panel.last_introspection.active is False and panel.last_reason == "revoked"
+            assert "✗ inactive" in panel.introspection.value and "revoked" in panel.introspection.value
+        finally:
+            panel.close()

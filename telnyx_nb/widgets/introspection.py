@@ -17,7 +17,6 @@ import ipywidgets as widgets
 
 from telnyx_nb.errors import ConfigurationError, JWTVerificationError
 from telnyx_nb.widgets.base import Panel, field
-from telnyx_nb.widgets.token import decode_jwt
 
 REASONS = {
     "expired": "expired: its exp claim is in the past",
@@ -30,6 +29,32 @@ REASONS = {
     "revoked": "revoked: the JWT is sound, so the token, its grant or its client was revoked or deleted",
     "opaque": "unknown, expired or revoked — the token is opaque, so the server's answer is all there is",
 }
+
+
+def decode_jwt(token: str) -> tuple[dict | None, dict | None]:
+    """Header and claims of a JWT without verifying it (display only); (None, None) for an opaque token."""
+    from telnyx_nb.api.jwt import decode_unverified
+
+    try:
+        header, claims = decode_unverified(token)
+    except Exception:
+        return None, None
+    return dict(header), dict(claims)
+
+
+def inactive_reason(client: Any, token: str) -> str:
+    """Why the server called ``token`` inactive, as far as can be told from our side (a key of REASONS)."""
+    header, claims = decode_jwt(token)
+    if header is None:
+        return "opaque"
+    exp = (claims or {}).get("exp")
+    if isinstance(exp, (int, float)) and exp <= time.time():
+        return "expired"
+    try:
+        client.verify_jwt(token)
+    except JWTVerificationError as exc:
+        return exc.reason
+    return "revoked"
 
 
 class IntrospectionPanel(Panel):
@@ -68,23 +93,10 @@ class IntrospectionPanel(Panel):
             result = self.client.introspect(token)
             self.last_introspection = result
             self.last_active = bool(field(result, "active"))
-            self.last_reason = None if self.last_active else self._inactive_reason(token)
+            self.last_reason = None if self.last_active else inactive_reason(self.client, token)
             return result
 
         return self._run("Introspect token", call)
-
-    def _inactive_reason(self, token: str) -> str:
-        header, claims = decode_jwt(token)
-        if header is None:
-            return "opaque"
-        exp = (claims or {}).get("exp")
-        if isinstance(exp, (int, float)) and exp <= time.time():
-            return "expired"
-        try:
-            self.client.verify_jwt(token)
-        except JWTVerificationError as exc:
-            return exc.reason
-        return "revoked"
 
     def _render(self) -> None:
         result = self.last_introspection
@@ -103,4 +115,4 @@ class IntrospectionPanel(Panel):
         self.claims.value = "<b>Introspection response</b>" + self.table(result)
 
 
-__all__ = ["IntrospectionPanel", "REASONS"]
+__all__ = ["IntrospectionPanel", "REASONS", "decode_jwt", "inactive_reason"]

@@ -15,23 +15,13 @@ import ipywidgets as widgets
 
 from telnyx_nb.errors import ConfigurationError
 from telnyx_nb.widgets.base import Countdown, Panel, field, kv_table, scopes_from_metadata
+from telnyx_nb.widgets.introspection import REASONS, decode_jwt, inactive_reason
 
 GRANT_TYPES = ("client_credentials", "authorization_code", "refresh_token")
 def _wide() -> widgets.Layout:
     return widgets.Layout(width="100%")  # a fresh Layout each time: a shared one would share display too
 
 _STYLE = {"description_width": "initial"}
-
-
-def decode_jwt(token: str) -> tuple[dict | None, dict | None]:
-    """Header and claims of a JWT without verifying it (display only); (None, None) for an opaque token."""
-    from telnyx_nb.api.jwt import decode_unverified
-
-    try:
-        header, claims = decode_unverified(token)
-    except Exception:
-        return None, None
-    return dict(header), dict(claims)
 
 
 class TokenPanel(Panel):
@@ -43,6 +33,7 @@ class TokenPanel(Panel):
         super().__init__(client)
         self.last_token: Any = None
         self.last_introspection: Any = None
+        self.last_reason: str | None = None
         self.jwt_header: dict | None = None
         self.jwt_claims: dict | None = None
         self.expires_at: float | None = None
@@ -143,7 +134,9 @@ class TokenPanel(Panel):
             return None
 
         def call() -> Any:
-            self.last_introspection = self.client.introspect(field(self.last_token, "access_token"))
+            access = field(self.last_token, "access_token")
+            self.last_introspection = self.client.introspect(access)
+            self.last_reason = None if field(self.last_introspection, "active") else inactive_reason(self.client, access)
             return self.last_introspection
 
         return self._run("Introspect token", call)
@@ -217,8 +210,9 @@ class TokenPanel(Panel):
             self.introspection.value = ""
         else:
             active = bool(field(result, "active"))
-            badge = ("<span class='tnb-ok'>active</span>" if active
-                     else "<span class='tnb-bad'>inactive</span>")
+            badge = ("<span class='tnb-ok'>✓ active</span>" if active
+                     else "<span class='tnb-bad'>✗ inactive</span> — "
+                          + html.escape(REASONS.get(self.last_reason or "", self.last_reason or "")))
             self.introspection.value = (
                 f"<b>Introspection</b>: {badge}{self.table(result)}"
             )
@@ -228,4 +222,4 @@ class TokenPanel(Panel):
         super().close()
 
 
-__all__ = ["TokenPanel", "GRANT_TYPES", "decode_jwt"]
+__all__ = ["TokenPanel", "GRANT_TYPES"]
