@@ -94,6 +94,24 @@ def test_protected_resource_metadata_at_root_and_under_base(sandbox, where):
     assert issuer in body["authorization_servers"]
 
 
+@pytest.mark.parametrize("document", ["oauth-authorization-server", "oauth-protected-resource"])
+def test_both_locations_serve_the_same_document(sandbox, document):
+    at_root = requests.get(f"{sandbox.root_url}/.well-known/{document}", timeout=TIMEOUT).json()
+    under_base = requests.get(f"{sandbox.base_url}/.well-known/{document}", timeout=TIMEOUT).json()
+    assert at_root == under_base
+    if document == "oauth-authorization-server":
+        assert at_root["issuer"] == sandbox.root_url  # RFC 8414 §3: the document sits under the issuer's root
+
+
+def test_issued_tokens_name_the_published_issuer_and_resource(writable):
+    meta = requests.get(writable.root_url + "/.well-known/oauth-authorization-server", timeout=TIMEOUT).json()
+    resource = requests.get(writable.root_url + "/.well-known/oauth-protected-resource", timeout=TIMEOUT).json()
+    access = token(writable, demo_client(writable), grant_type="client_credentials").json()["access_token"]
+    info = introspect(writable, access)
+    assert info["iss"] == meta["issuer"]
+    assert info["aud"] == resource["resource"]  # RFC 9068 §3: aud is the resource the token is for
+
+
 def test_jwks_publishes_public_keys_only(sandbox):
     response = requests.get(url(sandbox, "/oauth/jwks"), timeout=TIMEOUT)
     assert response.status_code == 200
