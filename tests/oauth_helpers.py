@@ -124,6 +124,27 @@ class _FormParser(HTMLParser):
             self._form = None
 
 
+class _TextParser(HTMLParser):
+    """What a person reads on the page: text outside <style>, <script> and <template>."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("style", "script", "template"):
+            self._hidden += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("style", "script", "template"):
+            self._hidden -= 1
+
+    def handle_data(self, data):
+        if not self._hidden and data.strip():
+            self.parts.append(data.strip())
+
+
 class ConsentPage:
     """The sandbox's HTML consent page, reached by following the authorize redirect."""
 
@@ -134,6 +155,12 @@ class ConsentPage:
         parser = _FormParser()
         parser.feed(self.html)
         self.forms = parser.forms
+
+    @property
+    def text(self) -> str:
+        parser = _TextParser()
+        parser.feed(self.html)
+        return " ".join(parser.parts)
 
     @property
     def consent_token(self) -> str:

@@ -52,8 +52,8 @@ def test_code_flow_with_pkce_through_the_consent_page(sb):
     assert {s["id"] for s in consent["requested_scopes"]} == {"messaging", "numbers:read"}
     for scope in consent["requested_scopes"]:  # the page shows what the JSON says
         assert html.escape(scope["name"]) in page.html and html.escape(scope["description"]) in page.html
-    assert "verified" in page.html.lower()
-    assert "voice" not in page.html.lower().replace("invoice", ""), "only the requested scopes are shown"
+    assert consent["verified"] is False and "unverified" in page.text.lower()
+    assert "voice" not in page.text.lower().replace("invoice", ""), "only the requested scopes are shown"
 
     location = redirect_of(page.decide(allow=True))
     assert location.startswith(REDIRECT_URI + "?")
@@ -79,6 +79,16 @@ def test_code_flow_with_pkce_through_the_consent_page(sb):
     claims = claims_of(body["access_token"])
     assert grant["id"] in claims.values(), "the access token names its grant"
     assert claims["client_id"] == client["client_id"]
+
+
+def test_consent_page_marks_a_verified_client(make_sandbox):
+    demo = make_sandbox(seed="demo")
+    record = api(demo).get(url(demo, f"/oauth_clients/{demo.demo_client_id}"), timeout=TIMEOUT).json()["data"]
+    assert record["verified"] is True
+    response, _ = authorize(demo, record, redirect_uri=record["redirect_uris"][0], scope="voice", state="v")
+    page = consent_page(response)
+    text = page.text.lower()
+    assert "verified" in text and "unverified" not in text
 
 
 def test_public_client_redeems_with_client_id_only(sb):
