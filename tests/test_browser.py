@@ -108,7 +108,9 @@ def test_issue_introspect_verify_in_the_browser(voila):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 2200})
+            context = browser.new_context(viewport={"width": 1280, "height": 2200})
+            context.grant_permissions(["clipboard-read", "clipboard-write"])  # for "Copy as curl"
+            page = context.new_page()
             page.goto(voila, timeout=WAIT_MS)
             expect(page.get_by_text("Telnyx OAuth Explorer")).to_be_visible(timeout=WAIT_MS)
 
@@ -128,6 +130,17 @@ def test_issue_introspect_verify_in_the_browser(voila):
             expect(page.get_by_text("JWT claims").first).to_be_visible(timeout=WAIT_MS)
             page.screenshot(path=str(ARTIFACTS / "explorer_token.png"), full_page=True)
 
+            # masked until the user reveals it, and masked again after
+            access_row_header = page.locator("th:visible", has_text="access_token").first
+            access_cell = access_row_header.locator("xpath=following-sibling::td[1]")
+            assert "…" in access_cell.inner_text()
+            visible_button("Reveal secrets").click()
+            expect(access_cell).to_have_text(re.compile(r"^eyJ[\w-]+\.[\w-]+\.[\w-]+$"), timeout=WAIT_MS)
+            token = access_cell.inner_text()
+            visible_button("Reveal secrets").click()
+            expect(access_cell).to_contain_text("…", timeout=WAIT_MS)
+            assert token not in page.inner_text("body")
+
             # Introspection tab: the token is already in the box
             open_tab("Introspection")
             visible_button("Introspect").click()
@@ -144,6 +157,9 @@ def test_issue_introspect_verify_in_the_browser(voila):
             page.locator(".lm-AccordionPanel-title:visible, .jupyter-widget-Collapse-header:visible",
                          has_text="Request log").first.click()
             expect(page.locator("textarea:visible").first).to_have_value(re.compile(r"^curl "), timeout=WAIT_MS)
+            page.locator("button.tnb-copy:visible").first.click()
+            copied = page.evaluate("navigator.clipboard.readText()")
+            assert copied.startswith("curl ") and "/oauth/jwks" in copied
             page.screenshot(path=str(ARTIFACTS / "explorer_jwks.png"), full_page=True)
 
             # the data tabs load when first opened
