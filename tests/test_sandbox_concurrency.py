@@ -156,3 +156,38 @@ def test_racing_deletes_succeed_exactly_once(sb, what):
     answers = race(lambda: api(sb).delete(url(sb, path), timeout=TIMEOUT))
     codes = sorted(r.status_code for r in answers)
     assert codes == [ok] + [404] * (RACERS - 1), codes
+
+
+@pytest.mark.parametrize("what", ["grant", "client"])
+def test_a_refresh_racing_a_revocation_leaves_nothing_alive(sb, what):
+    """However a refresh and a grant revocation (or client deletion) interleave, once both answered no token of
+    the grant lives."""
+    from oauth_helpers import TIMEOUT, api, url
+
+    for _ in range(4):
+        client = create_client(sb)
+        code, verifier = obtain_code(sb, client)
+        issued = redeem(sb, client, code, verifier).json()
+        grant = next(g for g in api(sb).get(url(sb, "/oauth_grants"), params={"page[size]": 250},
+                                            timeout=TIMEOUT).json()["data"] if g["client_id"] == client["client_id"])
+        barrier = threading.Barrier(2)
+
+        def do_refresh():
+            barrier.wait(timeout=10)
+            return refresh(sb, client, issued["refresh_token"])
+
+        def do_revoke():
+            barrier.wait(timeout=10)
+            path = f"/oauth_grants/{grant['id']}" if what == "grant" else f"/oauth_clients/{client['client_id']}"
+            return api(sb).delete(url(sb, path), timeout=TIMEOUT)
+
+        with ThreadPoolExecutor(2) as pool:
+            refreshed, revoked = pool.submit(do_refresh), pool.submit(do_revoke)
+            refreshed, revoked = refreshed.result(), revoked.result()
+        assert revoked.status_code == (200 if what == "grant" else 204)
+        assert refreshed.status_code in (200, 400, 401), refreshed.text
+        assert introspect(sb, issued["access_token"]) == {"active": False}
+        if refreshed.status_code == 200:
+            late = refreshed.json()
+            assert introspect(sb, late["access_token"]) == {"active": False}
+            assert refresh(sb, client, late["refresh_token"]).status_code in (400, 401)
