@@ -220,3 +220,29 @@ def test_cli_without_json_says_where_and_with_what(tmp_path):
             process.kill()
             raise
     assert code == 0
+
+
+def test_cli_finishes_an_in_flight_request_before_exiting(tmp_path):
+    """SIGTERM while a (fault-delayed) request is being served: the request still gets its answer, then exit 0."""
+    import threading
+    import time
+
+    process, info = start_cli(tmp_path, "--seed", "demo")
+    headers = {"Authorization": f"Bearer {info['api_key']}"}
+    root = info["base_url"].rsplit("/v2", 1)[0]
+    try:
+        armed = requests.post(root + "/_sandbox/faults", headers=headers, timeout=TIMEOUT,
+                              json={"path": "/v2/oauth_clients", "method": "GET", "count": 1, "delay": 1.5})
+        assert armed.status_code in (200, 201), armed.text
+        answer = {}
+        slow = threading.Thread(target=lambda: answer.update(response=requests.get(
+            info["base_url"] + "/oauth_clients", headers=headers, timeout=TIMEOUT)))
+        slow.start()
+        time.sleep(0.5)  # the request is now inside its delay
+    finally:
+        code, _, err = stop(process, signal.SIGTERM)
+    slow.join(timeout=TIMEOUT)
+    assert code == 0, err[-2000:]
+    assert answer["response"].status_code == 200
+    assert answer["response"].json()["data"]
+    assert answer["response"].elapsed.total_seconds() >= 1.0, "the fault delay applied, so SIGTERM came mid-request"
