@@ -40,7 +40,8 @@ TIME_FIELDS = frozenset({"exp", "iat", "nbf", "auth_time", "client_id_issued_at"
 _CSS = """<style>
 .tnb-table {border-collapse: collapse; font-size: 12px; margin: 2px 0;}
 .tnb-table th, .tnb-table td {border: 1px solid #ddd; padding: 2px 6px; text-align: left; vertical-align: top;
-  font-family: var(--jp-code-font-family, monospace); white-space: pre-wrap; overflow-wrap: anywhere;}
+  font-family: var(--jp-code-font-family, monospace); white-space: pre-wrap; overflow-wrap: break-word;
+  max-width: 36em;}
 .tnb-table th {background: #f3f3f3; white-space: nowrap; word-break: normal;}
 .tnb-ok {color: #11713a; font-weight: bold;} .tnb-bad {color: #b00020; font-weight: bold;}
 .tnb-muted {color: #666;}

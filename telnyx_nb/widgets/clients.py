@@ -261,7 +261,7 @@ class ClientsPanel(Panel):
         else:
             self.table_view.value = (
                 f"<div class='tnb-muted'>{len(self.df)} client(s)</div>"
-                f"<div style='max-height:320px; overflow:auto'>{frame_html(self.df, TABLE_COLUMNS)}</div>"
+                f"<div style='max-height:420px; overflow:auto'>{frame_html(self.df, TABLE_COLUMNS)}</div>"
             )
         if self.mode == "edit" and self.selected:
             self.form_title.value = f"<b>Edit client</b> <code>{html.escape(self.selected)}</code>"

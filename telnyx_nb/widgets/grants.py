@@ -114,7 +114,7 @@ class GrantsPanel(Panel):
         total = len(self.df) if self.df is not None else 0
         self.table_view.value = (
             f"<div class='tnb-muted'>{len(self.view)} of {total} grant(s), least recently used first</div>"
-            f"<div style='max-height:320px; overflow:auto'>{frame_html(self.view, TABLE_COLUMNS)}</div>"
+            f"<div style='max-height:420px; overflow:auto'>{frame_html(self.view, TABLE_COLUMNS)}</div>"
         )
 
 
