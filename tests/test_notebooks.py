@@ -29,9 +29,9 @@ ALWAYS_IGNORED = ("/metadata/widgets", "/metadata/language_info", "/metadata/ker
 
 
 def _strip_saved_widget_state(path: Path) -> None:
-    notebook = json.loads(path.read_text(encoding="utf-8"))
-    if notebook.get("metadata", {}).pop("widgets", None) is not None:
-        path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    notebook = nbformat.read(path, as_version=4)
+    if notebook.metadata.pop("widgets", None) is not None:
+        nbformat.write(notebook, path)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
