@@ -79,3 +79,23 @@ def test_panels_without_a_client_share_one_connect_session(sandbox):
     finally:
         token_panel.close()
         introspection_panel.close()
+
+
+def test_a_token_from_the_authorize_tab_reaches_the_other_tabs(make_sandbox):
+    with TelnyxOAuth.from_sandbox(make_sandbox()) as client:  # the flow creates a grant: not on shared data
+        app = Explorer(client)
+        try:
+            app.tabs.selected_index = Explorer.TAB_TITLES.index("Authorize")
+            for button in (app.authorize.build_button, app.authorize.start_button, app.authorize.allow_button,
+                           app.authorize.exchange_button):
+                button.click()
+                assert app.authorize.last_error is None, app.authorize.error_message
+            token = app.authorize.last_token
+            assert app.last_token is token and "from the Authorize tab" in app.token.status.value
+            assert not app.token.refresh_button.disabled  # a code grant carries a refresh token
+            assert app.introspection.token.value == token.access_token == app.jwks.token.value
+            app.token.refresh_button.click()
+            assert app.last_token.access_token != token.access_token
+            assert app.introspection.token.value == app.last_token.access_token
+        finally:
+            app.close()

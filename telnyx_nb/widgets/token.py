@@ -154,9 +154,12 @@ class TokenPanel(Panel):
 
         return self._run("Refresh token", call)
 
-    def set_token(self, token: Any) -> None:
-        """Show ``token`` (a TokenResponse) as this panel's current token and tell linked panels."""
+    def set_token(self, token: Any, *, source: str | None = None) -> None:
+        """Show ``token`` (a TokenResponse) as this panel's current token and tell linked panels; ``source``
+        names where a token handed in came from, for the status line."""
         self.last_token = token
+        if source:
+            self.status.value = f"<span class='tnb-ok'>✓ Token received from {html.escape(source)}</span>"
         self.last_introspection = None
         access = field(token, "access_token")
         self.jwt_header, self.jwt_claims = decode_jwt(access) if access else (None, None)
