@@ -1,0 +1,216 @@
+"""HTML for records, DataFrames and errors, and the reverse: the text a widget shows.
+
+Panels never parse JSON: they render the API module's records and frames with these helpers, which escape every
+value and mask every secret (through :mod:`telnyx_nb.masking`) unless the user chose to reveal them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import html
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import ipywidgets as widgets
+
+from telnyx_nb.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    JWTVerificationError,
+    PermissionDeniedError,
+    TelnyxNBError,
+    TransportError,
+    ValidationError,
+)
+from telnyx_nb.masking import mask, mask_text
+
+# Fields whose values are secrets wherever a record or mapping is shown.
+SECRET_FIELDS = frozenset(
+    {"access_token", "refresh_token", "id_token", "client_secret", "code", "code_verifier", "consent_token",
+     "api_key", "token"}
+)
+TIME_FIELDS = frozenset({"exp", "iat", "nbf", "auth_time", "client_id_issued_at", "client_secret_expires_at"})
+
+CSS = """<style>
+.tnb-table {border-collapse: collapse; font-size: 12px; margin: 2px 0;}
+.tnb-table th, .tnb-table td {border: 1px solid #ddd; padding: 2px 6px; text-align: left; vertical-align: top;
+  font-family: var(--jp-code-font-family, monospace); white-space: pre-wrap; overflow-wrap: break-word;
+  max-width: 36em;}
+.tnb-table th {background: #f3f3f3; white-space: nowrap; word-break: normal;}
+.tnb-ok {color: #11713a; font-weight: bold;} .tnb-bad {color: #b00020; font-weight: bold;}
+.tnb-muted {color: #666;}
+.tnb-busy {opacity: .75; cursor: progress;}
+</style>"""
+
+
+def as_dict(obj: Any) -> dict[str, Any]:
+    """A record (dataclass), mapping or plain object as a dict of its public fields, for display only."""
+    if obj is None:
+        return {}
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)
+                if not f.name.startswith("_") and f.name != "raw"}
+    if isinstance(obj, Mapping):
+        return dict(obj)
+    return {k: v for k, v in vars(obj).items() if not k.startswith("_")}
+
+
+def field(obj: Any, name: str, default: Any = None) -> Any:
+    """One field of a record or mapping."""
+    if obj is None:
+        return default
+    if isinstance(obj, Mapping):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def format_value(name: str, value: Any, *, reveal: bool = False) -> str:
+    """Plain text for one field: secrets masked unless revealed, epoch times also shown as UTC date-times."""
+    if value is None:
+        return "—"
+    if name in SECRET_FIELDS and isinstance(value, str):
+        return value if reveal else mask(value)
+    if name in TIME_FIELDS and isinstance(value, (int, float)) and not isinstance(value, bool):
+        when = dt.datetime.fromtimestamp(value, tz=dt.timezone.utc)
+        return f"{value}  ({when:%Y-%m-%d %H:%M:%S} UTC)"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ", ".join(format_value(name, v, reveal=reveal) if not isinstance(v, Mapping) else str(v)
+                         for v in value) or "—"
+    if isinstance(value, Mapping):
+        return "; ".join(f"{k}={format_value(k, v, reveal=reveal)}" for k, v in value.items())
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    text = str(value)
+    return text if reveal else mask_text(text)
+
+
+def kv_table(values: Mapping[str, Any] | Iterable[tuple[str, Any]], *, reveal: bool = False,
+             skip_none: bool = True) -> str:
+    """An HTML two-column table (field, value), escaped, secrets masked unless ``reveal``."""
+    items = values.items() if isinstance(values, Mapping) else values
+    rows = [
+        f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(format_value(str(k), v, reveal=reveal))}</td></tr>"
+        for k, v in items
+        if not (skip_none and v is None)
+    ]
+    if not rows:
+        return "<span class='tnb-muted'>(empty)</span>"
+    return f"<table class='tnb-table'>{''.join(rows)}</table>"
+
+
+def frame_html(df: Any, columns: Iterable[str] | None = None, *, max_rows: int = 200) -> str:
+    """A DataFrame as an escaped HTML table: lists joined, dates shortened, at most ``max_rows`` rows."""
+    if df is None:
+        return ""
+    view = df[[c for c in columns if c in df.columns]] if columns is not None else df
+    if len(view) == 0:
+        return "<span class='tnb-muted'>(no rows)</span>"
+    shown = view.head(max_rows)
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
+    body = []
+    for row in shown.itertuples(index=False):
+        cells = "".join(f"<td>{html.escape(_cell(v))}</td>" for v in row)
+        body.append(f"<tr>{cells}</tr>")
+    more = f"<div class='tnb-muted'>… {len(view) - max_rows} more rows</div>" if len(view) > max_rows else ""
+    return f"<table class='tnb-table'><tr>{head}</tr>{''.join(body)}</table>{more}"
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if getattr(value, "ndim", 0) >= 1:  # numpy arrays in list columns (not numpy scalars)
+        return ", ".join(str(v) for v in value.tolist())
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return "—"
+    except (TypeError, ValueError):
+        pass
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return mask_text(value)
+
+
+def describe_error(exc: BaseException, *, target: str | None = None) -> str:
+    """A readable one-paragraph explanation of ``exc`` with a hint at the fix; secrets masked."""
+    name = type(exc).__name__
+    if isinstance(exc, JWTVerificationError):
+        return f"JWT verification failed — {VERDICTS.get(exc.reason, exc.reason)}: {mask_text(exc)}"
+    if isinstance(exc, ConfigurationError):
+        return f"Check the input: {mask_text(exc)}"
+    parts = [f"{name}"]
+    status = getattr(exc, "status", None)
+    if isinstance(exc, TelnyxNBError) and status:
+        parts[0] += f" (HTTP {status})"
+    text = mask_text(exc) or name
+    hint = ""
+    if isinstance(exc, AuthenticationError):
+        hint = "Check the API key or the client id and secret this session uses."
+    elif isinstance(exc, PermissionDeniedError):
+        hint = "These credentials are not allowed to do this."
+    elif isinstance(exc, ValidationError) and getattr(exc, "pointers", None):
+        hint = "Fix the field(s): " + ", ".join(exc.pointers)
+    elif isinstance(exc, TransportError):
+        hint = f"Is the server reachable{' at ' + target if target else ''}?"
+    elif not isinstance(exc, TelnyxNBError):
+        parts[0] = f"Unexpected error ({name})"
+    return f"{parts[0]}: {text}" + (f" — {hint}" if hint else "")
+
+
+# Human verdicts for JWTVerificationError.reason (and "valid").
+VERDICTS = {
+    "valid": "valid: signature, issuer and lifetime check out",
+    "expired": "expired: the exp claim is in the past",
+    "not_yet_valid": "not yet valid: the nbf/iat claim is in the future",
+    "wrong_issuer": "wrong issuer: the iss claim is not the expected issuer",
+    "wrong_audience": "wrong audience: the aud claim does not name the expected audience",
+    "unknown_kid": "unknown key: no key in the JWKS has this kid",
+    "bad_signature": "bad signature: the token was altered or signed with another key",
+    "malformed": "malformed: not a compact JWS (header.payload.signature)",
+}
+
+
+def scopes_from_metadata(metadata: Any) -> list[str]:
+    """The scopes a server advertises (RFC 8414 §2 ``scopes_supported``), for scope pickers."""
+    return list(field(metadata, "scopes_supported", None) or [])
+
+
+def visible_text(widget: Any) -> str:
+    """Everything ``widget`` shows a user, as one string: HTML/label values, visible inputs (not password
+    boxes), option labels, button and tab titles. Hidden subtrees are skipped. For tests and for checking, from a
+    notebook, what a panel displays."""
+    out: list[str] = []
+    _collect(widget, out)
+    return "\n".join(out)
+
+
+_STYLE_BLOCK = re.compile(r"<style>.*?</style>", re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def html_to_text(markup: str) -> str:
+    """The text a browser would show for ``markup`` (tags dropped, entities decoded), roughly."""
+    return html.unescape(_TAG.sub(" ", _STYLE_BLOCK.sub("", str(markup))))
+
+
+def _collect(widget: Any, out: list[str]) -> None:
+    layout = getattr(widget, "layout", None)
+    if layout is not None and getattr(layout, "display", None) == "none":
+        return
+    if isinstance(widget, widgets.Password):
+        return
+    if isinstance(widget, (widgets.HTML, widgets.HTMLMath)):
+        out.append(html_to_text(widget.value))
+    elif isinstance(widget, (widgets.Label, widgets.Text, widgets.Textarea)):
+        out.append(str(widget.value))
+    if isinstance(widget, (widgets.Dropdown, widgets.SelectMultiple, widgets.Select)):
+        out.extend(str(label) for label in widget._options_labels)
+    if isinstance(widget, (widgets.Button, widgets.ToggleButton)):
+        out.append(str(widget.description))
+    if isinstance(widget, (widgets.Tab, widgets.Accordion)):
+        out.extend(str(t) for t in widget.titles if t)
+    for child in getattr(widget, "children", ()) or ():
+        _collect(child, out)
