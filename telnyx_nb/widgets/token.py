@@ -136,7 +136,8 @@ class TokenPanel(Panel):
         def call() -> Any:
             access = field(self.last_token, "access_token")
             self.last_introspection = self.client.introspect(access)
-            self.last_reason = None if field(self.last_introspection, "active") else inactive_reason(self.client, access)
+            active = field(self.last_introspection, "active")
+            self.last_reason = None if active else inactive_reason(self.client, access)
             return self.last_introspection
 
         return self._run("Introspect token", call)
