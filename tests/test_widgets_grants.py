@@ -57,3 +57,21 @@ def test_revoking_a_grant_already_gone_is_a_readable_error(make_sandbox):
             assert "NotFoundError" in panel.status.value or "404" in panel.status.value
         finally:
             panel.close()
+
+
+def test_retried_requests_show_in_the_log(make_sandbox):
+    import requests
+
+    sb = make_sandbox()
+    fault = {"path": "/v2/oauth_grants", "method": "GET", "count": 1, "status": 503}
+    requests.post(f"{sb.root_url}/_sandbox/faults", json=fault,
+                  headers={"Authorization": f"Bearer {sb.api_key}"}, timeout=10).raise_for_status()
+    with TelnyxOAuth.from_sandbox(sb) as client:
+        panel = GrantsPanel(client)
+        try:
+            assert panel.last_error is None, panel.error_message
+            grant_pages = [r for r in panel.request_log.records if "/oauth_grants" in r.url]
+            assert [r.status for r in grant_pages][:2] == [503, 200]
+            assert "503" in panel.request_log.table.value and "(attempt 2)" in panel.request_log.table.value
+        finally:
+            panel.close()

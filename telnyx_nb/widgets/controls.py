@@ -12,6 +12,7 @@ import ipywidgets as widgets
 
 from telnyx_nb.masking import mask, mask_text
 
+
 class RequestLog(widgets.Accordion):
     """Every HTTP exchange a panel made: method, URL, status, duration, and a masked copy-as-curl line."""
 
@@ -45,6 +46,9 @@ class RequestLog(widgets.Accordion):
             status = getattr(r, "status", None)
             err = getattr(r, "error", None)
             status_text = str(status) if status is not None else mask_text(err or "—")
+            attempt = getattr(r, "attempt", 1) or 1
+            if attempt > 1:  # the API module retried (429 / 5xx / connection errors): show it
+                status_text += f" (attempt {attempt})"
             cls = "tnb-ok" if status is not None and status < 400 else "tnb-bad"
             elapsed = getattr(r, "elapsed", None)
             ms = f"{elapsed * 1000:.0f} ms" if isinstance(elapsed, (int, float)) else "—"
