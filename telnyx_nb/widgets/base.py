@@ -10,6 +10,7 @@ see what a handler prints, but they can read ``panel.last_token`` or ``panel.sta
 from __future__ import annotations
 
 import html
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -17,6 +18,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from telnyx_nb.errors import TelnyxNBError
 from telnyx_nb.masking import mask
 from telnyx_nb.widgets.controls import ConfirmBar, Countdown, RequestLog, SecretText
 from telnyx_nb.widgets.render import (
@@ -39,6 +41,7 @@ __all__ = [
     "scopes_from_metadata", "visible_text",
 ]
 
+_log = logging.getLogger("telnyx_nb.widgets")
 _default_client: Any = None
 _default_lock = threading.Lock()
 
@@ -146,6 +149,8 @@ class Panel(widgets.VBox):
             result = fn()
         except Exception as exc:  # shown in the panel: a user must never meet a traceback here
             self.last_error = exc
+            if not isinstance(exc, TelnyxNBError):  # a bug, not an API answer: keep the traceback for developers
+                _log.debug("%s: %s failed", type(self).__name__, label, exc_info=exc)
             self.status.value = (
                 f"<span class='tnb-bad'>✗ {html.escape(label)} failed.</span> "
                 f"{html.escape(describe_error(exc, target=getattr(self.client, 'base_url', None)))}"
