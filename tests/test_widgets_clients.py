@@ -45,6 +45,12 @@ def test_browse_and_filter(shared):
     assert len(shared.df) > 0 and not shared.df["verified"].any()
 
     shared.filter_verified.value = "any"
+    shared.filter_grant.value = "client_credentials"
+    shared.search_button.click()
+    assert 0 < len(shared.df) < len(everything)
+    assert all("client_credentials" in list(grants) for grants in shared.df["allowed_grant_types"])
+
+    shared.filter_grant.value = "any"
     shared.filter_name.value = "Demo"
     shared.search_button.click()
     assert list(shared.df["name"]) == ["Telnyx NB Demo"]
