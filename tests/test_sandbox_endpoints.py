@@ -265,6 +265,23 @@ def test_every_client_filter(sandbox, path):
         c["client_id"] for c in clients if c["client_type"] == "confidential" and c["verified"])
 
 
+def test_name_filters_take_text_literally(make_sandbox):
+    """Wildcard characters of SQL LIKE are plain text to a user searching names."""
+    sb = make_sandbox(seed="empty")
+    for name in ("100% Done", "Plain", "snake_case", "snakeXcase", "Back\\slash"):
+        create_client(sb, name=name)
+
+    def contains(text):
+        return sorted(c["name"] for c in all_pages(sb, "/oauth_clients", **{"filter[name][contains]": text}))
+    assert contains("%") == ["100% Done"]
+    assert contains("_") == ["snake_case"]
+    assert contains("snake_") == ["snake_case"]
+    assert contains("\\") == ["Back\\slash"]
+    assert contains("'") == []
+    assert [c["name"] for c in all_pages(sb, "/oauth_clients", **{"filter[name]": "Plain"})] == ["Plain"]
+    assert all_pages(sb, "/oauth_clients", **{"filter[name]": "Plai"}) == []
+
+
 @pytest.mark.parametrize("path", CLIENT_PATHS)
 def test_get_client(sandbox, path):
     response = api(sandbox).get(url(sandbox, f"{path}/{sandbox.demo_client_id}"), timeout=TIMEOUT)
@@ -358,6 +375,9 @@ def test_revoke_grant(writable, path):
     data = response.json()["data"]
     assert_grant_shape(data)
     assert data["id"] == grant["id"]
+    # a revoked grant is gone from the account
+    assert api(writable).get(url(writable, f"{path}/{grant['id']}"), timeout=TIMEOUT).status_code == 404
+    assert grant["id"] not in {g["id"] for g in all_pages(writable, path)}
 
 
 # --- RFC endpoints ---------------------------------------------------------------------------------------------
