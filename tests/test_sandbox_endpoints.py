@@ -282,6 +282,15 @@ def test_name_filters_take_text_literally(make_sandbox):
     assert all_pages(sb, "/oauth_clients", **{"filter[name]": "Plai"}) == []
 
 
+def test_unicode_round_trips(make_sandbox):
+    sb = make_sandbox(seed="empty")
+    name = "Café ☎ 电话 \U0001F680"
+    made = create_client(sb, name=name)
+    assert made["name"] == name
+    assert api(sb).get(url(sb, f"/oauth_clients/{made['client_id']}"), timeout=TIMEOUT).json()["data"]["name"] == name
+    assert [c["name"] for c in all_pages(sb, "/oauth_clients", **{"filter[name][contains]": "☎ 电"})] == [name]
+
+
 @pytest.mark.parametrize("path", CLIENT_PATHS)
 def test_get_client(sandbox, path):
     response = api(sandbox).get(url(sandbox, f"{path}/{sandbox.demo_client_id}"), timeout=TIMEOUT)
