@@ -112,6 +112,9 @@ class Store:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA busy_timeout=5000")
             db.execute("PRAGMA synchronous=NORMAL")
+            # SQLite's lower() folds ASCII only; name filters fold like Python ("Émile" contains "émi").
+            db.create_function("casefold", 1, lambda v: v.casefold() if isinstance(v, str) else v,
+                               deterministic=True)
             self._local.db = db
             with self._lock:
                 self._connections.append(db)
@@ -214,7 +217,7 @@ class Store:
         if "name" in filters:
             where.append("name = ?"); params.append(filters["name"])
         if "name_contains" in filters:
-            where.append("instr(lower(name), lower(?)) > 0"); params.append(filters["name_contains"])
+            where.append("instr(casefold(name), casefold(?)) > 0"); params.append(filters["name_contains"])
         if "client_id" in filters:
             where.append("client_id = ?"); params.append(filters["client_id"])
         if "grant_type" in filters:
