@@ -68,12 +68,15 @@ def run(args: argparse.Namespace) -> int:
     ]
     if args.no_browser or not _has_display():
         command.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")  # containers and CI machines often run as root; Jupyter refuses without it
     print(f"Sandbox:    {sandbox.base_url}   (database: {sandbox_kwargs['db']})", flush=True)
     print(f"JupyterLab: http://127.0.0.1:{port}/lab?token={token}", flush=True)
     print("Press Ctrl-C to stop both.", flush=True)
     # JupyterLab runs in its own session so that the terminal's Ctrl-C reaches only us: its own SIGINT handler
     # would ask "Shutdown this Jupyter server (y/[n])?" and carry on. We stop it with SIGTERM instead.
     lab = subprocess.Popen(command, env=env, start_new_session=True)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored (nohup, &)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         return lab.wait()
