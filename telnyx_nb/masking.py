@@ -12,6 +12,7 @@ so there is exactly one rule to audit. Two mechanisms work together:
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from typing import Any
@@ -115,3 +116,35 @@ def mask_mapping(values: dict[str, Any] | None) -> dict[str, Any]:
         else:
             out[key] = mask_text(value) if isinstance(value, str) else value
     return out
+
+
+class MaskingFilter(logging.Filter):
+    """Scrub a log record's final message with ``mask_text`` (for loggers we do not write ourselves).
+
+    urllib3 logs every request line at DEBUG, and ``GET /oauth/consent/{consent_token}`` carries a secret in its
+    path; a filter on its loggers masks it before any handler sees the record.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken record is the logging module's problem, not ours to hide
+            return True
+        masked = mask_text(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+# A logger's filters see only records logged on that very logger, so each module's logger is named.
+THIRD_PARTY_LOGGERS = ("urllib3.connectionpool", "urllib3.connection", "urllib3.util.retry", "urllib3.response",
+                       "requests")
+_filter = MaskingFilter()
+
+
+def mask_third_party_logs(names: tuple[str, ...] = THIRD_PARTY_LOGGERS) -> None:
+    """Attach the masking filter to the HTTP libraries' loggers (idempotent)."""
+    for name in names:
+        logger = logging.getLogger(name)
+        if _filter not in logger.filters:
+            logger.addFilter(_filter)

@@ -615,6 +615,11 @@ class TelnyxOAuth:
                 )
             if key == "client_type" and value not in CLIENT_TYPES:
                 raise ConfigurationError(f"client_type filter must be 'public' or 'confidential', got {value!r}")
+            if key == "verified":
+                if isinstance(value, str) and value.lower() in ("true", "false"):
+                    value = value.lower() == "true"
+                if not isinstance(value, bool):
+                    raise ConfigurationError(f"verified filter must be True or False, got {value!r}")
             if isinstance(value, bool):
                 value = "true" if value else "false"
             params[CLIENT_FILTERS[key]] = str(value)
@@ -670,6 +675,10 @@ class TelnyxOAuth:
         (confidential clients): keep it. Not replayed blindly (a lost answer would otherwise create two)."""
         if client_type not in CLIENT_TYPES:
             raise ConfigurationError(f"client_type must be 'public' or 'confidential', got {client_type!r}")
+        allowed_grant_types = _names(allowed_grant_types, "allowed_grant_types")
+        allowed_scopes = _names(allowed_scopes, "allowed_scopes")
+        if redirect_uris is not None:
+            redirect_uris = [redirect_uris] if isinstance(redirect_uris, str) else redirect_uris
         bad = [g for g in allowed_grant_types if g not in GRANT_TYPES]
         if bad:
             raise ConfigurationError(f"allowed_grant_types has unknown grant type(s) {bad}; use {list(GRANT_TYPES)}")
@@ -775,6 +784,16 @@ class TelnyxOAuth:
         from telnyx_nb import frames
 
         return frames.introspection_frame(self.introspect(token))
+
+
+def _names(value: Any, name: str) -> list[str]:
+    """A list of names from a list/tuple, or from one space-separated string (as RFC 6749 §3.3 writes scopes),
+    so ``allowed_scopes="messaging"`` means ``["messaging"]`` and never ``["m", "e", …]``."""
+    if isinstance(value, str):
+        return value.split()
+    if not isinstance(value, (list, tuple, set, frozenset)) or not all(isinstance(v, str) for v in value):
+        raise ConfigurationError(f"{name} must be a list of strings (or one space-separated string), got {value!r}")
+    return list(value)
 
 
 def _segment(value: str, name: str) -> str:

@@ -9,11 +9,14 @@ leaks one. Widgets, frames and the audit consume these records; none of them par
 from __future__ import annotations
 
 import dataclasses
+import functools
+import math
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar, Generic, Iterator, TypeVar
 
+from telnyx_nb.errors import APIError
 from telnyx_nb.masking import mask
 
 __all__ = [
@@ -58,6 +61,29 @@ def parse_datetime(value: Any) -> datetime | None:
     return parsed.astimezone(timezone.utc)
 
 
+def _malformed_as_api_error(parse: Any, name: str) -> Any:
+    @functools.wraps(parse)
+    def wrapper(cls: Any, data: Any, *args: Any, **kwargs: Any) -> Any:
+        if not isinstance(data, dict):
+            raise APIError(f"the server's answer is not a valid {name}: expected a JSON object, got "
+                           f"{type(data).__name__}")
+        try:
+            return parse(cls, data, *args, **kwargs)
+        except KeyError as exc:
+            raise APIError(f"the server's answer is not a valid {name}: field {exc.args[0]!r} is missing") from exc
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise APIError(f"the server's answer is not a valid {name}: {exc}") from exc
+    return wrapper
+
+
+def _meta_int(meta: dict[str, Any], name: str) -> int | None:
+    value = meta.get(name)
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
 def _tuple(value: Any) -> tuple:
     if value is None:
         return ()
@@ -77,6 +103,14 @@ class Record:
     SECRET_FIELDS: ClassVar[tuple[str, ...]] = ()
 
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Wrap each subclass's own ``from_json`` so a malformed answer raises ``APIError`` naming the record and
+        the missing or bad field, not a bare KeyError/TypeError from deep inside the parser."""
+        super().__init_subclass__(**kwargs)
+        parse = cls.__dict__.get("from_json")
+        if isinstance(parse, classmethod):
+            cls.from_json = classmethod(_malformed_as_api_error(parse.__func__, cls.__name__))  # type: ignore
 
     def __repr__(self) -> str:
         parts = []
@@ -211,13 +245,28 @@ class Page(Record, Generic[T]):
     @classmethod
     def from_json(cls, body: dict[str, Any], parse: Any) -> "Page[Any]":
         meta = body.get("meta") or {}
-        items = tuple(parse(item) for item in body.get("data") or ())
+        if not isinstance(meta, dict):
+            meta = {}
+        data = body.get("data") or ()
+        if not isinstance(data, (list, tuple)):
+            raise TypeError(f"'data' must be a list of objects, got {type(data).__name__}")
+        items = tuple(parse(item) for item in data)
+        page_number = _meta_int(meta, "page_number") or 1
+        page_size = _meta_int(meta, "page_size")
+        total_results = _meta_int(meta, "total_results")
+        total_pages = _meta_int(meta, "total_pages")
+        if total_pages is None:
+            # a meta block without total_pages (seen in the wild): derive it rather than stop after page 1
+            if total_results is not None and page_size:
+                total_pages = max(1, math.ceil(total_results / page_size))
+            else:
+                total_pages = page_number
         return cls(
             items=items,
-            page_number=int(meta.get("page_number", 1)),
-            page_size=int(meta.get("page_size", len(items))),
-            total_pages=int(meta.get("total_pages", 1)),
-            total_results=int(meta.get("total_results", len(items))),
+            page_number=page_number,
+            page_size=page_size if page_size is not None else len(items),
+            total_pages=total_pages,
+            total_results=total_results if total_results is not None else len(items),
             raw={"meta": meta},
         )
 

@@ -47,9 +47,10 @@ from telnyx_nb.errors import (
     TelnyxNBError,
     class_for_status,
 )
-from telnyx_nb.masking import mask_mapping, mask_text
+from telnyx_nb.masking import mask_mapping, mask_text, mask_third_party_logs
 
 log = logging.getLogger("telnyx_nb.api")
+mask_third_party_logs()  # urllib3 logs request paths at DEBUG; the consent path carries the consent token
 
 __all__ = ["Transport", "RequestRecord", "error_from_response", "parse_retry_after", "DEFAULT_TIMEOUT"]
 
@@ -215,6 +216,33 @@ def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:
     return isinstance(reason, (NewConnectionError, ConnectTimeoutError))
 
 
+def _connection_reason(exc: requests.exceptions.ConnectionError, url: str) -> str:
+    """One readable reason for a failed connection, with the likely fix, instead of urllib3's nested repr."""
+    parts = urlsplit(url)
+    where = parts.netloc or url
+    chain: list[BaseException] = []
+    seen: BaseException | None = exc
+    while seen is not None and seen not in chain and len(chain) < 10:
+        chain.append(seen)
+        nested = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
+        reason = getattr(seen, "reason", None)
+        reason = reason if isinstance(reason, BaseException) else None
+        seen = reason or nested or seen.__cause__ or seen.__context__
+    if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in str(exc).lower():
+        return f"connection refused by {where}: nothing is listening there (check the base URL, or start the server)"
+    if isinstance(exc, requests.exceptions.SSLError):
+        hint = ""
+        if "WRONG_VERSION_NUMBER" in str(exc) or "record layer failure" in str(exc):
+            hint = f": the server at {where} answered without TLS; use http:// instead of https://"
+        return f"TLS handshake with {where} failed{hint}"
+    if "Name or service not known" in str(exc) or "NameResolutionError" in str(exc) or "getaddrinfo" in str(exc):
+        return f"cannot resolve the host {parts.hostname!r} (check the base URL)"
+    if any(isinstance(e, (ConnectionResetError, BrokenPipeError)) for e in chain) or "aborted" in str(exc).lower():
+        return f"the connection to {where} was closed before an answer arrived"
+    last = chain[-1]
+    return f"cannot connect to {where} ({type(last).__name__}: {last})"
+
+
 class Transport:
     """A pooled ``requests.Session`` bound to one base URL, with the retry policy above."""
 
@@ -229,7 +257,8 @@ class Transport:
         default_auth: requests.auth.AuthBase | None = None,
         pool_size: int = 16,
     ) -> None:
-        if not base_url or not urlsplit(base_url).scheme or not urlsplit(base_url).netloc:
+        if (not isinstance(base_url, str) or urlsplit(base_url).scheme.lower() not in ("http", "https")
+                or not urlsplit(base_url).netloc):
             raise ConfigurationError(
                 f"base_url must be an absolute URL like 'https://api.telnyx.com/v2', got {base_url!r}"
             )
@@ -350,7 +379,7 @@ class Transport:
             except requests.exceptions.ConnectionError as exc:
                 reached = not _never_connected(exc)
                 failure = APIConnectionError(
-                    f"{method} {urlsplit(url).path}: connection failed ({type(exc).__name__}: {exc})",
+                    f"{method} {urlsplit(url).path}: {_connection_reason(exc, url)}",
                     method=method,
                     url=url,
                 )

@@ -1,0 +1,221 @@
+"""What a demanding outside user hits: DEBUG logs of every library, malformed answers, real-API quirks, bad input.
+
+Secrets are checked against the session's own sandbox over HTTP; answers the sandbox never gives (HTML with 200,
+a ``data`` object instead of a list, a ``meta`` without ``total_pages``) come from a tiny canned server on
+127.0.0.1, as in test_api_errors.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pandas as pd
+import pytest
+
+from telnyx_nb import TelnyxOAuth
+from telnyx_nb.errors import APIError, ConfigurationError
+from telnyx_nb.frames import CLIENT_COLUMNS
+
+API_KEY = "KEY0123456789abcdefghijklmnopqrstuv"
+REDIRECT = "http://127.0.0.1:9/cb"
+
+
+# ----------------------------------------------------------------------------------------------- canned server
+@pytest.fixture
+def canned():
+    """``canned.answers[path] = (status, content_type, body)``; ``canned.seen`` lists request paths."""
+
+    class State:
+        answers: dict[str, tuple[int, str, bytes]] = {}
+        seen: list[str] = []
+
+    state = State()
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self):
+            length = int(self.headers.get("content-length") or 0)
+            if length:
+                self.rfile.read(length)
+            state.seen.append(self.path)
+            default = (404, "application/json", b'{"errors": [{"code": "10005", "title": "Not found"}]}')
+            status, ctype, body = state.answers.get(self.path.split("?")[0], default)
+            self.send_response(status)
+            self.send_header("content-type", ctype)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = do_PUT = do_DELETE = _answer
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    state.base_url = f"http://127.0.0.1:{server.server_port}/v2"
+    state.client = TelnyxOAuth(API_KEY, base_url=state.base_url, max_retries=0, timeout=5)
+    yield state
+    state.client.close()
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+def _json(value) -> bytes:
+    return json.dumps(value).encode()
+
+
+# ------------------------------------------------------------------------------------------------------ secrets
+def test_debug_logs_of_every_library_hide_the_consent_token_in_the_path(make_sandbox, caplog):
+    """urllib3 logs ``GET /v2/oauth/consent/<consent_token>`` at DEBUG; the masking filter must hide it."""
+    sb = make_sandbox()
+    with TelnyxOAuth.from_sandbox(sb, max_retries=0) as tx, caplog.at_level(logging.DEBUG):
+        client = tx.create_client("probe", "confidential", ["authorization_code", "refresh_token"], ["messaging"],
+                                  redirect_uris=[REDIRECT])
+        request = tx.authorization_url(client.client_id, REDIRECT, "messaging")
+        consent_token = tx.begin_authorization(request)
+        tx.get_consent(consent_token)
+        code = tx.parse_redirect(tx.decide_consent(consent_token, True), request.state)
+        token = tx.exchange_code(code, redirect_uri=REDIRECT, code_verifier=request.code_verifier,
+                                 client_id=client.client_id, client_secret=client.client_secret)
+        fresh = tx.refresh(token.refresh_token, client_id=client.client_id, client_secret=client.client_secret)
+    text = caplog.text
+    assert "urllib3" in text and "/oauth/consent/" in text  # the library's lines are there, just masked
+    for secret in (sb.api_key, client.client_secret, consent_token, code, request.code_verifier,
+                   token.access_token, token.refresh_token, fresh.access_token, fresh.refresh_token):
+        assert secret not in text
+
+
+def test_records_survive_copy_and_pickle_with_their_repr_still_masked(sandbox):
+    import copy
+    import pickle
+
+    with TelnyxOAuth.from_sandbox(sandbox, max_retries=0) as tx:
+        token = tx.client_credentials_token()
+    for clone in (copy.copy(token), copy.deepcopy(token), pickle.loads(pickle.dumps(token))):
+        assert clone == token and clone.access_token == token.access_token  # still usable
+        assert token.access_token not in repr(clone) and token.access_token not in str(clone)
+
+
+# ------------------------------------------------------------------------------------------- malformed answers
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        ({"data": {"client_id": "a"}}, "'data' must be a list"),
+        ({"data": [{"name": "no id"}]}, "'client_id' is missing"),
+        ({"data": [{"client_id": "a", "created_at": "yesterday"}]}, "yesterday"),
+        ([1, 2], "expected a JSON object"),
+    ],
+)
+def test_a_malformed_list_answer_is_an_api_error_naming_the_problem(canned, body, words):
+    canned.answers["/v2/oauth_clients"] = (200, "application/json", _json(body))
+    with pytest.raises(APIError, match="not a valid") as info:
+        canned.client.list_clients()
+    assert words in str(info.value)
+
+
+def test_a_token_answer_without_access_token_is_an_api_error(canned):
+    canned.answers["/v2/oauth/token"] = (200, "application/json", b'{"token_type": "Bearer"}')
+    with pytest.raises(APIError, match="'access_token' is missing"):
+        canned.client.client_credentials_token(client_id="c", client_secret="s" * 20)
+
+
+def test_html_with_200_is_an_api_error_not_a_json_decode_error(canned):
+    canned.answers["/v2/oauth_clients"] = (200, "text/html", b"<html>sign in</html>")
+    with pytest.raises(APIError, match="expected JSON, got text/html"):
+        canned.client.clients_df()
+
+
+# ----------------------------------------------------------------------------------------- real-API readiness
+def _client_json(n: int, **extra) -> dict:
+    return {"client_id": f"c{n}", "name": f"client {n}", "client_type": "confidential",
+            "allowed_grant_types": ["client_credentials"], "allowed_scopes": ["messaging"],
+            "created_at": "2025-01-01T00:00:00Z", "updated_at": "2025-01-02T00:00:00Z", **extra}
+
+
+def test_a_meta_without_total_pages_still_fetches_every_page(canned):
+    """total_pages is derived from total_results / page_size instead of stopping after page 1."""
+
+    # the canned server answers by path only, so every page returns the same one client: count the requests
+    canned.answers["/v2/oauth_clients"] = (
+        200, "application/json",
+        _json({"data": [_client_json(1)], "meta": {"page_number": 1, "page_size": 1, "total_results": 3}}),
+    )
+    df = canned.client.clients_df(page_size=1, progress=False)
+    assert len(df) == 3
+    assert sum("/v2/oauth_clients" in path for path in canned.seen) == 3
+
+
+def test_clients_missing_optional_fields_keep_the_fixed_columns_and_dtypes(canned, sandbox):
+    """Real clients may lack ``verified`` and carry ``redirect_uris: null``; meta may be absent or hold nulls."""
+    canned.answers["/v2/oauth_clients"] = (
+        200, "application/json",
+        _json({"data": [_client_json(1, redirect_uris=None, logo_uri=None)],
+               "meta": {"page_number": 1, "total_pages": None}}),
+    )
+    df = canned.client.clients_df(progress=False)
+    with TelnyxOAuth.from_sandbox(sandbox, max_retries=0) as tx:
+        reference = tx.clients_df(progress=False)
+    assert list(df.columns) == list(CLIENT_COLUMNS)
+    assert df.dtypes.to_dict() == reference.dtypes.to_dict()
+    assert df.loc[0, "verified"] is pd.NA and df.loc[0, "redirect_uris"] == []
+
+
+# --------------------------------------------------------------------------------------------- bad arguments
+@pytest.mark.parametrize(
+    "call, field",
+    [
+        (lambda tx: tx.list_clients(verified="yes"), "verified"),
+        (lambda tx: tx.list_clients(colour="red"), "colour"),
+        (lambda tx: tx.clients_df(page_size=300), "page_size"),
+        (lambda tx: tx.grants_df(page_size=0), "page_size"),
+        (lambda tx: tx.create_client("x", "public", ["client_credentials"], [1, 2]), "allowed_scopes"),
+        (lambda tx: TelnyxOAuth(API_KEY, base_url="ftp://127.0.0.1/v2"), "base_url"),
+    ],
+)
+def test_bad_arguments_fail_before_any_request_naming_the_field(canned, call, field):
+    with pytest.raises(ConfigurationError, match=field):
+        call(canned.client)
+    assert canned.seen == []
+
+
+def test_a_single_string_of_grant_types_or_scopes_is_not_split_into_letters(make_sandbox):
+    sb = make_sandbox(seed="empty")
+    with TelnyxOAuth.from_sandbox(sb, max_retries=0) as tx:
+        client = tx.create_client("one string", "confidential", "client_credentials", "messaging voice")
+    assert client.allowed_grant_types == ("client_credentials",)
+    assert set(client.allowed_scopes) == {"messaging", "voice"}
+
+
+# ------------------------------------------------------------------------------------------- connection errors
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_wrong_port_says_connection_refused_and_what_to_check():
+    from telnyx_nb.errors import APIConnectionError
+
+    port = _free_port()
+    with TelnyxOAuth(API_KEY, base_url=f"http://127.0.0.1:{port}/v2", max_retries=0) as tx:
+        with pytest.raises(APIConnectionError) as info:
+            tx.list_clients()
+    message = str(info.value)
+    assert f"connection refused by 127.0.0.1:{port}" in message and "base URL" in message
+    assert "HTTPConnectionPool" not in message  # no urllib3 internals
+
+
+def test_https_to_a_plain_http_server_says_to_use_http(canned):
+    from telnyx_nb.errors import APIConnectionError
+
+    https = canned.base_url.replace("http://", "https://")
+    with TelnyxOAuth(API_KEY, base_url=https, max_retries=0, timeout=5) as tx:
+        with pytest.raises(APIConnectionError, match="use http:// instead of https://"):
+            tx.list_clients()
