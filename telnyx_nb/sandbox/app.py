@@ -10,7 +10,6 @@ traceback: unexpected exceptions become a 500 error object and are logged withou
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -27,7 +26,7 @@ from .faults import Faults
 from .models import SandboxRequest, json_request
 from .oauth import SandboxAuthorizationServer
 from .validation import registration_problem
-from .web import ParamError, bearer_credential, json_response, oauth_params, require_api_auth
+from .web import ParamError, bearer_credential, json_response, load_json, oauth_params, require_api_auth
 
 log = logging.getLogger("telnyx_nb.sandbox")
 
@@ -188,9 +187,9 @@ def create_app(state: SandboxState) -> Flask:
         if not request.is_json:
             return rfc_error(400, "invalid_request", "Content-Type must be application/json (RFC 7591 section 3.1).")
         try:
-            body = json.loads(request.get_data(cache=True) or b"null")
-        except (ValueError, UnicodeDecodeError):
-            return rfc_error(400, "invalid_request", "The body is not valid JSON.")
+            body = load_json(request.get_data(cache=True) or b"null")
+        except (ValueError, UnicodeDecodeError) as exc:
+            return rfc_error(400, "invalid_request", f"The body is not valid JSON: {exc}.")
         if not isinstance(body, dict):
             return rfc_error(400, "invalid_client_metadata", "The body must be a JSON object of client metadata.")
         body = {k: v for k, v in body.items() if v is not None}

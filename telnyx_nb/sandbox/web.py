@@ -14,6 +14,21 @@ def json_response(body, status: int = 200, headers: dict | None = None) -> Respo
     return Response(json.dumps(body), status=status, headers=headers or {}, mimetype="application/json")
 
 
+def load_json(raw: bytes):
+    """Parse a request body as JSON; ``ValueError`` (with a message fit for the client) for anything Python's
+    parser would accept but the store or a response could not hold: nesting beyond the parser's depth, and lone
+    UTF-16 surrogates (``"\\ud800"``), which are not Unicode scalar values (RFC 8259 §8.2) and cannot be stored."""
+    try:
+        body = json.loads(raw)
+    except RecursionError:
+        raise ValueError("the JSON is nested too deeply") from None
+    try:
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("a string holds a lone UTF-16 surrogate escape (\\ud800-\\udfff)") from None
+    return body
+
+
 def json_body() -> dict:
     """The JSON object body of a management request, or an error naming what is wrong with it."""
     if not request.is_json:
@@ -21,7 +36,7 @@ def json_body() -> dict:
                        parameter="Content-Type")
     raw = request.get_data(cache=True)
     try:
-        body = json.loads(raw or b"null")
+        body = load_json(raw or b"null")
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, f"The body is not valid JSON: {exc}.", pointer="") from None
     if not isinstance(body, dict):
@@ -41,9 +56,9 @@ def oauth_params() -> tuple[dict, dict]:
         return {k: form.get(k) for k in form}, {k: form.getlist(k) for k in form}
     if request.is_json:
         try:
-            body = json.loads(request.get_data(cache=True) or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            raise ParamError("The body is not valid JSON.") from None
+            body = load_json(request.get_data(cache=True) or b"{}")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ParamError(f"The body is not valid JSON: {exc}.") from None
         if not isinstance(body, dict):
             raise ParamError("The body must be a JSON object.")
         data = {}

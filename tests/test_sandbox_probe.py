@@ -1,0 +1,74 @@
+"""The sandbox as a careful outside client sees it: RFC details an independent OAuth client or a fuzzer trips on.
+
+Each test pins one rule with its RFC section. Flows are driven with Authlib's client side (``OAuth2Session``,
+form bodies, HTTP Basic or client_secret_post) and with plain ``requests`` — never with our own API module.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+
+import pytest
+import requests
+from authlib.integrations.requests_client import OAuth2Session
+
+from oauth_helpers import (REDIRECT_URI, TIMEOUT, api, authorize, basic, consent_page, create_client, query_of,
+                           url)
+
+
+@pytest.fixture(scope="module")
+def sb():
+    from telnyx_nb.sandbox.server import Sandbox
+
+    with Sandbox(seed="empty") as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def client(sb):
+    return create_client(sb)
+
+
+def token_url(sb) -> str:
+    return url(sb, "/oauth/token")
+
+
+def no_500(response: requests.Response) -> requests.Response:
+    assert response.status_code < 500, (response.status_code, response.text[:300])
+    assert "Traceback" not in response.text
+    return response
+
+
+def code_for(sb, client: dict, **kwargs) -> tuple[str, str]:
+    """Walk authorize → consent page → Allow; returns (code, code_verifier)."""
+    response, verifier = authorize(sb, client, state="st", **kwargs)
+    decision = consent_page(response).decide(True)
+    assert decision.status_code == 303, decision.text[:300]
+    return query_of(decision.headers["Location"])["code"], verifier
+
+
+# --- input a JSON parser accepts but a store cannot hold -------------------------------------------------------
+
+DEEP = "[" * 50_000 + "]" * 50_000
+LONE_SURROGATE = '{"name": "bad \\ud800 name", "client_type": "public", "allowed_grant_types": ["authorization_code"],' \
+                 ' "allowed_scopes": ["voice"], "redirect_uris": ["http://127.0.0.1:9/cb"]}'
+
+
+@pytest.mark.parametrize("path,auth", [("/oauth_clients", "api"), ("/oauth/token", "client"),
+                                       ("/oauth/introspect", "client"), ("/oauth/revoke", "client"),
+                                       ("/oauth/register", None), ("/oauth/grants", "api")])
+@pytest.mark.parametrize("body", [DEEP, LONE_SURROGATE, '{"token": "\\udfff", "grant_type": "client_credentials"}'],
+                         ids=["deeply-nested", "lone-surrogate-name", "lone-surrogate-token"])
+def test_json_a_store_cannot_hold_is_a_400_not_a_500(sb, client, path, auth, body):
+    headers = {"Content-Type": "application/json"}
+    if auth == "api":
+        headers["Authorization"] = f"Bearer {sb.api_key}"
+    elif auth == "client":
+        headers["Authorization"] = basic(client["client_id"], client["client_secret"])
+    response = no_500(requests.post(url(sb, path), data=body, headers=headers, timeout=TIMEOUT))
+    assert response.status_code == 400, (response.status_code, response.text[:300])
+    answer = response.json()
+    message = answer.get("error_description") or answer["errors"][0]["detail"]
+    assert "JSON" in message
