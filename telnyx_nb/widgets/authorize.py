@@ -175,6 +175,8 @@ class AuthorizePanel(Panel):
             )
             self.last_code = None  # RFC 6749 §4.1.2: a code is redeemable once
             self.last_token = token
+            # who holds the token: a refresh elsewhere (the Token tab) must authenticate as this client
+            self.last_token_client = {"client_id": client_id, "client_secret": secret}
             for callback in list(self._token_listeners):
                 callback(token)
             return token

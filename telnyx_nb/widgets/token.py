@@ -32,6 +32,7 @@ class TokenPanel(Panel):
     def __init__(self, client: Any = None, *, autoload: bool = True) -> None:
         super().__init__(client)
         self.last_token: Any = None
+        self._token_owner: dict[str, str] = {}  # the client a handed-in token belongs to, if not the session's
         self.last_introspection: Any = None
         self.last_reason: str | None = None
         self.jwt_header: dict | None = None
@@ -122,7 +123,11 @@ class TokenPanel(Panel):
                 if not self.refresh_token.value.strip():
                     raise ConfigurationError("Refresh token is empty: issue a token that carries one first "
                                      "(authorization_code grant).")
-                token = self.client.refresh(self.refresh_token.value.strip(), scope=scope)
+                value = self.refresh_token.value.strip()
+                owner = self._token_owner if value == field(self.last_token, "refresh_token") else {}
+                token = self.client.refresh(value, scope=scope, **owner)
+                self.set_token(token, **owner)
+                return token
             self.set_token(token)
             return token
 
@@ -148,17 +153,23 @@ class TokenPanel(Panel):
         if not refresh_token:
             return None
 
+        owner = dict(self._token_owner)
+
         def call() -> Any:
-            token = self.client.refresh(refresh_token)
-            self.set_token(token)
+            # RFC 6749 §6: a refresh token is bound to the client it was issued to, which may not be the session's
+            token = self.client.refresh(refresh_token, **owner)
+            self.set_token(token, **owner)
             return token
 
         return self._run("Refresh token", call)
 
-    def set_token(self, token: Any, *, source: str | None = None) -> None:
+    def set_token(self, token: Any, *, source: str | None = None, client_id: str | None = None,
+                  client_secret: str | None = None) -> None:
         """Show ``token`` (a TokenResponse) as this panel's current token and tell linked panels; ``source``
-        names where a token handed in came from, for the status line."""
+        names where a token handed in came from, for the status line; ``client_id``/``client_secret`` name the
+        client the token was issued to when it is not the session's own (Refresh then authenticates as it)."""
         self.last_token = token
+        self._token_owner = {k: v for k, v in (("client_id", client_id), ("client_secret", client_secret)) if v}
         if source:
             self.status.value = f"<span class='tnb-ok'>✓ Token received from {html.escape(source)}</span>"
         self.last_introspection = None
