@@ -72,3 +72,27 @@ def test_json_a_store_cannot_hold_is_a_400_not_a_500(sb, client, path, auth, bod
     answer = response.json()
     message = answer.get("error_description") or answer["errors"][0]["detail"]
     assert "JSON" in message
+
+
+# --- the authorization endpoint with values outside error_description's ASCII ------------------------------------
+
+@pytest.mark.parametrize("value", ["tokén", 'code"', "code\\x", "\u2603"])
+def test_an_odd_response_type_goes_back_as_unsupported_response_type(sb, client, value):
+    """RFC 6749 §4.1.2.1: the error goes to the verified redirect URI, whatever characters the bad value holds."""
+    response, _ = authorize(sb, client, state="st", response_type=value)
+    no_500(response)
+    assert response.status_code == 302, response.text[:300]
+    location = query_of(response.headers["Location"])
+    assert location["error"] == "unsupported_response_type"
+    assert location["state"] == "st"
+    assert value not in location["error_description"]
+
+
+@pytest.mark.parametrize("value", ["http://é.example/cb", 'http://127.0.0.1:9/"cb', "http://127.0.0.1:9/\\"])
+def test_an_unregistered_non_ascii_redirect_uri_gets_the_error_page(sb, client, value):
+    """Never a redirect to an unregistered URI (§4.1.2.1), and never a 500 for its characters."""
+    response, _ = authorize(sb, client, redirect_uri=value)
+    no_500(response)
+    assert response.status_code == 400
+    assert "Location" not in response.headers
+    assert "redirect_uri" in response.text

@@ -42,6 +42,16 @@ class ClientPKCE(CodeChallenge):
 
 
 class AuthorizationCodeGrant(_StoreMixin, grants.AuthorizationCodeGrant):
+    @staticmethod
+    def validate_authorization_redirect_uri(request, client):
+        # Authlib quotes an unregistered redirect_uri into error_description and fails (ValueError, a 500) on
+        # characters that field may not hold (RFC 6749 section 4.1.2.1): say it without echoing the value.
+        redirect_uri = request.payload.redirect_uri
+        if redirect_uri and not client.check_redirect_uri(redirect_uri):
+            raise InvalidRequestError("redirect_uri is not one of the client's registered redirect_uris "
+                                      "(exact match, RFC 6749 section 3.1.2.3).")
+        return grants.AuthorizationCodeGrant.validate_authorization_redirect_uri(request, client)
+
     def save_authorization_code(self, code, request):
         data = request.payload.data
         self.store.save_code(

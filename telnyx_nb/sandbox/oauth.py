@@ -14,7 +14,7 @@ import logging
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import OAuth2Request
-from authlib.oauth2.rfc6749.errors import InvalidRequestError
+from authlib.oauth2.rfc6749.errors import InvalidRequestError, UnsupportedResponseTypeError
 from authlib.oauth2.rfc6749.requests import JsonRequest
 from flask import Response
 from flask import json as flask_json
@@ -53,18 +53,24 @@ class SandboxAuthorizationServer(AuthorizationServer):
         self.register_endpoint(SandboxRegistration)
 
     def get_authorization_grant(self, request):
-        if not request.payload.response_type:
-            # A missing parameter is invalid_request (RFC 6749 section 4.1.2.1), not unsupported_response_type;
-            # it goes to the redirect URI only once the client and that URI check out.
-            client = self.query_client(request.payload.client_id)
-            redirect_uri = None
-            if client is not None:
-                requested = request.payload.redirect_uri
-                redirect_uri = (requested if requested and client.check_redirect_uri(requested)
-                                else None if requested else client.get_default_redirect_uri())
+        response_type = request.payload.response_type
+        if response_type == "code":
+            return super().get_authorization_grant(request)
+        # Errors go to the redirect URI only once the client and that URI check out (RFC 6749 section 4.1.2.1).
+        client = self.query_client(request.payload.client_id)
+        redirect_uri = None
+        if client is not None:
+            requested = request.payload.redirect_uri
+            redirect_uri = (requested if requested and client.check_redirect_uri(requested)
+                            else None if requested else client.get_default_redirect_uri())
+        if not response_type:
+            # A missing parameter is invalid_request, not unsupported_response_type.
             raise InvalidRequestError("response_type is required and must be code.",
                                       state=request.payload.state, redirect_uri=redirect_uri)
-        return super().get_authorization_grant(request)
+        # Authlib's own error quotes the value into error_description, and refuses (ValueError, a 500) any value
+        # outside the ASCII that field allows (section 4.1.2.1): the description here never echoes it.
+        raise UnsupportedResponseTypeError(response_type, description=ERROR_DESCRIPTIONS["unsupported_response_type"],
+                                           state=request.payload.state, redirect_uri=redirect_uri)
 
     def query_client(self, client_id):
         record = self.store.get_client(client_id) if isinstance(client_id, str) else None
