@@ -39,7 +39,9 @@ _JSON_NAMES = "|".join(sorted((n for n in SECRET_NAMES if n != "code"), key=len,
 
 _PATTERNS: tuple[tuple[re.Pattern[str], Any], ...] = (
     # Authorization header values (RFC 6750 Bearer, RFC 7617 Basic).
-    (re.compile(r"\b(Bearer|Basic)(\s+)([A-Za-z0-9._~+/=\-]{6,})", re.I), lambda m: m[1] + m[2] + mask(m[3])),
+    # A short all-lowercase word after them is prose ("the Bearer credential is…"), not a credential.
+    (re.compile(r"\b(Bearer|Basic)(\s+)(?!(?-i:[a-z]{1,15})\b)([A-Za-z0-9._~+/=\-]{6,})", re.I),
+     lambda m: m[1] + m[2] + mask(m[3])),
     # JSON: "client_secret": "value"
     (
         re.compile(r'("(?:' + _JSON_NAMES + r')"\s*:\s*")([^"]+)(")', re.I),

@@ -90,6 +90,16 @@ def test_debug_logs_of_every_library_hide_the_consent_token_in_the_path(make_san
         assert secret not in text
 
 
+def test_prose_after_bearer_stays_readable_while_credentials_are_masked():
+    from telnyx_nb.masking import mask_text
+
+    assert mask_text("The Bearer credential is not this sandbox's API key") == \
+        "The Bearer credential is not this sandbox's API key"
+    for credential in (API_KEY, "Abcdefghij", "abcdefghijklmnopqrstuvwxyz", "dXNlcjpwYXNzd29yZA=="):
+        assert credential not in mask_text(f"Authorization: Bearer {credential}")
+        assert credential not in mask_text(f"Basic {credential}")
+
+
 def test_records_survive_copy_and_pickle_with_their_repr_still_masked(sandbox):
     import copy
     import pickle
@@ -285,3 +295,45 @@ def test_explorer_against_a_server_that_is_down_shows_readable_lines_and_close_s
         for thread in [t for t in threading.enumerate() if t.name == "tnb-countdown"]:
             thread.join(5)
         assert _countdown_threads() == before
+
+
+# ----------------------------------------------------------------------------------------------- audit command
+def _audit(env_extra: dict[str, str], *args: str, tmp_path=None):
+    """``telnyx-nb audit`` in a fresh interpreter, as from a shell: only the given TELNYX_* variables set."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELNYX_")}
+    env.update(env_extra)
+    return subprocess.run([sys.executable, "-m", "telnyx_nb.cli", "audit", *args], env=env, capture_output=True,
+                          text=True, timeout=180, cwd=tmp_path)
+
+
+def test_audit_command_from_a_shell_with_only_the_sandbox_variable(sandbox, tmp_path):
+    done = _audit({"TELNYX_NB_SANDBOX": sandbox.json_line()}, "--out", "report.html", tmp_path=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Auditing sandbox at " + sandbox.base_url in done.stderr
+    report = (tmp_path / "report.html").read_text()
+    for secret in (sandbox.api_key, sandbox.demo_client_secret):
+        assert secret not in done.stdout + done.stderr + report
+
+
+def test_audit_command_with_an_api_key_and_base_url_and_exit_codes(sandbox, tmp_path):
+    env = {"TELNYX_API_KEY": sandbox.api_key, "TELNYX_BASE_URL": sandbox.base_url}
+    done = _audit(env, "--fail-on", "high", tmp_path=tmp_path)
+    assert done.returncode == 1, done.stderr  # the demo data plants high findings
+    assert "high" in done.stdout and sandbox.api_key not in done.stdout + done.stderr
+
+    wrong = _audit({**env, "TELNYX_API_KEY": sandbox.api_key + "x"}, tmp_path=tmp_path)
+    assert wrong.returncode == 2 and "401" in wrong.stderr
+    assert sandbox.api_key not in wrong.stderr and "Traceback" not in wrong.stderr
+
+    down = _audit({**env, "TELNYX_BASE_URL": f"http://127.0.0.1:{_free_port()}/v2"}, tmp_path=tmp_path)
+    assert down.returncode == 2 and "connection refused" in down.stderr and "Traceback" not in down.stderr
+
+
+def test_audit_help_documents_where_it_connects_and_the_exit_status():
+    done = _audit({}, "--help")
+    assert done.returncode == 0
+    assert "exit status" in done.stdout and "TELNYX_NB_SANDBOX" in done.stdout

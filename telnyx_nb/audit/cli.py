@@ -4,6 +4,9 @@
 
 Where to connect follows ``telnyx_nb.connect()``: Telnyx credentials in the environment → the real API;
 ``TELNYX_NB_SANDBOX`` → that sandbox; otherwise a throwaway in-process sandbox with demo data.
+
+Exit status: 0 done; 1 ``--fail-on`` found a finding that severe; 2 no audit (bad setting, connection or
+authentication failure, unwritable ``--out``); argparse's usage errors also exit 2.
 """
 
 from __future__ import annotations
@@ -34,7 +37,16 @@ def _out(value: str) -> Path:
     return path
 
 
+EPILOG = """\
+where: TELNYX_API_KEY (or TELNYX_CLIENT_ID + TELNYX_CLIENT_SECRET) with TELNYX_BASE_URL -> that API;
+       TELNYX_NB_SANDBOX (a sandbox's --json line) -> that sandbox; nothing set -> an in-process demo sandbox
+exit status: 0 done; 1 --fail-on matched a finding; 2 no audit (bad setting, connection or authentication
+             failure, unwritable --out)"""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("--out", type=_out, metavar="FILE",
                         help="write report.html (self-contained), or findings as .csv/.parquet with the clients "
                              "and grants frames beside it; without it the findings are printed")
@@ -54,12 +66,18 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         api = telnyx_nb.connect()
-        print(f"Auditing {api.target}", file=sys.stderr)
-        result = audit(api, stale_days=args.stale_days, never_used_grace_days=args.never_used_days,
-                       progress=False)
     except TelnyxNBError as exc:  # messages are already masked
         print(f"telnyx-nb audit: {exc}", file=sys.stderr)
         return 2
+    try:
+        print(f"Auditing {api.target}", file=sys.stderr)
+        result = audit(api, stale_days=args.stale_days, never_used_grace_days=args.never_used_days,
+                       progress=False)
+    except TelnyxNBError as exc:
+        print(f"telnyx-nb audit: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        api.close()  # also stops an in-process sandbox that connect() started
     findings = result.findings
     counts = findings["severity"].astype(str).value_counts()
     print(f"{len(result.clients)} clients, {len(result.grants)} grants, {len(findings)} findings ("
