@@ -337,3 +337,13 @@ def test_audit_help_documents_where_it_connects_and_the_exit_status():
     done = _audit({}, "--help")
     assert done.returncode == 0
     assert "exit status" in done.stdout and "TELNYX_NB_SANDBOX" in done.stdout
+
+
+def test_introspection_from_a_lax_server_with_string_numeric_dates_and_a_list_audience(canned):
+    canned.answers["/v2/oauth/introspect"] = (
+        200, "application/json",
+        _json({"active": True, "scope": "a b", "exp": "1700000000", "aud": ["x", "y"], "client_id": "c"}),
+    )
+    row = canned.client.introspection_df("opaque-token-value").iloc[0]
+    assert row["exp"] == pd.Timestamp(1700000000, unit="s", tz="UTC")
+    assert list(row["scopes"]) == ["a", "b"] and row["active"]

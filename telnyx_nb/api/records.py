@@ -47,6 +47,8 @@ def parse_datetime(value: Any) -> datetime | None:
     if value is None or value == "":
         return None
     if type(value) is str:  # the common case, first
+        if value.isdigit():  # a NumericDate (RFC 7519 §2) sent as a string by a lax server
+            return datetime.fromtimestamp(int(value), tz=timezone.utc)
         parsed = datetime.fromisoformat(value)
         if parsed.tzinfo is None:  # the API speaks UTC; a naive stamp is UTC
             return parsed.replace(tzinfo=timezone.utc)
