@@ -15,6 +15,7 @@ import time
 
 from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError, InvalidScopeError
+from authlib.oauth2.base import invalid_error_characters
 from authlib.oauth2.rfc7636 import CodeChallenge
 
 from .models import CodeRecord, SandboxUser, TokenRecord
@@ -45,11 +46,12 @@ class AuthorizationCodeGrant(_StoreMixin, grants.AuthorizationCodeGrant):
     @staticmethod
     def validate_authorization_redirect_uri(request, client):
         # Authlib quotes an unregistered redirect_uri into error_description and fails (ValueError, a 500) on
-        # characters that field may not hold (RFC 6749 section 4.1.2.1): say it without echoing the value.
+        # characters that field may not hold (RFC 6749 section 4.1.2.1): the value is echoed only when it fits.
         redirect_uri = request.payload.redirect_uri
         if redirect_uri and not client.check_redirect_uri(redirect_uri):
-            raise InvalidRequestError("redirect_uri is not one of the client's registered redirect_uris "
-                                      "(exact match, RFC 6749 section 3.1.2.3).")
+            rule = "is not one of the client's registered redirect_uris (exact match, RFC 6749 section 3.1.2.3)."
+            described = f"redirect_uri {redirect_uri} {rule}"
+            raise InvalidRequestError(f"redirect_uri {rule}" if invalid_error_characters(described) else described)
         return grants.AuthorizationCodeGrant.validate_authorization_redirect_uri(request, client)
 
     def save_authorization_code(self, code, request):
