@@ -96,3 +96,38 @@ def test_an_unregistered_non_ascii_redirect_uri_gets_the_error_page(sb, client, 
     assert response.status_code == 400
     assert "Location" not in response.headers
     assert "redirect_uri" in response.text
+
+
+# --- client authentication (RFC 6749 §2.3, §5.2) -----------------------------------------------------------------
+
+def test_basic_and_body_credentials_together_are_refused(sb, client):
+    """§2.3: "The client MUST NOT use more than one authentication method in each request"."""
+    body = {"grant_type": "client_credentials", "client_id": client["client_id"],
+            "client_secret": client["client_secret"]}
+    for url_path in ("/oauth/token", "/oauth/introspect", "/oauth/revoke"):
+        response = no_500(requests.post(url(sb, url_path), data={**body, "token": "x"},
+                                        auth=(client["client_id"], client["client_secret"]), timeout=TIMEOUT))
+        assert response.status_code == 400, (url_path, response.text)
+        assert response.json()["error"] == "invalid_request"
+        assert "not both" in response.json()["error_description"]
+
+
+def test_basic_with_a_matching_body_client_id_is_fine_and_another_is_refused(sb, client):
+    auth = (client["client_id"], client["client_secret"])
+    same = requests.post(token_url(sb), data={"grant_type": "client_credentials", "client_id": client["client_id"]},
+                         auth=auth, timeout=TIMEOUT)
+    assert same.status_code == 200, same.text
+    other = requests.post(token_url(sb), data={"grant_type": "client_credentials", "client_id": "someone-else"},
+                          auth=auth, timeout=TIMEOUT)
+    assert other.status_code == 400 and other.json()["error"] == "invalid_request"
+
+
+@pytest.mark.parametrize("header", ["Basic " + base64.b64encode(b"\xff\xfe:secret").decode(), "Basic !!!",
+                                    "Basic", "basic " + base64.b64encode(b"nobody:nothing").decode()])
+def test_failed_basic_authentication_is_401_with_a_challenge(sb, header):
+    """§5.2: invalid_client, 401 and WWW-Authenticate when the client tried the Authorization header."""
+    response = no_500(requests.post(token_url(sb), data={"grant_type": "client_credentials"},
+                                    headers={"Authorization": header}, timeout=TIMEOUT))
+    assert response.status_code == 401, response.text
+    assert response.json()["error"] == "invalid_client"
+    assert response.headers.get("WWW-Authenticate", "").lower().startswith("basic")

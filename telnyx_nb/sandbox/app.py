@@ -26,7 +26,8 @@ from .faults import Faults
 from .models import SandboxRequest, json_request
 from .oauth import SandboxAuthorizationServer
 from .validation import registration_problem
-from .web import ParamError, bearer_credential, json_response, load_json, oauth_params, require_api_auth
+from .web import (ClientAuthError, ParamError, bearer_credential, check_client_auth, json_response, load_json,
+                  oauth_params, require_api_auth)
 
 log = logging.getLogger("telnyx_nb.sandbox")
 
@@ -141,7 +142,12 @@ def create_app(state: SandboxState) -> Flask:
     # ----- token endpoints ---------------------------------------------------------------------------------------
     def rfc_request() -> SandboxRequest:
         data, datalist = oauth_params()
+        check_client_auth(data)
         return SandboxRequest(request.method, request.url, request.headers, data, datalist)
+
+    @app.errorhandler(ClientAuthError)
+    def on_client_auth_error(error: ClientAuthError):
+        return rfc_error(error.status, error.error, error.description, error.headers())
 
     @route("/oauth/token", ["POST"])
     def token():

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 import json
+from urllib.parse import unquote
 
 from flask import Response, request
 
@@ -72,6 +75,39 @@ def oauth_params() -> tuple[dict, dict]:
     if not request.get_data(cache=True):
         return {}, {}
     raise ParamError("Content-Type must be application/x-www-form-urlencoded or application/json.")
+
+
+class ClientAuthError(Exception):
+    """A client authentication the token/introspect/revoke endpoints refuse before Authlib sees it."""
+
+    def __init__(self, status: int, error: str, description: str):
+        super().__init__(description)
+        self.status, self.error, self.description = status, error, description
+
+    def headers(self) -> dict:
+        # RFC 6749 section 5.2: a 401 to a client that tried HTTP Basic carries the matching challenge.
+        return {"WWW-Authenticate": 'Basic realm="telnyx-sandbox"'} if self.status == 401 else {}
+
+
+def check_client_auth(data: dict) -> None:
+    """Refuse a request that authenticates the client twice (HTTP Basic *and* body credentials, RFC 6749
+    section 2.3: "MUST NOT use more than one authentication method"), or names another client in the body than
+    in the header, or whose Basic credentials are not base64 of UTF-8 (section 2.3.1)."""
+    scheme, _, value = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() != "basic":
+        return
+    try:
+        decoded = base64.b64decode(value.strip()).decode("utf-8")
+    except (binascii.Error, ValueError):
+        raise ClientAuthError(401, "invalid_client", "Authorization: Basic must carry base64 of the UTF-8 text "
+                                                     "'client_id:client_secret' (RFC 6749 section 2.3.1).") from None
+    if data.get("client_secret") is not None:
+        raise ClientAuthError(400, "invalid_request", "Send the client credentials once: by HTTP Basic or as "
+                                                      "client_id/client_secret in the body, not both (RFC 6749 "
+                                                      "section 2.3).")
+    if data.get("client_id") is not None and data["client_id"] != unquote(decoded.partition(":")[0]):
+        raise ClientAuthError(400, "invalid_request", "client_id in the body names another client than the "
+                                                      "Authorization: Basic header.")
 
 
 def bearer_credential() -> str | None:
