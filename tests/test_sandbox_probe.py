@@ -131,3 +131,56 @@ def test_failed_basic_authentication_is_401_with_a_challenge(sb, header):
     assert response.status_code == 401, response.text
     assert response.json()["error"] == "invalid_client"
     assert response.headers.get("WWW-Authenticate", "").lower().startswith("basic")
+
+
+# --- an independent RFC client: Authlib's OAuth2Session ----------------------------------------------------------
+
+@pytest.mark.parametrize("method", ["client_secret_basic", "client_secret_post"])
+def test_authlib_client_credentials(sb, client, method):
+    with OAuth2Session(client["client_id"], client["client_secret"], token_endpoint_auth_method=method,
+                       scope="messaging") as session:
+        token = session.fetch_token(token_url(sb), grant_type="client_credentials")
+        assert token["token_type"] == "Bearer" and token["scope"] == "messaging"
+        introspected = session.introspect_token(url(sb, "/oauth/introspect"), token=token["access_token"]).json()
+        assert introspected["active"] is True and introspected["client_id"] == client["client_id"]
+
+
+@pytest.mark.parametrize("method", ["client_secret_basic", "client_secret_post"])
+def test_authlib_code_flow_with_pkce_refresh_revoke(sb, client, method):
+    verifier = "v" * 20 + "-._~" + "x" * 40  # RFC 7636 §4.1: 43-128 unreserved characters
+    with OAuth2Session(client["client_id"], client["client_secret"], token_endpoint_auth_method=method,
+                       scope="messaging voice", redirect_uri=REDIRECT_URI, code_challenge_method="S256") as session:
+        authorization_url, state = session.create_authorization_url(url(sb, "/oauth/authorize"),
+                                                                    code_verifier=verifier)
+        response = requests.get(authorization_url, allow_redirects=False, timeout=TIMEOUT)
+        decision = consent_page(response).decide(True)
+        assert decision.status_code == 303
+        token = session.fetch_token(token_url(sb), authorization_response=decision.headers["Location"],
+                                    code_verifier=verifier)
+        assert set(token["scope"].split()) == {"messaging", "voice"} and token["refresh_token"]
+
+        refreshed = session.refresh_token(token_url(sb), refresh_token=token["refresh_token"])
+        assert refreshed["refresh_token"] != token["refresh_token"]  # rotation
+        old = session.introspect_token(url(sb, "/oauth/introspect"), token=token["refresh_token"],
+                                       token_type_hint="refresh_token").json()
+        assert old == {"active": False}
+
+        revoked = session.revoke_token(url(sb, "/oauth/revoke"), token=refreshed["refresh_token"],
+                                       token_type_hint="refresh_token")
+        assert revoked.status_code == 200
+        for kind in ("access_token", "refresh_token"):  # RFC 7009 §2.1: the refresh token's access token goes too
+            answer = session.introspect_token(url(sb, "/oauth/introspect"), token=refreshed[kind]).json()
+            assert answer == {"active": False}, kind
+
+
+def test_a_public_client_with_authlib_and_no_secret(sb):
+    public = create_client(sb, client_type="public", allowed_grant_types=["authorization_code", "refresh_token"])
+    with OAuth2Session(public["client_id"], token_endpoint_auth_method="none", scope="messaging",
+                       redirect_uri=REDIRECT_URI, code_challenge_method="S256") as session:
+        verifier = "p" * 64
+        authorization_url, _ = session.create_authorization_url(url(sb, "/oauth/authorize"), code_verifier=verifier)
+        decision = consent_page(requests.get(authorization_url, allow_redirects=False, timeout=TIMEOUT)).decide(True)
+        token = session.fetch_token(token_url(sb), authorization_response=decision.headers["Location"],
+                                    code_verifier=verifier)
+        assert token["access_token"] and token["refresh_token"]
+        assert session.refresh_token(token_url(sb), refresh_token=token["refresh_token"])["access_token"]
