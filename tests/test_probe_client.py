@@ -185,6 +185,13 @@ def test_clients_missing_optional_fields_keep_the_fixed_columns_and_dtypes(canne
         (lambda tx: tx.grants_df(page_size=0), "page_size"),
         (lambda tx: tx.create_client("x", "public", ["client_credentials"], [1, 2]), "allowed_scopes"),
         (lambda tx: TelnyxOAuth(API_KEY, base_url="ftp://127.0.0.1/v2"), "base_url"),
+        (lambda tx: tx.list_clients(page_size=True), "page_size"),
+        (lambda tx: tx.revoke_grant("  "), "grant_id"),
+        (lambda tx: tx.exchange_code("", redirect_uri=REDIRECT, client_id="c"), "code"),
+        (lambda tx: tx.exchange_code("abc", redirect_uri=None, client_id="c"), "redirect_uri"),
+        (lambda tx: tx.refresh(None, client_id="c"), "refresh_token"),
+        (lambda tx: tx.verify_jwt(""), "access token"),
+        (lambda tx: tx.parse_redirect(None, "state"), "redirect"),
     ],
 )
 def test_bad_arguments_fail_before_any_request_naming_the_field(canned, call, field):

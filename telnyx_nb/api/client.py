@@ -422,6 +422,7 @@ class TelnyxOAuth:
 
         Raises :class:`StateMismatch` when the state is not ours, :class:`AuthorizationDenied` for ``error=``.
         """
+        _required(redirect_uri, "redirect_uri", "parse_redirect() needs the URI the browser was redirected to")
         parts = urlsplit(redirect_uri)
         query = parse_qs(parts.query) or parse_qs(parts.fragment)
         state = query.get("state", [None])[0]
@@ -487,6 +488,9 @@ class TelnyxOAuth:
         client_secret: str | None = None,
     ) -> TokenResponse:
         """Redeem an authorization code (RFC 6749 §4.1.3) with its PKCE verifier (RFC 7636 §4.5)."""
+        _required(code, "code", "exchange_code() needs the code from the redirect (parse_redirect() returns it)")
+        _required(redirect_uri, "redirect_uri", "exchange_code() needs redirect_uri=, the one sent to /oauth/authorize "
+                  "(RFC 6749 §4.1.3)")
         return self.issue_token(
             "authorization_code",
             client_id=client_id,
@@ -505,6 +509,7 @@ class TelnyxOAuth:
         client_secret: str | None = None,
     ) -> TokenResponse:
         """Trade a refresh token for new tokens (RFC 6749 §6); the server may rotate the refresh token."""
+        _required(refresh_token, "refresh_token", "refresh() needs the refresh_token of an earlier token response")
         return self.issue_token(
             "refresh_token", client_id=client_id, client_secret=client_secret, refresh_token=refresh_token, scope=scope
         )
@@ -580,6 +585,7 @@ class TelnyxOAuth:
         """
         from telnyx_nb.api.jwt import verify
 
+        _required(token, "token", "verify_jwt() needs the access token (a compact JWT) to verify")
         if issuer is None:
             if self._metadata is None:
                 self.authorization_server_metadata()
@@ -627,9 +633,9 @@ class TelnyxOAuth:
 
     @staticmethod
     def _page_params(page_number: int, page_size: int) -> dict[str, int]:
-        if not isinstance(page_number, int) or page_number < 1:
+        if not isinstance(page_number, int) or isinstance(page_number, bool) or page_number < 1:
             raise ConfigurationError(f"page_number must be an integer >= 1, got {page_number!r}")
-        if not isinstance(page_size, int) or not 1 <= page_size <= MAX_PAGE_SIZE:
+        if not isinstance(page_size, int) or isinstance(page_size, bool) or not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ConfigurationError(f"page_size must be an integer from 1 to {MAX_PAGE_SIZE}, got {page_size!r}")
         return {"page[number]": page_number, "page[size]": page_size}
 
@@ -786,6 +792,12 @@ class TelnyxOAuth:
         return frames.introspection_frame(self.introspect(token))
 
 
+def _required(value: Any, name: str, message: str) -> None:
+    """Refuse a missing or non-string argument before any request, naming it."""
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigurationError(f"{message} (got {name}={value!r})" if value not in (None, "") else message)
+
+
 def _names(value: Any, name: str) -> list[str]:
     """A list of names from a list/tuple, or from one space-separated string (as RFC 6749 §3.3 writes scopes),
     so ``allowed_scopes="messaging"`` means ``["messaging"]`` and never ``["m", "e", …]``."""
@@ -798,7 +810,7 @@ def _names(value: Any, name: str) -> list[str]:
 
 def _segment(value: str, name: str) -> str:
     """A path segment from an id, refusing values that would change the path."""
-    if not isinstance(value, str) or not value or "/" in value or value in (".", ".."):
+    if not isinstance(value, str) or not value.strip() or "/" in value or value in (".", ".."):
         raise ConfigurationError(f"{name} must be a non-empty id without '/', got {value!r}")
     from urllib.parse import quote
 
