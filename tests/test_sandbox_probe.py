@@ -184,3 +184,117 @@ def test_a_public_client_with_authlib_and_no_secret(sb):
                                     code_verifier=verifier)
         assert token["access_token"] and token["refresh_token"]
         assert session.refresh_token(token_url(sb), refresh_token=token["refresh_token"])["access_token"]
+
+
+# --- the token endpoint's rules (RFC 6749 §4.1.3, §5.1, §6; RFC 7636 §4.6) ---------------------------------------
+
+def redeem(sb, client, code, verifier, **extra):
+    body = {"grant_type": "authorization_code", "code": code, "code_verifier": verifier,
+            "redirect_uri": REDIRECT_URI, **extra}
+    return requests.post(token_url(sb), data=body, auth=(client["client_id"], client["client_secret"]),
+                         timeout=TIMEOUT)
+
+
+def refresh(sb, client, refresh_token, scope=None):
+    body = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+    if scope is not None:
+        body["scope"] = scope
+    return requests.post(token_url(sb), data=body, auth=(client["client_id"], client["client_secret"]),
+                         timeout=TIMEOUT)
+
+
+def introspect(sb, client, token, **extra):
+    return requests.post(url(sb, "/oauth/introspect"), data={"token": token, **extra},
+                         auth=(client["client_id"], client["client_secret"]), timeout=TIMEOUT).json()
+
+
+def test_token_answers_are_never_cached(sb, client):
+    """§5.1 and §5.2: Cache-Control: no-store (and Pragma: no-cache) on success and error alike."""
+    auth = (client["client_id"], client["client_secret"])
+    good = requests.post(token_url(sb), data={"grant_type": "client_credentials"}, auth=auth, timeout=TIMEOUT)
+    bad = requests.post(token_url(sb), data={"grant_type": "client_credentials", "scope": "admin"}, auth=auth,
+                        timeout=TIMEOUT)
+    assert (good.status_code, bad.status_code) == (200, 400)
+    for response in (good, bad):
+        assert "no-store" in response.headers.get("Cache-Control", "")
+        assert response.headers.get("Pragma") == "no-cache"
+
+
+def test_redirect_uri_must_repeat_the_authorized_one(sb):
+    """§4.1.3: redirect_uri is required at the token endpoint when the authorization request carried it, and
+    must be identical."""
+    other = "http://127.0.0.1:9/other"
+    client = create_client(sb, redirect_uris=[REDIRECT_URI, other])
+    for sent in (other, None, REDIRECT_URI + "/"):
+        code, verifier = code_for(sb, client)
+        response = redeem(sb, client, code, verifier, redirect_uri=sent)
+        assert response.status_code == 400 and response.json()["error"] == "invalid_grant", (sent, response.text)
+    code, verifier = code_for(sb, client)
+    assert redeem(sb, client, code, verifier).status_code == 200
+
+
+def test_a_code_is_bound_to_its_client_and_its_verifier(sb, client):
+    """§4.1.3: another client cannot redeem it; RFC 7636 §4.6: a wrong code_verifier is invalid_grant."""
+    intruder = create_client(sb)
+    code, verifier = code_for(sb, client)
+    stolen = redeem(sb, intruder, code, verifier)
+    assert stolen.status_code == 400 and stolen.json()["error"] == "invalid_grant"
+    wrong = redeem(sb, client, code, verifier[:-1] + ("A" if verifier[-1] != "A" else "B"))
+    assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_grant"
+    missing = redeem(sb, client, code, None)
+    assert missing.status_code == 400 and missing.json()["error"] in ("invalid_grant", "invalid_request")
+
+
+def test_refresh_narrows_the_access_token_and_keeps_the_grant(sb, client):
+    """§6: the requested scope MUST NOT exceed what was originally granted, an omitted one equals it, and a new
+    refresh token keeps the scope of the one presented: narrowing once does not lose the rest for good."""
+    code, verifier = code_for(sb, client, scope="messaging voice")
+    issued = redeem(sb, client, code, verifier).json()
+    narrow = refresh(sb, client, issued["refresh_token"], scope="voice")
+    assert narrow.status_code == 200 and narrow.json()["scope"] == "voice"
+    assert introspect(sb, client, narrow.json()["access_token"])["scope"] == "voice"
+    assert set(introspect(sb, client, narrow.json()["refresh_token"])["scope"].split()) == {"messaging", "voice"}
+
+    again = refresh(sb, client, narrow.json()["refresh_token"], scope="messaging voice")
+    assert again.status_code == 200, again.text
+    assert set(again.json()["scope"].split()) == {"messaging", "voice"}
+    omitted = refresh(sb, client, again.json()["refresh_token"])
+    assert set(omitted.json()["scope"].split()) == {"messaging", "voice"}
+
+    wider = refresh(sb, client, omitted.json()["refresh_token"], scope="messaging voice numbers:read")
+    assert wider.status_code == 400 and wider.json()["error"] == "invalid_scope"
+    assert refresh(sb, client, omitted.json()["refresh_token"]).status_code == 200  # the refused try burnt nothing
+
+
+def test_refresh_never_returns_scopes_the_client_has_lost(sb, client):
+    code, verifier = code_for(sb, client, scope="messaging voice")
+    issued = redeem(sb, client, code, verifier).json()
+    changed = api(sb).put(url(sb, f"/oauth_clients/{client['client_id']}"), json={"allowed_scopes": ["voice"]},
+                          timeout=TIMEOUT)
+    assert changed.status_code == 200
+    refreshed = refresh(sb, client, issued["refresh_token"])
+    assert refreshed.status_code == 200 and refreshed.json()["scope"] == "voice"
+    claims = introspect(sb, client, refreshed.json()["access_token"])
+    assert claims["active"] and claims["scope"] == "voice"
+    asked = refresh(sb, client, refreshed.json()["refresh_token"], scope="messaging")
+    assert asked.status_code == 400 and asked.json()["error"] == "invalid_scope"
+
+
+def test_introspection_of_refresh_tokens_and_hints(sb, client):
+    """RFC 7662 §2.1: token_type_hint is only a hint; a refresh token introspects as active until rotated."""
+    code, verifier = code_for(sb, client)
+    issued = redeem(sb, client, code, verifier).json()
+    for hint in (None, "refresh_token", "access_token", "no_such_hint"):
+        extra = {"token_type_hint": hint} if hint else {}
+        answer = introspect(sb, client, issued["refresh_token"], **extra)
+        assert answer["active"] is True and answer["client_id"] == client["client_id"], hint
+    refresh(sb, client, issued["refresh_token"])
+    assert introspect(sb, client, issued["refresh_token"]) == {"active": False}
+
+
+@pytest.mark.parametrize("token", ["never-issued", "e30.e30.e30", "x" * 5000, "\u00e9\u2603"])
+def test_revoking_an_unknown_token_answers_200(sb, client, token):
+    """RFC 7009 §2.2: invalid tokens do not cause an error response."""
+    response = requests.post(url(sb, "/oauth/revoke"), data={"token": token, "token_type_hint": "refresh_token"},
+                             auth=(client["client_id"], client["client_secret"]), timeout=TIMEOUT)
+    assert response.status_code == 200, response.text

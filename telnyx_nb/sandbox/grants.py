@@ -101,6 +101,9 @@ class RefreshTokenGrant(_StoreMixin, grants.RefreshTokenGrant):
         record = TokenRecord(row, "refresh_token")
         if record.is_expired() or record.is_revoked():
             return None
+        # RFC 6749 section 6: a refresh token keeps the scope originally granted (a narrower refresh narrows
+        # the access token only); an omitted scope means all of it, and a later refresh may ask for it again.
+        row["scope"] = self.store.family_scope(row["family"]) or row["scope"]
         record.presented = refresh_token
         return record
 

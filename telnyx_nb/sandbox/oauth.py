@@ -124,7 +124,10 @@ class SandboxAuthorizationServer(AuthorizationServer):
             row = self.store.token_status(jti=str(claims["jti"]))
             return TokenRecord(row, "access_token", claims) if row else None
         row = self.store.token_status(refresh_token=token_string)
-        return TokenRecord(row, "refresh_token") if row and row["refresh_hash"] else None
+        if not row or not row["refresh_hash"]:
+            return None
+        row["scope"] = self.store.family_scope(row["family"]) or row["scope"]  # what it can obtain (RFC 6749 §6)
+        return TokenRecord(row, "refresh_token")
 
     def describe_token(self, token: TokenRecord) -> dict:
         """The RFC 7662 §2.2 answer for an active token."""

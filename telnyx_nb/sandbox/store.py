@@ -412,6 +412,13 @@ class Store:
             f"LEFT JOIN grants g ON g.id = t.grant_id WHERE {where}", (key,)).fetchone()
         return dict(row) if row else None
 
+    def family_scope(self, family: str | None) -> str | None:
+        """The scope granted with the code a token family comes from: what its refresh tokens keep (RFC 6749 §6)."""
+        if not family:
+            return None
+        row = self.conn().execute("SELECT scope FROM codes WHERE code_hash = ?", (family,)).fetchone()
+        return row["scope"] if row else None
+
     def revoke_token(self, jti: str) -> None:
         with self.write() as db:
             db.execute("UPDATE tokens SET revoked = 1 WHERE jti = ?", (jti,))
