@@ -354,3 +354,35 @@ def test_introspection_from_a_lax_server_with_string_numeric_dates_and_a_list_au
     row = canned.client.introspection_df("opaque-token-value").iloc[0]
     assert row["exp"] == pd.Timestamp(1700000000, unit="s", tz="UTC")
     assert list(row["scopes"]) == ["a", "b"] and row["active"]
+
+
+# ----------------------------------------------------------------------------------- credentials from files
+def test_a_key_read_from_a_file_with_its_newline_works_and_never_leaks(sandbox, monkeypatch):
+    """``TELNYX_API_KEY=$(cat key)`` is clean, but a key pasted from a file or a .env may keep its newline;
+    http.client then refused the header and quoted the key in full in a bare ValueError."""
+    import traceback
+
+    for key in (sandbox.api_key + "\n", f"  {sandbox.api_key}\r\n"):
+        with TelnyxOAuth(key, base_url=sandbox.base_url, max_retries=0) as tx:
+            assert len(tx.list_clients(page_size=1)) == 1
+    with pytest.raises(ConfigurationError, match="api_key contains whitespace") as info:
+        TelnyxOAuth(sandbox.api_key[:10] + "\n" + sandbox.api_key[10:], base_url=sandbox.base_url)
+    assert sandbox.api_key[10:] not in "".join(traceback.format_exception(info.value))
+    monkeypatch.setenv("TELNYX_CLIENT_SECRET", sandbox.demo_client_secret + "\n")
+    with TelnyxOAuth(client_id=sandbox.demo_client_id, base_url=sandbox.base_url, max_retries=0) as tx:
+        assert tx.client_credentials_token().access_token
+
+
+def test_a_bad_header_from_a_users_session_is_masked_in_the_whole_traceback(canned):
+    import traceback
+
+    import requests
+
+    from telnyx_nb.errors import TelnyxNBError
+
+    session = requests.Session()
+    session.headers["X-Extra"] = f"Bearer {API_KEY}\n"
+    with TelnyxOAuth(API_KEY, base_url=canned.base_url, session=session, max_retries=0) as tx:
+        with pytest.raises(TelnyxNBError) as info:
+            tx.list_clients()
+    assert API_KEY not in "".join(traceback.format_exception(info.value))

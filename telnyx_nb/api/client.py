@@ -117,9 +117,10 @@ class TelnyxOAuth:
         max_workers: int = MAX_WORKERS,
         is_sandbox: bool | None = None,
     ) -> None:
-        self.api_key = api_key or _env("TELNYX_API_KEY")
-        self.client_id = client_id or _env("TELNYX_CLIENT_ID")
-        self.client_secret = client_secret or _env("TELNYX_CLIENT_SECRET")
+        self.api_key = _credential(api_key or _env("TELNYX_API_KEY"), "api_key", "TELNYX_API_KEY")
+        self.client_id = _credential(client_id or _env("TELNYX_CLIENT_ID"), "client_id", "TELNYX_CLIENT_ID")
+        self.client_secret = _credential(client_secret or _env("TELNYX_CLIENT_SECRET"), "client_secret",
+                                         "TELNYX_CLIENT_SECRET")
         if self.client_secret and not self.client_id:
             raise ConfigurationError(
                 "client_secret was given without client_id: pass client_id= or set TELNYX_CLIENT_ID"
@@ -790,6 +791,20 @@ class TelnyxOAuth:
         from telnyx_nb import frames
 
         return frames.introspection_frame(self.introspect(token))
+
+
+def _credential(value: Any, name: str, variable: str) -> str | None:
+    """A credential with surrounding whitespace removed (a key read from a file keeps its newline, which
+    http.client would refuse — quoting the key in full); inner whitespace or a non-string is an error."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ConfigurationError(f"{name} must be a string, got {type(value).__name__} (check {variable})")
+    value = value.strip()
+    if any(ch.isspace() or ord(ch) < 32 for ch in value):
+        raise ConfigurationError(f"{name} contains whitespace or control characters: check {variable} "
+                                 f"(got {mask(value)})")
+    return value or None
 
 
 def _required(value: Any, name: str, message: str) -> None:

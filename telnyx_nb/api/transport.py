@@ -384,7 +384,13 @@ class Transport:
                     url=url,
                 )
             except requests.exceptions.RequestException as exc:  # invalid URL, too many redirects …
-                raise APIConnectionError(f"{method} {urlsplit(url).path}: {exc}", method=method, url=url) from exc
+                # `from None`: the cause's own message may quote a header (an API key); ours is masked
+                raise APIConnectionError(f"{method} {urlsplit(url).path}: {exc}", method=method, url=url) from None
+            except ValueError as exc:  # http.client refuses a header value (e.g. a key with a trailing newline)
+                raise ConfigurationError(
+                    f"{method} {urlsplit(url).path}: a request header is invalid ({mask_text(exc)}); check the "
+                    "API key / client credentials for stray whitespace or newlines"
+                ) from None
             elapsed = time.monotonic() - t0
             self._emit(_record(method, url, response, failure, elapsed, attempt, body_preview, params))
 
