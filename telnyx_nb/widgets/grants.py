@@ -9,10 +9,12 @@ filtering), ``last_result`` (the revoked grant record) and ``selected`` (the gra
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import ipywidgets as widgets
 
+from telnyx_nb.errors import NotFoundError
 from telnyx_nb.widgets.base import ConfirmBar, Panel, frame_html
 
 _STYLE = {"description_width": "initial"}
@@ -23,6 +25,7 @@ class GrantsPanel(Panel):
     """All grants with their client's name and type; filter by client name; revoke one after confirming."""
 
     title = "OAuth grants"
+    _already_revoked = False
 
     def __init__(self, client: Any = None, *, autoload: bool = True) -> None:
         super().__init__(client)
@@ -73,11 +76,23 @@ class GrantsPanel(Panel):
         name = row["client_name"] if "client_name" in row and isinstance(row["client_name"], str) else "?"
         self.confirm.ask(
             f"Revoke grant {grant_id} of {name}? Every token issued under it stops working.",
-            lambda: self._run("Revoke grant", lambda: self._revoke(grant_id)),
+            lambda: self._confirmed_revoke(grant_id),
         )
 
+    def _confirmed_revoke(self, grant_id: str) -> Any:
+        self._already_revoked = False
+        result = self._run("Revoke grant", lambda: self._revoke(grant_id))
+        if self.last_error is None and self._already_revoked:
+            self.status.value = (f"<span class='tnb-ok'>✓ Grant {html.escape(grant_id)} was already revoked</span> "
+                                 "<span class='tnb-muted'>(elsewhere; the list is refreshed)</span>")
+        return result
+
     def _revoke(self, grant_id: str) -> Any:
-        self.last_result = self.client.revoke_grant(grant_id)
+        try:
+            self.last_result = self.client.revoke_grant(grant_id)
+        except NotFoundError:  # revoked meanwhile (another panel, the audit, the API): the goal is reached
+            self.last_result = None
+            self._already_revoked = True
         self.df = self.client.grants_df(with_clients=True, progress=False)
         self._apply_filter()
         return self.last_result
