@@ -196,7 +196,13 @@ OPERATIONS: dict[str, dict[str, dict]] = {
                  "requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": {
                      "type": "object", "properties": {"consent_token": {"type": "string"},
                                                       "decision": {"enum": ["allow", "deny"]}}}}}},
-                 "responses": {"303": {"description": "To the client's redirect URI"}}}},
+                 "responses": {"303": {"description": "To the client's redirect URI"},
+                               "400": {"description": "HTML error page: no decision",
+                                       "content": {"text/html": {}}},
+                               "404": {"description": "HTML error page: unknown, expired or used consent token",
+                                       "content": {"text/html": {}}},
+                               "422": {"description": "HTML error page: the request is no longer valid",
+                                       "content": {"text/html": {}}}}}},
     "/oauth/consent/{consent_token}": {"get": {
         "summary": "The consent request as JSON", "security": _API, "parameters": _id("consent_token"),
         "responses": {"200": _json(_ref("Consent")), **_ERRORS}}},
@@ -243,11 +249,12 @@ OPERATIONS: dict[str, dict[str, dict]] = {
                    "responses": {"200": _json(_data("OAuthGrant")), **_ERRORS}}},
     "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}},
     "!/_sandbox/faults": {
-        "get": {"summary": "Armed faults", "security": _API, "responses": {"200": {"description": "OK"}}},
+        "get": {"summary": "Armed faults", "security": _API,
+                "responses": {"200": {"description": "OK"}, "401": _ERRORS["401"]}},
         "post": {"summary": "Make the next N matching requests fail (429/5xx) or slow down", "security": _API,
                  "requestBody": _body(_ref("Fault")), "responses": {"201": {"description": "Armed"}, **_ERRORS}},
         "delete": {"summary": "Clear every fault", "security": _API,
-                   "responses": {"204": {"description": "Cleared"}}}},
+                   "responses": {"204": {"description": "Cleared"}, "401": _ERRORS["401"]}}},
 }
 OLD_SPELLINGS = {"/oauth/clients": "/oauth_clients", "/oauth/clients/{id}": "/oauth_clients/{id}",
                  "/oauth/grants/{id}": "/oauth_grants/{id}"}
@@ -258,6 +265,30 @@ def _rule_path(rule) -> str:
     for converter in ("<", ">"):
         path = path.replace(converter, "{" if converter == "<" else "}")
     return path
+
+
+_RFC_ENDPOINTS = ("/v2/oauth/token", "/v2/oauth/introspect", "/v2/oauth/revoke", "/v2/oauth/register")
+_FAULTS = {str(status): _json(_ref("Errors"), "Injected by /_sandbox/faults (500: also a sandbox bug)")
+           for status in (429, 500, 502, 503)}
+
+
+def _with_common_answers(path: str, operation: dict) -> dict:
+    """Add the answers any operation of its kind can give, so that a client (or a fuzzer) built to this document
+    meets no undocumented status: unreadable bodies or query parameters (400), bodies over 1 MiB (413), a wrong
+    content type (415) and armed faults (429, 5xx)."""
+    responses = dict(operation.get("responses", {}))
+    rfc = path in _RFC_ENDPOINTS
+    error = _json(_ref("OAuthError" if rfc else "Errors"), "The request could not be read")
+    if "requestBody" in operation:
+        responses.setdefault("400", error)
+        responses.setdefault("413", _json(_ref("OAuthError" if rfc else "Errors"), "The body exceeds 1 MiB"))
+        if not rfc:
+            responses.setdefault("415", _json(_ref("Errors"), "Content-Type must be application/json"))
+    if operation.get("security") == _API:
+        responses.setdefault("400", error)
+    for status, answer in _FAULTS.items():
+        responses.setdefault(status, answer)
+    return {**operation, "responses": responses}
 
 
 def build_openapi(app, state) -> dict:
@@ -278,6 +309,8 @@ def build_openapi(app, state) -> dict:
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             paths.setdefault(_rule_path(rule).replace("{grant_id}", "{id}").replace("{client_id}", "{id}"),
                              {}).setdefault(method.lower(), {"responses": {"200": {"description": "OK"}}})
+    paths = {path: {method: _with_common_answers(path, operation) for method, operation in operations.items()}
+             for path, operations in paths.items()}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Telnyx OAuth sandbox (telnyx-nb)", "version": "1.0.0",
