@@ -298,3 +298,13 @@ def test_revoking_an_unknown_token_answers_200(sb, client, token):
     response = requests.post(url(sb, "/oauth/revoke"), data={"token": token, "token_type_hint": "refresh_token"},
                              auth=(client["client_id"], client["client_secret"]), timeout=TIMEOUT)
     assert response.status_code == 200, response.text
+
+
+def test_answers_that_carry_a_client_secret_are_never_cached(sb):
+    created = api(sb).post(url(sb, "/oauth_clients"), timeout=TIMEOUT, json={
+        "name": "cache probe", "client_type": "confidential", "allowed_grant_types": ["client_credentials"],
+        "allowed_scopes": ["voice"]})
+    registered = requests.post(url(sb, "/oauth/register"), json={"client_name": "cache probe"}, timeout=TIMEOUT)
+    for response in (created, registered):
+        assert response.status_code == 201 and "client_secret" in response.text
+        assert "no-store" in response.headers.get("Cache-Control", ""), response.url

@@ -64,7 +64,9 @@ def register(app, state, route) -> None:
         if request.method == "POST":
             fields = validation.client_fields(json_body(), creating=True)
             client, secret = store.create_client(fields, state.org_id, state.user_id)
-            return json_response({"data": client_json(client, secret)}, 201)
+            # The one answer holding client_secret: no cache may keep it (as RFC 6749 section 5.1 asks of tokens).
+            return json_response({"data": client_json(client, secret)}, 201,
+                                 {"Cache-Control": "no-store", "Pragma": "no-cache"})
         filters = validation.client_filters(request.args)
         number, size = validation.page_params(request.args)
         rows, total = store.list_clients(filters, number, size)
