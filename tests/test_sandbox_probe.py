@@ -308,3 +308,73 @@ def test_answers_that_carry_a_client_secret_are_never_cached(sb):
     for response in (created, registered):
         assert response.status_code == 201 and "client_secret" in response.text
         assert "no-store" in response.headers.get("Cache-Control", ""), response.url
+
+
+# --- short token lifetimes: expiry on the real clock -------------------------------------------------------------
+
+def _wait_past(moment: int) -> None:
+    """Sleep until the wall clock's whole second is past ``moment`` (token times are whole seconds)."""
+    import time
+
+    while int(time.time()) <= moment:
+        time.sleep(0.05)
+
+
+def test_short_lifetimes_expire_access_then_refresh_tokens():
+    from telnyx_nb.sandbox.server import Sandbox
+
+    with Sandbox(seed="empty", access_token_ttl=1, refresh_token_ttl=3) as short:
+        client = create_client(short)
+        code, verifier = code_for(short, client)
+        issued = redeem(short, client, code, verifier).json()
+        assert issued["expires_in"] == 1
+        claims = introspect(short, client, issued["access_token"])
+        assert claims["exp"] - claims["iat"] == 1
+        refresh_exp = introspect(short, client, issued["refresh_token"])["exp"]
+        assert refresh_exp - claims["iat"] == 3
+
+        _wait_past(claims["exp"])
+        assert introspect(short, client, issued["access_token"]) == {"active": False}
+        refused = api(short, issued["access_token"]).get(url(short, "/oauth_clients"), timeout=TIMEOUT)
+        assert refused.status_code == 401
+        renewed = refresh(short, client, issued["refresh_token"])
+        assert renewed.status_code == 200 and renewed.json()["expires_in"] == 1
+
+        _wait_past(introspect(short, client, renewed.json()["refresh_token"])["exp"])
+        late = refresh(short, client, renewed.json()["refresh_token"])
+        assert late.status_code == 400 and late.json()["error"] == "invalid_grant"
+
+
+@pytest.mark.parametrize("ttl", [0, -5, 1.5, "60", True])
+def test_a_bad_lifetime_is_refused_by_name(ttl):
+    from telnyx_nb.sandbox.server import Sandbox
+
+    with pytest.raises(ValueError, match="access_token_ttl"):
+        Sandbox(access_token_ttl=ttl)
+    with pytest.raises(ValueError, match="refresh_token_ttl"):
+        Sandbox(refresh_token_ttl=ttl)
+
+
+def test_the_cli_takes_token_lifetimes():
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "telnyx_nb.cli", "sandbox", "--port", "0", "--db", ":memory:", "--seed", "demo",
+         "--json", "--access-token-ttl", "42", "--refresh-token-ttl", "600"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        line = json.loads(process.stdout.readline())
+        response = requests.post(line["base_url"] + "/oauth/token", data={"grant_type": "client_credentials"},
+                                 auth=(line["demo_client_id"], line["demo_client_secret"]), timeout=TIMEOUT)
+        assert response.status_code == 200 and response.json()["expires_in"] == 42
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+        process.stdout.close()
+        process.stderr.close()
+    bad = subprocess.run([sys.executable, "-m", "telnyx_nb.cli", "sandbox", "--access-token-ttl", "0"],
+                         capture_output=True, text=True, timeout=30)
+    assert bad.returncode == 2 and "--access-token-ttl" in bad.stderr

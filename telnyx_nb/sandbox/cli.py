@@ -14,6 +14,8 @@ import sys
 import threading
 from pathlib import Path
 
+from .policy import ACCESS_TOKEN_LIFETIME, REFRESH_TOKEN_LIFETIME
+
 DEFAULT_PORT = 8765
 
 
@@ -46,6 +48,16 @@ def _seed(text: str) -> str:
     return text
 
 
+def _seconds(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"use a whole number of seconds, at least 1, not {text!r}")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any free port)")
@@ -54,6 +66,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=_seed, default="demo", help="demo (default), empty, or grants=N")
     parser.add_argument("--api-key", default=None, help="use this API key instead of the stored one")
     parser.add_argument("--json", action="store_true", help="print exactly one JSON line with the credentials")
+    parser.add_argument("--access-token-ttl", type=_seconds, default=ACCESS_TOKEN_LIFETIME, metavar="SECONDS",
+                        help=f"access token lifetime (default {ACCESS_TOKEN_LIFETIME}; short ones help test expiry)")
+    parser.add_argument("--refresh-token-ttl", type=_seconds, default=REFRESH_TOKEN_LIFETIME, metavar="SECONDS",
+                        help=f"refresh token lifetime (default {REFRESH_TOKEN_LIFETIME})")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -68,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, on_signal)
     try:
-        sandbox = Sandbox(host=args.host, port=args.port, db=db, seed=args.seed, api_key=args.api_key).start()
+        sandbox = Sandbox(host=args.host, port=args.port, db=db, seed=args.seed, api_key=args.api_key,
+                          access_token_ttl=args.access_token_ttl, refresh_token_ttl=args.refresh_token_ttl).start()
     except OSError as exc:
         print(f"telnyx-nb sandbox: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}. "
               "Choose another --port (0 picks a free one).", file=sys.stderr)

@@ -23,7 +23,8 @@ from . import scopes as scope_catalog
 from .endpoints import SandboxIntrospection, SandboxRegistration, SandboxRevocation
 from .grants import AuthorizationCodeGrant, ClientCredentialsGrant, ClientPKCE, RefreshTokenGrant
 from .models import SandboxClient, SandboxUser, TokenRecord
-from .policy import AUTH_METHODS, ERROR_DESCRIPTIONS, GRANT_TYPES, REFRESH_TOKEN_LIFETIME, REWORDED_ERRORS
+from .policy import (ACCESS_TOKEN_LIFETIME, AUTH_METHODS, ERROR_DESCRIPTIONS, GRANT_TYPES, REFRESH_TOKEN_LIFETIME,
+                     REWORDED_ERRORS)
 from .tokens import SandboxTokenGenerator, unverified_claims
 
 # Authlib's DEBUG records print issued tokens and codes ("Issue token %r to %r"): secrets stay out of logs, so
@@ -34,8 +35,10 @@ logging.getLogger("authlib").setLevel(logging.INFO)
 class SandboxAuthorizationServer(AuthorizationServer):
     """Authlib's Flask authorization server over the sandbox store."""
 
-    def __init__(self, store, keyring, *, issuer: str, resource: str, base_url: str, org_id: str, user_id: str):
+    def __init__(self, store, keyring, *, issuer: str, resource: str, base_url: str, org_id: str, user_id: str,
+                 access_token_ttl: int = ACCESS_TOKEN_LIFETIME, refresh_token_ttl: int = REFRESH_TOKEN_LIFETIME):
         super().__init__()
+        self.refresh_token_ttl = refresh_token_ttl
         self.store = store
         self.keyring = keyring
         self.issuer = issuer
@@ -44,7 +47,7 @@ class SandboxAuthorizationServer(AuthorizationServer):
         self.org_id = org_id
         self.user_id = user_id
         self.scopes_supported = scope_catalog.SCOPES
-        self.register_token_generator("default", SandboxTokenGenerator(issuer, resource, keyring))
+        self.register_token_generator("default", SandboxTokenGenerator(issuer, resource, keyring, access_token_ttl))
         self.register_grant(AuthorizationCodeGrant, [ClientPKCE(required=True)])
         self.register_grant(RefreshTokenGrant)
         self.register_grant(ClientCredentialsGrant)
@@ -84,7 +87,7 @@ class SandboxAuthorizationServer(AuthorizationServer):
             jti=claims["jti"], client_id=request.client.client_id, user_id=user.user_id if user else None,
             grant_id=user.grant_id if user else None, scope=token.get("scope") or "", issued_at=claims["iat"],
             expires_at=claims["exp"], refresh_token=refresh,
-            refresh_expires_at=claims["iat"] + REFRESH_TOKEN_LIFETIME if refresh else None,
+            refresh_expires_at=claims["iat"] + self.refresh_token_ttl if refresh else None,
             family=user.family if user else None)
 
     def create_oauth2_request(self, request):

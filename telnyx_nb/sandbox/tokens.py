@@ -19,9 +19,9 @@ from .policy import ACCESS_TOKEN_LIFETIME
 class SandboxTokenGenerator(JWTBearerTokenGenerator):
     """RFC 9068 JWT access tokens signed with the sandbox key; opaque refresh tokens."""
 
-    def __init__(self, issuer: str, audience: str, keyring):
+    def __init__(self, issuer: str, audience: str, keyring, lifetime: int = ACCESS_TOKEN_LIFETIME):
         super().__init__(issuer, alg="RS256", refresh_token_generator=self._refresh_token,
-                         expires_generator=lambda client, grant_type: ACCESS_TOKEN_LIFETIME)
+                         expires_generator=lambda client, grant_type: lifetime)
         self.audience = audience
         self.keyring = keyring
 
