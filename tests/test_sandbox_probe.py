@@ -378,3 +378,22 @@ def test_the_cli_takes_token_lifetimes():
     bad = subprocess.run([sys.executable, "-m", "telnyx_nb.cli", "sandbox", "--access-token-ttl", "0"],
                          capture_output=True, text=True, timeout=30)
     assert bad.returncode == 2 and "--access-token-ttl" in bad.stderr
+
+
+@pytest.mark.parametrize("path", ["/oauth/token", "/oauth/introspect", "/oauth/revoke"])
+def test_a_repeated_parameter_is_invalid_request(sb, client, path):
+    """RFC 6749 §3.2: request parameters MUST NOT be included more than once (the server cannot know which)."""
+    body = "grant_type=client_credentials&token=x&scope=voice&scope=messaging"
+    response = no_500(requests.post(url(sb, path), data=body, auth=(client["client_id"], client["client_secret"]),
+                                    headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=TIMEOUT))
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "invalid_request" and "scope" in response.json()["error_description"]
+
+
+def test_a_repeated_parameter_at_authorize_is_refused_not_redirected(sb, client):
+    """RFC 6749 §3.1: parameters MUST NOT be included more than once; with client_id or redirect_uri twice the
+    server cannot trust either, so the user sees an error page."""
+    response = requests.get(url(sb, "/oauth/authorize"), allow_redirects=False, timeout=TIMEOUT, params=[
+        ("client_id", client["client_id"]), ("client_id", client["client_id"]), ("response_type", "code"),
+        ("redirect_uri", REDIRECT_URI), ("code_challenge", "a" * 43), ("code_challenge_method", "S256")])
+    assert response.status_code == 400 and "Location" not in response.headers

@@ -56,6 +56,9 @@ def oauth_params() -> tuple[dict, dict]:
     mimetype = request.mimetype
     if mimetype == "application/x-www-form-urlencoded":
         form = request.form
+        repeated = sorted(k for k in form if len(form.getlist(k)) > 1)
+        if repeated:  # RFC 6749 section 3.2: parameters MUST NOT be included more than once
+            raise ParamError(f"Parameter {repeated[0]} is repeated: send each parameter once (RFC 6749 section 3.2).")
         return {k: form.get(k) for k in form}, {k: form.getlist(k) for k in form}
     if request.is_json:
         try:
