@@ -58,9 +58,22 @@ _PATTERNS: tuple[tuple[re.Pattern[str], Any], ...] = (
     (re.compile(r"\bKEY[A-Za-z0-9_\-]{16,}"), lambda m: mask(m[0])),
 )
 
+# Remembered secrets, compiled in batches: one regex over *all* of them was recompiled on every new token, which
+# made the 2,000th token of a session cost ~0.1 s (quadratic). Secrets fill a small open batch (recompiled lazily
+# when text is next masked); a full batch is sealed, and _FANOUT sealed batches of one size merge into one of
+# _FANOUT times that size — compiling stays amortised O(log n) per secret, masking runs O(log n) patterns.
+_FANOUT = 8
 _known: set[str] = set()
 _known_lock = threading.Lock()
-_known_pattern: re.Pattern[str] | None = None
+_sealed: list[tuple[list[str], re.Pattern[str]]] = []
+_sealed_patterns: tuple[re.Pattern[str], ...] = ()
+_open: list[str] = []
+_open_pattern: re.Pattern[str] | None = None
+
+
+def _compile(secrets: list[str]) -> re.Pattern[str]:
+    ordered = sorted(secrets, key=len, reverse=True)  # longest first so a prefix never wins
+    return re.compile("|".join(re.escape(s) for s in ordered))
 
 
 def mask(secret: Any) -> str:
@@ -83,14 +96,35 @@ def mask(secret: Any) -> str:
 
 def remember(*secrets: Any) -> None:
     """Register values that ``mask_text`` must always hide, whatever their shape (e.g. an opaque refresh token)."""
-    global _known_pattern
+    global _sealed_patterns, _open, _open_pattern
     new = {str(s) for s in secrets if s and len(str(s)) >= 6}
     if not new - _known:
         return
     with _known_lock:
-        _known.update(new)
-        ordered = sorted(_known, key=len, reverse=True)  # longest first so a prefix never wins
-        _known_pattern = re.compile("|".join(re.escape(s) for s in ordered))
+        for secret in sorted(new - _known, key=len, reverse=True):
+            _known.add(secret)
+            _open.append(secret)
+            if len(_open) >= _FANOUT:
+                _seal(_open)
+                _open = []
+        _sealed_patterns = tuple(pattern for _, pattern in _sealed)
+        _open_pattern = None
+
+
+def _seal(batch: list[str]) -> None:
+    _sealed.append((batch, _compile(batch)))
+    while len(_sealed) >= _FANOUT and len({len(b) for b, _ in _sealed[-_FANOUT:]}) == 1:
+        merged = [secret for b, _ in _sealed[-_FANOUT:] for secret in b]
+        del _sealed[-_FANOUT:]
+        _sealed.append((merged, _compile(merged)))
+
+
+def _patterns() -> tuple[re.Pattern[str], ...]:
+    global _open_pattern
+    with _known_lock:
+        if _open and _open_pattern is None:
+            _open_pattern = _compile(_open)
+        return _sealed_patterns + ((_open_pattern,) if _open and _open_pattern is not None else ())
 
 
 def mask_text(text: Any) -> str:
@@ -98,9 +132,19 @@ def mask_text(text: Any) -> str:
     if text is None:
         return ""
     out = str(text)
-    pattern = _known_pattern
-    if pattern is not None:
-        out = pattern.sub(lambda m: mask(m[0]), out)
+    spans = sorted((m.start(), m.end()) for pattern in _patterns() for m in pattern.finditer(out))
+    if spans:  # matches of different batches may overlap (one secret inside another): mask their union
+        merged: list[list[int]] = []
+        for start, end in spans:
+            if merged and start < merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        pieces, last = [], 0
+        for start, end in merged:
+            pieces += [out[last:start], mask(out[start:end])]
+            last = end
+        out = "".join(pieces) + out[last:]
     for regex, repl in _PATTERNS:
         out = regex.sub(repl, out)
     return out

@@ -386,3 +386,26 @@ def test_a_bad_header_from_a_users_session_is_masked_in_the_whole_traceback(cann
         with pytest.raises(TelnyxNBError) as info:
             tx.list_clients()
     assert API_KEY not in "".join(traceback.format_exception(info.value))
+
+
+
+# ------------------------------------------------------------------------------------------ remembered secrets
+def test_every_remembered_secret_stays_masked_across_batches_even_inside_another():
+    """remember() compiles secrets in batches (one regex over all of them made each new token cost more than the
+    last: a notebook issuing tokens in a loop slowed to ~0.1 s a token); no secret may slip between batches."""
+    import secrets as random_secrets
+
+    from telnyx_nb.masking import mask_text, remember
+
+    inner = random_secrets.token_urlsafe(12)
+    remember(inner)
+    tokens = [random_secrets.token_urlsafe(24) for _ in range(300)]
+    for token in tokens:
+        remember(token)
+    outer = "x" + inner + random_secrets.token_urlsafe(24)  # a later secret containing an earlier one
+    remember(outer)
+    text = " | ".join(tokens + [outer, inner])
+    masked = mask_text(text)
+    for secret in (*tokens, inner, outer, outer[len(inner) + 1:]):
+        assert secret not in masked
+    assert masked.count(" | ") == text.count(" | ")  # the prose between secrets survives
