@@ -397,3 +397,15 @@ def test_a_repeated_parameter_at_authorize_is_refused_not_redirected(sb, client)
         ("client_id", client["client_id"]), ("client_id", client["client_id"]), ("response_type", "code"),
         ("redirect_uri", REDIRECT_URI), ("code_challenge", "a" * 43), ("code_challenge_method", "S256")])
     assert response.status_code == 400 and "Location" not in response.headers
+
+
+@pytest.mark.parametrize("metadata,field", [({"grant_types": ["implicit"]}, "grant_types"),
+                                            ({"response_types": ["token"]}, "response_types"),
+                                            ({"scope": "messaging nosuch"}, "scope")])
+def test_registration_errors_say_what_is_accepted(sb, metadata, field):
+    """RFC 7591 §3.2.2 invalid_client_metadata, with a description that names the field and the accepted values."""
+    response = requests.post(url(sb, "/oauth/register"), json={"client_name": "x", **metadata}, timeout=TIMEOUT)
+    assert response.status_code == 400
+    answer = response.json()
+    assert answer["error"] == "invalid_client_metadata"
+    assert field in answer["error_description"] and "Invalid claim" not in answer["error_description"]

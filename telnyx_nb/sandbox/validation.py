@@ -176,6 +176,15 @@ def registration_problem(body: dict) -> tuple[str, str] | None:
     for name in ("client_uri", "logo_uri", "policy_uri", "tos_uri"):
         if name in body and not body[name].startswith(("https://", "http://")):
             return "invalid_client_metadata", f"{name} must be an http(s) URL."
+    # Authlib's own answer for these is "Invalid claim: 'grant_types'": say which values are accepted instead.
+    for name, accepted in (("grant_types", GRANT_TYPES), ("response_types", ("code",))):
+        unknown = [v for v in body.get(name, []) if v not in accepted]
+        if unknown:
+            return "invalid_client_metadata", f"{name} may hold only {', '.join(accepted)}; not {unknown[0]!r}."
+    unknown = [s for s in body.get("scope", "").split() if s not in scope_catalog.SCOPES]
+    if unknown:
+        return "invalid_client_metadata", (f"scope {unknown[0]!r} is unknown; use space-separated scopes from: "
+                                           f"{' '.join(scope_catalog.SCOPES)}.")
     method = body.get("token_endpoint_auth_method")
     if method is not None and method not in ("none", "client_secret_basic", "client_secret_post"):
         return "invalid_client_metadata", ("token_endpoint_auth_method must be none, client_secret_basic or "
