@@ -409,3 +409,78 @@ def test_registration_errors_say_what_is_accepted(sb, metadata, field):
     answer = response.json()
     assert answer["error"] == "invalid_client_metadata"
     assert field in answer["error_description"] and "Invalid claim" not in answer["error_description"]
+
+
+# --- HTTP details: HEAD, OPTIONS, trailing slashes, ids, concurrent updates ----------------------------------------
+
+@pytest.mark.parametrize("path", ["/oauth_clients", "/oauth_grants", "/oauth/jwks",
+                                  "/.well-known/oauth-authorization-server", "/openapi.json"])
+def test_head_answers_like_get_without_a_body(sb, path):
+    """RFC 9110 §9.3.2: HEAD is GET without content: same status and headers."""
+    get = api(sb).get(url(sb, path), timeout=TIMEOUT)
+    head = api(sb).head(url(sb, path), timeout=TIMEOUT)
+    assert (head.status_code, head.content) == (get.status_code, b"")
+    assert head.headers["Content-Type"] == get.headers["Content-Type"]
+
+
+@pytest.mark.parametrize("path,methods", [("/oauth/token", {"POST"}), ("/oauth_clients", {"GET", "POST"}),
+                                          ("/oauth_clients/x", {"GET", "PUT", "DELETE"})])
+def test_options_lists_the_allowed_methods(sb, path, methods):
+    response = requests.options(url(sb, path), timeout=TIMEOUT)
+    assert response.status_code in (200, 204)
+    assert methods <= {m.strip() for m in response.headers["Allow"].split(",")}
+
+
+def test_trailing_slashes_reach_the_same_endpoints(sb, client):
+    assert api(sb).get(url(sb, "/oauth_clients/"), timeout=TIMEOUT).status_code == 200
+    assert api(sb).get(url(sb, f"/oauth_clients/{client['client_id']}/"), timeout=TIMEOUT).status_code == 200
+    token = requests.post(url(sb, "/oauth/token/"), data={"grant_type": "client_credentials"},
+                          auth=(client["client_id"], client["client_secret"]), timeout=TIMEOUT)
+    assert token.status_code == 200
+    assert requests.get(sb.root_url + "/.well-known/oauth-authorization-server/", timeout=TIMEOUT).ok
+
+
+@pytest.mark.parametrize("bad_id", ["not-a-uuid", "%00", "%C0%AF", "a" * 2000, "'; DROP TABLE clients; --",
+                                    "%E2%98%83", "..%2F..%2Fetc"])
+@pytest.mark.parametrize("collection", ["/oauth_clients", "/oauth_grants", "/oauth/clients"])
+def test_ids_that_are_not_uuids_are_a_json_404(sb, collection, bad_id):
+    response = no_500(api(sb).get(url(sb, f"{collection}/{bad_id}"), timeout=TIMEOUT))
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["detail"]
+
+
+def test_concurrent_updates_of_one_client_never_mix(sb, client):
+    """Every PUT applies whole: the final record is exactly one request's (name, allowed_scopes) pair."""
+    path = url(sb, f"/oauth_clients/{client['client_id']}")
+    variants = {f"variant {i}": sorted(["voice", "messaging", "numbers:read", "ai"][: 1 + i % 4])
+                for i in range(16)}
+    statuses = []
+
+    def put(name):
+        statuses.append(api(sb).put(path, json={"name": name, "allowed_scopes": variants[name]},
+                                    timeout=TIMEOUT).status_code)
+
+    threads = [threading.Thread(target=put, args=(name,)) for name in variants]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * len(variants)
+    final = api(sb).get(path, timeout=TIMEOUT).json()["data"]
+    assert sorted(final["allowed_scopes"]) == variants[final["name"]]
+
+
+@pytest.mark.parametrize("value", ["Ωmega client ☃", "😀" * 60, "line\u2028sep", "x" * 255])
+def test_unusual_but_valid_names_round_trip(sb, value):
+    created = create_client(sb, name=value)
+    assert created["name"] == value
+    fetched = api(sb).get(url(sb, f"/oauth_clients/{created['client_id']}"), timeout=TIMEOUT).json()["data"]
+    assert fetched["name"] == value
+
+
+def test_big_numbers_and_nesting_get_field_errors(sb):
+    body = {"name": "n", "client_type": "confidential", "allowed_grant_types": ["client_credentials"],
+            "allowed_scopes": ["voice"], "require_pkce": 10 ** 30, "logo_uri": {"nested": [{"deep": [1e308]}]}}
+    response = no_500(api(sb).post(url(sb, "/oauth_clients"), json=body, timeout=TIMEOUT))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["source"]["pointer"] in ("/require_pkce", "/logo_uri")
