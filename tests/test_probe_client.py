@@ -192,6 +192,10 @@ def test_clients_missing_optional_fields_keep_the_fixed_columns_and_dtypes(canne
         (lambda tx: tx.refresh(None, client_id="c"), "refresh_token"),
         (lambda tx: tx.verify_jwt(""), "access token"),
         (lambda tx: tx.parse_redirect(None, "state"), "redirect"),
+        (lambda tx: TelnyxOAuth(API_KEY, base_url=tx.base_url, max_workers="8"), "max_workers"),
+        (lambda tx: TelnyxOAuth(API_KEY, base_url=tx.base_url, max_retries=None), "max_retries"),
+        (lambda tx: TelnyxOAuth(API_KEY, base_url=tx.base_url, max_retry_time=-1), "max_retry_time"),
+        (lambda tx: TelnyxOAuth(API_KEY, base_url=tx.base_url, session="s"), "session"),
     ],
 )
 def test_bad_arguments_fail_before_any_request_naming_the_field(canned, call, field):

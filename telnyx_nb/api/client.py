@@ -126,7 +126,9 @@ class TelnyxOAuth:
                 "client_secret was given without client_id: pass client_id= or set TELNYX_CLIENT_ID"
             )
         remember(self.api_key, self.client_secret)
-        self.max_workers = max(1, int(max_workers))
+        if not isinstance(max_workers, int) or isinstance(max_workers, bool) or max_workers < 1:
+            raise ConfigurationError(f"max_workers must be a whole number >= 1, got {max_workers!r}")
+        self.max_workers = max_workers
         self.token_cache: ClientCredentialsToken | None = None
         if self.api_key:
             management: requests.auth.AuthBase | None = BearerKey(self.api_key)

@@ -269,8 +269,13 @@ class Transport:
             raise ConfigurationError(
                 f"timeout must be a positive number of seconds (or a (connect, read) pair of them), got {timeout!r}"
             )
-        if max_retries < 0:
-            raise ConfigurationError(f"max_retries must be >= 0, got {max_retries!r}")
+        if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
+            raise ConfigurationError(f"max_retries must be a whole number >= 0, got {max_retries!r}")
+        if (not isinstance(max_retry_time, (int, float)) or isinstance(max_retry_time, bool)
+                or max_retry_time < 0):
+            raise ConfigurationError(f"max_retry_time must be a number of seconds >= 0, got {max_retry_time!r}")
+        if session is not None and not isinstance(session, requests.Session):
+            raise ConfigurationError(f"session must be a requests.Session, got {type(session).__name__}")
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.max_retries = max_retries
