@@ -344,6 +344,16 @@ def test_audit_command_with_an_api_key_and_base_url_and_exit_codes(sandbox, tmp_
     assert down.returncode == 2 and "connection refused" in down.stderr and "Traceback" not in down.stderr
 
 
+def test_audit_command_with_nothing_set_audits_an_in_process_sandbox_and_exits(tmp_path):
+    done = _audit({}, "--out", "findings.csv", tmp_path=tmp_path)  # subprocess.run's timeout catches a hang
+    assert done.returncode == 0, done.stderr
+    assert "Auditing sandbox at http://127.0.0.1:" in done.stderr
+    assert (tmp_path / "findings.csv").stat().st_size > 0 and (tmp_path / "findings-grants.csv").exists()
+    import re
+
+    assert not re.search(r"KEY[A-Za-z0-9_\-]{16,}", "".join(p.read_text() for p in tmp_path.glob("*.csv")))
+
+
 def test_audit_help_documents_where_it_connects_and_the_exit_status():
     done = _audit({}, "--help")
     assert done.returncode == 0
