@@ -423,3 +423,10 @@ def test_every_remembered_secret_stays_masked_across_batches_even_inside_another
     for secret in (*tokens, inner, outer, outer[len(inner) + 1:]):
         assert secret not in masked
     assert masked.count(" | ") == text.count(" | ")  # the prose between secrets survives
+
+
+@pytest.mark.parametrize("active, expected", [("false", False), ("true", True), (1, False), (None, False)])
+def test_introspection_active_fails_closed_on_a_non_boolean(canned, active, expected):
+    """RFC 7662 §2.2: ``active`` is a boolean. ``"active": "false"`` from a lax server must not read as active."""
+    canned.answers["/v2/oauth/introspect"] = (200, "application/json", _json({"active": active}))
+    assert canned.client.introspect("opaque-token-value").active is expected

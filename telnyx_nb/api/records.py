@@ -78,6 +78,11 @@ def _malformed_as_api_error(parse: Any, name: str) -> Any:
     return wrapper
 
 
+def _active(value: Any) -> bool:
+    """RFC 7662 §2.2 ``active`` is a boolean; fail closed on anything else (``bool("false")`` would be True)."""
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
 def _meta_int(meta: dict[str, Any], name: str) -> int | None:
     value = meta.get(name)
     try:
@@ -338,7 +343,7 @@ class Introspection(Record):
         if isinstance(aud, list):
             aud = " ".join(aud)
         return cls(
-            active=bool(data.get("active")),
+            active=_active(data.get("active")),
             scope=data.get("scope"),
             client_id=data.get("client_id"),
             sub=data.get("sub"),
