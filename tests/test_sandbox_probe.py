@@ -484,3 +484,30 @@ def test_big_numbers_and_nesting_get_field_errors(sb):
     response = no_500(api(sb).post(url(sb, "/oauth_clients"), json=body, timeout=TIMEOUT))
     assert response.status_code == 422
     assert response.json()["errors"][0]["source"]["pointer"] in ("/require_pkce", "/logo_uri")
+
+
+# --- discovery as RFC 9728 / RFC 8414 clients compute it ----------------------------------------------------------
+
+def test_protected_resource_metadata_at_the_rfc9728_location(sb):
+    """RFC 9728 §3.1/§3.3: for resource http://host:port/v2 the document is at
+    /.well-known/oauth-protected-resource/v2 and names exactly that resource."""
+    document = requests.get(sb.root_url + "/.well-known/oauth-protected-resource/v2", timeout=TIMEOUT)
+    assert document.status_code == 200
+    assert document.json()["resource"] == sb.base_url
+    issuer = document.json()["authorization_servers"][0]
+    metadata = requests.get(issuer + "/.well-known/oauth-authorization-server", timeout=TIMEOUT).json()
+    assert metadata["issuer"] == issuer  # RFC 8414 §3.3
+
+
+def test_a_401_from_the_api_points_at_the_resource_metadata(sb):
+    """RFC 9728 §5.1 resource_metadata in the challenge; RFC 6750 §3.1 invalid_token for a refused credential."""
+    missing = requests.get(url(sb, "/oauth_clients"), timeout=TIMEOUT)
+    wrong = requests.get(url(sb, "/oauth_clients"), headers={"Authorization": "Bearer nope"}, timeout=TIMEOUT)
+    assert (missing.status_code, wrong.status_code) == (401, 401)
+    for response in (missing, wrong):
+        challenge = response.headers["WWW-Authenticate"]
+        assert challenge.startswith("Bearer ")
+        pointer = challenge.split('resource_metadata="', 1)[1].split('"', 1)[0]
+        assert requests.get(pointer, timeout=TIMEOUT).json()["resource"] == sb.base_url
+    assert 'error="invalid_token"' in wrong.headers["WWW-Authenticate"]
+    assert "error=" not in missing.headers["WWW-Authenticate"]  # RFC 6750 §3.1: no error without a credential

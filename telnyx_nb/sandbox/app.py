@@ -129,6 +129,10 @@ def create_app(state: SandboxState) -> Flask:
             "bearer_methods_supported": ["header"],
         })
 
+    # RFC 9728 §3.1: for the resource http://host/v2 the document's URL puts the well-known part before the path.
+    app.add_url_rule("/.well-known/oauth-protected-resource/v2", view_func=protected_resource_metadata,
+                     methods=["GET"], endpoint="rfc9728-resource-path")
+
     @route("/oauth/jwks", ["GET"])
     def jwks():
         return json_response(server.keyring.jwks)
