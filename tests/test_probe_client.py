@@ -430,3 +430,14 @@ def test_introspection_active_fails_closed_on_a_non_boolean(canned, active, expe
     """RFC 7662 §2.2: ``active`` is a boolean. ``"active": "false"`` from a lax server must not read as active."""
     canned.answers["/v2/oauth/introspect"] = (200, "application/json", _json({"active": active}))
     assert canned.client.introspect("opaque-token-value").active is expected
+
+
+def test_lax_spellings_of_booleans_and_enums_still_fill_the_typed_columns(canned):
+    canned.answers["/v2/oauth_clients"] = (
+        200, "application/json",
+        _json({"data": [_client_json(1, verified="false", require_pkce="true", client_type="Confidential"),
+                        _client_json(2, verified=1, require_pkce=0, client_type="public")]}),
+    )
+    df = canned.client.clients_df(progress=False)
+    assert list(df["verified"]) == [False, True] and list(df["require_pkce"]) == [True, False]
+    assert list(df["client_type"]) == ["confidential", "public"]

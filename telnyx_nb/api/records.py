@@ -78,6 +78,22 @@ def _malformed_as_api_error(parse: Any, name: str) -> Any:
     return wrapper
 
 
+def _flag(value: Any) -> bool | None:
+    """A JSON boolean, tolerating the string and 0/1 spellings of lax servers; anything else is unknown (None)."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    return None
+
+
+def _enum(value: Any) -> Any:
+    """Enum values (client_type …) compare lower-case, as the wire API spells them."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
 def _active(value: Any) -> bool:
     """RFC 7662 §2.2 ``active`` is a boolean; fail closed on anything else (``bool("false")`` would be True)."""
     return value is True or (isinstance(value, str) and value.strip().lower() == "true")
@@ -176,9 +192,9 @@ class OAuthClient(Record):
         return cls._assemble(dict(
             client_id=data["client_id"],
             name=data.get("name"),
-            client_type=data.get("client_type"),
-            verified=data.get("verified"),
-            require_pkce=data.get("require_pkce"),
+            client_type=_enum(data.get("client_type")),
+            verified=_flag(data.get("verified")),
+            require_pkce=_flag(data.get("require_pkce")),
             allowed_grant_types=_tuple(data.get("allowed_grant_types")),
             allowed_scopes=_tuple(data.get("allowed_scopes")),
             redirect_uris=_tuple(data.get("redirect_uris")),
@@ -479,7 +495,7 @@ class Consent(Record):
             policy_uri=data.get("policy_uri"),
             tos_uri=data.get("tos_uri"),
             redirect_uri=data.get("redirect_uri"),
-            verified=data.get("verified"),
+            verified=_flag(data.get("verified")),
             requested_scopes=scopes,
             raw=data,
         )
