@@ -8,6 +8,9 @@ so there is exactly one rule to audit. Two mechanisms work together:
 * ``mask_text(text)`` scrubs free text (URLs, bodies, curl lines, exception messages): values registered with
   ``remember(secret)`` (the client registers every key and token it handles), and anything secret-*shaped* —
   Telnyx API keys, JWTs, ``Bearer``/``Basic`` credentials, and secret-named query/form/JSON fields.
+
+``mask_third_party_logs()`` (called when the transport is imported) puts the same scrubbing on urllib3's and
+requests' loggers, which print request paths at DEBUG.
 """
 
 from __future__ import annotations
