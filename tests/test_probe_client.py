@@ -441,3 +441,13 @@ def test_lax_spellings_of_booleans_and_enums_still_fill_the_typed_columns(canned
     df = canned.client.clients_df(progress=False)
     assert list(df["verified"]) == [False, True] and list(df["require_pkce"]) == [True, False]
     assert list(df["client_type"]) == ["confidential", "public"]
+
+
+@pytest.mark.parametrize("expires_in", ["3600", 3600.0, "3600.0"])
+def test_token_expiry_spelled_as_a_string_or_float_still_drives_the_cache(canned, expires_in):
+    canned.answers["/v2/oauth/token"] = (
+        200, "application/json", _json({"access_token": "opaque-access-value", "token_type": "Bearer",
+                                        "expires_in": expires_in}),
+    )
+    token = canned.client.client_credentials_token(client_id="c", client_secret="s" * 20)
+    assert token.expires_in == 3600 and token.expires_at is not None

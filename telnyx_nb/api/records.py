@@ -324,7 +324,7 @@ class TokenResponse(Record):
         return cls(
             access_token=data["access_token"],
             token_type=data.get("token_type", "Bearer"),
-            expires_in=int(expires_in) if expires_in is not None else None,
+            expires_in=int(float(expires_in)) if expires_in not in (None, "") else None,  # "3600", 3600.0
             refresh_token=data.get("refresh_token"),
             scope=data.get("scope"),
             id_token=data.get("id_token"),
