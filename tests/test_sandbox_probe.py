@@ -511,3 +511,28 @@ def test_a_401_from_the_api_points_at_the_resource_metadata(sb):
         assert requests.get(pointer, timeout=TIMEOUT).json()["resource"] == sb.base_url
     assert 'error="invalid_token"' in wrong.headers["WWW-Authenticate"]
     assert "error=" not in missing.headers["WWW-Authenticate"]  # RFC 6750 §3.1: no error without a credential
+
+
+# --- error_description stays within RFC 6749 §5.2's characters ----------------------------------------------------
+
+RFC_DESCRIPTION = __import__("re").compile(r"^[\x20-\x21\x23-\x5B\x5D-\x7E]*$")
+
+
+@pytest.mark.parametrize("path,body,content_type", [
+    ("/oauth/token", '{"grant_type": "client_credentials", "x": "\\q"}', "application/json"),
+    ("/oauth/token", '{"gr\u00e4nt": {"a": 1}}', "application/json"),
+    ("/oauth/token", '{"grant_type": "\\ud800"}', "application/json"),
+    ("/oauth/token", "grant_type=t%C3%B6ken%22", "application/x-www-form-urlencoded"),
+    ("/oauth/token", "%C3%A9=1&%C3%A9=2&grant_type=client_credentials", "application/x-www-form-urlencoded"),
+    ("/oauth/introspect", '{"t\u00f6ken": ["x"]}', "application/json"),
+    ("/oauth/register", '{"grant_types": ["\u00e9\\"x"]}', "application/json"),
+    ("/oauth/register", '{"scope": "messaging \u2603"}', "application/json"),
+])
+def test_error_descriptions_hold_only_the_allowed_characters(sb, client, path, body, content_type):
+    headers = {"Content-Type": content_type}
+    if path != "/oauth/register":
+        headers["Authorization"] = basic(client["client_id"], client["client_secret"])
+    response = no_500(requests.post(url(sb, path), data=body.encode(), headers=headers, timeout=TIMEOUT))
+    assert response.status_code in (400, 401)
+    description = response.json()["error_description"]
+    assert description and RFC_DESCRIPTION.match(description), description

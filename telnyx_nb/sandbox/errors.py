@@ -55,7 +55,17 @@ class ApiError(Exception):
                         mimetype="application/json")
 
 
+_RFC_TEXT_SWAPS = {'"': "'", "\\": "/"}
+
+
+def rfc_text(text: str) -> str:
+    """RFC 6749 §5.2: error_description holds only %x20-21 / %x23-5B / %x5D-7E; a quote, backslash or non-ASCII
+    character (from an echoed parameter name or a JSON parser message) is swapped for one it may hold."""
+    return "".join(c if 0x20 <= ord(c) <= 0x7E and c not in _RFC_TEXT_SWAPS else _RFC_TEXT_SWAPS.get(c, "?")
+                   for c in text)
+
+
 def rfc_error(status: int, error: str, description: str, headers: dict | None = None) -> Response:
     """An RFC 6749 §5.2 / RFC 7591 §3.2.2 error answer (token, introspect, revoke, register)."""
-    body = {"error": error, "error_description": description}
+    body = {"error": error, "error_description": rfc_text(description)}
     return Response(json.dumps(body), status=status, headers=headers or {}, mimetype="application/json")

@@ -28,7 +28,7 @@ def load_json(raw: bytes):
     try:
         json.dumps(body, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
-        raise ValueError("a string holds a lone UTF-16 surrogate escape (\\ud800-\\udfff)") from None
+        raise ValueError("a string holds a lone UTF-16 surrogate escape (U+D800 to U+DFFF)") from None
     return body
 
 
