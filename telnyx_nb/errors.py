@@ -84,7 +84,7 @@ class TelnyxNBError(Exception):
         self.code = code
         self.title = title
         self.detail = mask_text(detail) if detail is not None else None
-        self.errors = errors or []
+        self.errors = _masked(errors or [])  # a server may echo a submitted token in an error's detail
         self.error = error
         self.error_description = mask_text(error_description) if error_description is not None else None
         self.request_id = request_id
@@ -97,6 +97,17 @@ class TelnyxNBError(Exception):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.message!r}, status={self.status!r})"
+
+
+def _masked(value: Any) -> Any:
+    """``value`` with every string inside (dicts and lists walked) passed through ``mask_text``."""
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_masked(v) for v in value]
+    return value
 
 
 class ConfigurationError(TelnyxNBError, ValueError):

@@ -451,3 +451,15 @@ def test_token_expiry_spelled_as_a_string_or_float_still_drives_the_cache(canned
     )
     token = canned.client.client_credentials_token(client_id="c", client_secret="s" * 20)
     assert token.expires_in == 3600 and token.expires_at is not None
+
+
+def test_an_error_list_echoing_a_submitted_token_is_masked_everywhere_on_the_exception(canned):
+    refresh_token = "opaque-refresh-token-for-the-echo-test"
+    body = {"errors": [{"code": "10002", "title": "Invalid", "detail": f"refresh token {refresh_token} is revoked",
+                        "source": {"pointer": "/refresh_token"}}]}
+    canned.answers["/v2/oauth/token"] = (422, "application/json", _json(body))
+    with pytest.raises(APIError) as info:
+        canned.client.refresh(refresh_token, client_id="c", client_secret="s" * 20)
+    error = info.value
+    assert refresh_token not in repr(vars(error)) and refresh_token not in str(error)
+    assert error.errors[0]["source"]["pointer"] == "/refresh_token" and error.errors[0]["code"] == "10002"
