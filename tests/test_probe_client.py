@@ -463,3 +463,9 @@ def test_an_error_list_echoing_a_submitted_token_is_masked_everywhere_on_the_exc
     error = info.value
     assert refresh_token not in repr(vars(error)) and refresh_token not in str(error)
     assert error.errors[0]["source"]["pointer"] == "/refresh_token" and error.errors[0]["code"] == "10002"
+
+
+def test_invalid_json_labelled_as_json_says_the_body_is_broken(canned):
+    canned.answers["/v2/oauth_clients"] = (200, "application/json", b"{bad")
+    with pytest.raises(APIError, match=r"GET /oauth_clients: the body is not valid JSON"):
+        canned.client.list_clients()

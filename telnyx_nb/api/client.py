@@ -266,9 +266,11 @@ class TelnyxOAuth:
         try:
             return response.json()
         except ValueError as exc:
+            ctype = response.headers.get("content-type", "no content type")
+            what = (f"the body is not valid JSON ({exc})" if "json" in ctype.lower()
+                    else f"expected JSON, got {ctype}")
             raise APIError(
-                f"HTTP {response.status_code} on {method} {path}: expected JSON, got "
-                f"{response.headers.get('content-type', 'no content type')}",
+                f"HTTP {response.status_code} on {method} {urlsplit(str(path)).path}: {what}",
                 status=response.status_code,
                 method=method,
                 url=response.url,
