@@ -469,3 +469,14 @@ def test_invalid_json_labelled_as_json_says_the_body_is_broken(canned):
     canned.answers["/v2/oauth_clients"] = (200, "application/json", b"{bad")
     with pytest.raises(APIError, match=r"GET /oauth_clients: the body is not valid JSON"):
         canned.client.list_clients()
+
+
+def test_a_base_url_without_v2_gets_a_404_that_points_at_the_base_url(sandbox):
+    with TelnyxOAuth(sandbox.api_key, base_url=sandbox.root_url, max_retries=0) as tx:
+        with pytest.raises(APIError, match=r"is the base URL right\? .*ends in /v2") as info:
+            tx.list_clients()
+    assert info.value.status == 404
+    with TelnyxOAuth.from_sandbox(sandbox, max_retries=0) as tx:  # a missing object is not blamed on the URL
+        with pytest.raises(APIError) as info:
+            tx.get_client("no-such-client")
+    assert "base URL" not in str(info.value)

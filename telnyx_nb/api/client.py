@@ -49,6 +49,9 @@ from telnyx_nb.masking import mask, remember
 __all__ = ["TelnyxOAuth", "PRODUCTION_BASE_URL", "CLIENT_FILTERS", "CLIENT_FIELDS"]
 
 PRODUCTION_BASE_URL = "https://api.telnyx.com/v2"
+# Endpoints with no id in the path (WIRE.md): a 404 from one of them points at the base URL.
+_FIXED_PATHS = frozenset({"/oauth_clients", "/oauth_grants", "/oauth/token", "/oauth/introspect", "/oauth/jwks",
+                          "/oauth/register", "/oauth/revoke"})
 MAX_PAGE_SIZE = 250
 GRANT_TYPES = ("client_credentials", "authorization_code", "refresh_token")
 CLIENT_TYPES = ("public", "confidential")
@@ -260,7 +263,14 @@ class TelnyxOAuth:
             )
 
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self._transport.request(method, path, **kwargs)
+        try:
+            response = self._transport.request(method, path, **kwargs)
+        except NotFoundError as exc:
+            if path in _FIXED_PATHS:  # these always exist: a 404 means the base URL is wrong, not the object
+                exc.message = f"{exc.message} — is the base URL right? ({self.base_url}; Telnyx's is " \
+                              f"{PRODUCTION_BASE_URL}, a sandbox's ends in /v2)"
+                exc.args = (exc.message,)
+            raise
         if response.status_code == 204 or not response.content:
             return None
         try:
