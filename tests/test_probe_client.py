@@ -480,3 +480,20 @@ def test_a_base_url_without_v2_gets_a_404_that_points_at_the_base_url(sandbox):
         with pytest.raises(APIError) as info:
             tx.get_client("no-such-client")
     assert "base URL" not in str(info.value)
+
+
+def test_close_all_widgets_also_stops_the_countdown_thread(sandbox):
+    import ipywidgets
+
+    from telnyx_nb.widgets import TokenPanel
+
+    with TelnyxOAuth.from_sandbox(sandbox, max_retries=0) as tx:
+        panel = TokenPanel(tx)
+        panel.issue()
+        thread = panel.countdown._thread
+        assert thread is not None and thread.is_alive()
+        panel.countdown.close()  # as ipywidgets.Widget.close_all() does to every widget
+        thread.join(5)
+        assert not thread.is_alive()
+        panel.close()
+    assert isinstance(panel.countdown, ipywidgets.HTML)

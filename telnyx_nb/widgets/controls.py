@@ -111,6 +111,11 @@ class Countdown(widgets.HTML):
         self._stop.set()
         self._thread = None
 
+    def close(self) -> None:
+        """Closing the widget (directly, through its panel, or ``Widget.close_all()``) ends the ticking thread."""
+        self.stop()
+        super().close()
+
     @property
     def remaining(self) -> float | None:
         return None if self.expires_at is None else self.expires_at - time.time()
@@ -129,6 +134,8 @@ class Countdown(widgets.HTML):
 
     def _loop(self, stop: threading.Event) -> None:
         while not stop.wait(1.0):
+            if self.comm is None:  # closed behind our back: nothing left to update
+                return
             self.tick()
             remaining = self.remaining
             if remaining is None or remaining <= 0:
