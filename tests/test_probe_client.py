@@ -483,8 +483,6 @@ def test_a_base_url_without_v2_gets_a_404_that_points_at_the_base_url(sandbox):
 
 
 def test_close_all_widgets_also_stops_the_countdown_thread(sandbox):
-    import ipywidgets
-
     from telnyx_nb.widgets import TokenPanel
 
     with TelnyxOAuth.from_sandbox(sandbox, max_retries=0) as tx:
@@ -496,4 +494,3 @@ def test_close_all_widgets_also_stops_the_countdown_thread(sandbox):
         thread.join(5)
         assert not thread.is_alive()
         panel.close()
-    assert isinstance(panel.countdown, ipywidgets.HTML)
