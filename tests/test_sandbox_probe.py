@@ -536,3 +536,14 @@ def test_error_descriptions_hold_only_the_allowed_characters(sb, client, path, b
     assert response.status_code in (400, 401)
     description = response.json()["error_description"]
     assert description and RFC_DESCRIPTION.match(description), description
+
+
+@pytest.mark.parametrize("value", [12345, 1.5, True, {"a": 1}, ["x"]])
+@pytest.mark.parametrize("path", ["/oauth/token", "/oauth/introspect", "/oauth/revoke"])
+def test_json_parameters_must_be_strings(sb, client, path, value):
+    """The OpenAPI document says string; a client sending a number or object gets told, not a silent str()."""
+    body = {"grant_type": "client_credentials", "token": value} if path != "/oauth/token" else {"grant_type": value}
+    response = no_500(requests.post(url(sb, path), json=body, timeout=TIMEOUT,
+                                    auth=(client["client_id"], client["client_secret"])))
+    assert response.status_code == 400 and response.json()["error"] == "invalid_request"
+    assert "must be a string" in response.json()["error_description"]

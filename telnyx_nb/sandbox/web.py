@@ -71,9 +71,9 @@ def oauth_params() -> tuple[dict, dict]:
         for key, value in body.items():
             if value is None:
                 continue
-            if isinstance(value, (dict, list)):
-                raise ParamError(f"Parameter {key} must be a string.")
-            data[key] = str(value).lower() if isinstance(value, bool) else str(value)
+            if not isinstance(value, str):  # RFC 6749 parameters are strings; a number or object is a client bug
+                raise ParamError(f"Parameter {key} must be a string, not {type(value).__name__}.")
+            data[key] = value
         return data, {k: [v] for k, v in data.items()}
     if not request.get_data(cache=True):
         return {}, {}
