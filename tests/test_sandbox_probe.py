@@ -547,3 +547,16 @@ def test_json_parameters_must_be_strings(sb, client, path, value):
                                     auth=(client["client_id"], client["client_secret"])))
     assert response.status_code == 400 and response.json()["error"] == "invalid_request"
     assert "must be a string" in response.json()["error_description"]
+
+
+@pytest.mark.parametrize("empty", ["client_secret", "client_id", "scope"])
+@pytest.mark.parametrize("encoding", ["form", "json"])
+def test_an_empty_parameter_counts_as_omitted(sb, client, empty, encoding):
+    """RFC 6749 §3.2: "Parameters sent without a value MUST be treated as if they were omitted" — so an empty
+    client_secret next to HTTP Basic is not a second authentication method."""
+    body = {"grant_type": "client_credentials", empty: ""}
+    sent = {"data": body} if encoding == "form" else {"json": body}
+    response = requests.post(token_url(sb), auth=(client["client_id"], client["client_secret"]), timeout=TIMEOUT,
+                             **sent)
+    assert response.status_code == 200, response.text
+    assert set(response.json()["scope"].split()) == set(client["allowed_scopes"])

@@ -59,7 +59,9 @@ def oauth_params() -> tuple[dict, dict]:
         repeated = sorted(k for k in form if len(form.getlist(k)) > 1)
         if repeated:  # RFC 6749 section 3.2: parameters MUST NOT be included more than once
             raise ParamError(f"Parameter {repeated[0]} is repeated: send each parameter once (RFC 6749 section 3.2).")
-        return {k: form.get(k) for k in form}, {k: form.getlist(k) for k in form}
+        # RFC 6749 section 3.2: a parameter sent without a value is treated as omitted.
+        data = {k: form.get(k) for k in form if form.get(k) != ""}
+        return data, {k: form.getlist(k) for k in data}
     if request.is_json:
         try:
             body = load_json(request.get_data(cache=True) or b"{}")
@@ -69,7 +71,7 @@ def oauth_params() -> tuple[dict, dict]:
             raise ParamError("The body must be a JSON object.")
         data = {}
         for key, value in body.items():
-            if value is None:
+            if value is None or value == "":  # omitted, as RFC 6749 section 3.2 treats an empty parameter
                 continue
             if not isinstance(value, str):  # RFC 6749 parameters are strings; a number or object is a client bug
                 raise ParamError(f"Parameter {key} must be a string, not {type(value).__name__}.")
