@@ -183,7 +183,13 @@ def test_a_public_client_with_authlib_and_no_secret(sb):
         token = session.fetch_token(token_url(sb), authorization_response=decision.headers["Location"],
                                     code_verifier=verifier)
         assert token["access_token"] and token["refresh_token"]
-        assert session.refresh_token(token_url(sb), refresh_token=token["refresh_token"])["access_token"]
+        renewed = session.refresh_token(token_url(sb), refresh_token=token["refresh_token"])
+        assert renewed["access_token"]
+        introspection = url(sb, "/oauth/introspect")
+        assert session.introspect_token(introspection, token=renewed["access_token"]).json()["active"] is True
+        # RFC 7009 §2.1: a public client revokes its own tokens with client_id alone.
+        assert session.revoke_token(url(sb, "/oauth/revoke"), token=renewed["refresh_token"]).status_code == 200
+        assert session.introspect_token(introspection, token=renewed["access_token"]).json() == {"active": False}
 
 
 # --- the token endpoint's rules (RFC 6749 §4.1.3, §5.1, §6; RFC 7636 §4.6) ---------------------------------------
