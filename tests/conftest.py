@@ -33,3 +33,12 @@ def make_sandbox():
     yield factory
     for sb in reversed(started):
         sb.stop()
+
+
+@pytest.fixture
+def oauth(sandbox):
+    """An API session on the shared sandbox (read-only demo data), closed after the test."""
+    from telnyx_nb import TelnyxOAuth
+
+    with TelnyxOAuth.from_sandbox(sandbox) as client:
+        yield client

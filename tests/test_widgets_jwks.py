@@ -8,17 +8,10 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from telnyx_nb import TelnyxOAuth
 from telnyx_nb.widgets import JWKSPanel
 from telnyx_nb.widgets.base import visible_text
 
 from test_widgets_introspection import tamper
-
-
-@pytest.fixture
-def oauth(sandbox):
-    with TelnyxOAuth.from_sandbox(sandbox) as client:
-        yield client
 
 
 @pytest.fixture

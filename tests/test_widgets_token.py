@@ -13,12 +13,6 @@ from telnyx_nb.widgets.base import visible_text
 
 
 @pytest.fixture
-def oauth(sandbox):
-    with TelnyxOAuth.from_sandbox(sandbox) as client:
-        yield client
-
-
-@pytest.fixture
 def panel(oauth):
     p = TokenPanel(oauth)
     yield p
