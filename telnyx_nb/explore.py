@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     env = dict(os.environ, TELNYX_NB_SANDBOX=sandbox.json_line())
     command = [
         sys.executable, "-m", "jupyterlab",
-        f"--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={Path(args.notebooks).resolve()}",
     ]
     if args.no_browser or not _has_display():

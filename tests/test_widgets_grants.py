@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.widgets import GrantsPanel

@@ -181,7 +181,7 @@ class ClientsPanel(Panel):
         try:
             values = self.form_values()
         except ConfigurationError as exc:
-            self._run("Check the form", lambda: _raise(exc))
+            self._run("Check the form", lambda error=exc: _raise(error))  # bind now: `exc` is unset after except
             return
         if self.mode == "edit" and self.selected:
             client_id = self.selected
