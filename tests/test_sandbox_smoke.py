@@ -51,3 +51,17 @@ def test_empty_sandbox_creates_client_and_returns_secret_once(make_sandbox):
     assert created["client_secret"]
     fetched = requests.get(f"{sb.base_url}/oauth/clients/{created['client_id']}", headers=_auth(sb), timeout=10)
     assert fetched.status_code == 200 and "client_secret" not in fetched.json()["data"]
+
+
+def test_each_database_gets_its_own_demo_secret(make_sandbox):
+    """Demo ids are deterministic; secrets are not, or anyone could recompute one and use a reachable sandbox."""
+    first, second = make_sandbox(seed="demo"), make_sandbox(seed="demo")
+    assert first.demo_client_id == second.demo_client_id
+    assert first.demo_client_secret != second.demo_client_secret
+    token_url = first.base_url + "/oauth/token"
+    refused = requests.post(token_url, data={"grant_type": "client_credentials"},
+                            auth=(first.demo_client_id, second.demo_client_secret), timeout=10)
+    assert refused.status_code == 401 and refused.json()["error"] == "invalid_client"
+    accepted = requests.post(token_url, data={"grant_type": "client_credentials"},
+                             auth=(first.demo_client_id, first.demo_client_secret), timeout=10)
+    assert accepted.status_code == 200, accepted.text

@@ -2,8 +2,10 @@
 
 ``demo_dataset(now)`` builds a small, realistic account with known weak spots, so the audit and the notebooks have
 something real to find. It is deterministic: one seeded ``random.Random`` draws every id, secret, scope and age,
-and every timestamp is an offset from ``now``. Ids and secrets do not depend on ``now`` (only ages do), so two
-sandboxes seeded at different moments hold the same clients and grants.
+and every timestamp is an offset from ``now``. Ids do not depend on ``now`` (only ages do), so two sandboxes seeded
+at different moments hold the same clients and grants. The secrets drawn here are placeholders: the sandbox
+replaces them with fresh random ones when it seeds a database, since a secret anyone can recompute opens any
+sandbox that listens beyond loopback.
 
 ``PLANTED`` says exactly which objects each audit rule must flag in the demo data (with the audit's default
 thresholds: a grant is stale after 90 days; an unused grant younger than 7 days is not yet flagged). No planted

@@ -163,6 +163,9 @@ class Sandbox:
             clients, grants = demo_dataset(now)
         else:
             clients, grants = synthetic_dataset(int(self.seed.split("=", 1)[1]), now)
+        for client in clients:  # ids are deterministic, secrets never are: a published secret would open any sandbox
+            if client.get("secret"):
+                client["secret"] = secrets.token_urlsafe(36)
         if clients and store.get_setting(_DEMO_CLIENT_SETTING) is None:
             demo_client = clients[0]
             store.set_setting_once(_DEMO_CLIENT_SETTING,
