@@ -68,8 +68,10 @@ class JWKSPanel(Panel):
         """GET /oauth/jwks: the key set as a frame (kid, kty, alg, use, size or curve, thumbprint)."""
 
         def call() -> Any:
+            from telnyx_nb import frames
+
             self.last_jwks = self.client.jwks()
-            self.keys_df = self.client.jwks_df()
+            self.keys_df = frames.jwks_frame(self.last_jwks)  # the same key set as a frame: one request, not two
             kids = [str(field(k, "kid")) for k in self._keys()]
             current = self.key_picker.value
             self.key_picker.options = kids
