@@ -8,11 +8,9 @@ socket. Everything the sandbox can produce is tested against the sandbox instead
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
+from canned_server import serve
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.errors import (
     APIError,
@@ -38,33 +36,13 @@ class Script:
 def server():
     script = Script()
 
-    class Handler(BaseHTTPRequestHandler):
-        def _answer(self):
-            length = int(self.headers.get("content-length") or 0)
-            if length:
-                self.rfile.read(length)
-            self.seen_auth = self.headers.get("authorization")
-            script.seen.append((self.command, self.path, self.headers.get("authorization")))
-            status, headers, body = script.answers.pop(0) if script.answers else (200, {}, b"{}")
-            self.send_response(status)
-            for name, value in {"content-type": "application/json", **headers}.items():
-                self.send_header(name, value)
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def respond(method, path, headers):
+        script.seen.append((method, path, headers.get("authorization")))
+        return script.answers.pop(0) if script.answers else (200, {}, b"{}")
 
-        do_GET = do_POST = do_PUT = do_DELETE = _answer
-
-        def log_message(self, *args):
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    script.base_url = f"http://127.0.0.1:{httpd.server_address[1]}/v2"
-    yield script
-    httpd.shutdown()
-    httpd.server_close()
+    with serve(respond) as base_url:
+        script.base_url = base_url
+        yield script
 
 
 def telnyx_error(status, *errors, headers=None):

@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pandas as pd
 import pytest
 
+from canned_server import serve
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.errors import APIError, ConfigurationError
 from telnyx_nb.frames import CLIENT_COLUMNS
@@ -34,35 +34,17 @@ def canned():
 
     state = State()
 
-    class Handler(BaseHTTPRequestHandler):
-        def _answer(self):
-            length = int(self.headers.get("content-length") or 0)
-            if length:
-                self.rfile.read(length)
-            state.seen.append(self.path)
-            default = (404, "application/json", b'{"errors": [{"code": "10005", "title": "Not found"}]}')
-            status, ctype, body = state.answers.get(self.path.split("?")[0], default)
-            self.send_response(status)
-            self.send_header("content-type", ctype)
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def respond(method, path, headers):
+        state.seen.append(path)
+        default = (404, "application/json", b'{"errors": [{"code": "10005", "title": "Not found"}]}')
+        status, ctype, body = state.answers.get(path.split("?")[0], default)
+        return status, {"content-type": ctype}, body
 
-        do_GET = do_POST = do_PUT = do_DELETE = _answer
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.base_url = f"http://127.0.0.1:{server.server_port}/v2"
-    state.client = TelnyxOAuth(API_KEY, base_url=state.base_url, max_retries=0, timeout=5)
-    yield state
-    state.client.close()
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with serve(respond) as base_url:
+        state.base_url = base_url
+        state.client = TelnyxOAuth(API_KEY, base_url=state.base_url, max_retries=0, timeout=5)
+        yield state
+        state.client.close()
 
 
 def _json(value) -> bytes:

@@ -1,0 +1,42 @@
+"""A tiny HTTP server on 127.0.0.1 that answers what a test scripts: for answers the sandbox never gives.
+
+``serve(respond)`` calls ``respond(method, path, headers)`` for each request and sends back the
+``(status, headers, body)`` it returns; it yields the server's ``/v2`` base URL and stops when the block ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@contextlib.contextmanager
+def serve(respond):
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self):
+            length = int(self.headers.get("content-length") or 0)
+            if length:
+                self.rfile.read(length)
+            status, headers, body = respond(self.command, self.path, self.headers)
+            self.send_response(status)
+            for name, value in {"content-type": "application/json", **headers}.items():
+                self.send_header(name, value)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = do_PUT = do_DELETE = _answer
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/v2"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
