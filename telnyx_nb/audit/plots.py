@@ -112,6 +112,13 @@ def scope_client_matrix(grants: pd.DataFrame, clients: pd.DataFrame) -> pd.DataF
     return matrix
 
 
+def _say_empty(fig, ax, message: str):
+    """An empty account still gets its figure (the report keeps every section), saying why it is blank."""
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes)
+    ax.set_axis_off()
+    return fig
+
+
 def scope_client_matrix_plot(grants: pd.DataFrame, clients: pd.DataFrame):
     """Heat map of :func:`scope_client_matrix`, each cell labelled with its count."""
     matrix = scope_client_matrix(grants, clients)
@@ -119,9 +126,7 @@ def scope_client_matrix_plot(grants: pd.DataFrame, clients: pd.DataFrame):
     ax = fig.add_subplot()
     ax.set_title("Grants holding each scope, per client")
     if matrix.empty:
-        ax.text(0.5, 0.5, "no grants", ha="center", va="center", transform=ax.transAxes)
-        ax.set_axis_off()
-        return fig
+        return _say_empty(fig, ax, "no grants")
     image = ax.imshow(matrix.to_numpy(), cmap="Blues", aspect="auto")
     ax.set_xticks(range(len(matrix.columns)), labels=list(matrix.columns), rotation=45, ha="right")
     ax.set_yticks(range(len(matrix.index)), labels=list(matrix.index))
@@ -140,9 +145,7 @@ def findings_by_severity(findings: pd.DataFrame):
     ax = fig.add_subplot()
     ax.set_title("Findings by severity")
     if findings.empty:
-        ax.text(0.5, 0.5, "no findings", ha="center", va="center", transform=ax.transAxes)
-        ax.set_axis_off()
-        return fig
+        return _say_empty(fig, ax, "no findings")
     table = pd.crosstab(findings["rule"].astype(str), findings["severity"].astype(str))
     table = table.reindex(columns=[s for s in SEVERITIES if s in table.columns])
     table = table.loc[table.sum(axis=1).sort_values(kind="stable").index]
