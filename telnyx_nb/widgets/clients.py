@@ -14,11 +14,12 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from telnyx_nb.api import wire
 from telnyx_nb.errors import ConfigurationError
 from telnyx_nb.widgets.base import ConfirmBar, Panel, field, frame_html, scopes_from_metadata
 
 _STYLE = {"description_width": "initial"}
-GRANT_TYPES = ("authorization_code", "client_credentials", "refresh_token")
+GRANT_TYPES = wire.GRANT_TYPES
 TABLE_COLUMNS = ("name", "client_id", "client_type", "verified", "require_pkce", "allowed_grant_types",
                  "allowed_scopes", "redirect_uris", "updated_at")
 _ANY = "any"
@@ -39,7 +40,7 @@ class ClientsPanel(Panel):
 
         # filters (WIRE.md GET /oauth_clients filter[...] parameters)
         self.filter_name = widgets.Text(description="Name contains", style=_STYLE)
-        self.filter_type = widgets.Dropdown(options=(_ANY, "confidential", "public"), description="Type",
+        self.filter_type = widgets.Dropdown(options=(_ANY, wire.CONFIDENTIAL, wire.PUBLIC), description="Type",
                                             style=_STYLE)
         self.filter_verified = widgets.Dropdown(options=(_ANY, "verified", "unverified"), description="Verified",
                                                 style=_STYLE)
@@ -57,7 +58,7 @@ class ClientsPanel(Panel):
         # create / edit form
         self.form_title = widgets.HTML("")
         self.name = widgets.Text(description="Name", style=_STYLE)
-        self.client_type = widgets.Dropdown(options=("confidential", "public"), description="Client type",
+        self.client_type = widgets.Dropdown(options=(wire.CONFIDENTIAL, wire.PUBLIC), description="Client type",
                                             style=_STYLE)
         self.grant_types = widgets.SelectMultiple(options=GRANT_TYPES, rows=3, description="Grant types",
                                                   style=_STYLE)
