@@ -14,8 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 import pytest
-
 from canned_server import serve
+
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.api import wire
 from telnyx_nb.api.records import OAuthClient, OAuthGrant
@@ -118,9 +118,8 @@ def test_single_pages_default_to_the_documented_maximum():
 def test_an_out_of_range_page_size_from_the_server_is_a_validation_error_naming_the_parameter():
     # what a pre-contract client asking for page[size]=250 met on the first page of a real account
     server = StrictPages(n_grants=5)
-    with serve(server) as base_url, _client(base_url) as tx:
-        with pytest.raises(ValidationError) as caught:
-            tx.transport.request("GET", "/oauth_grants", params={"page[size]": 250})
+    with serve(server) as base_url, _client(base_url) as tx, pytest.raises(ValidationError) as caught:
+        tx.transport.request("GET", "/oauth_grants", params={"page[size]": 250})
     assert caught.value.status == 422 and caught.value.error == "invalid_request"
     assert "page[size] must be an integer from 1 to 100" in str(caught.value)
 
@@ -255,9 +254,8 @@ def test_a_body_with_both_shapes_reads_both_and_says_it_once():
         "errors": [{"code": "10015", "title": "Invalid value", "detail": "name must not be empty",
                     "source": {"pointer": "/name"}}],
     })}
-    with serve(_error_server(both)) as base_url, _client(base_url) as tx:
-        with pytest.raises(ValidationError) as caught:
-            tx.create_client("", "public", [wire.AUTHORIZATION_CODE], ["messaging"])
+    with serve(_error_server(both)) as base_url, _client(base_url) as tx, pytest.raises(ValidationError) as caught:
+        tx.create_client("", "public", [wire.AUTHORIZATION_CODE], ["messaging"])
     error = caught.value
     assert (error.error, error.code, error.pointers) == ("invalid_request", "10015", ["/name"])
     assert error.error_description == error.detail == "name must not be empty"
