@@ -50,7 +50,7 @@ from telnyx_nb.masking import mask, remember
 __all__ = ["TelnyxOAuth", "PRODUCTION_BASE_URL", "CLIENT_FILTERS", "CLIENT_FIELDS"]
 
 PRODUCTION_BASE_URL = "https://api.telnyx.com/v2"
-# Endpoints with no id in the path (WIRE.md): a 404 from one of them points at the base URL.
+# Endpoints with no id in the path (docs/contract.md): a 404 from one of them points at the base URL.
 _FIXED_PATHS = frozenset({"/oauth_clients", "/oauth_grants", "/oauth/token", "/oauth/introspect", "/oauth/jwks",
                           "/oauth/register", "/oauth/revoke"})
 # The wire vocabulary (enums, page bounds, body fields, filters) lives in .wire; these names stay importable here.

@@ -1,4 +1,4 @@
-"""Typed, immutable records for every answer of the Telnyx OAuth wire API (see WIRE.md).
+"""Typed, immutable records for every answer of the Telnyx OAuth wire API (docs/contract.md; names in .wire).
 
 Records are frozen dataclasses: lists become tuples, ISO 8601 date-times become tz-aware ``datetime`` objects, and
 the parsed JSON stays available as ``.raw`` for fields a newer server adds. ``repr()`` masks every secret field

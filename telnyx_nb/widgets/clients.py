@@ -1,7 +1,7 @@
 """ClientsPanel: browse and filter the OAuth clients DataFrame; create, edit and delete with confirmation.
 
-A confidential client's secret exists in plain text only in the create response (WIRE.md, ``POST /oauth_clients``):
-the panel shows it once — masked unless revealed — and forgets it on the next action.
+A confidential client's secret exists in plain text only in the create response (``POST /oauth_clients``, see
+docs/contract.md): the panel shows it once — masked unless revealed — and forgets it on the next action.
 
 State for the next cell: ``df`` (the clients DataFrame as last loaded), ``last_result`` (the record the last
 create/update returned, or the deleted client_id) and ``selected`` (the client_id chosen in the picker).
@@ -38,7 +38,7 @@ class ClientsPanel(Panel):
         self._new_secret: str | None = None
         self._new_secret_for: str | None = None
 
-        # filters (WIRE.md GET /oauth_clients filter[...] parameters)
+        # filters (GET /oauth_clients filter[...] parameters, wire.CLIENT_FILTERS)
         self.filter_name = widgets.Text(description="Name contains", style=_STYLE)
         self.filter_type = widgets.Dropdown(options=(_ANY, wire.CONFIDENTIAL, wire.PUBLIC), description="Type",
                                             style=_STYLE)
