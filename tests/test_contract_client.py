@@ -324,14 +324,14 @@ def test_sandbox_threads_option_refuses_a_bad_count_naming_it(bad):
     # the benchmark gives the sandbox as many threads as the client has workers, so concurrency can show
     result = subprocess.run([sys.executable, "-m", "telnyx_nb.cli", "sandbox", "--json", "--port", "0", "--db",
                              ":memory:", "--seed", "empty", "--threads", bad], capture_output=True, text=True,
-                            timeout=60)
+                            timeout=60, check=False)
     assert result.returncode == 2 and "--threads" in result.stderr and result.stdout == ""
 
 
 def test_sandbox_threads_option_defaults_to_8_and_takes_a_count():
     result = subprocess.run(
         [sys.executable, "-c",
-         "import argparse; from telnyx_nb.sandbox import cli; p = argparse.ArgumentParser(); cli.add_arguments(p); "
-         "print(p.parse_args(['--threads', '16']).threads, p.parse_args([]).threads)"],
+         ("import argparse; from telnyx_nb.sandbox import cli; p = argparse.ArgumentParser(); cli.add_arguments(p); "
+          "print(p.parse_args(['--threads', '16']).threads, p.parse_args([]).threads)")],
         capture_output=True, text=True, check=True, timeout=60)
     assert result.stdout.split() == ["16", "8"]
