@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import pandas as pd
 
+from telnyx_nb.api import wire
+
 if TYPE_CHECKING:
     from telnyx_nb.api.records import JWKS, Introspection, OAuthClient, OAuthGrant
 
@@ -38,7 +40,7 @@ __all__ = [
 DATETIME = pd.DatetimeTZDtype(unit="us", tz="UTC")
 STRING = pd.StringDtype()
 BOOLEAN = pd.BooleanDtype()
-CLIENT_TYPE = pd.CategoricalDtype(["public", "confidential"])
+CLIENT_TYPE = pd.CategoricalDtype(list(wire.CLIENT_TYPES))
 LIST = object  # Python lists; pandas has no native list dtype without pyarrow
 
 CLIENT_COLUMNS: tuple[str, ...] = (

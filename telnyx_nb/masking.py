@@ -57,7 +57,10 @@ _PATTERNS: tuple[tuple[re.Pattern[str], Any], ...] = (
     ),
     # JWTs / JWS compact serialisations (RFC 7515 §7.1): three base64url segments, header starts with eyJ.
     (re.compile(r"\beyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*"), lambda m: mask(m[0])),
-    # Telnyx-style API keys: KEY followed by a long opaque tail.
+    # Telnyx API keys: KEY + exactly 55 of [0-9A-Za-z_-] (the shape secret scanners look for), found anywhere —
+    # also glued to a word, as in a URL-encoded header (``Bearer%20KEY…``) or ``x-api-keyKEY…`` log noise.
+    (re.compile(r"KEY[0-9A-Za-z_\-]{55}(?![0-9A-Za-z_\-])"), lambda m: mask(m[0])),
+    # Older and sandbox-made keys: KEY followed by a long opaque tail, at a word start.
     (re.compile(r"\bKEY[A-Za-z0-9_\-]{16,}"), lambda m: mask(m[0])),
 )
 

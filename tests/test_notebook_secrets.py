@@ -22,7 +22,9 @@ _SHAPES = {
     "JWT": re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*)?"),
     # a long base64url run that starts like a JWT header: an unmasked fragment of a token
     "JWT fragment": re.compile(r"eyJ[A-Za-z0-9_-]{17,}"),
-    # Telnyx API keys: KEY + a long random tail
+    # Telnyx API keys: KEY + 55 of [0-9A-Za-z_-], wherever they sit (even glued to a word, as in "%20KEY…") …
+    "Telnyx API key": re.compile(r"KEY[0-9A-Za-z_-]{55}(?![0-9A-Za-z_-])"),
+    # … and older or sandbox-made keys: KEY + a long random tail at a word start
     "API key": re.compile(r"\bKEY[0-9A-Za-z_-]{16,}"),
     # a PEM private key
     "private key": re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----"),
@@ -134,6 +136,10 @@ def test_committed_notebook_keeps_no_widget_state(path):
 
 # --- the scanner itself must catch what it is meant to catch ------------------------------------------------
 
+# A Telnyx API key of the published shape: KEY + 55 of [0-9A-Za-z_-] (made up)
+_KEY55 = "KEY" + "0193aF2c-3D8e9B7f_6A5c4D3e2F1a0B9xYz" + "Q7w_E4r-T1yU6i8O2pL"
+assert len(_KEY55) == 58
+
 _JWT = (
     "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0"
     ".eyJzdWIiOiJ1c2VyLTEiLCJjbGllbnRfaWQiOiJhYmMiLCJzY29wZSI6Im1lc3NhZ2luZyJ9"
@@ -147,6 +153,8 @@ _JWT = (
         _JWT,
         f"Token: {_JWT[:40]}",  # a truncated but still long fragment
         "api key KEY01934AF2C3D8E9B7F6A5C4D3E2F1A0B9_xyz",
+        "api key " + _KEY55,  # the published shape
+        "Authorization: Bearer%20" + _KEY55,  # URL-encoded: glued to a word
         '{"client_secret": "s3cr3t-Value-that-is-long"}',
         "TokenResponse(access_token='abcdefgh12345678abcd', token_type='Bearer')",
         "grant_type=refresh_token&refresh_token=abcdef123456ghij",
@@ -155,7 +163,7 @@ _JWT = (
         "-----BEGIN PRIVATE KEY-----",
         "token?code_verifier=V4AvHnWEa8v7swlAq-OqKY_oCxd8maPOV8P9NERjvCWR28gBf7IP0hOr",
     ],
-    ids=["jwt", "jwt-fragment", "api-key", "json-secret", "repr-token", "form-refresh", "bearer", "random", "pem", "verifier"],
+    ids=["jwt", "jwt-fragment", "api-key", "telnyx-key", "telnyx-key-glued", "json-secret", "repr-token", "form-refresh", "bearer", "random", "pem", "verifier"],
 )
 def test_scanner_flags_secret_shapes(text):
     assert find_unmasked_secrets(text)
@@ -184,9 +192,23 @@ def test_scanner_accepts_masked_and_harmless_strings(text):
 def test_project_masking_passes_the_scanner():
     masking = pytest.importorskip("telnyx_nb.masking", reason="telnyx_nb.masking not built yet")
     opaque = "q8ZT3vN1xK0bLw7YpR2sFj5HcUd9MeGa4ViQ"
-    for secret in (_JWT, "KEY01934AF2C3D8E9B7F6A5C4D3E2F1A0B9_xyz", opaque):
+    for secret in (_JWT, "KEY01934AF2C3D8E9B7F6A5C4D3E2F1A0B9_xyz", _KEY55, opaque):
         masked = masking.mask(secret)
         assert find_unmasked_secrets(f"client_secret={masked} Bearer {masked} {masked}") == [], masked
     # free text: shapes are masked by shape, an opaque value by its field name
-    for text in (f"token {_JWT} here", "key KEY01934AF2C3D8E9B7F6A5C4D3E2F1A0B9_xyz", f"refresh_token={opaque}"):
+    for text in (f"token {_JWT} here", "key KEY01934AF2C3D8E9B7F6A5C4D3E2F1A0B9_xyz", f"refresh_token={opaque}",
+                 f"key {_KEY55}", f"Bearer%20{_KEY55}", f"x{_KEY55}."):
         assert find_unmasked_secrets(masking.mask_text(text)) == [], text
+
+
+@pytest.mark.parametrize("text", ["key " + _KEY55, "Bearer%20" + _KEY55, '{"x":"abc' + _KEY55 + '"}'])
+def test_scanner_names_the_published_telnyx_key_shape_wherever_it_sits(text):
+    # by its own shape, not only as a "random-looking string": a key of lower entropy must be caught too
+    assert "Telnyx API key" in {kind for kind, _ in find_unmasked_secrets(text)}
+    low_entropy = "KEY" + "a" * 55
+    assert "Telnyx API key" in {kind for kind, _ in find_unmasked_secrets(text.replace(_KEY55, low_entropy))}
+
+
+def test_scanner_leaves_longer_runs_starting_with_key_to_the_other_rules():
+    # 56 characters after KEY is not the published shape (it may still be flagged as an older key shape)
+    assert "Telnyx API key" not in {kind for kind, _ in find_unmasked_secrets("x" + _KEY55 + "Z")}

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import requests
 
 from telnyx_nb.api import pkce as _pkce  # `pkce` is a keyword argument of authorization_url()
+from telnyx_nb.api import wire
 from telnyx_nb.api.auth import BearerKey, ClientBasic, ClientCredentialsToken
 from telnyx_nb.api.pagination import MAX_WORKERS, fetch_all, iterate
 from telnyx_nb.api.records import (
@@ -49,45 +50,17 @@ from telnyx_nb.masking import mask, remember
 __all__ = ["TelnyxOAuth", "PRODUCTION_BASE_URL", "CLIENT_FILTERS", "CLIENT_FIELDS"]
 
 PRODUCTION_BASE_URL = "https://api.telnyx.com/v2"
-# Endpoints with no id in the path (WIRE.md): a 404 from one of them points at the base URL.
+# Endpoints with no id in the path (docs/contract.md): a 404 from one of them points at the base URL.
 _FIXED_PATHS = frozenset({"/oauth_clients", "/oauth_grants", "/oauth/token", "/oauth/introspect", "/oauth/jwks",
                           "/oauth/register", "/oauth/revoke"})
-MAX_PAGE_SIZE = 250
-GRANT_TYPES = ("client_credentials", "authorization_code", "refresh_token")
-CLIENT_TYPES = ("public", "confidential")
-
-# keyword → query parameter of GET /oauth_clients (WIRE.md row 10)
-CLIENT_FILTERS = {
-    "client_type": "filter[client_type]",
-    "name": "filter[name]",
-    "name_contains": "filter[name][contains]",
-    "client_id": "filter[client_id]",
-    "grant_type": "filter[allowed_grant_types][contains]",
-    "allowed_grant_types_contains": "filter[allowed_grant_types][contains]",
-    "verified": "filter[verified]",
-}
-# fields PUT /oauth_clients/{id} accepts (WIRE.md row 13)
-CLIENT_FIELDS = (
-    "name",
-    "allowed_grant_types",
-    "allowed_scopes",
-    "redirect_uris",
-    "require_pkce",
-    "logo_uri",
-    "policy_uri",
-    "tos_uri",
-)
-REGISTRATION_FIELDS = (
-    "client_name",
-    "grant_types",
-    "redirect_uris",
-    "response_types",
-    "scope",
-    "token_endpoint_auth_method",
-    "logo_uri",
-    "policy_uri",
-    "tos_uri",
-)
+# The wire vocabulary (enums, page bounds, body fields, filters) lives in .wire; these names stay importable here.
+MAX_PAGE_SIZE = wire.MAX_PAGE_SIZE
+DEFAULT_PAGE_SIZE = wire.DEFAULT_PAGE_SIZE
+GRANT_TYPES = wire.GRANT_TYPES
+CLIENT_TYPES = wire.CLIENT_TYPES
+CLIENT_FILTERS = wire.CLIENT_FILTERS  # keyword → query parameter of GET /oauth_clients
+CLIENT_FIELDS = wire.CLIENT_UPDATE_FIELDS  # fields PUT /oauth_clients/{id} accepts
+REGISTRATION_FIELDS = wire.REGISTRATION_FIELDS
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
@@ -559,7 +532,7 @@ class TelnyxOAuth:
         client_secret: str | None = None,
     ) -> None:
         """``POST /oauth/revoke`` (RFC 7009 §2.1). Revoking twice is harmless (§2.2), so it is replayable."""
-        if token_type_hint not in (None, "access_token", "refresh_token"):
+        if token_type_hint is not None and token_type_hint not in wire.TOKEN_TYPE_HINTS:
             raise ConfigurationError(
                 "token_type_hint must be 'access_token', 'refresh_token' or None (RFC 7009 §2.1), "
                 f"got {token_type_hint!r}"
@@ -635,7 +608,7 @@ class TelnyxOAuth:
                     f"unknown client filter {key!r}; use one of {sorted(CLIENT_FILTERS)} (GET /oauth_clients)"
                 )
             if key == "client_type" and value not in CLIENT_TYPES:
-                raise ConfigurationError(f"client_type filter must be 'public' or 'confidential', got {value!r}")
+                raise ConfigurationError(f"client_type filter must be one of {list(CLIENT_TYPES)}, got {value!r}")
             if key == "verified":
                 if isinstance(value, str) and value.lower() in ("true", "false"):
                     value = value.lower() == "true"
@@ -648,13 +621,14 @@ class TelnyxOAuth:
 
     @staticmethod
     def _page_params(page_number: int, page_size: int) -> dict[str, int]:
-        if not isinstance(page_number, int) or isinstance(page_number, bool) or page_number < 1:
-            raise ConfigurationError(f"page_number must be an integer >= 1, got {page_number!r}")
-        if not isinstance(page_size, int) or isinstance(page_size, bool) or not 1 <= page_size <= MAX_PAGE_SIZE:
-            raise ConfigurationError(f"page_size must be an integer from 1 to {MAX_PAGE_SIZE}, got {page_size!r}")
-        return {"page[number]": page_number, "page[size]": page_size}
+        """The page query of the list endpoints, refused before any request when outside the contract's bounds
+        (``page[size]`` 1–100, ``page[number]`` >= 1): a real server answers 4xx to those."""
+        return {wire.PAGE_NUMBER: wire.check_page_number(page_number),
+                wire.PAGE_SIZE: wire.check_page_size(page_size)}
 
-    def list_clients(self, *, page_number: int = 1, page_size: int = 20, **filters: Any) -> Page[OAuthClient]:
+    def list_clients(
+        self, *, page_number: int = 1, page_size: int = DEFAULT_PAGE_SIZE, **filters: Any
+    ) -> Page[OAuthClient]:
         """``GET /oauth_clients`` — one page of clients. Filters: ``client_type``, ``name``, ``name_contains``,
         ``client_id``, ``grant_type`` (allowed_grant_types contains), ``verified``."""
         self._require_management()
@@ -662,16 +636,18 @@ class TelnyxOAuth:
         body = self._json("GET", "/oauth_clients", params=params)
         return Page.from_json(body or {}, OAuthClient.from_json)
 
-    def iter_clients(self, *, page_size: int = MAX_PAGE_SIZE, **filters: Any) -> Iterator[OAuthClient]:
+    def iter_clients(self, *, page_size: int = DEFAULT_PAGE_SIZE, **filters: Any) -> Iterator[OAuthClient]:
         """Every client matching ``filters``, fetched page after page as you iterate."""
         self._client_filters(filters)  # validate before the first request
+        wire.check_page_size(page_size)
         return iterate(lambda n: self.list_clients(page_number=n, page_size=page_size, **filters))
 
     def all_clients(
-        self, *, page_size: int = MAX_PAGE_SIZE, progress: bool | None = None, **filters: Any
+        self, *, page_size: int = DEFAULT_PAGE_SIZE, progress: bool | None = None, **filters: Any
     ) -> list[OAuthClient]:
         """Every client matching ``filters``: page 1, then the rest concurrently (order preserved)."""
         self._client_filters(filters)
+        wire.check_page_size(page_size)
         return fetch_all(
             lambda n: self.list_clients(page_number=n, page_size=page_size, **filters),
             max_workers=self.max_workers,
@@ -695,7 +671,7 @@ class TelnyxOAuth:
         """``POST /oauth_clients`` — create a client. The answer is the only one carrying ``client_secret``
         (confidential clients): keep it. Not replayed blindly (a lost answer would otherwise create two)."""
         if client_type not in CLIENT_TYPES:
-            raise ConfigurationError(f"client_type must be 'public' or 'confidential', got {client_type!r}")
+            raise ConfigurationError(f"client_type must be one of {list(CLIENT_TYPES)}, got {client_type!r}")
         allowed_grant_types = _names(allowed_grant_types, "allowed_grant_types")
         allowed_scopes = _names(allowed_scopes, "allowed_scopes")
         if redirect_uris is not None:
@@ -743,18 +719,20 @@ class TelnyxOAuth:
         self._json("DELETE", f"/oauth_clients/{_segment(client_id, 'client_id')}")
 
     # ------------------------------------------------------------------------------------------------ grants
-    def list_grants(self, *, page_number: int = 1, page_size: int = 20) -> Page[OAuthGrant]:
+    def list_grants(self, *, page_number: int = 1, page_size: int = DEFAULT_PAGE_SIZE) -> Page[OAuthGrant]:
         """``GET /oauth_grants`` — one page of grants."""
         self._require_management()
         body = self._json("GET", "/oauth_grants", params=self._page_params(page_number, page_size))
         return Page.from_json(body or {}, OAuthGrant.from_json)
 
-    def iter_grants(self, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[OAuthGrant]:
+    def iter_grants(self, *, page_size: int = DEFAULT_PAGE_SIZE) -> Iterator[OAuthGrant]:
         """Every grant, fetched page after page as you iterate."""
+        wire.check_page_size(page_size)  # now, not at the first next()
         return iterate(lambda n: self.list_grants(page_number=n, page_size=page_size))
 
-    def all_grants(self, *, page_size: int = MAX_PAGE_SIZE, progress: bool | None = None) -> list[OAuthGrant]:
+    def all_grants(self, *, page_size: int = DEFAULT_PAGE_SIZE, progress: bool | None = None) -> list[OAuthGrant]:
         """Every grant: page 1, then the rest concurrently (order preserved)."""
+        wire.check_page_size(page_size)
         return fetch_all(
             lambda n: self.list_grants(page_number=n, page_size=page_size),
             max_workers=self.max_workers,
@@ -771,19 +749,20 @@ class TelnyxOAuth:
         return OAuthGrant.from_json(self._data("DELETE", f"/oauth_grants/{_segment(grant_id, 'grant_id')}"))
 
     # ------------------------------------------------------------------------------------------------ frames
-    def clients_df(self, *, progress: bool | None = None, page_size: int = MAX_PAGE_SIZE, **filters: Any) -> Any:
+    def clients_df(self, *, progress: bool | None = None, page_size: int = DEFAULT_PAGE_SIZE, **filters: Any) -> Any:
         """Every client matching ``filters`` as a DataFrame (columns: ``telnyx_nb.frames.CLIENT_COLUMNS``)."""
         from telnyx_nb import frames
 
         return frames.clients_frame(self.all_clients(page_size=page_size, progress=progress, **filters))
 
     def grants_df(
-        self, *, with_clients: bool = True, progress: bool | None = None, page_size: int = MAX_PAGE_SIZE
+        self, *, with_clients: bool = True, progress: bool | None = None, page_size: int = DEFAULT_PAGE_SIZE
     ) -> Any:
         """Every grant as a DataFrame (``GRANT_COLUMNS``), joined with its client's name, type and verified flag
         unless ``with_clients=False``. Grants and clients are fetched at the same time."""
         from telnyx_nb import frames
 
+        wire.check_page_size(page_size)  # before the clients' thread starts
         if not with_clients:
             return frames.grants_frame(self.all_grants(page_size=page_size, progress=progress))
         from concurrent.futures import ThreadPoolExecutor

@@ -11,11 +11,12 @@ import hashlib
 import re
 import secrets
 
+from telnyx_nb.api.wire import CODE_CHALLENGE_METHODS
 from telnyx_nb.errors import ConfigurationError
 
 __all__ = ["METHODS", "generate_verifier", "code_challenge", "generate_state", "validate_verifier"]
 
-METHODS = ("S256", "plain")
+METHODS = CODE_CHALLENGE_METHODS  # RFC 7636 §4.3
 # RFC 7636 §4.1: code-verifier = 43*128unreserved, unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~"
 _VERIFIER = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
 

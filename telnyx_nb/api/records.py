@@ -1,4 +1,4 @@
-"""Typed, immutable records for every answer of the Telnyx OAuth wire API (see WIRE.md).
+"""Typed, immutable records for every answer of the Telnyx OAuth wire API (docs/contract.md; names in .wire).
 
 Records are frozen dataclasses: lists become tuples, ISO 8601 date-times become tz-aware ``datetime`` objects, and
 the parsed JSON stays available as ``.raw`` for fields a newer server adds. ``repr()`` masks every secret field
@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar, Generic, Iterator, TypeVar
 
+from telnyx_nb.api import wire
 from telnyx_nb.errors import APIError
 from telnyx_nb.masking import mask
 
@@ -166,9 +167,15 @@ class Record:
 
 @dataclass(frozen=True, kw_only=True, repr=False)
 class OAuthClient(Record):
-    """An ``oauth_client`` (``GET/POST/PUT /oauth_clients``). ``client_secret`` is set only on create."""
+    """An ``oauth_client`` (``GET/POST/PUT /oauth_clients``). ``client_secret`` is set only on create.
+
+    Tolerant of the published nullability (``wire.CLIENT_NULLABLE``): ``client_secret`` absent or null,
+    ``logo_uri``/``policy_uri``/``tos_uri`` null, and ``verified`` (not in the published object) absent — each is
+    then ``None`` (``<NA>`` in a frame). Only ``client_id`` is needed to build one.
+    """
 
     SECRET_FIELDS: ClassVar[tuple[str, ...]] = ("client_secret",)
+    WIRE_FIELDS: ClassVar[tuple[str, ...]] = wire.CLIENT_OBJECT_FIELDS  # every field is an attribute but record_type
 
     client_id: str
     name: str | None = None
@@ -212,7 +219,10 @@ class OAuthClient(Record):
 
 @dataclass(frozen=True, kw_only=True, repr=False)
 class OAuthGrant(Record):
-    """An ``oauth_grant``: a user's consent to a client for some scopes (``/oauth_grants``)."""
+    """An ``oauth_grant``: a user's consent to a client for some scopes (``/oauth_grants``); ``last_used_at`` is
+    ``None`` when the server says null (never used)."""
+
+    WIRE_FIELDS: ClassVar[tuple[str, ...]] = wire.GRANT_OBJECT_FIELDS
 
     id: str
     client_id: str
@@ -270,14 +280,12 @@ class Page(Record, Generic[T]):
         meta = body.get("meta") or {}
         if not isinstance(meta, dict):
             meta = {}
+        page_number, page_size, total_pages, total_results = (_meta_int(meta, n) for n in wire.PAGE_META_FIELDS)
         data = body.get("data") or ()
         if not isinstance(data, (list, tuple)):
             raise TypeError(f"'data' must be a list of objects, got {type(data).__name__}")
         items = tuple(parse(item) for item in data)
-        page_number = _meta_int(meta, "page_number") or 1
-        page_size = _meta_int(meta, "page_size")
-        total_results = _meta_int(meta, "total_results")
-        total_pages = _meta_int(meta, "total_pages")
+        page_number = page_number or 1
         if total_pages is None:
             # a meta block without total_pages (seen in the wild): derive it rather than stop after page 1
             if total_results is not None and page_size:

@@ -38,6 +38,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from telnyx_nb import __version__
+from telnyx_nb.api.wire import read_error_body
 from telnyx_nb.errors import (
     APIConnectionError,
     APIError,
@@ -131,45 +132,19 @@ def _request_id(headers: Mapping[str, str]) -> str | None:
 def error_from_response(response: requests.Response) -> APIError:
     """Map an HTTP error answer to the exception tree — the only place this happens.
 
-    Reads Telnyx error objects (``{"errors": [{code, title, detail, source: {pointer|parameter}}]}``) and the RFC
-    error answers (RFC 6749 §5.2, RFC 7591 §3.2.2, RFC 7662: ``{"error", "error_description"}``).
+    The body may be the published ``oauth_Error`` (``{"error", "error_description"}``, also RFC 6749 §5.2, RFC 7591
+    §3.2.2), Telnyx's ``{"errors": [{code, title, detail, source: {pointer|parameter}}]}``, or both in one body
+    (:func:`telnyx_nb.api.wire.read_error_body` reads either); the message names the fields the server pointed at.
     """
     status = response.status_code
     try:
         body = response.json()
     except ValueError:
         body = None
-    errors: list[dict[str, Any]] = []
-    code = title = detail = error = error_description = None
-    pointers: list[str] = []
-    if isinstance(body, dict):
-        raw_errors = body.get("errors")
-        if isinstance(raw_errors, list):
-            errors = [e for e in raw_errors if isinstance(e, dict)]
-        if errors:
-            first = errors[0]
-            code = None if first.get("code") is None else str(first.get("code"))
-            title, detail = first.get("title"), first.get("detail")
-            for item in errors:
-                source = item.get("source") or {}
-                pointer = source.get("pointer") or source.get("parameter")
-                if pointer:
-                    pointers.append(str(pointer))
-        if isinstance(body.get("error"), str):
-            error, error_description = body["error"], body.get("error_description")
+    said = read_error_body(body)
     method = response.request.method if response.request is not None else None
     url = response.url
-    summary = ": ".join(
-        x for x in (
-            code and f"[{code}]",
-            title,
-            detail,
-            error,
-            error_description,
-        ) if x
-    )
-    if not summary:
-        summary = _readable_text(response.text or "") or response.reason or "error"
+    summary = said.summary() or _readable_text(response.text or "") or response.reason or "error"
     path = urlsplit(url).path if url else ""
     message = f"HTTP {status} on {method} {path}: {summary}"
     request_id = _request_id(response.headers)
@@ -178,14 +153,14 @@ def error_from_response(response: requests.Response) -> APIError:
     cls = class_for_status(status)
     kwargs: dict[str, Any] = dict(
         status=status,
-        code=code,
-        title=title,
-        detail=detail,
-        errors=errors,
-        error=error,
-        error_description=error_description,
+        code=said.code,
+        title=said.title,
+        detail=said.detail,
+        errors=said.errors,
+        error=said.error,
+        error_description=said.error_description,
         request_id=request_id,
-        pointers=pointers,
+        pointers=said.pointers,
         method=method,
         url=url,
     )

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
+from telnyx_nb.api import wire
 from telnyx_nb.frames import CLIENT_COLUMNS, GRANT_COLUMNS
 
 __all__ = [
@@ -226,7 +227,7 @@ def public_client_credentials(clients: pd.DataFrame, grants: pd.DataFrame, t: Th
     return [
         _finding(c.client_id, c.name, "public client allows client_credentials")
         for c in clients.itertuples()
-        if str(c.client_type) == "public" and "client_credentials" in _items(c.allowed_grant_types)
+        if str(c.client_type) == wire.PUBLIC and wire.CLIENT_CREDENTIALS in _items(c.allowed_grant_types)
     ]
 
 
@@ -237,7 +238,7 @@ def auth_code_without_pkce(clients: pd.DataFrame, grants: pd.DataFrame, t: Thres
     return [
         _finding(c.client_id, c.name, "authorization_code allowed with require_pkce = false")
         for c in clients.itertuples()
-        if "authorization_code" in _items(c.allowed_grant_types) and _is_false(c.require_pkce)
+        if wire.AUTHORIZATION_CODE in _items(c.allowed_grant_types) and _is_false(c.require_pkce)
     ]
 
 

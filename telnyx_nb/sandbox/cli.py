@@ -58,6 +58,16 @@ def _seconds(text: str) -> int:
     return value
 
 
+def _threads(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 256:
+        raise argparse.ArgumentTypeError(f"use a whole number of threads from 1 to 256, not {text!r}")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any free port)")
@@ -68,6 +78,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print exactly one JSON line with the credentials")
     parser.add_argument("--access-token-ttl", type=_seconds, default=ACCESS_TOKEN_LIFETIME, metavar="SECONDS",
                         help=f"access token lifetime (default {ACCESS_TOKEN_LIFETIME}; short ones help test expiry)")
+    parser.add_argument("--threads", type=_threads, default=8, metavar="N",
+                        help="requests served at once (waitress threads, default 8); a concurrent client needs "
+                             "at least as many as it has workers")
     parser.add_argument("--refresh-token-ttl", type=_seconds, default=REFRESH_TOKEN_LIFETIME, metavar="SECONDS",
                         help=f"refresh token lifetime (default {REFRESH_TOKEN_LIFETIME})")
 
@@ -85,7 +98,8 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signum, on_signal)
     try:
         sandbox = Sandbox(host=args.host, port=args.port, db=db, seed=args.seed, api_key=args.api_key,
-                          access_token_ttl=args.access_token_ttl, refresh_token_ttl=args.refresh_token_ttl).start()
+                          access_token_ttl=args.access_token_ttl, refresh_token_ttl=args.refresh_token_ttl,
+                          threads=args.threads).start()
     except OSError as exc:
         print(f"telnyx-nb sandbox: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}. "
               "Choose another --port (0 picks a free one).", file=sys.stderr)

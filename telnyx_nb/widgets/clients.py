@@ -1,7 +1,7 @@
 """ClientsPanel: browse and filter the OAuth clients DataFrame; create, edit and delete with confirmation.
 
-A confidential client's secret exists in plain text only in the create response (WIRE.md, ``POST /oauth_clients``):
-the panel shows it once — masked unless revealed — and forgets it on the next action.
+A confidential client's secret exists in plain text only in the create response (``POST /oauth_clients``, see
+docs/contract.md): the panel shows it once — masked unless revealed — and forgets it on the next action.
 
 State for the next cell: ``df`` (the clients DataFrame as last loaded), ``last_result`` (the record the last
 create/update returned, or the deleted client_id) and ``selected`` (the client_id chosen in the picker).
@@ -14,11 +14,12 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from telnyx_nb.api import wire
 from telnyx_nb.errors import ConfigurationError
 from telnyx_nb.widgets.base import ConfirmBar, Panel, field, frame_html, scopes_from_metadata
 
 _STYLE = {"description_width": "initial"}
-GRANT_TYPES = ("authorization_code", "client_credentials", "refresh_token")
+GRANT_TYPES = wire.GRANT_TYPES
 TABLE_COLUMNS = ("name", "client_id", "client_type", "verified", "require_pkce", "allowed_grant_types",
                  "allowed_scopes", "redirect_uris", "updated_at")
 _ANY = "any"
@@ -37,9 +38,9 @@ class ClientsPanel(Panel):
         self._new_secret: str | None = None
         self._new_secret_for: str | None = None
 
-        # filters (WIRE.md GET /oauth_clients filter[...] parameters)
+        # filters (GET /oauth_clients filter[...] parameters, wire.CLIENT_FILTERS)
         self.filter_name = widgets.Text(description="Name contains", style=_STYLE)
-        self.filter_type = widgets.Dropdown(options=(_ANY, "confidential", "public"), description="Type",
+        self.filter_type = widgets.Dropdown(options=(_ANY, wire.CONFIDENTIAL, wire.PUBLIC), description="Type",
                                             style=_STYLE)
         self.filter_verified = widgets.Dropdown(options=(_ANY, "verified", "unverified"), description="Verified",
                                                 style=_STYLE)
@@ -57,7 +58,7 @@ class ClientsPanel(Panel):
         # create / edit form
         self.form_title = widgets.HTML("")
         self.name = widgets.Text(description="Name", style=_STYLE)
-        self.client_type = widgets.Dropdown(options=("confidential", "public"), description="Client type",
+        self.client_type = widgets.Dropdown(options=(wire.CONFIDENTIAL, wire.PUBLIC), description="Client type",
                                             style=_STYLE)
         self.grant_types = widgets.SelectMultiple(options=GRANT_TYPES, rows=3, description="Grant types",
                                                   style=_STYLE)

@@ -13,11 +13,12 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from telnyx_nb.api import wire
 from telnyx_nb.errors import ConfigurationError
 from telnyx_nb.widgets.base import Countdown, Panel, field, kv_table, scopes_from_metadata
 from telnyx_nb.widgets.introspection import REASONS, decode_jwt, inactive_reason
 
-GRANT_TYPES = ("client_credentials", "authorization_code", "refresh_token")
+GRANT_TYPES = wire.GRANT_TYPES
 def _wide() -> widgets.Layout:
     return widgets.Layout(width="100%")  # a fresh Layout each time: a shared one would share display too
 
@@ -45,7 +46,7 @@ class TokenPanel(Panel):
             "<span class='tnb-muted'>Client credentials from the session: "
             f"<code>{html.escape(str(getattr(self.client, 'client_id', None) or '(none configured)'))}</code></span>"
         )
-        self.grant_type = widgets.Dropdown(options=GRANT_TYPES, value="client_credentials",
+        self.grant_type = widgets.Dropdown(options=GRANT_TYPES, value=wire.CLIENT_CREDENTIALS,
                                            description="Grant type", style=_STYLE)
         self.scopes = widgets.SelectMultiple(options=[], rows=5, description="Scopes", style=_STYLE,
                                              tooltip="Empty: the client's default scopes")
@@ -105,9 +106,9 @@ class TokenPanel(Panel):
         scope = " ".join(self.scopes.value) or None  # RFC 6749 §3.3: space-delimited
 
         def call() -> Any:
-            if grant == "client_credentials":
+            if grant == wire.CLIENT_CREDENTIALS:
                 token = self.client.client_credentials_token(scope=scope)
-            elif grant == "authorization_code":
+            elif grant == wire.AUTHORIZATION_CODE:
                 if not self.code.value.strip():
                     raise ConfigurationError("Authorization code is empty: paste the code from the redirect "
                                      "(or use the Authorize tab).")
@@ -193,8 +194,8 @@ class TokenPanel(Panel):
     # -- display ------------------------------------------------------------------------------------------
     def _show_grant_fields(self) -> None:
         grant = self.grant_type.value
-        self.code_box.layout.display = "flex" if grant == "authorization_code" else "none"
-        self.refresh_box.layout.display = "flex" if grant == "refresh_token" else "none"
+        self.code_box.layout.display = "flex" if grant == wire.AUTHORIZATION_CODE else "none"
+        self.refresh_box.layout.display = "flex" if grant == wire.REFRESH_TOKEN else "none"
 
     def _sync_buttons(self) -> None:
         if self.busy:
