@@ -1,12 +1,14 @@
 """OpenAPI 3.1 document of everything the sandbox serves (``/v2/openapi.json``).
 
-Operations are described once in ``OPERATIONS``; the older ``/oauth/clients…`` and ``GET /oauth/grants…``
+Request bodies and query parameters come from ``schema.py`` (the same schemas the server validates with), so the
+document is exactly as strict as the server. Operations are described once in ``OPERATIONS``; the older ``/oauth/clients…`` and ``GET /oauth/grants…``
 spellings are listed as deprecated copies. Anything routed but not described (a safety net) still appears, so
 the document never silently omits an endpoint.
 """
 
 from __future__ import annotations
 
+from . import schema
 from . import scopes as scope_catalog
 from .policy import AUTH_METHODS, GRANT_TYPES
 
@@ -28,32 +30,15 @@ SCHEMAS = {
             "verified": {"type": "boolean", "description": "Sandbox extension: shown on the consent page."},
             "allowed_grant_types": _GRANT_LIST, "allowed_scopes": _SCOPE_LIST, "redirect_uris": _STRINGS,
             "logo_uri": _URI, "policy_uri": _URI, "tos_uri": _URI, "created_at": _TIME, "updated_at": _TIME,
-            "client_secret": {"type": "string", "description": "Only in the create response (confidential)."},
+            "client_secret": {"type": ["string", "null"],
+                              "description": "Present only when available: a confidential client, on create."},
         },
     },
-    "OAuthClientCreate": {
-        "type": "object", "required": ["name", "client_type", "allowed_grant_types", "allowed_scopes"],
-        "properties": {
-            "name": {"type": "string", "maxLength": 255}, "client_type": {"enum": ["public", "confidential"]},
-            "allowed_grant_types": _GRANT_LIST, "allowed_scopes": _SCOPE_LIST, "redirect_uris": _STRINGS,
-            "require_pkce": {"type": "boolean"}, "verified": {"type": "boolean"},
-            "logo_uri": _URI, "policy_uri": _URI, "tos_uri": _URI,
-        },
-        "additionalProperties": False,
-    },
-    "OAuthClientUpdate": {
-        "type": "object",
-        "properties": {
-            "name": {"type": "string", "maxLength": 255}, "allowed_grant_types": _GRANT_LIST,
-            "allowed_scopes": _SCOPE_LIST, "redirect_uris": _STRINGS, "require_pkce": {"type": "boolean"},
-            "verified": {"type": "boolean"}, "logo_uri": _URI, "policy_uri": _URI, "tos_uri": _URI,
-        },
-        "additionalProperties": False,
-    },
+    **schema.BODIES,
     "OAuthGrant": {
         "type": "object", "required": ["record_type", "id", "client_id", "scopes", "created_at"],
         "properties": {
-            "record_type": {"const": "oauth_grant"}, "id": {"type": "string"}, "client_id": {"type": "string"},
+            "record_type": {"const": "oauth_grant"}, "id": {"type": "string", "format": "uuid"}, "client_id": {"type": "string"},
             "user_id": {"type": "string"}, "scopes": _STRINGS, "created_at": _TIME,
             "last_used_at": {"type": ["string", "null"], "format": "date-time"},
         },
@@ -64,8 +49,11 @@ SCHEMAS = {
                                                                  "total_results")},
     },
     "Errors": {
-        "type": "object", "required": ["errors"],
-        "properties": {"errors": {"type": "array", "items": {
+        "description": "Both shapes in one body: the published oauth_Error (error, error_description) and "
+                       "Telnyx's errors[] list.",
+        "type": "object", "required": ["error", "error_description", "errors"],
+        "properties": {"error": {"type": "string"}, "error_description": {"type": "string"},
+                       "errors": {"type": "array", "minItems": 1, "items": {
             "type": "object", "required": ["code", "title", "detail"],
             "properties": {"code": {"type": "string"}, "title": {"type": "string"}, "detail": {"type": "string"},
                            "source": {"type": "object", "properties": {"pointer": {"type": "string"},
@@ -121,9 +109,6 @@ SCHEMAS = {
             "id": {"type": "string"}, "name": {"type": "string"}, "description": {"type": "string"}}}}}}}},
     "ConsentDecision": {"type": "object", "required": ["allowed", "consent_token"],
                         "properties": {"allowed": {"type": "boolean"}, "consent_token": {"type": "string"}}},
-    "Fault": {"type": "object", "required": ["path"], "properties": {
-        "path": {"type": "string"}, "method": {"type": "string"}, "count": {"type": "integer", "minimum": 1},
-        "status": {"enum": [429, 500, 502, 503]}, "retry_after": {"type": "number"}, "delay": {"type": "number"}}},
     "Metadata": {"type": "object", "description": "RFC 8414 authorization server metadata."},
     "ProtectedResource": {"type": "object", "description": "RFC 9728 protected resource metadata.",
                           "properties": {"resource": {"type": "string"}, "authorization_servers": _STRINGS}},
@@ -152,16 +137,6 @@ _ERRORS = {"401": _json(_ref("Errors"), "Missing or wrong API key"), "404": _jso
 _RFC_ERRORS = {"400": _json(_ref("OAuthError"), "RFC 6749 error"), "401": _json(_ref("OAuthError"), "Bad client")}
 _API = [{"bearerAuth": []}]
 _CLIENT_AUTH = [{"basicAuth": []}, {}]
-_PAGE_PARAMS = [
-    {"name": "page[number]", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
-    {"name": "page[size]", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 250, "default": 20}},
-]
-_CLIENT_FILTERS = [{"name": n, "in": "query", "schema": s} for n, s in [
-    ("filter[client_type]", {"enum": ["public", "confidential"]}), ("filter[name]", {"type": "string"}),
-    ("filter[name][contains]", {"type": "string"}), ("filter[client_id]", {"type": "string"}),
-    ("filter[allowed_grant_types][contains]", {"enum": GRANT_TYPES}), ("filter[verified]", {"type": "boolean"})]]
-
-
 def _body(schema: dict, *, form: bool = False) -> dict:
     content = {"application/json": {"schema": schema}}
     if form:
@@ -227,7 +202,7 @@ OPERATIONS: dict[str, dict[str, dict]] = {
         "summary": "Dynamic client registration (RFC 7591)", "requestBody": _body(_ref("Registration")),
         "responses": {"201": _json(_ref("RegistrationResponse")), "400": _json(_ref("OAuthError"))}}},
     "/oauth_clients": {
-        "get": {"summary": "List OAuth clients", "security": _API, "parameters": _PAGE_PARAMS + _CLIENT_FILTERS,
+        "get": {"summary": "List OAuth clients", "security": _API, "parameters": schema.QUERIES["clients"],
                 "responses": {"200": _json(_page("OAuthClient")), **_ERRORS}},
         "post": {"summary": "Create an OAuth client (the only answer with client_secret)", "security": _API,
                  "requestBody": _body(_ref("OAuthClientCreate")),
@@ -240,7 +215,7 @@ OPERATIONS: dict[str, dict[str, dict]] = {
                 "responses": {"200": _json(_data("OAuthClient")), **_ERRORS}},
         "delete": {"summary": "Delete an OAuth client (revokes its grants and tokens)", "security": _API,
                    "parameters": _id("id"), "responses": {"204": {"description": "Deleted"}, **_ERRORS}}},
-    "/oauth_grants": {"get": {"summary": "List OAuth grants", "security": _API, "parameters": _PAGE_PARAMS,
+    "/oauth_grants": {"get": {"summary": "List OAuth grants", "security": _API, "parameters": schema.QUERIES["grants"],
                               "responses": {"200": _json(_page("OAuthGrant")), **_ERRORS}}},
     "/oauth_grants/{id}": {
         "get": {"summary": "Get an OAuth grant", "security": _API, "parameters": _id("id"),
@@ -248,6 +223,10 @@ OPERATIONS: dict[str, dict[str, dict]] = {
         "delete": {"summary": "Revoke an OAuth grant and its tokens", "security": _API, "parameters": _id("id"),
                    "responses": {"200": _json(_data("OAuthGrant")), **_ERRORS}}},
     "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+    "!/_sandbox/clients/{client_id}/verified": {"put": {
+        "summary": "Sandbox only: set a client's server-owned verified flag (what Telnyx does when it verifies an app)",
+        "security": _API, "parameters": _id("client_id"), "requestBody": _body(_ref("VerifiedUpdate")),
+        "responses": {"200": _json(_data("OAuthClient")), **_ERRORS}}},
     "!/_sandbox/faults": {
         "get": {"summary": "Armed faults", "security": _API,
                 "responses": {"200": {"description": "OK"}, "401": _ERRORS["401"]}},
@@ -303,11 +282,16 @@ def build_openapi(app, state) -> dict:
     paths["/v2/oauth/grants"]["get"] = {**OPERATIONS["/oauth_grants"]["get"], "deprecated": True}
     for root_doc in ("/.well-known/oauth-authorization-server", "/.well-known/oauth-protected-resource"):
         paths[root_doc] = dict(OPERATIONS[root_doc])
+    # RFC 9728 §3.1: the document of the resource base_url (…/v2)
+    paths["/.well-known/oauth-protected-resource/v2"] = dict(OPERATIONS["/.well-known/oauth-protected-resource"])
     for rule in app.url_map.iter_rules():  # safety net: whatever is routed is documented
         if rule.endpoint == "static" or rule.rule == "/":
             continue
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            paths.setdefault(_rule_path(rule).replace("{grant_id}", "{id}").replace("{client_id}", "{id}"),
+            path = _rule_path(rule)
+            if not path.startswith("/_sandbox/"):
+                path = path.replace("{grant_id}", "{id}").replace("{client_id}", "{id}")
+            paths.setdefault(path,
                              {}).setdefault(method.lower(), {"responses": {"200": {"description": "OK"}}})
     paths = {path: {method: _with_common_answers(path, operation) for method, operation in operations.items()}
              for path, operations in paths.items()}
