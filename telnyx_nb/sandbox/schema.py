@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import best_match
+from rfc3986_validator import validate_rfc3986
 
 from . import scopes as scope_catalog
 from .errors import ApiError
@@ -32,9 +33,12 @@ FORMATS = FormatChecker(formats=())
 
 @FORMATS.checks("uri")
 def _is_absolute_uri(value) -> bool:
-    """An absolute URI (RFC 3986 §4.3): a scheme, and a host when it is http(s)."""
+    """An absolute URI (RFC 3986 §4.3, the grammar jsonschema's own "uri" check uses), with a host when it is
+    http(s)."""
     if not isinstance(value, str):
         return True
+    if not validate_rfc3986(value, rule="URI"):
+        return False
     try:
         parts = urlsplit(value)
     except ValueError:
@@ -66,6 +70,14 @@ _CODE_FLOW_NEEDS_REDIRECT = {
     "then": {"required": ["redirect_uris"], "properties": {"redirect_uris": {"minItems": 1}}},
 }
 
+# An update naming both lists must not leave the code flow without a redirect URI; whether the *stored* lists
+# do is a conflict with the client's state (409, ``check_update``), not a malformed body.
+_UPDATE_CODE_FLOW_NEEDS_REDIRECT = {
+    "if": {"required": ["allowed_grant_types", "redirect_uris"],
+           "properties": {"allowed_grant_types": {"contains": {"const": "authorization_code"}}}},
+    "then": {"properties": {"redirect_uris": {"minItems": 1}}},
+}
+
 BODIES: dict[str, dict] = {
     "OAuthClientCreate": {
         "type": "object", "additionalProperties": False,
@@ -75,6 +87,7 @@ BODIES: dict[str, dict] = {
     },
     "OAuthClientUpdate": {
         "type": "object", "additionalProperties": False, "properties": _CLIENT_FIELDS,
+        **_UPDATE_CODE_FLOW_NEEDS_REDIRECT,
         "description": "Every field optional; client_type cannot change. A client left with the "
                        "authorization_code grant must keep at least one redirect URI.",
     },
@@ -222,12 +235,15 @@ def check_create(body) -> dict:
 
 def check_update(body, current: dict) -> dict:
     """A PUT /oauth_clients/{id} body. The cross-field rule needing the stored client: the client as it would be
-    after the update, if allowed the authorization_code grant, keeps a redirect URI (RFC 6749 §3.1.2.2)."""
+    after the update, if allowed the authorization_code grant, keeps a redirect URI (RFC 6749 §3.1.2.2); a
+    well-formed body that breaks it conflicts with the stored client (409)."""
     fields = _clean(check_body("OAuthClientUpdate", body))
     merged = {**current, **fields}
     if "authorization_code" in merged.get("allowed_grant_types", []) and not merged.get("redirect_uris"):
-        raise ApiError(422, "a client allowed the authorization_code grant needs at least one redirect URI "
-                            "in redirect_uris.", pointer="/redirect_uris")
+        named = "redirect_uris" if "redirect_uris" in fields else "allowed_grant_types"
+        raise ApiError(409, "the client would be allowed the authorization_code grant without a redirect URI: "
+                            "send redirect_uris with at least one URI, or drop authorization_code.",
+                       pointer=f"/{named}")
     return fields
 
 
