@@ -64,11 +64,13 @@ SCHEMAS = {
         "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
     },
     "TokenRequest": {
-        "type": "object", "required": ["grant_type"],
-        "properties": {"grant_type": {"enum": GRANT_TYPES}, "scope": {"type": "string"}, "code": {"type": "string"},
-                       "redirect_uri": {"type": "string"}, "code_verifier": {"type": "string"},
-                       "refresh_token": {"type": "string"}, "client_id": {"type": "string"},
-                       "client_secret": {"type": "string"}},
+        # RFC 6749 §3.2: each parameter once (a repeated one is an array here, so invalid), all strings.
+        # In a JSON body null means left out.
+        "type": "object", "required": ["grant_type"], "additionalProperties": {"type": ["string", "null"]},
+        "properties": {"grant_type": {"enum": GRANT_TYPES},
+                       **{name: {"type": ["string", "null"]} for name in (
+                           "scope", "code", "redirect_uri", "code_verifier", "refresh_token", "client_id",
+                           "client_secret")}},
     },
     "TokenResponse": {
         "type": "object", "required": ["access_token", "token_type", "expires_in"],
@@ -77,9 +79,11 @@ SCHEMAS = {
                        "refresh_token": {"type": "string"}, "scope": {"type": "string"}},
     },
     "TokenParam": {
-        "type": "object", "required": ["token"],
-        "properties": {"token": {"type": "string"}, "token_type_hint": {"enum": ["access_token", "refresh_token"]},
-                       "client_id": {"type": "string"}, "client_secret": {"type": "string"}},
+        "type": "object", "required": ["token"], "additionalProperties": {"type": ["string", "null"]},
+        "properties": {"token": {"type": "string", "minLength": 1},
+                       "token_type_hint": {"type": ["string", "null"], "description": "access_token or refresh_token; only a "
+                                           "hint, an unknown one is ignored (RFC 7662 §2.1, RFC 7009 §2.1)"},
+                       "client_id": {"type": ["string", "null"]}, "client_secret": {"type": ["string", "null"]}},
     },
     "Introspection": {
         "type": "object", "required": ["active"],
@@ -92,10 +96,18 @@ SCHEMAS = {
         "type": "object", "properties": {k: {"type": "string"} for k in ("kid", "kty", "alg", "use", "n", "e")}}}}},
     "Registration": {
         "type": "object",
-        "properties": {"client_name": {"type": "string"}, "redirect_uris": _STRINGS, "grant_types": _STRINGS,
-                       "response_types": _STRINGS, "scope": {"type": "string"},
-                       "token_endpoint_auth_method": {"enum": AUTH_METHODS},
-                       "logo_uri": {"type": "string"}, "policy_uri": {"type": "string"}, "tos_uri": {"type": "string"}},
+        "description": "RFC 7591 §2 metadata; null means left out.",
+        "properties": {
+            "client_name": {"type": ["string", "null"]},
+            "redirect_uris": {"type": ["array", "null"], "items": {
+                "type": "string", "minLength": 1, "format": "uri", "pattern": "^[^#]*$"}},
+            "grant_types": {"type": ["array", "null"], "items": {"enum": GRANT_TYPES}},
+            "response_types": {"type": ["array", "null"], "items": {"enum": ["code"]}},
+            "scope": {"type": ["string", "null"], "pattern": "^(%s)?( (%s))*$" % (
+                "|".join(scope_catalog.SCOPES), "|".join(scope_catalog.SCOPES))},
+            "token_endpoint_auth_method": {"enum": AUTH_METHODS + [None]},
+            **{name: {"type": ["string", "null"], "format": "uri", "pattern": "^https?://[^/?#]+"}
+               for name in ("client_uri", "logo_uri", "policy_uri", "tos_uri")}},
     },
     "RegistrationResponse": {
         "allOf": [{"$ref": "#/components/schemas/Registration"}, {
@@ -108,7 +120,8 @@ SCHEMAS = {
         "requested_scopes": {"type": "array", "items": {"type": "object", "properties": {
             "id": {"type": "string"}, "name": {"type": "string"}, "description": {"type": "string"}}}}}}}},
     "ConsentDecision": {"type": "object", "required": ["allowed", "consent_token"],
-                        "properties": {"allowed": {"type": "boolean"}, "consent_token": {"type": "string"}}},
+                        "properties": {"allowed": {"type": "boolean"},
+                                       "consent_token": {"type": "string", "minLength": 1}}},
     "Metadata": {"type": "object", "description": "RFC 8414 authorization server metadata."},
     "ProtectedResource": {"type": "object", "description": "RFC 9728 protected resource metadata.",
                           "properties": {"resource": {"type": "string"}, "authorization_servers": _STRINGS}},
@@ -137,6 +150,8 @@ _ERRORS = {"401": _json(_ref("Errors"), "Missing or wrong API key"), "404": _jso
 _RFC_ERRORS = {"400": _json(_ref("OAuthError"), "RFC 6749 error"), "401": _json(_ref("OAuthError"), "Bad client")}
 _API = [{"bearerAuth": []}]
 _CLIENT_AUTH = [{"basicAuth": []}, {}]
+
+
 def _body(schema: dict, *, form: bool = False) -> dict:
     content = {"application/json": {"schema": schema}}
     if form:
@@ -157,7 +172,7 @@ OPERATIONS: dict[str, dict[str, dict]] = {
     "/oauth/authorize": {"get": {
         "summary": "Start the authorization code flow; redirects to the consent page",
         "parameters": [{"name": n, "in": "query", "required": n in ("client_id", "response_type"),
-                        "schema": {"type": "string"}} for n in
+                        "schema": {"enum": ["code"]} if n == "response_type" else {"type": "string"}} for n in
                        ("client_id", "redirect_uri", "response_type", "scope", "state", "code_challenge",
                         "code_challenge_method")],
         "responses": {"302": {"description": "To the consent page, or back to the client with an error"},
@@ -168,9 +183,10 @@ OPERATIONS: dict[str, dict[str, dict]] = {
             "responses": {"200": {"description": "HTML", "content": {"text/html": {}}},
                           "404": {"description": "Unknown, expired or used consent token"}}},
         "post": {"summary": "The consent page's form: decision=allow|deny",
-                 "requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": {
-                     "type": "object", "properties": {"consent_token": {"type": "string"},
-                                                      "decision": {"enum": ["allow", "deny"]}}}}}},
+                 "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
+                     "type": "object", "required": ["consent_token", "decision"],
+                     "properties": {"consent_token": {"type": "string", "minLength": 1},
+                                    "decision": {"enum": ["allow", "deny"]}}}}}},
                  "responses": {"303": {"description": "To the client's redirect URI"},
                                "400": {"description": "HTML error page: no decision",
                                        "content": {"text/html": {}}},
@@ -305,6 +321,9 @@ def build_openapi(app, state) -> dict:
         "components": {
             "schemas": SCHEMAS,
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"},
-                                "basicAuth": {"type": "http", "scheme": "basic"}},
+                                "basicAuth": {"type": "http", "scheme": "basic"},
+                                "clientCredentials": {"type": "oauth2", "flows": {"clientCredentials": {
+                                    "tokenUrl": f"{state.base_url}/oauth/token", "scopes": {
+                                        s: s for s in scope_catalog.SCOPES}}}}},
         },
     }

@@ -32,7 +32,7 @@ FORMATS = FormatChecker(formats=())
 
 
 @FORMATS.checks("uri")
-def _is_absolute_uri(value) -> bool:
+def is_absolute_uri(value) -> bool:
     """An absolute URI (RFC 3986 §4.3, the grammar jsonschema's own "uri" check uses), with a host when it is
     http(s)."""
     if not isinstance(value, str):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from . import scopes as scope_catalog
 from .policy import GRANT_TYPES
+from .schema import is_absolute_uri
 
 
 def page_meta(number: int, size: int, total: int) -> dict:
@@ -28,11 +29,11 @@ def registration_problem(body: dict) -> tuple[str, str] | None:
             error = "invalid_redirect_uri" if name == "redirect_uris" else "invalid_client_metadata"
             return error, f"{name} must be a list of non-empty strings."
     for i, uri in enumerate(body.get("redirect_uris", [])):
-        if "#" in uri or ":" not in uri:
+        if "#" in uri or not is_absolute_uri(uri):
             return "invalid_redirect_uri", (f"redirect_uris[{i}] must be an absolute URI without a fragment "
                                             "(RFC 6749 section 3.1.2).")
     for name in ("client_uri", "logo_uri", "policy_uri", "tos_uri"):
-        if name in body and not body[name].startswith(("https://", "http://")):
+        if name in body and not (body[name].startswith(("https://", "http://")) and is_absolute_uri(body[name])):
             return "invalid_client_metadata", f"{name} must be an http(s) URL."
     # Authlib's own answer for these is "Invalid claim: 'grant_types'": say which values are accepted instead.
     for name, accepted in (("grant_types", GRANT_TYPES), ("response_types", ("code",))):
