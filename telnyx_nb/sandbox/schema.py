@@ -13,7 +13,6 @@ import re
 from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import best_match
 from rfc3986_validator import validate_rfc3986
 
 from . import scopes as scope_catalog
@@ -213,16 +212,19 @@ def _describe(error, schema_name: str) -> ApiError:
 def check_body(schema_name: str, body) -> dict:
     """``body`` checked against ``BODIES[schema_name]``; the clean fields with top-level defaults filled in.
     Raises ``ApiError`` 422 naming the first wrong field (jsonschema's best match)."""
-    error = best_match(_VALIDATORS[schema_name].iter_errors(body), key=_relevance)
-    if error is not None:
-        raise _describe(error, schema_name)
+    errors = list(_VALIDATORS[schema_name].iter_errors(body))
+    if errors:
+        raise _describe(min(errors, key=_rank), schema_name)
     return dict(body)
 
 
-def _relevance(error):
-    # Unknown fields first (the fix is simply to remove them), then jsonschema's own ranking.
-    from jsonschema.exceptions import relevance
-    return (error.validator != "additionalProperties", *relevance(error))
+def _rank(error):
+    """Which error to report: an unknown field first (the fix is to remove it), then a wrong type at the top, a
+    missing field, then the first wrong field in order; a rule over several fields (anyOf) last."""
+    order = ("additionalProperties", "type", "required")
+    kind = error.validator
+    return (order.index(kind) if kind in order and (kind != "type" or not error.path) else len(order),
+            kind == "anyOf", [str(p) for p in error.absolute_path])
 
 
 def check_create(body) -> dict:
