@@ -182,7 +182,7 @@ def check_oauth_clients_list(client, sb):
     filters = dict(filter_client_type="confidential", filter_verified=True,
                    filter_allowed_grant_types_contains="client_credentials")
     for name, value in filters.items():
-        page = client.oauth_clients.list(**{name: value}, page_size=250)
+        page = client.oauth_clients.list(**{name: value}, page_size=100)
         assert page.data
     assert [c.client_id for c in client.oauth_clients.list(filter_client_id=sb.demo_client_id).data] == \
         [sb.demo_client_id]
@@ -218,7 +218,7 @@ def check_oauth_grants_delete(client, sb):
     issued = client.oauth.token(grant_type="authorization_code", client_id=oauth_client["client_id"],
                                 client_secret=oauth_client["client_secret"], code=code, code_verifier=verifier,
                                 redirect_uri=REDIRECT_URI)
-    grant = next(g for g in client.oauth_grants.list(page_size=250) if g.client_id == oauth_client["client_id"])
+    grant = next(g for g in client.oauth_grants.list(page_size=100) if g.client_id == oauth_client["client_id"])
     revoked = client.oauth_grants.delete(grant.id)
     assert revoked.data.id == grant.id
     assert client.oauth.introspect(token=issued.access_token).active is False
