@@ -1,6 +1,6 @@
 """Benchmark: every grant of a large account into a DataFrame — telnyx-nb vs the official SDK vs a plain loop.
 
-    .venv/bin/python benchmarks/frames.py [--grants 10000] [--page-size 250] [--repeat 3]
+    .venv/bin/python benchmarks/frames.py [--grants 10000] [--page-size 100] [--repeat 3]
 
 The sandbox runs in its own process (``telnyx-nb sandbox --json --port 0 --db :memory: --seed grants=N``) so the
 server does not share this process's GIL. Contenders, same page size, same run, interleaved:
@@ -97,7 +97,7 @@ def contenders(info: dict[str, Any], page_size: int) -> dict[str, Callable[[], p
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--grants", type=int, default=10_000)
-    parser.add_argument("--page-size", type=int, default=250)
+    parser.add_argument("--page-size", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
 

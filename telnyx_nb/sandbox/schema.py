@@ -65,7 +65,7 @@ _CLIENT_FIELDS = {
 # RFC 6749 §3.1.2.2 / §4.1: the authorization code flow needs a registered redirect URI.
 _CODE_FLOW_NEEDS_REDIRECT = {
     "if": {"required": ["allowed_grant_types"],
-           "properties": {"allowed_grant_types": {"contains": {"const": "authorization_code"}}}},
+           "properties": {"allowed_grant_types": {"type": "array", "contains": {"const": "authorization_code"}}}},
     "then": {"required": ["redirect_uris"], "properties": {"redirect_uris": {"minItems": 1}}},
 }
 
@@ -73,7 +73,7 @@ _CODE_FLOW_NEEDS_REDIRECT = {
 # do is a conflict with the client's state (409, ``check_update``), not a malformed body.
 _UPDATE_CODE_FLOW_NEEDS_REDIRECT = {
     "if": {"required": ["allowed_grant_types", "redirect_uris"],
-           "properties": {"allowed_grant_types": {"contains": {"const": "authorization_code"}}}},
+           "properties": {"allowed_grant_types": {"type": "array", "contains": {"const": "authorization_code"}}}},
     "then": {"properties": {"redirect_uris": {"minItems": 1}}},
 }
 
