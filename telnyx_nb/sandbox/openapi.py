@@ -228,7 +228,9 @@ OPERATIONS: dict[str, dict[str, dict]] = {
                 "responses": {"200": _json(_data("OAuthClient")), **_ERRORS}},
         "put": {"summary": "Update an OAuth client", "security": _API, "parameters": _id("id"),
                 "requestBody": _body(_ref("OAuthClientUpdate")),
-                "responses": {"200": _json(_data("OAuthClient")), **_ERRORS}},
+                "responses": {"200": _json(_data("OAuthClient")), **_ERRORS,
+                              "409": _json(_ref("Errors"), "The update would leave the stored client with the "
+                                           "authorization_code grant and no redirect URI")}},
         "delete": {"summary": "Delete an OAuth client (revokes its grants and tokens)", "security": _API,
                    "parameters": _id("id"), "responses": {"204": {"description": "Deleted"}, **_ERRORS}}},
     "/oauth_grants": {"get": {"summary": "List OAuth grants", "security": _API, "parameters": schema.QUERIES["grants"],

@@ -262,7 +262,10 @@ def _clean(fields: dict) -> dict:
 def _typed(raw: str, schema: dict):
     """A query string value as the JSON type its schema declares, or the raw string (which then fails)."""
     kind = schema.get("type")
-    if kind == "integer" and re.fullmatch(r"-?[0-9]{1,30}", raw):
+    if kind == "integer" and re.fullmatch(r"-?[0-9]+", raw):
+        digits = raw.lstrip("-").lstrip("0") or "0"
+        if len(digits) > 4000:  # past Python's int-from-text limit; only the size matters for the bounds
+            return -(10**4000) if raw.startswith("-") else 10**4000
         return int(raw)
     if kind == "boolean" and raw in ("true", "false"):
         return raw == "true"
