@@ -39,7 +39,7 @@ def test_every_operation_is_exactly_as_strict_as_the_document(sb):
                "--workers", "2", "--continue-on-failure", "--no-color",
                # arming faults makes the next requests fail on purpose (tests/test_api_retries.py covers them)
                "--exclude-path", "/_sandbox/faults"]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=540)
+    result = subprocess.run(command, check=False, capture_output=True, text=True, timeout=540)
     output = result.stdout + result.stderr
     tested = re.search(r"Tested:\s+(\d+)", output)
     assert tested and int(tested.group(1)) >= 30, f"the document should list every route:\n{output[-3000:]}"

@@ -16,6 +16,7 @@ _URI = {"type": ["string", "null"], "format": "uri"}
 _TIME = {"type": "string", "format": "date-time"}
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 _SCOPE_LIST = {"type": "array", "items": {"type": "string", "enum": scope_catalog.SCOPES}}
+_ONE_SCOPE = "|".join(scope_catalog.SCOPES)
 _GRANT_LIST = {"type": "array", "items": {"type": "string", "enum": GRANT_TYPES}}
 
 SCHEMAS = {
@@ -103,8 +104,7 @@ SCHEMAS = {
                 "type": "string", "minLength": 1, "format": "uri", "pattern": "^[^#]*$"}},
             "grant_types": {"type": ["array", "null"], "items": {"enum": GRANT_TYPES}},
             "response_types": {"type": ["array", "null"], "items": {"enum": ["code"]}},
-            "scope": {"type": ["string", "null"], "pattern": "^(%s)?( (%s))*$" % (
-                "|".join(scope_catalog.SCOPES), "|".join(scope_catalog.SCOPES))},
+            "scope": {"type": ["string", "null"], "pattern": f"^({_ONE_SCOPE})?( ({_ONE_SCOPE}))*$"},
             "token_endpoint_auth_method": {"enum": AUTH_METHODS + [None]},
             **{name: {"type": ["string", "null"], "format": "uri", "pattern": "^https?://[^/?#]+"}
                for name in ("client_uri", "logo_uri", "policy_uri", "tos_uri")}},
