@@ -1,5 +1,5 @@
 """The Flask application: discovery, keys and the RFC token endpoints here; the front channel in ``consent``,
-management in ``management``; both path spellings of WIRE.md, the well-known documents at the host root and under
+management in ``management``; both path spellings (docs/contract.md), the well-known documents at the host root and under
 /v2, faults and OpenAPI.
 
 Routes stay thin: they authenticate, parse, call the store or the Authlib server (``oauth.py``) and shape the
