@@ -1,6 +1,6 @@
 """The Flask application: discovery, keys and the RFC token endpoints here; the front channel in ``consent``,
-management in ``management``; both path spellings (docs/contract.md), the well-known documents at the host root and under
-/v2, faults and OpenAPI.
+management in ``management``; both path spellings (docs/contract.md), the well-known documents at the host root
+and under /v2, faults and OpenAPI.
 
 Routes stay thin: they authenticate, parse, call the store or the Authlib server (``oauth.py``) and shape the
 answer. Management endpoints answer with Telnyx error objects (``errors.ApiError``); the RFC endpoints (token,
