@@ -67,9 +67,9 @@ def test_grants_df_joined_with_clients(tx):
     assert all(isinstance(s, list) for s in df["scopes"])
 
 
-def test_grants_df_page_size_one_equals_page_size_250(tx):
+def test_grants_df_page_size_one_equals_page_size_100(tx):
     small = tx.grants_df(with_clients=False, progress=False, page_size=1)
-    large = tx.grants_df(with_clients=False, progress=False, page_size=250)
+    large = tx.grants_df(with_clients=False, progress=False, page_size=100)
     pd.testing.assert_frame_equal(small, large)
 
 
