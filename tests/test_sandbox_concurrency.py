@@ -149,7 +149,7 @@ def test_racing_deletes_succeed_exactly_once(sb, what):
     else:
         code, verifier = obtain_code(sb, client)
         redeem(sb, client, code, verifier)
-        grant = next(g for g in api(sb).get(url(sb, "/oauth_grants"), params={"page[size]": 250},
+        grant = next(g for g in api(sb).get(url(sb, "/oauth_grants"), params={"page[size]": 100},
                                             timeout=TIMEOUT).json()["data"] if g["client_id"] == client["client_id"])
         path = f"/oauth_grants/{grant['id']}"
         ok = 200
@@ -168,7 +168,7 @@ def test_a_refresh_racing_a_revocation_leaves_nothing_alive(sb, what):
         client = create_client(sb)
         code, verifier = obtain_code(sb, client)
         issued = redeem(sb, client, code, verifier).json()
-        grant = next(g for g in api(sb).get(url(sb, "/oauth_grants"), params={"page[size]": 250},
+        grant = next(g for g in api(sb).get(url(sb, "/oauth_grants"), params={"page[size]": 100},
                                             timeout=TIMEOUT).json()["data"] if g["client_id"] == client["client_id"])
         barrier = threading.Barrier(2)
 

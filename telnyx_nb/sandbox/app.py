@@ -1,6 +1,6 @@
 """The Flask application: discovery, keys and the RFC token endpoints here; the front channel in ``consent``,
-management in ``management``; both path spellings of WIRE.md, the well-known documents at the host root and under
-/v2, faults and OpenAPI.
+management in ``management``; both path spellings (docs/contract.md), the well-known documents at the host root
+and under /v2, faults and OpenAPI.
 
 Routes stay thin: they authenticate, parse, call the store or the Authlib server (``oauth.py``) and shape the
 answer. Management endpoints answer with Telnyx error objects (``errors.ApiError``); the RFC endpoints (token,
@@ -121,17 +121,28 @@ def create_app(state: SandboxState) -> Flask:
     def authorization_server_metadata():
         return json_response(server.metadata())  # RFC 8414 §3
 
-    @route("/.well-known/oauth-protected-resource", ["GET"], root=True)
-    def protected_resource_metadata():
-        return json_response({  # RFC 9728 §3
-            "resource": state.base_url, "authorization_servers": [server.issuer],
+    def protected_resource_document(resource: str) -> dict:
+        return {  # RFC 9728 §2
+            "resource": resource, "authorization_servers": [server.issuer],
             "resource_name": "Telnyx API (telnyx-nb sandbox)", "scopes_supported": list(scope_catalog.SCOPES),
             "bearer_methods_supported": ["header"],
-        })
+        }
 
-    # RFC 9728 §3.1: for the resource http://host/v2 the document's URL puts the well-known part before the path.
-    app.add_url_rule("/.well-known/oauth-protected-resource/v2", view_func=protected_resource_metadata,
-                     methods=["GET"], endpoint="rfc9728-resource-path")
+    # RFC 9728 §3.1/§3.3: each document names the resource its URL was derived from. The host root's document is
+    # the resource at the host root; the API's resource is base_url (http://host/v2), whose document §3.1 puts at
+    # /.well-known/oauth-protected-resource/v2. /v2/.well-known/oauth-protected-resource is no §3.1 location:
+    # it is kept for clients that append the suffix to the base URL and names that base URL (docs/contract.md).
+    @app.route("/.well-known/oauth-protected-resource", methods=["GET"])
+    def protected_resource_root():
+        return json_response(protected_resource_document(state.root_url))
+
+    @app.route("/.well-known/oauth-protected-resource/v2", methods=["GET"])
+    def protected_resource_v2():
+        return json_response(protected_resource_document(state.base_url))
+
+    @app.route("/v2/.well-known/oauth-protected-resource", methods=["GET"])
+    def protected_resource_under_v2():
+        return json_response(protected_resource_document(state.base_url))
 
     @route("/oauth/jwks", ["GET"])
     def jwks():

@@ -1,9 +1,10 @@
-"""Telnyx-style error answers for the sandbox's non-RFC endpoints.
+"""Error answers for the sandbox's non-RFC endpoints, in both of Telnyx's shapes in one body (docs/contract.md).
 
-Shape (WIRE.md): ``{"errors": [{"code", "title", "detail", "source": {"pointer": "/field"}}]}``. A body field is
-named by a JSON pointer (``source.pointer``); a query parameter by ``source.parameter`` (JSON:API's convention).
-Raising ``ApiError`` anywhere in a route produces that answer with its status; nothing reaches the client as a
-traceback.
+``{"error": "<code>", "error_description": "…"}`` is the published ``oauth_Error`` of the oauth_clients,
+oauth_grants and discovery endpoints; ``{"errors": [{"code", "title", "detail", "source": {"pointer": "/field"}}]}``
+is Telnyx's general API error list. A body field is named by a JSON pointer (``source.pointer``); a query or path
+parameter by ``source.parameter`` (JSON:API's convention). Raising ``ApiError`` anywhere in a route produces that
+answer with its status; nothing reaches the client as a traceback.
 """
 
 from __future__ import annotations
@@ -28,6 +29,14 @@ CODES = {
 }
 
 
+# The oauth_Error ``error`` code for each status (RFC 6749 §5.2's words where one fits).
+ERROR_CODES = {
+    400: "invalid_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+    409: "conflict", 413: "request_too_large", 415: "unsupported_media_type", 422: "invalid_request",
+    429: "too_many_requests", 500: "server_error", 502: "bad_gateway", 503: "temporarily_unavailable",
+}
+
+
 class ApiError(Exception):
     """An error answer: status, a detail that says what to fix, and the field it concerns (if any)."""
 
@@ -48,7 +57,8 @@ class ApiError(Exception):
             item["source"] = {"pointer": self.pointer}
         elif self.parameter is not None:
             item["source"] = {"parameter": self.parameter}
-        return {"errors": [item]}
+        return {"error": ERROR_CODES.get(self.status, "error"), "error_description": rfc_text(self.detail),
+                "errors": [item]}
 
     def response(self) -> Response:
         return Response(json.dumps(self.body()), status=self.status, headers=self.headers,

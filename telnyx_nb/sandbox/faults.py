@@ -10,9 +10,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from .errors import ApiError
-
-STATUSES = (429, 500, 502, 503)
+from .schema import check_body
 
 
 @dataclass
@@ -29,40 +27,13 @@ class Fault:
                 "retry_after": self.retry_after, "delay": self.delay}
 
 
-def _number(body: dict, name: str, *, minimum: float, maximum: float, integer: bool = False):
-    value = body.get(name)
-    if value is None:
-        return None
-    kinds = (int,) if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds) or not minimum <= value <= maximum:
-        kind = "a whole number" if integer else "a number"
-        raise ApiError(422, f"{name} must be {kind} from {minimum:g} to {maximum:g}.", pointer=f"/{name}")
-    return value
-
-
-def parse_fault(body: dict) -> Fault:
-    """Validate a fault request body, naming the field that is wrong."""
-    path = body.get("path")
-    if not isinstance(path, str) or not path.startswith("/"):
-        raise ApiError(422, "path must be a request path starting with '/', e.g. \"/v2/oauth_grants\".",
-                       pointer="/path")
-    method = body.get("method")
-    if method is not None and (not isinstance(method, str) or not method.isalpha()):
-        raise ApiError(422, "method must be an HTTP method such as \"GET\", or left out for any method.",
-                       pointer="/method")
-    count = _number(body, "count", minimum=1, maximum=10000, integer=True)
+def parse_fault(body) -> Fault:
+    """A fault request body checked against ``schema.BODIES["Fault"]`` (the error names the wrong field)."""
+    body = check_body("Fault", body)
     status = body.get("status")
-    if status is not None and (isinstance(status, bool) or status not in STATUSES):
-        raise ApiError(422, f"status must be one of {', '.join(map(str, STATUSES))}.", pointer="/status")
-    retry_after = _number(body, "retry_after", minimum=0, maximum=3600)
-    delay = _number(body, "delay", minimum=0, maximum=30)
-    if status is None and delay is None:
-        raise ApiError(422, "give a status (429, 500, 502, 503), a delay in seconds, or both.", pointer="/status")
-    unknown = sorted(set(body) - {"path", "method", "count", "status", "retry_after", "delay"})
-    if unknown:
-        raise ApiError(422, f"unknown field {unknown[0]!r}.", pointer=f"/{unknown[0]}")
-    return Fault(path.rstrip("/") or "/", method.upper() if method else None, count or 1, status, retry_after,
-                 delay)
+    return Fault(body["path"].rstrip("/") or "/", body["method"].upper() if "method" in body else None,
+                 int(body.get("count", 1)), int(status) if status is not None else None, body.get("retry_after"),
+                 body.get("delay"))
 
 
 class Faults:

@@ -1,7 +1,7 @@
 """The sandbox's signing key: one RS256 key, kept in the store so a file database keeps verifying old tokens.
 
 RS256 because RFC 9068 §2.1 makes it the algorithm every resource server must accept. The ``KeySet`` is built
-once and reused: rebuilding it per token costs far more than signing (DESIGN.md field notes).
+once and reused: rebuilding it per token costs far more than signing (measured).
 """
 
 from __future__ import annotations

@@ -1,17 +1,19 @@
-"""Management routes: oauth_clients CRUD, oauth_grants list/get/revoke (both path spellings), and faults.
+"""Management routes: oauth_clients CRUD, oauth_grants list/get/revoke (both path spellings), the sandbox-only
+admin route that sets ``verified``, and faults (docs/contract.md).
 
-Every call needs ``Authorization: Bearer <api key>`` or a live access token from this sandbox. Lists take
-``page[number]``/``page[size]`` (1–250) and answer with exact ``meta``; clients take every WIRE.md filter.
+Every call needs ``Authorization: Bearer <api key>`` or a live access token from this sandbox. Bodies and query
+parameters are checked against ``schema.py``; lists take ``page[number]`` (>= 1) and ``page[size]`` (1–100) and
+answer with exact ``meta``.
 """
 
 from __future__ import annotations
 
 from flask import Response, request
 
-from . import validation
+from . import schema, validation
 from .errors import ApiError
 from .faults import parse_fault
-from .web import json_body, json_response, require_api_auth
+from .web import json_body, json_response, require_api_auth, require_api_key
 
 
 def client_json(client: dict, secret: str | None = None) -> dict:
@@ -25,7 +27,7 @@ def client_json(client: dict, secret: str | None = None) -> dict:
         "created_at": client["created_at"], "updated_at": client["updated_at"],
     }
     if secret:
-        body["client_secret"] = secret  # only on create (WIRE.md row 11)
+        body["client_secret"] = secret  # only when available: a confidential client, on create
     return body
 
 
@@ -35,14 +37,30 @@ def grant_json(grant: dict) -> dict:
             "last_used_at": grant["last_used_at"]}
 
 
+# Far past any real page; keeps the SQL OFFSET inside sqlite's 64-bit integers for any page[number] >= 1.
+_LAST_PAGE = 2**40
+
+
+def _page(args, query: str) -> tuple[dict, int, int]:
+    values = schema.check_query(query, args)
+    return values, values["page[number]"], values["page[size]"]
+
+
+def _client_filters(values: dict) -> dict:
+    names = {"filter[client_type]": "client_type", "filter[name]": "name", "filter[name][contains]": "name_contains",
+             "filter[client_id]": "client_id", "filter[allowed_grant_types][contains]": "grant_type",
+             "filter[verified]": "verified"}
+    return {name: values[key] for key, name in names.items() if key in values}
+
+
 def register(app, state, route) -> None:
     store = state.store
 
     @route("/oauth_grants", ["GET"], spellings=["/oauth/grants"])
     def grants_collection():
         require_api_auth(state)
-        number, size = validation.page_params(request.args)
-        rows, total = store.list_grants(number, size)
+        _, number, size = _page(request.args, "grants")
+        rows, total = store.list_grants(min(number, _LAST_PAGE), size)
         return json_response({"data": [grant_json(g) for g in rows],
                               "meta": validation.page_meta(number, size, total)})
 
@@ -62,14 +80,13 @@ def register(app, state, route) -> None:
     def clients_collection():
         require_api_auth(state)
         if request.method == "POST":
-            fields = validation.client_fields(json_body(), creating=True)
+            fields = schema.check_create(json_body())
             client, secret = store.create_client(fields, state.org_id, state.user_id)
             # The one answer holding client_secret: no cache may keep it (as RFC 6749 section 5.1 asks of tokens).
             return json_response({"data": client_json(client, secret)}, 201,
                                  {"Cache-Control": "no-store", "Pragma": "no-cache"})
-        filters = validation.client_filters(request.args)
-        number, size = validation.page_params(request.args)
-        rows, total = store.list_clients(filters, number, size)
+        values, number, size = _page(request.args, "clients")
+        rows, total = store.list_clients(_client_filters(values), min(number, _LAST_PAGE), size)
         return json_response({"data": [client_json(c) for c in rows],
                               "meta": validation.page_meta(number, size, total)})
 
@@ -85,11 +102,24 @@ def register(app, state, route) -> None:
                 raise missing
             return Response(status=204)
         if request.method == "PUT":
-            fields = validation.client_fields(json_body(), creating=False, current=current)
+            fields = schema.check_update(json_body(), current)
             current = store.update_client(client_id, fields) if fields else current
             if current is None:
                 raise missing
         return json_response({"data": client_json(current)})
+
+    # ----- sandbox-only administration (docs/contract.md) -------------------------------------------------------
+    @app.route("/_sandbox/clients/<client_id>/verified", methods=["PUT"])
+    def client_verified(client_id):
+        """What Telnyx does when it verifies an app: ``verified`` is never set by a create/update body."""
+        require_api_key(state)
+        if store.get_client(client_id) is None:
+            raise ApiError(404, f"No oauth_client with client_id {client_id!r}.", parameter="client_id")
+        verified = schema.check_body("VerifiedUpdate", json_body())["verified"]
+        client = store.update_client(client_id, {"verified": verified})
+        if client is None:
+            raise ApiError(404, f"No oauth_client with client_id {client_id!r}.", parameter="client_id")
+        return json_response({"data": client_json(client)})
 
     # ----- fault injection (ARCHITECTURE.md) ----------------------------------------------------------------------
     @app.route("/_sandbox/faults", methods=["GET", "POST", "DELETE"])

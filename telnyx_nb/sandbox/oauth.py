@@ -2,7 +2,7 @@
 
 The parts live next door, one job each: ``models`` (what Authlib is handed), ``grants`` (RFC 6749 grants and
 RFC 7636 PKCE), ``endpoints`` (RFC 7662, 7009, 7591), ``tokens`` (RFC 9068), ``policy`` (lifetimes and wording).
-Pitfalls handled (DESIGN.md field notes): requests are built from parsed form *or* JSON parameters; ``none``
+Pitfalls handled: requests are built from parsed form *or* JSON parameters; ``none``
 client authentication only for public clients; ``require_pkce`` enforced at authorize; codes and refresh tokens
 claimed atomically; introspection from the store; a pre-built ``KeySet`` and explicit lifetimes; plain HTTP
 accepted on purpose (see ``models``).

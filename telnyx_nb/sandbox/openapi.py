@@ -1,12 +1,14 @@
 """OpenAPI 3.1 document of everything the sandbox serves (``/v2/openapi.json``).
 
-Operations are described once in ``OPERATIONS``; the older ``/oauth/clients…`` and ``GET /oauth/grants…``
+Request bodies and query parameters come from ``schema.py`` (the same schemas the server validates with), so the
+document is exactly as strict as the server. Operations are described once in ``OPERATIONS``; the older ``/oauth/clients…`` and ``GET /oauth/grants…``
 spellings are listed as deprecated copies. Anything routed but not described (a safety net) still appears, so
 the document never silently omits an endpoint.
 """
 
 from __future__ import annotations
 
+from . import schema
 from . import scopes as scope_catalog
 from .policy import AUTH_METHODS, GRANT_TYPES
 
@@ -14,6 +16,7 @@ _URI = {"type": ["string", "null"], "format": "uri"}
 _TIME = {"type": "string", "format": "date-time"}
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 _SCOPE_LIST = {"type": "array", "items": {"type": "string", "enum": scope_catalog.SCOPES}}
+_ONE_SCOPE = "|".join(scope_catalog.SCOPES)
 _GRANT_LIST = {"type": "array", "items": {"type": "string", "enum": GRANT_TYPES}}
 
 SCHEMAS = {
@@ -28,32 +31,15 @@ SCHEMAS = {
             "verified": {"type": "boolean", "description": "Sandbox extension: shown on the consent page."},
             "allowed_grant_types": _GRANT_LIST, "allowed_scopes": _SCOPE_LIST, "redirect_uris": _STRINGS,
             "logo_uri": _URI, "policy_uri": _URI, "tos_uri": _URI, "created_at": _TIME, "updated_at": _TIME,
-            "client_secret": {"type": "string", "description": "Only in the create response (confidential)."},
+            "client_secret": {"type": ["string", "null"],
+                              "description": "Present only when available: a confidential client, on create."},
         },
     },
-    "OAuthClientCreate": {
-        "type": "object", "required": ["name", "client_type", "allowed_grant_types", "allowed_scopes"],
-        "properties": {
-            "name": {"type": "string", "maxLength": 255}, "client_type": {"enum": ["public", "confidential"]},
-            "allowed_grant_types": _GRANT_LIST, "allowed_scopes": _SCOPE_LIST, "redirect_uris": _STRINGS,
-            "require_pkce": {"type": "boolean"}, "verified": {"type": "boolean"},
-            "logo_uri": _URI, "policy_uri": _URI, "tos_uri": _URI,
-        },
-        "additionalProperties": False,
-    },
-    "OAuthClientUpdate": {
-        "type": "object",
-        "properties": {
-            "name": {"type": "string", "maxLength": 255}, "allowed_grant_types": _GRANT_LIST,
-            "allowed_scopes": _SCOPE_LIST, "redirect_uris": _STRINGS, "require_pkce": {"type": "boolean"},
-            "verified": {"type": "boolean"}, "logo_uri": _URI, "policy_uri": _URI, "tos_uri": _URI,
-        },
-        "additionalProperties": False,
-    },
+    **schema.BODIES,
     "OAuthGrant": {
         "type": "object", "required": ["record_type", "id", "client_id", "scopes", "created_at"],
         "properties": {
-            "record_type": {"const": "oauth_grant"}, "id": {"type": "string"}, "client_id": {"type": "string"},
+            "record_type": {"const": "oauth_grant"}, "id": {"type": "string", "format": "uuid"}, "client_id": {"type": "string"},
             "user_id": {"type": "string"}, "scopes": _STRINGS, "created_at": _TIME,
             "last_used_at": {"type": ["string", "null"], "format": "date-time"},
         },
@@ -64,8 +50,11 @@ SCHEMAS = {
                                                                  "total_results")},
     },
     "Errors": {
-        "type": "object", "required": ["errors"],
-        "properties": {"errors": {"type": "array", "items": {
+        "description": "Both shapes in one body: the published oauth_Error (error, error_description) and "
+                       "Telnyx's errors[] list.",
+        "type": "object", "required": ["error", "error_description", "errors"],
+        "properties": {"error": {"type": "string"}, "error_description": {"type": "string"},
+                       "errors": {"type": "array", "minItems": 1, "items": {
             "type": "object", "required": ["code", "title", "detail"],
             "properties": {"code": {"type": "string"}, "title": {"type": "string"}, "detail": {"type": "string"},
                            "source": {"type": "object", "properties": {"pointer": {"type": "string"},
@@ -76,11 +65,13 @@ SCHEMAS = {
         "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
     },
     "TokenRequest": {
-        "type": "object", "required": ["grant_type"],
-        "properties": {"grant_type": {"enum": GRANT_TYPES}, "scope": {"type": "string"}, "code": {"type": "string"},
-                       "redirect_uri": {"type": "string"}, "code_verifier": {"type": "string"},
-                       "refresh_token": {"type": "string"}, "client_id": {"type": "string"},
-                       "client_secret": {"type": "string"}},
+        # RFC 6749 §3.2: each parameter once (a repeated one is an array here, so invalid), all strings.
+        # In a JSON body null means left out.
+        "type": "object", "required": ["grant_type"], "additionalProperties": {"type": ["string", "null"]},
+        "properties": {"grant_type": {"enum": GRANT_TYPES},
+                       **{name: {"type": ["string", "null"]} for name in (
+                           "scope", "code", "redirect_uri", "code_verifier", "refresh_token", "client_id",
+                           "client_secret")}},
     },
     "TokenResponse": {
         "type": "object", "required": ["access_token", "token_type", "expires_in"],
@@ -89,9 +80,11 @@ SCHEMAS = {
                        "refresh_token": {"type": "string"}, "scope": {"type": "string"}},
     },
     "TokenParam": {
-        "type": "object", "required": ["token"],
-        "properties": {"token": {"type": "string"}, "token_type_hint": {"enum": ["access_token", "refresh_token"]},
-                       "client_id": {"type": "string"}, "client_secret": {"type": "string"}},
+        "type": "object", "required": ["token"], "additionalProperties": {"type": ["string", "null"]},
+        "properties": {"token": {"type": "string", "minLength": 1},
+                       "token_type_hint": {"type": ["string", "null"], "description": "access_token or refresh_token; only a "
+                                           "hint, an unknown one is ignored (RFC 7662 §2.1, RFC 7009 §2.1)"},
+                       "client_id": {"type": ["string", "null"]}, "client_secret": {"type": ["string", "null"]}},
     },
     "Introspection": {
         "type": "object", "required": ["active"],
@@ -104,10 +97,17 @@ SCHEMAS = {
         "type": "object", "properties": {k: {"type": "string"} for k in ("kid", "kty", "alg", "use", "n", "e")}}}}},
     "Registration": {
         "type": "object",
-        "properties": {"client_name": {"type": "string"}, "redirect_uris": _STRINGS, "grant_types": _STRINGS,
-                       "response_types": _STRINGS, "scope": {"type": "string"},
-                       "token_endpoint_auth_method": {"enum": AUTH_METHODS},
-                       "logo_uri": {"type": "string"}, "policy_uri": {"type": "string"}, "tos_uri": {"type": "string"}},
+        "description": "RFC 7591 §2 metadata; null means left out.",
+        "properties": {
+            "client_name": {"type": ["string", "null"]},
+            "redirect_uris": {"type": ["array", "null"], "items": {
+                "type": "string", "minLength": 1, "format": "uri", "pattern": "^[^#]*$"}},
+            "grant_types": {"type": ["array", "null"], "items": {"enum": GRANT_TYPES}},
+            "response_types": {"type": ["array", "null"], "items": {"enum": ["code"]}},
+            "scope": {"type": ["string", "null"], "pattern": f"^({_ONE_SCOPE})?( ({_ONE_SCOPE}))*$"},
+            "token_endpoint_auth_method": {"enum": AUTH_METHODS + [None]},
+            **{name: {"type": ["string", "null"], "format": "uri", "pattern": "^https?://[^/?#]+"}
+               for name in ("client_uri", "logo_uri", "policy_uri", "tos_uri")}},
     },
     "RegistrationResponse": {
         "allOf": [{"$ref": "#/components/schemas/Registration"}, {
@@ -120,10 +120,8 @@ SCHEMAS = {
         "requested_scopes": {"type": "array", "items": {"type": "object", "properties": {
             "id": {"type": "string"}, "name": {"type": "string"}, "description": {"type": "string"}}}}}}}},
     "ConsentDecision": {"type": "object", "required": ["allowed", "consent_token"],
-                        "properties": {"allowed": {"type": "boolean"}, "consent_token": {"type": "string"}}},
-    "Fault": {"type": "object", "required": ["path"], "properties": {
-        "path": {"type": "string"}, "method": {"type": "string"}, "count": {"type": "integer", "minimum": 1},
-        "status": {"enum": [429, 500, 502, 503]}, "retry_after": {"type": "number"}, "delay": {"type": "number"}}},
+                        "properties": {"allowed": {"type": "boolean"},
+                                       "consent_token": {"type": "string", "minLength": 1}}},
     "Metadata": {"type": "object", "description": "RFC 8414 authorization server metadata."},
     "ProtectedResource": {"type": "object", "description": "RFC 9728 protected resource metadata.",
                           "properties": {"resource": {"type": "string"}, "authorization_servers": _STRINGS}},
@@ -152,14 +150,6 @@ _ERRORS = {"401": _json(_ref("Errors"), "Missing or wrong API key"), "404": _jso
 _RFC_ERRORS = {"400": _json(_ref("OAuthError"), "RFC 6749 error"), "401": _json(_ref("OAuthError"), "Bad client")}
 _API = [{"bearerAuth": []}]
 _CLIENT_AUTH = [{"basicAuth": []}, {}]
-_PAGE_PARAMS = [
-    {"name": "page[number]", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
-    {"name": "page[size]", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 250, "default": 20}},
-]
-_CLIENT_FILTERS = [{"name": n, "in": "query", "schema": s} for n, s in [
-    ("filter[client_type]", {"enum": ["public", "confidential"]}), ("filter[name]", {"type": "string"}),
-    ("filter[name][contains]", {"type": "string"}), ("filter[client_id]", {"type": "string"}),
-    ("filter[allowed_grant_types][contains]", {"enum": GRANT_TYPES}), ("filter[verified]", {"type": "boolean"})]]
 
 
 def _body(schema: dict, *, form: bool = False) -> dict:
@@ -182,7 +172,7 @@ OPERATIONS: dict[str, dict[str, dict]] = {
     "/oauth/authorize": {"get": {
         "summary": "Start the authorization code flow; redirects to the consent page",
         "parameters": [{"name": n, "in": "query", "required": n in ("client_id", "response_type"),
-                        "schema": {"type": "string"}} for n in
+                        "schema": {"enum": ["code"]} if n == "response_type" else {"type": "string"}} for n in
                        ("client_id", "redirect_uri", "response_type", "scope", "state", "code_challenge",
                         "code_challenge_method")],
         "responses": {"302": {"description": "To the consent page, or back to the client with an error"},
@@ -193,9 +183,10 @@ OPERATIONS: dict[str, dict[str, dict]] = {
             "responses": {"200": {"description": "HTML", "content": {"text/html": {}}},
                           "404": {"description": "Unknown, expired or used consent token"}}},
         "post": {"summary": "The consent page's form: decision=allow|deny",
-                 "requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": {
-                     "type": "object", "properties": {"consent_token": {"type": "string"},
-                                                      "decision": {"enum": ["allow", "deny"]}}}}}},
+                 "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
+                     "type": "object", "required": ["consent_token", "decision"],
+                     "properties": {"consent_token": {"type": "string", "minLength": 1},
+                                    "decision": {"enum": ["allow", "deny"]}}}}}},
                  "responses": {"303": {"description": "To the client's redirect URI"},
                                "400": {"description": "HTML error page: no decision",
                                        "content": {"text/html": {}}},
@@ -227,7 +218,7 @@ OPERATIONS: dict[str, dict[str, dict]] = {
         "summary": "Dynamic client registration (RFC 7591)", "requestBody": _body(_ref("Registration")),
         "responses": {"201": _json(_ref("RegistrationResponse")), "400": _json(_ref("OAuthError"))}}},
     "/oauth_clients": {
-        "get": {"summary": "List OAuth clients", "security": _API, "parameters": _PAGE_PARAMS + _CLIENT_FILTERS,
+        "get": {"summary": "List OAuth clients", "security": _API, "parameters": schema.QUERIES["clients"],
                 "responses": {"200": _json(_page("OAuthClient")), **_ERRORS}},
         "post": {"summary": "Create an OAuth client (the only answer with client_secret)", "security": _API,
                  "requestBody": _body(_ref("OAuthClientCreate")),
@@ -237,10 +228,12 @@ OPERATIONS: dict[str, dict[str, dict]] = {
                 "responses": {"200": _json(_data("OAuthClient")), **_ERRORS}},
         "put": {"summary": "Update an OAuth client", "security": _API, "parameters": _id("id"),
                 "requestBody": _body(_ref("OAuthClientUpdate")),
-                "responses": {"200": _json(_data("OAuthClient")), **_ERRORS}},
+                "responses": {"200": _json(_data("OAuthClient")), **_ERRORS,
+                              "409": _json(_ref("Errors"), "The update would leave the stored client with the "
+                                           "authorization_code grant and no redirect URI")}},
         "delete": {"summary": "Delete an OAuth client (revokes its grants and tokens)", "security": _API,
                    "parameters": _id("id"), "responses": {"204": {"description": "Deleted"}, **_ERRORS}}},
-    "/oauth_grants": {"get": {"summary": "List OAuth grants", "security": _API, "parameters": _PAGE_PARAMS,
+    "/oauth_grants": {"get": {"summary": "List OAuth grants", "security": _API, "parameters": schema.QUERIES["grants"],
                               "responses": {"200": _json(_page("OAuthGrant")), **_ERRORS}}},
     "/oauth_grants/{id}": {
         "get": {"summary": "Get an OAuth grant", "security": _API, "parameters": _id("id"),
@@ -248,6 +241,10 @@ OPERATIONS: dict[str, dict[str, dict]] = {
         "delete": {"summary": "Revoke an OAuth grant and its tokens", "security": _API, "parameters": _id("id"),
                    "responses": {"200": _json(_data("OAuthGrant")), **_ERRORS}}},
     "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+    "!/_sandbox/clients/{client_id}/verified": {"put": {
+        "summary": "Sandbox only: set a client's server-owned verified flag (what Telnyx does when it verifies an app)",
+        "security": _API, "parameters": _id("client_id"), "requestBody": _body(_ref("VerifiedUpdate")),
+        "responses": {"200": _json(_data("OAuthClient")), **_ERRORS}}},
     "!/_sandbox/faults": {
         "get": {"summary": "Armed faults", "security": _API,
                 "responses": {"200": {"description": "OK"}, "401": _ERRORS["401"]}},
@@ -303,11 +300,16 @@ def build_openapi(app, state) -> dict:
     paths["/v2/oauth/grants"]["get"] = {**OPERATIONS["/oauth_grants"]["get"], "deprecated": True}
     for root_doc in ("/.well-known/oauth-authorization-server", "/.well-known/oauth-protected-resource"):
         paths[root_doc] = dict(OPERATIONS[root_doc])
+    # RFC 9728 §3.1: the document of the resource base_url (…/v2)
+    paths["/.well-known/oauth-protected-resource/v2"] = dict(OPERATIONS["/.well-known/oauth-protected-resource"])
     for rule in app.url_map.iter_rules():  # safety net: whatever is routed is documented
         if rule.endpoint == "static" or rule.rule == "/":
             continue
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            paths.setdefault(_rule_path(rule).replace("{grant_id}", "{id}").replace("{client_id}", "{id}"),
+            path = _rule_path(rule)
+            if not path.startswith("/_sandbox/"):
+                path = path.replace("{grant_id}", "{id}").replace("{client_id}", "{id}")
+            paths.setdefault(path,
                              {}).setdefault(method.lower(), {"responses": {"200": {"description": "OK"}}})
     paths = {path: {method: _with_common_answers(path, operation) for method, operation in operations.items()}
              for path, operations in paths.items()}
@@ -321,6 +323,9 @@ def build_openapi(app, state) -> dict:
         "components": {
             "schemas": SCHEMAS,
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"},
-                                "basicAuth": {"type": "http", "scheme": "basic"}},
+                                "basicAuth": {"type": "http", "scheme": "basic"},
+                                "clientCredentials": {"type": "oauth2", "flows": {"clientCredentials": {
+                                    "tokenUrl": f"{state.base_url}/oauth/token", "scopes": {
+                                        s: s for s in scope_catalog.SCOPES}}}}},
         },
     }

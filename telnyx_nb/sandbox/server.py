@@ -16,6 +16,7 @@ import os
 import re
 import secrets
 import shutil
+import string
 import tempfile
 import threading
 import time
@@ -29,9 +30,13 @@ _API_KEY_SETTING = "api_key"
 _DEMO_CLIENT_SETTING = "demo_client"
 
 
+API_KEY_ALPHABET = string.ascii_letters + string.digits + "_-"
+API_KEY_PATTERN = re.compile(r"^KEY[0-9A-Za-z_-]{55}$")  # Telnyx's shape, the one secret scanners look for
+
+
 def new_api_key() -> str:
-    """``KEY`` + 32 URL-safe characters."""
-    return "KEY" + secrets.token_urlsafe(24)
+    """A key in Telnyx's shape: ``KEY`` + 55 characters of ``[0-9A-Za-z_-]``."""
+    return "KEY" + "".join(secrets.choice(API_KEY_ALPHABET) for _ in range(55))
 
 
 def check_seed(seed: str) -> str:
@@ -54,8 +59,11 @@ class Sandbox:
         self.refresh_token_ttl = refresh_token_ttl
         if not isinstance(port, int) or not 0 <= port <= 65535:
             raise ValueError(f"port: use a number from 0 (any free port) to 65535; got {port!r}")
-        if api_key is not None and (not isinstance(api_key, str) or not api_key.strip() or " " in api_key):
-            raise ValueError("api_key: use a non-empty string without spaces, e.g. 'KEY' + 32 URL-safe characters")
+        # A given key need not have Telnyx's shape (a test may pin any key), but it travels in an HTTP header:
+        # visible ASCII only (RFC 9110 §5.5), no spaces.
+        if api_key is not None and (not isinstance(api_key, str) or not re.fullmatch(r"[!-~]+", api_key)):
+            raise ValueError("api_key: use visible ASCII characters without spaces, e.g. 'KEY' + 55 characters "
+                             "of [0-9A-Za-z_-] (the shape of a Telnyx key)")
         self.host = host
         self.port = port
         self.db = str(db)

@@ -1,6 +1,6 @@
 """SQLite storage for the sandbox: clients, grants, consents, codes, tokens and settings.
 
-Why it looks like this (DESIGN.md field notes): one connection per thread, WAL, ``busy_timeout=5000`` and
+Why it looks like this: one connection per thread, WAL, ``busy_timeout=5000`` and
 ``synchronous=NORMAL``; every read-then-write step runs inside ``BEGIN IMMEDIATE`` so concurrent requests queue on
 the write lock instead of failing or losing updates. Single-use things (consent tokens, authorization codes,
 refresh tokens) are claimed with one ``UPDATE … RETURNING`` statement, so exactly one racer wins.

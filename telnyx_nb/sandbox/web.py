@@ -120,6 +120,15 @@ def bearer_credential() -> str | None:
     return credential.strip() if scheme.lower() == "bearer" and credential.strip() else None
 
 
+def require_api_key(state) -> None:
+    """Sandbox administration (``/_sandbox/...`` that changes server-owned data): the API key itself, not a token."""
+    credential = bearer_credential()
+    if credential is None or not hmac.compare_digest(credential.encode(), state.api_key.encode()):
+        raise ApiError(401, "Send 'Authorization: Bearer <API key>': this sandbox administration route takes the "
+                            "API key only (not an access token).",
+                       headers={"WWW-Authenticate": 'Bearer realm="telnyx-sandbox"'})
+
+
 def require_api_auth(state) -> None:
     """Management endpoints: ``Authorization: Bearer <api key>`` or a live access token from this sandbox."""
     credential = bearer_credential()
