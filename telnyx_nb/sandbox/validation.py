@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from . import scopes as scope_catalog
 from .errors import ApiError
 from .policy import GRANT_TYPES
+from .redirects import redirect_uri_problem
 
 CLIENT_TYPES = ("public", "confidential")
 MAX_PAGE_SIZE = 250
@@ -49,6 +50,8 @@ def _uri(value, pointer, *, redirect=False):
                        pointer=pointer)
     if redirect and parts.fragment:
         raise ApiError(422, "a redirect URI must not contain a fragment (RFC 6749 §3.1.2).", pointer=pointer)
+    if redirect and (problem := redirect_uri_problem(value)):
+        raise ApiError(422, f"{pointer.lstrip('/').replace('/', '[', 1)}]: {problem}", pointer=pointer)
     return value
 
 
