@@ -53,6 +53,7 @@ RULES: dict[str, str] = {
     "client_item": ADMIN,
     "faults": ADMIN,
     "static": PUBLIC,
+    "rfc9728-resource-path": PUBLIC,  # the RFC 9728 §3.1 document for the resource /v2
 }
 
 
@@ -130,7 +131,7 @@ class InsufficientScope(ApiError):
 def enforce(state) -> None:
     """The one check: the rule of this request's endpoint against its caller (401 / 403, or nothing)."""
     rule = rule_for(request.endpoint)
-    if rule == PUBLIC:
+    if rule == PUBLIC or request.method == "OPTIONS":  # Flask's automatic OPTIONS lists methods, runs no view
         return
     caller = identify(state)
     if caller is None:
