@@ -576,14 +576,18 @@ class TelnyxOAuth:
     ) -> Introspection:
         """``POST /oauth/introspect`` (RFC 7662 §2.1): is ``token`` active, and for whom? Read-only: replayable.
 
-        Authenticates as a confidential client (HTTP Basic) when one is configured, else with the API key
-        (RFC 7662 §2.1 requires some authorization; a public client's bare client_id is the last resort).
+        Authenticates as the client named in the call (HTTP Basic), else with the API key when one is configured
+        (the account owner sees every token), else as the configured confidential client — which learns only
+        about its own tokens (RFC 7662 §4). RFC 7662 §2.1 requires some authorization; a public client's bare
+        client_id is the last resort.
         """
         if not token:
             raise ConfigurationError("introspect() needs the token to inspect")
         remember(token)
         secret = client_secret or (self.client_secret if (client_id or self.client_id) == self.client_id else None)
-        if (client_id or self.client_id) and secret:
+        if self.api_key and client_id is None and client_secret is None:
+            auth, extra = DEFAULT, {}
+        elif (client_id or self.client_id) and secret:
             auth, extra = self._client_auth(client_id, secret)
         elif self._transport.default_auth is not None:
             auth, extra = DEFAULT, {}
