@@ -4,8 +4,8 @@ user would get them (registration, token requests, the consent flow)."""
 from __future__ import annotations
 
 import requests
-
 from oauth_helpers import TIMEOUT, api, authorize, basic, query_of, url
+
 from telnyx_nb.sandbox.demo import DEMO_REDIRECT_URIS
 
 

@@ -12,10 +12,16 @@ from pathlib import Path
 
 import pytest
 import requests
-
-from hardening_helpers import (client_token, demo_client, introspect_as, register, registered_client,
-                               user_tokens)
+from hardening_helpers import (
+    client_token,
+    demo_client,
+    introspect_as,
+    register,
+    registered_client,
+    user_tokens,
+)
 from oauth_helpers import TIMEOUT, api, basic, create_client, url
+
 from telnyx_nb.sandbox.server import Sandbox
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "security.md"

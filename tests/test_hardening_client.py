@@ -11,8 +11,8 @@ import sys
 import time
 
 import pytest
-
 from canned_server import serve
+
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.errors import NotFoundError
 
@@ -31,7 +31,7 @@ def test_the_api_key_never_goes_to_a_pasted_authorize_url_on_another_origin(sand
     """A link pasted from an email points at an attacker's server: it must not receive our API key."""
     seen, respond = _recorder()
     with serve(respond) as foreign, TelnyxOAuth.from_sandbox(sandbox) as oauth:
-        with pytest.raises(Exception):
+        with pytest.raises(NotFoundError):
             oauth.begin_authorization(f"{foreign}/oauth/authorize?client_id=x&response_type=code")
         assert seen and all(auth is None for _, _, auth in seen), seen
         oauth.list_clients()  # the configured origin still gets the key
@@ -41,12 +41,12 @@ def test_the_api_key_never_goes_to_a_pasted_authorize_url_on_another_origin(sand
 def test_client_credentials_never_go_to_another_origin(sandbox):
     """Same host, another port is another origin (RFC 6454): no Basic credentials, no auto token."""
     seen, respond = _recorder()
-    with serve(respond) as foreign:
-        with TelnyxOAuth(client_id=sandbox.demo_client_id, client_secret=sandbox.demo_client_secret,
-                         base_url=sandbox.base_url) as oauth:
-            with pytest.raises(Exception):
-                oauth._json("GET", f"{foreign}/oauth_clients")
-            assert oauth.token_cache.fetch_count == 0
+    with serve(respond) as foreign, TelnyxOAuth(client_id=sandbox.demo_client_id,
+                                                client_secret=sandbox.demo_client_secret,
+                                                base_url=sandbox.base_url) as oauth:
+        with pytest.raises(NotFoundError):
+            oauth._json("GET", f"{foreign}/oauth_clients")
+        assert oauth.token_cache.fetch_count == 0
     assert seen and all(auth is None for _, _, auth in seen), seen
 
 
@@ -62,10 +62,10 @@ def test_a_delete_whose_answer_was_lost_and_whose_retry_gets_404_succeeds(caplog
             return 204, {}, b""
         return 404, {}, b'{"errors": [{"code": "10005", "title": "Not found", "detail": "gone"}]}'
 
-    with serve(respond) as base, TelnyxOAuth(api_key="KEY" + "x" * 55, base_url=base, timeout=0.5) as oauth:
-        with caplog.at_level("INFO", logger="telnyx_nb.api"):
-            assert oauth.delete_client("c0ffee00-0000-4000-8000-000000000000") is None
-            grant = oauth.revoke_grant("c0ffee00-0000-4000-8000-000000000001")
+    with serve(respond) as base, TelnyxOAuth(api_key="KEY" + "x" * 55, base_url=base, timeout=0.5) as oauth, \
+            caplog.at_level("INFO", logger="telnyx_nb.api"):
+        assert oauth.delete_client("c0ffee00-0000-4000-8000-000000000000") is None
+        grant = oauth.revoke_grant("c0ffee00-0000-4000-8000-000000000001")
         assert grant.id == "c0ffee00-0000-4000-8000-000000000001"
     assert [m for m, _ in calls] == ["DELETE"] * 4  # each DELETE sent twice: lost answer, then 404
     assert any("first attempt deleted it" in r.getMessage() for r in caplog.records)
@@ -75,9 +75,9 @@ def test_a_delete_that_gets_404_at_once_is_still_not_found():
     def respond(method, path, headers):
         return 404, {}, b'{"errors": [{"code": "10005", "title": "Not found", "detail": "never existed"}]}'
 
-    with serve(respond) as base, TelnyxOAuth(api_key="KEY" + "x" * 55, base_url=base) as oauth:
-        with pytest.raises(NotFoundError):
-            oauth.delete_client("c0ffee00-0000-4000-8000-000000000000")
+    with serve(respond) as base, TelnyxOAuth(api_key="KEY" + "x" * 55, base_url=base) as oauth, \
+            pytest.raises(NotFoundError):
+        oauth.delete_client("c0ffee00-0000-4000-8000-000000000000")
 
 
 FORMULA_NAMES = ["=HYPERLINK(\"https://evil.example\",\"x\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)",
@@ -95,10 +95,10 @@ def test_csv_exports_never_run_a_client_name_as_a_formula(make_sandbox, tmp_path
             oauth.create_client(name, "confidential", ["client_credentials"], ["messaging"])
         result = audit(oauth)
     written = write_report(result, tmp_path / "findings.csv")
-    cells = [cell for path in written for row in csv.reader(open(path, newline="")) for cell in row]
+    cells = [cell for path in written for row in csv.reader(path.read_text().splitlines()) for cell in row]
     assert cells
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
-    clients = list(csv.DictReader(open(tmp_path / "findings-clients.csv", newline="")))
+    clients = list(csv.DictReader((tmp_path / "findings-clients.csv").read_text().splitlines()))
     assert sorted(c["name"] for c in clients) == sorted("'" + n.strip() for n in FORMULA_NAMES)  # names are trimmed
 
 
@@ -123,7 +123,7 @@ def test_audit_terminal_output_strips_escape_sequences_from_client_names(make_sa
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELNYX_")}
     env["TELNYX_NB_SANDBOX"] = sb.json_line()
     done = subprocess.run([sys.executable, "-m", "telnyx_nb.cli", "audit"], capture_output=True, text=True,
-                          env=env, timeout=120)
+                          env=env, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert "EvilApplink" in done.stdout
     assert not any(ch in done.stdout for ch in ("\x1b", "\x07", "\x9b", "\x9d"))

@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-
 from oauth_helpers import TIMEOUT, authorize, consent_page, create_client, url
 
 REDIRECT = "http://127.0.0.1:8888/callback"
@@ -58,7 +57,7 @@ def test_the_consent_page_cannot_be_framed_or_run_script(sb):
     import hashlib
     import re
 
-    block = re.search(r"<style>(.*?)</style>", page.html, re.S).group(1).encode()
+    block = re.search(r"<style>(.*?)</style>", page.html, re.DOTALL).group(1).encode()
     digest = base64.b64encode(hashlib.sha256(block).digest()).decode()
     assert f"'sha256-{digest}'" in _csp(page.response)["style-src"]
     # after the post, the 303 may go to the client's redirect URI only

@@ -15,7 +15,6 @@ from authlib.oauth2.rfc7591 import ClientRegistrationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 
 from . import access
-from . import scopes as scope_catalog
 from .policy import AUTH_METHODS
 
 

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from flask import g
 
-_STYLE_BLOCK = re.compile(rb"<style>(.*?)</style>", re.S)
+_STYLE_BLOCK = re.compile(rb"<style>(.*?)</style>", re.DOTALL)
 
 
 def form_action_source(redirect_uri: str | None) -> str | None:
