@@ -237,3 +237,12 @@ def test_the_sdk_client_credentials_mode_still_gets_admin_without_asking(sb):
     listed = requests.get(url(sb, "/oauth_clients"), headers={"Authorization": f"Bearer {token['access_token']}"},
                           timeout=TIMEOUT)
     assert listed.status_code == 200
+
+
+def test_every_route_has_an_explicit_rule_and_an_unlisted_one_is_admin_only(sb):
+    """Fail closed: a route added without a rule must not be open to every caller."""
+    from telnyx_nb.sandbox.access import ADMIN, RULES, rule_for
+
+    views = {rule.endpoint.split(":", 1)[0].removeprefix("root-") for rule in sb.app.url_map.iter_rules()}
+    assert views <= set(RULES), sorted(views - set(RULES))
+    assert rule_for("a_new_route:/v2/new") == ADMIN
