@@ -31,6 +31,7 @@ _EXPORTS = {
     "AuthorizationFlowError": "telnyx_nb.errors",
     "AuthorizationDenied": "telnyx_nb.errors",
     "StateMismatch": "telnyx_nb.errors",
+    "IssuerMismatch": "telnyx_nb.errors",
     "JWTVerificationError": "telnyx_nb.errors",
     "TokenPanel": "telnyx_nb.widgets",
     "IntrospectionPanel": "telnyx_nb.widgets",

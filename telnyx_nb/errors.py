@@ -16,7 +16,8 @@ TelnyxNBError                      base of everything below
  │    └── APITimeoutError          no answer within the timeout
  ├── AuthorizationFlowError        the authorization-code redirect was not a success
  │    ├── AuthorizationDenied      redirect carried error=… (RFC 6749 §4.1.2.1)   .error .error_description
- │    └── StateMismatch            redirect's state differs from ours (RFC 6749 §10.12, CSRF)
+ │    ├── StateMismatch            redirect's state differs from ours (RFC 6749 §10.12, CSRF)
+ │    └── IssuerMismatch           redirect's iss is not our server's, or missing (RFC 9207, mix-up)
  └── JWTVerificationError          a JWT failed verification                       .reason
 ```
 
@@ -51,6 +52,7 @@ __all__ = [
     "AuthorizationFlowError",
     "AuthorizationDenied",
     "StateMismatch",
+    "IssuerMismatch",
     "JWTVerificationError",
     "class_for_status",
 ]
@@ -190,6 +192,11 @@ class AuthorizationDenied(AuthorizationFlowError):
 
 class StateMismatch(AuthorizationFlowError):
     """The redirect's ``state`` is not the one we sent (RFC 6749 §10.12): possibly a forged redirect."""
+
+
+class IssuerMismatch(AuthorizationFlowError):
+    """The redirect's ``iss`` is not the issuer we talk to, or is missing though the server promised it
+    (RFC 9207 §2.4): the response may come from another authorization server (a mix-up attack)."""
 
 
 class JWTVerificationError(TelnyxNBError):

@@ -42,8 +42,10 @@ from telnyx_nb.errors import (
     AuthorizationDenied,
     AuthorizationFlowError,
     ConfigurationError,
+    IssuerMismatch,
     NotFoundError,
     StateMismatch,
+    TelnyxNBError,
 )
 from telnyx_nb.masking import mask, remember
 
@@ -51,6 +53,19 @@ __all__ = ["TelnyxOAuth", "PRODUCTION_BASE_URL", "CLIENT_FILTERS", "CLIENT_FIELD
 
 PRODUCTION_BASE_URL = "https://api.telnyx.com/v2"
 # Endpoints with no id in the path (docs/contract.md): a 404 from one of them points at the base URL.
+class _class_or_instance:
+    """A method callable on the class (``self`` is None) or on an instance, e.g. ``parse_redirect``."""
+
+    def __init__(self, func: Callable[..., Any]) -> None:
+        self.func = func
+        self.__doc__ = func.__doc__
+
+    def __get__(self, obj: Any, owner: Any = None) -> Callable[..., Any]:
+        import functools
+
+        return functools.wraps(self.func)(functools.partial(self.func, obj))
+
+
 _FIXED_PATHS = frozenset({"/oauth_clients", "/oauth_grants", "/oauth/token", "/oauth/introspect", "/oauth/jwks",
                           "/oauth/register", "/oauth/revoke"})
 # The wire vocabulary (enums, page bounds, body fields, filters) lives in .wire; these names stay importable here.
@@ -244,7 +259,8 @@ class TelnyxOAuth:
                               f"{PRODUCTION_BASE_URL}, a sandbox's ends in /v2)"
                 exc.args = (exc.message,)
             raise
-        if response.status_code == 204 or not response.content:
+        if response.status_code == 204 or not response.content or getattr(response, "deleted_by_earlier_attempt",
+                                                                           False):
             return None
         try:
             return response.json()
@@ -404,15 +420,41 @@ class TelnyxOAuth:
             raise AuthorizationFlowError("POST /oauth/grants answered without a redirect_uri")
         return redirect
 
-    @staticmethod
-    def parse_redirect(redirect_uri: str, expected_state: str | None) -> str:
-        """The authorization ``code`` from the redirect (RFC 6749 §4.1.2), after checking ``state`` (§10.12).
+    def _expected_issuer(self) -> tuple[str | None, bool]:
+        """(issuer, whether the server promised ``iss`` in its authorization responses, RFC 9207 §3)."""
+        if self._metadata is None:
+            try:
+                self.authorization_server_metadata()
+            except TelnyxNBError:  # no discovery: an iss present must still be the API's host (Telnyx's issuer)
+                return self._transport.root_url, False
+        assert self._metadata is not None
+        promised = self._metadata.raw.get("authorization_response_iss_parameter_supported") is True
+        return self._metadata.issuer or self._transport.root_url, promised
 
-        Raises :class:`StateMismatch` when the state is not ours, :class:`AuthorizationDenied` for ``error=``.
+    @_class_or_instance
+    def parse_redirect(self, redirect_uri: str, expected_state: str | None, *,
+                       expected_issuer: str | None = None) -> str:
+        """The authorization ``code`` from the redirect (RFC 6749 §4.1.2), after checking ``iss`` (RFC 9207) and
+        ``state`` (§10.12).
+
+        On a session (``oauth.parse_redirect(...)``) the expected issuer is the server's (its RFC 8414 metadata);
+        called on the class, only ``expected_issuer=`` is checked. Raises :class:`IssuerMismatch` when ``iss``
+        names another server (or is missing though the server promised it), :class:`StateMismatch` when the
+        state is not ours, :class:`AuthorizationDenied` for ``error=``.
         """
         _required(redirect_uri, "redirect_uri", "parse_redirect() needs the URI the browser was redirected to")
         parts = urlsplit(redirect_uri)
         query = parse_qs(parts.query) or parse_qs(parts.fragment)
+        promised = False
+        if expected_issuer is None and self is not None:
+            expected_issuer, promised = self._expected_issuer()
+        issuer = query.get("iss", [None])[0]
+        if issuer is None and promised:
+            raise IssuerMismatch("the redirect carries no iss although the server sends it in every authorization "
+                                 "response (RFC 9207 §2.4): refusing it")
+        if issuer is not None and expected_issuer is not None and issuer.rstrip("/") != expected_issuer.rstrip("/"):
+            raise IssuerMismatch(f"the redirect comes from the issuer {issuer!r}, not {expected_issuer!r} "
+                                 "(RFC 9207 §2.4, mix-up defence): refusing it")
         state = query.get("state", [None])[0]
         if expected_state is not None and state != expected_state:
             raise StateMismatch(
@@ -507,14 +549,18 @@ class TelnyxOAuth:
     ) -> Introspection:
         """``POST /oauth/introspect`` (RFC 7662 §2.1): is ``token`` active, and for whom? Read-only: replayable.
 
-        Authenticates as a confidential client (HTTP Basic) when one is configured, else with the API key
-        (RFC 7662 §2.1 requires some authorization; a public client's bare client_id is the last resort).
+        Authenticates as the client named in the call (HTTP Basic), else with the API key when one is configured
+        (the account owner sees every token), else as the configured confidential client — which learns only
+        about its own tokens (RFC 7662 §4). RFC 7662 §2.1 requires some authorization; a public client's bare
+        client_id is the last resort.
         """
         if not token:
             raise ConfigurationError("introspect() needs the token to inspect")
         remember(token)
         secret = client_secret or (self.client_secret if (client_id or self.client_id) == self.client_id else None)
-        if (client_id or self.client_id) and secret:
+        if self.api_key and client_id is None and client_secret is None:
+            auth, extra = DEFAULT, {}
+        elif (client_id or self.client_id) and secret:
             auth, extra = self._client_auth(client_id, secret)
         elif self._transport.default_auth is not None:
             auth, extra = DEFAULT, {}
@@ -745,8 +791,10 @@ class TelnyxOAuth:
         return OAuthGrant.from_json(self._data("GET", f"/oauth_grants/{_segment(grant_id, 'grant_id')}"))
 
     def revoke_grant(self, grant_id: str) -> OAuthGrant:
-        """``DELETE /oauth_grants/{id}`` — revoke a grant (and every token issued under it); returns it."""
-        return OAuthGrant.from_json(self._data("DELETE", f"/oauth_grants/{_segment(grant_id, 'grant_id')}"))
+        """``DELETE /oauth_grants/{id}`` — revoke a grant (and every token issued under it); returns it (only its
+        ``id`` when the revoking answer was lost and the retry found it already gone)."""
+        data = self._data("DELETE", f"/oauth_grants/{_segment(grant_id, 'grant_id')}")
+        return OAuthGrant.from_json(data if isinstance(data, dict) else {"id": grant_id, "client_id": None})
 
     # ------------------------------------------------------------------------------------------------ frames
     def clients_df(self, *, progress: bool | None = None, page_size: int = DEFAULT_PAGE_SIZE, **filters: Any) -> Any:

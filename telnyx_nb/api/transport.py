@@ -16,6 +16,10 @@ Retry policy (at least the official SDK's, and safer):
 * A 401 on a call authenticated with an auto-fetched client-credentials token gets one more try with a fresh
   token (outside the retry count).
 * A timeout is always set.
+* Credentials (the API key, a token, client credentials) go only to the base URL's origin (scheme, host, port):
+  a request to any other origin — a pasted authorize URL, a discovery document elsewhere — is sent without them.
+* A DELETE whose answer was lost (timeout or dropped connection after the request went out) and whose retry
+  gets 404 did its work the first time: that 404 is the success of the call (logged), not ``NotFoundError``.
 
 ``error_from_response`` is the one place an HTTP answer becomes a :mod:`telnyx_nb.errors` exception.
 """
@@ -300,6 +304,10 @@ class Transport:
     def root(self, path: str) -> str:
         return urljoin(self.root_url + "/", path.lstrip("/"))
 
+    def same_origin(self, url: str) -> bool:
+        """True when ``url`` is on the base URL's origin (RFC 6454: scheme, host and port)."""
+        return _origin(url) == _origin(self.base_url)
+
     # -- the request loop --------------------------------------------------------------------------------------
     def request(
         self,
@@ -325,7 +333,14 @@ class Transport:
             idempotent = method in IDEMPOTENT_METHODS
         if auth is DEFAULT:
             auth = self.default_auth
+        if not self.same_origin(url):
+            if auth is not None or any(k.lower() == "authorization" for k in (headers or {})):
+                log.warning("%s %s: not the base URL's origin, sent without credentials", method,
+                            mask_text(_origin(url)))
+            auth = None
+            headers = {k: v for k, v in (headers or {}).items() if k.lower() != "authorization"}
         started = time.monotonic()
+        answer_lost = False  # an earlier attempt reached the server but its answer never came
         deadline = started + self.max_retry_time
         retries_taken = 0
         renewed_token = False
@@ -383,6 +398,7 @@ class Transport:
 
             delay = self._retry_delay(response, failure, reached, idempotent, retries_taken)
             if delay is not None and time.monotonic() + delay <= deadline:
+                answer_lost = answer_lost or (failure is not None and reached)
                 retries_taken += 1
                 log.info("retrying %s %s in %.2f s (retry %d)", method, mask_text(url), delay, retries_taken)
                 time.sleep(delay)
@@ -391,6 +407,12 @@ class Transport:
             if failure is not None:
                 raise failure
             assert response is not None
+            if method == "DELETE" and answer_lost and response.status_code == 404:
+                # The first DELETE did it; only its answer was lost. Idempotent in effect (RFC 9110 §9.2.2).
+                log.info("%s %s: 404 on a retry after a lost answer; the first attempt deleted it", method,
+                         mask_text(url))
+                response.deleted_by_earlier_attempt = True
+                return response
             if response.status_code >= 400 and response.status_code not in ok_statuses:
                 raise error_from_response(response)
             return response
@@ -432,6 +454,16 @@ class Transport:
 
     def close(self) -> None:
         self.session.close()
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    return scheme, (parts.hostname or ""), port or {"http": 80, "https": 443}.get(scheme)
 
 
 def _preview_body(json: Any, data: Mapping[str, Any] | None) -> str | None:

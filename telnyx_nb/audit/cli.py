@@ -93,7 +93,10 @@ def run(args: argparse.Namespace) -> int:
         for path in written:
             print(f"wrote {path}")
     else:
-        shown = findings[["severity", "rule", "client_name", "object_id", "detail"]]  # actions: see --out
+        from telnyx_nb.audit.sanitize import terminal_safe
+
+        # names are third parties' choice: no escape sequence of theirs reaches the terminal
+        shown = terminal_safe(findings[["severity", "rule", "client_name", "object_id", "detail"]])
         print(shown.to_string(index=False, max_colwidth=70) if len(shown) else "no findings")
     if args.fail_on:
         worst = SEVERITIES[: SEVERITIES.index(args.fail_on) + 1]

@@ -17,6 +17,7 @@ import pandas as pd
 
 from telnyx_nb.audit import plots
 from telnyx_nb.audit.rules import RULES, SEVERITIES, AuditResult
+from telnyx_nb.audit.sanitize import spreadsheet_safe
 
 __all__ = ["SECTIONS", "export", "render_html", "write_report"]
 
@@ -151,7 +152,7 @@ def export(result: AuditResult, path: str | Path) -> list[Path]:
                           (result.clients, path.with_name(f"{path.stem}-clients{path.suffix}")),
                           (result.grants, path.with_name(f"{path.stem}-grants{path.suffix}"))):
         if suffix == ".csv":
-            _flat(frame).to_csv(target, index=False)
+            spreadsheet_safe(_flat(frame)).to_csv(target, index=False)  # no formulas from third-party names
         else:
             _parquet_ready(frame).to_parquet(target, index=False)
         written.append(target)

@@ -19,15 +19,17 @@ from dataclasses import dataclass, field
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
-from . import consent, management
+from . import access, consent, management, security_headers
 from . import scopes as scope_catalog
 from .errors import ApiError, rfc_error
 from .faults import Faults
+from .hosts import HostCheck, allowed_hostnames
 from .models import SandboxRequest, json_request
 from .oauth import SandboxAuthorizationServer
+from .registration_policy import registration_policy_problem
 from .validation import registration_problem
 from .web import (ClientAuthError, ParamError, bearer_credential, check_client_auth, json_response, load_json,
-                  oauth_params, require_api_auth)
+                  oauth_params)
 
 log = logging.getLogger("telnyx_nb.sandbox")
 
@@ -47,6 +49,8 @@ class SandboxState:
     org_id: str
     user_id: str
     faults: Faults = field(default_factory=Faults)
+    host: str = "127.0.0.1"  # the interface it is bound to (hosts.py)
+    public_urls: tuple[str, ...] = ()  # addresses a proxy reaches it by (--public-url)
 
 
 def create_app(state: SandboxState) -> Flask:
@@ -55,8 +59,15 @@ def create_app(state: SandboxState) -> Flask:
     app.json.sort_keys = False
     app.url_map.strict_slashes = False  # "/oauth_clients/" is the same collection, not a redirect or a 404
     server = state.oauth
+    # DNS rebinding: a foreign Host gets 421 before anything else runs (hosts.py).
+    app.wsgi_app = HostCheck(app.wsgi_app, allowed_hostnames(state.host, state.public_urls))
+    app.after_request(security_headers.apply)
 
     # ----- hooks and errors ------------------------------------------------------------------------------------
+    @app.before_request
+    def check_access():
+        access.enforce(state)  # who may call what: decided in access.py only
+
     @app.before_request
     def inject_fault():
         if request.path.startswith("/_sandbox/"):
@@ -181,14 +192,17 @@ def create_app(state: SandboxState) -> Flask:
             oauth_request = rfc_request()
         except ParamError as exc:
             return rfc_error(400, "invalid_request", str(exc))
-        credential = bearer_credential()
-        if credential is not None:
+        if bearer_credential() is not None:
             # The official SDK authenticates with its Bearer API key (or token) only.
-            require_api_auth(state)
+            caller = access.identify(state)
             token_string = oauth_request.payload.data.get("token")
             if not token_string:
                 return rfc_error(400, "invalid_request", "token is required (RFC 7662 section 2.1).")
-            return json_response(server.introspect(token_string))
+            answer = server.introspect(token_string)
+            if answer.get("active") and not access.may_introspect(caller.client_id, answer["client_id"],
+                                                                  sees_all=caller.is_admin):
+                answer = {"active": False}  # RFC 7662 section 4: nothing about other clients' tokens
+            return json_response(answer)
         if not oauth_request.payload.data.get("token"):
             return rfc_error(400, "invalid_request", "token is required (RFC 7662 section 2.1).")
         return server.create_endpoint_response("introspection", oauth_request)
@@ -214,7 +228,7 @@ def create_app(state: SandboxState) -> Flask:
         if not isinstance(body, dict):
             return rfc_error(400, "invalid_client_metadata", "The body must be a JSON object of client metadata.")
         body = {k: v for k, v in body.items() if v is not None}
-        problem = registration_problem(body)
+        problem = registration_problem(body) or registration_policy_problem(body, server.registrable_scopes)
         if problem:
             return rfc_error(400, *problem)
         body.setdefault("client_name", "Unnamed client")

@@ -17,6 +17,7 @@ from pathlib import Path
 from .policy import ACCESS_TOKEN_LIFETIME, REFRESH_TOKEN_LIFETIME
 
 DEFAULT_PORT = 8765
+API_KEY_VARIABLE = "TELNYX_NB_SANDBOX_API_KEY"
 
 
 def default_db_path() -> Path:
@@ -74,7 +75,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", default=None, help="SQLite file, or :memory: for a throwaway database "
                                                    "(default: sandbox.sqlite3 in the user data directory)")
     parser.add_argument("--seed", type=_seed, default="demo", help="demo (default), empty, or grants=N")
-    parser.add_argument("--api-key", default=None, help="use this API key instead of the stored one")
+    parser.add_argument("--api-key", default=None,
+                        help=f"use this API key instead of the stored one (better: set {API_KEY_VARIABLE}, which "
+                             "other users cannot read from the process list)")
+    parser.add_argument("--public-url", action="append", default=[], metavar="URL",
+                        help="an address a proxy serves the sandbox under (e.g. Binder's .../proxy/8765/); its "
+                             "host is accepted in the Host header (repeatable; others get 421)")
+    parser.add_argument("--registrable-scopes", default=None, metavar="SCOPES",
+                        help="space- or comma-separated scopes open registration (RFC 7591) may grant "
+                             "(default: every scope but admin; admin is never registrable)")
     parser.add_argument("--json", action="store_true", help="print exactly one JSON line with the credentials")
     parser.add_argument("--access-token-ttl", type=_seconds, default=ACCESS_TOKEN_LIFETIME, metavar="SECONDS",
                         help=f"access token lifetime (default {ACCESS_TOKEN_LIFETIME}; short ones help test expiry)")
@@ -86,9 +95,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .server import Sandbox
+    import os
+
+    from .registration_policy import DEFAULT_REGISTRABLE_SCOPES
+    from .server import Sandbox, exposure_warning
 
     db = args.db or default_db()
+    api_key = args.api_key or os.environ.get(API_KEY_VARIABLE) or None
+    extra = {"public_urls": tuple(args.public_url),
+             "registrable_scopes": (args.registrable_scopes if args.registrable_scopes is not None
+                                    else DEFAULT_REGISTRABLE_SCOPES)}
     stop = threading.Event()
 
     def on_signal(signum, frame):
@@ -97,9 +113,9 @@ def run(args: argparse.Namespace) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, on_signal)
     try:
-        sandbox = Sandbox(host=args.host, port=args.port, db=db, seed=args.seed, api_key=args.api_key,
+        sandbox = Sandbox(host=args.host, port=args.port, db=db, seed=args.seed, api_key=api_key,
                           access_token_ttl=args.access_token_ttl, refresh_token_ttl=args.refresh_token_ttl,
-                          threads=args.threads).start()
+                          threads=args.threads, **extra).start()
     except OSError as exc:
         print(f"telnyx-nb sandbox: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}. "
               "Choose another --port (0 picks a free one).", file=sys.stderr)
@@ -111,6 +127,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"telnyx-nb sandbox: {db} is not a usable SQLite database ({exc}). Choose another --db, or "
               "--db :memory: for a throwaway one.", file=sys.stderr)
         return 1
+    warning = exposure_warning(args.host)
+    if warning:  # stderr: --json keeps stdout to its one line
+        print(f"telnyx-nb sandbox: {warning}", file=sys.stderr, flush=True)
     try:
         if args.json:
             print(sandbox.json_line(), flush=True)

@@ -13,17 +13,23 @@ from urllib.parse import urlencode
 
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2 import OAuth2Error
-from flask import Response, redirect, render_template, request
+from flask import Response, g, redirect, render_template, request
 
 from . import scopes as scope_catalog
 from .errors import ApiError
+from .hosts import cross_origin_problem
 from .models import SandboxRequest, SandboxUser
 from .policy import CONSENT_LIFETIME
+from .security_headers import form_action_source
 from .web import json_body, json_response, require_api_auth
 
 
 def register(app, state, route) -> None:
     store, server = state.store, state.oauth
+
+    def with_iss(location: str) -> str:
+        """RFC 9207 §2: every authorization response, success or error, names the issuer (mix-up defence)."""
+        return add_params_to_uri(location, [("iss", server.issuer)])
 
     def error_page(status: int, title: str, detail: str) -> Response:
         html = render_template("error.html", title=title, detail=detail)
@@ -38,7 +44,9 @@ def register(app, state, route) -> None:
             server.get_consent_grant(oauth_request, end_user=SandboxUser(state.user_id))
         except OAuth2Error as error:
             if error.redirect_uri:  # RFC 6749 §4.1.2.1: the client and redirect_uri are valid
-                return server.handle_error_response(oauth_request, error)
+                response = server.handle_error_response(oauth_request, error)
+                response.headers["Location"] = with_iss(response.headers["Location"])
+                return response
             # Never redirect to an unverified URI: show the error to the user instead.
             return error_page(400, error.error, error.description or "The authorization request is invalid.")
         consent_token = store.create_consent(data["client_id"], state.user_id, data, CONSENT_LIFETIME)
@@ -74,17 +82,17 @@ def register(app, state, route) -> None:
             grant = server.get_consent_grant(oauth_request, end_user=user)
         except OAuth2Error as error:
             if error.redirect_uri:
-                return dict(error()[2])["Location"]
+                return with_iss(dict(error()[2])["Location"])
             raise ApiError(422, f"The authorization request is no longer valid: {error.description}",
                            pointer="/consent_token") from None
         if not allowed:
             denial = [("error", "access_denied"), ("error_description", "The user denied the request.")]
             if params.get("state"):
                 denial.append(("state", params["state"]))
-            return add_params_to_uri(grant.redirect_uri, denial)
+            return with_iss(add_params_to_uri(grant.redirect_uri, denial))
         user.grant_id = store.grant_for_consent(consent["client_id"], user.user_id, oauth_request.scope.split())
         _status, _body, headers = grant.create_authorization_response(grant.redirect_uri, user)
-        return dict(headers)["Location"]
+        return with_iss(dict(headers)["Location"])
 
     @route("/oauth/consent", ["GET", "POST"])
     def consent_page():
@@ -99,8 +107,14 @@ def register(app, state, route) -> None:
                 data = consent_data(consent)
             except ApiError as exc:
                 return error_page(exc.status, "Consent request not found", exc.detail)
+            g.form_action_sources = (form_action_source(data["redirect_uri"]),)  # the 303 after the post
             return Response(render_template("consent.html", consent=data, consent_token=token_value),
-                            mimetype="text/html", headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"})
+                            mimetype="text/html")
+        crossed = cross_origin_problem(request.headers, state.public_urls)
+        if crossed:  # a form on another site posting a decision in the user's name
+            return error_page(403, "Decision refused",
+                              f"The decision came from another site ({crossed} header): decide on the consent "
+                              "page itself.")
         decision = request.form.get("decision")
         if decision not in ("allow", "deny"):
             return error_page(400, "No decision", "Choose Allow or Deny.")

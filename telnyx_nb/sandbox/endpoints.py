@@ -14,7 +14,7 @@ from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7591 import ClientRegistrationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 
-from . import scopes as scope_catalog
+from . import access
 from .policy import AUTH_METHODS
 
 
@@ -35,22 +35,34 @@ class SandboxIntrospection(_TokenLookup, IntrospectionEndpoint):
     """RFC 7662 from the store: expired, revoked, unknown and tampered tokens are ``{"active": false}``."""
 
     def check_permission(self, token, client, request):
-        # Confidential clients (resource servers) may introspect any token; a public client only its own.
-        return not client.is_public or token.check_client(client)
+        # RFC 7662 §4: a client learns only about its own tokens (others are {"active": false}); the account
+        # owner introspects any token with the API key (a Bearer request, see app.introspect).
+        return access.may_introspect(client.client_id, token.row["client_id"], sees_all=False)
 
     def introspect_token(self, token):
         return self.server.describe_token(token)
 
 
 class SandboxRevocation(_TokenLookup, RevocationEndpoint):
-    """RFC 7009: revoking a refresh token also revokes the access token issued with it (§2.1)."""
+    """RFC 7009: revoking a refresh token ends its whole family, every access token issued from the same
+    authorization (§2.1); revoking an access token ends that token. Another client's token is answered exactly as
+    an unknown one (200, nothing changes): the endpoint is no oracle for which tokens exist."""
+
+    def authenticate_token(self, request, client):
+        self.check_params(request, client)
+        token = self.query_token(request.form["token"], request.form.get("token_type_hint"))
+        return token if token is not None and token.check_client(client) else None
 
     def revoke_token(self, token, request):
-        self.server.store.revoke_token(token.row["jti"])
+        if token.kind == "refresh_token":
+            self.server.store.revoke_family(token.row["family"], token.row["jti"], "refresh token revoked")
+        else:
+            self.server.store.revoke_token(token.row["jti"])
 
 
 class SandboxRegistration(ClientRegistrationEndpoint):
-    """RFC 7591 open registration: anyone may register; the client starts unverified."""
+    """RFC 7591 open registration: anyone may register; the client starts unverified and holds registrable
+    scopes only (``registration_policy``)."""
 
     def authenticate_token(self, request):
         return True  # open registration (RFC 7591 §3)
@@ -77,7 +89,7 @@ class SandboxRegistration(ClientRegistrationEndpoint):
             "require_pkce": public, "verified": False,
             "allowed_grant_types": client_metadata.get("grant_types") or ["authorization_code"],
             "allowed_scopes": (client_metadata["scope"].split() if client_metadata.get("scope")
-                               else [s for s in scope_catalog.SCOPES if s != "admin"]),
+                               else list(self.server.registrable_scopes)),  # never admin (registration_policy)
             "redirect_uris": client_metadata.get("redirect_uris") or [],
             "logo_uri": client_metadata.get("logo_uri"), "policy_uri": client_metadata.get("policy_uri"),
             "tos_uri": client_metadata.get("tos_uri"), "secret": client_info.get("client_secret"),

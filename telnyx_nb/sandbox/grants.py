@@ -68,8 +68,11 @@ class AuthorizationCodeGrant(_StoreMixin, grants.AuthorizationCodeGrant):
         if row is None:
             return None
         if row["used_at"] is not None:
-            # RFC 6749 §4.1.2: a code used twice is refused and what it issued is revoked.
-            self.store.claim_code(code, client.client_id)
+            # RFC 6749 §4.1.2: a code used twice is refused and what it issued is revoked — when its own client
+            # replays it. Another client presenting it is refused without touching the owner's tokens (else
+            # anyone who saw a spent code could log the user out).
+            if row["client_id"] == client.client_id:
+                self.store.claim_code(code, client.client_id)
             return None
         if row["client_id"] != client.client_id or row["expires_at"] <= int(time.time()):
             return None
@@ -99,13 +102,25 @@ class RefreshTokenGrant(_StoreMixin, grants.RefreshTokenGrant):
         if row is None:
             return None
         record = TokenRecord(row, "refresh_token")
-        if record.is_expired() or record.is_revoked():
+        if record.is_expired():
+            return None
+        if record.is_revoked():
+            if row["refresh_used"] and row["live"] and row["client_id"] == self.request.client.client_id:
+                self._spent_refresh_presented(row)
             return None
         # RFC 6749 section 6: a refresh token keeps the scope originally granted (a narrower refresh narrows
         # the access token only); an omitted scope means all of it, and a later refresh may ask for it again.
         row["scope"] = self.store.family_scope(row["family"]) or row["scope"]
         record.presented = refresh_token
         return record
+
+    def _spent_refresh_presented(self, row) -> None:
+        """RFC 9700 §4.14.2: a rotated-out refresh token came back. Within ``refresh_reuse_grace`` seconds of its
+        redemption it is taken for the loser of a race between two legitimate requests (refused, family kept);
+        later it means two parties hold it, and the whole family (refresh and access tokens) is revoked."""
+        since = time.time() - float(row["refresh_used"])
+        if since > self.server.refresh_reuse_grace:
+            self.store.revoke_family(row["family"], row["jti"], "refresh token reuse")
 
     def authenticate_user(self, refresh_token):
         row = refresh_token.row

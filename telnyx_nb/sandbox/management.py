@@ -1,7 +1,8 @@
 """Management routes: oauth_clients CRUD, oauth_grants list/get/revoke (both path spellings), the sandbox-only
 admin route that sets ``verified``, and faults (docs/contract.md).
 
-Every call needs ``Authorization: Bearer <api key>`` or a live access token from this sandbox. Bodies and query
+Every call needs ``Authorization: Bearer <api key>`` or a live access token whose scope includes ``admin``
+(``access.py``, docs/security.md). Bodies and query
 parameters are checked against ``schema.py``; lists take ``page[number]`` (>= 1) and ``page[size]`` (1–100) and
 answer with exact ``meta``.
 """
@@ -13,7 +14,7 @@ from flask import Response, request
 from . import schema, validation
 from .errors import ApiError
 from .faults import parse_fault
-from .web import json_body, json_response, require_api_auth, require_api_key
+from .web import json_body, json_response, require_api_auth
 
 
 def client_json(client: dict, secret: str | None = None) -> dict:
@@ -112,7 +113,7 @@ def register(app, state, route) -> None:
     @app.route("/_sandbox/clients/<client_id>/verified", methods=["PUT"])
     def client_verified(client_id):
         """What Telnyx does when it verifies an app: ``verified`` is never set by a create/update body."""
-        require_api_key(state)
+        require_api_auth(state)
         if store.get_client(client_id) is None:
             raise ApiError(404, f"No oauth_client with client_id {client_id!r}.", parameter="client_id")
         verified = schema.check_body("VerifiedUpdate", json_body())["verified"]

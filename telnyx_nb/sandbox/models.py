@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from authlib.oauth2.rfc6749 import AuthorizationCodeMixin, ClientMixin, OAuth2Request, TokenMixin
 from authlib.oauth2.rfc6749.requests import JsonPayload, JsonRequest, OAuth2Payload
 
+from .redirects import redirect_uri_matches
 from .store import check_secret
 
 
@@ -48,7 +49,8 @@ class SandboxClient(ClientMixin):
         return " ".join(dict.fromkeys(requested))
 
     def check_redirect_uri(self, redirect_uri):
-        return redirect_uri in self.record["redirect_uris"]  # exact match, RFC 6749 §3.1.2.3
+        # exact match (RFC 6749 §3.1.2.3), loopback literals on any port (RFC 8252 §7.3)
+        return redirect_uri_matches(self.record["redirect_uris"], redirect_uri)
 
     def check_client_secret(self, client_secret):
         return not self.is_public and check_secret(self.record.get("secret_hash"), client_secret)

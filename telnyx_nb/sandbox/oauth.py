@@ -23,8 +23,9 @@ from . import scopes as scope_catalog
 from .endpoints import SandboxIntrospection, SandboxRegistration, SandboxRevocation
 from .grants import AuthorizationCodeGrant, ClientCredentialsGrant, ClientPKCE, RefreshTokenGrant
 from .models import SandboxClient, SandboxUser, TokenRecord
-from .policy import (ACCESS_TOKEN_LIFETIME, AUTH_METHODS, ERROR_DESCRIPTIONS, GRANT_TYPES, REFRESH_TOKEN_LIFETIME,
-                     REWORDED_ERRORS)
+from .policy import (ACCESS_TOKEN_LIFETIME, AUTH_METHODS, ERROR_DESCRIPTIONS, GRANT_TYPES, REFRESH_REUSE_GRACE,
+                     REFRESH_TOKEN_LIFETIME, REWORDED_ERRORS)
+from .registration_policy import DEFAULT_REGISTRABLE_SCOPES, check_registrable_scopes
 from .tokens import SandboxTokenGenerator, unverified_claims
 
 # Authlib's DEBUG records print issued tokens and codes ("Issue token %r to %r"): secrets stay out of logs, so
@@ -36,9 +37,12 @@ class SandboxAuthorizationServer(AuthorizationServer):
     """Authlib's Flask authorization server over the sandbox store."""
 
     def __init__(self, store, keyring, *, issuer: str, resource: str, base_url: str, org_id: str, user_id: str,
-                 access_token_ttl: int = ACCESS_TOKEN_LIFETIME, refresh_token_ttl: int = REFRESH_TOKEN_LIFETIME):
+                 access_token_ttl: int = ACCESS_TOKEN_LIFETIME, refresh_token_ttl: int = REFRESH_TOKEN_LIFETIME,
+                 registrable_scopes=DEFAULT_REGISTRABLE_SCOPES, refresh_reuse_grace: float = REFRESH_REUSE_GRACE):
         super().__init__()
         self.refresh_token_ttl = refresh_token_ttl
+        self.registrable_scopes = check_registrable_scopes(registrable_scopes)
+        self.refresh_reuse_grace = refresh_reuse_grace
         self.store = store
         self.keyring = keyring
         self.issuer = issuer
@@ -174,5 +178,6 @@ class SandboxAuthorizationServer(AuthorizationServer):
             "introspection_endpoint_auth_methods_supported": list(AUTH_METHODS),
             "revocation_endpoint_auth_methods_supported": list(AUTH_METHODS),
             "code_challenge_methods_supported": ["S256", "plain"],
+            "authorization_response_iss_parameter_supported": True,  # RFC 9207 §3
             "service_documentation": f"{base}/openapi.json",
         }

@@ -283,6 +283,7 @@ def _with_common_answers(path: str, operation: dict) -> dict:
             responses.setdefault("415", _json(_ref("Errors"), "Content-Type must be application/json"))
     if operation.get("security") == _API:
         responses.setdefault("400", error)
+        responses.setdefault("403", _json(_ref("Errors"), "insufficient_scope: needs the API key or an admin token"))
     for status, answer in _FAULTS.items():
         responses.setdefault(status, answer)
     return {**operation, "responses": responses}

@@ -18,6 +18,7 @@ from rfc3986_validator import validate_rfc3986
 from . import scopes as scope_catalog
 from .errors import ApiError
 from .policy import GRANT_TYPES
+from .redirects import FORBIDDEN_SCHEMES, redirect_uri_problem
 
 CLIENT_TYPES = ["public", "confidential"]
 MAX_PAGE_SIZE = 100  # Telnyx's published maximum for page[size]
@@ -53,7 +54,12 @@ _NAME = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"\S",
 _WEB_URI = {"type": ["string", "null"], "format": "uri", "maxLength": 2000, "pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://",
             "description": "An http(s) URL, or null for none."}
 # RFC 8252 §7.1 allows a private-use scheme; RFC 6749 §3.1.2 forbids a fragment.
-_REDIRECT_URI = {"type": "string", "format": "uri", "maxLength": 2000, "pattern": r"^[^#]*$"}
+# RFC 9700 §4.1: schemes that run in, or read from, the user's browser are never a redirect URI (the rule and its
+# message live in redirects.py; the schema spells it case-insensitively, as ECMA-262 patterns have no flags).
+_FORBIDDEN_SCHEME = "^[ \\t]*(?:" + "|".join("".join(f"[{c.upper()}{c}]" for c in scheme)
+                                          for scheme in FORBIDDEN_SCHEMES) + "):"
+_REDIRECT_URI = {"type": "string", "format": "uri", "maxLength": 2000, "pattern": r"^[^#]*$",
+                 "not": {"pattern": _FORBIDDEN_SCHEME}}
 _CLIENT_FIELDS = {
     "name": _NAME,
     "allowed_scopes": {"type": "array", "minItems": 1, "items": {"enum": list(scope_catalog.SCOPES)}},
@@ -188,6 +194,8 @@ def _describe(error, schema_name: str) -> ApiError:
         return ApiError(422, "name must be a non-empty string (not only spaces).", pointer="/name")
     if kind == "maxLength":
         return ApiError(422, f"{field} must be at most {schema['maxLength']} characters.", pointer=_pointer(path))
+    if kind == "not" and "redirect_uris" in path:
+        return ApiError(422, f"{field} {redirect_uri_problem(error.instance)}", pointer=_pointer(path))
     if kind == "format" or (kind == "pattern" and "redirect_uris" in path):
         if kind == "pattern":
             return ApiError(422, f"{field} must not contain a fragment '#' (RFC 6749 section 3.1.2).",

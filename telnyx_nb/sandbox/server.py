@@ -23,7 +23,9 @@ import time
 import uuid
 from datetime import datetime, timezone
 
-from .policy import ACCESS_TOKEN_LIFETIME, REFRESH_TOKEN_LIFETIME
+from .hosts import LOOPBACK_NAMES, check_public_url
+from .policy import ACCESS_TOKEN_LIFETIME, REFRESH_REUSE_GRACE, REFRESH_TOKEN_LIFETIME
+from .registration_policy import DEFAULT_REGISTRABLE_SCOPES, check_registrable_scopes
 
 SEED_PATTERN = re.compile(r"^(demo|empty|grants=(\d{1,7}))$")
 _API_KEY_SETTING = "api_key"
@@ -39,6 +41,27 @@ def new_api_key() -> str:
     return "KEY" + "".join(secrets.choice(API_KEY_ALPHABET) for _ in range(55))
 
 
+def private_database_file(path: str) -> None:
+    """The database holds the API key, the signing key and every hash: its directory is created 0700 and the
+    file 0600 (SQLite gives its -wal and -shm files the database file's mode). An existing file is narrowed to
+    0600 too; an existing directory is the user's and is left as it is."""
+    directory = os.path.dirname(path) or "."
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
+def exposure_warning(host: str) -> str | None:
+    """The warning for a bind beyond loopback: plain HTTP and the API key are then on the network."""
+    if host.strip("[]").lower() in LOOPBACK_NAMES or host.startswith("127."):
+        return None
+    return (f"WARNING: listening on {host}, beyond loopback: other machines can reach this sandbox over plain "
+            "HTTP, and its API key and tokens cross the network unencrypted. Use it on trusted networks only.")
+
+
 def check_seed(seed: str) -> str:
     if not isinstance(seed, str) or not SEED_PATTERN.match(seed):
         raise ValueError(f"seed: use 'demo', 'empty' or 'grants=N' (e.g. 'grants=10000'); got {seed!r}")
@@ -50,7 +73,9 @@ class Sandbox:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, db: str = ":memory:", seed: str = "demo",
                  api_key: str | None = None, *, threads: int = 8,
-                 access_token_ttl: int = ACCESS_TOKEN_LIFETIME, refresh_token_ttl: int = REFRESH_TOKEN_LIFETIME):
+                 access_token_ttl: int = ACCESS_TOKEN_LIFETIME, refresh_token_ttl: int = REFRESH_TOKEN_LIFETIME,
+                 registrable_scopes=DEFAULT_REGISTRABLE_SCOPES, public_urls=(),
+                 refresh_reuse_grace: float = REFRESH_REUSE_GRACE):
         # Short lifetimes let tests of expiry and refresh run on the real clock (no time patching).
         for name, value in (("access_token_ttl", access_token_ttl), ("refresh_token_ttl", refresh_token_ttl)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -64,6 +89,13 @@ class Sandbox:
         if api_key is not None and (not isinstance(api_key, str) or not re.fullmatch(r"[!-~]+", api_key)):
             raise ValueError("api_key: use visible ASCII characters without spaces, e.g. 'KEY' + 55 characters "
                              "of [0-9A-Za-z_-] (the shape of a Telnyx key)")
+        self.registrable_scopes = check_registrable_scopes(registrable_scopes)
+        self.public_urls = tuple(check_public_url(u) for u in ([public_urls] if isinstance(public_urls, str)
+                                                                else public_urls))
+        if isinstance(refresh_reuse_grace, bool) or not isinstance(refresh_reuse_grace, (int, float)) \
+                or refresh_reuse_grace < 0:
+            raise ValueError(f"refresh_reuse_grace: use a number of seconds >= 0; got {refresh_reuse_grace!r}")
+        self.refresh_reuse_grace = float(refresh_reuse_grace)
         self.host = host
         self.port = port
         self.db = str(db)
@@ -122,7 +154,7 @@ class Sandbox:
             path = os.path.join(self._tmpdir, "sandbox.sqlite3")
         else:
             path = os.path.abspath(os.path.expanduser(self.db))
-            os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+            private_database_file(path)
         self.store = store = Store(path)
         keyring = KeyRing.load_or_create(store)
         self._seed(store)
@@ -140,9 +172,15 @@ class Sandbox:
         def wsgi(environ, start_response):  # the app is built once the port is known
             return app_holder["app"](environ, start_response)
 
+        # Slow clients (slowloris): waitress reads headers asynchronously, so a connection trickling bytes holds no
+        # worker thread, only a slot; with poll() (not select(), capped at 1024 descriptors) there is room for
+        # 1000 of them, and idle ones are reaped every 5 s after 15 s of silence. Waitress has no deadline for a
+        # whole request head, so a client that trickles forever keeps its slot: beyond ~1000 such clients a
+        # server with a header deadline (nginx's client_header_timeout, or uvicorn/h11's) in front is the fix.
         self._server = server = create_server(
             wsgi, host=self.host, port=self.port, threads=self.threads, ident="telnyx-nb-sandbox",
-            clear_untrusted_proxy_headers=True, channel_timeout=30, connection_limit=200)
+            clear_untrusted_proxy_headers=True, channel_timeout=15, cleanup_interval=5, connection_limit=1000,
+            asyncore_use_poll=True)
         port = server.effective_port
         shown_host = self.host if self.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
         if ":" in shown_host:
@@ -153,9 +191,12 @@ class Sandbox:
         oauth = SandboxAuthorizationServer(store, keyring, issuer=self.root_url, resource=self.base_url,
                                            base_url=self.base_url, org_id=org_id, user_id=user_id,
                                            access_token_ttl=self.access_token_ttl,
-                                           refresh_token_ttl=self.refresh_token_ttl)
+                                           refresh_token_ttl=self.refresh_token_ttl,
+                                           registrable_scopes=self.registrable_scopes,
+                                           refresh_reuse_grace=self.refresh_reuse_grace)
         state = SandboxState(store=store, oauth=oauth, api_key=self.api_key, root_url=self.root_url,
-                             base_url=self.base_url, org_id=org_id, user_id=user_id, faults=Faults())
+                             base_url=self.base_url, org_id=org_id, user_id=user_id, faults=Faults(),
+                             host=self.host, public_urls=self.public_urls)
         self.app = app_holder["app"] = create_app(state)
         self._thread = threading.Thread(target=server.run, name=f"telnyx-nb-sandbox:{port}", daemon=True)
         self._thread.start()

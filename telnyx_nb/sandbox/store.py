@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS tokens (
 CREATE INDEX IF NOT EXISTS tokens_grant ON tokens (grant_id);
 CREATE INDEX IF NOT EXISTS tokens_client ON tokens (client_id);
 CREATE INDEX IF NOT EXISTS tokens_family ON tokens (family);
+CREATE TABLE IF NOT EXISTS revoked_families (family TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL, reason TEXT);
 """
 
 CLIENT_LIST_FIELDS = ("allowed_grant_types", "allowed_scopes", "redirect_uris")
@@ -373,8 +374,9 @@ class Store:
         replayed or its grant/client vanished while it was being issued."""
         with self.write() as db:
             revoked = 0
-            if family and db.execute("SELECT 1 FROM codes WHERE code_hash = ? AND replayed = 1",
-                                     (family,)).fetchone():
+            if family and (db.execute("SELECT 1 FROM codes WHERE code_hash = ? AND replayed = 1",
+                                      (family,)).fetchone()
+                           or db.execute("SELECT 1 FROM revoked_families WHERE family = ?", (family,)).fetchone()):
                 revoked = 1
             if grant_id:
                 if db.execute("UPDATE grants SET last_used_at = ? WHERE id = ? AND revoked_at IS NULL",
@@ -387,12 +389,13 @@ class Store:
                         digest(refresh_token) if refresh_token else None, refresh_expires_at, family))
 
     def claim_refresh(self, refresh_token: str, client_id: str) -> dict | None:
-        """Use a refresh token once (rotation): exactly one racer gets the row back."""
-        now = int(time.time())
+        """Use a refresh token once (rotation): exactly one racer gets the row back. ``refresh_used`` keeps the
+        moment of use (epoch seconds; older databases hold 1), so a reuse can be told from a lost race."""
+        now = time.time()
         with self.write() as db:
-            row = db.execute("UPDATE tokens SET refresh_used = 1 WHERE refresh_hash = ? AND client_id = ? "
+            row = db.execute("UPDATE tokens SET refresh_used = ? WHERE refresh_hash = ? AND client_id = ? "
                              "AND refresh_used = 0 AND revoked = 0 AND refresh_expires_at > ? RETURNING *",
-                             (digest(refresh_token), client_id, now)).fetchone()
+                             (now, digest(refresh_token), client_id, int(now))).fetchone()
             if row is None:
                 return None
             if row["grant_id"] and not db.execute("SELECT 1 FROM grants WHERE id = ? AND revoked_at IS NULL",
@@ -422,6 +425,21 @@ class Store:
     def revoke_token(self, jti: str) -> None:
         with self.write() as db:
             db.execute("UPDATE tokens SET revoked = 1 WHERE jti = ?", (jti,))
+
+    def revoke_family(self, family: str | None, jti: str, reason: str) -> int:
+        """End a token family: the refresh token and every access token issued from the same code (RFC 9700
+        §4.14.2, RFC 7009 §2.1). Tokens a racing refresh saves later are born revoked (see ``save_token``).
+        A token without a family (none today) is revoked alone. Returns the tokens revoked."""
+        with self.write() as db:
+            if not family:
+                return db.execute("UPDATE tokens SET revoked = 1 WHERE jti = ? AND revoked = 0", (jti,)).rowcount
+            db.execute("INSERT OR IGNORE INTO revoked_families VALUES (?, ?, ?)", (family, int(time.time()), reason))
+            return db.execute("UPDATE tokens SET revoked = 1 WHERE family = ? AND revoked = 0", (family,)).rowcount
+
+    def family_revoked(self, family: str | None) -> bool:
+        if not family:
+            return False
+        return self.conn().execute("SELECT 1 FROM revoked_families WHERE family = ?", (family,)).fetchone() is not None
 
 
 def check_secret(stored_hash: str | None, presented: str | None) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hmac
 import json
 from urllib.parse import unquote
 
@@ -120,29 +119,8 @@ def bearer_credential() -> str | None:
     return credential.strip() if scheme.lower() == "bearer" and credential.strip() else None
 
 
-def require_api_key(state) -> None:
-    """Sandbox administration (``/_sandbox/...`` that changes server-owned data): the API key itself, not a token."""
-    credential = bearer_credential()
-    if credential is None or not hmac.compare_digest(credential.encode(), state.api_key.encode()):
-        raise ApiError(401, "Send 'Authorization: Bearer <API key>': this sandbox administration route takes the "
-                            "API key only (not an access token).",
-                       headers={"WWW-Authenticate": 'Bearer realm="telnyx-sandbox"'})
-
-
 def require_api_auth(state) -> None:
-    """Management endpoints: ``Authorization: Bearer <api key>`` or a live access token from this sandbox."""
-    credential = bearer_credential()
-    # RFC 9728 §5.1: the challenge points at the protected resource metadata; RFC 6750 §3.1: a credential that
-    # was sent but is not accepted is invalid_token.
-    metadata = f'resource_metadata="{state.root_url}/.well-known/oauth-protected-resource/v2"'
-    challenge = {"WWW-Authenticate": f'Bearer realm="telnyx-sandbox", {metadata}'}
-    if credential is None:
-        raise ApiError(401, "Send 'Authorization: Bearer <API key>' (the sandbox prints its key on start) or "
-                            "a Bearer access token issued by this sandbox.", headers=challenge)
-    challenge = {"WWW-Authenticate": f'Bearer realm="telnyx-sandbox", error="invalid_token", {metadata}'}
-    if hmac.compare_digest(credential.encode(), state.api_key.encode()):
-        return
-    if state.oauth.active_access_token(credential) is not None:
-        return
-    raise ApiError(401, "The Bearer credential is not this sandbox's API key nor a live access token "
-                        "(it may be expired, revoked or from another server).", headers=challenge)
+    """Management endpoints: the caller × endpoint policy of ``access`` (the one place it is decided)."""
+    from .access import enforce
+
+    enforce(state)

@@ -14,7 +14,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from telnyx_nb.api import wire
-from telnyx_nb.errors import ConfigurationError
+from telnyx_nb.errors import ConfigurationError, TelnyxNBError
 from telnyx_nb.widgets.base import Countdown, Panel, field, kv_table, scopes_from_metadata
 from telnyx_nb.widgets.introspection import REASONS, decode_jwt, inactive_reason
 
@@ -50,6 +50,10 @@ class TokenPanel(Panel):
                                            description="Grant type", style=_STYLE)
         self.scopes = widgets.SelectMultiple(options=[], rows=5, description="Scopes", style=_STYLE,
                                              tooltip="Empty: the client's default scopes")
+        # RFC 6749 §3.3: an empty selection is no scope parameter, and the server grants its default — here every
+        # scope the client is allowed, admin included. Said before the click, not discovered after it.
+        self.default_scopes = widgets.HTML("")
+        self.client_allowed_scopes: tuple[str, ...] | None = None
         self.code = self._secret_input("Authorization code")
         self.redirect_uri = widgets.Text(description="Redirect URI", layout=_wide(), style=_STYLE)
         self.code_verifier = self._secret_input("PKCE code_verifier", "empty when the flow used no PKCE")
@@ -67,9 +71,11 @@ class TokenPanel(Panel):
         self.decoded = widgets.HTML("")
         self.introspection = widgets.HTML("")
         self.grant_type.observe(lambda _c: self._show_grant_fields(), "value")
+        self.scopes.observe(lambda _c: self._show_default_scopes(), "value")
         self._assemble(
             self.credentials,
             widgets.HBox([self.grant_type, self.scopes]),
+            self.default_scopes,
             self.code_box,
             self.refresh_box,
             widgets.HBox([self.issue_button, self.introspect_button, self.refresh_button, self.countdown],
@@ -92,9 +98,21 @@ class TokenPanel(Panel):
             chosen = self.scopes.value
             self.scopes.options = scopes_from_metadata(self.metadata)
             self.scopes.value = tuple(s for s in chosen if s in self.scopes.options)
+            self._load_allowed_scopes()
             return self.metadata
 
         self._run("Load scopes from discovery metadata", fetch)
+
+    def _load_allowed_scopes(self) -> None:
+        """The session client's ``allowed_scopes`` (what an empty selection brings), when the session may read it."""
+        client_id = getattr(self.client, "client_id", None)
+        self.client_allowed_scopes = None
+        if client_id:
+            try:
+                self.client_allowed_scopes = tuple(self.client.get_client(client_id).allowed_scopes)
+            except TelnyxNBError:  # e.g. no management access: say what the server will do instead
+                self.client_allowed_scopes = None
+        self._show_default_scopes()
 
     def on_token(self, callback: Callable[[Any], None]) -> None:
         """Call ``callback(token_response)`` whenever this panel gets a new token (the Explorer links panels)."""
@@ -192,7 +210,30 @@ class TokenPanel(Panel):
             callback(token)
 
     # -- display ------------------------------------------------------------------------------------------
+    def default_scopes_text(self) -> str:
+        """What an empty scope selection asks for, in words (also shown under the picker)."""
+        grant = self.grant_type.value
+        if self.scopes.value:
+            return f"Asking for: {' '.join(self.scopes.value)}."
+        if grant == "refresh_token":
+            return "No scope selected: the new token gets the whole scope originally granted (RFC 6749 §6)."
+        if grant == "authorization_code":
+            return "No scope selected: the token gets the scope the user consented to (RFC 6749 §4.1.3)."
+        allowed = self.client_allowed_scopes
+        if allowed is None:
+            return ("No scope selected: the server grants its default — for this sandbox every scope the client "
+                    "is allowed, admin included if it has it (RFC 6749 §3.3). Select scopes to ask for less.")
+        warning = " — including admin: full control of the account" if "admin" in allowed else ""
+        return (f"No scope selected: the token will carry every scope the client is allowed (RFC 6749 §3.3): "
+                f"{' '.join(allowed) or '(none)'}{warning}. Select scopes to ask for less.")
+
+    def _show_default_scopes(self) -> None:
+        text = html.escape(self.default_scopes_text())
+        css = "tnb-bad" if "including admin" in text else "tnb-muted"
+        self.default_scopes.value = f"<span class='{css}'>{text}</span>"
+
     def _show_grant_fields(self) -> None:
+        self._show_default_scopes()
         grant = self.grant_type.value
         self.code_box.layout.display = "flex" if grant == wire.AUTHORIZATION_CODE else "none"
         self.refresh_box.layout.display = "flex" if grant == wire.REFRESH_TOKEN else "none"

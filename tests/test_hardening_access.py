@@ -1,0 +1,250 @@
+"""Who may do what: the caller × endpoint table of docs/security.md, driven cell by cell over HTTP, and the
+rules that keep an anonymous party from becoming the account owner (registration, introspection, revocation).
+
+The attack these stop: anyone who reaches the port registers a client (RFC 7591), takes a client_credentials
+token and administers the sandbox with it — lists, rewrites and deletes clients, arms faults, approves consents.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import requests
+from hardening_helpers import (
+    client_token,
+    demo_client,
+    introspect_as,
+    register,
+    registered_client,
+    user_tokens,
+)
+from oauth_helpers import TIMEOUT, api, basic, create_client, url
+
+from telnyx_nb.sandbox.server import Sandbox
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "security.md"
+CALLERS = ("API key", "admin user token", "admin client token", "non-admin token", "registered client's token",
+           "no credential")
+MISSING = "00000000-0000-4000-8000-000000000000"
+
+# One concrete request per method of each row of the table (first cell, exactly as written there). Each is
+# harmless when allowed: unknown ids, bodies the endpoint refuses after the access check, a read.
+REQUESTS = {
+    "`GET /oauth_clients`, `GET /oauth/clients`": [("GET", "/oauth_clients", None),
+                                                   ("GET", "/oauth/clients", None)],
+    "`POST /oauth_clients`, `POST /oauth/clients`": [("POST", "/oauth_clients", {}),
+                                                     ("POST", "/oauth/clients", {})],
+    "`GET`/`PUT`/`DELETE /oauth_clients/{id}` (both spellings)": [
+        ("GET", f"/oauth_clients/{MISSING}", None), ("PUT", f"/oauth_clients/{MISSING}", {"name": "x"}),
+        ("DELETE", f"/oauth_clients/{MISSING}", None), ("GET", f"/oauth/clients/{MISSING}", None),
+        ("PUT", f"/oauth/clients/{MISSING}", {"name": "x"}), ("DELETE", f"/oauth/clients/{MISSING}", None)],
+    "`GET /oauth_grants`, `GET /oauth/grants`": [("GET", "/oauth_grants", None), ("GET", "/oauth/grants", None)],
+    "`GET`/`DELETE /oauth_grants/{id}` (both spellings)": [
+        ("GET", f"/oauth_grants/{MISSING}", None), ("DELETE", f"/oauth_grants/{MISSING}", None),
+        ("GET", f"/oauth/grants/{MISSING}", None), ("DELETE", f"/oauth/grants/{MISSING}", None)],
+    "`GET`/`POST`/`DELETE /_sandbox/faults`": [("GET", "/_sandbox/faults", None),
+                                                ("POST", "/_sandbox/faults", {"path": 5}),
+                                                ("DELETE", "/_sandbox/faults", None)],
+    "`PUT /_sandbox/clients/{client_id}/verified`": [("PUT", f"/_sandbox/clients/{MISSING}/verified",
+                                                      {"verified": "not a boolean"})],
+    "`GET /oauth/consent/{consent_token}`": [("GET", "/oauth/consent/not-a-consent-token", None)],
+    "`POST /oauth/grants` (consent decision)": [("POST", "/oauth/grants", {"consent_token": "nope",
+                                                                          "allowed": True})],
+    "discovery, `GET /oauth/jwks`, `GET /openapi.json`": [
+        ("GET", "/.well-known/oauth-authorization-server", None), ("GET", "/oauth/jwks", None),
+        ("GET", "/openapi.json", None)],
+}
+
+
+def _url(sb, path: str) -> str:
+    return sb.root_url + path if path.startswith("/_sandbox") else url(sb, path)  # faults live at the root
+
+
+def _table() -> dict[str, dict[str, str]]:
+    """The caller × endpoint table of docs/security.md: row name → caller → expected (✓, 401, 403)."""
+    text = DOC.read_text()
+    section = text.split("## Caller × endpoint", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("|")]
+    header = [c.strip() for c in rows[0].strip("|").split("|")]
+    assert tuple(header[1:]) == CALLERS, header
+    table = {}
+    for line in rows[2:]:
+        cells = [c.strip() for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))]
+        table[cells[0]] = dict(zip(CALLERS, cells[1:]))
+    return table
+
+
+TABLE = _table()
+CASES = [(row, caller, TABLE[row][caller]) for row in TABLE for caller in CALLERS]
+
+
+def test_every_row_of_the_documented_table_is_driven():
+    assert set(TABLE) == set(REQUESTS)
+
+
+@pytest.fixture(scope="module")
+def sb():
+    with Sandbox(seed="demo", db=":memory:") as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(scope="module")
+def credentials(sb):
+    demo = demo_client(sb)
+    anonymous = registered_client(sb)
+    return {
+        "API key": sb.api_key,
+        "admin user token": user_tokens(sb, demo, "admin messaging")["access_token"],
+        "admin client token": client_token(sb, demo)["access_token"],  # no scope: all allowed, admin included
+        "non-admin token": client_token(sb, demo, "messaging numbers:read")["access_token"],
+        "registered client's token": client_token(sb, anonymous)["access_token"],
+        "no credential": None,
+    }
+
+
+@pytest.mark.parametrize("row, caller, expected", CASES, ids=[f"{r.split('`')[1] if '`' in r else r} | {c}"
+                                                              for r, c, _ in CASES])
+def test_caller_endpoint_table(sb, credentials, row, caller, expected):
+    """Each cell of docs/security.md: allowed (the request reaches the endpoint), 403 insufficient_scope with
+    the RFC 6750 §3.1 challenge naming admin, or 401."""
+    credential = credentials[caller]
+    headers = {"Authorization": f"Bearer {credential}"} if credential else {}
+    for method, path, body in REQUESTS[row]:
+        response = requests.request(method, _url(sb, path), json=body, headers=headers, timeout=TIMEOUT)
+        where = f"{caller} → {method} {path}: {response.status_code} {response.text[:200]}"
+        if expected == "✓":
+            assert response.status_code not in (401, 403), where
+        elif expected == "403":
+            assert response.status_code == 403, where
+            challenge = response.headers["WWW-Authenticate"]
+            assert challenge.startswith("Bearer ") and 'error="insufficient_scope"' in challenge, where
+            assert 'scope="admin"' in challenge, where
+            assert response.json()["error"] == "insufficient_scope", where
+        else:
+            assert expected == "401" and response.status_code == 401, where
+            assert "resource_metadata=" in response.headers["WWW-Authenticate"], where
+
+
+def test_an_anonymous_client_token_cannot_mark_itself_verified_or_rewrite_another_client(sb):
+    """The attack end to end: register, take a token, try to administer. Nothing changes."""
+    victim = create_client(sb, name="victim")
+    attacker = registered_client(sb, client_name="attacker")
+    token = client_token(sb, attacker)["access_token"]
+    attempts = [
+        ("PUT", f"/oauth_clients/{victim['client_id']}", {"redirect_uris": ["https://evil.example/cb"]}),
+        ("PUT", f"/oauth_clients/{attacker['client_id']}", {"verified": True}),
+        ("DELETE", f"/oauth_clients/{victim['client_id']}", None),
+        ("POST", "/_sandbox/faults", {"path": "/v2/oauth/token", "status": 503, "count": 100}),
+    ]
+    for method, path, body in attempts:
+        response = requests.request(method, _url(sb, path), json=body, timeout=TIMEOUT,
+                                    headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 403, (method, path, response.text)
+    after = api(sb).get(url(sb, f"/oauth_clients/{victim['client_id']}"), timeout=TIMEOUT).json()["data"]
+    assert after["redirect_uris"] == victim["redirect_uris"]
+    mine = api(sb).get(url(sb, f"/oauth_clients/{attacker['client_id']}"), timeout=TIMEOUT).json()["data"]
+    assert mine["verified"] is False
+    assert api(sb).get(_url(sb, "/_sandbox/faults"), timeout=TIMEOUT).json()["data"] == []
+
+
+def test_a_client_credentials_admin_token_cannot_approve_its_own_consent(sb):
+    """No client approves its own consent: the decision needs the API key or the user's admin token."""
+    from oauth_helpers import authorize, query_of
+
+    demo = demo_client(sb)
+    response, _ = authorize(sb, demo, scope="admin", redirect_uri="http://127.0.0.1:8888/callback")
+    consent_token = query_of(response.headers["Location"])["consent_token"]
+    token = client_token(sb, demo)["access_token"]
+    decided = requests.post(url(sb, "/oauth/grants"), json={"consent_token": consent_token, "allowed": True},
+                            headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT)
+    assert decided.status_code == 403
+    # the consent is still open: the user may still decide it
+    assert api(sb).get(url(sb, f"/oauth/consent/{consent_token}"), timeout=TIMEOUT).status_code == 200
+
+
+def test_open_registration_never_yields_admin(sb):
+    refused = register(sb, client_name="x", grant_types=["client_credentials"], scope="messaging admin")
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "invalid_client_metadata" and "admin" in refused.json()["error_description"]
+    default = registered_client(sb)
+    assert "admin" not in default["scope"].split()
+    token = client_token(sb, default)
+    assert "admin" not in token["scope"].split()
+
+
+def test_open_registration_never_yields_verified(sb):
+    client = registered_client(sb, verified=True)
+    stored = api(sb).get(url(sb, f"/oauth_clients/{client['client_id']}"), timeout=TIMEOUT).json()["data"]
+    assert stored["verified"] is False
+
+
+def test_registrable_scopes_are_configurable_but_never_admin(make_sandbox):
+    sb = make_sandbox(seed="empty", registrable_scopes=("messaging:read",))
+    assert register(sb, client_name="x", scope="voice").json()["error"] == "invalid_client_metadata"
+    assert registered_client(sb)["scope"] == "messaging:read"
+    with pytest.raises(ValueError, match="admin"):
+        Sandbox(registrable_scopes=("messaging", "admin"))
+
+
+@pytest.mark.parametrize("field, value", [("client_name", "n" * 256), ("logo_uri", "https://e.test/" + "a" * 2000),
+                                          ("redirect_uris", ["https://e.test/" + "a" * 2000])])
+def test_registration_is_length_bounded_as_the_management_api(sb, field, value):
+    response = register(sb, **{"client_name": "x", field: value})
+    assert response.status_code == 400
+    assert field.rstrip("s") in response.json()["error_description"]
+
+
+@pytest.mark.parametrize("uri", ["javascript:alert(document.cookie)", "data:text/html,<script>x</script>",
+                                 "vbscript:msgbox", "file:///etc/passwd", "JavaScript://x/%0aalert(1)"])
+def test_script_and_file_redirect_uris_are_refused_on_both_paths(sb, uri):
+    """A redirect to javascript:/data: runs the attacker's script with the code in the user's browser."""
+    registered = register(sb, client_name="x", redirect_uris=[uri])
+    assert registered.status_code == 400 and registered.json()["error"] == "invalid_redirect_uri"
+    created = api(sb).post(url(sb, "/oauth_clients"), timeout=TIMEOUT, json={
+        "name": "x", "client_type": "confidential", "allowed_grant_types": ["authorization_code"],
+        "allowed_scopes": ["messaging"], "redirect_uris": ["https://ok.example/cb", uri]})
+    assert created.status_code == 422
+    assert created.json()["errors"][0]["source"]["pointer"] == "/redirect_uris/1"
+
+
+def test_introspection_by_a_client_reveals_nothing_about_other_clients_tokens(sb):
+    """RFC 7662 §4: token scanning by one client must not learn about another's tokens."""
+    victim, snooper = create_client(sb), create_client(sb)
+    victim_token = client_token(sb, victim)["access_token"]
+    own_token = client_token(sb, snooper)["access_token"]
+    assert introspect_as(sb, victim_token, client=snooper) == {"active": False}
+    assert introspect_as(sb, own_token, client=snooper)["active"] is True
+    assert introspect_as(sb, victim_token, bearer=sb.api_key)["active"] is True  # the account owner sees all
+    assert introspect_as(sb, victim_token, bearer=own_token) == {"active": False}  # a non-admin Bearer too
+
+
+def test_revocation_answers_the_same_for_another_clients_token_and_an_unknown_one(sb):
+    """RFC 7009: no oracle for which tokens exist, and another client's token stays live."""
+    victim, other = create_client(sb), create_client(sb)
+    victim_token = client_token(sb, victim)["access_token"]
+    headers = {"Authorization": basic(other["client_id"], other["client_secret"])}
+    theirs = requests.post(url(sb, "/oauth/revoke"), data={"token": victim_token}, headers=headers, timeout=TIMEOUT)
+    unknown = requests.post(url(sb, "/oauth/revoke"), data={"token": "x" * len(victim_token)}, headers=headers,
+                            timeout=TIMEOUT)
+    assert (theirs.status_code, theirs.content) == (unknown.status_code, unknown.content)
+    assert introspect_as(sb, victim_token, bearer=sb.api_key)["active"] is True
+
+
+def test_the_sdk_client_credentials_mode_still_gets_admin_without_asking(sb):
+    """RFC 6749 §3.3: no scope → the client's allowed scopes; the official SDK relies on it for management."""
+    token = client_token(sb, demo_client(sb))
+    assert "admin" in token["scope"].split()
+    listed = requests.get(url(sb, "/oauth_clients"), headers={"Authorization": f"Bearer {token['access_token']}"},
+                          timeout=TIMEOUT)
+    assert listed.status_code == 200
+
+
+def test_every_route_has_an_explicit_rule_and_an_unlisted_one_is_admin_only(sb):
+    """Fail closed: a route added without a rule must not be open to every caller."""
+    from telnyx_nb.sandbox.access import ADMIN, RULES, rule_for
+
+    views = {rule.endpoint.split(":", 1)[0].removeprefix("root-") for rule in sb.app.url_map.iter_rules()}
+    assert views <= set(RULES), sorted(views - set(RULES))
+    assert rule_for("a_new_route:/v2/new") == ADMIN
