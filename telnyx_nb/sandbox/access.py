@@ -35,7 +35,6 @@ ADMIN_SCOPE = "admin"
 # View name (the function behind the route, whatever its path spelling) → rule.
 RULES: dict[str, str] = {
     "authorization_server_metadata": PUBLIC,
-    "protected_resource_metadata": PUBLIC,
     "jwks": PUBLIC,
     "openapi": PUBLIC,
     "index": PUBLIC,
@@ -54,7 +53,10 @@ RULES: dict[str, str] = {
     "faults": ADMIN,
     "client_verified": ADMIN,  # sandbox admin: what Telnyx does when it verifies an app
     "static": PUBLIC,
-    "rfc9728-resource-path": PUBLIC,  # the RFC 9728 §3.1 document for the resource /v2
+    # RFC 9728: the protected-resource documents, one per resource URL (host root, /v2, and under /v2)
+    "protected_resource_root": PUBLIC,
+    "protected_resource_v2": PUBLIC,
+    "protected_resource_under_v2": PUBLIC,
 }
 
 

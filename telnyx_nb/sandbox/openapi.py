@@ -99,14 +99,15 @@ SCHEMAS = {
         "type": "object",
         "description": "RFC 7591 §2 metadata; null means left out.",
         "properties": {
-            "client_name": {"type": ["string", "null"]},
+            "client_name": {"type": ["string", "null"], "maxLength": 255},
             "redirect_uris": {"type": ["array", "null"], "items": {
-                "type": "string", "minLength": 1, "format": "uri", "pattern": "^[^#]*$"}},
+                "type": "string", "minLength": 1, "maxLength": 2000, "format": "uri", "pattern": "^[^#]*$",
+                "not": {"pattern": schema.FORBIDDEN_SCHEME_PATTERN}}},
             "grant_types": {"type": ["array", "null"], "items": {"enum": GRANT_TYPES}},
             "response_types": {"type": ["array", "null"], "items": {"enum": ["code"]}},
             "scope": {"type": ["string", "null"], "pattern": f"^({_ONE_SCOPE})?( ({_ONE_SCOPE}))*$"},
             "token_endpoint_auth_method": {"enum": AUTH_METHODS + [None]},
-            **{name: {"type": ["string", "null"], "format": "uri", "pattern": "^https?://[^/?#]+"}
+            **{name: {"type": ["string", "null"], "format": "uri", "maxLength": 2000, "pattern": "^https?://[^/?#]+"}
                for name in ("client_uri", "logo_uri", "policy_uri", "tos_uri")}},
     },
     "RegistrationResponse": {
@@ -289,6 +290,20 @@ def _with_common_answers(path: str, operation: dict) -> dict:
     return {**operation, "responses": responses}
 
 
+def _scope_list_pattern(scopes) -> str:
+    """A space-separated scope string (RFC 6749 §3.3) drawn from ``scopes``."""
+    one = "|".join(scopes)
+    return f"^({one})?( ({one}))*$"
+
+
+def _schemas(state) -> dict:
+    """The component schemas, with what this sandbox lets open registration ask for (registrable_scopes)."""
+    registration = {**SCHEMAS["Registration"], "properties": {**SCHEMAS["Registration"]["properties"]}}
+    registration["properties"]["scope"] = {"type": ["string", "null"],
+                                           "pattern": _scope_list_pattern(state.oauth.registrable_scopes)}
+    return {**SCHEMAS, "Registration": registration}
+
+
 def build_openapi(app, state) -> dict:
     paths: dict[str, dict] = {}
     for path, operations in OPERATIONS.items():
@@ -322,7 +337,7 @@ def build_openapi(app, state) -> dict:
         "servers": [{"url": state.root_url}],
         "paths": dict(sorted(paths.items())),
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": _schemas(state),
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"},
                                 "basicAuth": {"type": "http", "scheme": "basic"},
                                 "clientCredentials": {"type": "oauth2", "flows": {"clientCredentials": {

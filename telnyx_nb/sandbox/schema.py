@@ -56,10 +56,10 @@ _WEB_URI = {"type": ["string", "null"], "format": "uri", "maxLength": 2000, "pat
 # RFC 8252 §7.1 allows a private-use scheme; RFC 6749 §3.1.2 forbids a fragment.
 # RFC 9700 §4.1: schemes that run in, or read from, the user's browser are never a redirect URI (the rule and its
 # message live in redirects.py; the schema spells it case-insensitively, as ECMA-262 patterns have no flags).
-_FORBIDDEN_SCHEME = "^[ \\t]*(?:" + "|".join("".join(f"[{c.upper()}{c}]" for c in scheme)
+FORBIDDEN_SCHEME_PATTERN = "^[ \\t]*(?:" + "|".join("".join(f"[{c.upper()}{c}]" for c in scheme)
                                           for scheme in FORBIDDEN_SCHEMES) + "):"
 _REDIRECT_URI = {"type": "string", "format": "uri", "maxLength": 2000, "pattern": r"^[^#]*$",
-                 "not": {"pattern": _FORBIDDEN_SCHEME}}
+                 "not": {"pattern": FORBIDDEN_SCHEME_PATTERN}}
 _CLIENT_FIELDS = {
     "name": _NAME,
     "allowed_scopes": {"type": "array", "minItems": 1, "items": {"enum": list(scope_catalog.SCOPES)}},
