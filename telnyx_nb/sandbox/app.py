@@ -22,7 +22,7 @@ from werkzeug.exceptions import HTTPException
 from . import consent, management
 from . import scopes as scope_catalog
 from .errors import ApiError, rfc_error
-from .faults import Faults
+from .faults import DROP_ENVIRON_KEY, Faults, drop_connections
 from .models import SandboxRequest, json_request
 from .oauth import SandboxAuthorizationServer
 from .validation import registration_problem
@@ -66,6 +66,9 @@ def create_app(state: SandboxState) -> Flask:
             return None
         if fault.delay:
             time.sleep(fault.delay)
+        if fault.drop:  # faults.drop_connections closes the connection instead of sending this
+            request.environ[DROP_ENVIRON_KEY] = True
+            return ""
         if fault.status is None:
             return None
         headers = {}
@@ -219,4 +222,5 @@ def create_app(state: SandboxState) -> Flask:
                               "openapi": f"{state.base_url}/openapi.json",
                               "metadata": f"{state.root_url}/.well-known/oauth-authorization-server"})
 
+    app.wsgi_app = drop_connections(app.wsgi_app)
     return app

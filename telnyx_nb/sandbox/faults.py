@@ -1,8 +1,10 @@
 """Fault injection for testing clients: make the next N requests to a path fail or slow down.
 
 Armed through ``POST /_sandbox/faults`` (Bearer API key) with ``{"path", "method"?, "count", "status"?,
-"retry_after"?, "delay"?}``; ``DELETE /_sandbox/faults`` clears every fault. Off until armed. A fault with only a
-delay serves the request normally after sleeping; one with a status answers that status instead.
+"retry_after"?, "delay"?, "drop"?}``; ``DELETE /_sandbox/faults`` clears every fault. Off until armed. A fault with
+only a delay serves the request normally after sleeping; one with a status answers that status instead; one with
+``"drop": true`` closes the connection without any answer (``ConnectionDropped`` tells the server or the
+in-process transport to do so), what a client sees when a proxy or the network cuts it off mid-request.
 """
 
 from __future__ import annotations
@@ -23,10 +25,35 @@ class Fault:
     status: int | None
     retry_after: float | None
     delay: float | None
+    drop: bool = False
 
     def as_dict(self) -> dict:
         return {"path": self.path, "method": self.method, "count": self.remaining, "status": self.status,
-                "retry_after": self.retry_after, "delay": self.delay}
+                "retry_after": self.retry_after, "delay": self.delay, "drop": self.drop}
+
+
+class ConnectionDropped(Exception):
+    """Raised out of the WSGI app for a drop fault: the server (or transport) closes without answering."""
+
+
+DROP_ENVIRON_KEY = "telnyx_nb.sandbox.drop"
+
+
+def drop_connections(wsgi_app):
+    """WSGI middleware: a request the app marked with ``DROP_ENVIRON_KEY`` raises ``ConnectionDropped`` before
+    anything is sent (Flask turns exceptions into 500s, so the mark travels out in the environ)."""
+
+    def app(environ, start_response):
+        captured = []
+        body = wsgi_app(environ, lambda *args: captured.append(args))
+        if environ.get(DROP_ENVIRON_KEY):
+            if hasattr(body, "close"):
+                body.close()
+            raise ConnectionDropped(environ.get("PATH_INFO"))
+        start_response(*captured[0])
+        return body
+
+    return app
 
 
 def _number(body: dict, name: str, *, minimum: float, maximum: float, integer: bool = False):
@@ -56,13 +83,19 @@ def parse_fault(body: dict) -> Fault:
         raise ApiError(422, f"status must be one of {', '.join(map(str, STATUSES))}.", pointer="/status")
     retry_after = _number(body, "retry_after", minimum=0, maximum=3600)
     delay = _number(body, "delay", minimum=0, maximum=30)
-    if status is None and delay is None:
-        raise ApiError(422, "give a status (429, 500, 502, 503), a delay in seconds, or both.", pointer="/status")
-    unknown = sorted(set(body) - {"path", "method", "count", "status", "retry_after", "delay"})
+    drop = body.get("drop", False)
+    if not isinstance(drop, bool):
+        raise ApiError(422, "drop must be true (close the connection without an answer) or false.", pointer="/drop")
+    if drop and status is not None:
+        raise ApiError(422, "a dropped connection has no status: give drop or status, not both.", pointer="/drop")
+    if status is None and delay is None and not drop:
+        raise ApiError(422, "give a status (429, 500, 502, 503), a delay in seconds, drop: true, or a delay with "
+                            "one of the others.", pointer="/status")
+    unknown = sorted(set(body) - {"path", "method", "count", "status", "retry_after", "delay", "drop"})
     if unknown:
         raise ApiError(422, f"unknown field {unknown[0]!r}.", pointer=f"/{unknown[0]}")
     return Fault(path.rstrip("/") or "/", method.upper() if method else None, count or 1, status, retry_after,
-                 delay)
+                 delay, drop)
 
 
 class Faults:
@@ -81,6 +114,11 @@ class Faults:
             n = len(self._faults)
             self._faults.clear()
             return n
+
+    def discard(self, fault: Fault) -> None:
+        """Disarm one fault (if it has not fired its last time already)."""
+        with self._lock:
+            self._faults[:] = [f for f in self._faults if f is not fault]
 
     def list(self) -> list[dict]:
         with self._lock:

@@ -11,8 +11,6 @@
 
 from __future__ import annotations
 
-import time
-
 from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError, InvalidScopeError
 from authlib.oauth2.base import invalid_error_characters
@@ -71,7 +69,7 @@ class AuthorizationCodeGrant(_StoreMixin, grants.AuthorizationCodeGrant):
             # RFC 6749 §4.1.2: a code used twice is refused and what it issued is revoked.
             self.store.claim_code(code, client.client_id)
             return None
-        if row["client_id"] != client.client_id or row["expires_at"] <= int(time.time()):
+        if row["client_id"] != client.client_id or row["expires_at"] <= self.store.clock.seconds():
             return None
         # Scopes the client lost between consent and redemption are not issued.
         granted = row["scope"].split()
@@ -98,7 +96,7 @@ class RefreshTokenGrant(_StoreMixin, grants.RefreshTokenGrant):
         row = self.store.token_status(refresh_token=refresh_token)
         if row is None:
             return None
-        record = TokenRecord(row, "refresh_token")
+        record = TokenRecord(row, "refresh_token", clock=self.store.clock)
         if record.is_expired() or record.is_revoked():
             return None
         # RFC 6749 section 6: a refresh token keeps the scope originally granted (a narrower refresh narrows

@@ -123,7 +123,8 @@ SCHEMAS = {
                         "properties": {"allowed": {"type": "boolean"}, "consent_token": {"type": "string"}}},
     "Fault": {"type": "object", "required": ["path"], "properties": {
         "path": {"type": "string"}, "method": {"type": "string"}, "count": {"type": "integer", "minimum": 1},
-        "status": {"enum": [429, 500, 502, 503]}, "retry_after": {"type": "number"}, "delay": {"type": "number"}}},
+        "status": {"enum": [429, 500, 502, 503]}, "retry_after": {"type": "number"}, "delay": {"type": "number"},
+        "drop": {"type": "boolean", "description": "close the connection without an answer"}}},
     "Metadata": {"type": "object", "description": "RFC 8414 authorization server metadata."},
     "ProtectedResource": {"type": "object", "description": "RFC 9728 protected resource metadata.",
                           "properties": {"resource": {"type": "string"}, "authorization_servers": _STRINGS}},
