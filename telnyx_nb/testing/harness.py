@@ -305,6 +305,24 @@ def _page_text(html: str, limit: int = 300) -> str:
     return _readable_text(html or "", limit)
 
 
+def _new_demo_secret(sandbox) -> None:
+    """Give the restored demo client a secret of its own: clients that cache tokens per credentials for the
+    whole process (the official SDK does, with an lru_cache) would otherwise send the last test's token."""
+    if not sandbox.demo_client_id or not sandbox.demo_client_secret:
+        return
+    import json
+    import secrets
+
+    from telnyx_nb.sandbox.store import digest
+
+    secret = secrets.token_urlsafe(36)
+    with sandbox.store.write() as db:
+        db.execute("UPDATE clients SET secret_hash = ? WHERE client_id = ?", (digest(secret), sandbox.demo_client_id))
+        db.execute("UPDATE settings SET value = ? WHERE key = 'demo_client'",
+                   (json.dumps([sandbox.demo_client_id, secret]),))
+    sandbox.demo_client_secret = secret
+
+
 class SandboxPool:
     """Built sandboxes by options, each with a snapshot of its freshly seeded database, for a whole session."""
 
@@ -347,6 +365,7 @@ class SandboxPool:
         snapshot.backup(sandbox.store.conn())
         sandbox.faults.clear()
         sandbox.clock.reset()
+        _new_demo_secret(sandbox)
         return sandbox
 
     def close(self) -> None:
