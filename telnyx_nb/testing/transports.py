@@ -174,6 +174,9 @@ def sandbox_session(sandbox, hosts: tuple[str, ...] = SDK_HOSTS) -> requests.Ses
     any other host raises ``requests.ConnectionError`` (nothing reaches the network)."""
     adapter = SandboxAdapter(sandbox, hosts)
     session = requests.Session()
+    # No proxy or .netrc applies to a call that never leaves the process; reading them from the environment
+    # on every request was a third of an in-process request's cost.
+    session.trust_env = False
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
