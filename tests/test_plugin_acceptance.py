@@ -46,3 +46,13 @@ def test_the_plugin_can_be_switched_off(tmp_path):
     result = run_project(tmp_path, "-p", "no:telnyx_nb", "test_login_flow.py")
     assert result.returncode != 0
     assert "fixture 'telnyx_sandbox' not found" in result.stdout
+
+
+def test_loading_the_plugin_imports_nothing_heavy():
+    # A project that never asks for the fixtures pays for this import only (pytest loads it at start-up).
+    code = ("import sys, pytest; before = set(sys.modules); import telnyx_nb.testing.plugin; "
+            "print(' '.join(sorted(set(sys.modules) - before)))")
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    added = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env=env).stdout.split()
+    assert set(added) <= {"telnyx_nb", "telnyx_nb.testing", "telnyx_nb.testing.plugin"}, added

@@ -76,3 +76,10 @@ def test_an_unregistered_redirect_uri_never_reaches_the_consent_page(telnyx_sand
                      http=telnyx_sandbox.session()).test_client()
     with pytest.raises(ApprovalError, match="redirect_uri"):
         telnyx_sandbox.approve(app.get("/login").headers["Location"])
+
+
+def test_the_callback_reports_a_rate_limited_token_endpoint(oauth_app, telnyx_sandbox):
+    with telnyx_sandbox.faults.rate_limit("/v2/oauth/token", retry_after=30) as fault:
+        redirect = telnyx_sandbox.approve(oauth_app.get("/login").headers["Location"])
+        assert oauth_app.get(callback_path(redirect)).status_code == 502
+    assert fault.fired == 1
