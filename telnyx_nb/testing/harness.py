@@ -351,6 +351,7 @@ class SandboxPool:
 
     def fresh(self, **options):
         """The pooled sandbox for ``options``, its database back to the seeded snapshot, faults and clock reset."""
+        options.setdefault("seed", "demo")
         key = repr(sorted(options.items()))
         entry = self._entries.get(key)
         if entry is not None and entry[0].app is None:  # a test stopped it: build another

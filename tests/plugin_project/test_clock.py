@@ -12,8 +12,8 @@ REDIRECT_URI = "http://localhost:8000/callback"
 
 
 def code_for(telnyx_oauth, telnyx_sandbox):
-    request = telnyx_oauth.authorization_url(telnyx_sandbox.demo_client_id, telnyx_sandbox.demo_client["redirect_uris"][0],
-                                             "messaging")
+    request = telnyx_oauth.authorization_url(telnyx_sandbox.demo_client_id,
+                                             telnyx_sandbox.demo_client["redirect_uris"][0], "messaging")
     redirect = telnyx_sandbox.approve(request.url)
     return telnyx_oauth.parse_redirect(redirect, request.state), request
 
@@ -63,7 +63,8 @@ def test_an_authorization_code_expires_after_ten_minutes(telnyx_oauth, telnyx_sa
 
 
 def test_a_consent_link_expires(telnyx_oauth, telnyx_sandbox):
-    request = telnyx_oauth.authorization_url(telnyx_sandbox.demo_client_id, telnyx_sandbox.demo_client["redirect_uris"][0])
+    request = telnyx_oauth.authorization_url(telnyx_sandbox.demo_client_id,
+                                             telnyx_sandbox.demo_client["redirect_uris"][0])
     consent_token = telnyx_oauth.begin_authorization(request)
     telnyx_sandbox.clock.advance(601)
     with pytest.raises(NotFoundError):
