@@ -10,11 +10,12 @@ body) and an RFC 7662 introspection of one token.
 
 Then the pytest fixture's set-up (a fresh store from the pool's snapshot, session key reused) and its first build,
 and what the plugin adds to a pytest run that uses none of its fixtures (collection time, with and without).
-Phases are interleaved and repeated (``--repeat``), each bounded by ``--requests`` and ``--seconds``; per-request
-costs are medians of the repeats, so a shared machine's noise moves them less. Goals: in-process within 1.3× of
+Requests are timed one at a time in rounds (one of each kind per round, bounded by ``--requests`` rounds and
+``--seconds``), and each cost is the median of its calls, so a shared machine's load spikes hit every contender
+alike and move the medians little. Goals: in-process within 1.3× of
 the floor, at least 3× faster than loopback, set-up under 50 ms.
 
-    .venv/bin/python benchmarks/transport.py [--requests 300] [--seconds 5] [--repeat 5]
+    .venv/bin/python benchmarks/transport.py [--requests 1000] [--seconds 60] [--setups 50] [--collections 5]
 """
 
 from __future__ import annotations
@@ -37,15 +38,21 @@ sys.path.insert(0, str(ROOT))
 from telnyx_nb.testing.harness import SandboxHarness, SandboxPool  # noqa: E402
 
 
-def per_request(send, count: int, seconds: float) -> float:
-    """Seconds per call of ``send()`` (which must succeed), over at most ``count`` calls or ``seconds``."""
-    send()  # warm-up: first-use imports and caches stay out of the figure
-    done, started = 0, time.perf_counter()
-    deadline = started + seconds
-    while done < count and time.perf_counter() < deadline:
+def round_robin(calls: dict, rounds: int, seconds: float) -> tuple[dict, int]:
+    """(median seconds per call, rounds run): the median per call of each ``calls[key]()``, timing one call of each in turn per round, so a load
+    spike on a shared machine hits every contender alike; at most ``rounds`` rounds or ``seconds`` in all."""
+    for send in calls.values():  # warm-up: first-use imports and caches stay out of the figure
         send()
-        done += 1
-    return (time.perf_counter() - started) / max(done, 1)
+    times: dict = {key: [] for key in calls}
+    deadline = time.perf_counter() + seconds
+    for _ in range(rounds):
+        for key, send in calls.items():
+            started = time.perf_counter()
+            send()
+            times[key].append(time.perf_counter() - started)
+        if time.perf_counter() > deadline:
+            break
+    return {key: statistics.median(values) for key, values in times.items()}, len(next(iter(times.values())))
 
 
 def clients(sb):
@@ -139,9 +146,8 @@ def collection_time(with_plugin: bool, repeat: int) -> float:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requests", type=int, default=300, help="requests per phase (default 300)")
-    parser.add_argument("--seconds", type=float, default=5.0, help="time limit per phase (default 5 s)")
-    parser.add_argument("--repeat", type=int, default=5, help="interleaved repeats (default 5)")
+    parser.add_argument("--requests", type=int, default=1000, help="rounds (one request of each kind each)")
+    parser.add_argument("--seconds", type=float, default=60.0, help="time limit for all rounds (default 60 s)")
     parser.add_argument("--setups", type=int, default=50, help="fixture set-ups to time (default 50)")
     parser.add_argument("--collections", type=int, default=5, help="pytest collections to time each way")
     args = parser.parse_args(argv)
@@ -152,19 +158,16 @@ def main(argv=None) -> None:
         sb = pool.new(seed="demo")
         try:
             ways = clients(sb)
-            results: dict[tuple[str, str], list[float]] = {}
-            for _ in range(args.repeat):
-                for name, (issue, introspect) in ways.items():
-                    for what, send in (("token", issue), ("introspect", introspect)):
-                        results.setdefault((name, what), []).append(per_request(send, args.requests, args.seconds))
+            calls = {(name, what): send for name, pair in ways.items()
+                     for what, send in zip(("token", "introspect"), pair, strict=True)}
+            cost, rounds = round_robin(calls, args.requests, args.seconds)
         finally:
             sb.stop()
     finally:
         pool.close()
 
-    cost = {key: statistics.median(values) for key, values in results.items()}
     floor = "floor (Flask test client)"
-    print(f"per-request cost, median of {args.repeat} runs of up to {args.requests} requests, one client:")
+    print(f"per-request cost, median over {rounds} rounds (one request of each kind per round), one client:")
     print(f"{'':32} {'token':>10} {'introspect':>11}   vs floor (token / introspect)")
     for name in ways:
         token, intro = cost[(name, "token")], cost[(name, "introspect")]
