@@ -39,8 +39,8 @@ from telnyx_nb.testing.harness import SandboxHarness, SandboxPool  # noqa: E402
 
 
 def round_robin(calls: dict, rounds: int, seconds: float) -> tuple[dict, int]:
-    """(median seconds per call, rounds run): the median per call of each ``calls[key]()``, timing one call of each in turn per round, so a load
-    spike on a shared machine hits every contender alike; at most ``rounds`` rounds or ``seconds`` in all."""
+    """(median seconds per call of each ``calls[key]()``, rounds run), timing one call of each in turn per round,
+    so a load spike on a shared machine hits every contender alike; at most ``rounds`` rounds or ``seconds``."""
     for send in calls.values():  # warm-up: first-use imports and caches stay out of the figure
         send()
     times: dict = {key: [] for key in calls}
