@@ -3,7 +3,8 @@
 Both are ``requests`` auth objects that set ``Authorization: Bearer …`` (RFC 6750 §2.1). The token cache asks
 ``fetch()`` for a token (RFC 6749 §4.4, client_credentials at the configured base URL's ``/oauth/token``), keeps
 it, and fetches a new one ``margin`` seconds before it expires; ``invalidate()`` forgets it so the next call gets
-a fresh one (the transport does that once on a 401).
+a fresh one (the transport does that once on a 401). Its clock is injectable (``clock=`` any callable returning
+seconds, e.g. a sandbox's ``clock``), so a test can move time past ``expires_in`` instead of sleeping.
 """
 
 from __future__ import annotations
@@ -49,12 +50,14 @@ class ClientBasic(requests.auth.HTTPBasicAuth):
 class ClientCredentialsToken(requests.auth.AuthBase):
     """A cached client_credentials access token, renewed before it expires (thread-safe)."""
 
-    def __init__(self, fetch: Callable[[], TokenResponse], *, margin: float = 10.0) -> None:
+    def __init__(self, fetch: Callable[[], TokenResponse], *, margin: float = 10.0,
+                 clock: Callable[[], float] | None = None) -> None:
         self._fetch = fetch
         self.margin = margin
+        self._clock = clock or time.monotonic
         self._lock = threading.Lock()
         self._token: TokenResponse | None = None
-        self._expires_at = 0.0  # time.monotonic() deadline
+        self._expires_at = 0.0  # deadline on self._clock
         self.fetch_count = 0
 
     @property
@@ -70,13 +73,13 @@ class ClientCredentialsToken(requests.auth.AuthBase):
         if lifetime is None:
             return True
         early = min(self.margin, lifetime / 2)
-        return time.monotonic() < self._expires_at - early
+        return self._clock() < self._expires_at - early
 
     def access_token(self) -> str:
         """The current access token, fetching a new one when none is cached or it is about to expire."""
         with self._lock:
             if not self._fresh():
-                started = time.monotonic()
+                started = self._clock()
                 token = self._fetch()
                 self.fetch_count += 1
                 remember(token.access_token, token.refresh_token)

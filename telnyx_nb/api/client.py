@@ -107,6 +107,7 @@ class TelnyxOAuth:
         max_retry_time: float = 60.0,
         max_workers: int = MAX_WORKERS,
         is_sandbox: bool | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self.api_key = _credential(api_key or _env("TELNYX_API_KEY"), "api_key", "TELNYX_API_KEY")
         self.client_id = _credential(client_id or _env("TELNYX_CLIENT_ID"), "client_id", "TELNYX_CLIENT_ID")
@@ -120,11 +121,16 @@ class TelnyxOAuth:
         if not isinstance(max_workers, int) or isinstance(max_workers, bool) or max_workers < 1:
             raise ConfigurationError(f"max_workers must be a whole number >= 1, got {max_workers!r}")
         self.max_workers = max_workers
+        if clock is not None and not callable(clock):
+            raise ConfigurationError(f"clock must be a callable returning epoch seconds (like time.time), "
+                                     f"got {clock!r}")
+        # None: the real clock. A test passes a sandbox's clock so token expiry and JWT exp follow clock.advance().
+        self.clock = clock
         self.token_cache: ClientCredentialsToken | None = None
         if self.api_key:
             management: requests.auth.AuthBase | None = BearerKey(self.api_key)
         elif self.client_id and self.client_secret:
-            self.token_cache = ClientCredentialsToken(self._fetch_management_token)
+            self.token_cache = ClientCredentialsToken(self._fetch_management_token, clock=clock)
             management = self.token_cache
         else:
             management = None
@@ -625,7 +631,8 @@ class TelnyxOAuth:
                 self.authorization_server_metadata()
             assert self._metadata is not None
             issuer = self._metadata.issuer
-        return verify(token, self._key_cache(), issuer=issuer, audience=audience, leeway=leeway)
+        now = int(self.clock()) if self.clock is not None else None
+        return verify(token, self._key_cache(), issuer=issuer, audience=audience, leeway=leeway, now=now)
 
     # ------------------------------------------------------------------------------------------ registration
     def register_client(self, **metadata: Any) -> Registration:

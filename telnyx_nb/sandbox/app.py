@@ -22,7 +22,7 @@ from werkzeug.exceptions import HTTPException
 from . import access, consent, management, security_headers
 from . import scopes as scope_catalog
 from .errors import ApiError, rfc_error
-from .faults import Faults
+from .faults import DROP_ENVIRON_KEY, Faults, drop_connections
 from .hosts import HostCheck, allowed_hostnames
 from .models import SandboxRequest, json_request
 from .oauth import SandboxAuthorizationServer
@@ -60,7 +60,8 @@ def create_app(state: SandboxState) -> Flask:
     app.url_map.strict_slashes = False  # "/oauth_clients/" is the same collection, not a redirect or a 404
     server = state.oauth
     # DNS rebinding: a foreign Host gets 421 before anything else runs (hosts.py).
-    app.wsgi_app = HostCheck(app.wsgi_app, allowed_hostnames(state.host, state.public_urls))
+    # its own root URL too: an in-process sandbox (sockets disabled) lives at IN_PROCESS_ROOT
+    app.wsgi_app = HostCheck(app.wsgi_app, allowed_hostnames(state.host, (*state.public_urls, state.root_url)))
     app.after_request(security_headers.apply)
 
     # ----- hooks and errors ------------------------------------------------------------------------------------
@@ -77,6 +78,9 @@ def create_app(state: SandboxState) -> Flask:
             return None
         if fault.delay:
             time.sleep(fault.delay)
+        if fault.drop:  # faults.drop_connections closes the connection instead of sending this
+            request.environ[DROP_ENVIRON_KEY] = True
+            return ""
         if fault.status is None:
             return None
         headers = {}
@@ -244,4 +248,5 @@ def create_app(state: SandboxState) -> Flask:
                               "openapi": f"{state.base_url}/openapi.json",
                               "metadata": f"{state.root_url}/.well-known/oauth-authorization-server"})
 
+    app.wsgi_app = drop_connections(app.wsgi_app)
     return app

@@ -108,6 +108,8 @@ class SandboxRegistration(ClientRegistrationEndpoint):
 
     def create_registration_response(self, request):
         status, body, headers = super().create_registration_response(request)
+        if "client_id_issued_at" in body:  # Authlib reads time.time(); the sandbox clock is the one that counts
+            body["client_id_issued_at"] = self.server.store.clock.seconds()
         if body.get("client_secret") is None:  # never "client_secret": null (strict clients reject it)
             body.pop("client_secret", None)
             body.pop("client_secret_expires_at", None)

@@ -11,8 +11,6 @@
 
 from __future__ import annotations
 
-import time
-
 from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError, InvalidScopeError
 from authlib.oauth2.base import invalid_error_characters
@@ -74,7 +72,7 @@ class AuthorizationCodeGrant(_StoreMixin, grants.AuthorizationCodeGrant):
             if row["client_id"] == client.client_id:
                 self.store.claim_code(code, client.client_id)
             return None
-        if row["client_id"] != client.client_id or row["expires_at"] <= int(time.time()):
+        if row["client_id"] != client.client_id or row["expires_at"] <= self.store.clock.seconds():
             return None
         # Scopes the client lost between consent and redemption are not issued.
         granted = row["scope"].split()
@@ -101,7 +99,7 @@ class RefreshTokenGrant(_StoreMixin, grants.RefreshTokenGrant):
         row = self.store.token_status(refresh_token=refresh_token)
         if row is None:
             return None
-        record = TokenRecord(row, "refresh_token")
+        record = TokenRecord(row, "refresh_token", clock=self.store.clock)
         if record.is_expired():
             return None
         if record.is_revoked():
@@ -118,7 +116,7 @@ class RefreshTokenGrant(_StoreMixin, grants.RefreshTokenGrant):
         """RFC 9700 §4.14.2: a rotated-out refresh token came back. Within ``refresh_reuse_grace`` seconds of its
         redemption it is taken for the loser of a race between two legitimate requests (refused, family kept);
         later it means two parties hold it, and the whole family (refresh and access tokens) is revoked."""
-        since = time.time() - float(row["refresh_used"])
+        since = self.store.clock.seconds() - float(row["refresh_used"])
         if since > self.server.refresh_reuse_grace:
             self.store.revoke_family(row["family"], row["jti"], "refresh token reuse")
 

@@ -16,6 +16,12 @@ ALGORITHM = "RS256"
 _SETTING = "signing_key"
 
 
+def new_private_jwk() -> dict:
+    """A fresh RS256 signing key as a private JWK (with its RFC 7638 thumbprint as kid)."""
+    key = RSAKey.generate_key(2048, parameters={"alg": ALGORITHM, "use": "sig"}, private=True, auto_kid=True)
+    return key.as_dict(private=True)
+
+
 class KeyRing:
     """The private key set (for signing) and its public half (for ``/oauth/jwks``)."""
 
@@ -33,13 +39,19 @@ class KeyRing:
         return f"KeyRing(kid={self.kid!r})"
 
     @classmethod
-    def load_or_create(cls, store) -> "KeyRing":
-        """Load the key from the store's settings, creating (and saving) it on first use."""
+    def load_or_create(cls, store, key: "dict | KeyRing | None" = None) -> "KeyRing":
+        """Load the key from the store's settings, creating (and saving) it on first use — or saving ``key`` (a
+        private JWK, or a ``KeyRing`` to share as it is) instead of generating one: test suites share one key
+        across many fresh sandboxes, since making and importing RSA keys is the slow part of a start."""
         stored = store.get_setting(_SETTING)
         if stored:
             return cls(RSAKey.import_key(json.loads(stored)))
-        key = RSAKey.generate_key(2048, parameters={"alg": ALGORITHM, "use": "sig"}, private=True, auto_kid=True)
-        saved = store.set_setting_once(_SETTING, json.dumps(key.as_dict(private=True)))
+        if isinstance(key, KeyRing):
+            wanted = json.dumps(key.key.as_dict(private=True))
+            return key if store.set_setting_once(_SETTING, wanted) == wanted else cls.load_or_create(store)
+        if key is None:
+            key = new_private_jwk()
+        saved = store.set_setting_once(_SETTING, json.dumps(key))
         return cls(RSAKey.import_key(json.loads(saved)))
 
     def verify(self, token: str) -> dict | None:

@@ -97,10 +97,11 @@ class CodeRecord(AuthorizationCodeMixin):
 class TokenRecord(TokenMixin):
     """An access or refresh token as found in the store (``kind`` says which)."""
 
-    def __init__(self, row: dict, kind: str, claims: dict | None = None):
+    def __init__(self, row: dict, kind: str, claims: dict | None = None, clock=time.time):
         self.row = row
         self.kind = kind
         self.claims = claims or {}
+        self.clock = clock  # the sandbox clock (``clock.Clock``): expiry follows ``clock.advance()``
 
     def check_client(self, client):
         return self.row["client_id"] == client.get_client_id()
@@ -109,14 +110,14 @@ class TokenRecord(TokenMixin):
         return self.row["scope"]
 
     def get_expires_in(self):
-        return max(0, self.expires_at - int(time.time()))
+        return max(0, self.expires_at - int(self.clock()))
 
     @property
     def expires_at(self) -> int:
         return self.row["refresh_expires_at"] if self.kind == "refresh_token" else self.row["expires_at"]
 
     def is_expired(self):
-        return self.expires_at <= int(time.time())
+        return self.expires_at <= int(self.clock())
 
     def is_revoked(self):
         return not self.row["live"] or (self.kind == "refresh_token" and bool(self.row["refresh_used"]))

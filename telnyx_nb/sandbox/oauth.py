@@ -51,7 +51,8 @@ class SandboxAuthorizationServer(AuthorizationServer):
         self.org_id = org_id
         self.user_id = user_id
         self.scopes_supported = scope_catalog.SCOPES
-        self.register_token_generator("default", SandboxTokenGenerator(issuer, resource, keyring, access_token_ttl))
+        self.register_token_generator("default", SandboxTokenGenerator(issuer, resource, keyring, access_token_ttl,
+                                                                          clock=store.clock))
         self.register_grant(AuthorizationCodeGrant, [ClientPKCE(required=True)])
         self.register_grant(RefreshTokenGrant)
         self.register_grant(ClientCredentialsGrant)
@@ -129,12 +130,12 @@ class SandboxAuthorizationServer(AuthorizationServer):
             if not claims or "jti" not in claims:
                 return None
             row = self.store.token_status(jti=str(claims["jti"]))
-            return TokenRecord(row, "access_token", claims) if row else None
+            return TokenRecord(row, "access_token", claims, clock=self.store.clock) if row else None
         row = self.store.token_status(refresh_token=token_string)
         if not row or not row["refresh_hash"]:
             return None
         row["scope"] = self.store.family_scope(row["family"]) or row["scope"]  # what it can obtain (RFC 6749 §6)
-        return TokenRecord(row, "refresh_token")
+        return TokenRecord(row, "refresh_token", clock=self.store.clock)
 
     def describe_token(self, token: TokenRecord) -> dict:
         """The RFC 7662 §2.2 answer for an active token."""

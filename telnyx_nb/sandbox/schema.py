@@ -109,8 +109,13 @@ BODIES: dict[str, dict] = {
             "status": {"enum": FAULT_STATUSES},
             "retry_after": {"type": "number", "minimum": 0, "maximum": 3600},
             "delay": {"type": "number", "minimum": 0, "maximum": 30},
+            "drop": {"type": "boolean", "default": False,
+                     "description": "true: close the connection without an answer"},
         },
-        "anyOf": [{"required": ["status"]}, {"required": ["delay"]}],
+        "anyOf": [{"required": ["status"]}, {"required": ["delay"]},
+                  {"required": ["drop"], "properties": {"drop": {"const": True}}}],
+        # a dropped connection has no status
+        "not": {"required": ["drop", "status"], "properties": {"drop": {"const": True}}},
     },
 }
 
@@ -174,7 +179,10 @@ def _describe(error, schema_name: str) -> ApiError:
                                  "in redirect_uris.", pointer="/redirect_uris")
         return ApiError(422, f"{_field(path + [missing])} is required.", pointer=_pointer(path + [missing]))
     if kind == "anyOf" and schema_name == "Fault":
-        return ApiError(422, "give a status (429, 500, 502, 503), a delay in seconds, or both.", pointer="/status")
+        return ApiError(422, "give a status (429, 500, 502, 503), a delay in seconds, drop: true, or a delay with "
+                             "one of the others.", pointer="/status")
+    if kind == "not" and schema_name == "Fault":
+        return ApiError(422, "a dropped connection has no status: give drop or status, not both.", pointer="/drop")
     if kind == "type":
         wanted = schema["type"]
         wanted = " or ".join(wanted) if isinstance(wanted, list) else wanted

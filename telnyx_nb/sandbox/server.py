@@ -7,6 +7,11 @@
 the same data); any other value is a file path that keeps clients, grants, keys and the API key across restarts.
 Seeds: ``"demo"`` (the demo account of ``demo.py``), ``"empty"``, or ``"grants=N"`` (a synthetic account). Seeding
 a database that already holds data adds nothing twice.
+
+``start(serve=False)`` builds the same app without serving it: ``requests_adapter()`` and ``httpx_transport()``
+call it in-process (no socket, no thread), and ``serve()`` starts the loopback server later on the port reserved
+at start. Where sockets are disabled altogether the sandbox still runs in-process, under ``IN_PROCESS_ROOT``.
+``clock`` is the sandbox's notion of now (``clock.advance(seconds)`` expires tokens without sleeping).
 """
 
 from __future__ import annotations
@@ -16,13 +21,14 @@ import os
 import re
 import secrets
 import shutil
+import socket
 import string
 import tempfile
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
 
+from .clock import Clock
 from .hosts import LOOPBACK_NAMES, check_public_url
 from .policy import ACCESS_TOKEN_LIFETIME, REFRESH_REUSE_GRACE, REFRESH_TOKEN_LIFETIME
 from .registration_policy import DEFAULT_REGISTRABLE_SCOPES, check_registrable_scopes
@@ -30,6 +36,9 @@ from .registration_policy import DEFAULT_REGISTRABLE_SCOPES, check_registrable_s
 SEED_PATTERN = re.compile(r"^(demo|empty|grants=(\d{1,7}))$")
 _API_KEY_SETTING = "api_key"
 _DEMO_CLIENT_SETTING = "demo_client"
+# The root URL of a sandbox that could not reserve a port (sockets disabled): reachable in-process only.
+# RFC 6761 §6.4: .invalid names never resolve, so nothing on a network can answer for it by mistake.
+IN_PROCESS_ROOT = "http://telnyx-sandbox.invalid"
 
 
 API_KEY_ALPHABET = string.ascii_letters + string.digits + "_-"
@@ -75,7 +84,9 @@ class Sandbox:
                  api_key: str | None = None, *, threads: int = 8,
                  access_token_ttl: int = ACCESS_TOKEN_LIFETIME, refresh_token_ttl: int = REFRESH_TOKEN_LIFETIME,
                  registrable_scopes=DEFAULT_REGISTRABLE_SCOPES, public_urls=(),
-                 refresh_reuse_grace: float = REFRESH_REUSE_GRACE):
+                 refresh_reuse_grace: float = REFRESH_REUSE_GRACE, signing_key=None):
+        # signing_key: a private RS256 JWK (or a keys.KeyRing) for a new database; test suites reuse one, since
+        # making RSA keys is the slow part of a start. A database that already holds a key keeps its own.
         # Short lifetimes let tests of expiry and refresh run on the real clock (no time patching).
         for name, value in (("access_token_ttl", access_token_ttl), ("refresh_token_ttl", refresh_token_ttl)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -109,10 +120,14 @@ class Sandbox:
         self.base_url: str | None = None
         self.store = None
         self.app = None
+        self.faults = None  # the armed faults (faults.Faults) once started
         self._server = None
         self._thread: threading.Thread | None = None
         self._tmpdir: str | None = None
         self._lock = threading.Lock()
+        self._signing_key = signing_key
+        self._socket: socket.socket | None = None
+        self.clock = Clock()
 
     def __repr__(self) -> str:  # the API key and secrets stay out of reprs
         where = self.base_url or "not started"
@@ -127,22 +142,43 @@ class Sandbox:
 
     @property
     def running(self) -> bool:
+        """True while the loopback HTTP server serves (an in-process-only sandbox is not 'running')."""
         return self._server is not None
 
-    def start(self) -> "Sandbox":
+    def start(self, *, serve: bool = True) -> "Sandbox":
+        """Build the store and the app (once) and, unless ``serve=False``, serve them on loopback."""
         with self._lock:
-            if self._server is not None:
-                return self
-            try:
-                self._start()
-            except BaseException:
-                self._cleanup()
-                raise
+            if self.app is None:
+                try:
+                    self._start()
+                except BaseException:
+                    self._cleanup()
+                    raise
+            if serve and self._server is None:
+                self._serve()
         return self
 
-    def _start(self) -> None:
-        from waitress import create_server
+    def serve(self) -> "Sandbox":
+        """Serve over HTTP on the port reserved at start (an in-process sandbox starts its server late)."""
+        return self.start(serve=True)
 
+    def _reserve_socket(self) -> socket.socket | None:
+        """Bind (not yet listen on) the port, so the URL is known before any thread starts; None if sockets are
+        disabled (pytest-socket and the like), when the sandbox runs in-process only."""
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        try:
+            sock = socket.socket(family, socket.SOCK_STREAM)
+        except Exception:  # noqa: BLE001 - blockers raise their own types (e.g. a RuntimeError subclass)
+            return None
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, self.port))
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+
+    def _start(self) -> None:
         from .app import SandboxState, create_app
         from .faults import Faults
         from .keys import KeyRing
@@ -155,8 +191,8 @@ class Sandbox:
         else:
             path = os.path.abspath(os.path.expanduser(self.db))
             private_database_file(path)
-        self.store = store = Store(path)
-        keyring = KeyRing.load_or_create(store)
+        self.store = store = Store(path, clock=self.clock)
+        keyring = KeyRing.load_or_create(store, self._signing_key)
         self._seed(store)
         if self._api_key_override:  # --api-key wins and is kept for the next start on this database
             store.set_setting(_API_KEY_SETTING, self._api_key_override)
@@ -167,26 +203,16 @@ class Sandbox:
         if demo:
             self.demo_client_id, self.demo_client_secret = json.loads(demo)
 
-        app_holder: dict = {}
-
-        def wsgi(environ, start_response):  # the app is built once the port is known
-            return app_holder["app"](environ, start_response)
-
-        # Slow clients (slowloris): waitress reads headers asynchronously, so a connection trickling bytes holds no
-        # worker thread, only a slot; with poll() (not select(), capped at 1024 descriptors) there is room for
-        # 1000 of them, and idle ones are reaped every 5 s after 15 s of silence. Waitress has no deadline for a
-        # whole request head, so a client that trickles forever keeps its slot: beyond ~1000 such clients a
-        # server with a header deadline (nginx's client_header_timeout, or uvicorn/h11's) in front is the fix.
-        self._server = server = create_server(
-            wsgi, host=self.host, port=self.port, threads=self.threads, ident="telnyx-nb-sandbox",
-            clear_untrusted_proxy_headers=True, channel_timeout=15, cleanup_interval=5, connection_limit=1000,
-            asyncore_use_poll=True)
-        port = server.effective_port
-        shown_host = self.host if self.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
-        if ":" in shown_host:
-            shown_host = f"[{shown_host}]"
-        self.port = port
-        self.root_url = f"http://{shown_host}:{port}"
+        self._socket = self._reserve_socket()
+        if self._socket is not None:
+            port = self._socket.getsockname()[1]
+            shown_host = self.host if self.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+            if ":" in shown_host:
+                shown_host = f"[{shown_host}]"
+            self.port = port
+            self.root_url = f"http://{shown_host}:{port}"
+        else:
+            self.root_url = IN_PROCESS_ROOT
         self.base_url = f"{self.root_url}/v2"
         oauth = SandboxAuthorizationServer(store, keyring, issuer=self.root_url, resource=self.base_url,
                                            base_url=self.base_url, org_id=org_id, user_id=user_id,
@@ -197,8 +223,37 @@ class Sandbox:
         state = SandboxState(store=store, oauth=oauth, api_key=self.api_key, root_url=self.root_url,
                              base_url=self.base_url, org_id=org_id, user_id=user_id, faults=Faults(),
                              host=self.host, public_urls=self.public_urls)
-        self.app = app_holder["app"] = create_app(state)
-        self._thread = threading.Thread(target=server.run, name=f"telnyx-nb-sandbox:{port}", daemon=True)
+        self.app = create_app(state)
+        self.faults = state.faults
+
+    def _serve(self) -> None:
+        from waitress import create_server
+        from waitress.channel import ClientDisconnected
+
+        from .faults import ConnectionDropped
+
+        if self._socket is None:
+            raise RuntimeError("this sandbox could not open a socket (are sockets disabled?); reach it in-process "
+                               "with requests_adapter() or httpx_transport()")
+        app = self.app
+
+        def wsgi(environ, start_response):
+            try:
+                return app(environ, start_response)
+            except ConnectionDropped:  # an armed drop fault: close the connection without an answer
+                raise ClientDisconnected() from None
+
+        # Slow clients (slowloris): waitress reads headers asynchronously, so a connection trickling bytes holds no
+        # worker thread, only a slot; with poll() (not select(), capped at 1024 descriptors) there is room for
+        # 1000 of them, and idle ones are reaped every 5 s after 15 s of silence. Waitress has no deadline for a
+        # whole request head, so a client that trickles forever keeps its slot: beyond ~1000 such clients a
+        # server with a header deadline (nginx's client_header_timeout, or uvicorn/h11's) in front is the fix.
+        self._server = server = create_server(
+            wsgi, sockets=[self._socket], threads=self.threads, ident="telnyx-nb-sandbox",
+            clear_untrusted_proxy_headers=True, channel_timeout=15, cleanup_interval=5, connection_limit=1000,
+            asyncore_use_poll=True)
+        self._socket = None  # waitress owns (and closes) it now
+        self._thread = threading.Thread(target=server.run, name=f"telnyx-nb-sandbox:{self.port}", daemon=True)
         self._thread.start()
 
     def _seed(self, store) -> None:
@@ -207,7 +262,7 @@ class Sandbox:
             return
         from .demo import demo_dataset, synthetic_dataset
 
-        now = datetime.now(timezone.utc)
+        now = self.clock.now()
         if self.seed == "demo":
             clients, grants = demo_dataset(now)
         else:
@@ -259,11 +314,37 @@ class Sandbox:
         dispatcher.shutdown(timeout=timeout)
 
     def _cleanup(self) -> None:
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+        self.app = None
         if self.store is not None:
             self.store.close()
         if self._tmpdir:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
             self._tmpdir = None
+
+    # ----- in-process transports (telnyx_nb.testing) -------------------------------------------------------------
+    def requests_adapter(self, **kwargs):
+        """A ``requests`` adapter calling this sandbox's app in-process (mount it on a Session for its URLs)."""
+        from telnyx_nb.testing.transports import SandboxAdapter
+
+        return SandboxAdapter(self._started(), **kwargs)
+
+    def requests_session(self, **kwargs):
+        """A ``requests.Session`` whose requests to this sandbox (and ``api.telnyx.com``) stay in-process."""
+        from telnyx_nb.testing.transports import sandbox_session
+
+        return sandbox_session(self._started(), **kwargs)
+
+    def httpx_transport(self, **kwargs):
+        """An ``httpx.BaseTransport`` for ``httpx.Client(transport=...)``: in-process, also for api.telnyx.com."""
+        from telnyx_nb.testing.httpx_transport import SandboxTransport
+
+        return SandboxTransport(self._started(), **kwargs)
+
+    def _started(self) -> "Sandbox":
+        return self if self.app is not None else self.start(serve=False)
 
     # ----- what clients need --------------------------------------------------------------------------------------
     def credentials(self) -> dict:

@@ -18,10 +18,11 @@ import json
 import secrets
 import sqlite3
 import threading
-import time
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
+
+from .clock import Clock
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -94,8 +95,9 @@ def grant_from_row(row) -> dict:
 class Store:
     """The sandbox's database: a file path (WAL) shared by per-thread connections."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, clock: Clock | None = None):
         self.path = path
+        self.clock = clock or Clock()  # every expiry and timestamp below reads it (tests move it forward)
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
@@ -168,7 +170,7 @@ class Store:
 
         A client whose id already exists is skipped, so seeding twice adds nothing twice. Returns rows added.
         """
-        now = iso()
+        now = iso(self.clock.now())
         rows = []
         for c in records:
             secret = c.get("secret") or c.get("client_secret")
@@ -196,7 +198,7 @@ class Store:
 
     def create_client(self, fields: dict, org_id: str, user_id: str) -> tuple[dict, str | None]:
         """Create a client from validated fields; returns (client, plain secret or None for public clients)."""
-        now = iso()
+        now = iso(self.clock.now())
         secret = secrets.token_urlsafe(36) if fields["client_type"] == "confidential" else None
         record = {
             "client_id": str(uuid.uuid4()), "org_id": org_id, "user_id": user_id, "created_at": now,
@@ -244,7 +246,7 @@ class Store:
             columns.append(f"{name} = ?")
             values.append(value)
         columns.append("updated_at = ?")
-        values.append(iso())
+        values.append(iso(self.clock.now()))
         with self.write() as db:
             cursor = db.execute(f"UPDATE clients SET {', '.join(columns)} WHERE client_id = ?", [*values, client_id])
             if cursor.rowcount == 0:
@@ -257,7 +259,7 @@ class Store:
             if db.execute("DELETE FROM clients WHERE client_id = ?", (client_id,)).rowcount == 0:
                 return False
             db.execute("UPDATE grants SET revoked_at = ? WHERE client_id = ? AND revoked_at IS NULL",
-                       (iso(), client_id))
+                       (iso(self.clock.now()), client_id))
             db.execute("UPDATE tokens SET revoked = 1 WHERE client_id = ?", (client_id,))
             db.execute("DELETE FROM codes WHERE client_id = ?", (client_id,))
             db.execute("DELETE FROM consents WHERE client_id = ?", (client_id,))
@@ -279,7 +281,7 @@ class Store:
         """Revoke a live grant and every token issued under it; returns the grant as it was, or None."""
         with self.write() as db:
             row = db.execute("UPDATE grants SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL RETURNING *",
-                             (iso(), grant_id)).fetchone()
+                             (iso(self.clock.now()), grant_id)).fetchone()
             if row is None:
                 return None
             db.execute("UPDATE tokens SET revoked = 1 WHERE grant_id = ?", (grant_id,))
@@ -295,7 +297,8 @@ class Store:
             if row is None:
                 grant_id = str(uuid.uuid4())
                 db.execute("INSERT INTO grants VALUES (?,?,?,?,?,?,?)",
-                           (grant_id, client_id, user_id, json.dumps(scopes), iso(), None, None))
+                           (grant_id, client_id, user_id, json.dumps(scopes), iso(self.clock.now()), None,
+                            None))
                 return grant_id
             held = json.loads(row["scopes"])
             widened = held + [s for s in scopes if s not in held]
@@ -308,17 +311,17 @@ class Store:
         token = secrets.token_urlsafe(32)
         with self.write() as db:
             db.execute("INSERT INTO consents VALUES (?,?,?,?,?,NULL)",
-                       (digest(token), client_id, user_id, json.dumps(params), int(time.time()) + lifetime))
+                       (digest(token), client_id, user_id, json.dumps(params), self.clock.seconds() + lifetime))
         return token
 
     def get_consent(self, token: str) -> dict | None:
         row = self.conn().execute("SELECT * FROM consents WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?",
-                                  (digest(token), int(time.time()))).fetchone()
+                                  (digest(token), self.clock.seconds())).fetchone()
         return self._consent(row)
 
     def claim_consent(self, token: str) -> dict | None:
         """Use a consent token once: exactly one caller gets it back."""
-        now = int(time.time())
+        now = self.clock.seconds()
         with self.write() as db:
             row = db.execute("UPDATE consents SET used_at = ? WHERE token_hash = ? AND used_at IS NULL "
                              "AND expires_at > ? RETURNING *", (now, digest(token), now)).fetchone()
@@ -338,7 +341,7 @@ class Store:
         with self.write() as db:
             db.execute("INSERT INTO codes VALUES (?,?,?,?,?,?,?,?,?,NULL,0)",
                        (digest(code), client_id, user_id, grant_id, redirect_uri, scope, code_challenge,
-                        code_challenge_method, int(time.time()) + lifetime))
+                        code_challenge_method, self.clock.seconds() + lifetime))
 
     def find_code(self, code: str) -> dict | None:
         """Look a code up without using it (validation happens before the claim)."""
@@ -352,7 +355,7 @@ class Store:
     def claim_code(self, code: str, client_id: str) -> dict | None:
         """Redeem a code once (RFC 6749 §4.1.2). A second redemption marks the code replayed and revokes every
         token issued from it, including tokens the first redemption has not saved yet (see ``save_token``)."""
-        now = int(time.time())
+        now = self.clock.seconds()
         code_hash = digest(code)
         with self.write() as db:
             row = db.execute("UPDATE codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL RETURNING *",
@@ -380,7 +383,7 @@ class Store:
                 revoked = 1
             if grant_id:
                 if db.execute("UPDATE grants SET last_used_at = ? WHERE id = ? AND revoked_at IS NULL",
-                              (iso(), grant_id)).rowcount == 0:
+                              (iso(self.clock.now()), grant_id)).rowcount == 0:
                     revoked = 1
             if not db.execute("SELECT 1 FROM clients WHERE client_id = ?", (client_id,)).fetchone():
                 revoked = 1
@@ -391,7 +394,7 @@ class Store:
     def claim_refresh(self, refresh_token: str, client_id: str) -> dict | None:
         """Use a refresh token once (rotation): exactly one racer gets the row back. ``refresh_used`` keeps the
         moment of use (epoch seconds; older databases hold 1), so a reuse can be told from a lost race."""
-        now = time.time()
+        now = self.clock.seconds()
         with self.write() as db:
             row = db.execute("UPDATE tokens SET refresh_used = ? WHERE refresh_hash = ? AND client_id = ? "
                              "AND refresh_used = 0 AND revoked = 0 AND refresh_expires_at > ? RETURNING *",
@@ -433,7 +436,7 @@ class Store:
         with self.write() as db:
             if not family:
                 return db.execute("UPDATE tokens SET revoked = 1 WHERE jti = ? AND revoked = 0", (jti,)).rowcount
-            db.execute("INSERT OR IGNORE INTO revoked_families VALUES (?, ?, ?)", (family, int(time.time()), reason))
+            db.execute("INSERT OR IGNORE INTO revoked_families VALUES (?, ?, ?)", (family, int(self.clock.seconds()), reason))
             return db.execute("UPDATE tokens SET revoked = 1 WHERE family = ? AND revoked = 0", (family,)).rowcount
 
     def family_revoked(self, family: str | None) -> bool:

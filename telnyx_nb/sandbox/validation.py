@@ -7,7 +7,6 @@ from __future__ import annotations
 from . import scopes as scope_catalog
 from .policy import GRANT_TYPES
 from .schema import is_absolute_uri
-from .redirects import redirect_uri_problem
 
 
 def page_meta(number: int, size: int, total: int) -> dict:
