@@ -66,10 +66,6 @@ def create_app(state: SandboxState) -> Flask:
 
     # ----- hooks and errors ------------------------------------------------------------------------------------
     @app.before_request
-    def check_access():
-        access.enforce(state)  # who may call what: decided in access.py only
-
-    @app.before_request
     def inject_fault():
         if request.path.startswith("/_sandbox/"):
             return None
@@ -89,6 +85,12 @@ def create_app(state: SandboxState) -> Flask:
                                          else fault.retry_after)
         return ApiError(fault.status, f"Injected fault for {request.method} {request.path} "
                                       "(armed through /_sandbox/faults).", headers=headers).response()
+
+    # Faults stand for the network and upstream failures a client meets before any server logic, so they fire
+    # before the access check (arming them is what needs the account owner: /_sandbox/faults is ADMIN).
+    @app.before_request
+    def check_access():
+        access.enforce(state)  # who may call what: decided in access.py only
 
     @app.errorhandler(ApiError)
     def on_api_error(error: ApiError):

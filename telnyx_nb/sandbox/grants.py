@@ -116,7 +116,7 @@ class RefreshTokenGrant(_StoreMixin, grants.RefreshTokenGrant):
         """RFC 9700 §4.14.2: a rotated-out refresh token came back. Within ``refresh_reuse_grace`` seconds of its
         redemption it is taken for the loser of a race between two legitimate requests (refused, family kept);
         later it means two parties hold it, and the whole family (refresh and access tokens) is revoked."""
-        since = self.store.clock.seconds() - float(row["refresh_used"])
+        since = self.store.clock.time() - float(row["refresh_used"])
         if since > self.server.refresh_reuse_grace:
             self.store.revoke_family(row["family"], row["jti"], "refresh token reuse")
 

@@ -393,8 +393,8 @@ class Store:
 
     def claim_refresh(self, refresh_token: str, client_id: str) -> dict | None:
         """Use a refresh token once (rotation): exactly one racer gets the row back. ``refresh_used`` keeps the
-        moment of use (epoch seconds; older databases hold 1), so a reuse can be told from a lost race."""
-        now = self.clock.seconds()
+        moment of use (epoch seconds, fractional; older databases hold 1), so a reuse can be told from a lost race."""
+        now = self.clock.time()
         with self.write() as db:
             row = db.execute("UPDATE tokens SET refresh_used = ? WHERE refresh_hash = ? AND client_id = ? "
                              "AND refresh_used = 0 AND revoked = 0 AND refresh_expires_at > ? RETURNING *",

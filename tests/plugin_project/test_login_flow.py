@@ -27,7 +27,7 @@ def callback_path(redirect: str) -> str:
 def test_login_signs_the_user_in(oauth_app, telnyx_sandbox):
     authorize_url = oauth_app.get("/login").headers["Location"]
     redirect = telnyx_sandbox.approve(authorize_url)
-    assert set(parse_qs(urlsplit(redirect).query)) == {"code", "state"}
+    assert set(parse_qs(urlsplit(redirect).query)) == {"code", "state", "iss"}  # iss: RFC 9207
     assert oauth_app.get(callback_path(redirect)).headers["Location"] == "/me"
     page = oauth_app.get("/me").get_data(as_text=True)
     assert page.startswith("Signed in as ") and page.endswith("with messaging numbers:read")
