@@ -258,7 +258,7 @@ def all_pages(sb, path: str, **params) -> list[dict]:
     items, number = [], 1
     session = api(sb)
     while True:
-        response = session.get(url(sb, path), params={**params, "page[number]": number, "page[size]": 250},
+        response = session.get(url(sb, path), params={**params, "page[number]": number, "page[size]": 100},
                                timeout=TIMEOUT)
         assert response.status_code == 200, response.text
         body = response.json()

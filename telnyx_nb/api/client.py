@@ -52,7 +52,7 @@ PRODUCTION_BASE_URL = "https://api.telnyx.com/v2"
 # Endpoints with no id in the path (WIRE.md): a 404 from one of them points at the base URL.
 _FIXED_PATHS = frozenset({"/oauth_clients", "/oauth_grants", "/oauth/token", "/oauth/introspect", "/oauth/jwks",
                           "/oauth/register", "/oauth/revoke"})
-MAX_PAGE_SIZE = 250
+MAX_PAGE_SIZE = 100
 GRANT_TYPES = ("client_credentials", "authorization_code", "refresh_token")
 CLIENT_TYPES = ("public", "confidential")
 

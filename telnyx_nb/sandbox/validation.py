@@ -9,7 +9,7 @@ from .errors import ApiError
 from .policy import GRANT_TYPES
 
 CLIENT_TYPES = ("public", "confidential")
-MAX_PAGE_SIZE = 250
+MAX_PAGE_SIZE = 100
 _URI_FIELDS = ("logo_uri", "policy_uri", "tos_uri")
 _CREATE_REQUIRED = ("name", "client_type", "allowed_grant_types", "allowed_scopes")
 _UPDATABLE = ("name", "allowed_grant_types", "allowed_scopes", "redirect_uris", "require_pkce", "logo_uri",
