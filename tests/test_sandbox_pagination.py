@@ -107,3 +107,31 @@ def test_filtered_client_lists_count_and_page_consistently(large):
     assert {c["client_type"] for c in everyone} == {"public"}
     assert len({c["client_id"] for c in everyone}) == len(everyone)
     assert everyone == in_list_order(everyone, "client_id")
+
+
+def test_totals_follow_every_write_that_adds_or_removes_live_grants(make_sandbox):
+    from oauth_helpers import create_client, obtain_code, redeem
+
+    sb = make_sandbox(seed="demo")
+
+    def walked():
+        first = page(sb, 1)
+        items = first["data"] + [g for n in range(2, first["meta"]["total_pages"] + 1) for g in page(sb, n)["data"]]
+        return first["meta"]["total_results"], len(items)
+
+    total, count = walked()
+    assert total == count == 335
+    client = create_client(sb)
+    code, verifier = obtain_code(sb, client, scope="messaging")
+    assert redeem(sb, client, code, verifier).status_code == 200
+    assert walked() == (336, 336)  # a consent added a grant
+    acme = next(c for c in api(sb).get(url(sb, "/oauth_clients"), params={"filter[name]": "Acme Dispatch"},
+                                       timeout=TIMEOUT).json()["data"])
+    assert api(sb).delete(url(sb, f"/oauth_clients/{acme['client_id']}"), timeout=TIMEOUT).status_code == 204
+    assert walked() == (276, 276)  # deleting a client revoked its 60 grants
+    public = api(sb).get(url(sb, "/oauth_clients"), params={"filter[client_type]": "public"}, timeout=TIMEOUT)
+    n_public = public.json()["meta"]["total_results"]
+    assert api(sb).delete(url(sb, f"/oauth_clients/{public.json()['data'][0]['client_id']}"),
+                          timeout=TIMEOUT).status_code == 204
+    again = api(sb).get(url(sb, "/oauth_clients"), params={"filter[client_type]": "public"}, timeout=TIMEOUT)
+    assert again.json()["meta"]["total_results"] == len(again.json()["data"]) == n_public - 1  # cached totals move
