@@ -139,19 +139,38 @@ def load_snapshot(directory: str | Path, which: int | datetime | str = -1) -> Sn
     frames, paths = {}, {}
     for table, columns in TABLES.items():
         path = Path(directory) / table / f"date={moment:%Y-%m-%d}" / f"snapshot-{moment.strftime(_STAMP)}.parquet"
-        frames[table] = _restore(pq.read_table(path).to_pandas(), columns)
+        frames[table] = _restore(pq.read_table(path), columns)
         paths[table] = path
     return Snapshot(frames["clients"], frames["grants"], moment, paths)
 
 
-def _restore(frame: pd.DataFrame, columns) -> pd.DataFrame:
+def _shared_lists(column) -> pd.Series:
+    """An Arrow list<string> column → Python lists, one shared list per distinct value (as ``grants_df()``
+    builds them): joined and factorised in Arrow, so a million rows cost what their few distinct sets do."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    joined = pc.binary_join(column, "\x1f").to_pandas()
+    codes, uniques = pd.factorize(joined)  # a null list gets -1
+    lists = np.empty(len(uniques) + 1, dtype=object)
+    for i, text in enumerate(uniques):
+        lists[i] = text.split("\x1f") if text else []
+    lists[-1] = []
+    return pd.Series(lists[codes], dtype=object)
+
+
+def _restore(table, columns) -> pd.DataFrame:
     """Parquet columns → the frames' dtypes (lists back to Python lists, strings to ``string``, …)."""
+    lists = [name for name in columns if DTYPES[name] is LIST and name in table.column_names]
+    frame = table.drop_columns(lists).to_pandas()
     out = {}
     for name in columns:
         dtype = DTYPES[name]
         column = frame[name] if name in frame else pd.Series([None] * len(frame), dtype=object)
-        if dtype is LIST:
-            out[name] = pd.Series([list(v) if v is not None else [] for v in column.tolist()], dtype=object)
+        if name in lists:
+            out[name] = _shared_lists(table.column(name))
+        elif dtype is LIST:
+            out[name] = pd.Series([[] for _ in range(len(frame))], dtype=object)
         elif isinstance(dtype, pd.DatetimeTZDtype):
             out[name] = pd.to_datetime(column, utc=True).astype(dtype)
         else:
@@ -279,12 +298,11 @@ def _client_changes(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
         rows.append(("client created", cid, None, None, _text(b.at[cid, "name"])))
     for cid in a.index.difference(b.index):
         rows.append(("client deleted", cid, None, _text(a.at[cid, "name"]), None))
-    fields = [f for f in CLIENT_FIELDS_COMPARED if f in a.columns and f in b.columns]
-    for cid in a.index.intersection(b.index):
-        for name in fields:
-            before, after = _text(a.at[cid, name]), _text(b.at[cid, name])
-            if before != after:
-                rows.append(("client changed", cid, name, before, after))
+    kept = a.index.intersection(b.index)
+    for name in (f for f in CLIENT_FIELDS_COMPARED if f in a.columns and f in b.columns):  # a column at a time
+        before = [_text(v) for v in a.loc[kept, name].tolist()]
+        after = [_text(v) for v in b.loc[kept, name].tolist()]
+        rows += [("client changed", cid, name, x, y) for cid, x, y in zip(kept, before, after) if x != y]
     return pd.DataFrame([{"change": c, "object_type": "client", "object_id": cid, "client_id": cid, "field": f,
                           "before": x, "after": y} for c, cid, f, x, y in rows], columns=[
         "change", "object_type", "object_id", "client_id", "field", "before", "after"])
