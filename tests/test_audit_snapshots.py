@@ -4,7 +4,6 @@ compares them."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -12,7 +11,6 @@ from datetime import datetime, timedelta, timezone
 
 import pandas as pd
 import pytest
-
 from oauth_helpers import create_client, obtain_code, redeem
 
 pytest.importorskip("pyarrow")

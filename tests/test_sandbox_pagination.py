@@ -4,7 +4,6 @@ are read; what a revocation between two pages does (docs/ARCHITECTURE.md "Pagina
 from __future__ import annotations
 
 import pytest
-
 from oauth_helpers import TIMEOUT, api, url
 
 SIZE = 100
