@@ -13,6 +13,9 @@ import sys
 SUBCOMMANDS = {
     "sandbox": ("telnyx_nb.sandbox.cli", "run the embedded Telnyx OAuth sandbox on loopback"),
     "audit": ("telnyx_nb.audit.cli", "audit OAuth clients and grants; write an HTML/CSV/Parquet report"),
+    "snapshot": ("telnyx_nb.audit.snapshot_cli", "write the account's clients and grants as Parquet; show what "
+                 "changed since the last snapshot"),
+    "diff": ("telnyx_nb.audit.diff_cli", "what changed between two snapshots (grants, scopes, clients)"),
     "explore": ("telnyx_nb.explore", "run the sandbox with demo data and JupyterLab on notebooks/"),
 }
 

@@ -32,6 +32,8 @@ __all__ = [
     "DATETIME",
     "clients_frame",
     "grants_frame",
+    "grants_frame_from_columns",
+    "GrantColumns",
     "jwks_frame",
     "introspection_frame",
     "empty_frame",
@@ -171,6 +173,92 @@ def grants_frame(
         data["client_verified"] = [c.verified if c is not None else None for c in owners]
         columns = GRANT_COLUMNS + GRANT_CLIENT_COLUMNS
     return _frame(columns, data)
+
+
+class GrantColumns:
+    """One page of ``oauth_grant`` JSON objects, kept as columns (the page's dicts can be dropped at once).
+
+    This is what ``TelnyxOAuth.grants_df()`` builds per page instead of a record per grant: at a million grants
+    the records (each holding its JSON dict) cost gigabytes, columns of shared strings a few hundred megabytes.
+    Scope lists are interned: grants holding the same scopes share one list object (copy one before changing
+    it). Time stamps stay text until :func:`grants_frame_from_columns` parses each column in one vectorised call.
+    """
+
+    __slots__ = ("id", "client_id", "scopes", "created_at", "last_used_at")
+
+    def __init__(self, data: Sequence[dict[str, Any]], scope_lists: dict[tuple, list] | None = None):
+        from telnyx_nb.errors import APIError
+
+        scope_lists = {} if scope_lists is None else scope_lists
+        try:
+            self.id = [g["id"] for g in data]
+            self.client_id = [g["client_id"] for g in data]
+            self.created_at = [g.get("created_at") for g in data]
+            self.last_used_at = [g.get("last_used_at") for g in data]
+            scopes = []
+            for g in data:
+                raw = g.get("scopes")
+                key = tuple(raw) if isinstance(raw, list) else tuple(str(raw).split()) if raw else ()
+                shared = scope_lists.get(key)
+                if shared is None:
+                    shared = scope_lists[key] = list(key)
+                scopes.append(shared)
+            self.scopes = scopes
+        except KeyError as exc:
+            raise APIError(f"the server's answer is not a valid oauth_grant: field {exc.args[0]!r} is "
+                           "missing") from exc
+        except (TypeError, AttributeError) as exc:
+            raise APIError(f"the server's answer is not a valid oauth_grant: {exc}") from exc
+
+    def __len__(self) -> int:
+        return len(self.id)
+
+
+def _timestamps(name: str, values: list[Any]) -> pd.Series:
+    """ISO 8601 text → tz-aware UTC in one vectorised parse; odd values (epoch seconds) one by one."""
+    try:
+        parsed = pd.to_datetime(pd.Series(values, dtype=object), utc=True, format="ISO8601")
+    except (ValueError, TypeError):
+        from telnyx_nb.api.records import parse_datetime
+
+        parsed = pd.to_datetime(pd.Series([parse_datetime(v) for v in values], dtype=object), utc=True)
+    return parsed.astype(DATETIME).rename(name)
+
+
+def grants_frame_from_columns(
+    chunks: Iterable[GrantColumns], clients: Iterable["OAuthClient"] | None = None
+) -> pd.DataFrame:
+    """Pages of :class:`GrantColumns` → the same frame as :func:`grants_frame` (columns, dtypes, order)."""
+    data: dict[str, list[Any]] = {name: [] for name in GRANT_COLUMNS}
+    for chunk in chunks:
+        for name in GRANT_COLUMNS:
+            data[name].extend(getattr(chunk, name))
+    n = len(data["id"])
+    series = {
+        "id": pd.Series(data.pop("id"), dtype=STRING, name="id"),
+        "client_id": pd.Series(data.pop("client_id"), dtype=STRING, name="client_id"),
+        "scopes": pd.Series(data.pop("scopes") if n else [], dtype=object, name="scopes"),
+        "created_at": _timestamps("created_at", data.pop("created_at")),
+        "last_used_at": _timestamps("last_used_at", data.pop("last_used_at")),
+    }
+    columns: tuple[str, ...] = GRANT_COLUMNS
+    if clients is not None:
+        rows = list(clients)
+        ids = pd.Index([c.client_id for c in rows], dtype=STRING)
+        lookup = pd.DataFrame({
+            "client_name": pd.Series([c.name for c in rows], dtype=STRING, index=ids),
+            "client_type": pd.Series([c.client_type for c in rows], dtype=CLIENT_TYPE, index=ids),
+            "client_verified": pd.Series([c.verified for c in rows], dtype=BOOLEAN, index=ids),
+        })
+        lookup = lookup[~lookup.index.duplicated()]
+        joined = lookup.reindex(pd.Index(series["client_id"]))  # one vectorised lookup, NA for a gone client
+        for name in GRANT_CLIENT_COLUMNS:
+            series[name] = pd.Series(joined[name].to_numpy(dtype=object) if n else [], dtype=DTYPES[name],
+                                     name=name)
+        columns = GRANT_COLUMNS + GRANT_CLIENT_COLUMNS
+    frame = pd.DataFrame({name: series[name] for name in columns})
+    frame.index = pd.RangeIndex(len(frame))
+    return frame
 
 
 def _key_size(raw: dict[str, Any]) -> tuple[int | None, str | None]:

@@ -819,14 +819,35 @@ class TelnyxOAuth:
 
         wire.check_page_size(page_size)  # before the clients' thread starts
         if not with_clients:
-            return frames.grants_frame(self.all_grants(page_size=page_size, progress=progress))
+            return frames.grants_frame_from_columns(self._grant_columns(page_size, progress))
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="telnyx-nb-clients") as pool:
             clients_future = pool.submit(self.all_clients, page_size=page_size, progress=False)
-            grants = self.all_grants(page_size=page_size, progress=progress)
+            chunks = self._grant_columns(page_size, progress)
             clients = clients_future.result()
-        return frames.grants_frame(grants, clients=clients)
+        return frames.grants_frame_from_columns(chunks, clients=clients)
+
+    def _grant_columns(self, page_size: int, progress: bool | None) -> list[Any]:
+        """Every page of ``GET /oauth_grants`` as ``frames.GrantColumns`` (no record per grant): what
+        ``grants_df()`` reads, so a million grants fit in memory. Same pagination as :meth:`all_grants`."""
+        from telnyx_nb.frames import GrantColumns
+
+        self._require_management()
+        scope_lists: dict[tuple, list] = {}  # shared across pages: one list per distinct scope set
+
+        def fetch(number: int) -> Page[Any]:
+            body = self._json("GET", "/oauth_grants", params=self._page_params(number, page_size)) or {}
+            page = Page.from_json({"meta": body.get("meta"), "data": ()}, None)
+            data = body.get("data") or []
+            if not isinstance(data, list):
+                raise APIError(f"the server's answer is not a valid page: 'data' must be a list of objects, got "
+                               f"{type(data).__name__}")
+            chunk = GrantColumns(data, scope_lists)
+            return Page(items=(chunk,) if len(chunk) else (), page_number=page.page_number,
+                        page_size=page.page_size, total_pages=page.total_pages, total_results=page.total_results)
+
+        return fetch_all(fetch, max_workers=self.max_workers, progress=progress, description="grants")
 
     def jwks_df(self) -> Any:
         """The server's signing keys as a DataFrame: kid, kty, alg, use, size/curve, RFC 7638 thumbprint."""

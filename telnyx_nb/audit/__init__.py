@@ -6,15 +6,34 @@
     revoke(result.findings[result.findings.rule == "stale_grant"], api)                 # dry run: lists only
     revoke(result.findings[result.findings.rule == "stale_grant"], api, dry_run=False)  # revokes
 
+Snapshots (``telnyx_nb.audit.snapshots``): ``snapshot(api, "snapshots")`` writes Parquet partitioned by date;
+``diff("snapshots")`` lists what changed between the last two; ``history("snapshots")`` queries them with DuckDB.
+
 Plots load matplotlib on first use (``telnyx_nb.audit.plots``); the report lives in ``telnyx_nb.audit.report``.
 """
 
 from __future__ import annotations
 
 from telnyx_nb.audit.remediate import revoke
-from telnyx_nb.audit.rules import RULES, SEVERITIES, AuditResult, Thresholds, audit, find_issues
+from telnyx_nb.audit.rules import (
+    RULES,
+    SEVERITIES,
+    AuditResult,
+    Thresholds,
+    audit,
+    find_issues,
+)
+from telnyx_nb.audit.snapshots import (
+    Snapshot,
+    diff,
+    history,
+    list_snapshots,
+    load_snapshot,
+    snapshot,
+)
 
-__all__ = ["RULES", "SEVERITIES", "AuditResult", "Thresholds", "audit", "find_issues", "revoke", "write_report"]
+__all__ = ["RULES", "SEVERITIES", "AuditResult", "Snapshot", "Thresholds", "audit", "diff", "find_issues", "history",
+           "list_snapshots", "load_snapshot", "revoke", "snapshot", "write_report"]
 
 
 def write_report(result, path):

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from telnyx_nb.audit.rules import SEVERITIES, _items
+from telnyx_nb.audit.rules import SEVERITIES, _scope_sets
 
 __all__ = [
     "findings_by_severity",
@@ -28,6 +28,11 @@ __all__ = [
 ]
 
 _SEVERITY_COLOURS = {"high": "#c0392b", "medium": "#e67e22", "low": "#7f8c8d"}
+# Plots count first and draw the counts: at most this many clients get their own bar or row (the rest are
+# summed into one "other clients" entry), so a figure of a million grants has as many artists as one of ten.
+TOP_CLIENTS = 25
+# heat-map cells are labelled with their counts only up to this many cells
+_LABELLED_CELLS = 400
 
 
 def _figure(width: float = 7.0, height: float = 4.0):
@@ -61,9 +66,17 @@ def grants_per_client_counts(grants: pd.DataFrame, clients: pd.DataFrame) -> pd.
     return counts.sort_values(ascending=False, kind="stable").rename("grants")
 
 
-def grants_per_client(grants: pd.DataFrame, clients: pd.DataFrame):
-    """Horizontal bar chart: how many grants each client holds."""
-    counts = grants_per_client_counts(grants, clients).iloc[::-1]
+def _top(counts: pd.Series, top: int) -> pd.Series:
+    """The ``top`` largest entries, plus one summing the rest (when there is a rest)."""
+    if len(counts) <= top:
+        return counts
+    rest = counts.iloc[top:]
+    return pd.concat([counts.iloc[:top], pd.Series({f"{len(rest)} other clients": rest.sum()})]).rename(counts.name)
+
+
+def grants_per_client(grants: pd.DataFrame, clients: pd.DataFrame, top: int = TOP_CLIENTS):
+    """Horizontal bar chart: how many grants each client holds (the ``top`` largest, the rest summed)."""
+    counts = _top(grants_per_client_counts(grants, clients), top).iloc[::-1]
     fig = _figure(7.0, max(2.5, 0.3 * len(counts) + 1))
     ax = fig.add_subplot()
     counts.plot.barh(ax=ax, color="#2c7fb8")
@@ -99,15 +112,22 @@ def last_used_age_histogram(grants: pd.DataFrame, now: datetime | pd.Timestamp, 
 
 
 def scope_client_matrix(grants: pd.DataFrame, clients: pd.DataFrame) -> pd.DataFrame:
-    """Clients × scopes: how many grants of each client hold each scope."""
+    """Clients × scopes: how many grants of each client hold each scope.
+
+    Counted per distinct (client, scope set) first, then spread over the scopes of each set: no per-grant
+    explode, so a million grants cost what their few thousand distinct pairs do."""
     names = _names(clients)
-    rows = pd.DataFrame({
-        "client": grants["client_id"].astype(str).map(names).fillna("(client gone)"),
-        "scope": grants["scopes"].map(_items),
-    }).explode("scope").dropna(subset=["scope"])
+    set_codes, sets = _scope_sets(grants)
+    pairs = pd.DataFrame({"client_id": grants["client_id"].astype("string").to_numpy(), "set": set_codes})
+    pairs = pairs.value_counts().rename("n").reset_index()
+    pairs["scope"] = [list(sets[code]) for code in pairs["set"]]
+    rows = pairs.explode("scope").dropna(subset=["scope"])
     if rows.empty:
         return pd.DataFrame(index=pd.Index([], name="client"))
-    matrix = pd.crosstab(rows["client"], rows["scope"])
+    rows["client"] = rows["client_id"].astype(str).map(names).fillna("(client gone)")
+    matrix = rows.pivot_table(index="client", columns="scope", values="n", aggfunc="sum", fill_value=0)
+    matrix = matrix.astype("int64")
+    matrix.index.name = "client"
     matrix.columns.name = "scope"
     return matrix
 
@@ -119,9 +139,15 @@ def _say_empty(fig, ax, message: str):
     return fig
 
 
-def scope_client_matrix_plot(grants: pd.DataFrame, clients: pd.DataFrame):
-    """Heat map of :func:`scope_client_matrix`, each cell labelled with its count."""
+def scope_client_matrix_plot(grants: pd.DataFrame, clients: pd.DataFrame, top: int = TOP_CLIENTS):
+    """Heat map of :func:`scope_client_matrix` for the ``top`` clients by grants (the rest summed into one row),
+    each cell labelled with its count while the map is small enough to read."""
     matrix = scope_client_matrix(grants, clients)
+    if len(matrix) > top:
+        order = grants_per_client_counts(grants, clients)
+        keep = [name for name in order.index if name in matrix.index][:top]
+        rest = matrix.drop(index=keep)
+        matrix = pd.concat([matrix.loc[keep], rest.sum().to_frame(f"{len(rest)} other clients").T])
     fig = _figure(max(5.0, 0.8 * len(matrix.columns) + 3), max(2.5, 0.35 * len(matrix) + 1.5))
     ax = fig.add_subplot()
     ax.set_title("Grants holding each scope, per client")
@@ -131,7 +157,8 @@ def scope_client_matrix_plot(grants: pd.DataFrame, clients: pd.DataFrame):
     ax.set_xticks(range(len(matrix.columns)), labels=list(matrix.columns), rotation=45, ha="right")
     ax.set_yticks(range(len(matrix.index)), labels=list(matrix.index))
     peak = matrix.to_numpy().max() or 1
-    for (i, j), value in pd.DataFrame(matrix.to_numpy()).stack().items():
+    cells = pd.DataFrame(matrix.to_numpy()).stack() if matrix.size <= _LABELLED_CELLS else pd.Series(dtype=int)
+    for (i, j), value in cells.items():
         if value:
             ax.text(j, i, str(value), ha="center", va="center", fontsize=8,
                     color="white" if value > peak / 2 else "black")
