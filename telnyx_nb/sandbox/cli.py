@@ -14,7 +14,7 @@ import sys
 import threading
 from pathlib import Path
 
-from .policy import ACCESS_TOKEN_LIFETIME, REFRESH_TOKEN_LIFETIME
+from .policy import ACCESS_TOKEN_LIFETIME, CODE_LIFETIME, CONSENT_LIFETIME, REFRESH_TOKEN_LIFETIME
 
 DEFAULT_PORT = 8765
 
@@ -70,6 +70,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"access token lifetime (default {ACCESS_TOKEN_LIFETIME}; short ones help test expiry)")
     parser.add_argument("--refresh-token-ttl", type=_seconds, default=REFRESH_TOKEN_LIFETIME, metavar="SECONDS",
                         help=f"refresh token lifetime (default {REFRESH_TOKEN_LIFETIME})")
+    parser.add_argument("--code-ttl", type=_seconds, default=CODE_LIFETIME, metavar="SECONDS",
+                        help=f"authorization code lifetime (default {CODE_LIFETIME})")
+    parser.add_argument("--consent-ttl", type=_seconds, default=CONSENT_LIFETIME, metavar="SECONDS",
+                        help=f"consent page lifetime (default {CONSENT_LIFETIME})")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -85,7 +89,8 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signum, on_signal)
     try:
         sandbox = Sandbox(host=args.host, port=args.port, db=db, seed=args.seed, api_key=args.api_key,
-                          access_token_ttl=args.access_token_ttl, refresh_token_ttl=args.refresh_token_ttl).start()
+                          access_token_ttl=args.access_token_ttl, refresh_token_ttl=args.refresh_token_ttl,
+                          code_ttl=args.code_ttl, consent_ttl=args.consent_ttl).start()
     except OSError as exc:
         print(f"telnyx-nb sandbox: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}. "
               "Choose another --port (0 picks a free one).", file=sys.stderr)

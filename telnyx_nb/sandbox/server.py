@@ -22,7 +22,7 @@ import time
 import uuid
 from datetime import datetime, timezone
 
-from .policy import ACCESS_TOKEN_LIFETIME, REFRESH_TOKEN_LIFETIME
+from .policy import ACCESS_TOKEN_LIFETIME, CODE_LIFETIME, CONSENT_LIFETIME, REFRESH_TOKEN_LIFETIME
 
 SEED_PATTERN = re.compile(r"^(demo|empty|grants=(\d{1,7}))$")
 _API_KEY_SETTING = "api_key"
@@ -45,13 +45,17 @@ class Sandbox:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, db: str = ":memory:", seed: str = "demo",
                  api_key: str | None = None, *, threads: int = 8,
-                 access_token_ttl: int = ACCESS_TOKEN_LIFETIME, refresh_token_ttl: int = REFRESH_TOKEN_LIFETIME):
+                 access_token_ttl: int = ACCESS_TOKEN_LIFETIME, refresh_token_ttl: int = REFRESH_TOKEN_LIFETIME,
+                 code_ttl: int = CODE_LIFETIME, consent_ttl: int = CONSENT_LIFETIME):
         # Short lifetimes let tests of expiry and refresh run on the real clock (no time patching).
-        for name, value in (("access_token_ttl", access_token_ttl), ("refresh_token_ttl", refresh_token_ttl)):
+        for name, value in (("access_token_ttl", access_token_ttl), ("refresh_token_ttl", refresh_token_ttl),
+                            ("code_ttl", code_ttl), ("consent_ttl", consent_ttl)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name}: use a whole number of seconds, at least 1; got {value!r}")
         self.access_token_ttl = access_token_ttl
         self.refresh_token_ttl = refresh_token_ttl
+        self.code_ttl = code_ttl
+        self.consent_ttl = consent_ttl
         if not isinstance(port, int) or not 0 <= port <= 65535:
             raise ValueError(f"port: use a number from 0 (any free port) to 65535; got {port!r}")
         if api_key is not None and (not isinstance(api_key, str) or not api_key.strip() or " " in api_key):
@@ -145,7 +149,8 @@ class Sandbox:
         oauth = SandboxAuthorizationServer(store, keyring, issuer=self.root_url, resource=self.base_url,
                                            base_url=self.base_url, org_id=org_id, user_id=user_id,
                                            access_token_ttl=self.access_token_ttl,
-                                           refresh_token_ttl=self.refresh_token_ttl)
+                                           refresh_token_ttl=self.refresh_token_ttl,
+                                           code_ttl=self.code_ttl, consent_ttl=self.consent_ttl)
         state = SandboxState(store=store, oauth=oauth, api_key=self.api_key, root_url=self.root_url,
                              base_url=self.base_url, org_id=org_id, user_id=user_id, faults=Faults())
         self.app = app_holder["app"] = create_app(state)
