@@ -139,7 +139,7 @@ def test_hmac_and_none_algorithms_never_verify(key, keys):
     hmac = jose_jwt.encode({"alg": "HS256", "kid": "test-key"}, {"exp": int(time.time()) + 60},
                            OctKey.import_key("s" * 32))
     assert reason(hmac, keys) == "bad_signature"
-    header, payload, _sig = sign(key).split(".")
+    _header, payload, _sig = sign(key).split(".")
     import base64
     import json
 

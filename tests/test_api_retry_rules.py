@@ -14,10 +14,15 @@ import time
 
 import pytest
 import requests
-
 from canned_server import serve
+
 from telnyx_nb import TelnyxOAuth
-from telnyx_nb.api.transport import MAX_RETRY_AFTER, RequestRecord, Transport, parse_retry_after
+from telnyx_nb.api.transport import (
+    MAX_RETRY_AFTER,
+    RequestRecord,
+    Transport,
+    parse_retry_after,
+)
 from telnyx_nb.errors import APIError, ConfigurationError, RateLimitError, ServerError
 
 KEY = "KEY" + "r" * 32

@@ -8,8 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pandas as pd
 import pytest
 
-from telnyx_nb.audit import find_issues
-from telnyx_nb.audit import plots
+from telnyx_nb.audit import find_issues, plots
 from telnyx_nb.frames import CLIENT_COLUMNS, DTYPES, GRANT_COLUMNS
 from telnyx_nb.sandbox.demo import demo_dataset
 

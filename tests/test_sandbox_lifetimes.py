@@ -13,13 +13,28 @@ from urllib.parse import urljoin
 
 import pytest
 import requests
-
 from oauth_helpers import (
-    REDIRECT_URI, TIMEOUT, api, authorize, create_client, introspect, obtain_code, query_of, redeem, refresh, token,
+    REDIRECT_URI,
+    TIMEOUT,
+    api,
+    authorize,
+    create_client,
+    introspect,
+    obtain_code,
+    query_of,
+    redeem,
+    refresh,
+    token,
     url,
 )
+
 from telnyx_nb.sandbox import cli as sandbox_cli
-from telnyx_nb.sandbox.policy import ACCESS_TOKEN_LIFETIME, CODE_LIFETIME, CONSENT_LIFETIME, REFRESH_TOKEN_LIFETIME
+from telnyx_nb.sandbox.policy import (
+    ACCESS_TOKEN_LIFETIME,
+    CODE_LIFETIME,
+    CONSENT_LIFETIME,
+    REFRESH_TOKEN_LIFETIME,
+)
 from telnyx_nb.sandbox.server import Sandbox
 
 
