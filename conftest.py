@@ -20,6 +20,16 @@ _CREDENTIAL_VARIABLES = ("TELNYX_API_KEY", "TELNYX_CLIENT_ID", "TELNYX_CLIENT_SE
 _session_sandbox = None
 
 
+def pytest_addoption(parser):
+    parser.addoption("--reverse-order", action="store_true", default=False,
+                     help="run the collected tests last to first (finds tests that depend on running after others)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--reverse-order"):
+        items.reverse()
+
+
 def pytest_sessionstart(session):
     global _session_sandbox
     for name in _CREDENTIAL_VARIABLES:
