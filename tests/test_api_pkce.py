@@ -44,8 +44,9 @@ def test_validate_verifier_accepts_the_bounds_and_every_unreserved_character(ver
 @pytest.mark.parametrize("verifier", ["a" * 42, "a" * 129, "a" * 42 + "+", "a" * 42 + " ", "a" * 43 + "\n", 12345,
                                       None, "\u00e9" * 43])
 def test_validate_verifier_refuses_wrong_length_characters_or_type(verifier):
-    with pytest.raises(ConfigurationError, match=r"code_verifier must be 43-128 characters .*RFC 7636 §4\.1"):
+    with pytest.raises(ConfigurationError) as info:
         pkce.validate_verifier(verifier)
+    assert str(info.value) == "code_verifier must be 43-128 characters from A-Z a-z 0-9 - . _ ~ (RFC 7636 §4.1)"
 
 
 def test_s256_challenge_is_unpadded_base64url_of_sha256_and_plain_is_the_verifier():
