@@ -33,7 +33,7 @@ MODULES: dict[str, tuple[str, list[str]]] = {
                   ["tests/test_api_retries.py", "tests/test_api_retry_rules.py", "tests/test_api_errors.py"]),
     "masking": ("telnyx_nb/masking.py", ["tests/test_api_masking.py", "tests/test_masking_rules.py"]),
     "rules": ("telnyx_nb/audit/rules.py",
-              ["tests/test_audit_rules.py", "tests/test_audit_thresholds.py"]),
+              ["tests/test_audit_rules.py", "tests/test_audit_thresholds.py", "tests/test_audit_live.py"]),
     "plots": ("telnyx_nb/audit/plots.py", ["tests/test_audit_plots.py"]),
     "store": ("telnyx_nb/sandbox/store.py",
               ["tests/test_sandbox_concurrency.py", "tests/test_sandbox_flow.py", "tests/test_sandbox_lifetimes.py"]),

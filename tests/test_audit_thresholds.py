@@ -201,3 +201,38 @@ def test_orphan_grant_names_the_missing_client():
     found = flagged("orphan_grant", grants)
     assert ids(found) == ["g"] and found.iloc[0]["detail"] == "client gone no longer exists"
     assert pd.isna(found.iloc[0]["client_name"]) and found.iloc[0]["severity"] == "high"
+
+
+# ------------------------------------------------------------------------------------- defaults and frame checks
+def test_audit_defaults_are_90_stale_days_and_7_grace_days():
+    from telnyx_nb.audit import audit
+
+    grants = [grant("stale-at", created_ago=timedelta(days=400), used_ago=timedelta(days=90)),
+              grant("stale-over", created_ago=timedelta(days=400), used_ago=timedelta(days=90) + SECOND),
+              grant("never-at", created_ago=timedelta(days=7)),
+              grant("never-over", created_ago=timedelta(days=7) + SECOND)]
+    result = audit(_typed([client()], CLIENT_COLUMNS), _typed(grants, GRANT_COLUMNS), now=NOW)
+    found = dict(zip(result.findings["object_id"].astype(str), result.findings["rule"].astype(str)))
+    assert found == {"stale-over": "stale_grant", "never-over": "never_used_grant"}
+    assert (result.thresholds.stale_days, result.thresholds.never_used_grace_days) == (90, 7)
+    assert result.target == "DataFrames supplied by the caller"
+
+
+def test_findings_are_typed_with_ordered_severity_and_known_object_types():
+    grants = [grant("g", created_ago=timedelta(days=1), used_ago=SECOND, client_id="gone", scopes=("admin",))]
+    found = find_issues(_typed([client()], CLIENT_COLUMNS), _typed(grants, GRANT_COLUMNS), now=NOW)
+    assert found["severity"].cat.ordered and list(found["severity"].cat.categories) == ["high", "medium", "low"]
+    assert list(found["object_type"].cat.categories) == ["client", "grant"]
+    assert all(str(found[c].dtype) == "string" for c in ("rule", "object_id", "detail", "suggested_action"))
+    assert list(found["severity"]) == sorted(found["severity"], key=["high", "medium", "low"].index)
+
+
+def test_a_frame_that_is_not_a_dataframe_or_lacks_columns_is_refused_by_name():
+    grants = _typed([], GRANT_COLUMNS)
+    with pytest.raises(TypeError) as info:
+        find_issues([], grants, now=NOW)
+    assert str(info.value) == "clients: pass a pandas DataFrame (e.g. api.clients_df()), not list"
+    with pytest.raises(ValueError) as info:
+        find_issues(_typed([client()], CLIENT_COLUMNS), grants.drop(columns=["scopes", "created_at"]), now=NOW)
+    assert str(info.value) == ("grants: missing column(s) scopes, created_at; build the frame with telnyx_nb.frames "
+                               "or api.grants_df()")
