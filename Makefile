@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: explore test regen-notebooks bench clean
+.PHONY: explore test test-random mutate binder-constraints regen-notebooks bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,24 @@ explore: $(VENV)/.installed-explore
 ## make test: the whole suite (sandbox, API, panels, audit, notebooks, browser, Binder simulation)
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## make test-random: the fast part of the suite (no notebooks, browser or Binder) in a random order, then reversed;
+## order dependence shows up as a failure. SEED=N replays one order (pytest prints the seed it used).
+FAST_TESTS := --ignore=tests/test_notebooks.py --ignore=tests/test_browser.py --ignore=tests/test_binder.py
+SEED ?=
+test-random: $(VENV)/.installed-test
+	$(BIN)/python -m pytest $(FAST_TESTS) -p random_order --random-order $(if $(SEED),--random-order-seed=$(SEED)) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(FAST_TESTS) --reverse-order $(PYTEST_ARGS)
+
+## make mutate [MODULES="pkce jwt"]: mutation testing (mutmut) of the modules that decide who gets in and what is
+## retried, revoked or flagged; prints each module's score. Slow, not part of `make test`. MUTATE_JOBS=N workers.
+MODULES ?=
+mutate: $(VENV)/.installed-test
+	$(BIN)/python scripts/mutate.py $(MODULES)
+
+## make binder-constraints: pin binder/constraints.txt to the versions installed here (after upgrading packages)
+binder-constraints: $(VENV)/.installed-test
+	$(BIN)/python scripts/binder_constraints.py
 
 ## make regen-notebooks: execute the notebooks against a fresh demo sandbox and store their outputs
 regen-notebooks: $(VENV)/.installed-test

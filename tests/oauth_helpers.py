@@ -266,3 +266,32 @@ def all_pages(sb, path: str, **params) -> list[dict]:
         if number >= body["meta"]["total_pages"]:
             return items
         number += 1
+
+
+def wait_for(condition, *, timeout: float = TIMEOUT, what: str = "the condition"):
+    """Poll ``condition()`` until it returns something truthy (returned) or ``timeout`` seconds pass (AssertionError
+    naming ``what``): for waiting on a signal the server gives — a request counter, a list, a port — not a sleep."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.02)
+
+
+def readline_within(stream, timeout: float = 30.0, *, what: str = "a line") -> str:
+    """``stream.readline()`` that gives up after ``timeout`` seconds (AssertionError) instead of hanging the
+    suite when a child process never prints; the caller then kills the process, which ends the read."""
+    import threading
+
+    line: list[str] = []
+    reader = threading.Thread(target=lambda: line.append(stream.readline()), daemon=True)
+    reader.start()
+    reader.join(timeout)
+    if not line:
+        raise AssertionError(f"no {what} within {timeout} s")
+    return line[0]

@@ -9,6 +9,8 @@ import time
 import pytest
 import requests
 
+from oauth_helpers import wait_for
+
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.api.transport import RequestRecord, parse_retry_after
 from telnyx_nb.errors import (
@@ -124,9 +126,10 @@ def test_non_idempotent_post_is_not_replayed_after_a_timeout(sb):
     with pytest.raises(APITimeoutError):
         tx.create_client("Maybe twice", "confidential", ["client_credentials"], ["messaging"])
     assert len(attempts(records, "/oauth_clients")) == 1
-    time.sleep(1.0)  # the server finished the request we gave up on: exactly one client, not two
-    names = [c.name for c in tx.all_clients(progress=False)]
-    assert names.count("Maybe twice") == 1
+    # the server finishes the request we gave up on: wait for its client to appear, then it is the only one
+    names = wait_for(lambda: [n for n in (c.name for c in tx.all_clients(progress=False)) if n == "Maybe twice"],
+                     what="the abandoned POST to create its client")
+    assert names == ["Maybe twice"]
 
 
 def test_code_redemption_is_retried_on_503_with_retry_after(make_sandbox):
@@ -170,14 +173,14 @@ def test_client_credentials_token_is_replayed_on_503(make_sandbox):
 def test_connection_refused_is_retried_then_raised():
     import socket
 
-    with socket.socket() as s:  # a port nobody listens on
+    with socket.socket() as s:  # bound (so nobody else can take the port) but not listening: refused
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    tx = TelnyxOAuth("KEY" + "a" * 32, base_url=f"http://127.0.0.1:{port}/v2", max_retries=2)
-    records: list[RequestRecord] = []
-    tx.add_listener(records.append)
-    with pytest.raises(APIConnectionError):
-        tx.create_client("x", "public", ["authorization_code"], ["messaging"])  # never reached: safe to retry
+        tx = TelnyxOAuth("KEY" + "a" * 32, base_url=f"http://127.0.0.1:{port}/v2", max_retries=2)
+        records: list[RequestRecord] = []
+        tx.add_listener(records.append)
+        with pytest.raises(APIConnectionError):
+            tx.create_client("x", "public", ["authorization_code"], ["messaging"])  # never reached: safe to retry
     assert len(records) == 3 and all(r.status is None for r in records)
 
 

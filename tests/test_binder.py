@@ -59,6 +59,18 @@ def test_runtime_pins_python_311():
     assert (ROOT / "binder" / "runtime.txt").read_text().strip() == "python-3.11"
 
 
+def test_binder_installs_exact_versions_from_the_constraints_file():
+    """Binder (and the simulation below) install what the suite ran with: requirements point pip at
+    binder/constraints.txt (written by scripts/binder_constraints.py), which pins every package exactly."""
+    requirements = (ROOT / "binder" / "requirements.txt").read_text().splitlines()
+    assert "-c constraints.txt" in [line.strip() for line in requirements]
+    pins = [line for line in (ROOT / "binder" / "constraints.txt").read_text().splitlines()
+            if line and not line.startswith("#")]
+    names = {line.split("==")[0] for line in pins}
+    assert all(re.fullmatch(r"[a-z0-9][a-z0-9._-]*==[0-9][^\s=]*", line) for line in pins), pins
+    assert {"flask", "authlib", "pandas", "jupyterlab", "voila", "jupyter-server-proxy", "ipywidgets"} <= names
+
+
 def test_binder_scripts_are_executable():
     for name in ("postBuild", "start"):
         assert os.access(ROOT / "binder" / name, os.X_OK), f"binder/{name} must be executable (chmod +x)"

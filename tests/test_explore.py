@@ -13,10 +13,14 @@ from pathlib import Path
 
 import requests
 
+from oauth_helpers import readline_within
+
 REPO = Path(__file__).resolve().parents[1]
 
 
 def _free_port() -> int:
+    """A port that was free a moment ago. Released before use, but harmlessly: `telnyx-nb explore` moves on to
+    the next free port when its preferred one is taken, and the test reads the URLs it prints."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -25,7 +29,10 @@ def _free_port() -> int:
 def _wait_for_lines(stream, count: int, deadline: float) -> list[str]:
     lines: list[str] = []
     while len(lines) < count and time.monotonic() < deadline:
-        line = stream.readline()
+        try:
+            line = readline_within(stream, max(0.1, deadline - time.monotonic()), what="line from telnyx-nb explore")
+        except AssertionError:
+            break
         if not line:
             break
         lines.append(line.strip())

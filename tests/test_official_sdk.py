@@ -11,10 +11,8 @@ import inspect
 
 import pytest
 import requests
-
-telnyx = pytest.importorskip("telnyx")
-
-from oauth_helpers import REDIRECT_URI, create_client, pkce_pair, query_of  # noqa: E402
+import telnyx  # the pinned test dependency (pyproject's [test] extra): missing is a failure, not a skip
+from oauth_helpers import REDIRECT_URI, create_client, pkce_pair, query_of
 
 RESOURCES = ("oauth", "oauth_clients", "oauth_grants", "well_known")
 

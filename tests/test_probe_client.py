@@ -195,21 +195,27 @@ def test_a_single_string_of_grant_types_or_scopes_is_not_split_into_letters(make
 
 
 # ------------------------------------------------------------------------------------------- connection errors
-def _free_port() -> int:
+@pytest.fixture
+def refused_port():
+    """A loopback port held bound (so nobody else can take it) but not listening: connecting is refused."""
     import socket
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        yield sock.getsockname()[1]
 
 
 def test_a_wrong_port_says_connection_refused_and_what_to_check():
+    import socket
+
     from telnyx_nb.errors import APIConnectionError
 
-    port = _free_port()
-    with TelnyxOAuth(API_KEY, base_url=f"http://127.0.0.1:{port}/v2", max_retries=0) as tx:
-        with pytest.raises(APIConnectionError) as info:
-            tx.list_clients()
+    with socket.socket() as sock:  # bound, so nobody else takes the port, but not listening: refused
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        with TelnyxOAuth(API_KEY, base_url=f"http://127.0.0.1:{port}/v2", max_retries=0) as tx:
+            with pytest.raises(APIConnectionError) as info:
+                tx.list_clients()
     message = str(info.value)
     assert f"connection refused by 127.0.0.1:{port}" in message and "base URL" in message
     assert "HTTPConnectionPool" not in message  # no urllib3 internals
@@ -259,11 +265,12 @@ def test_explorer_refreshes_a_token_of_another_client_as_that_client(make_sandbo
             app.close()
 
 
-def test_explorer_against_a_server_that_is_down_shows_readable_lines_and_close_stops_countdowns(sandbox):
+def test_explorer_against_a_server_that_is_down_shows_readable_lines_and_close_stops_countdowns(sandbox,
+                                                                                              refused_port):
     from telnyx_nb.widgets import Explorer
     from telnyx_nb.widgets.base import visible_text
 
-    down = TelnyxOAuth(API_KEY, base_url=f"http://127.0.0.1:{_free_port()}/v2", client_id="c",
+    down = TelnyxOAuth(API_KEY, base_url=f"http://127.0.0.1:{refused_port}/v2", client_id="c",
                        client_secret="s" * 24, max_retries=0)
     app = Explorer(down)
     try:
@@ -312,7 +319,7 @@ def test_audit_command_from_a_shell_with_only_the_sandbox_variable(sandbox, tmp_
         assert secret not in done.stdout + done.stderr + report
 
 
-def test_audit_command_with_an_api_key_and_base_url_and_exit_codes(sandbox, tmp_path):
+def test_audit_command_with_an_api_key_and_base_url_and_exit_codes(sandbox, tmp_path, refused_port):
     env = {"TELNYX_API_KEY": sandbox.api_key, "TELNYX_BASE_URL": sandbox.base_url}
     done = _audit(env, "--fail-on", "high", tmp_path=tmp_path)
     assert done.returncode == 1, done.stderr  # the demo data plants high findings
@@ -322,7 +329,7 @@ def test_audit_command_with_an_api_key_and_base_url_and_exit_codes(sandbox, tmp_
     assert wrong.returncode == 2 and "401" in wrong.stderr
     assert sandbox.api_key not in wrong.stderr and "Traceback" not in wrong.stderr
 
-    down = _audit({**env, "TELNYX_BASE_URL": f"http://127.0.0.1:{_free_port()}/v2"}, tmp_path=tmp_path)
+    down = _audit({**env, "TELNYX_BASE_URL": f"http://127.0.0.1:{refused_port}/v2"}, tmp_path=tmp_path)
     assert down.returncode == 2 and "connection refused" in down.stderr and "Traceback" not in down.stderr
 
 

@@ -449,52 +449,9 @@ def test_tampered_tokens_are_inactive_and_refused(sb):
 
 
 
-@pytest.fixture
-def clock(monkeypatch):
-    """Move this process's wall clock forward (the in-process sandbox reads ``time.time()``), as a user would
-    wait for an expiry without waiting an hour: ``clock(seconds)`` adds to the offset."""
-    real = time.time
-    offset = [0.0]
-    monkeypatch.setattr(time, "time", lambda: real() + offset[0])
+# Expiry of access tokens, refresh tokens, codes and consent pages: tests/test_sandbox_lifetimes.py (short
+# lifetimes on the real clock instead of a patched time.time).
 
-    def advance(seconds: float) -> None:
-        offset[0] += seconds
-    return advance
-
-
-def test_expired_access_tokens_are_inactive_and_refused(sb, clock):
-    client = create_client(sb)
-    code, verifier = obtain_code(sb, client)
-    issued = redeem(sb, client, code, verifier).json()
-    machine = token(sb, client, grant_type="client_credentials").json()
-    assert introspect(sb, issued["access_token"])["active"] is True
-    clock(issued["expires_in"] - 60)
-    assert introspect(sb, issued["access_token"])["active"] is True, "still valid a minute before exp"
-    clock(120)
-    assert introspect(sb, issued["access_token"]) == {"active": False}
-    assert introspect(sb, machine["access_token"]) == {"active": False}
-    assert api(sb, machine["access_token"]).get(url(sb, "/oauth_clients"), timeout=TIMEOUT).status_code == 401
-    # the refresh token outlives the access token: that is what it is for
-    renewed = refresh(sb, client, issued["refresh_token"])
-    assert renewed.status_code == 200, renewed.text
-    assert introspect(sb, renewed.json()["access_token"])["active"] is True
-
-
-def test_codes_and_consent_tokens_expire(sb, clock):
-    client = create_client(sb)
-    code, verifier = obtain_code(sb, client)
-    response, _ = authorize(sb, client, state="late")
-    page = consent_page(response)
-    clock(24 * 3600)  # RFC 6749 §4.1.2: codes live minutes, not a day
-    late_code = redeem(sb, client, code, verifier)
-    assert late_code.status_code == 400 and late_code.json()["error"] == "invalid_grant"
-    late_decision = page.decide(allow=True)
-    assert 400 <= late_decision.status_code < 500
-    assert "code=" not in late_decision.headers.get("Location", "")
-    assert 400 <= api(sb).get(url(sb, f"/oauth/consent/{page.consent_token}"), timeout=TIMEOUT).status_code < 500
-
-
-# --- what the page and the logs must not do ----------------------------------------------------------------------
 
 def test_consent_page_escapes_client_supplied_text(sb):
     client = create_client(sb, name='<script>alert("x")</script> & Co')

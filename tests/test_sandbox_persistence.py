@@ -16,7 +16,8 @@ import pytest
 import requests
 
 from oauth_helpers import (
-    TIMEOUT, all_pages, api, create_client, demo_client, introspect, obtain_code, redeem, refresh, token, url,
+    TIMEOUT, all_pages, api, create_client, demo_client, introspect, obtain_code, readline_within, redeem, refresh,
+    token, url, wait_for,
 )
 
 CLI = Path(sys.executable).with_name("telnyx-nb")
@@ -131,7 +132,10 @@ def start_cli(tmp_path, *extra) -> tuple[subprocess.Popen, dict]:
     process = subprocess.Popen(
         [str(CLI), "sandbox", "--json", "--port", "0", "--db", str(tmp_path / "cli.db"), *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    line = process.stdout.readline()
+    try:
+        line = readline_within(process.stdout, 60, what="JSON line from telnyx-nb sandbox --json")
+    except AssertionError:
+        line = ""
     if not line:
         process.kill()
         raise AssertionError(f"no JSON line; stderr: {process.stderr.read()[-2000:]}")
@@ -226,7 +230,6 @@ def test_cli_without_json_says_where_and_with_what(tmp_path):
 def test_cli_finishes_an_in_flight_request_before_exiting(tmp_path):
     """SIGTERM while a (fault-delayed) request is being served: the request still gets its answer, then exit 0."""
     import threading
-    import time
 
     process, info = start_cli(tmp_path, "--seed", "demo")
     headers = {"Authorization": f"Bearer {info['api_key']}"}
@@ -239,7 +242,10 @@ def test_cli_finishes_an_in_flight_request_before_exiting(tmp_path):
         slow = threading.Thread(target=lambda: answer.update(response=requests.get(
             info["base_url"] + "/oauth_clients", headers=headers, timeout=TIMEOUT)))
         slow.start()
-        time.sleep(0.5)  # the request is now inside its delay
+        # the fault is consumed when the request arrives, before its delay: an empty fault list means the
+        # request is now inside its delay
+        wait_for(lambda: requests.get(root + "/_sandbox/faults", headers=headers, timeout=TIMEOUT).json()["data"] == [],
+                 what="the slow request to reach the sandbox")
     finally:
         code, _, err = stop(process, signal.SIGTERM)
     slow.join(timeout=TIMEOUT)

@@ -15,7 +15,7 @@ import requests
 from authlib.integrations.requests_client import OAuth2Session
 
 from oauth_helpers import (REDIRECT_URI, TIMEOUT, api, authorize, basic, consent_page, create_client, query_of,
-                           url)
+                           readline_within, url)
 
 
 @pytest.fixture(scope="module")
@@ -373,7 +373,7 @@ def test_the_cli_takes_token_lifetimes():
          "--json", "--access-token-ttl", "42", "--refresh-token-ttl", "600"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
-        line = json.loads(process.stdout.readline())
+        line = json.loads(readline_within(process.stdout, 60, what="JSON line from telnyx-nb sandbox --json"))
         response = requests.post(line["base_url"] + "/oauth/token", data={"grant_type": "client_credentials"},
                                  auth=(line["demo_client_id"], line["demo_client_secret"]), timeout=TIMEOUT)
         assert response.status_code == 200 and response.json()["expires_in"] == 42

@@ -89,15 +89,22 @@ def test_malformed_and_empty(panel):
     assert "malformed" in visible_text(panel)
 
 
-def test_expired_token(panel, oauth, monkeypatch):
-    """Move joserfc's clock two hours on (the sandbox's tokens live one hour): a real token, now expired."""
-    from joserfc._rfc7519 import claims as joserfc_claims
+def test_expired_token(make_sandbox):
+    """A sandbox whose access tokens live one second: a real token, expired on the real clock."""
+    from telnyx_nb import TelnyxOAuth
 
-    token = oauth.client_credentials_token("messaging").access_token
-    later = time.time() + 7200
-    monkeypatch.setattr(joserfc_claims, "time", type("Clock", (), {"time": staticmethod(lambda: later)}))
-    panel.token.value = token
-    panel.verify_button.click()
-    assert panel.last_error is None, panel.error_message
-    assert panel.last_verdict == "expired"
-    assert "expired: the exp claim is in the past" in panel.verdict.value
+    sb = make_sandbox(access_token_ttl=1)
+    with TelnyxOAuth.from_sandbox(sb) as client:
+        token = client.client_credentials_token("messaging").access_token
+        expires = time.time() + 1  # the sandbox's exp is at most this (whole seconds, issued before now)
+        panel = JWKSPanel(client)
+        try:
+            while time.time() < expires:  # wait for the expiry itself, on the clock joserfc reads
+                time.sleep(0.1)
+            panel.token.value = token
+            panel.verify_button.click()
+            assert panel.last_error is None, panel.error_message
+            assert panel.last_verdict == "expired"
+            assert "expired: the exp claim is in the past" in panel.verdict.value
+        finally:
+            panel.close()

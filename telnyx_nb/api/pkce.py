@@ -18,7 +18,7 @@ __all__ = ["METHODS", "generate_verifier", "code_challenge", "generate_state", "
 
 METHODS = CODE_CHALLENGE_METHODS  # RFC 7636 §4.3
 # RFC 7636 §4.1: code-verifier = 43*128unreserved, unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~"
-_VERIFIER = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
+_VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")  # used with fullmatch: `$` would let a trailing "\n" in
 
 
 def generate_verifier(length: int = 64) -> str:
@@ -31,7 +31,7 @@ def generate_verifier(length: int = 64) -> str:
 
 def validate_verifier(verifier: str) -> str:
     """Return ``verifier`` if it satisfies RFC 7636 §4.1, else raise naming the rule."""
-    if not isinstance(verifier, str) or not _VERIFIER.match(verifier):
+    if not isinstance(verifier, str) or not _VERIFIER.fullmatch(verifier):
         raise ConfigurationError(
             "code_verifier must be 43-128 characters from A-Z a-z 0-9 - . _ ~ (RFC 7636 §4.1)"
         )

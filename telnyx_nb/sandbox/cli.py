@@ -14,7 +14,7 @@ import sys
 import threading
 from pathlib import Path
 
-from .policy import ACCESS_TOKEN_LIFETIME, REFRESH_TOKEN_LIFETIME
+from .policy import ACCESS_TOKEN_LIFETIME, CODE_LIFETIME, CONSENT_LIFETIME, REFRESH_TOKEN_LIFETIME
 
 DEFAULT_PORT = 8765
 API_KEY_VARIABLE = "TELNYX_NB_SANDBOX_API_KEY"
@@ -92,6 +92,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "at least as many as it has workers")
     parser.add_argument("--refresh-token-ttl", type=_seconds, default=REFRESH_TOKEN_LIFETIME, metavar="SECONDS",
                         help=f"refresh token lifetime (default {REFRESH_TOKEN_LIFETIME})")
+    parser.add_argument("--code-ttl", type=_seconds, default=CODE_LIFETIME, metavar="SECONDS",
+                        help=f"authorization code lifetime (default {CODE_LIFETIME})")
+    parser.add_argument("--consent-ttl", type=_seconds, default=CONSENT_LIFETIME, metavar="SECONDS",
+                        help=f"consent page lifetime (default {CONSENT_LIFETIME})")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -115,7 +119,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         sandbox = Sandbox(host=args.host, port=args.port, db=db, seed=args.seed, api_key=api_key,
                           access_token_ttl=args.access_token_ttl, refresh_token_ttl=args.refresh_token_ttl,
-                          threads=args.threads, **extra).start()
+                          threads=args.threads, code_ttl=args.code_ttl, consent_ttl=args.consent_ttl,
+                          **extra).start()
     except OSError as exc:
         print(f"telnyx-nb sandbox: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}. "
               "Choose another --port (0 picks a free one).", file=sys.stderr)

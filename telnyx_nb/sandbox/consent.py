@@ -19,7 +19,6 @@ from . import scopes as scope_catalog
 from .errors import ApiError
 from .hosts import cross_origin_problem
 from .models import SandboxRequest, SandboxUser
-from .policy import CONSENT_LIFETIME
 from .security_headers import form_action_source
 from .web import json_body, json_response, require_api_auth
 
@@ -49,7 +48,7 @@ def register(app, state, route) -> None:
                 return response
             # Never redirect to an unverified URI: show the error to the user instead.
             return error_page(400, error.error, error.description or "The authorization request is invalid.")
-        consent_token = store.create_consent(data["client_id"], state.user_id, data, CONSENT_LIFETIME)
+        consent_token = store.create_consent(data["client_id"], state.user_id, data, server.consent_ttl)
         # A relative Location (RFC 9110 §10.2.2) keeps working behind a path-prefixing proxy (Binder's
         # jupyter-server-proxy), where the browser never sees 127.0.0.1.
         return redirect(f"consent?{urlencode({'consent_token': consent_token})}", 302)

@@ -17,7 +17,7 @@ from authlib.oauth2.base import invalid_error_characters
 from authlib.oauth2.rfc7636 import CodeChallenge
 
 from .models import CodeRecord, SandboxUser, TokenRecord
-from .policy import AUTH_METHODS, CODE_LIFETIME
+from .policy import AUTH_METHODS
 
 
 class _StoreMixin:
@@ -59,7 +59,7 @@ class AuthorizationCodeGrant(_StoreMixin, grants.AuthorizationCodeGrant):
             grant_id=request.user.grant_id, redirect_uri=data.get("redirect_uri"), scope=request.scope or "",
             code_challenge=data.get("code_challenge"),
             code_challenge_method=data.get("code_challenge_method") if data.get("code_challenge") else None,
-            lifetime=CODE_LIFETIME)
+            lifetime=self.server.code_ttl)
 
     def query_authorization_code(self, code, client):
         row = self.store.find_code(code)

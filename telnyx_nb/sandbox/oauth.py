@@ -23,8 +23,8 @@ from . import scopes as scope_catalog
 from .endpoints import SandboxIntrospection, SandboxRegistration, SandboxRevocation
 from .grants import AuthorizationCodeGrant, ClientCredentialsGrant, ClientPKCE, RefreshTokenGrant
 from .models import SandboxClient, SandboxUser, TokenRecord
-from .policy import (ACCESS_TOKEN_LIFETIME, AUTH_METHODS, ERROR_DESCRIPTIONS, GRANT_TYPES, REFRESH_REUSE_GRACE,
-                     REFRESH_TOKEN_LIFETIME, REWORDED_ERRORS)
+from .policy import (ACCESS_TOKEN_LIFETIME, AUTH_METHODS, CODE_LIFETIME, CONSENT_LIFETIME, ERROR_DESCRIPTIONS,
+                     GRANT_TYPES, REFRESH_REUSE_GRACE, REFRESH_TOKEN_LIFETIME, REWORDED_ERRORS)
 from .registration_policy import DEFAULT_REGISTRABLE_SCOPES, check_registrable_scopes
 from .tokens import SandboxTokenGenerator, unverified_claims
 
@@ -38,11 +38,14 @@ class SandboxAuthorizationServer(AuthorizationServer):
 
     def __init__(self, store, keyring, *, issuer: str, resource: str, base_url: str, org_id: str, user_id: str,
                  access_token_ttl: int = ACCESS_TOKEN_LIFETIME, refresh_token_ttl: int = REFRESH_TOKEN_LIFETIME,
-                 registrable_scopes=DEFAULT_REGISTRABLE_SCOPES, refresh_reuse_grace: float = REFRESH_REUSE_GRACE):
+                 registrable_scopes=DEFAULT_REGISTRABLE_SCOPES, refresh_reuse_grace: float = REFRESH_REUSE_GRACE,
+                 code_ttl: int = CODE_LIFETIME, consent_ttl: int = CONSENT_LIFETIME):
         super().__init__()
         self.refresh_token_ttl = refresh_token_ttl
         self.registrable_scopes = check_registrable_scopes(registrable_scopes)
         self.refresh_reuse_grace = refresh_reuse_grace
+        self.code_ttl = code_ttl  # how long an authorization code can be redeemed (RFC 6749 §4.1.2)
+        self.consent_ttl = consent_ttl  # how long a consent page can be answered
         self.store = store
         self.keyring = keyring
         self.issuer = issuer

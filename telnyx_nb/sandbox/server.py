@@ -30,7 +30,8 @@ import uuid
 
 from .clock import Clock
 from .hosts import LOOPBACK_NAMES, check_public_url
-from .policy import ACCESS_TOKEN_LIFETIME, REFRESH_REUSE_GRACE, REFRESH_TOKEN_LIFETIME
+from .policy import (ACCESS_TOKEN_LIFETIME, CODE_LIFETIME, CONSENT_LIFETIME, REFRESH_REUSE_GRACE,
+                     REFRESH_TOKEN_LIFETIME)
 from .registration_policy import DEFAULT_REGISTRABLE_SCOPES, check_registrable_scopes
 
 SEED_PATTERN = re.compile(r"^(demo|empty|grants=(\d{1,7}))$")
@@ -84,15 +85,19 @@ class Sandbox:
                  api_key: str | None = None, *, threads: int = 8,
                  access_token_ttl: int = ACCESS_TOKEN_LIFETIME, refresh_token_ttl: int = REFRESH_TOKEN_LIFETIME,
                  registrable_scopes=DEFAULT_REGISTRABLE_SCOPES, public_urls=(),
-                 refresh_reuse_grace: float = REFRESH_REUSE_GRACE, signing_key=None):
+                 refresh_reuse_grace: float = REFRESH_REUSE_GRACE, signing_key=None,
+                 code_ttl: int = CODE_LIFETIME, consent_ttl: int = CONSENT_LIFETIME):
         # signing_key: a private RS256 JWK (or a keys.KeyRing) for a new database; test suites reuse one, since
         # making RSA keys is the slow part of a start. A database that already holds a key keeps its own.
         # Short lifetimes let tests of expiry and refresh run on the real clock (no time patching).
-        for name, value in (("access_token_ttl", access_token_ttl), ("refresh_token_ttl", refresh_token_ttl)):
+        for name, value in (("access_token_ttl", access_token_ttl), ("refresh_token_ttl", refresh_token_ttl),
+                            ("code_ttl", code_ttl), ("consent_ttl", consent_ttl)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name}: use a whole number of seconds, at least 1; got {value!r}")
         self.access_token_ttl = access_token_ttl
         self.refresh_token_ttl = refresh_token_ttl
+        self.code_ttl = code_ttl
+        self.consent_ttl = consent_ttl
         if not isinstance(port, int) or not 0 <= port <= 65535:
             raise ValueError(f"port: use a number from 0 (any free port) to 65535; got {port!r}")
         # A given key need not have Telnyx's shape (a test may pin any key), but it travels in an HTTP header:
@@ -219,7 +224,8 @@ class Sandbox:
                                            access_token_ttl=self.access_token_ttl,
                                            refresh_token_ttl=self.refresh_token_ttl,
                                            registrable_scopes=self.registrable_scopes,
-                                           refresh_reuse_grace=self.refresh_reuse_grace)
+                                           refresh_reuse_grace=self.refresh_reuse_grace,
+                                           code_ttl=self.code_ttl, consent_ttl=self.consent_ttl)
         state = SandboxState(store=store, oauth=oauth, api_key=self.api_key, root_url=self.root_url,
                              base_url=self.base_url, org_id=org_id, user_id=user_id, faults=Faults(),
                              host=self.host, public_urls=self.public_urls)
