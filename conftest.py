@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 
-_CREDENTIAL_VARIABLES = ("TELNYX_API_KEY", "TELNYX_CLIENT_ID", "TELNYX_CLIENT_SECRET", "TELNYX_BASE_URL")
+_CREDENTIAL_VARIABLES = ("TELNYX_API_KEY", "TELNYX_CLIENT_ID", "TELNYX_CLIENT_SECRET", "TELNYX_BASE_URL",
+                        "TELNYX_NB_SANDBOX_API_KEY")
 _session_sandbox = None
 
 
