@@ -1,6 +1,7 @@
 """The Explorer in a real browser: Voila serves tests/browser_explorer.ipynb, Playwright drives Debian's chromium.
 
-Issue a token, introspect it, verify it against the JWKS — by clicking, as a person would — and save screenshots
+Issue a token, introspect it, verify it against the JWKS, and sign in through the real consent page (the Authorize
+tab's loopback listener catches the redirect) — by clicking, as a person would — and save screenshots
 under tests/artifacts/ (git-ignored). The Voila kernel inherits ``TELNYX_NB_SANDBOX`` from this process (the root
 conftest exports it), so it talks to the session sandbox over HTTP.
 
@@ -173,7 +174,24 @@ def test_issue_introspect_verify_in_the_browser(voila):
             expect(page.get_by_text("✓ Load scopes and redirect URIs")).to_be_visible(timeout=WAIT_MS)
             visible_button("Build URL").click()
             expect(page.get_by_text("1 · Authorization URL")).to_be_visible(timeout=WAIT_MS)
+            expect(page.get_by_text("is waiting for the redirect")).to_be_visible(timeout=WAIT_MS)
             page.screenshot(path=str(ARTIFACTS / "explorer_authorize.png"), full_page=True)
+
+            # the consent round trip, as a person does it: click the link, Allow on the consent page; the
+            # kernel's loopback listener receives the redirect and the panel exchanges the code
+            with context.expect_page(timeout=WAIT_MS) as opened:
+                page.locator("a:visible", has_text="/oauth/authorize?").first.click()
+            consent = opened.value
+            expect(consent.locator("#consent-form")).to_be_visible(timeout=WAIT_MS)
+            consent.screenshot(path=str(ARTIFACTS / "consent_page.png"), full_page=True)
+            consent.locator("#allow").click()
+            expect(consent.get_by_text("Approved")).to_be_visible(timeout=WAIT_MS)
+            assert "code=" not in consent.inner_text("body")
+            consent.screenshot(path=str(ARTIFACTS / "consent_approved.png"), full_page=True)
+            consent.close()
+            expect(page.get_by_text("4 · Token response")).to_be_visible(timeout=WAIT_MS)
+            expect(page.get_by_text("✓ Exchange code for tokens")).to_be_visible(timeout=WAIT_MS)
+            page.screenshot(path=str(ARTIFACTS / "explorer_authorize_tokens.png"), full_page=True)
 
             body = page.inner_text("body")
             assert "Traceback" not in body

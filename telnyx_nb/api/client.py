@@ -123,6 +123,7 @@ class TelnyxOAuth:
     ) -> None:
         # A client declared a sandbox never borrows the real account's TELNYX_* credentials (they would go to the
         # wrong server, and advising them would switch the target); its key may come from TELNYX_NB_SANDBOX_API_KEY.
+        self._declared_sandbox = bool(is_sandbox)
         key_variable = SANDBOX_KEY_VARIABLE if is_sandbox else "TELNYX_API_KEY"
         self.api_key = _credential(api_key or _env(key_variable), "api_key", key_variable)
         self.client_id = _credential(client_id or (None if is_sandbox else _env("TELNYX_CLIENT_ID")), "client_id",
@@ -263,7 +264,7 @@ class TelnyxOAuth:
 
     # ------------------------------------------------------------------------------------------- internals
     def _require_management(self) -> None:
-        if self._transport.default_auth is None and self.is_sandbox:
+        if self._transport.default_auth is None and self._declared_sandbox:
             raise ConfigurationError(  # never advise TELNYX_API_KEY here: connect() would then pick production
                 f"this call needs the sandbox's API key: set TELNYX_NB_SANDBOX to the sandbox's --json line (it "
                 f"carries the key; `telnyx-nb explore` prints an export line), or set {SANDBOX_KEY_VARIABLE}, "
