@@ -9,7 +9,6 @@ import re
 import time
 from urllib.parse import urljoin
 
-import pytest
 import requests
 
 from telnyx_nb import TelnyxOAuth
@@ -17,21 +16,9 @@ from telnyx_nb.errors import AuthorizationFlowError, StateMismatch
 from telnyx_nb.widgets import AuthorizePanel
 from telnyx_nb.widgets.base import visible_text
 from telnyx_nb.widgets.loopback import LoopbackListener, browser_url, public_origin
+from test_widgets_authorize import oauth, panel  # noqa: F401 (the same throwaway-sandbox fixtures)
 
 TIMEOUT = 10
-
-
-@pytest.fixture
-def oauth(make_sandbox):
-    with TelnyxOAuth.from_sandbox(make_sandbox()) as client:
-        yield client
-
-
-@pytest.fixture
-def panel(oauth):
-    p = AuthorizePanel(oauth)
-    yield p
-    p.close()
 
 
 def _approve_in_browser(url: str, decision: str = "allow") -> requests.Response:
