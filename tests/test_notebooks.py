@@ -80,12 +80,32 @@ def _signing_key_placeholders(sandbox) -> dict[str, str]:
 
 
 def _stable_model_ids(notebook, name: str) -> None:
-    """Widget model ids are random per run: rename them by order of creation, so a regeneration that changed
-    nothing else leaves the file as it was."""
-    state = notebook.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state")
+    """Keep only the widget models the stored views need, renamed by the order a reader meets them (views in
+    output order, then their children depth-first): ids are random per run, and the file stores its keys sorted,
+    so neither creation order nor the old ids would be stable."""
+    saved = notebook.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    state = saved.get("state")
     if not state:
         return
-    renamed = {old: hashlib.md5(f"{name}:{index}".encode()).hexdigest() for index, old in enumerate(state)}
+    reference = re.compile(r"IPY_MODEL_([0-9a-f]{32})")
+    order: list[str] = []
+
+    def visit(model_id: str) -> None:
+        if model_id in order or model_id not in state:
+            return
+        order.append(model_id)
+        for child in reference.findall(json.dumps(state[model_id], sort_keys=True)):
+            visit(child)
+
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else ():
+            view = output.get("data", {}).get("application/vnd.jupyter.widget-view+json")
+            if view:
+                visit(view["model_id"])
+    saved["state"] = {model_id: state[model_id] for model_id in order}  # unreachable models: nothing shows them
+    renamed = {old: hashlib.md5(f"{name}:{index}".encode()).hexdigest() for index, old in enumerate(order)}
+    if not renamed:
+        return
     pattern = re.compile("|".join(map(re.escape, renamed)))
     text = pattern.sub(lambda m: renamed[m.group(0)], json.dumps(nbformat.from_dict(notebook)))
     fresh = nbformat.reads(text, as_version=4)
