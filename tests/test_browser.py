@@ -198,3 +198,48 @@ def test_issue_introspect_verify_in_the_browser(voila):
             assert "failed" not in body.lower()
         finally:
             browser.close()
+
+
+def test_audit_report_roll_up_sorts_filters_and_pages_in_the_browser(sandbox, tmp_path):
+    """The HTML report, opened from disk (offline): the per-client roll-up is at the top, a header click sorts,
+    the filter box narrows, and the per-grant table pages."""
+    _require_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    from telnyx_nb import TelnyxOAuth
+    from telnyx_nb.audit import audit
+    from telnyx_nb.audit.report import write_report
+
+    with TelnyxOAuth.from_sandbox(sandbox) as api:
+        report = write_report(audit(api, progress=False), tmp_path / "report.html")[0]
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1600})
+            page.goto(report.as_uri(), timeout=WAIT_MS)
+            first_section = page.locator("section").nth(1)
+            expect(first_section.locator("h2")).to_have_text("What to do, per client")
+            roll_up = page.locator("#clients-roll-up")
+            assert roll_up.locator("tbody tr").first.locator("td").nth(6).inner_text() == "high"  # worst first
+
+            def column(name: str) -> list[int]:
+                index = [h.strip() for h in roll_up.locator("thead th").all_inner_texts()].index(name)
+                return [int(t) for t in roll_up.locator(f"tbody tr td:nth-child({index + 1})").all_inner_texts()]
+
+            roll_up.locator("thead th", has_text="flagged grants").click()
+            assert column("flagged grants") == sorted(column("flagged grants"))
+            roll_up.locator("thead th", has_text="flagged grants").click()
+            assert column("flagged grants") == sorted(column("flagged grants"), reverse=True)
+            page.screenshot(path=str(ARTIFACTS / "report_roll_up.png"), full_page=False)
+
+            page.locator('[data-filter="clients-roll-up"]').fill("Reporting Sync")
+            expect(roll_up.locator("tbody tr:visible")).to_have_count(2)  # two clients, one name: two rows
+
+            grants = page.locator("#grants-table")
+            expect(grants.locator("tbody tr:visible")).to_have_count(50)
+            expect(page.locator('[data-page="grants-table"]')).to_contain_text("page 1 of")
+            page.locator('[data-next="grants-table"]').click()
+            expect(page.locator('[data-page="grants-table"]')).to_contain_text("page 2 of")
+        finally:
+            browser.close()
