@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: explore test regen-notebooks bench clean reset-demo
+.PHONY: explore test regen-notebooks bench clean reset-demo badges
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test: $(VENV)/.installed-test
 ## make regen-notebooks: execute the notebooks against a fresh demo sandbox and store their outputs
 regen-notebooks: $(VENV)/.installed-test
 	-$(BIN)/python -m pytest tests/test_notebooks.py --nb-force-regen
+
+## make badges: write the README's Binder badges for this repository's GitHub remote (git remote get-url origin)
+badges:
+	$(PYTHON) binder/badges.py
 
 ## make bench: the benchmark scripts (ratios against peers on this machine)
 bench: $(VENV)/.installed-test
