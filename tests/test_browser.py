@@ -135,10 +135,10 @@ def test_issue_introspect_verify_in_the_browser(voila):
             access_row_header = page.locator("th:visible", has_text="access_token").first
             access_cell = access_row_header.locator("xpath=following-sibling::td[1]")
             assert "…" in access_cell.inner_text()
-            visible_button("Reveal secrets").click()
+            visible_button("Show secrets").click()
             expect(access_cell).to_have_text(re.compile(r"^eyJ[\w-]+\.[\w-]+\.[\w-]+$"), timeout=WAIT_MS)
             token = access_cell.inner_text()
-            visible_button("Reveal secrets").click()
+            visible_button("Hide secrets").click()
             expect(access_cell).to_contain_text("…", timeout=WAIT_MS)
             assert token not in page.inner_text("body")
 
@@ -192,6 +192,10 @@ def test_issue_introspect_verify_in_the_browser(voila):
             expect(page.get_by_text("4 · Token response")).to_be_visible(timeout=WAIT_MS)
             expect(page.get_by_text("✓ Exchange code for tokens")).to_be_visible(timeout=WAIT_MS)
             page.screenshot(path=str(ARTIFACTS / "explorer_authorize_tokens.png"), full_page=True)
+
+            open_tab("Discovery")  # the last tab: every Explorer tab has its screenshot
+            expect(page.get_by_text("RFC 9728").first).to_be_visible(timeout=WAIT_MS)
+            page.screenshot(path=str(ARTIFACTS / "explorer_discovery.png"), full_page=True)
 
             body = page.inner_text("body")
             assert "Traceback" not in body

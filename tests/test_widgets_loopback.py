@@ -146,3 +146,15 @@ def test_on_a_jupyterhub_the_listener_is_reached_through_jupyter_server_proxy():
         # jupyter-server-proxy strips /user/ada/proxy/<port>: the listener gets /callback?…
         assert requests.get(listener.local_uri + "?code=c&state=s", timeout=TIMEOUT).status_code == 200
         assert listener.wait(5) == listener.redirect_uri + "?code=c&state=s"
+
+
+def test_the_consent_page_marks_admin_as_high_risk_and_the_panel_picker_too(panel):
+    labels = dict((value, label) for label, value in panel.scopes.options)
+    assert "high risk" in labels["admin"] and "risk" not in labels["messaging"]
+    panel.scopes.value = ("admin", "messaging")
+    panel.build_button.click()
+    page = requests.get(panel.last_request.url, timeout=TIMEOUT).text
+    admin = page.split('data-scope="admin"', 1)[1].split("</li>", 1)[0]
+    messaging = page.split('data-scope="messaging"', 1)[1].split("</li>", 1)[0]
+    assert 'data-risk="high"' in admin and "High risk" in admin
+    assert "risk" not in messaging

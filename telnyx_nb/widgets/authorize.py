@@ -27,7 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 import ipywidgets as widgets
 
 from telnyx_nb.errors import AuthorizationDenied, AuthorizationFlowError, ConfigurationError
-from telnyx_nb.widgets.base import Panel, field, kv_table, scopes_from_metadata
+from telnyx_nb.widgets.base import Panel, field, kv_table, show_scopes
 from telnyx_nb.widgets.loopback import LoopbackListener, browser_url, is_loopback_uri
 
 def _wide() -> widgets.Layout:
@@ -129,7 +129,7 @@ class AuthorizePanel(Panel):
 
         def call() -> None:
             self.metadata = self.client.authorization_server_metadata()
-            self.scopes.options = scopes_from_metadata(self.metadata)
+            show_scopes(self.scopes, self.metadata)
             client_id = self.client_id.value.strip()
             if client_id:
                 uris = list(field(self.client.get_client(client_id), "redirect_uris") or [])
