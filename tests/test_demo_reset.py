@@ -3,7 +3,6 @@ database says when it was seeded, and notebook 03 finds the same things on its s
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys

@@ -16,9 +16,11 @@ from telnyx_nb.errors import AuthorizationFlowError, StateMismatch
 from telnyx_nb.widgets import AuthorizePanel
 from telnyx_nb.widgets.base import visible_text
 from telnyx_nb.widgets.loopback import LoopbackListener, browser_url, public_origin
-from test_widgets_authorize import oauth, panel  # noqa: F401 (the same throwaway-sandbox fixtures)
+import test_widgets_authorize
 
 TIMEOUT = 10
+oauth = test_widgets_authorize.oauth  # the same throwaway-sandbox fixtures
+panel = test_widgets_authorize.panel
 
 
 def _approve_in_browser(url: str, decision: str = "allow") -> requests.Response:
