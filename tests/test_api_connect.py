@@ -12,7 +12,8 @@ import telnyx_nb
 from telnyx_nb import TelnyxOAuth, connect
 from telnyx_nb.errors import ConfigurationError
 
-CREDENTIALS = ("TELNYX_API_KEY", "TELNYX_CLIENT_ID", "TELNYX_CLIENT_SECRET", "TELNYX_BASE_URL")
+CREDENTIALS = ("TELNYX_API_KEY", "TELNYX_CLIENT_ID", "TELNYX_CLIENT_SECRET", "TELNYX_BASE_URL",
+               "TELNYX_NB_SANDBOX_API_KEY")
 
 
 @pytest.fixture
@@ -34,10 +35,30 @@ def test_from_sandbox_accepts_object_json_line_dict_and_url(sandbox, clean_env):
 
     by_url = TelnyxOAuth.from_sandbox(sandbox.base_url)
     assert by_url.jwks().keys  # public endpoints work with the URL alone
-    with pytest.raises(ConfigurationError, match="TELNYX_API_KEY"):
+    with pytest.raises(ConfigurationError, match="TELNYX_NB_SANDBOX_API_KEY") as refused:
         by_url.list_clients()
-    clean_env.setenv("TELNYX_API_KEY", sandbox.api_key)  # credentials for a bare URL come from the environment
+    assert "TELNYX_API_KEY" not in str(refused.value)  # that setting would switch connect() to production
+    clean_env.setenv("TELNYX_API_KEY", "KEYtheRealAccountsKey")  # never sent to a sandbox
+    assert TelnyxOAuth.from_sandbox(sandbox.base_url).api_key is None
+    clean_env.setenv("TELNYX_NB_SANDBOX_API_KEY", sandbox.api_key)  # a bare URL's key
     assert TelnyxOAuth.from_sandbox(sandbox.root_url).list_clients(page_size=1).total_results > 0
+
+
+def test_connect_with_a_bare_sandbox_url_and_its_key_variable(sandbox, clean_env):
+    clean_env.setenv("TELNYX_NB_SANDBOX", sandbox.base_url)
+    clean_env.setenv("TELNYX_NB_SANDBOX_API_KEY", sandbox.api_key)
+    tx = connect()
+    assert tx.is_sandbox and tx.list_clients(page_size=1).total_results > 0
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\t\n"])
+def test_a_blank_api_key_variable_counts_as_unset(sandbox, clean_env, blank):
+    clean_env.setenv("TELNYX_API_KEY", blank)
+    clean_env.setenv("TELNYX_CLIENT_ID", blank)
+    clean_env.setenv("TELNYX_CLIENT_SECRET", blank)
+    clean_env.setenv("TELNYX_NB_SANDBOX", sandbox.json_line())
+    tx = connect()
+    assert tx.is_sandbox and tx.base_url == sandbox.base_url  # not production with no credentials
 
 
 def test_from_sandbox_rejects_other_things():

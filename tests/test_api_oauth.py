@@ -171,7 +171,9 @@ def test_begin_authorization_with_an_unregistered_redirect_uri_is_refused_not_re
 
 
 def test_begin_authorization_surfaces_an_error_redirect(tx):
-    request = tx.authorization_url(redirect_uri=REDIRECT, scope="no-such-scope")
+    from telnyx_nb.sandbox.demo import DEMO_REDIRECT_URIS  # tx is the demo client
+
+    request = tx.authorization_url(redirect_uri=DEMO_REDIRECT_URIS[0], scope="no-such-scope")
     with pytest.raises(AuthorizationDenied) as info:
         tx.begin_authorization(request)
     assert info.value.error == "invalid_scope" and info.value.error_description

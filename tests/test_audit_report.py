@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 
@@ -22,7 +23,8 @@ class _Page(HTMLParser):
 
     def __init__(self):
         super().__init__()
-        self.sections, self.images, self.external, self.tags = [], [], [], []
+        self.sections, self.images, self.external, self.tags, self.scripts = [], [], [], [], []
+        self._in_script = False
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -31,10 +33,19 @@ class _Page(HTMLParser):
             self.sections.append(attrs.get("id"))
         if tag == "img":
             self.images.append(attrs.get("src", ""))
+        self._in_script = tag == "script"
         for name in ("src", "href", "srcset", "action"):
             value = attrs.get(name)
             if value is not None and not value.startswith("data:") and not value.startswith("#"):
                 self.external.append((tag, name, value))
+
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts.append(data)
+
+    def handle_endtag(self, tag):
+        self._in_script = False
 
 
 def _parse(text: str) -> _Page:
@@ -47,7 +58,11 @@ def _assert_self_contained_with_every_section(text: str) -> _Page:
     page = _parse(text)
     assert page.sections == list(SECTIONS)
     assert page.external == []
-    assert "script" not in page.tags and "link" not in page.tags
+    assert "link" not in page.tags
+    # one inline script (sorting, filtering, paging) that reaches nothing outside the page
+    assert page.tags.count("script") == 1 and len(page.scripts) == 1
+    assert not any(word in page.scripts[0] for word in ("fetch(", "XMLHttpRequest", "import(", "http:", "https:",
+                                                        "innerHTML", "eval("))
     assert len(page.images) >= 4
     for src in page.images:
         assert src.startswith("data:image/png;base64,")
@@ -127,5 +142,45 @@ def test_report_escapes_what_clients_call_themselves():
                             "created_at": now - timedelta(days=300), "last_used_at": now - timedelta(days=200)}])
     text = render_html(audit(clients, grants, now=now))
     _assert_self_contained_with_every_section(text)
-    assert "<script>" not in text
+    assert "<script>alert" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+def _demo_result(sandbox):
+    from telnyx_nb import TelnyxOAuth
+
+    with TelnyxOAuth.from_sandbox(sandbox) as api:
+        return audit(api, progress=False)
+
+
+def test_report_rolls_up_per_client_and_lists_each_flagged_grant_once(sandbox):
+    from telnyx_nb.audit.report import grants_to_review, per_client
+
+    result = _demo_result(sandbox)
+    review = grants_to_review(result)
+    grant_findings = result.findings[result.findings["object_type"].astype(str) == "grant"]
+    assert len(review) == grant_findings["object_id"].nunique() and review["grant_id"].is_unique
+    both = review[review["rules"].map(len) > 1].iloc[0]  # a grant breaking two rules shows both, in one row
+    assert set(both["rules"]) == set(grant_findings.loc[grant_findings["object_id"] == both["grant_id"], "rule"])
+    assert list(review["severity"]) == sorted(review["severity"], key=["high", "medium", "low"].index)
+
+    roll_up = per_client(result)
+    twins = roll_up[roll_up["client"] == "Reporting Sync"]  # two clients share this name in the demo
+    assert len(twins) == 2 and twins["client_id"].is_unique
+    stale = set(PLANTED["stale_grant"]["ids"])
+    for row in roll_up.itertuples():
+        mine = review[review["client_id"] == row.client_id]
+        assert row.flagged_grants == len(mine)
+        if mine["grant_id"].isin(stale).any():
+            assert "stale_grant" in row.what_to_do and f"{row.flagged_grants} flagged grant" in row.what_to_do
+
+
+def test_report_prints_counts_as_integers_and_rule_docs_without_rst(sandbox):
+    text = render_html(_demo_result(sandbox))
+    page = _parse(text)
+    assert page.sections == list(SECTIONS)
+    assert "``" not in text and ":data:" not in text
+    assert not re.search(r">\d+\.0<", text), "a count printed as a float"
+    assert "Findings by severity" not in text and "Findings per rule, by severity" in text
+    assert 'data-page-size="50"' in text  # the per-grant table pages
+    assert "<th class=\"sortable\" scope=\"col\"></th>" not in text  # no unnamed (empty) column heading

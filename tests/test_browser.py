@@ -1,6 +1,7 @@
 """The Explorer in a real browser: Voila serves tests/browser_explorer.ipynb, Playwright drives Debian's chromium.
 
-Issue a token, introspect it, verify it against the JWKS — by clicking, as a person would — and save screenshots
+Issue a token, introspect it, verify it against the JWKS, and sign in through the real consent page (the Authorize
+tab's loopback listener catches the redirect) — by clicking, as a person would — and save screenshots
 under tests/artifacts/ (git-ignored). The Voila kernel inherits ``TELNYX_NB_SANDBOX`` from this process (the root
 conftest exports it), so it talks to the session sandbox over HTTP.
 
@@ -134,10 +135,10 @@ def test_issue_introspect_verify_in_the_browser(voila):
             access_row_header = page.locator("th:visible", has_text="access_token").first
             access_cell = access_row_header.locator("xpath=following-sibling::td[1]")
             assert "…" in access_cell.inner_text()
-            visible_button("Reveal secrets").click()
+            visible_button("Show secrets").click()
             expect(access_cell).to_have_text(re.compile(r"^eyJ[\w-]+\.[\w-]+\.[\w-]+$"), timeout=WAIT_MS)
             token = access_cell.inner_text()
-            visible_button("Reveal secrets").click()
+            visible_button("Hide secrets").click()
             expect(access_cell).to_contain_text("…", timeout=WAIT_MS)
             assert token not in page.inner_text("body")
 
@@ -173,10 +174,76 @@ def test_issue_introspect_verify_in_the_browser(voila):
             expect(page.get_by_text("✓ Load scopes and redirect URIs")).to_be_visible(timeout=WAIT_MS)
             visible_button("Build URL").click()
             expect(page.get_by_text("1 · Authorization URL")).to_be_visible(timeout=WAIT_MS)
+            expect(page.get_by_text("is waiting for the redirect")).to_be_visible(timeout=WAIT_MS)
             page.screenshot(path=str(ARTIFACTS / "explorer_authorize.png"), full_page=True)
+
+            # the consent round trip, as a person does it: click the link, Allow on the consent page; the
+            # kernel's loopback listener receives the redirect and the panel exchanges the code
+            with context.expect_page(timeout=WAIT_MS) as opened:
+                page.locator("a:visible", has_text="/oauth/authorize?").first.click()
+            consent = opened.value
+            expect(consent.locator("#consent-form")).to_be_visible(timeout=WAIT_MS)
+            consent.screenshot(path=str(ARTIFACTS / "consent_page.png"), full_page=True)
+            consent.locator("#allow").click()
+            expect(consent.get_by_text("Approved")).to_be_visible(timeout=WAIT_MS)
+            assert "code=" not in consent.inner_text("body")
+            consent.screenshot(path=str(ARTIFACTS / "consent_approved.png"), full_page=True)
+            consent.close()
+            expect(page.get_by_text("4 · Token response")).to_be_visible(timeout=WAIT_MS)
+            expect(page.get_by_text("✓ Exchange code for tokens")).to_be_visible(timeout=WAIT_MS)
+            page.screenshot(path=str(ARTIFACTS / "explorer_authorize_tokens.png"), full_page=True)
+
+            open_tab("Discovery")  # the last tab: every Explorer tab has its screenshot
+            expect(page.get_by_text("RFC 9728").first).to_be_visible(timeout=WAIT_MS)
+            page.screenshot(path=str(ARTIFACTS / "explorer_discovery.png"), full_page=True)
 
             body = page.inner_text("body")
             assert "Traceback" not in body
             assert "failed" not in body.lower()
+        finally:
+            browser.close()
+
+
+def test_audit_report_roll_up_sorts_filters_and_pages_in_the_browser(sandbox, tmp_path):
+    """The HTML report, opened from disk (offline): the per-client roll-up is at the top, a header click sorts,
+    the filter box narrows, and the per-grant table pages."""
+    _require_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    from telnyx_nb import TelnyxOAuth
+    from telnyx_nb.audit import audit
+    from telnyx_nb.audit.report import write_report
+
+    with TelnyxOAuth.from_sandbox(sandbox) as api:
+        report = write_report(audit(api, progress=False), tmp_path / "report.html")[0]
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1600})
+            page.goto(report.as_uri(), timeout=WAIT_MS)
+            first_section = page.locator("section").nth(1)
+            expect(first_section.locator("h2")).to_have_text("What to do, per client")
+            roll_up = page.locator("#clients-roll-up")
+            assert roll_up.locator("tbody tr").first.locator("td").nth(6).inner_text() == "high"  # worst first
+
+            def column(name: str) -> list[int]:
+                index = [h.strip() for h in roll_up.locator("thead th").all_inner_texts()].index(name)
+                return [int(t) for t in roll_up.locator(f"tbody tr td:nth-child({index + 1})").all_inner_texts()]
+
+            roll_up.locator("thead th", has_text="flagged grants").click()
+            assert column("flagged grants") == sorted(column("flagged grants"))
+            roll_up.locator("thead th", has_text="flagged grants").click()
+            assert column("flagged grants") == sorted(column("flagged grants"), reverse=True)
+            page.screenshot(path=str(ARTIFACTS / "report_roll_up.png"), full_page=False)
+
+            page.locator('[data-filter="clients-roll-up"]').fill("Reporting Sync")
+            expect(roll_up.locator("tbody tr:visible")).to_have_count(2)  # two clients, one name: two rows
+
+            grants = page.locator("#grants-table")
+            expect(grants.locator("tbody tr:visible")).to_have_count(50)
+            expect(page.locator('[data-page="grants-table"]')).to_contain_text("page 1 of")
+            page.locator('[data-next="grants-table"]').click()
+            expect(page.locator('[data-page="grants-table"]')).to_contain_text("page 2 of")
         finally:
             browser.close()

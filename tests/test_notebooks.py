@@ -8,14 +8,21 @@ relative to the sandbox's start time, so a fresh sandbox gives the same tables e
 Volatile values (ids, timestamps, ports, masked token stubs, widget model ids, durations) are normalised by the
 ``nbreg`` ``diff_replace`` / ``diff_ignore`` entries in each notebook's own metadata — the notebook says what in
 it may vary. Regenerate the stored outputs with ``make regen-notebooks`` (``pytest tests/test_notebooks.py
---nb-force-regen``; pytest-notebook reports those runs as FAILED by design); regeneration strips the saved widget
-state, which would otherwise store widget values.
+--nb-force-regen``; pytest-notebook reports those runs as FAILED by design). Regeneration keeps the saved widget
+state (``/metadata/widgets``), so GitHub, nbviewer and nbconvert show the panels and progress bars as they ended
+instead of "Loading widget…"; it holds only what the panels put in their models, which is masked, and the secret
+scan covers it. Before it is written, what differs run to run for no reason is normalised
+(:func:`normalise_for_commit`): this run's sandbox port becomes the default 8765, masked stubs keep only their
+kind (``KEYx…xx``, ``eyJ0…xx``), the sandbox's fresh signing-key values (kid, modulus, thumbprint) become named
+placeholders, and widget model ids are renamed by order of creation.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 from pathlib import Path
 
 import nbformat
@@ -24,35 +31,124 @@ from nbclient import NotebookClient
 
 from test_notebook_secrets import NOTEBOOKS, scan_notebook
 
-# Widget state gets new ids every run and holds widget values; kernel/language versions vary by machine.
+# Widget state gets new ids every run (its values are checked by the render test); kernel/language versions vary.
 ALWAYS_IGNORED = ("/metadata/widgets", "/metadata/language_info", "/metadata/kernelspec")
+STORED_SANDBOX_PORT = 8765  # what `make explore` uses: stored outputs show the port a reader will see
+_MASKED_STUB = re.compile(r"(?<![A-Za-z0-9_.~+/=-])([A-Za-z0-9_.~+/-]{1,4})\u2026([A-Za-z0-9_-]{0,2})")
 
 
-def _strip_saved_widget_state(path: Path) -> None:
+def _stable_stub(match: re.Match) -> str:
+    """``KEYJ…2u`` → ``KEYx…xx``, ``QHvB…Uq`` → ``xxxx…xx``; a JWT's ``eyJ0…`` (its fixed header) stays. Lengths stay,
+    so the nbreg MASKED pattern reads the stored and the fresh stub alike."""
+    prefix, suffix = match.group(1), match.group(2)
+    kept = 3 if prefix.startswith("KEY") else 4 if prefix.startswith("eyJ") else 0
+    return prefix[:kept] + "x" * (len(prefix) - kept) + "\u2026" + "x" * len(suffix)
+
+
+def normalise_for_commit(value, sandbox_port: int, replacements: dict[str, str] | None = None):
+    """``value`` (a notebook, or any part of one) with this run's sandbox port, masked stubs and ``replacements``
+    (this run's signing-key values) made stable."""
+    if isinstance(value, dict):
+        return type(value)({k: normalise_for_commit(v, sandbox_port, replacements) for k, v in value.items()})
+    if isinstance(value, list):
+        return [normalise_for_commit(v, sandbox_port, replacements) for v in value]
+    if isinstance(value, str):
+        for host in ("127.0.0.1", "localhost"):
+            value = value.replace(f"{host}:{sandbox_port}", f"{host}:{STORED_SANDBOX_PORT}")
+        for old, new in (replacements or {}).items():
+            value = value.replace(old, new)
+        return _MASKED_STUB.sub(_stable_stub, value)
+    return value
+
+
+def _signing_key_placeholders(sandbox) -> dict[str, str]:
+    """The sandbox's public signing-key values (new every run, random-looking): kid, modulus, thumbprint."""
+    from telnyx_nb import TelnyxOAuth
+
+    with TelnyxOAuth.from_sandbox(sandbox) as client:
+        keys = client.jwks_df()
+        raw = client.jwks().raw.get("keys", [])
+    placeholders = {}
+    for number, (kid, thumbprint) in enumerate(zip(keys["kid"], keys["thumbprint"]), start=1):
+        placeholders[str(kid)] = f"sandbox-key-{number}"
+        if isinstance(thumbprint, str):
+            placeholders[thumbprint] = f"thumbprint-of-sandbox-key-{number}"
+    for number, key in enumerate(raw, start=1):
+        if key.get("n"):
+            placeholders[key["n"]] = f"(modulus of sandbox-key-{number}, base64url)"
+    return placeholders
+
+
+def _stable_model_ids(notebook, name: str) -> None:
+    """Keep only the widget models the stored views need, renamed by the order a reader meets them (views in
+    output order, then their children depth-first): ids are random per run, and the file stores its keys sorted,
+    so neither creation order nor the old ids would be stable."""
+    saved = notebook.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    state = saved.get("state")
+    if not state:
+        return
+    reference = re.compile(r"IPY_MODEL_([0-9a-f]{32})")
+    order: list[str] = []
+
+    def visit(model_id: str) -> None:
+        if model_id in order or model_id not in state:
+            return
+        order.append(model_id)
+        for child in reference.findall(json.dumps(state[model_id], sort_keys=True)):
+            visit(child)
+
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else ():
+            view = output.get("data", {}).get("application/vnd.jupyter.widget-view+json")
+            if view:
+                visit(view["model_id"])
+    saved["state"] = {model_id: state[model_id] for model_id in order}  # unreachable models: nothing shows them
+    renamed = {old: hashlib.md5(f"{name}:{index}".encode()).hexdigest() for index, old in enumerate(order)}
+    if not renamed:
+        return
+    pattern = re.compile("|".join(map(re.escape, renamed)))
+    text = pattern.sub(lambda m: renamed[m.group(0)], json.dumps(nbformat.from_dict(notebook)))
+    fresh = nbformat.reads(text, as_version=4)
+    notebook.cells, notebook.metadata = fresh.cells, fresh.metadata
+
+
+def _prepare_for_commit(path: Path, sandbox) -> None:
     notebook = nbformat.read(path, as_version=4)
-    if notebook.metadata.pop("widgets", None) is not None:
-        nbformat.write(notebook, path)
+    _stable_model_ids(notebook, path.stem)
+    replacements = _signing_key_placeholders(sandbox)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = nbformat.from_dict(normalise_for_commit(cell.outputs, sandbox.port, replacements))
+    if "widgets" in notebook.metadata:
+        notebook.metadata.widgets = nbformat.from_dict(normalise_for_commit(notebook.metadata.widgets,
+                                                                            sandbox.port, replacements))
+    nbformat.write(notebook, path)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_reproduces_its_stored_outputs(path, nb_regression, make_sandbox):
     sandbox = make_sandbox(seed="demo", db=":memory:")
     nb_regression.exec_env = {"TELNYX_NB_SANDBOX": sandbox.json_line()}
-    nb_regression.diff_ignore = tuple(nb_regression.diff_ignore) + ALWAYS_IGNORED
+    # Regenerating always rewrites the file, so the saved widget state is refreshed even when outputs match.
+    ignored = ALWAYS_IGNORED if not nb_regression.force_regen else tuple(p for p in ALWAYS_IGNORED
+                                                                          if p != "/metadata/widgets")
+    nb_regression.diff_ignore = tuple(nb_regression.diff_ignore) + ignored
     nb_regression.exec_timeout = max(nb_regression.exec_timeout or 0, 120)
     try:
         result = nb_regression.check(str(path))
     finally:
         if nb_regression.force_regen:
-            _strip_saved_widget_state(path)
+            _prepare_for_commit(path, sandbox)
 
-    # The outputs this run produced carry none of this sandbox's credentials, nor anything secret-shaped.
+    # The outputs this run produced, widget state included, carry none of this sandbox's credentials, nor
+    # anything secret-shaped.
     executed = json.loads(json.dumps(result.nb_final))
-    executed.get("metadata", {}).pop("widgets", None)  # never stored (see above)
+    assert executed["metadata"].get("widgets") or "widget-view" not in json.dumps(executed["cells"])
     text = json.dumps(executed)
     for name in ("api_key", "demo_client_secret"):
         assert getattr(sandbox, name) not in text, f"{path.name} printed the sandbox's {name} unmasked"
-    findings = scan_notebook(executed)
+    # public signing-key values (kid, modulus) look random: scanned as they would be committed, i.e. named
+    findings = scan_notebook(normalise_for_commit(executed, sandbox.port, _signing_key_placeholders(sandbox)))
     assert not findings, f"{path.name} printed secret-shaped strings:\n" + "\n".join(findings)
 
 

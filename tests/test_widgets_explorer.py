@@ -92,10 +92,13 @@ def test_a_token_from_the_authorize_tab_reaches_the_other_tabs(make_sandbox):
                 assert app.authorize.last_error is None, app.authorize.error_message
             token = app.authorize.last_token
             assert app.last_token is token and "from the Authorize tab" in app.token.status.value
+            assert app.token.last_grant_type == "authorization_code"  # not the dropdown's client_credentials
+            assert "grant_type <code>authorization_code</code>" in app.token.response.value
             assert not app.token.refresh_button.disabled  # a code grant carries a refresh token
             assert app.introspection.token.value == token.access_token == app.jwks.token.value
             app.token.refresh_button.click()
             assert app.last_token.access_token != token.access_token
+            assert app.token.last_grant_type == "refresh_token"
             assert app.introspection.token.value == app.last_token.access_token
         finally:
             app.close()

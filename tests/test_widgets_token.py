@@ -21,7 +21,10 @@ def panel(oauth):
 
 def test_scope_picker_is_fed_by_discovery_metadata(panel, oauth):
     advertised = oauth.authorization_server_metadata().scopes_supported
-    assert advertised and tuple(panel.scopes.options) == tuple(advertised)
+    assert advertised and tuple(value for _label, value in panel.scopes.options) == tuple(advertised)
+    labels = dict((value, label) for label, value in panel.scopes.options)
+    assert "high risk" in labels["admin"] and all("risk" not in labels[s] for s in advertised if s != "admin")
+    assert panel.scopes.rows >= len(advertised)  # every scope in view, none behind a scroll bar
     assert panel.last_error is None
 
 

@@ -77,6 +77,7 @@ CLIENT_FILTERS = wire.CLIENT_FILTERS  # keyword → query parameter of GET /oaut
 CLIENT_FIELDS = wire.CLIENT_UPDATE_FIELDS  # fields PUT /oauth_clients/{id} accepts
 REGISTRATION_FIELDS = wire.REGISTRATION_FIELDS
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+SANDBOX_KEY_VARIABLE = "TELNYX_NB_SANDBOX_API_KEY"  # the key for a sandbox given by its bare URL
 
 
 def _env(name: str) -> str | None:
@@ -109,10 +110,15 @@ class TelnyxOAuth:
         is_sandbox: bool | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
-        self.api_key = _credential(api_key or _env("TELNYX_API_KEY"), "api_key", "TELNYX_API_KEY")
-        self.client_id = _credential(client_id or _env("TELNYX_CLIENT_ID"), "client_id", "TELNYX_CLIENT_ID")
-        self.client_secret = _credential(client_secret or _env("TELNYX_CLIENT_SECRET"), "client_secret",
-                                         "TELNYX_CLIENT_SECRET")
+        # A client declared a sandbox never borrows the real account's TELNYX_* credentials (they would go to the
+        # wrong server, and advising them would switch the target); its key may come from TELNYX_NB_SANDBOX_API_KEY.
+        self._declared_sandbox = bool(is_sandbox)
+        key_variable = SANDBOX_KEY_VARIABLE if is_sandbox else "TELNYX_API_KEY"
+        self.api_key = _credential(api_key or _env(key_variable), "api_key", key_variable)
+        self.client_id = _credential(client_id or (None if is_sandbox else _env("TELNYX_CLIENT_ID")), "client_id",
+                                     "TELNYX_CLIENT_ID")
+        self.client_secret = _credential(client_secret or (None if is_sandbox else _env("TELNYX_CLIENT_SECRET")),
+                                         "client_secret", "TELNYX_CLIENT_SECRET")
         if self.client_secret and not self.client_id:
             raise ConfigurationError(
                 "client_secret was given without client_id: pass client_id= or set TELNYX_CLIENT_ID"
@@ -157,6 +163,8 @@ class TelnyxOAuth:
         """Connect to a running sandbox: a ``Sandbox`` object, its ``--json`` line (or parsed dict), or its URL.
 
         The demo client becomes the default client for token calls. Keyword arguments override (e.g. ``timeout``).
+        A bare URL takes its API key from ``TELNYX_NB_SANDBOX_API_KEY`` — never from ``TELNYX_API_KEY``, the real
+        account's.
         """
         info: dict[str, Any]
         if isinstance(sandbox, Mapping):
@@ -250,6 +258,12 @@ class TelnyxOAuth:
 
     # ------------------------------------------------------------------------------------------- internals
     def _require_management(self) -> None:
+        if self._transport.default_auth is None and self._declared_sandbox:
+            raise ConfigurationError(  # never advise TELNYX_API_KEY here: connect() would then pick production
+                f"this call needs the sandbox's API key: set TELNYX_NB_SANDBOX to the sandbox's --json line (it "
+                f"carries the key; `telnyx-nb explore` prints an export line), or set {SANDBOX_KEY_VARIABLE}, "
+                "or pass api_key="
+            )
         if self._transport.default_auth is None:
             raise ConfigurationError(
                 "this call needs an API key or client credentials: pass api_key= (or set TELNYX_API_KEY), "

@@ -4,7 +4,9 @@ Resolution order (docs/ARCHITECTURE.md, "Connecting"):
 
 1. ``TELNYX_API_KEY``, or ``TELNYX_CLIENT_ID`` + ``TELNYX_CLIENT_SECRET`` → the real API (``TELNYX_BASE_URL`` or
    production);
-2. ``TELNYX_NB_SANDBOX`` (a sandbox's ``--json`` line, or its base URL) → that running sandbox;
+   (blank values count as unset);
+2. ``TELNYX_NB_SANDBOX`` (a sandbox's ``--json`` line, or its base URL plus ``TELNYX_NB_SANDBOX_API_KEY``) → that
+   running sandbox;
 3. otherwise → start an in-process ``Sandbox(seed="demo", db=":memory:")``; the client keeps it alive and stops it
    on ``close()``. Only this branch imports ``telnyx_nb.sandbox``.
 """
@@ -22,10 +24,12 @@ __all__ = ["connect"]
 
 def connect(**kwargs: Any) -> TelnyxOAuth:
     """A ready ``TelnyxOAuth``; ``.target`` says what it talks to. Keyword arguments go to the client."""
-    env = os.environ
-    if env.get("TELNYX_API_KEY") or (env.get("TELNYX_CLIENT_ID") and env.get("TELNYX_CLIENT_SECRET")):
+    def setting(name: str) -> str:  # a blank value counts as unset: TELNYX_API_KEY="  " must not mean production
+        return os.environ.get(name, "").strip()
+
+    if setting("TELNYX_API_KEY") or (setting("TELNYX_CLIENT_ID") and setting("TELNYX_CLIENT_SECRET")):
         return TelnyxOAuth(**kwargs)
-    described = env.get("TELNYX_NB_SANDBOX", "").strip()
+    described = setting("TELNYX_NB_SANDBOX")
     if described:
         return TelnyxOAuth.from_sandbox(described, **kwargs)
     server = importlib.import_module("telnyx_nb.sandbox.server")

@@ -39,7 +39,8 @@ def _out(value: str) -> Path:
 
 EPILOG = """\
 where: TELNYX_API_KEY (or TELNYX_CLIENT_ID + TELNYX_CLIENT_SECRET) with TELNYX_BASE_URL -> that API;
-       TELNYX_NB_SANDBOX (a sandbox's --json line) -> that sandbox; nothing set -> an in-process demo sandbox
+       TELNYX_NB_SANDBOX (a sandbox's --json line, or its URL + TELNYX_NB_SANDBOX_API_KEY) -> that sandbox
+       (`telnyx-nb explore` prints the export line); nothing set -> an in-process demo sandbox
 exit status: 0 done; 1 --fail-on matched a finding; 2 no audit (bad setting, connection or authentication
              failure, unwritable --out)"""
 

@@ -170,7 +170,7 @@ def findings_by_severity(findings: pd.DataFrame):
     """Stacked bars: findings per rule, coloured by severity."""
     fig = _figure()
     ax = fig.add_subplot()
-    ax.set_title("Findings by severity")
+    ax.set_title("Findings per rule, by severity")
     if findings.empty:
         return _say_empty(fig, ax, "no findings")
     table = pd.crosstab(findings["rule"].astype(str), findings["severity"].astype(str))

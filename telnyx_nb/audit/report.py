@@ -1,18 +1,24 @@
 """The audit report: one self-contained HTML file (plots inlined as base64 PNG), or CSV / Parquet exports.
 
-The HTML needs nothing but itself: no scripts, no stylesheets or images from elsewhere, so it can be mailed,
-archived by cron, or attached to a CI run. Every table goes through ``DataFrame.to_html`` with escaping on, so a
-client named ``<script>`` stays text. The frames hold no secrets (client secrets are never listed by the API).
+The HTML is written for an account owner deciding what to revoke: a per-client roll-up first (grants, worst
+severity, what to do), then one row per flagged grant with every rule it broke and the suggested action, then the
+pictures and the full frames. It needs nothing but itself — no stylesheets, images or scripts from elsewhere — so
+it can be mailed, archived by cron, or attached to a CI run; one small inline script sorts (click a header),
+filters and pages the tables, and without it every row is still there. The page comes from a Jinja2 template with
+autoescaping on, so a client named ``<script>`` stays text. The frames hold no secrets (client secrets are never
+listed by the API).
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import json
+import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from telnyx_nb.audit import plots
@@ -24,48 +30,160 @@ __all__ = ["SECTIONS", "export", "render_html", "write_report"]
 # id → heading, in report order; tests check each is present
 SECTIONS = {
     "summary": "Summary",
-    "findings-by-severity": "Findings by severity",
-    "findings": "Findings",
+    "per-client": "What to do, per client",
+    "grants-to-review": "Grants to review",
+    "client-findings": "Findings about clients",
+    "findings-per-rule": "Findings per rule, by severity",
     "grants-per-client": "Grants per client",
     "last-used": "Last-used age of grants",
     "scope-matrix": "Scopes per client",
     "clients": "Clients",
     "rules": "Rules",
 }
-
-_CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem;color:#222;max-width:80rem}
-h1{margin-bottom:.2rem} h2{border-bottom:1px solid #ddd;padding-bottom:.2rem;margin-top:2rem}
-table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0} th,td{border:1px solid #ddd;padding:.25rem .5rem;
-text-align:left;vertical-align:top} th{background:#f4f4f4} img{max-width:100%}
-.sev-high{color:#c0392b;font-weight:600} .sev-medium{color:#d35400} .sev-low{color:#555}
-.muted{color:#666} table.findings td:nth-child(4){white-space:nowrap;font-family:monospace}
-"""
+GRANTS_PAGE_SIZE = 50  # rows per page of the per-grant table: 100k grants stay readable
+_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}  # high = 0
+_ID_COLUMNS = {"client_id", "grant_id", "id", "object_id", "org_id", "user_id"}
 
 
-def _list_text(value: Any) -> str:
-    if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
-        return ", ".join(str(v) for v in list(value))
-    return "" if value is None or value is pd.NA else str(value)
+def plain_doc(text: str) -> str:
+    """A docstring's RST inline markup (````name````, ``:data:`RULES```) as plain text for readers."""
+    return re.sub(r":[a-z]+:`([^`]+)`", r"\1", re.sub(r"``([^`]+)``", r"\1", text or ""))
 
 
-def _table(frame: pd.DataFrame, empty: str = "none", css_class: str | None = None) -> str:
-    if frame.empty:
-        return f'<p class="muted">{html.escape(empty)}</p>'
-    shown = frame.copy()
-    for col in shown.columns:
-        if shown[col].dtype == object:
-            shown[col] = shown[col].map(_list_text)
-    return shown.to_html(index=False, escape=True, na_rep="", border=0, classes=css_class)
+def _is_list(value: Any) -> bool:
+    return isinstance(value, (list, tuple, np.ndarray))
 
 
-def _img(fig: Any, alt: str) -> str:
-    data = base64.b64encode(plots.to_png(fig)).decode("ascii")
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+def _cell(value: Any, column: str = "") -> dict:
+    """One table cell: shown text, a sort key (numbers and times sort as such) and a CSS class."""
+    if _is_list(value):
+        return {"text": ", ".join(str(v) for v in list(value)), "sort": None, "cls": None, "title": None}
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
+        return {"text": "", "sort": "", "cls": None, "title": None}
+    if isinstance(value, pd.Timestamp):
+        return {"text": value.strftime("%Y-%m-%d %H:%M"), "sort": value.isoformat(), "cls": None, "title": None}
+    if isinstance(value, (bool, np.bool_)):
+        return {"text": "yes" if value else "no", "sort": None, "cls": None, "title": None}
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        number = float(value)
+        text = str(int(number)) if number.is_integer() else f"{number:.1f}"  # counts never print as 12.0
+        return {"text": text, "sort": repr(number), "cls": "num", "title": None}
+    text = str(value)
+    if column == "severity" and text in _RANK:
+        return {"text": text, "sort": str(_RANK[text]), "cls": f"sev-{text}", "title": None}
+    if column in _ID_COLUMNS and len(text) > 12:  # short on screen; whole on hover and when copied
+        return {"text": text[:8] + "…", "sort": text, "cls": "id", "title": text}
+    return {"text": text, "sort": None, "cls": None, "title": None}
 
 
-def _section(key: str, body: str) -> str:
-    return f'<section id="{key}">\n<h2>{html.escape(SECTIONS[key])}</h2>\n{body}\n</section>'
+def _table(frame: pd.DataFrame, table_id: str, caption: str, empty: str = "none",
+           page_size: int | None = None) -> dict:
+    columns = [{"label": str(c).replace("_", " "),
+                "numeric": pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])}
+               for c in frame.columns]
+    rows = [[_cell(value, str(column)) for column, value in zip(frame.columns, row)]
+            for row in frame.itertuples(index=False, name=None)]
+    if page_size is None and len(rows) > 200:
+        page_size = 100
+    return {"id": table_id, "caption": caption, "columns": columns, "rows": rows, "empty": empty,
+            "page_size": page_size}
+
+
+def _img(fig: Any, alt: str) -> dict:
+    return {"alt": alt, "data": base64.b64encode(plots.to_png(fig)).decode("ascii")}
+
+
+def _worst(severities: pd.Series) -> str:
+    return min((str(s) for s in severities), key=lambda s: _RANK.get(s, 99))
+
+
+def grants_to_review(result: AuditResult) -> pd.DataFrame:
+    """One row per flagged grant: worst severity, its client, every rule it broke, what to do."""
+    findings = result.findings[result.findings["object_type"].astype(str) == "grant"]
+    columns = ["severity", "client", "client_id", "grant_id", "scopes", "last_used_at", "rules", "detail",
+               "suggested_action"]
+    if findings.empty:
+        return pd.DataFrame(columns=columns)
+    grants = result.grants.set_index(result.grants["id"].astype(str))
+    rows = []
+    for grant_id, group in findings.groupby(findings["object_id"].astype(str), sort=False):
+        group = group.sort_values("severity", key=lambda s: s.astype(str).map(_RANK))
+        grant = grants.loc[grant_id] if grant_id in grants.index else None
+        rows.append({
+            "severity": _worst(group["severity"]),
+            "client": group["client_name"].dropna().astype(str).iloc[0] if group["client_name"].notna().any()
+            else "(client gone)",
+            "client_id": None if grant is None else str(grant["client_id"]),
+            "grant_id": grant_id,
+            "scopes": [] if grant is None else list(grant["scopes"]),
+            "last_used_at": None if grant is None else grant["last_used_at"],
+            "rules": list(dict.fromkeys(group["rule"].astype(str))),
+            "detail": "; ".join(dict.fromkeys(group["detail"].astype(str))),
+            "suggested_action": " ".join(dict.fromkeys(group["suggested_action"].astype(str))),
+        })
+    frame = pd.DataFrame(rows, columns=columns)
+    order = frame["severity"].map(_RANK)
+    return frame.assign(_rank=order).sort_values(["_rank", "client", "grant_id"], kind="stable") \
+        .drop(columns="_rank").reset_index(drop=True)
+
+
+def per_client(result: AuditResult) -> pd.DataFrame:
+    """One row per client with findings (keyed by client_id, so two clients sharing a name stay two rows)."""
+    findings, grants, clients = result.findings, result.grants, result.clients
+    columns = ["client", "client_id", "client_type", "verified", "grants", "flagged_grants", "worst_severity",
+               "rules", "what_to_do"]
+    if findings.empty:
+        return pd.DataFrame(columns=columns)
+    grant_client = dict(zip(grants["id"].astype(str), grants["client_id"].astype(str)))
+    kinds = findings["object_type"].astype(str)
+    owner = findings["object_id"].astype(str).where(kinds == "client",
+                                                     findings["object_id"].astype(str).map(grant_client))
+    findings = findings.assign(_client=owner.fillna("(client gone)")).sort_values(
+        "severity", key=lambda v: v.astype(str).map(_RANK), kind="stable")
+    by_id = clients.set_index(clients["client_id"].astype(str))
+    grant_counts = grants["client_id"].astype(str).value_counts()
+    rows = []
+    for client_id, group in findings.groupby("_client", sort=False):
+        known = client_id in by_id.index
+        on_grants = group[group["object_type"].astype(str) == "grant"]
+        todo = list(dict.fromkeys(group.loc[group["object_type"].astype(str) == "client", "suggested_action"]
+                                  .astype(str)))  # the client's own fixes, most severe first
+        if len(on_grants):
+            per_rule = on_grants.groupby(on_grants["rule"].astype(str), sort=False)["object_id"].nunique()
+            flagged = on_grants["object_id"].nunique()
+            todo.append(f"Review and revoke {flagged} flagged grant{'s' if flagged != 1 else ''} ("
+                        + ", ".join(f"{rule_name}: {n}" for rule_name, n in per_rule.items())
+                        + ") — see Grants to review.")
+        rows.append({
+            "client": str(by_id.loc[client_id, "name"]) if known else group["client_name"].dropna().astype(str)
+            .iloc[0] if group["client_name"].notna().any() else "(client gone)",
+            "client_id": client_id,
+            "client_type": str(by_id.loc[client_id, "client_type"]) if known else None,
+            "verified": by_id.loc[client_id, "verified"] if known else None,
+            "grants": int(grant_counts.get(client_id, 0)),
+            "flagged_grants": int(on_grants["object_id"].nunique()),
+            "worst_severity": _worst(group["severity"]),
+            "rules": list(dict.fromkeys(group["rule"].astype(str))),
+            "what_to_do": " ".join(todo),
+        })
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["verified"] = frame["verified"].map(lambda v: None if v is None or v is pd.NA else bool(v))
+    return frame.assign(_rank=frame["worst_severity"].map(_RANK)) \
+        .sort_values(["_rank", "flagged_grants", "client"], ascending=[True, False, True], kind="stable") \
+        .drop(columns="_rank").reset_index(drop=True)
+
+
+@lru_cache(maxsize=1)
+def _template():
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    environment = Environment(loader=PackageLoader("telnyx_nb.audit", "templates"),
+                              autoescape=select_autoescape(["html", "j2"], default=True))
+    return environment.get_template("report.html.j2")
+
+
+def _severity_column(frame: pd.DataFrame, column: str = "worst_severity") -> pd.DataFrame:
+    return frame.rename(columns={column: "severity"}) if column in frame else frame
 
 
 def render_html(result: AuditResult) -> str:
@@ -75,45 +193,67 @@ def render_html(result: AuditResult) -> str:
     findings, clients, grants = result.findings, result.clients, result.grants
     counts = findings["severity"].astype(str).value_counts() if not findings.empty else pd.Series(dtype=int)
     facts = pd.DataFrame({
-        "": ["target", "generated at", "clients", "grants", "stale after", "never-used grace",
+        "fact": ["target", "generated at", "clients", "grants", "stale after", "never-used grace",
              "admin scopes"] + [f"{s} findings" for s in SEVERITIES],
-        "value": [result.target, now.isoformat(timespec="seconds"), len(clients), len(grants),
+        "value": [result.target, now.isoformat(timespec="seconds"), str(len(clients)), str(len(grants)),
                   f"{t.stale_days} days", f"{t.never_used_grace_days} days", ", ".join(t.admin_scopes)]
-                 + [int(counts.get(s, 0)) for s in SEVERITIES],
+                 + [str(int(counts.get(s, 0))) for s in SEVERITIES],
     })
     actions = pd.Series({name: r.suggested_action for name, r in RULES.items()}, name="suggested action")
     summary_by_rule = result.summary()
     if not summary_by_rule.empty:
         summary_by_rule["suggested action"] = summary_by_rule["rule"].astype(str).map(actions)
-    # the per-rule action is in the summary; each finding row keeps to what differs
-    finding_rows = findings.drop(columns=["suggested_action"])
+    roll_up = per_client(result)
+    review = grants_to_review(result)
+    client_findings = findings[findings["object_type"].astype(str) == "client"][
+        ["severity", "rule", "client_name", "object_id", "detail", "suggested_action"]
+    ].rename(columns={"object_id": "client_id", "client_name": "client"})
+    idle = plots.last_used_age_days(grants, now)
+    age_facts = pd.DataFrame([{
+        "grants": len(grants), "used": int(idle.notna().sum()), "never used": int(idle.isna().sum()),
+        f"idle > {t.stale_days} days": int((idle > t.stale_days).sum()),
+        "median days idle": idle.median() if idle.notna().any() else None,
+        "most days idle": idle.max() if idle.notna().any() else None,
+    }])
+    per_client_counts = plots.grants_per_client_counts(grants, clients).rename_axis("client").reset_index()
+    matrix = plots.scope_client_matrix(grants, clients).rename_axis(columns=None).reset_index()
+    rules_frame = pd.DataFrame([{"rule": r.name, "severity": r.severity, "applies to": r.object_type,
+                                 "risk": plain_doc(r.doc), "suggested action": r.suggested_action}
+                                for r in RULES.values()])
+
+    def section(key: str, *, intro: str = "", images=(), tables=()) -> dict:
+        return {"id": key, "heading": SECTIONS[key], "intro": intro, "images": list(images), "tables": list(tables)}
+
+    unflagged = len(clients) - int(roll_up["client_id"].isin(clients["client_id"].astype(str)).sum())
     sections = [
-        _section("summary", _table(facts) + "<h3>Findings per rule</h3>" + _table(summary_by_rule, "no findings")),
-        _section("findings-by-severity", _img(plots.findings_by_severity(findings), "findings by severity")),
-        _section("findings", _table(finding_rows, "no findings", "findings")),
-        _section("grants-per-client",
-                 _img(plots.grants_per_client(grants, clients), "grants per client")
-                 + _table(plots.grants_per_client_counts(grants, clients).rename_axis("client").reset_index())),
-        _section("last-used",
-                 _img(plots.last_used_age_histogram(grants, now, t.stale_days), "last-used age histogram")
-                 + _table(plots.last_used_age_days(grants, now).describe().round(1)
-                          .rename_axis("statistic").reset_index())),
-        _section("scope-matrix",
-                 _img(plots.scope_client_matrix_plot(grants, clients), "scope by client matrix")
-                 + _table(plots.scope_client_matrix(grants, clients).reset_index())),
-        _section("clients", _table(clients, "no clients")),
-        _section("rules", _table(pd.DataFrame(
-            [{"rule": r.name, "severity": r.severity, "applies to": r.object_type, "risk": r.doc,
-              "suggested action": r.suggested_action} for r in RULES.values()]))),
+        section("summary", tables=[_table(facts, "facts", "what was audited"),
+                                   _table(summary_by_rule, "per-rule", "findings per rule", "no findings")]),
+        section("per-client", intro=f"Clients with findings, most severe first ({unflagged} client(s) have none). "
+                                    "Click a column heading to sort; type to filter.",
+                tables=[_table(_severity_column(roll_up), "clients-roll-up", "per-client roll-up",
+                               "no findings: nothing to do")]),
+        section("grants-to-review", intro="One row per flagged grant, with every rule it broke. Revoking a grant "
+                                          "ends the tokens issued under it (RFC 7009 §2).",
+                tables=[_table(review, "grants-table", "flagged grants", "no grant is flagged",
+                               page_size=GRANTS_PAGE_SIZE)]),
+        section("client-findings", tables=[_table(client_findings, "client-findings-table", "findings about "
+                                                  "clients", "no finding about a client")]),
+        section("findings-per-rule", images=[_img(plots.findings_by_severity(findings),
+                                                  "findings per rule, coloured by severity")]),
+        section("grants-per-client", images=[_img(plots.grants_per_client(grants, clients), "grants per client")],
+                tables=[_table(per_client_counts, "grants-per-client-table", "grants per client")]),
+        section("last-used", images=[_img(plots.last_used_age_histogram(grants, now, t.stale_days),
+                                          "last-used age histogram")],
+                tables=[_table(age_facts, "last-used-table", "days since last use")]),
+        section("scope-matrix", images=[_img(plots.scope_client_matrix_plot(grants, clients),
+                                             "scope by client matrix")],
+                tables=[_table(matrix, "scope-matrix-table", "grants holding each scope, per client",
+                               "no grants")]),
+        section("clients", tables=[_table(clients, "clients-table", "every client", "no clients")]),
+        section("rules", tables=[_table(rules_frame, "rules-table", "the audit rules")]),
     ]
-    title = "telnyx-nb OAuth audit"
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<title>{title}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
-        f"<h1>{title}</h1>\n<p class=\"muted\">{html.escape(result.target)} · "
-        f"{html.escape(now.isoformat(timespec='seconds'))}</p>\n"
-        + "\n".join(sections) + "\n</body>\n</html>\n"
-    )
+    return _template().render(title="telnyx-nb OAuth audit", target=result.target,
+                              generated=now.isoformat(timespec="seconds"), sections=sections)
 
 
 def _flat(frame: pd.DataFrame) -> pd.DataFrame:

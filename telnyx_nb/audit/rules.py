@@ -11,6 +11,8 @@ its docstring what risk it catches. The function's name is the rule's name in th
 
 from __future__ import annotations
 
+import re
+
 import ipaddress
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -86,6 +88,7 @@ def rule(severity: str, object_type: str, suggested_action: str):
 
     def register(func):
         doc = " ".join((func.__doc__ or "").split())
+        doc = re.sub(r":[a-z]+:`([^`]+)`", r"\1", re.sub(r"``([^`]+)``", r"\1", doc))  # readers see no RST
         RULES[func.__name__] = Rule(func.__name__, severity, object_type, suggested_action, func, doc)
         return func
 

@@ -3,6 +3,8 @@
 Without ``--json`` it prints where it listens and the credentials to use; with ``--json`` it prints exactly one
 JSON line on stdout (``{"base_url", "api_key", "demo_client_id", "demo_client_secret"}``) and nothing else, so a
 script can read it. On SIGINT or SIGTERM it stops accepting, finishes in-flight requests and exits 0.
+``--reset`` deletes the file database first and seeds it afresh (the demo after notebook 03 revoked its stale
+grants); ``--no-serve`` prepares the database, says what it holds and exits (``make reset-demo``).
 """
 
 from __future__ import annotations
@@ -75,6 +77,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", default=None, help="SQLite file, or :memory: for a throwaway database "
                                                    "(default: sandbox.sqlite3 in the user data directory)")
     parser.add_argument("--seed", type=_seed, default="demo", help="demo (default), empty, or grants=N")
+    parser.add_argument("--reset", action="store_true",
+                        help="delete the database first and seed it afresh (brings the demo back to its start)")
+    parser.add_argument("--no-serve", action="store_true",
+                        help="set up (with --reset: reseed) the database, print where it is, and exit")
     parser.add_argument("--api-key", default=None,
                         help=f"use this API key instead of the stored one (better: set {API_KEY_VARIABLE}, which "
                              "other users cannot read from the process list)")
@@ -102,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     import os
 
     from .registration_policy import DEFAULT_REGISTRABLE_SCOPES
-    from .server import Sandbox, exposure_warning
+    from .server import Sandbox, describe_age, exposure_warning
 
     db = args.db or default_db()
     api_key = args.api_key or os.environ.get(API_KEY_VARIABLE) or None
@@ -117,10 +123,10 @@ def run(args: argparse.Namespace) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, on_signal)
     try:
-        sandbox = Sandbox(host=args.host, port=args.port, db=db, seed=args.seed, api_key=api_key,
-                          access_token_ttl=args.access_token_ttl, refresh_token_ttl=args.refresh_token_ttl,
-                          threads=args.threads, code_ttl=args.code_ttl, consent_ttl=args.consent_ttl,
-                          **extra).start()
+        sandbox = Sandbox(host=args.host, port=0 if args.no_serve else args.port, db=db, seed=args.seed,
+                          api_key=api_key, reset=args.reset, access_token_ttl=args.access_token_ttl,
+                          refresh_token_ttl=args.refresh_token_ttl, threads=args.threads,
+                          code_ttl=args.code_ttl, consent_ttl=args.consent_ttl, **extra).start()
     except OSError as exc:
         print(f"telnyx-nb sandbox: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}. "
               "Choose another --port (0 picks a free one).", file=sys.stderr)
@@ -132,6 +138,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"telnyx-nb sandbox: {db} is not a usable SQLite database ({exc}). Choose another --db, or "
               "--db :memory: for a throwaway one.", file=sys.stderr)
         return 1
+    if args.no_serve:
+        sandbox.stop()
+        done = "reset and seeded" if args.reset else "ready"
+        print(f"Sandbox database {done}: {db} ({args.seed} data, {describe_age(sandbox.seeded_at)})", flush=True)
+        return 0
     warning = exposure_warning(args.host)
     if warning:  # stderr: --json keeps stdout to its one line
         print(f"telnyx-nb sandbox: {warning}", file=sys.stderr, flush=True)
@@ -141,6 +152,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             lines = [f"Telnyx OAuth sandbox listening on {sandbox.base_url}",
                      f"  database:           {db}",
+                     f"  data:               {args.seed}, {describe_age(sandbox.seeded_at)}"
+                     + ("" if args.reset else " (--reset starts it over)"),
                      f"  API key:            {sandbox.api_key}"]
             if sandbox.demo_client_id:
                 lines += [f"  demo client_id:     {sandbox.demo_client_id}",

@@ -42,7 +42,9 @@ __all__ = [
 DEMO_CLIENT_NAME = "Telnyx NB Demo"
 # Loopback redirect URIs for the notebooks' authorization-code flow (plain HTTP is allowed on loopback,
 # RFC 8252 §7.3).
-DEMO_REDIRECT_URIS = ["http://127.0.0.1:8888/callback", "http://localhost:8888/callback"]
+# The Authorize panel's loopback listener port (telnyx_nb/widgets/loopback.py), not JupyterLab's 8888: the
+# browser's redirect must reach the kernel's listener, not land on a JupyterLab 404.
+DEMO_REDIRECT_URIS = ["http://127.0.0.1:8976/callback", "http://localhost:8976/callback"]
 GRANT_TYPES = ["authorization_code", "client_credentials", "refresh_token"]
 
 # The catalog's scope names, in catalog order (sandbox/scopes.py owns names and descriptions).

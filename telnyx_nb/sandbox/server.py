@@ -6,7 +6,9 @@
 ``db=":memory:"`` is a throwaway database (a temporary WAL file removed on stop, so that every worker thread sees
 the same data); any other value is a file path that keeps clients, grants, keys and the API key across restarts.
 Seeds: ``"demo"`` (the demo account of ``demo.py``), ``"empty"``, or ``"grants=N"`` (a synthetic account). Seeding
-a database that already holds data adds nothing twice.
+a database that already holds data adds nothing twice. ``reset=True`` deletes a file database first, so the seed
+starts over (the demo's revoked grants come back); when a seed first filled the database is kept in its settings
+(``seeded_at``), because the demo's ages are counted from that moment.
 
 ``start(serve=False)`` builds the same app without serving it: ``requests_adapter()`` and ``httpx_transport()``
 call it in-process (no socket, no thread), and ``serve()`` starts the loopback server later on the port reserved
@@ -27,6 +29,7 @@ import tempfile
 import threading
 import time
 import uuid
+from datetime import datetime, timezone
 
 from .clock import Clock
 from .hosts import LOOPBACK_NAMES, check_public_url
@@ -44,6 +47,7 @@ IN_PROCESS_ROOT = "http://telnyx-sandbox.invalid"
 
 API_KEY_ALPHABET = string.ascii_letters + string.digits + "_-"
 API_KEY_PATTERN = re.compile(r"^KEY[0-9A-Za-z_-]{55}$")  # Telnyx's shape, the one secret scanners look for
+_SEEDED_AT_SETTING = "seeded_at"
 
 
 def new_api_key() -> str:
@@ -78,11 +82,40 @@ def check_seed(seed: str) -> str:
     return seed
 
 
+def delete_database(path: str) -> list[str]:
+    """Remove a SQLite file database and its WAL/shared-memory companions; returns the files removed."""
+    removed = []
+    for name in (path, path + "-wal", path + "-shm", path + "-journal"):
+        try:
+            os.remove(name)
+            removed.append(name)
+        except FileNotFoundError:
+            continue
+    return removed
+
+
+def describe_age(moment: datetime | None, now: datetime | None = None) -> str:
+    """``'seeded 2026-11-30 10:00 UTC (3 days ago)'`` — what ``explore`` says about the demo data."""
+    if moment is None:
+        return "seeded at an unknown time (before telnyx-nb recorded it)"
+    now = now or datetime.now(timezone.utc)
+    seconds = max(0, int((now - moment).total_seconds()))
+    if seconds < 120:
+        ago = "just now"
+    elif seconds < 7200:
+        ago = f"{seconds // 60} minutes ago"
+    elif seconds < 2 * 86400:
+        ago = f"{seconds // 3600} hours ago"
+    else:
+        ago = f"{seconds // 86400} days ago"
+    return f"seeded {moment.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC ({ago})"
+
+
 class Sandbox:
     """A Telnyx OAuth sandbox on loopback. ``start()`` returns self; ``stop()`` finishes in-flight requests."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, db: str = ":memory:", seed: str = "demo",
-                 api_key: str | None = None, *, threads: int = 8,
+                 api_key: str | None = None, *, threads: int = 8, reset: bool = False,
                  access_token_ttl: int = ACCESS_TOKEN_LIFETIME, refresh_token_ttl: int = REFRESH_TOKEN_LIFETIME,
                  registrable_scopes=DEFAULT_REGISTRABLE_SCOPES, public_urls=(),
                  refresh_reuse_grace: float = REFRESH_REUSE_GRACE, signing_key=None,
@@ -116,6 +149,8 @@ class Sandbox:
         self.port = port
         self.db = str(db)
         self.seed = check_seed(seed)
+        self.reset = bool(reset)
+        self.seeded_at: datetime | None = None  # when the seed filled this database (None: empty seed, or unknown)
         self._api_key_override = api_key
         self.threads = threads
         self.api_key: str | None = None
@@ -195,6 +230,8 @@ class Sandbox:
             path = os.path.join(self._tmpdir, "sandbox.sqlite3")
         else:
             path = os.path.abspath(os.path.expanduser(self.db))
+            if self.reset:
+                delete_database(path)
             private_database_file(path)
         self.store = store = Store(path, clock=self.clock)
         keyring = KeyRing.load_or_create(store, self._signing_key)
@@ -204,6 +241,8 @@ class Sandbox:
         self.api_key = store.set_setting_once(_API_KEY_SETTING, new_api_key())
         org_id = store.set_setting_once("org_id", str(uuid.uuid4()))
         user_id = store.set_setting_once("user_id", str(uuid.uuid4()))
+        seeded_at = store.get_setting(_SEEDED_AT_SETTING)
+        self.seeded_at = datetime.fromisoformat(seeded_at) if seeded_at else None
         demo = store.get_setting(_DEMO_CLIENT_SETTING)
         if demo:
             self.demo_client_id, self.demo_client_secret = json.loads(demo)
@@ -269,6 +308,8 @@ class Sandbox:
         from .demo import demo_dataset, synthetic_dataset
 
         now = self.clock.now()
+        if store.is_empty():  # a database seeded before this was recorded stays "unknown", not "just now"
+            store.set_setting_once(_SEEDED_AT_SETTING, now.isoformat(timespec="seconds"))
         if self.seed == "demo":
             clients, grants = demo_dataset(now)
         else:

@@ -1,10 +1,15 @@
 """AuthorizePanel: the authorization-code flow with PKCE, one visible step at a time.
 
 1. Build the authorization URL (RFC 6749 §4.1.1) with a PKCE verifier and challenge (RFC 7636 §4.1–4.2) and state.
-2. Send it to ``GET /oauth/authorize``; read the consent it leads to (client, verified badge, requested scopes).
-3. Allow or deny (``POST /oauth/grants``); the redirect carries ``code`` and ``state`` or ``error``
-   (RFC 6749 §4.1.2, §4.1.2.1); state is checked against ours (RFC 6749 §10.12).
-4. Exchange the code with the verifier (RFC 6749 §4.1.3, RFC 7636 §4.5).
+   With a loopback redirect URI a short-lived listener in this kernel receives the redirect (RFC 8252 §7.3,
+   ``loopback.py``), so the user opens the link, approves on the real consent page, and the panel carries on.
+2. Optionally, send it to ``GET /oauth/authorize`` from the kernel and read the consent it leads to.
+3. The redirect carries ``code`` and ``state`` or ``error`` (RFC 6749 §4.1.2, §4.1.2.1); ``iss`` is checked
+   against the server's issuer when present or advertised (RFC 9207 §2.4), state against ours (RFC 6749 §10.12).
+   It arrives through the listener, the paste box (any other case), or the sandbox-only Allow/Deny shortcut,
+   which decides server-side (``POST /oauth/grants``) and cannot work against a real Telnyx account.
+4. Exchange the code with the verifier (RFC 6749 §4.1.3, RFC 7636 §4.5) — at once when the redirect came through
+   the listener or the paste box.
 
 State for the next cell: ``last_request`` (AuthorizationRequest), ``consent_token``, ``last_consent``,
 ``last_redirect``, ``last_code``, ``last_denial`` (the AuthorizationDenied, when the user said no) and
@@ -14,19 +19,38 @@ State for the next cell: ``last_request`` (AuthorizationRequest), ``consent_toke
 from __future__ import annotations
 
 import html
+import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import ipywidgets as widgets
 
-from telnyx_nb.errors import AuthorizationDenied, ConfigurationError
-from telnyx_nb.widgets.base import Panel, field, kv_table, scopes_from_metadata
+from telnyx_nb.errors import AuthorizationDenied, AuthorizationFlowError, ConfigurationError
+from telnyx_nb.widgets.base import Panel, field, kv_table, show_scopes
+from telnyx_nb.widgets.loopback import LoopbackListener, browser_url, is_loopback_uri
 
 def _wide() -> widgets.Layout:
     return widgets.Layout(width="100%")  # a fresh Layout each time: a shared one would share display too
 
 _STYLE = {"description_width": "initial"}
 PKCE_METHODS = (("S256 (recommended)", "S256"), ("plain", "plain"), ("no PKCE", None))
+
+
+def check_issuer(redirect: str, metadata: Any) -> None:
+    """RFC 9207 §2.4: an ``iss`` in the redirect must be the issuer we sent the user to; a server that advertises
+    ``authorization_response_iss_parameter_supported`` must send it. Defends against mix-up attacks."""
+    iss = (parse_qs(urlsplit(redirect).query).get("iss") or [None])[0]
+    expected = field(metadata, "issuer") if metadata is not None else None
+    advertised = bool((field(metadata, "raw") or {}).get("authorization_response_iss_parameter_supported"))
+    if iss is None:
+        if advertised:
+            raise AuthorizationFlowError("the redirect has no iss although the server advertises it (RFC 9207 "
+                                         "§2.4): refusing its code")
+        return
+    if expected and iss != expected:
+        raise AuthorizationFlowError(f"the redirect's iss {iss!r} is not this authorization server ({expected!r}); "
+                                     "a mix-up attack? (RFC 9207 §2.4): refusing its code")
 
 
 class AuthorizePanel(Panel):
@@ -44,6 +68,7 @@ class AuthorizePanel(Panel):
         self.last_code: str | None = None
         self.last_denial: AuthorizationDenied | None = None
         self.last_token: Any = None
+        self.listener: LoopbackListener | None = None
         self._token_listeners: list[Callable[[Any], None]] = []
 
         self.client_id = widgets.Text(value=str(getattr(self.client, "client_id", None) or ""),
@@ -54,13 +79,25 @@ class AuthorizePanel(Panel):
                                              ensure_option=False)
         self.scopes = widgets.SelectMultiple(options=[], rows=5, description="Scopes", style=_STYLE)
         self.pkce = widgets.Dropdown(options=PKCE_METHODS, value="S256", description="PKCE", style=_STYLE)
+        self.listen = widgets.Checkbox(value=True, indent=False, layout=_wide(),
+                                       description="Catch the redirect in this kernel (a listener on 127.0.0.1 "
+                                                   "for a loopback redirect URI, RFC 8252 §7.3)")
+        self.paste = widgets.Text(placeholder="…or paste the address the browser landed on "
+                                              "(…?code=…&state=…)", layout=widgets.Layout(width="70%"))
+        self.paste_button = self._button("Use this redirect", self.use_pasted, icon="paste",
+                                         tooltip="Check state (and iss) of the pasted redirect, then exchange "
+                                                 "its code")
         self.load_button = self._button("Load client", self.load, icon="refresh",
                                         tooltip="Fetch this client's redirect URIs (GET /oauth_clients/{id})")
         self.build_button = self._button("1 · Build URL", self.build_url, icon="link")
         self.start_button = self._button("2 · Open /oauth/authorize", self.start, icon="sign-in",
                                          tooltip="GET /oauth/authorize, then GET /oauth/consent/{consent_token}")
-        self.allow_button = self._button("3 · Allow", lambda: self.decide(True), style="success", icon="check")
-        self.deny_button = self._button("Deny", lambda: self.decide(False), style="danger", icon="times")
+        shortcut = ("Sandbox only: decide on the sandbox's consent endpoint from the kernel, without a browser "
+                    "(a real Telnyx account asks the user in the browser)")
+        self.allow_button = self._button("Allow (sandbox shortcut)", lambda: self.decide(True), style="success",
+                                         icon="check", tooltip=shortcut)
+        self.deny_button = self._button("Deny (sandbox shortcut)", lambda: self.decide(False), style="danger",
+                                        icon="times", tooltip=shortcut)
         self.exchange_button = self._button("4 · Exchange code", self.exchange, style="primary", icon="key",
                                             tooltip="POST /oauth/token grant_type=authorization_code")
         self.step_url = widgets.HTML("")
@@ -73,9 +110,11 @@ class AuthorizePanel(Panel):
             self.client_secret,
             self.redirect_uri,
             widgets.HBox([self.scopes, self.pkce]),
+            self.listen,
             widgets.HBox([self.build_button, self.start_button, self.allow_button, self.deny_button,
                           self.exchange_button]),
             self.step_url,
+            widgets.HBox([self.paste, self.paste_button]),
             self.step_consent,
             self.step_redirect,
             self.step_token,
@@ -90,7 +129,7 @@ class AuthorizePanel(Panel):
 
         def call() -> None:
             self.metadata = self.client.authorization_server_metadata()
-            self.scopes.options = scopes_from_metadata(self.metadata)
+            show_scopes(self.scopes, self.metadata)
             client_id = self.client_id.value.strip()
             if client_id:
                 uris = list(field(self.client.get_client(client_id), "redirect_uris") or [])
@@ -116,6 +155,11 @@ class AuthorizePanel(Panel):
                 raise ConfigurationError("Redirect URI is empty: pick one of the client's registered redirect "
                                          "URIs (RFC 6749 §3.1.2 requires an exact match).")
             self._reset()
+            if self.listen.value and is_loopback_uri(redirect_uri):
+                parts = urlsplit(redirect_uri)
+                self.listener = LoopbackListener(parts.port or 80, parts.path or "/", uri_host=parts.hostname,
+                                                 on_redirect=self._from_listener).start()
+                redirect_uri = self.listener.redirect_uri  # another port if that one was taken, proxied on a hub
             self.last_request = self.client.authorization_url(
                 client_id, redirect_uri, " ".join(self.scopes.value) or None, pkce=self.pkce.value
             )
@@ -156,6 +200,56 @@ class AuthorizePanel(Panel):
 
         return self._run("Allow access" if allowed else "Deny access", call)
 
+    def receive_redirect(self, redirect: str, *, exchange: bool = True) -> Any:
+        """Step 3 for a redirect that reached us (listener or paste): check iss (RFC 9207) and state, take the code,
+        and exchange it at once unless ``exchange=False``."""
+        if self.last_request is None:
+            return None
+        request = self.last_request
+
+        def call() -> Any:
+            if request is not self.last_request:
+                raise AuthorizationFlowError("a newer authorization URL was built: this redirect belongs to the old "
+                                             "one; open the new link")
+            redirect_text = str(redirect).strip()
+            if not redirect_text:
+                raise ConfigurationError("The redirect is empty: paste the whole address the browser landed on.")
+            self.last_redirect = redirect_text
+            self.consent_token = None
+            metadata = self.metadata or self.client.authorization_server_metadata()
+            check_issuer(redirect_text, metadata)
+            try:
+                self.last_code = self.client.parse_redirect(redirect_text, field(request, "state"))
+            except AuthorizationDenied as exc:
+                self.last_denial = exc
+            return redirect_text
+
+        received = self._run("Receive the redirect", call)
+        if received is not None and exchange and self.last_code is not None:
+            self.exchange()
+        return received
+
+    def use_pasted(self) -> Any:
+        """The paste box's button: a redirect URL copied from the browser (any case the listener cannot reach)."""
+        pasted, self.paste.value = self.paste.value, ""  # the code in it is a secret: do not keep it on screen
+        return self.receive_redirect(pasted)
+
+    def _from_listener(self, redirect: str) -> None:
+        """Called on the listener's thread; waits out a click in progress rather than dropping the redirect."""
+        deadline = time.monotonic() + 30
+        while self.busy and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.receive_redirect(redirect)
+
+    def close(self) -> None:
+        self._stop_listener()
+        super().close()
+
+    def _stop_listener(self) -> None:
+        listener, self.listener = self.listener, None
+        if listener is not None:
+            listener.stop()
+
     def exchange(self) -> Any:
         """Step 4: redeem the code with the PKCE verifier; the token lands on ``last_token``."""
         if self.last_code is None:
@@ -185,6 +279,7 @@ class AuthorizePanel(Panel):
 
     # -- display ------------------------------------------------------------------------------------------
     def _reset(self) -> None:
+        self._stop_listener()
         self.last_request = self.consent_token = self.last_consent = None
         self.last_redirect = self.last_code = self.last_denial = self.last_token = None
 
@@ -192,7 +287,9 @@ class AuthorizePanel(Panel):
         if self.busy:
             return
         self.start_button.disabled = self.last_request is None or self.last_consent is not None
-        self.allow_button.disabled = self.deny_button.disabled = self.consent_token is None
+        self.allow_button.disabled = self.deny_button.disabled = (self.consent_token is None
+                                                                  or not getattr(self.client, "is_sandbox", False))
+        self.paste_button.disabled = self.last_request is None
         self.exchange_button.disabled = self.last_code is None
 
     def _render(self) -> None:
@@ -209,9 +306,10 @@ class AuthorizePanel(Panel):
                 ("code_verifier", field(request, "code_verifier")),
             ]
             self.step_url.value = (
-                "<b>1 · Authorization URL</b><br>"
-                f"<a href='{html.escape(url, quote=True)}' target='_blank' style='word-break:break-all'>"
-                f"{html.escape(url)}</a>{kv_table(shown, reveal=self.revealed)}"
+                "<b>1 · Authorization URL</b> — open it, approve in the browser"
+                f"{self._listener_note()}<br>"
+                f"<a href='{html.escape(browser_url(url), quote=True)}' target='_blank' rel='noopener' "
+                f"style='word-break:break-all'>{html.escape(url)}</a>{kv_table(shown, reveal=self.revealed)}"
             )
         consent = self.last_consent
         if consent is None:
@@ -254,6 +352,23 @@ class AuthorizePanel(Panel):
             rows = [(name, field(token, name)) for name in
                     ("access_token", "token_type", "expires_in", "refresh_token", "scope")]
             self.step_token.value = "<b>4 · Token response</b>" + kv_table(rows, reveal=self.revealed)
+
+    def _listener_note(self) -> str:
+        listener = self.listener
+        if listener is None:
+            return "; then paste the address it lands on below."
+        if listener.received:
+            return "; the redirect arrived."
+        if not listener.running:
+            return "; the listener stopped (timed out): build the URL again, or paste the address below."
+        note = f"; a listener on 127.0.0.1:{listener.port} is waiting for the redirect."
+        if listener.moved:
+            note += (f" (Port {listener.requested_port} was taken; port {listener.port} works where the server "
+                     "accepts any loopback port, RFC 8252 §7.3 — else register it on the client.)")
+        if listener.behind_proxy:
+            note += (f" Through Jupyter's proxy its address is {html.escape(listener.redirect_uri)}: the client "
+                     "must have it registered as a redirect URI.")
+        return note
 
     def _mask(self, text: str) -> str:
         from telnyx_nb.masking import mask_text

@@ -31,14 +31,16 @@ from telnyx_nb.widgets.render import (
     frame_html,
     html_to_text,
     kv_table,
+    scope_options,
     scopes_from_metadata,
+    show_scopes,
     visible_text,
 )
 
 __all__ = [
     "Panel", "default_client", "close_tree", "ConfirmBar", "Countdown", "RequestLog", "SecretText", "VERDICTS",
     "as_dict", "describe_error", "field", "format_value", "frame_html", "html_to_text", "kv_table",
-    "scopes_from_metadata", "visible_text",
+    "scope_options", "scopes_from_metadata", "show_scopes", "visible_text",
 ]
 
 _log = logging.getLogger("telnyx_nb.widgets")
@@ -59,6 +61,10 @@ def default_client() -> Any:
 
             _default_client = connect()
         return _default_client
+
+
+REVEAL_OFF = "Show secrets"  # what pressing the toggle does, not what it is
+REVEAL_ON = "Hide secrets"
 
 
 class Panel(widgets.VBox):
@@ -84,12 +90,23 @@ class Panel(widgets.VBox):
             f"{CSS}<b>{html.escape(self.title)}</b> "
             f"<span class='tnb-muted'>· {html.escape(str(getattr(self.client, 'target', '')))}</span>"
         )
-        self.reveal = widgets.ToggleButton(value=False, description="Reveal secrets", icon="eye",
-                                           tooltip="Show tokens and secrets in full")
-        self.reveal.observe(lambda _c: self._refresh_view(), "value")
+        self.reveal = widgets.ToggleButton(value=False, description=REVEAL_OFF, icon="eye",
+                                           tooltip="Show tokens and secrets in this panel in full (they stay "
+                                                   "masked in saved notebooks only while this is off)")
+        self.reveal.observe(self._on_reveal, "value")
         self.status = widgets.HTML("")
         self.request_log = RequestLog()
         self.client.add_listener(self._on_request)
+
+    def _on_reveal(self, _change: Any = None) -> None:
+        """The toggle says what pressing it will do next."""
+        on = bool(self.reveal.value)
+        self.reveal.description = REVEAL_ON if on else REVEAL_OFF
+        self.reveal.icon = "eye-slash" if on else "eye"
+        self.reveal.tooltip = ("Mask tokens and secrets again" if on else
+                               "Show tokens and secrets in this panel in full (they stay masked in saved "
+                               "notebooks only while this is off)")
+        self._refresh_view()
 
     def __repr__(self) -> str:
         # ipywidgets' default repr dumps every child's state; a notebook's text/plain output wants one short line

@@ -16,7 +16,7 @@ import ipywidgets as widgets
 
 from telnyx_nb.api import wire
 from telnyx_nb.errors import ConfigurationError
-from telnyx_nb.widgets.base import ConfirmBar, Panel, field, frame_html, scopes_from_metadata
+from telnyx_nb.widgets.base import ConfirmBar, Panel, field, frame_html, show_scopes
 
 _STYLE = {"description_width": "initial"}
 GRANT_TYPES = wire.GRANT_TYPES
@@ -127,7 +127,7 @@ class ClientsPanel(Panel):
     def _load_scopes(self) -> None:
         def call() -> Any:
             metadata = self.client.authorization_server_metadata()
-            self.scopes.options = scopes_from_metadata(metadata)
+            show_scopes(self.scopes, metadata)
             return metadata
 
         self._run("Load scopes", call)
@@ -154,7 +154,8 @@ class ClientsPanel(Panel):
         self.client_type.value = str(row["client_type"])
         self.client_type.disabled = True
         self.grant_types.value = tuple(g for g in _as_list(row["allowed_grant_types"]) if g in GRANT_TYPES)
-        self.scopes.value = tuple(s for s in _as_list(row["allowed_scopes"]) if s in self.scopes.options)
+        offered = {value for _label, value in self.scopes.options}
+        self.scopes.value = tuple(s for s in _as_list(row["allowed_scopes"]) if s in offered)
         self.redirect_uris.value = "\n".join(_as_list(row["redirect_uris"]))
         pkce = row["require_pkce"]
         self.require_pkce.value = bool(pkce) if pkce is not None and pkce is not _na() else True
@@ -273,7 +274,7 @@ class ClientsPanel(Panel):
                 "<div style='border:1px solid #d9a400; background:#fff8e1; padding:4px'>"
                 f"<b>Client secret for {html.escape(str(self._new_secret_for))}</b>: "
                 f"<code>{html.escape(self.secret(self._new_secret))}</code><br>"
-                "Copy it now (press <i>Reveal secrets</i> to see it in full): it is shown only once and the "
+                "Copy it now (press <i>Show secrets</i> to see it in full): it is shown only once and the "
                 "server keeps only a hash.</div>"
             )
         else:

@@ -157,6 +157,7 @@ class SecretText(widgets.Box):
         self._secret = ""
         self._revealed = False
         self._syncing = False
+        self._listeners: list = []
         self.hidden = widgets.Password(description=description, placeholder=placeholder,
                                        layout=widgets.Layout(width=width), style=style)
         self.shown = widgets.Text(description=description, placeholder=placeholder,
@@ -168,6 +169,15 @@ class SecretText(widgets.Box):
     def _typed(self, change: Any) -> None:
         if not self._syncing:
             self._secret = change["new"]
+            self._changed()
+
+    def on_change(self, callback) -> None:
+        """Call ``callback(value)`` whenever the value changes (typed, pasted or assigned)."""
+        self._listeners.append(callback)
+
+    def _changed(self) -> None:
+        for callback in list(self._listeners):
+            callback(self._secret)
 
     @property
     def value(self) -> str:
@@ -177,6 +187,7 @@ class SecretText(widgets.Box):
     def value(self, text: str) -> None:
         self._secret = text or ""
         self._show()
+        self._changed()
 
     def set_revealed(self, revealed: bool) -> None:
         self._revealed = revealed

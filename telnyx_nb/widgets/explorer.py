@@ -75,7 +75,8 @@ class Explorer(widgets.VBox):
         self.token.on_token(self._share_token)
         # an exchanged code's token shows in the Token tab (refresh, countdown), which shares it onwards
         self.authorize.on_token(lambda token: self.token.set_token(
-            token, source="the Authorize tab", **getattr(self.authorize, "last_token_client", {})))
+            token, source="the Authorize tab", grant_type="authorization_code",
+            **getattr(self.authorize, "last_token_client", {})))
         self.tabs = widgets.Tab(children=list(self.panels), titles=list(self.TAB_TITLES))
         self.tabs.observe(lambda change: self._open(change["new"]), "selected_index")
         header = widgets.HTML(

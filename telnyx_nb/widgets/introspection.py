@@ -17,6 +17,7 @@ import ipywidgets as widgets
 
 from telnyx_nb.errors import ConfigurationError, JWTVerificationError
 from telnyx_nb.widgets.base import Panel, field
+from telnyx_nb.widgets.jwt_view import JWTView
 
 REASONS = {
     "expired": "expired: its exp claim is in the past",
@@ -72,7 +73,9 @@ class IntrospectionPanel(Panel):
                                               tooltip="POST /oauth/introspect")
         self.verdict = widgets.HTML("")
         self.claims = widgets.HTML("")
-        self._assemble(self.token, self.introspect_button, self.verdict, self.claims)
+        self.decoded = JWTView(self.client)  # a pasted JWT is shown decoded and verified at once
+        self.token.on_change(self.decoded.show)
+        self._assemble(self.token, self.decoded, self.introspect_button, self.verdict, self.claims)
         self._refresh_view()
         _ = autoload  # nothing to preload: introspection needs a token first
 

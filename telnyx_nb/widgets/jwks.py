@@ -17,6 +17,7 @@ import ipywidgets as widgets
 
 from telnyx_nb.errors import ConfigurationError, JWTVerificationError
 from telnyx_nb.widgets.base import VERDICTS, Panel, as_dict, field, frame_html, kv_table
+from telnyx_nb.widgets.jwt_view import JWTView
 
 _STYLE = {"description_width": "initial"}
 # Members a public JWK must never carry (RFC 7518 §6.2.2, §6.3.2, §6.4): hidden even if a server leaks them.
@@ -48,6 +49,8 @@ class JWKSPanel(Panel):
                                           tooltip="Check signature, issuer, audience and lifetime")
         self.verdict = widgets.HTML("")
         self.claims = widgets.HTML("")
+        self.decoded = JWTView(self.client)  # a pasted JWT is shown decoded and verified at once
+        self.token.on_change(self.decoded.show)
         self._assemble(
             self.load_button,
             self.keys_table,
@@ -55,6 +58,7 @@ class JWKSPanel(Panel):
             self.key_members,
             widgets.HTML("<b>Verify a JWT against this key set</b>"),
             self.token,
+            self.decoded,
             widgets.HBox([self.audience, self.issuer]),
             self.verify_button,
             self.verdict,

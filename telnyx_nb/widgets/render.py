@@ -178,6 +178,22 @@ def scopes_from_metadata(metadata: Any) -> list[str]:
     return list(field(metadata, "scopes_supported", None) or [])
 
 
+HIGH_RISK_SCOPES = {"admin": "high risk: full control of the account"}
+
+
+def scope_options(metadata: Any) -> list[tuple[str, str]]:
+    """``(label, scope)`` pairs for a picker: every advertised scope, high-risk ones marked as such."""
+    return [(f"{scope}  ⚠ {HIGH_RISK_SCOPES[scope]}" if scope in HIGH_RISK_SCOPES else scope, scope)
+            for scope in scopes_from_metadata(metadata)]
+
+
+def show_scopes(picker: Any, metadata: Any) -> None:
+    """Fill a SelectMultiple with every scope, tall enough that none hides behind a scroll bar."""
+    options = scope_options(metadata)
+    picker.options = options
+    picker.rows = max(5, len(options))
+
+
 def visible_text(widget: Any) -> str:
     """Everything ``widget`` shows a user, as one string: HTML/label values, visible inputs (not password
     boxes), option labels, button and tab titles. Hidden subtrees are skipped. For tests and for checking, from a

@@ -15,7 +15,7 @@ import ipywidgets as widgets
 
 from telnyx_nb.api import wire
 from telnyx_nb.errors import ConfigurationError, TelnyxNBError
-from telnyx_nb.widgets.base import Countdown, Panel, field, kv_table, scopes_from_metadata
+from telnyx_nb.widgets.base import Countdown, Panel, field, kv_table, show_scopes
 from telnyx_nb.widgets.introspection import REASONS, decode_jwt, inactive_reason
 
 GRANT_TYPES = wire.GRANT_TYPES
@@ -39,6 +39,7 @@ class TokenPanel(Panel):
         self.jwt_header: dict | None = None
         self.jwt_claims: dict | None = None
         self.expires_at: float | None = None
+        self.last_grant_type: str | None = None
         self.metadata: Any = None
         self._token_listeners: list[Callable[[Any], None]] = []
 
@@ -96,8 +97,8 @@ class TokenPanel(Panel):
         def fetch() -> Any:
             self.metadata = self.client.authorization_server_metadata()
             chosen = self.scopes.value
-            self.scopes.options = scopes_from_metadata(self.metadata)
-            self.scopes.value = tuple(s for s in chosen if s in self.scopes.options)
+            show_scopes(self.scopes, self.metadata)
+            self.scopes.value = tuple(s for s in chosen if s in {v for _label, v in self.scopes.options})
             self._load_allowed_scopes()
             return self.metadata
 
@@ -145,9 +146,9 @@ class TokenPanel(Panel):
                 value = self.refresh_token.value.strip()
                 owner = self._token_owner if value == field(self.last_token, "refresh_token") else {}
                 token = self.client.refresh(value, scope=scope, **owner)
-                self.set_token(token, **owner)
+                self.set_token(token, grant_type=grant, **owner)
                 return token
-            self.set_token(token)
+            self.set_token(token, grant_type=grant)
             return token
 
         return self._run(f"Issue token ({grant})", call)
@@ -177,17 +178,18 @@ class TokenPanel(Panel):
         def call() -> Any:
             # RFC 6749 §6: a refresh token is bound to the client it was issued to, which may not be the session's
             token = self.client.refresh(refresh_token, **owner)
-            self.set_token(token, **owner)
+            self.set_token(token, grant_type="refresh_token", **owner)
             return token
 
         return self._run("Refresh token", call)
 
     def set_token(self, token: Any, *, source: str | None = None, client_id: str | None = None,
-                  client_secret: str | None = None) -> None:
+                  client_secret: str | None = None, grant_type: str | None = None) -> None:
         """Show ``token`` (a TokenResponse) as this panel's current token and tell linked panels; ``source``
         names where a token handed in came from, for the status line; ``client_id``/``client_secret`` name the
         client the token was issued to when it is not the session's own (Refresh then authenticates as it)."""
         self.last_token = token
+        self.last_grant_type = grant_type  # how this token was obtained (shown with it), None when not known
         self._token_owner = {k: v for k, v in (("client_id", client_id), ("client_secret", client_secret)) if v}
         if source:
             self.status.value = f"<span class='tnb-ok'>✓ Token received from {html.escape(source)}</span>"
@@ -252,7 +254,9 @@ class TokenPanel(Panel):
         else:
             rows = [(name, field(token, name)) for name in
                     ("access_token", "token_type", "expires_in", "refresh_token", "scope")]
-            self.response.value = "<b>Token response</b>" + kv_table(rows, reveal=self.revealed)
+            how = (f" <span class='tnb-muted'>· grant_type <code>{html.escape(self.last_grant_type)}</code>"
+                   f"</span>" if self.last_grant_type else "")
+            self.response.value = f"<b>Token response</b>{how}" + kv_table(rows, reveal=self.revealed)
             if self.jwt_header is None:
                 self.decoded.value = "<span class='tnb-muted'>The access token is opaque (not a JWT).</span>"
             else:
