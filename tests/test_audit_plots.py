@@ -146,7 +146,7 @@ def test_no_findings_is_a_labelled_blank_figure():
     from telnyx_nb.audit.rules import empty_findings
 
     ax = plots.findings_by_severity(empty_findings()).axes[0]
-    assert [t.get_text() for t in ax.texts] == ["no findings"] and ax.get_title() == "Findings by severity"
+    assert [t.get_text() for t in ax.texts] == ["no findings"] and ax.get_title() == "Findings per rule, by severity"
 
 
 def test_to_png_renders_a_png():

@@ -18,8 +18,9 @@ from oauth_helpers import TIMEOUT, api, authorize, basic, create_client, query_o
 
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.errors import IssuerMismatch
+from telnyx_nb.sandbox.demo import DEMO_REDIRECT_URIS
 
-REDIRECT = "http://127.0.0.1:8888/callback"
+REDIRECT = DEMO_REDIRECT_URIS[0]  # the demo client's registered redirect (the Authorize panel's listener)
 
 
 def _refresh(sb, client, refresh_token) -> requests.Response:

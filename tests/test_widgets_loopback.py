@@ -73,7 +73,8 @@ def test_deny_on_the_consent_page_is_shown_as_denied_in_tab_and_panel(panel):
 
 def test_a_forged_redirect_with_another_state_is_refused(panel):
     panel.build_button.click()
-    forged = requests.get(panel.listener.redirect_uri, params={"code": "stolen", "state": "not-ours"},
+    issuer = panel.client.authorization_server_metadata().issuer  # the right iss: the state is what is forged
+    forged = requests.get(panel.listener.redirect_uri, params={"code": "stolen", "state": "not-ours", "iss": issuer},
                           timeout=TIMEOUT)
     assert forged.status_code == 200  # the tab cannot know; the panel decides
     _wait_for(lambda: panel.last_error is not None)
