@@ -55,6 +55,7 @@ def normalise_for_commit(value, sandbox_port: int, replacements: dict[str, str] 
     if isinstance(value, str):
         for host in ("127.0.0.1", "localhost"):
             value = value.replace(f"{host}:{sandbox_port}", f"{host}:{STORED_SANDBOX_PORT}")
+            value = value.replace(f"{host}%3A{sandbox_port}", f"{host}%3A{STORED_SANDBOX_PORT}")  # in an iss=…
         for old, new in (replacements or {}).items():
             value = value.replace(old, new)
         return _MASKED_STUB.sub(_stable_stub, value)
