@@ -1,4 +1,5 @@
-"""Every WIRE.md endpoint answers over HTTP, at the current path and at the older published spelling.
+"""Every endpoint of the wire contract (docs/contract.md) answers over HTTP, at the current path and at the older
+published spelling.
 
 Read-only checks use the shared demo sandbox; anything that writes gets its own sandbox from ``make_sandbox``.
 """
