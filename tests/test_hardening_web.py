@@ -80,6 +80,8 @@ def test_json_answers_are_not_sniffed(sb):
 
 
 @pytest.mark.parametrize("headers", [{"Origin": "https://evil.example"}, {"Origin": "null"},
+                                     {"Origin": "null", "Sec-Fetch-Site": "cross-site"},
+                                     {"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
                                      {"Referer": "https://evil.example/page"}])
 def test_a_decision_posted_from_another_site_is_refused(sb, headers):
     """Cross-site request forgery: a foreign page auto-submitting Allow in the user's browser."""
@@ -93,6 +95,16 @@ def test_a_decision_posted_from_another_site_is_refused(sb, headers):
     honest = requests.post(page.url, data=data, headers={"Origin": f"{own.scheme}://{own.netloc}"},
                            allow_redirects=False, timeout=TIMEOUT)
     assert honest.status_code == 303 and "code=" in honest.headers["Location"]
+
+
+def test_a_null_origin_from_the_consent_page_itself_passes_on_fetch_metadata(sb):
+    """Under Referrer-Policy: no-referrer a browser posts the page's own form with Origin: null; only the
+    browser-set Sec-Fetch-Site says it is the same origin (a sandboxed attacker frame says cross-site)."""
+    page = _page(sb)
+    data = {**page.forms[0]["fields"], "decision": "allow"}
+    response = requests.post(page.url, data=data, headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"},
+                             allow_redirects=False, timeout=TIMEOUT)
+    assert response.status_code == 303 and "code=" in response.headers["Location"]
 
 
 def test_a_decision_posted_from_the_consent_page_itself_passes(sb):

@@ -69,11 +69,21 @@ class HostCheck:
 
 def cross_origin_problem(headers, public_urls=()) -> str | None:
     """Why a browser form POST is not from this server's own pages, or None (no Origin/Referer: not a browser
-    that tells, so nothing to compare — RFC 6454 §7.3 lets privacy-minded browsers omit it)."""
+    that tells, so nothing to compare — RFC 6454 §7.3 lets privacy-minded browsers omit it).
+
+    ``Origin: null`` is what a browser sends for a form POST from a page under ``Referrer-Policy: no-referrer``
+    (Fetch §3.1, "append a request Origin header") — our own consent page — but also from a sandboxed frame an
+    attacker controls. Fetch Metadata tells them apart: ``Sec-Fetch-Site`` is set by the browser alone (a page
+    cannot forge it), so a null origin passes only with ``Sec-Fetch-Site: same-origin``."""
     own = {headers.get("Host", "").lower()} | {urlsplit(u).netloc.lower() for u in public_urls}
+    fetch_site = headers.get("Sec-Fetch-Site")
+    if fetch_site is not None and fetch_site not in ("same-origin", "none"):
+        return "Sec-Fetch-Site"
     origin = headers.get("Origin")
     if origin is not None:
-        if origin == "null" or urlsplit(origin).netloc.lower() not in own:
+        if origin == "null":
+            return None if fetch_site == "same-origin" else "Origin"
+        if urlsplit(origin).netloc.lower() not in own:
             return "Origin"
         return None
     referer = headers.get("Referer")
