@@ -34,7 +34,7 @@ SECRET_FIELDS = frozenset(
 TIME_FIELDS = frozenset({"exp", "iat", "nbf", "auth_time", "client_id_issued_at", "client_secret_expires_at"})
 
 CSS = """<style>
-.tnb-table {border-collapse: collapse; font-size: 12px; margin: 2px 0;}
+.tnb-table {border-collapse: collapse; font-size: 12px; margin: 2px 0; line-height: 1.35;}
 .tnb-table th, .tnb-table td {border: 1px solid #ddd; padding: 2px 6px; text-align: left; vertical-align: top;
   font-family: var(--jp-code-font-family, monospace); white-space: pre-wrap; overflow-wrap: break-word;
   max-width: 36em;}
@@ -42,10 +42,11 @@ CSS = """<style>
 .tnb-ok {color: #11713a; font-weight: bold;} .tnb-bad {color: #b00020; font-weight: bold;}
 .tnb-muted {color: #666;}
 .tnb-busy {opacity: .75; cursor: progress;}
-.tnb-table td.tnb-id {white-space: nowrap;}
+.tnb-table td.tnb-id, .tnb-table td.tnb-when {white-space: nowrap;}
 .tnb-table td.tnb-id code {cursor: help;}
-.tnb-copy-id {border: 0; background: none; padding: 0 0 0 3px; cursor: copy; color: #555; font-size: 11px;}
-.tnb-scroll {max-height: 36em; overflow: auto;}
+.tnb-copy-id {border: 1px solid #ccc; border-radius: 3px; background: #fafafa; margin-left: 4px; padding: 0 3px;
+  cursor: copy; color: #444; font-size: 10px; line-height: 1.3;}
+.tnb-scroll {max-height: 40em; overflow: auto;}
 </style>"""
 
 # Characters of an id kept in a table cell: enough to tell rows apart at a glance (8 hex digits of a UUID).
@@ -125,7 +126,7 @@ def id_cell(value: Any) -> str:
     return (f"<td class='tnb-id' title='{attr}' data-id='{attr}'><code>{html.escape(short_id(full))}</code>"
             "<button class='tnb-copy-id' title='Copy the full id' "
             "onclick=\"navigator.clipboard &amp;&amp; navigator.clipboard.writeText(this.parentNode.dataset.id)\">"
-            "⧉</button></td>")
+            "copy</button></td>")
 
 
 def frame_html(df: Any, columns: Iterable[str] | None = None, *, max_rows: int = 200,
@@ -143,11 +144,16 @@ def frame_html(df: Any, columns: Iterable[str] | None = None, *, max_rows: int =
     is_id = [c in ids for c in shown.columns]
     body = []
     for row in shown.itertuples(index=False):
-        cells = "".join(id_cell(v) if as_id else f"<td>{html.escape(_cell(v))}</td>"
-                        for v, as_id in zip(row, is_id))
+        cells = "".join(id_cell(v) if as_id else _td(v) for v, as_id in zip(row, is_id))
         body.append(f"<tr>{cells}</tr>")
     more = f"<div class='tnb-muted'>… {len(view) - max_rows} more rows</div>" if len(view) > max_rows else ""
     return f"<table class='tnb-table'><tr>{head}</tr>{''.join(body)}</table>{more}"
+
+
+def _td(value: Any) -> str:
+    text = _cell(value)
+    when = isinstance(value, dt.datetime) and text != "—"  # (NaT is a datetime too)
+    return f"<td class='tnb-when'>{html.escape(text)}</td>" if when else f"<td>{html.escape(text)}</td>"
 
 
 def _cell(value: Any) -> str:
