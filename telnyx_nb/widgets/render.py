@@ -46,7 +46,8 @@ CSS = """<style>
 .tnb-table td.tnb-id code {cursor: help;}
 .tnb-copy-id {border: 1px solid #ccc; border-radius: 3px; background: #fafafa; margin-left: 4px; padding: 0 3px;
   cursor: copy; color: #444; font-size: 10px; line-height: 1.3;}
-.tnb-scroll {max-height: 40em; overflow: auto;}
+.tnb-scroll {max-height: 48em; overflow: auto;}
+.tnb-scroll .tnb-table td {overflow-wrap: anywhere;}  /* a long URL wraps instead of pushing columns out */
 </style>"""
 
 # Characters of an id kept in a table cell: enough to tell rows apart at a glance (8 hex digits of a UUID).
