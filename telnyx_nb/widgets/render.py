@@ -46,8 +46,8 @@ CSS = """<style>
 .tnb-table td.tnb-id code {cursor: help;}
 .tnb-copy-id {border: 1px solid #ccc; border-radius: 3px; background: #fafafa; margin-left: 4px; padding: 0 3px;
   cursor: copy; color: #444; font-size: 10px; line-height: 1.3;}
-.tnb-scroll {max-height: 48em; overflow: auto;}
-.tnb-scroll .tnb-table td {overflow-wrap: anywhere;}  /* a long URL wraps instead of pushing columns out */
+.tnb-scroll {max-height: 54em; overflow: auto;}
+.tnb-table td.tnb-url {overflow-wrap: anywhere;}  /* a long URL wraps instead of pushing columns out */
 </style>"""
 
 # Characters of an id kept in a table cell: enough to tell rows apart at a glance (8 hex digits of a UUID).
@@ -152,9 +152,14 @@ def frame_html(df: Any, columns: Iterable[str] | None = None, *, max_rows: int =
 
 
 def _td(value: Any) -> str:
+    """A plain cell; date-times stay on one line, URLs (long, no spaces) may break anywhere."""
     text = _cell(value)
-    when = isinstance(value, dt.datetime) and text != "—"  # (NaT is a datetime too)
-    return f"<td class='tnb-when'>{html.escape(text)}</td>" if when else f"<td>{html.escape(text)}</td>"
+    kind = ""
+    if isinstance(value, dt.datetime) and text != "—":  # (NaT is a datetime too)
+        kind = " class='tnb-when'"
+    elif "://" in text:
+        kind = " class='tnb-url'"
+    return f"<td{kind}>{html.escape(text)}</td>"
 
 
 def _cell(value: Any) -> str:
