@@ -39,6 +39,26 @@ CHROMIUM_ARGS = [
 ]
 STARTUP_LIMIT = 120  # seconds for Voila to listen; generous on a loaded 2-core machine
 WAIT_MS = 90_000  # per UI step: the first one includes kernel start and imports
+# The visible table's scroll box: how many body rows lie wholly inside it, and whether it scrolls sideways.
+TABLE_IN_VIEW = """() => {
+  const box = [...document.querySelectorAll('.tnb-scroll')].find(b => b.offsetParent !== null);
+  const frame = box.getBoundingClientRect();
+  const rows = [...box.querySelectorAll('tr')].filter(tr => tr.querySelector('td'));
+  const inView = rows.filter(tr => {
+    const r = tr.getBoundingClientRect();
+    return r.top >= frame.top - 1 && r.bottom <= frame.bottom + 1;
+  });
+  // cut off at the right: the table reaches past an ancestor that clips (or scrolls) its overflow
+  const right = box.querySelector('table').getBoundingClientRect().right;
+  let clipped = [];
+  for (let el = box.parentElement; el; el = el.parentElement) {
+    if (getComputedStyle(el).overflowX !== 'visible' && right > el.getBoundingClientRect().right + 1) {
+      clipped.push(el.className || el.tagName);
+    }
+  }
+  return {rows: rows.length, rows_in_view: inView.length, scroll_width: box.scrollWidth,
+          client_width: box.clientWidth, clipped_by: clipped};
+}"""
 
 
 def _require_chromium() -> None:
@@ -163,13 +183,30 @@ def test_issue_introspect_verify_in_the_browser(voila):
             assert copied.startswith("curl ") and "/oauth/jwks" in copied
             page.screenshot(path=str(ARTIFACTS / "explorer_jwks.png"), full_page=True)
 
-            # the data tabs load when first opened
+            # the data tabs load when first opened; each shows 10+ rows without scrolling, short ids in full on
+            # hover and on the clipboard, and no column cut off at the right
+            def check_table() -> None:
+                table = page.evaluate(TABLE_IN_VIEW)
+                assert table["rows_in_view"] >= 10, table
+                assert table["scroll_width"] <= table["client_width"] and not table["clipped_by"], \
+                    f"columns cut off: {table}"
+                cell = page.locator(".tnb-scroll:visible td.tnb-id").first
+                full = cell.get_attribute("title")
+                assert len(full) > 9 and cell.locator("code").inner_text() == full[:8] + "…"
+                cell.locator("button.tnb-copy-id").click()
+                assert page.evaluate("navigator.clipboard.readText()") == full
+
             open_tab("Clients")
             expect(page.get_by_text("Telnyx NB Demo").first).to_be_visible(timeout=WAIT_MS)
             page.screenshot(path=str(ARTIFACTS / "explorer_clients.png"), full_page=True)
+            check_table()
             open_tab("Grants")
             expect(page.get_by_text("least recently used first")).to_be_visible(timeout=WAIT_MS)
             page.screenshot(path=str(ARTIFACTS / "explorer_grants.png"), full_page=True)
+            check_table()
+            open_tab("Discovery")  # before the consent round trip: every tab has its screenshot even if it fails
+            expect(page.get_by_text("RFC 9728").first).to_be_visible(timeout=WAIT_MS)
+            page.screenshot(path=str(ARTIFACTS / "explorer_discovery.png"), full_page=True)
             open_tab("Authorize")
             expect(page.get_by_text("✓ Load scopes and redirect URIs")).to_be_visible(timeout=WAIT_MS)
             visible_button("Build URL").click()
@@ -193,9 +230,6 @@ def test_issue_introspect_verify_in_the_browser(voila):
             expect(page.get_by_text("✓ Exchange code for tokens")).to_be_visible(timeout=WAIT_MS)
             page.screenshot(path=str(ARTIFACTS / "explorer_authorize_tokens.png"), full_page=True)
 
-            open_tab("Discovery")  # the last tab: every Explorer tab has its screenshot
-            expect(page.get_by_text("RFC 9728").first).to_be_visible(timeout=WAIT_MS)
-            page.screenshot(path=str(ARTIFACTS / "explorer_discovery.png"), full_page=True)
 
             body = page.inner_text("body")
             assert "Traceback" not in body

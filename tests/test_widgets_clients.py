@@ -6,10 +6,11 @@ import json
 
 import ipywidgets
 import pytest
+from table_helpers import TableReader, assert_short_ids_full_on_hover
 
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.widgets import ClientsPanel
-from telnyx_nb.widgets.base import visible_text
+from telnyx_nb.widgets.base import html_to_text, id_cell, short_id, visible_text
 
 
 @pytest.fixture
@@ -130,3 +131,22 @@ def test_server_validation_error_is_readable(own):
     assert own.last_error is not None
     assert "redirect_uris" in own.status.value
     assert "Traceback" not in visible_text(own)
+
+
+def test_table_shows_ten_rows_with_short_client_ids_full_on_hover_and_copy(shared):
+    markup = shared.table_view.value
+    full_ids = list(shared.df["client_id"])
+    assert_short_ids_full_on_hover(markup, full_ids)
+    shown = html_to_text(markup)
+    assert not any(client_id in shown for client_id in full_ids)  # the text is short; the id is in attributes
+
+
+def test_id_cells_escape_what_they_hold():
+    assert short_id("abc") == "abc" and short_id("123456789") == "123456789"  # nothing to gain: kept whole
+    assert short_id("1234567890") == "12345678…"
+    hostile = "x'><script>alert(1)</script>"
+    cell = id_cell(hostile)
+    assert "<script>" not in cell
+    parsed = TableReader(f"<table><tr>{cell}</tr></table>").id_cells
+    assert parsed == [{"title": hostile, "data_id": hostile, "text": "x'><scri…", "button": parsed[0]["button"]}]
+    assert id_cell(None) == "<td>—</td>"

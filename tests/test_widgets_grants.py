@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from table_helpers import assert_short_ids_full_on_hover
 
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.widgets import GrantsPanel
+from telnyx_nb.widgets.base import html_to_text
 
 
 def test_grants_frame_and_filter(sandbox):
@@ -74,5 +76,19 @@ def test_retried_requests_show_in_the_log(make_sandbox):
             grant_pages = [r for r in panel.request_log.records if "/oauth_grants" in r.url]
             assert [r.status for r in grant_pages][:2] == [503, 200]
             assert "503" in panel.request_log.table.value and "(attempt 2)" in panel.request_log.table.value
+        finally:
+            panel.close()
+
+
+def test_table_shows_ten_rows_with_short_grant_ids_full_on_hover_and_copy(sandbox):
+    with TelnyxOAuth.from_sandbox(sandbox) as client:
+        panel = GrantsPanel(client)
+        try:
+            markup = panel.table_view.value
+            full_ids = list(panel.view["id"])
+            table = assert_short_ids_full_on_hover(markup, full_ids)
+            assert table.rows == min(len(panel.view), 200)
+            shown = html_to_text(markup)
+            assert not any(grant_id in shown for grant_id in full_ids[:200])
         finally:
             panel.close()

@@ -30,17 +30,19 @@ from telnyx_nb.widgets.render import (
     format_value,
     frame_html,
     html_to_text,
+    id_cell,
     kv_table,
     scope_options,
     scopes_from_metadata,
+    short_id,
     show_scopes,
     visible_text,
 )
 
 __all__ = [
     "Panel", "default_client", "close_tree", "ConfirmBar", "Countdown", "RequestLog", "SecretText", "VERDICTS",
-    "as_dict", "describe_error", "field", "format_value", "frame_html", "html_to_text", "kv_table",
-    "scope_options", "scopes_from_metadata", "show_scopes", "visible_text",
+    "as_dict", "describe_error", "field", "format_value", "frame_html", "html_to_text", "id_cell",
+    "kv_table", "scope_options", "scopes_from_metadata", "short_id", "show_scopes", "visible_text",
 ]
 
 _log = logging.getLogger("telnyx_nb.widgets")

@@ -22,6 +22,7 @@ _STYLE = {"description_width": "initial"}
 GRANT_TYPES = wire.GRANT_TYPES
 TABLE_COLUMNS = ("name", "client_id", "client_type", "verified", "require_pkce", "allowed_grant_types",
                  "allowed_scopes", "redirect_uris", "updated_at")
+ID_COLUMNS = ("client_id",)  # shortened in the table, full on hover and copy
 _ANY = "any"
 
 
@@ -263,7 +264,7 @@ class ClientsPanel(Panel):
         else:
             self.table_view.value = (
                 f"<div class='tnb-muted'>{len(self.df)} client(s)</div>"
-                f"<div style='max-height:420px; overflow:auto'>{frame_html(self.df, TABLE_COLUMNS)}</div>"
+                f"<div class='tnb-scroll'>{frame_html(self.df, TABLE_COLUMNS, id_columns=ID_COLUMNS)}</div>"
             )
         if self.mode == "edit" and self.selected:
             self.form_title.value = f"<b>Edit client</b> <code>{html.escape(self.selected)}</code>"
@@ -302,4 +303,4 @@ def _raise(exc: BaseException) -> None:
     raise exc
 
 
-__all__ = ["ClientsPanel", "TABLE_COLUMNS"]
+__all__ = ["ClientsPanel", "ID_COLUMNS", "TABLE_COLUMNS"]

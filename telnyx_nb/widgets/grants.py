@@ -19,6 +19,7 @@ from telnyx_nb.widgets.base import ConfirmBar, Panel, frame_html
 
 _STYLE = {"description_width": "initial"}
 TABLE_COLUMNS = ("id", "client_name", "client_type", "client_verified", "scopes", "created_at", "last_used_at")
+ID_COLUMNS = ("id",)  # shortened in the table, full on hover and copy
 
 
 class GrantsPanel(Panel):
@@ -129,7 +130,7 @@ class GrantsPanel(Panel):
         total = len(self.df) if self.df is not None else 0
         self.table_view.value = (
             f"<div class='tnb-muted'>{len(self.view)} of {total} grant(s), least recently used first</div>"
-            f"<div style='max-height:420px; overflow:auto'>{frame_html(self.view, TABLE_COLUMNS)}</div>"
+            f"<div class='tnb-scroll'>{frame_html(self.view, TABLE_COLUMNS, id_columns=ID_COLUMNS)}</div>"
         )
 
 
@@ -146,4 +147,4 @@ def _as_list(value: Any) -> list[str]:
         return []
 
 
-__all__ = ["GrantsPanel", "TABLE_COLUMNS"]
+__all__ = ["GrantsPanel", "ID_COLUMNS", "TABLE_COLUMNS"]

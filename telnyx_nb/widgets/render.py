@@ -24,7 +24,7 @@ from telnyx_nb.errors import (
     TransportError,
     ValidationError,
 )
-from telnyx_nb.masking import mask, mask_text
+from telnyx_nb.masking import ELLIPSIS, mask, mask_text
 
 # Fields whose values are secrets wherever a record or mapping is shown.
 SECRET_FIELDS = frozenset(
@@ -34,7 +34,7 @@ SECRET_FIELDS = frozenset(
 TIME_FIELDS = frozenset({"exp", "iat", "nbf", "auth_time", "client_id_issued_at", "client_secret_expires_at"})
 
 CSS = """<style>
-.tnb-table {border-collapse: collapse; font-size: 12px; margin: 2px 0;}
+.tnb-table {border-collapse: collapse; font-size: 12px; margin: 2px 0; line-height: 1.35;}
 .tnb-table th, .tnb-table td {border: 1px solid #ddd; padding: 2px 6px; text-align: left; vertical-align: top;
   font-family: var(--jp-code-font-family, monospace); white-space: pre-wrap; overflow-wrap: break-word;
   max-width: 36em;}
@@ -42,7 +42,16 @@ CSS = """<style>
 .tnb-ok {color: #11713a; font-weight: bold;} .tnb-bad {color: #b00020; font-weight: bold;}
 .tnb-muted {color: #666;}
 .tnb-busy {opacity: .75; cursor: progress;}
+.tnb-table td.tnb-id, .tnb-table td.tnb-when {white-space: nowrap;}
+.tnb-table td.tnb-id code {cursor: help;}
+.tnb-copy-id {border: 1px solid #ccc; border-radius: 3px; background: #fafafa; margin-left: 4px; padding: 0 3px;
+  cursor: copy; color: #444; font-size: 10px; line-height: 1.3;}
+.tnb-scroll {max-height: 54em; overflow: auto;}
+.tnb-table td.tnb-url {overflow-wrap: anywhere;}  /* a long URL wraps instead of pushing columns out */
 </style>"""
+
+# Characters of an id kept in a table cell: enough to tell rows apart at a glance (8 hex digits of a UUID).
+ID_PREFIX = 8
 
 
 def as_dict(obj: Any) -> dict[str, Any]:
@@ -100,8 +109,31 @@ def kv_table(values: Mapping[str, Any] | Iterable[tuple[str, Any]], *, reveal: b
     return f"<table class='tnb-table'>{''.join(rows)}</table>"
 
 
-def frame_html(df: Any, columns: Iterable[str] | None = None, *, max_rows: int = 200) -> str:
-    """A DataFrame as an escaped HTML table: lists joined, dates shortened, at most ``max_rows`` rows."""
+def short_id(value: Any, keep: int = ID_PREFIX) -> str:
+    """The first ``keep`` characters of an id and "…" (unchanged when that would not be shorter)."""
+    text = str(value)
+    return text if len(text) <= keep + 1 else text[:keep] + ELLIPSIS
+
+
+def id_cell(value: Any) -> str:
+    """A ``<td>`` for an id: shortened, the full id on hover (``title``) and in ``data-id``, and a copy button.
+
+    The button copies with ``navigator.clipboard`` in the browser, offline; where scripts are stripped (static
+    renders), the full id stays in the hover text."""
+    full = _cell(value)
+    if full == "—":
+        return "<td>—</td>"
+    attr = html.escape(full, quote=True)
+    return (f"<td class='tnb-id' title='{attr}' data-id='{attr}'><code>{html.escape(short_id(full))}</code>"
+            "<button class='tnb-copy-id' title='Copy the full id' "
+            "onclick=\"navigator.clipboard &amp;&amp; navigator.clipboard.writeText(this.parentNode.dataset.id)\">"
+            "copy</button></td>")
+
+
+def frame_html(df: Any, columns: Iterable[str] | None = None, *, max_rows: int = 200,
+               id_columns: Iterable[str] = ()) -> str:
+    """A DataFrame as an escaped HTML table: lists joined, dates shortened, at most ``max_rows`` rows; the
+    ``id_columns`` shortened with the full id on hover and copy (:func:`id_cell`)."""
     if df is None:
         return ""
     view = df[[c for c in columns if c in df.columns]] if columns is not None else df
@@ -109,12 +141,25 @@ def frame_html(df: Any, columns: Iterable[str] | None = None, *, max_rows: int =
         return "<span class='tnb-muted'>(no rows)</span>"
     shown = view.head(max_rows)
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
+    ids = set(id_columns)
+    is_id = [c in ids for c in shown.columns]
     body = []
     for row in shown.itertuples(index=False):
-        cells = "".join(f"<td>{html.escape(_cell(v))}</td>" for v in row)
+        cells = "".join(id_cell(v) if as_id else _td(v) for v, as_id in zip(row, is_id))
         body.append(f"<tr>{cells}</tr>")
     more = f"<div class='tnb-muted'>… {len(view) - max_rows} more rows</div>" if len(view) > max_rows else ""
     return f"<table class='tnb-table'><tr>{head}</tr>{''.join(body)}</table>{more}"
+
+
+def _td(value: Any) -> str:
+    """A plain cell; date-times stay on one line, URLs (long, no spaces) may break anywhere."""
+    text = _cell(value)
+    kind = ""
+    if isinstance(value, dt.datetime) and text != "—":  # (NaT is a datetime too)
+        kind = " class='tnb-when'"
+    elif "://" in text:
+        kind = " class='tnb-url'"
+    return f"<td{kind}>{html.escape(text)}</td>"
 
 
 def _cell(value: Any) -> str:
