@@ -2,8 +2,8 @@
 
 Issue a token, introspect it, verify it against the JWKS, and sign in through the real consent page (the Authorize
 tab's loopback listener catches the redirect) — by clicking, as a person would — and save screenshots
-under tests/artifacts/ (git-ignored). The Voila kernel inherits ``TELNYX_NB_SANDBOX`` from this process (the root
-conftest exports it), so it talks to the session sandbox over HTTP.
+under tests/artifacts/ (git-ignored). The Voila kernel gets ``TELNYX_NB_SANDBOX`` for a demo sandbox of its
+own (the sign-in writes a grant; the session's shared sandbox stays read-only) and talks to it over HTTP.
 
 Needs /usr/bin/chromium (``apt-get install chromium``); a downloaded Playwright browser build is never used.
 Without chromium the test skips, unless ``TELNYX_NB_REQUIRE_BROWSER=1`` (set by .ci/run), where it fails.
@@ -92,10 +92,11 @@ def _wait_listening(port: int, process: subprocess.Popen, log: Path) -> None:
 
 
 @pytest.fixture
-def voila(tmp_path, sandbox):
-    """A Voila server for the fixture notebook on a free loopback port; stopped after the test."""
+def voila(tmp_path, make_sandbox):
+    """A Voila server for the fixture notebook on a free loopback port, on a sandbox of its own (the consent
+    round trip writes a grant, and the session's sandbox is read-only); stopped after the test."""
     _require_chromium()  # before starting anything
-    assert os.environ.get("TELNYX_NB_SANDBOX"), "the root conftest must export TELNYX_NB_SANDBOX"
+    own = make_sandbox(seed="demo")
     port = _free_port()
     log = tmp_path / "voila.log"
     command = [
@@ -108,7 +109,8 @@ def voila(tmp_path, sandbox):
     ]
     with open(log, "wb") as out:
         process = subprocess.Popen(command, cwd=HERE, stdout=out, stderr=subprocess.STDOUT,
-                                   env=dict(os.environ), start_new_session=True)
+                                   env={**os.environ, "TELNYX_NB_SANDBOX": own.json_line()},
+                                   start_new_session=True)
     try:
         _wait_listening(port, process, log)
         yield f"http://127.0.0.1:{port}/"
