@@ -28,7 +28,7 @@ EQUIVALENT_FILE = ROOT / "scripts" / "mutate_equivalent.txt"
 # module → (source file, the fast test files that cover it)
 MODULES: dict[str, tuple[str, list[str]]] = {
     "pkce": ("telnyx_nb/api/pkce.py", ["tests/test_api_oauth.py", "tests/test_api_pkce.py"]),
-    "jwt": ("telnyx_nb/api/jwt.py", ["tests/test_api_oauth.py", "tests/test_api_jwt.py"]),
+    "jwt": ("telnyx_nb/api/jwt.py", ["tests/test_api_oauth.py", "tests/test_api_jwt.py", "tests/test_mutants_jwt.py"]),
     "transport": ("telnyx_nb/api/transport.py",
                   ["tests/test_api_retries.py", "tests/test_api_retry_rules.py", "tests/test_api_errors.py",
                    "tests/test_mutants_transport.py"]),
