@@ -13,7 +13,13 @@ import pytest
 from joserfc import jwt as jose_jwt
 from joserfc.jwk import ECKey, OKPKey, RSAKey
 
-from telnyx_nb.api.jwt import ASYMMETRIC_ALGORITHMS, KeyCache, decode_unverified, describe, verify
+from telnyx_nb.api.jwt import (
+    ASYMMETRIC_ALGORITHMS,
+    KeyCache,
+    decode_unverified,
+    describe,
+    verify,
+)
 from telnyx_nb.api.records import JWKS
 from telnyx_nb.errors import JWTVerificationError
 from telnyx_nb.masking import mask

@@ -358,7 +358,7 @@ def test_a_post_whose_answer_was_lost_is_not_replayed():
 
 
 def test_a_get_whose_answer_was_lost_is_retried():
-    with hang_up_server() as (base, seen):
+    with hang_up_server() as (base, _seen):
         tx, records = transport(base, max_retries=1)
         with pytest.raises(APIConnectionError):
             tx.request("GET", "/x")
