@@ -23,6 +23,7 @@ from telnyx_nb.api.transport import (
     RequestRecord,
     Transport,
     _connection_reason,
+    _never_connected,
     error_from_response,
     parse_retry_after,
 )
@@ -424,6 +425,26 @@ def test_an_unknown_connection_failure_names_the_innermost_cause():
         "cannot connect to not a url (ConnectionError: x)")
 
 
+def test_a_refusal_or_abort_said_only_in_the_message_is_recognised():
+    exc = requests.exceptions.ConnectionError("Connection Refused by the proxy")
+    assert _connection_reason(exc, "http://h.example/v2").startswith("connection refused by h.example")
+    exc = requests.exceptions.ConnectionError("('Connection aborted.', RemoteDisconnected('closed'))")
+    assert _connection_reason(exc, "http://h.example/v2") == (
+        "the connection to h.example was closed before an answer arrived")
+
+
+def test_a_connection_error_says_whether_the_request_ever_left():
+    from urllib3.exceptions import MaxRetryError, NewConnectionError
+
+    assert _never_connected(requests.exceptions.ConnectTimeout("connect timeout")) is True
+    assert _never_connected(requests.exceptions.ConnectionError()) is False  # no cause known: assume it went out
+    direct = NewConnectionError(None, "refused")
+    assert _never_connected(requests.exceptions.ConnectionError(direct)) is True
+    wrapped = MaxRetryError(None, "/x", reason=direct)
+    assert _never_connected(requests.exceptions.ConnectionError(wrapped)) is True
+    assert _never_connected(requests.exceptions.ConnectionError(OSError("reset"))) is False
+
+
 def test_a_cyclic_cause_chain_does_not_hang():
     a, b = OSError("a"), OSError("b")
     a.__cause__, b.__cause__ = b, a
@@ -513,6 +534,17 @@ def test_telnyx_error_fields_reach_the_exception():
     assert err.errors and err.errors[0]["code"] == "10015"
 
 
+def test_an_error_without_reason_or_body_still_says_error():
+    response = requests.Response()
+    response.status_code = 500
+    response._content = b""
+    response.reason = ""
+    response.url = ""
+    assert str(error_from_response(response)) == "HTTP 500 on None : error"
+    response.url = None
+    assert str(error_from_response(response)) == "HTTP 500 on None : error"
+
+
 def test_error_from_response_of_a_response_without_a_request_still_reads():
     response = requests.Response()
     response.status_code = 500
@@ -525,8 +557,8 @@ def test_error_from_response_of_a_response_without_a_request_still_reads():
 
 # --------------------------------------------------------------------------------------- the request record
 def test_a_record_prints_method_url_outcome_and_attempt():
-    record = RequestRecord("GET", "http://h/v2/x", 200, 0.0123, attempt=2)
-    assert str(record) == "GET http://h/v2/x → 200 in 12 ms (attempt 2)"
+    record = RequestRecord("GET", "http://h/v2/x", 200, 2.0, attempt=2)
+    assert str(record) == "GET http://h/v2/x → 200 in 2000 ms (attempt 2)"
     failed = RequestRecord("POST", "http://h/v2/x", None, 0.5, error="boom")
     assert str(failed) == "POST http://h/v2/x → boom in 500 ms (attempt 1)"
 
@@ -632,6 +664,8 @@ def test_urls_join_under_the_base_and_absolute_ones_pass_through():
     assert tx.url("https://other/x") == "https://other/x"
     assert tx.root_url == "http://h.example:8080"
     assert tx.root("/.well-known/x") == "http://h.example:8080/.well-known/x"
+    assert tx.root("oauth/jwks/") == "http://h.example:8080/oauth/jwks/"
+    assert tx.root("XYZ") == "http://h.example:8080/XYZ"
 
 
 @pytest.mark.parametrize("url,same", [
