@@ -51,15 +51,17 @@ def test_an_already_masked_stub_is_returned_unchanged_but_a_long_text_with_an_el
     long_with_ellipsis = "abcd" + ELLIPSIS + "efghijklmnop"  # 17 characters: a secret, not a stub
     assert mask(long_with_ellipsis) == "abcd" + ELLIPSIS + "op"
     assert mask("abcdef" + ELLIPSIS + "gh") == "ab" + ELLIPSIS  # 9 characters: over a stub's length
+    assert mask("abcde" + ELLIPSIS + "fg") == "abcde" + ELLIPSIS + "fg"  # 8 characters: still a stub
 
 
 # ------------------------------------------------------------------------------------------------ remember()
 def test_a_remembered_six_character_value_is_masked_but_a_five_character_one_is_not():
-    remember("q7w8e9")
-    remember("z1x2c")
-    out = mask_text("values q7w8e9 and z1x2c")
-    assert "q7w8e9" not in out
-    assert "z1x2c" in out
+    six, five = "q" + secrets.token_hex(3)[:5], "z" + secrets.token_hex(2)  # fresh: the registry is process-wide
+    remember(six)
+    remember(five)
+    out = mask_text(f"values {six} and {five}")
+    assert six not in out
+    assert five in out
 
 
 def test_remember_ignores_empty_and_none_values():
@@ -98,6 +100,20 @@ def test_a_remembered_secret_that_contains_another_is_masked_whole():
     out = mask_text(f"[{outer}]")
     assert out == "[" + mask(outer) + "]"
     assert inner not in out and "post" not in out
+
+
+def test_a_remembered_secret_that_extends_another_is_masked_whole_not_just_its_prefix():
+    short = fresh(12)
+    long = short + "TAIL" + fresh(8)
+    remember(short, long)  # one batch: the longer one must be tried first
+    assert mask_text(long) == mask(long)
+
+
+def test_adjacent_remembered_secrets_are_masked_one_by_one():
+    a, b = fresh(16), fresh(16)
+    remember(a)
+    remember(b)
+    assert mask_text(a + b) == mask(a) + mask(b)
 
 
 def test_overlapping_remembered_secrets_are_masked_as_their_union():
@@ -190,6 +206,12 @@ def test_mask_mapping_keeps_the_authorization_scheme_readable():
     token = "AbCdEf0123456789xyz"
     out = mask_mapping({"Authorization": f"Bearer {token}", "Proxy-Authorization": f"Basic {token}"})
     assert out == {"Authorization": f"Bearer {mask(token)}", "Proxy-Authorization": f"Basic {mask(token)}"}
+
+
+def test_mask_mapping_masks_an_authorization_header_given_as_bytes():
+    token = "AbCdEf0123456789xyz"
+    out = mask_mapping({"Authorization": f"Bearer {token}".encode(), "proxy-authorization": f"Basic {token}".encode()})
+    assert token not in str(out)
 
 
 def test_mask_mapping_masks_cookies_and_secret_named_fields_whole():
