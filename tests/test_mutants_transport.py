@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import logging
 import socket
 import threading
 import time
@@ -678,3 +679,72 @@ def test_same_origin_compares_scheme_host_and_port(url, same):
 
 def test_https_default_port_is_443():
     assert Transport("https://h.example/v2").same_origin("https://h.example:443/z")
+
+
+# ------------------------------------------------------------------------------------------- log and redirects
+def test_a_rate_limit_error_reads_like_every_other_api_error():
+    with serve(Script((429, {"retry-after": "99", "x-request-id": "rl-1"}))) as base:
+        tx, _ = transport(base, max_retries=0)
+        with pytest.raises(RateLimitError) as caught:
+            tx.request("GET", "/x")
+    err = caught.value
+    assert str(err) == "HTTP 429 on GET /v2/x: [x]: scripted: scripted answer (request id rl-1)"
+    assert (err.status, err.request_id, err.code, err.method) == (429, "rl-1", "x", "GET")
+
+
+def test_every_attempt_is_logged_at_debug_and_a_broken_listener_is_logged(caplog):
+    def broken(record):
+        raise RuntimeError("listener bug")
+
+    with serve(Script((200, {}))) as base:
+        tx = Transport(base, max_retries=0)
+        tx.add_listener(broken)
+        with caplog.at_level(logging.DEBUG, logger="telnyx_nb.api"):
+            tx.request("GET", "/x")
+    debug = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG and r.name == "telnyx_nb.api"]
+    assert any(m.startswith("GET http://127.0.0.1:") and m.endswith("(attempt 1)") for m in debug)
+    failures = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(failures) == 1 and failures[0].getMessage().startswith("request-log listener <function")
+    assert "broken" in failures[0].getMessage() and failures[0].getMessage().endswith(" failed")
+
+
+def test_a_redirect_is_returned_not_followed_by_default():
+    script = Script((302, {"location": "/v2/elsewhere"}), (200, {}))
+    with serve(script) as base:
+        tx, _ = transport(base, max_retries=0)
+        assert tx.request("GET", "/x").status_code == 302
+    assert len(script.seen) == 1
+
+
+def _recording_server():
+    got = []
+
+    def respond(method, path, headers):
+        got.append(dict(headers))
+        return 200, {}, b"{}"
+
+    return got, respond
+
+
+@pytest.mark.parametrize("how", ["header", "auth", "lowercase header"])
+def test_credentials_are_not_sent_to_another_origin_and_a_warning_says_so(caplog, how):
+    got, respond = _recording_server()
+    with serve(Script((200, {}))) as base, serve(respond) as other:
+        tx, _ = transport(base, max_retries=0)
+        kwargs = {"header": {"headers": {"Authorization": "Bearer AbCdEf0123456789xyz"}},
+                  "lowercase header": {"headers": {"authorization": "Bearer AbCdEf0123456789xyz"}},
+                  "auth": {"auth": ("user", "pass")}}[how]
+        with caplog.at_level(logging.WARNING, logger="telnyx_nb.api"):
+            tx.request("GET", other + "/x", **kwargs)
+    assert not any(k.lower() == "authorization" for k in got[0])
+    assert any("not the base URL's origin, sent without credentials" in r.getMessage() for r in caplog.records)
+
+
+def test_a_call_to_another_origin_without_credentials_is_not_warned_about(caplog):
+    got, respond = _recording_server()
+    with serve(Script((200, {}))) as base, serve(respond) as other:
+        tx, _ = transport(base, max_retries=0)
+        with caplog.at_level(logging.WARNING, logger="telnyx_nb.api"):
+            tx.request("GET", other + "/x", headers={"X-Other": "1"})
+    assert got[0]["X-Other"] == "1"
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
