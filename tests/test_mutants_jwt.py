@@ -93,13 +93,13 @@ def test_a_refused_algorithm_is_named_in_the_message(rsa):
 def test_a_key_of_the_wrong_type_for_the_alg_is_a_bad_signature_not_a_crash(rsa):
     ec = ECKey.generate_key("P-256", parameters={"kid": "rsa"}, private=True)  # same kid as the served RSA key
     err = refused(sign(ec, alg="ES256"), cache_for(rsa))
-    assert err.reason == "bad_signature"
+    assert err.reason == "bad_signature" and str(err) == "cannot verify: invalid_key_type"
 
 
 def test_a_signature_by_another_key_says_it_does_not_verify(rsa):
     stranger = RSAKey.generate_key(2048, parameters={"kid": "rsa"}, private=True)
     err = refused(sign(stranger), cache_for(rsa))
-    assert err.reason == "bad_signature" and "signature does not verify" in str(err)
+    assert err.reason == "bad_signature" and str(err) == "signature does not verify with the server's key"
 
 
 # ----------------------------------------------------------------------------------------------- key cache
@@ -136,6 +136,7 @@ def test_a_token_without_kid_is_refused_when_the_set_has_several_keys(rsa):
 
 def test_load_replaces_the_keys_and_records_when(rsa):
     cache = cache_for(rsa)
+    assert cache.fetched_at is None and cache.fetch_count == 0  # nothing fetched yet
     before = time.time()
     cache.load(JWKS.from_json({"keys": [rsa.as_dict(private=False)]}))
     assert cache.fetched_at >= before and cache.fetch_count == 0
@@ -190,6 +191,13 @@ def test_a_not_yet_valid_token_names_its_nbf(rsa):
     nbf = int(time.time()) + 300
     err = refused(sign(rsa, nbf=nbf), cache_for(rsa))
     assert err.reason == "not_yet_valid" and f"nbf={nbf}" in str(err)
+
+
+def test_a_token_is_expired_at_its_exp_second_without_leeway(rsa):
+    # RFC 7519 §4.1.4: the token MUST NOT be accepted "on or after" exp
+    exp = int(time.time()) + 100
+    assert refused(sign(rsa, exp=exp), cache_for(rsa), now=exp).reason == "expired"
+    assert verify(sign(rsa, exp=exp), cache_for(rsa), now=exp, leeway=1).claims["exp"] == exp
 
 
 def test_leeway_admits_a_token_just_before_its_nbf(rsa):
