@@ -240,7 +240,13 @@ def test_a_token_that_is_not_a_compact_jwt_is_malformed(bad):
 def test_a_payload_that_is_not_an_object_says_so():
     with pytest.raises(JWTVerificationError) as info:
         decode_unverified("eyJhbGciOiJSUzI1NiJ9.WzFd.c2ln")
-    assert "not a JSON object" in str(info.value)
+    assert str(info.value) == "JWT payload is not a JSON object (RFC 7519 §7.2 step 10)"
+
+
+def test_a_malformed_token_names_what_was_wrong_with_it():
+    with pytest.raises(JWTVerificationError) as info:
+        decode_unverified(None)
+    assert str(info.value) == "not a compact JWT (TypeError)"
 
 
 def test_describe_gives_kid_sub_and_exp_of_a_jwt_and_masks_an_opaque_token(rsa):
