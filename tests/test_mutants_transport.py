@@ -33,6 +33,7 @@ from telnyx_nb.errors import (
     APIError,
     ConfigurationError,
     ConflictError,
+    NotFoundError,
     RateLimitError,
     ServerError,
 )
@@ -748,3 +749,22 @@ def test_a_call_to_another_origin_without_credentials_is_not_warned_about(caplog
             tx.request("GET", other + "/x", headers={"X-Other": "1"})
     assert got[0]["X-Other"] == "1"
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_a_delete_of_something_missing_is_not_found_when_no_answer_was_lost():
+    script = Script((404, {}))
+    with serve(script) as base:
+        tx, _ = transport(base, max_retries=2)
+        with pytest.raises(NotFoundError):
+            tx.request("DELETE", "/oauth_clients/missing")
+    assert len(script.seen) == 1
+
+
+def test_the_other_origin_warning_names_the_method_and_the_origin(caplog):
+    with serve(Script((200, {}))) as base, serve(Script((200, {}))) as other:
+        tx, _ = transport(base, max_retries=0)
+        with caplog.at_level(logging.WARNING, logger="telnyx_nb.api"):
+            tx.request("GET", other + "/x", headers={"Authorization": "Bearer AbCdEf0123456789xyz"})
+    port = int(other.split(":")[2].split("/")[0])
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == [
+        f"GET ('http', '127.0.0.1', {port}): not the base URL's origin, sent without credentials"]
