@@ -28,10 +28,11 @@ EQUIVALENT_FILE = ROOT / "scripts" / "mutate_equivalent.txt"
 # module → (source file, the fast test files that cover it)
 MODULES: dict[str, tuple[str, list[str]]] = {
     "pkce": ("telnyx_nb/api/pkce.py", ["tests/test_api_oauth.py", "tests/test_api_pkce.py"]),
-    "jwt": ("telnyx_nb/api/jwt.py", ["tests/test_api_oauth.py", "tests/test_api_jwt.py"]),
+    "jwt": ("telnyx_nb/api/jwt.py", ["tests/test_api_oauth.py", "tests/test_api_jwt.py", "tests/test_mutants_jwt.py"]),
     "transport": ("telnyx_nb/api/transport.py",
-                  ["tests/test_api_retries.py", "tests/test_api_retry_rules.py", "tests/test_api_errors.py"]),
-    "masking": ("telnyx_nb/masking.py", ["tests/test_api_masking.py", "tests/test_masking_rules.py"]),
+                  ["tests/test_api_retries.py", "tests/test_api_retry_rules.py", "tests/test_api_errors.py",
+                   "tests/test_mutants_transport.py"]),
+    "masking": ("telnyx_nb/masking.py", ["tests/test_api_masking.py", "tests/test_mutants_masking.py"]),
     "rules": ("telnyx_nb/audit/rules.py",
               ["tests/test_audit_rules.py", "tests/test_audit_thresholds.py", "tests/test_audit_live.py"]),
     "plots": ("telnyx_nb/audit/plots.py", ["tests/test_audit_plots.py"]),
@@ -43,8 +44,14 @@ MODULES: dict[str, tuple[str, list[str]]] = {
                   ["tests/test_sandbox_endpoints.py", "tests/test_sandbox_flow.py"]),
     "validation": ("telnyx_nb/sandbox/validation.py",
                    ["tests/test_sandbox_bad_input.py", "tests/test_api_management.py"]),
+    # who may call what (the caller x endpoint policy), the request-body schemas, the redirect URI rules
+    "access": ("telnyx_nb/sandbox/access.py", ["tests/test_hardening_access.py", "tests/test_sandbox_endpoints.py"]),
+    "schema": ("telnyx_nb/sandbox/schema.py", ["tests/test_sandbox_bad_input.py", "tests/test_api_management.py"]),
+    "redirects": ("telnyx_nb/sandbox/redirects.py",
+                  ["tests/test_sandbox_bad_input.py", "tests/test_hardening_web.py"]),
 }
-DEFAULT_MODULES = ["pkce", "jwt", "transport", "masking", "rules", "store", "grants", "endpoints", "validation"]
+DEFAULT_MODULES = ["pkce", "jwt", "transport", "masking", "rules", "access", "store", "grants", "schema", "redirects",
+                   "endpoints", "validation"]
 
 KILLED = {"killed", "timeout", "caught by type check"}
 _RESULT_LINE = re.compile(r"^\s*(\S+): (.+)$")
