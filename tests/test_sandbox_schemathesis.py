@@ -36,7 +36,9 @@ def sb():
 def test_every_operation_is_exactly_as_strict_as_the_document(sb):
     command = [str(ST), "--config-file", str(CONFIG), "run", f"{sb.base_url}/openapi.json", "--checks", "all",
                "-H", f"Authorization: Bearer {sb.api_key}", "--max-examples", "20", "--generation-deterministic",
-               "--workers", "2", "--continue-on-failure", "--no-color",
+               # one worker: with two, some hash seeds (PYTHONHASHSEED) leave Schemathesis spinning until the
+               # timeout (seen with seed 1); one worker finishes in ~15 s whatever the seed
+               "--workers", "1", "--continue-on-failure", "--no-color",
                # arming faults makes the next requests fail on purpose (tests/test_api_retries.py covers them)
                "--exclude-path", "/_sandbox/faults"]
     result = subprocess.run(command, check=False, capture_output=True, text=True, timeout=540)
