@@ -7,32 +7,22 @@ from datetime import datetime, timedelta, timezone
 
 import pandas as pd
 import pytest
+from frame_helpers import typed_frame
 
 from telnyx_nb.audit import find_issues, plots
-from telnyx_nb.frames import CLIENT_COLUMNS, DTYPES, GRANT_COLUMNS
+from telnyx_nb.frames import CLIENT_COLUMNS, GRANT_COLUMNS
 from telnyx_nb.sandbox.demo import demo_dataset
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
 
 
-def _typed(records, columns):
-    frame = pd.DataFrame(records, columns=list(columns))
-    for col in columns:
-        dtype = DTYPES[col]
-        if isinstance(dtype, pd.DatetimeTZDtype):
-            frame[col] = pd.to_datetime(frame[col], utc=True).astype(dtype)
-        elif dtype is not object:
-            frame[col] = frame[col].astype(dtype)
-    return frame
-
-
 def clients(*pairs):
-    return _typed([{"client_id": cid, "name": name, "client_type": "confidential", "allowed_scopes": [],
+    return typed_frame([{"client_id": cid, "name": name, "client_type": "confidential", "allowed_scopes": [],
                     "allowed_grant_types": [], "redirect_uris": []} for cid, name in pairs], CLIENT_COLUMNS)
 
 
 def grants(*rows):
-    return _typed([{"id": f"g{i}", "client_id": cid, "scopes": list(scopes), "created_at": NOW - timedelta(days=50),
+    return typed_frame([{"id": f"g{i}", "client_id": cid, "scopes": list(scopes), "created_at": NOW - timedelta(days=50),
                     "last_used_at": None if used is None else NOW - timedelta(days=used)}
                    for i, (cid, scopes, used) in enumerate(rows)], GRANT_COLUMNS)
 
@@ -40,7 +30,7 @@ def grants(*rows):
 @pytest.fixture(scope="module")
 def demo():
     c, g = demo_dataset(NOW)
-    return _typed(c, CLIENT_COLUMNS), _typed(g, GRANT_COLUMNS)
+    return typed_frame(c, CLIENT_COLUMNS), typed_frame(g, GRANT_COLUMNS)
 
 
 # ------------------------------------------------------------------------------------------ grants per client

@@ -6,33 +6,22 @@ from datetime import datetime, timedelta, timezone
 
 import pandas as pd
 import pytest
+from frame_helpers import typed_frame
 
 from telnyx_nb.audit import RULES, audit, find_issues
 from telnyx_nb.audit.rules import FINDING_COLUMNS, SEVERITIES
-from telnyx_nb.frames import CLIENT_COLUMNS, DTYPES, GRANT_COLUMNS
+from telnyx_nb.frames import CLIENT_COLUMNS, GRANT_COLUMNS
 from telnyx_nb.sandbox.demo import PLANTED, demo_dataset
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
 
 
-def _typed_frame(records: list[dict], columns) -> pd.DataFrame:
-    """Records → a frame with the contract's columns and dtypes (telnyx_nb.frames), as clients_df() returns."""
-    frame = pd.DataFrame(records, columns=list(columns))
-    for col in columns:
-        dtype = DTYPES[col]
-        if isinstance(dtype, pd.DatetimeTZDtype):
-            frame[col] = pd.to_datetime(frame[col], utc=True).astype(dtype)
-        elif dtype is not object:
-            frame[col] = frame[col].astype(dtype)
-    return frame
-
-
 def _clients_frame(records: list[dict]) -> pd.DataFrame:
-    return _typed_frame(records, CLIENT_COLUMNS)
+    return typed_frame(records, CLIENT_COLUMNS)
 
 
 def _grants_frame(records: list[dict]) -> pd.DataFrame:
-    return _typed_frame(records, GRANT_COLUMNS)
+    return typed_frame(records, GRANT_COLUMNS)
 
 
 def _client(client_id="c1", name="App", **overrides) -> dict:

@@ -10,24 +10,14 @@ from datetime import datetime, timedelta, timezone
 
 import pandas as pd
 import pytest
+from frame_helpers import typed_frame
 
 from telnyx_nb.audit import RULES, find_issues
 from telnyx_nb.audit.rules import Thresholds
-from telnyx_nb.frames import CLIENT_COLUMNS, DTYPES, GRANT_COLUMNS
+from telnyx_nb.frames import CLIENT_COLUMNS, GRANT_COLUMNS
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
 SECOND = timedelta(seconds=1)
-
-
-def _typed(records, columns):
-    frame = pd.DataFrame(records, columns=list(columns))
-    for col in columns:
-        dtype = DTYPES[col]
-        if isinstance(dtype, pd.DatetimeTZDtype):
-            frame[col] = pd.to_datetime(frame[col], utc=True).astype(dtype)
-        elif dtype is not object:
-            frame[col] = frame[col].astype(dtype)
-    return frame
 
 
 def client(client_id="c1", name="App", **overrides):
@@ -44,7 +34,7 @@ def grant(grant_id, *, created_ago, used_ago=None, client_id="c1", scopes=("mess
 
 
 def flagged(rule, grants, clients=None, **thresholds):
-    found = find_issues(_typed(clients or [client()], CLIENT_COLUMNS), _typed(grants, GRANT_COLUMNS),
+    found = find_issues(typed_frame(clients or [client()], CLIENT_COLUMNS), typed_frame(grants, GRANT_COLUMNS),
                         now=NOW, rules=[rule], **thresholds)
     return found
 
@@ -211,7 +201,7 @@ def test_audit_defaults_are_90_stale_days_and_7_grace_days():
               grant("stale-over", created_ago=timedelta(days=400), used_ago=timedelta(days=90) + SECOND),
               grant("never-at", created_ago=timedelta(days=7)),
               grant("never-over", created_ago=timedelta(days=7) + SECOND)]
-    result = audit(_typed([client()], CLIENT_COLUMNS), _typed(grants, GRANT_COLUMNS), now=NOW)
+    result = audit(typed_frame([client()], CLIENT_COLUMNS), typed_frame(grants, GRANT_COLUMNS), now=NOW)
     found = dict(zip(result.findings["object_id"].astype(str), result.findings["rule"].astype(str)))
     assert found == {"stale-over": "stale_grant", "never-over": "never_used_grant"}
     assert (result.thresholds.stale_days, result.thresholds.never_used_grace_days) == (90, 7)
@@ -220,7 +210,7 @@ def test_audit_defaults_are_90_stale_days_and_7_grace_days():
 
 def test_findings_are_typed_with_ordered_severity_and_known_object_types():
     grants = [grant("g", created_ago=timedelta(days=1), used_ago=SECOND, client_id="gone", scopes=("admin",))]
-    found = find_issues(_typed([client()], CLIENT_COLUMNS), _typed(grants, GRANT_COLUMNS), now=NOW)
+    found = find_issues(typed_frame([client()], CLIENT_COLUMNS), typed_frame(grants, GRANT_COLUMNS), now=NOW)
     assert found["severity"].cat.ordered and list(found["severity"].cat.categories) == ["high", "medium", "low"]
     assert list(found["object_type"].cat.categories) == ["client", "grant"]
     assert all(str(found[c].dtype) == "string" for c in ("rule", "object_id", "detail", "suggested_action"))
@@ -228,11 +218,11 @@ def test_findings_are_typed_with_ordered_severity_and_known_object_types():
 
 
 def test_a_frame_that_is_not_a_dataframe_or_lacks_columns_is_refused_by_name():
-    grants = _typed([], GRANT_COLUMNS)
+    grants = typed_frame([], GRANT_COLUMNS)
     with pytest.raises(TypeError) as info:
         find_issues([], grants, now=NOW)
     assert str(info.value) == "clients: pass a pandas DataFrame (e.g. api.clients_df()), not list"
     with pytest.raises(ValueError) as info:
-        find_issues(_typed([client()], CLIENT_COLUMNS), grants.drop(columns=["scopes", "created_at"]), now=NOW)
+        find_issues(typed_frame([client()], CLIENT_COLUMNS), grants.drop(columns=["scopes", "created_at"]), now=NOW)
     assert str(info.value) == ("grants: missing column(s) scopes, created_at; build the frame with telnyx_nb.frames "
                                "or api.grants_df()")
