@@ -30,13 +30,18 @@ def spreadsheet_cell(value: Any) -> Any:
     return value
 
 
-def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` with every text cell passed through ``spreadsheet_cell``."""
+def _map_text_cells(frame: pd.DataFrame, clean) -> pd.DataFrame:
+    """A copy of ``frame`` with ``clean`` applied to every cell of its text (object or string) columns."""
     safe = frame.copy()
     for col in safe.columns:
         if safe[col].dtype == object or isinstance(safe[col].dtype, pd.StringDtype):
-            safe[col] = safe[col].map(spreadsheet_cell, na_action="ignore")
+            safe[col] = safe[col].map(clean, na_action="ignore")
     return safe
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with every text cell passed through ``spreadsheet_cell``."""
+    return _map_text_cells(frame, spreadsheet_cell)
 
 
 def terminal_text(value: Any) -> Any:
@@ -48,8 +53,4 @@ def terminal_text(value: Any) -> Any:
 
 def terminal_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` with every text cell passed through ``terminal_text``."""
-    safe = frame.copy()
-    for col in safe.columns:
-        if safe[col].dtype == object or isinstance(safe[col].dtype, pd.StringDtype):
-            safe[col] = safe[col].map(terminal_text, na_action="ignore")
-    return safe
+    return _map_text_cells(frame, terminal_text)
