@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: explore test test-random mutate binder-constraints regen-notebooks bench clean reset-demo badges
+.PHONY: explore test lint test-random mutate binder-constraints regen-notebooks bench clean reset-demo badges
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,9 +28,15 @@ explore: $(VENV)/.installed-explore
 reset-demo: $(VENV)/.installed-explore
 	$(BIN)/telnyx-nb sandbox --reset --no-serve
 
-## make test: the whole suite (sandbox, API, panels, audit, notebooks, browser, Binder simulation)
-test: $(VENV)/.installed-test
+## make test: the lint and the layer contracts (pyproject.toml), then the whole suite (sandbox, API, panels, audit,
+## notebooks, browser, Binder simulation); a lint error or a broken layer fails before any test runs
+test: $(VENV)/.installed-test lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## make lint: ruff, and import-linter's contracts on who may import whom
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 ## make test-random: the fast part of the suite (no notebooks, browser or Binder) in a random order, then reversed;
 ## order dependence shows up as a failure. SEED=N replays one order (pytest prints the seed it used).

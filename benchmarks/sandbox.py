@@ -230,7 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'':<26}{'served (waitress)':>20}{'in-process floor':>20}{'served / floor':>16}")
     for label, served, floor in (("token issuance", tokens, floor_tokens),
                                  ("introspection", introspections, floor_introspections)):
-        print(f"{label:<26}{served['rate']:>14.0f} /s   {floor['rate']:>14.0f} /s   {served['rate'] / floor['rate']:>13.2f}x")
+        ratio = served["rate"] / floor["rate"]
+        print(f"{label:<26}{served['rate']:>14.0f} /s   {floor['rate']:>14.0f} /s   {ratio:>13.2f}x")
         print(f"{'  p50 latency':<26}{served['p50_ms']:>14.2f} ms  {floor['p50_ms']:>14.2f} ms")
         print(f"{'  requests (failed)':<26}{served['count']:>11} ({served['failures']})  {floor['count']:>14}")
     print()

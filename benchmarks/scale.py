@@ -30,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import requests
 
@@ -55,7 +55,7 @@ def seed_in_process(n: int) -> tuple[float, float]:
     from telnyx_nb.sandbox.store import Store
 
     started, cpu = time.perf_counter(), time.process_time()
-    clients, grants = synthetic_dataset(n, datetime.now(timezone.utc))
+    clients, grants = synthetic_dataset(n, datetime.now(UTC))
     generated = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(os.path.join(tmp, "seed.sqlite3"))
@@ -143,8 +143,9 @@ def main() -> None:
         per_row = r["grants_df"] / max(1, r["rows"]) * 1e6
         base = next((x for x in results if x["n"] == 10000), None)
         ratio = per_row / (base["grants_df"] / base["rows"] * 1e6) if base else float("nan")
-        print(f"{n:>9,} {r['ready']:>6.1f}s {r['generate']:>5.1f}+{r['insert']:<5.1f}s {r['seed_cpu']:>5.1f}s {r['grants_df']:>8.2f}s "
-              f"{r['rows'] / r['grants_df']:>8,.0f} {per_row:>7.1f} {ratio:>5.2f} {r['rss_mib']:>8.0f} "
+        print(f"{n:>9,} {r['ready']:>6.1f}s {r['generate']:>5.1f}+{r['insert']:<5.1f}s {r['seed_cpu']:>5.1f}s "
+              f"{r['grants_df']:>8.2f}s {r['rows'] / r['grants_df']:>8,.0f} {per_row:>7.1f} {ratio:>5.2f} "
+              f"{r['rss_mib']:>8.0f} "
               f"{r['frame_mib']:>6.0f} {r['audit']:>5.2f}s {r['page1_ms']:>5.1f}ms {r['last_warm_ms']:>5.1f}ms "
               f"{r['last_cold_ms']:>5.1f}ms {r['last_warm_ms'] / r['page1_ms']:>7.2f}", flush=True)
 

@@ -144,7 +144,8 @@ def score(module: str, results: dict[str, str], equivalent: dict[str, str]) -> t
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("modules", nargs="*", help=f"any of {', '.join(MODULES)} (default: {' '.join(DEFAULT_MODULES)})")
+    parser.add_argument("modules", nargs="*",
+                        help=f"any of {', '.join(MODULES)} (default: {' '.join(DEFAULT_MODULES)})")
     parser.add_argument("--max-children", type=int, default=int(os.environ.get("MUTATE_JOBS", "2")))
     args = parser.parse_args(argv)
     modules = args.modules or DEFAULT_MODULES

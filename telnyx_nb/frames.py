@@ -12,7 +12,8 @@ widgets downstream never special-case an empty account:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -145,14 +146,14 @@ def empty_frame(columns: Sequence[str]) -> pd.DataFrame:
     return _frame(columns, {name: [] for name in columns})
 
 
-def clients_frame(clients: Iterable["OAuthClient"]) -> pd.DataFrame:
+def clients_frame(clients: Iterable[OAuthClient]) -> pd.DataFrame:
     """Clients as a frame with ``CLIENT_COLUMNS`` (``verified`` is ``<NA>`` when the server does not send it)."""
     rows = list(clients)
     return _frame(CLIENT_COLUMNS, {name: [getattr(c, name) for c in rows] for name in CLIENT_COLUMNS})
 
 
 def grants_frame(
-    grants: Iterable["OAuthGrant"], clients: Iterable["OAuthClient"] | None = None
+    grants: Iterable[OAuthGrant], clients: Iterable[OAuthClient] | None = None
 ) -> pd.DataFrame:
     """Grants as a frame with ``GRANT_COLUMNS``; with ``clients``, plus ``client_name``, ``client_type`` and
     ``client_verified`` (``<NA>`` for a grant whose client is gone)."""
@@ -226,7 +227,7 @@ def _timestamps(name: str, values: list[Any]) -> pd.Series:
 
 
 def grants_frame_from_columns(
-    chunks: Iterable[GrantColumns], clients: Iterable["OAuthClient"] | None = None
+    chunks: Iterable[GrantColumns], clients: Iterable[OAuthClient] | None = None
 ) -> pd.DataFrame:
     """Pages of :class:`GrantColumns` → the same frame as :func:`grants_frame` (columns, dtypes, order)."""
     data: dict[str, list[Any]] = {name: [] for name in GRANT_COLUMNS}
@@ -299,7 +300,7 @@ def _thumbprint(raw: dict[str, Any]) -> str | None:
             return None
 
 
-def jwks_frame(jwks: "JWKS") -> pd.DataFrame:
+def jwks_frame(jwks: JWKS) -> pd.DataFrame:
     """The JWKS as a frame with ``JWKS_COLUMNS``: one row per key, size in bits or curve, RFC 7638 thumbprint."""
     keys = list(jwks.keys)
     sizes = [_key_size(k.raw) for k in keys]
@@ -317,7 +318,7 @@ def jwks_frame(jwks: "JWKS") -> pd.DataFrame:
     )
 
 
-def introspection_frame(result: "Introspection", *, now: pd.Timestamp | None = None) -> pd.DataFrame:
+def introspection_frame(result: Introspection, *, now: pd.Timestamp | None = None) -> pd.DataFrame:
     """One row with ``INTROSPECTION_COLUMNS``; ``expires_in`` is seconds left (negative when already expired)."""
     now = now if now is not None else pd.Timestamp.now(tz="UTC")
     expires_in = int((pd.Timestamp(result.exp) - now).total_seconds()) if result.exp is not None else None

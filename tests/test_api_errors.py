@@ -8,9 +8,10 @@ socket. Everything the sandbox can produce is tested against the sandbox instead
 from __future__ import annotations
 
 import json
-import pytest
 
+import pytest
 from canned_server import serve
+
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.errors import (
     APIError,

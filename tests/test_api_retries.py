@@ -8,7 +8,6 @@ import time
 
 import pytest
 import requests
-
 from oauth_helpers import wait_for
 
 from telnyx_nb import TelnyxOAuth

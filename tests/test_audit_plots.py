@@ -3,7 +3,7 @@ grants, and what the figures draw is those counts. Frames built by hand and from
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -13,7 +13,7 @@ from telnyx_nb.audit import find_issues, plots
 from telnyx_nb.frames import CLIENT_COLUMNS, GRANT_COLUMNS
 from telnyx_nb.sandbox.demo import demo_dataset
 
-NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
 def clients(*pairs):

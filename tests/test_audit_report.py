@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import pandas as pd
@@ -132,7 +132,7 @@ def test_unwritable_out_is_a_clear_error(sandbox, tmp_path, capsys):
 
 def test_report_escapes_what_clients_call_themselves():
     """Client names are chosen by whoever registers the app: they must stay text in the report."""
-    now = datetime(2026, 6, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 6, 1, tzinfo=UTC)
     clients = pd.DataFrame([{
         "client_id": "c1", "name": "<script>alert(1)</script>", "client_type": "public", "verified": False,
         "require_pkce": False, "allowed_grant_types": ["authorization_code", "client_credentials"],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -13,7 +13,7 @@ from telnyx_nb.audit.rules import FINDING_COLUMNS, SEVERITIES
 from telnyx_nb.frames import CLIENT_COLUMNS, GRANT_COLUMNS
 from telnyx_nb.sandbox.demo import PLANTED, demo_dataset
 
-NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
 def _clients_frame(records: list[dict]) -> pd.DataFrame:
@@ -87,7 +87,8 @@ def test_stale_threshold_is_configurable():
     grants = _grants_frame([_grant("g20", used_days=20, created_days=200), _grant("g45", used_days=45,
                                                                                 created_days=200),
                             _grant("g100", used_days=100, created_days=200)])
-    stale = lambda **kw: set(find_issues(clients, grants, now=NOW, **kw).query("rule == 'stale_grant'")["object_id"])
+    def stale(**kw):
+        return set(find_issues(clients, grants, now=NOW, **kw).query("rule == 'stale_grant'")["object_id"])
     assert stale() == {"g100"}
     assert stale(stale_days=30) == {"g45", "g100"}
     assert stale(stale_days=365) == set()
@@ -97,8 +98,9 @@ def test_never_used_grants_get_a_grace_period():
     clients = _clients_frame([_client()])
     grants = _grants_frame([_grant("fresh", created_days=2, used_days=None),
                             _grant("old", created_days=40, used_days=None)])
-    never = lambda **kw: set(find_issues(clients, grants, now=NOW, **kw)
-                             .query("rule == 'never_used_grant'")["object_id"])
+    def never(**kw):
+        return set(find_issues(clients, grants, now=NOW, **kw)
+                                 .query("rule == 'never_used_grant'")["object_id"])
     assert never() == {"old"}
     assert never(never_used_grace_days=0) == {"fresh", "old"}
 
@@ -113,7 +115,8 @@ def test_redirect_uri_rules_exempt_loopback_and_native_schemes():
     ])
     grants = _grants_frame([_grant(f"g-{c}", c) for c in ("ok", "plain", "wild", "frag")])
     findings = find_issues(clients, grants, now=NOW)
-    by_rule = lambda r: set(findings[findings["rule"] == r]["object_id"])
+    def by_rule(r):
+        return set(findings[findings["rule"] == r]["object_id"])
     assert by_rule("non_https_redirect_uri") == {"plain"}
     assert by_rule("redirect_uri_wildcard_or_fragment") == {"wild", "frag"}
 

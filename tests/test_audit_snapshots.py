@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -93,7 +93,7 @@ def test_snapshots_are_hive_partitioned_by_date_and_queryable_with_duckdb(demo, 
     from telnyx_nb.audit import history, snapshot
 
     _, api = demo
-    monday = datetime(2026, 11, 30, 9, tzinfo=timezone.utc)
+    monday = datetime(2026, 11, 30, 9, tzinfo=UTC)
     snapshot(api, tmp_path, at=monday)
     api.revoke_grant(api.list_grants(page_size=1).items[0].id)
     snapshot(api, tmp_path, at=monday + timedelta(days=1))

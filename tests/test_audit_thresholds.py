@@ -6,7 +6,7 @@ ago is not yet stale, one second later it is. Frames are built by hand with the 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -16,7 +16,7 @@ from telnyx_nb.audit import RULES, find_issues
 from telnyx_nb.audit.rules import Thresholds
 from telnyx_nb.frames import CLIENT_COLUMNS, GRANT_COLUMNS
 
-NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
 
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
-
 from oauth_helpers import TIMEOUT, all_pages, api, url
 
 REPO = Path(__file__).resolve().parents[1]
@@ -44,10 +43,10 @@ def test_seeded_at_is_kept_in_the_database_and_renewed_by_a_reset(tmp_path):
     db = str(tmp_path / "demo.sqlite3")
     with _sandbox(seed="demo", db=db) as first:
         seeded_at = first.seeded_at
-        assert abs(datetime.now(timezone.utc) - seeded_at) < timedelta(minutes=5)
+        assert abs(datetime.now(UTC) - seeded_at) < timedelta(minutes=5)
         first.store.set_setting("seeded_at", "2026-01-02T03:04:05+00:00")  # as if seeded long ago
     with _sandbox(seed="demo", db=db) as again:
-        assert again.seeded_at == datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+        assert again.seeded_at == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     with _sandbox(seed="demo", db=db, reset=True) as reset:
         assert reset.seeded_at >= seeded_at
     with _sandbox(seed="empty", db=str(tmp_path / "empty.sqlite3")) as empty:
@@ -57,7 +56,7 @@ def test_seeded_at_is_kept_in_the_database_and_renewed_by_a_reset(tmp_path):
 def test_describe_age_says_when_and_how_long_ago():
     from telnyx_nb.sandbox.server import describe_age
 
-    now = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
     assert describe_age(now - timedelta(days=3), now) == "seeded 2026-11-28 12:00 UTC (3 days ago)"
     assert describe_age(now - timedelta(minutes=30), now).endswith("(30 minutes ago)")
     assert "unknown" in describe_age(None, now)

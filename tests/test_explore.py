@@ -4,8 +4,8 @@
 
 from __future__ import annotations
 
-import os
 import json
+import os
 import re
 import shlex
 import signal
@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import requests
-
 from oauth_helpers import readline_within
 
 REPO = Path(__file__).resolve().parents[1]

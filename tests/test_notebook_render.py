@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC
 
 import nbformat
 import pytest
 from nbconvert import HTMLExporter
-
 from test_notebook_secrets import NOTEBOOKS, scan_notebook
 
 VIEW = "application/vnd.jupyter.widget-view+json"
@@ -66,11 +66,11 @@ def test_committed_notebook_renders_its_panels_without_a_kernel(path):
 
 def _demo_ports() -> set[str]:
     """Ports the demo data itself names (its clients' loopback redirect URIs): fixed, not run-specific."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from telnyx_nb.sandbox.demo import demo_dataset
 
-    clients, _ = demo_dataset(datetime.now(timezone.utc))
+    clients, _ = demo_dataset(datetime.now(UTC))
     return {m for c in clients for uri in c["redirect_uris"] for m in re.findall(r"127\.0\.0\.1:(\d+)", uri)}
 
 

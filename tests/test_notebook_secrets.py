@@ -37,7 +37,7 @@ _SECRET_FIELDS = (
     "TELNYX_API_KEY|TELNYX_CLIENT_SECRET|demo_client_secret|password|private_key"
 )
 _FIELD_VALUE = re.compile(
-    r"""(?P<field>\b(?:%s))\\*["']?\s*[:=]\s*\\*["']?(?P<value>[A-Za-z0-9_.~+/=-]{12,})""" % _SECRET_FIELDS,
+    rf"""(?P<field>\b(?:{_SECRET_FIELDS}))\\*["']?\s*[:=]\s*\\*["']?(?P<value>[A-Za-z0-9_.~+/=-]{{12,}})""",
     re.IGNORECASE,
 )
 # `client_secret=created.client_secret` in a code cell names a variable; it holds no value.

@@ -28,7 +28,6 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbclient import NotebookClient
-
 from test_notebook_secrets import NOTEBOOKS, scan_notebook
 
 # Widget state gets new ids every run (its values are checked by the render test); kernel/language versions vary.

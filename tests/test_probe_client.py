@@ -13,8 +13,8 @@ import threading
 
 import pandas as pd
 import pytest
-
 from canned_server import serve
+
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.errors import APIError, ConfigurationError
 from telnyx_nb.frames import CLIENT_COLUMNS

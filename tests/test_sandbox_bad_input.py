@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 import pytest
 import requests
-
 from oauth_helpers import TIMEOUT, all_pages, api, basic, url
 
 MIB = 1024 * 1024

@@ -10,7 +10,6 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
 from oauth_helpers import create_client, introspect, obtain_code, redeem, refresh
 
 RACERS = 8
@@ -172,11 +171,11 @@ def test_a_refresh_racing_a_revocation_leaves_nothing_alive(sb, what):
                                             timeout=TIMEOUT).json()["data"] if g["client_id"] == client["client_id"])
         barrier = threading.Barrier(2)
 
-        def do_refresh():
+        def do_refresh(barrier=barrier, client=client, issued=issued):
             barrier.wait(timeout=10)
             return refresh(sb, client, issued["refresh_token"])
 
-        def do_revoke():
+        def do_revoke(barrier=barrier, client=client, grant=grant):
             barrier.wait(timeout=10)
             path = f"/oauth_grants/{grant['id']}" if what == "grant" else f"/oauth_clients/{client['client_id']}"
             return api(sb).delete(url(sb, path), timeout=TIMEOUT)

@@ -14,10 +14,20 @@ import pytest
 import requests
 from joserfc import jwt
 from joserfc.jwk import KeySet
-
 from oauth_helpers import (
-    REDIRECT_URI, TIMEOUT, all_pages, api, authorize, basic, consent_page, create_client, demo_client, introspect,
-    query_of, token, url,
+    REDIRECT_URI,
+    TIMEOUT,
+    all_pages,
+    api,
+    authorize,
+    basic,
+    consent_page,
+    create_client,
+    demo_client,
+    introspect,
+    query_of,
+    token,
+    url,
 )
 
 CLIENT_PATHS = ["/oauth_clients", "/oauth/clients"]  # current, older docs

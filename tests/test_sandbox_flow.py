@@ -14,10 +14,23 @@ from datetime import datetime
 
 import pytest
 import requests
-
 from oauth_helpers import (
-    REDIRECT_URI, TIMEOUT, all_pages, api, authorize, basic, consent_page, create_client, introspect,
-    obtain_code, query_of, redeem, redirect_of, refresh, token, url,
+    REDIRECT_URI,
+    TIMEOUT,
+    all_pages,
+    api,
+    authorize,
+    basic,
+    consent_page,
+    create_client,
+    introspect,
+    obtain_code,
+    query_of,
+    redeem,
+    redirect_of,
+    refresh,
+    token,
+    url,
 )
 
 

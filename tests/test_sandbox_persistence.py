@@ -14,10 +14,20 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from oauth_helpers import (
-    TIMEOUT, all_pages, api, create_client, demo_client, introspect, obtain_code, readline_within, redeem, refresh,
-    token, url, wait_for,
+    TIMEOUT,
+    all_pages,
+    api,
+    create_client,
+    demo_client,
+    introspect,
+    obtain_code,
+    readline_within,
+    redeem,
+    refresh,
+    token,
+    url,
+    wait_for,
 )
 
 CLI = Path(sys.executable).with_name("telnyx-nb")
@@ -149,7 +159,7 @@ def stop(process: subprocess.Popen, how: int) -> tuple[int, str, str]:
     except subprocess.TimeoutExpired:
         process.kill()
         out, err = process.communicate()
-        raise AssertionError(f"did not exit on {signal.Signals(how).name}; stderr: {err[-2000:]}")
+        raise AssertionError(f"did not exit on {signal.Signals(how).name}; stderr: {err[-2000:]}") from None
     return process.returncode, out, err
 
 

@@ -13,9 +13,18 @@ import threading
 import pytest
 import requests
 from authlib.integrations.requests_client import OAuth2Session
-
-from oauth_helpers import (REDIRECT_URI, TIMEOUT, api, authorize, basic, consent_page, create_client, query_of,
-                           readline_within, url)
+from oauth_helpers import (
+    REDIRECT_URI,
+    TIMEOUT,
+    api,
+    authorize,
+    basic,
+    consent_page,
+    create_client,
+    query_of,
+    readline_within,
+    url,
+)
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from telnyx_nb import TelnyxOAuth
+from telnyx_nb.errors import ValidationError
 from telnyx_nb.widgets import AuthorizePanel
 from telnyx_nb.widgets.base import visible_text
 
@@ -96,7 +97,7 @@ def test_a_code_is_exchanged_once(panel, oauth):
     panel.exchange_button.click()
     assert panel.last_token is not None and panel.exchange_button.disabled
     # replaying the code by hand is refused by the server (RFC 6749 §4.1.2)
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         oauth.exchange_code(code, redirect_uri=panel.last_request.redirect_uri,
                             code_verifier=panel.last_request.code_verifier)
 

@@ -10,13 +10,13 @@ import time
 from urllib.parse import urljoin
 
 import requests
+import test_widgets_authorize
 
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.errors import AuthorizationFlowError, StateMismatch
 from telnyx_nb.widgets import AuthorizePanel
 from telnyx_nb.widgets.base import visible_text
 from telnyx_nb.widgets.loopback import LoopbackListener, browser_url, public_origin
-import test_widgets_authorize
 
 TIMEOUT = 10
 oauth = test_widgets_authorize.oauth  # the same throwaway-sandbox fixtures

@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import os
 import threading
-from typing import Any, Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
@@ -159,7 +160,7 @@ class TelnyxOAuth:
 
     # ------------------------------------------------------------------------------------------------ set-up
     @classmethod
-    def from_sandbox(cls, sandbox: Any, **kwargs: Any) -> "TelnyxOAuth":
+    def from_sandbox(cls, sandbox: Any, **kwargs: Any) -> TelnyxOAuth:
         """Connect to a running sandbox: a ``Sandbox`` object, its ``--json`` line (or parsed dict), or its URL.
 
         The demo client becomes the default client for token calls. Keyword arguments override (e.g. ``timeout``).
@@ -247,7 +248,7 @@ class TelnyxOAuth:
         if self.sandbox is not None and getattr(self, "_owns_sandbox", False):
             self.sandbox.stop()
 
-    def __enter__(self) -> "TelnyxOAuth":
+    def __enter__(self) -> TelnyxOAuth:
         return self
 
     def __exit__(self, *exc: Any) -> None:

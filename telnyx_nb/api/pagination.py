@@ -8,8 +8,9 @@ the win. A ``tqdm.auto`` bar shows progress when there is more than one page (``
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 from telnyx_nb.api.records import Page
 

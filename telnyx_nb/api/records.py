@@ -12,9 +12,10 @@ import dataclasses
 import functools
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Any, ClassVar, Generic, Iterator, TypeVar
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar, Generic, TypeVar
 
 from telnyx_nb.api import wire
 from telnyx_nb.errors import APIError
@@ -49,19 +50,19 @@ def parse_datetime(value: Any) -> datetime | None:
         return None
     if type(value) is str:  # the common case, first
         if value.isdigit():  # a NumericDate (RFC 7519 §2) sent as a string by a lax server
-            return datetime.fromtimestamp(int(value), tz=timezone.utc)
+            return datetime.fromtimestamp(int(value), tz=UTC)
         parsed = datetime.fromisoformat(value)
         if parsed.tzinfo is None:  # the API speaks UTC; a naive stamp is UTC
-            return parsed.replace(tzinfo=timezone.utc)
-        return parsed if parsed.utcoffset() == _ZERO else parsed.astimezone(timezone.utc)
+            return parsed.replace(tzinfo=UTC)
+        return parsed if parsed.utcoffset() == _ZERO else parsed.astimezone(UTC)
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value, tz=timezone.utc)
+        return datetime.fromtimestamp(value, tz=UTC)
     parsed = datetime.fromisoformat(str(value))
     if parsed.tzinfo is None:  # the API speaks UTC; a naive stamp is UTC
-        return parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
 def _malformed_as_api_error(parse: Any, name: str) -> Any:
@@ -195,7 +196,7 @@ class OAuthClient(Record):
     client_secret: str | None = None
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "OAuthClient":
+    def from_json(cls, data: dict[str, Any]) -> OAuthClient:
         return cls._assemble(dict(
             client_id=data["client_id"],
             name=data.get("name"),
@@ -231,7 +232,7 @@ class OAuthGrant(Record):
     last_used_at: datetime | None = None
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "OAuthGrant":
+    def from_json(cls, data: dict[str, Any]) -> OAuthGrant:
         scopes = data.get("scopes")
         return cls._assemble({
             "raw": data,
@@ -276,7 +277,7 @@ class Page(Record, Generic[T]):
         return type(self.items[0]).__name__ if self.items else "items"
 
     @classmethod
-    def from_json(cls, body: dict[str, Any], parse: Any) -> "Page[Any]":
+    def from_json(cls, body: dict[str, Any], parse: Any) -> Page[Any]:
         meta = body.get("meta") or {}
         if not isinstance(meta, dict):
             meta = {}
@@ -320,14 +321,14 @@ class TokenResponse(Record):
     def expires_at(self) -> datetime | None:
         if self.expires_in is None:
             return None
-        return datetime.fromtimestamp(self.received_at + self.expires_in, tz=timezone.utc)
+        return datetime.fromtimestamp(self.received_at + self.expires_in, tz=UTC)
 
     @property
     def scopes(self) -> tuple[str, ...]:
         return _tuple(self.scope)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "TokenResponse":
+    def from_json(cls, data: dict[str, Any]) -> TokenResponse:
         expires_in = data.get("expires_in")
         return cls(
             access_token=data["access_token"],
@@ -362,7 +363,7 @@ class Introspection(Record):
         return _tuple(self.scope)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Introspection":
+    def from_json(cls, data: dict[str, Any]) -> Introspection:
         aud = data.get("aud")
         if isinstance(aud, list):
             aud = " ".join(aud)
@@ -393,7 +394,7 @@ class JWK(Record):
     use: str | None = None
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "JWK":
+    def from_json(cls, data: dict[str, Any]) -> JWK:
         return cls(kid=data.get("kid"), kty=data.get("kty"), alg=data.get("alg"), use=data.get("use"), raw=data)
 
 
@@ -413,7 +414,7 @@ class JWKS(Record):
         return tuple(k.kid for k in self.keys)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "JWKS":
+    def from_json(cls, data: dict[str, Any]) -> JWKS:
         return cls(keys=tuple(JWK.from_json(k) for k in data.get("keys") or ()), raw=data)
 
 
@@ -439,7 +440,7 @@ class Registration(Record):
     registration_access_token: str | None = None
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Registration":
+    def from_json(cls, data: dict[str, Any]) -> Registration:
         expires = data.get("client_secret_expires_at")
         return cls(
             client_id=data["client_id"],
@@ -490,7 +491,7 @@ class Consent(Record):
         return tuple(s.id for s in self.requested_scopes)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any], consent_token: str | None = None) -> "Consent":
+    def from_json(cls, data: dict[str, Any], consent_token: str | None = None) -> Consent:
         scopes = tuple(
             ConsentScope(id=s.get("id"), name=s.get("name"), description=s.get("description"), raw=s)
             for s in data.get("requested_scopes") or ()
@@ -546,7 +547,7 @@ class AuthorizationServerMetadata(Record):
     code_challenge_methods_supported: tuple[str, ...] = ()
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "AuthorizationServerMetadata":
+    def from_json(cls, data: dict[str, Any]) -> AuthorizationServerMetadata:
         names = {f.name for f in dataclasses.fields(cls)} - {"raw"}
         values = {k: (_tuple(v) if k.endswith("_supported") else v) for k, v in data.items() if k in names}
         return cls(**values, raw=data)
@@ -562,7 +563,7 @@ class ProtectedResourceMetadata(Record):
     bearer_methods_supported: tuple[str, ...] = ()
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "ProtectedResourceMetadata":
+    def from_json(cls, data: dict[str, Any]) -> ProtectedResourceMetadata:
         return cls(
             resource=data.get("resource"),
             authorization_servers=_tuple(data.get("authorization_servers")),

@@ -34,8 +34,9 @@ import re
 import shlex
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
@@ -188,7 +189,7 @@ def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:
     """True when the request provably never reached the server (no TCP connection was established)."""
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return True
-    from urllib3.exceptions import NewConnectionError, ConnectTimeoutError
+    from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
     reason = exc.args[0] if exc.args else None
     reason = getattr(reason, "reason", reason)  # MaxRetryError wraps the real cause

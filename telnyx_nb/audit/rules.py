@@ -11,12 +11,11 @@ its docstring what risk it catches. The function's name is the rule's name in th
 
 from __future__ import annotations
 
-import re
-
 import ipaddress
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -66,7 +65,7 @@ class Thresholds:
             raise ValueError("now: pass a timezone-aware datetime, e.g. datetime.now(timezone.utc)")
 
     def at(self) -> pd.Timestamp:
-        return pd.Timestamp(self.now or datetime.now(timezone.utc)).tz_convert("UTC")
+        return pd.Timestamp(self.now or datetime.now(UTC)).tz_convert("UTC")
 
 
 @dataclass(frozen=True)
@@ -183,7 +182,7 @@ def _scope_sets(grants: pd.DataFrame) -> tuple[Any, list[tuple]]:
     return set_codes[object_codes] if len(values) else object_codes, list(sets)
 
 
-def _per_scope_set(grants: pd.DataFrame, t: "Thresholds",
+def _per_scope_set(grants: pd.DataFrame, t: Thresholds,
                    judge: Callable[[str, tuple], str | None]) -> tuple[Any, pd.Series]:
     """Run ``judge(client_id, scopes)`` once per distinct (client, scope set) pair; returns the mask of grants it
     judged (a non-None detail) and their details."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +93,7 @@ def snapshot(api: Any, directory: str | Path, *, at: datetime | None = None) -> 
     ``.clients`` and ``.grants`` frames (an ``AuditResult``). ``at`` (tz-aware) overrides the time stamp."""
     _, pq = _arrow()
     clients, grants = _frames(api)
-    taken_at = pd.Timestamp(at or datetime.now(timezone.utc)).tz_convert("UTC")
+    taken_at = pd.Timestamp(at or datetime.now(UTC)).tz_convert("UTC")
     root = Path(directory)
     paths = {}
     for table, frame in (("clients", clients), ("grants", grants)):
@@ -113,7 +113,7 @@ def list_snapshots(directory: str | Path) -> list[pd.Timestamp]:
             match = _FILE.match(path.name)
             if match:
                 stamps.setdefault(match.group(1), set()).add(table)
-    return [pd.Timestamp(datetime.strptime(s, _STAMP).replace(tzinfo=timezone.utc))
+    return [pd.Timestamp(datetime.strptime(s, _STAMP).replace(tzinfo=UTC))
             for s in sorted(s for s, tables in stamps.items() if tables == set(TABLES))]
 
 

@@ -28,8 +28,15 @@ from .models import SandboxRequest, json_request
 from .oauth import SandboxAuthorizationServer
 from .registration_policy import registration_policy_problem
 from .validation import registration_problem
-from .web import (ClientAuthError, ParamError, bearer_credential, check_client_auth, json_response, load_json,
-                  oauth_params)
+from .web import (
+    ClientAuthError,
+    ParamError,
+    bearer_credential,
+    check_client_auth,
+    json_response,
+    load_json,
+    oauth_params,
+)
 
 log = logging.getLogger("telnyx_nb.sandbox")
 

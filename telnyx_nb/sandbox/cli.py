@@ -73,7 +73,8 @@ def _threads(text: str) -> int:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any free port)")
+    parser.add_argument("--port", type=_port, default=DEFAULT_PORT,
+                        help=f"port (default {DEFAULT_PORT}; 0 = any free port)")
     parser.add_argument("--db", default=None, help="SQLite file, or :memory: for a throwaway database "
                                                    "(default: sandbox.sqlite3 in the user data directory)")
     parser.add_argument("--seed", type=_seed, default="demo", help="demo (default), empty, or grants=N")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 class Clock:
@@ -45,7 +45,7 @@ class Clock:
 
     def now(self) -> datetime:
         """The sandbox's now as a timezone-aware UTC datetime."""
-        return datetime.fromtimestamp(self.time(), timezone.utc)
+        return datetime.fromtimestamp(self.time(), UTC)
 
     def advance(self, seconds: float) -> float:
         """Move now forward by ``seconds`` (a finite number >= 0); returns the new epoch time."""

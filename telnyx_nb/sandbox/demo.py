@@ -24,7 +24,7 @@ import gc
 import random
 import string
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from telnyx_nb.sandbox.scopes import SCOPES
@@ -160,7 +160,7 @@ def _ago(now: datetime, seconds: int) -> datetime:
 def _check_now(now: datetime) -> datetime:
     if not isinstance(now, datetime) or now.tzinfo is None:
         raise ValueError("now: pass a timezone-aware datetime, e.g. datetime.now(timezone.utc)")
-    return now.astimezone(timezone.utc)
+    return now.astimezone(UTC)
 
 
 def _client_record(rng: random.Random, plan: dict, now: datetime, org_id: str, owner: str) -> dict:
@@ -376,4 +376,4 @@ def _uuid_strings(draw, n: int) -> list[str]:
 
 
 # Fixed reference moment: what is planted does not depend on `now` (ids are drawn before and apart from ages).
-PLANTED: dict[str, dict] = _generate(datetime(2026, 1, 1, tzinfo=timezone.utc))[2]
+PLANTED: dict[str, dict] = _generate(datetime(2026, 1, 1, tzinfo=UTC))[2]

@@ -11,9 +11,9 @@
 
 from __future__ import annotations
 
+from authlib.oauth2.base import invalid_error_characters
 from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError, InvalidScopeError
-from authlib.oauth2.base import invalid_error_characters
 from authlib.oauth2.rfc7636 import CodeChallenge
 
 from .models import CodeRecord, SandboxUser, TokenRecord

@@ -39,7 +39,7 @@ class KeyRing:
         return f"KeyRing(kid={self.kid!r})"
 
     @classmethod
-    def load_or_create(cls, store, key: "dict | KeyRing | None" = None) -> "KeyRing":
+    def load_or_create(cls, store, key: dict | KeyRing | None = None) -> KeyRing:
         """Load the key from the store's settings, creating (and saving) it on first use — or saving ``key`` (a
         private JWK, or a ``KeyRing`` to share as it is) instead of generating one: test suites share one key
         across many fresh sandboxes, since making and importing RSA keys is the slow part of a start."""

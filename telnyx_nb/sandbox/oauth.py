@@ -23,8 +23,17 @@ from . import scopes as scope_catalog
 from .endpoints import SandboxIntrospection, SandboxRegistration, SandboxRevocation
 from .grants import AuthorizationCodeGrant, ClientCredentialsGrant, ClientPKCE, RefreshTokenGrant
 from .models import SandboxClient, SandboxUser, TokenRecord
-from .policy import (ACCESS_TOKEN_LIFETIME, AUTH_METHODS, CODE_LIFETIME, CONSENT_LIFETIME, ERROR_DESCRIPTIONS,
-                     GRANT_TYPES, REFRESH_REUSE_GRACE, REFRESH_TOKEN_LIFETIME, REWORDED_ERRORS)
+from .policy import (
+    ACCESS_TOKEN_LIFETIME,
+    AUTH_METHODS,
+    CODE_LIFETIME,
+    CONSENT_LIFETIME,
+    ERROR_DESCRIPTIONS,
+    GRANT_TYPES,
+    REFRESH_REUSE_GRACE,
+    REFRESH_TOKEN_LIFETIME,
+    REWORDED_ERRORS,
+)
 from .registration_policy import DEFAULT_REGISTRABLE_SCOPES, check_registrable_scopes
 from .tokens import SandboxTokenGenerator, unverified_claims
 

@@ -1,9 +1,9 @@
 """OpenAPI 3.1 document of everything the sandbox serves (``/v2/openapi.json``).
 
 Request bodies and query parameters come from ``schema.py`` (the same schemas the server validates with), so the
-document is exactly as strict as the server. Operations are described once in ``OPERATIONS``; the older ``/oauth/clients…`` and ``GET /oauth/grants…``
-spellings are listed as deprecated copies. Anything routed but not described (a safety net) still appears, so
-the document never silently omits an endpoint.
+document is exactly as strict as the server. Operations are described once in ``OPERATIONS``; the older
+``/oauth/clients…`` and ``GET /oauth/grants…`` spellings are listed as deprecated copies. Anything routed but not
+described (a safety net) still appears, so the document never silently omits an endpoint.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ SCHEMAS = {
     "OAuthGrant": {
         "type": "object", "required": ["record_type", "id", "client_id", "scopes", "created_at"],
         "properties": {
-            "record_type": {"const": "oauth_grant"}, "id": {"type": "string", "format": "uuid"}, "client_id": {"type": "string"},
+            "record_type": {"const": "oauth_grant"}, "id": {"type": "string", "format": "uuid"},
+            "client_id": {"type": "string"},
             "user_id": {"type": "string"}, "scopes": _STRINGS, "created_at": _TIME,
             "last_used_at": {"type": ["string", "null"], "format": "date-time"},
         },
@@ -82,8 +83,9 @@ SCHEMAS = {
     "TokenParam": {
         "type": "object", "required": ["token"], "additionalProperties": {"type": ["string", "null"]},
         "properties": {"token": {"type": "string", "minLength": 1},
-                       "token_type_hint": {"type": ["string", "null"], "description": "access_token or refresh_token; only a "
-                                           "hint, an unknown one is ignored (RFC 7662 §2.1, RFC 7009 §2.1)"},
+                       "token_type_hint": {"type": ["string", "null"],
+                                           "description": "access_token or refresh_token; only a hint, an unknown "
+                                                          "one is ignored (RFC 7662 §2.1, RFC 7009 §2.1)"},
                        "client_id": {"type": ["string", "null"]}, "client_secret": {"type": ["string", "null"]}},
     },
     "Introspection": {

@@ -29,12 +29,11 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .clock import Clock
 from .hosts import LOOPBACK_NAMES, check_public_url
-from .policy import (ACCESS_TOKEN_LIFETIME, CODE_LIFETIME, CONSENT_LIFETIME, REFRESH_REUSE_GRACE,
-                     REFRESH_TOKEN_LIFETIME)
+from .policy import ACCESS_TOKEN_LIFETIME, CODE_LIFETIME, CONSENT_LIFETIME, REFRESH_REUSE_GRACE, REFRESH_TOKEN_LIFETIME
 from .registration_policy import DEFAULT_REGISTRABLE_SCOPES, check_registrable_scopes
 
 SEED_PATTERN = re.compile(r"^(demo|empty|grants=(\d{1,7}))$")
@@ -98,7 +97,7 @@ def describe_age(moment: datetime | None, now: datetime | None = None) -> str:
     """``'seeded 2026-11-30 10:00 UTC (3 days ago)'`` — what ``explore`` says about the demo data."""
     if moment is None:
         return "seeded at an unknown time (before telnyx-nb recorded it)"
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     seconds = max(0, int((now - moment).total_seconds()))
     if seconds < 120:
         ago = "just now"
@@ -108,7 +107,7 @@ def describe_age(moment: datetime | None, now: datetime | None = None) -> str:
         ago = f"{seconds // 3600} hours ago"
     else:
         ago = f"{seconds // 86400} days ago"
-    return f"seeded {moment.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC ({ago})"
+    return f"seeded {moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({ago})"
 
 
 class Sandbox:
@@ -174,7 +173,7 @@ class Sandbox:
         return f"<Sandbox {where} db={self.db!r} seed={self.seed!r}>"
 
     # ----- lifecycle -------------------------------------------------------------------------------------------
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -185,7 +184,7 @@ class Sandbox:
         """True while the loopback HTTP server serves (an in-process-only sandbox is not 'running')."""
         return self._server is not None
 
-    def start(self, *, serve: bool = True) -> "Sandbox":
+    def start(self, *, serve: bool = True) -> Sandbox:
         """Build the store and the app (once) and, unless ``serve=False``, serve them on loopback."""
         with self._lock:
             if self.app is None:
@@ -198,7 +197,7 @@ class Sandbox:
                 self._serve()
         return self
 
-    def serve(self) -> "Sandbox":
+    def serve(self) -> Sandbox:
         """Serve over HTTP on the port reserved at start (an in-process sandbox starts its server late)."""
         return self.start(serve=True)
 
@@ -390,7 +389,7 @@ class Sandbox:
 
         return SandboxTransport(self._started(), **kwargs)
 
-    def _started(self) -> "Sandbox":
+    def _started(self) -> Sandbox:
         return self if self.app is not None else self.start(serve=False)
 
     # ----- what clients need --------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ import sqlite3
 import threading
 import uuid
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .clock import Clock
 
@@ -85,8 +85,8 @@ def digest(value: str) -> str:
 
 def iso(moment: datetime | None = None) -> str:
     """ISO 8601 in UTC with millisecond precision and a ``Z`` (sorts as text)."""
-    moment = moment or datetime.now(timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    moment = moment or datetime.now(UTC)
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _iso_value(value) -> str | None:
@@ -318,18 +318,23 @@ class Store:
         """One page of clients, newest first, and the total matching ``filters`` (already validated)."""
         where, params = [], []
         if "client_type" in filters:
-            where.append("client_type = ?"); params.append(filters["client_type"])
+            where.append("client_type = ?")
+            params.append(filters["client_type"])
         if "name" in filters:
-            where.append("name = ?"); params.append(filters["name"])
+            where.append("name = ?")
+            params.append(filters["name"])
         if "name_contains" in filters:
-            where.append("instr(casefold(name), casefold(?)) > 0"); params.append(filters["name_contains"])
+            where.append("instr(casefold(name), casefold(?)) > 0")
+            params.append(filters["name_contains"])
         if "client_id" in filters:
-            where.append("client_id = ?"); params.append(filters["client_id"])
+            where.append("client_id = ?")
+            params.append(filters["client_id"])
         if "grant_type" in filters:
             where.append("EXISTS (SELECT 1 FROM json_each(allowed_grant_types) WHERE value = ?)")
             params.append(filters["grant_type"])
         if "verified" in filters:
-            where.append("verified = ?"); params.append(int(filters["verified"]))
+            where.append("verified = ?")
+            params.append(int(filters["verified"]))
         key = ("clients", tuple(sorted((k, str(v)) for k, v in filters.items())))
         with self.read() as db:
             count, generation = db.execute("SELECT rows, generation FROM list_state WHERE name = 'clients'").fetchone()
@@ -579,7 +584,8 @@ class Store:
         with self.write() as db:
             if not family:
                 return db.execute("UPDATE tokens SET revoked = 1 WHERE jti = ? AND revoked = 0", (jti,)).rowcount
-            db.execute("INSERT OR IGNORE INTO revoked_families VALUES (?, ?, ?)", (family, int(self.clock.seconds()), reason))
+            db.execute("INSERT OR IGNORE INTO revoked_families VALUES (?, ?, ?)",
+                       (family, int(self.clock.seconds()), reason))
             return db.execute("UPDATE tokens SET revoked = 1 WHERE family = ? AND revoked = 0", (family,)).rowcount
 
     def family_revoked(self, family: str | None) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -47,7 +47,7 @@ class ArmedFault:
     def disarm(self) -> None:
         self._faults.discard(self.fault)
 
-    def __enter__(self) -> "ArmedFault":
+    def __enter__(self) -> ArmedFault:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -245,7 +245,7 @@ class SandboxHarness:
                  "created_at": created_at or self.clock.now(), "last_used_at": last_used_at}
         for name in ("created_at", "last_used_at"):
             if isinstance(grant[name], datetime) and grant[name].tzinfo is None:
-                grant[name] = grant[name].replace(tzinfo=timezone.utc)
+                grant[name] = grant[name].replace(tzinfo=UTC)
         self.sandbox.store.insert_grants([grant])
         return self.sandbox.store.get_grant(grant["id"])
 

@@ -30,6 +30,7 @@ from telnyx_nb.errors import AuthorizationDenied, AuthorizationFlowError, Config
 from telnyx_nb.widgets.base import Panel, field, kv_table, show_scopes
 from telnyx_nb.widgets.loopback import LoopbackListener, browser_url, is_loopback_uri
 
+
 def _wide() -> widgets.Layout:
     return widgets.Layout(width="100%")  # a fresh Layout each time: a shared one would share display too
 

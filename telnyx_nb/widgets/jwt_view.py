@@ -30,16 +30,20 @@ def relative(seconds: float) -> str:
 def describe_time(value: Any, now: float | None = None) -> str:
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return str(value)
-    now = dt.datetime.now(dt.timezone.utc).timestamp() if now is None else now
-    moment = dt.datetime.fromtimestamp(value, dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC).timestamp() if now is None else now
+    moment = dt.datetime.fromtimestamp(value, dt.UTC)
     return f"{moment:%Y-%m-%d %H:%M:%S} UTC ({relative(value - now)})"
 
 
+def _shown(claim: str, value, now: float | None) -> str:
+    if claim in TIME_CLAIMS:
+        return describe_time(value, now)
+    return " ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
 def _rows(values: dict, now: float | None = None) -> str:
-    cells = "".join(
-        f"<tr><th>{html.escape(str(k))}</th><td>"
-        f"{html.escape(describe_time(v, now) if k in TIME_CLAIMS else ' '.join(map(str, v)) if isinstance(v, list) else str(v))}"
-        "</td></tr>" for k, v in values.items())
+    cells = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(_shown(k, v, now))}</td></tr>"
+                    for k, v in values.items())
     return f"<table class='tnb-table'>{cells}</table>"
 
 

@@ -69,7 +69,7 @@ _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{ti
 
 class _Handler(BaseHTTPRequestHandler):
     server_version = "telnyx-nb-loopback"
-    listener: "LoopbackListener"
+    listener: LoopbackListener
 
     def log_message(self, format: str, *args) -> None:  # the request line holds the code: never log it
         return
@@ -161,7 +161,7 @@ class LoopbackListener:
         env = os.environ if self._environ is None else self._environ
         return bool((env.get("JUPYTERHUB_SERVICE_PREFIX") or "").strip() and public_origin(env))
 
-    def start(self) -> "LoopbackListener":
+    def start(self) -> LoopbackListener:
         handler = type("Handler", (_Handler,), {"listener": self})
         try:
             server = ThreadingHTTPServer(("127.0.0.1", self.requested_port), handler)
@@ -209,7 +209,7 @@ class LoopbackListener:
             server.shutdown()
             server.server_close()
 
-    def __enter__(self) -> "LoopbackListener":
+    def __enter__(self) -> LoopbackListener:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -82,7 +82,7 @@ def format_value(name: str, value: Any, *, reveal: bool = False) -> str:
     if name in SECRET_FIELDS and isinstance(value, str):
         return value if reveal else mask(value)
     if name in TIME_FIELDS and isinstance(value, (int, float)) and not isinstance(value, bool):
-        when = dt.datetime.fromtimestamp(value, tz=dt.timezone.utc)
+        when = dt.datetime.fromtimestamp(value, tz=dt.UTC)
         return f"{value}  ({when:%Y-%m-%d %H:%M:%S} UTC)"
     if isinstance(value, (list, tuple, set, frozenset)):
         return ", ".join(format_value(name, v, reveal=reveal) if not isinstance(v, Mapping) else str(v)

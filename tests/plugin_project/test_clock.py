@@ -3,10 +3,9 @@
 from datetime import timedelta
 
 import pytest
+from webapp import create_app
 
 from telnyx_nb.errors import JWTVerificationError, NotFoundError, ValidationError
-
-from webapp import create_app
 
 REDIRECT_URI = "http://localhost:8000/callback"
 

@@ -3,7 +3,6 @@
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-
 from webapp import create_app
 
 REDIRECT_URI = "http://localhost:8000/callback"
