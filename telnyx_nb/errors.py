@@ -3,6 +3,7 @@
 ```
 TelnyxNBError                      base of everything below
  ├── ConfigurationError            missing credentials, bad argument value (also a ValueError)
+ │    └── ArgumentTypeError        an argument of the wrong type (also a TypeError)
  ├── APIError                      the server answered with an HTTP error
  │    ├── AuthenticationError      401
  │    ├── PermissionDeniedError    403
@@ -38,6 +39,7 @@ from telnyx_nb.masking import mask_text
 __all__ = [
     "TelnyxNBError",
     "ConfigurationError",
+    "ArgumentTypeError",
     "APIError",
     "AuthenticationError",
     "PermissionDeniedError",
@@ -114,6 +116,11 @@ def _masked(value: Any) -> Any:
 
 class ConfigurationError(TelnyxNBError, ValueError):
     """A setting or argument is missing or invalid; the message names it and says how to fix it."""
+
+
+class ArgumentTypeError(ConfigurationError, TypeError):
+    """An argument has the wrong type (a list where a DataFrame belongs…); still a ``TypeError`` for callers that
+    caught one before the tree existed."""
 
 
 class APIError(TelnyxNBError):
