@@ -162,7 +162,8 @@ class AuthorizePanel(TokenSource, Panel):
             if self.listen.value and is_loopback_uri(redirect_uri):
                 parts = urlsplit(redirect_uri)
                 self.listener = LoopbackListener(parts.port or 80, parts.path or "/", uri_host=parts.hostname,
-                                                 on_redirect=self._from_listener).start()
+                                                 on_redirect=self._from_listener,
+                                                 on_start=self._start_through_proxy).start()
                 redirect_uri = self.listener.redirect_uri  # another port if that one was taken, proxied on a hub
             self.last_request = self.client.authorization_url(
                 client_id, redirect_uri, " ".join(self.scopes.value) or None, pkce=self.pkce.value
@@ -238,6 +239,23 @@ class AuthorizePanel(TokenSource, Panel):
         pasted, self.paste.value = self.paste.value, ""  # the code in it is a secret: do not keep it on screen
         return self.receive_redirect(pasted)
 
+    def _start_through_proxy(self, redirect_uri: str) -> str:
+        """Called on the listener's thread when its start page found the public callback URL (a hub whose origin
+        the kernel cannot see): the same request again, for that redirect URI; returns its URL."""
+        request = self.last_request
+        if request is None:
+            raise AuthorizationFlowError("no authorization URL was built: press Build URL in the notebook")
+
+        def call() -> Any:
+            self.last_request = self.client.authorization_url(request.client_id, redirect_uri, request.scope,
+                                                              pkce=request.code_challenge_method)
+            return self.last_request
+
+        rebuilt = self._run("Build authorization URL for the proxied listener", call)
+        if rebuilt is None:
+            raise AuthorizationFlowError(self.error_message or "could not build the authorization URL")
+        return rebuilt.url
+
     def _from_listener(self, redirect: str) -> None:
         """Called on the listener's thread; waits out a click in progress rather than dropping the redirect."""
         deadline = time.monotonic() + 30
@@ -311,7 +329,7 @@ class AuthorizePanel(TokenSource, Panel):
             self.step_url.value = (
                 "<b>1 · Authorization URL</b> — open it, approve in the browser"
                 f"{self._listener_note()}<br>"
-                f"<a href='{html.escape(browser_url(url), quote=True)}' target='_blank' rel='noopener' "
+                f"<a href='{html.escape(self._link(url), quote=True)}' target='_blank' rel='noopener' "
                 f"style='word-break:break-all'>{html.escape(url)}</a>{kv_table(shown, reveal=self.revealed)}"
             )
         consent = self.last_consent
@@ -354,21 +372,17 @@ class AuthorizePanel(TokenSource, Panel):
             self.step_token.value = "<b>4 · Token response</b>" + token_table(token, reveal=self.revealed)
 
     def _listener_note(self) -> str:
-        listener = self.listener
-        if listener is None:
+        if self.listener is None:
             return "; then paste the address it lands on below."
-        if listener.received:
-            return "; the redirect arrived."
-        if not listener.running:
-            return "; the listener stopped (timed out): build the URL again, or paste the address below."
-        note = f"; a listener on 127.0.0.1:{listener.port} is waiting for the redirect."
-        if listener.moved:
-            note += (f" (Port {listener.requested_port} was taken; port {listener.port} works where the server "
-                     "accepts any loopback port, RFC 8252 §7.3 — else register it on the client.)")
-        if listener.behind_proxy:
-            note += (f" Through Jupyter's proxy its address is {html.escape(listener.redirect_uri)}: the client "
-                     "must have it registered as a redirect URI.")
-        return note
+        return "; " + self.listener.describe()
+
+    def _link(self, url: str) -> str:
+        """Where the link sends the browser: the listener's start page on a hub whose origin is unknown, else the
+        authorization URL (through the proxy on a hub)."""
+        listener = self.listener
+        if listener is not None and listener.running and listener.start_url and not listener.public_redirect_uri:
+            return listener.start_url
+        return browser_url(url)
 
     def _mask(self, text: str) -> str:
         return text if self.revealed else mask_text(text)
