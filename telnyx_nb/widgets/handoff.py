@@ -32,6 +32,7 @@ class TokenSource:
             callback(token)
 
     def _token_callbacks(self) -> list[Callable[[TokenResponse], None]]:
+        # made on first use: the mixin has no __init__ of its own (it sits before Panel, an ipywidgets VBox)
         callbacks = self.__dict__.get("_token_listeners")
         if callbacks is None:
             callbacks = self.__dict__["_token_listeners"] = []
