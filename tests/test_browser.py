@@ -11,6 +11,8 @@ Without chromium the test skips, unless ``TELNYX_NB_REQUIRE_BROWSER=1`` (set by 
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
 import signal
@@ -91,16 +93,13 @@ def _wait_listening(port: int, process: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"voila did not listen on 127.0.0.1:{port} within {STARTUP_LIMIT} s:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture
-def voila(tmp_path, make_sandbox):
-    """A Voila server for the fixture notebook on a free loopback port, on a sandbox of its own (the consent
-    round trip writes a grant, and the session's sandbox is read-only); stopped after the test."""
-    _require_chromium()  # before starting anything
-    own = make_sandbox(seed="demo")
+@contextlib.contextmanager
+def _serve_voila(notebook: Path, sandbox_json: str, log: Path):
+    """Voila serving ``notebook`` on a free loopback port, its kernels connected to ``sandbox_json``; stopped on
+    exit. Yields the page's URL."""
     port = _free_port()
-    log = tmp_path / "voila.log"
     command = [
-        sys.executable, "-m", "voila", str(NOTEBOOK),
+        sys.executable, "-m", "voila", str(notebook),
         "--no-browser",
         f"--port={port}",
         "--Voila.ip=127.0.0.1",
@@ -108,20 +107,34 @@ def voila(tmp_path, make_sandbox):
         "--show_tracebacks=True",
     ]
     with open(log, "wb") as out:
-        process = subprocess.Popen(command, cwd=HERE, stdout=out, stderr=subprocess.STDOUT,
-                                   env={**os.environ, "TELNYX_NB_SANDBOX": own.json_line()},
+        process = subprocess.Popen(command, cwd=notebook.parent, stdout=out, stderr=subprocess.STDOUT,
+                                   env={**os.environ, "TELNYX_NB_SANDBOX": sandbox_json},
                                    start_new_session=True)
     try:
         _wait_listening(port, process, log)
         yield f"http://127.0.0.1:{port}/"
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def voila(tmp_path, make_sandbox):
+    """A Voila server for the fixture notebook on a free loopback port, on a sandbox of its own (the consent
+    round trip writes a grant, and the session's sandbox is read-only); stopped after the test."""
+    _require_chromium()  # before starting anything
+    own = make_sandbox(seed="demo")
+    with _serve_voila(NOTEBOOK, own.json_line(), tmp_path / "voila.log") as url:
+        yield url
 
 
 def test_issue_introspect_verify_in_the_browser(voila):
@@ -231,13 +244,101 @@ def test_issue_introspect_verify_in_the_browser(voila):
             expect(page.get_by_text("4 · Token response")).to_be_visible(timeout=WAIT_MS)
             expect(page.get_by_text("✓ Exchange code for tokens")).to_be_visible(timeout=WAIT_MS)
             page.screenshot(path=str(ARTIFACTS / "explorer_authorize_tokens.png"), full_page=True)
-
+            _check_authorize_layout(page)
 
             body = page.inner_text("body")
             assert "Traceback" not in body
             assert "failed" not in body.lower()
         finally:
             browser.close()
+
+
+def _check_authorize_layout(page) -> None:
+    """Every step button shows its whole label, and the scope picker shows the whole ``admin`` risk note."""
+    cut = page.evaluate("""() => [...document.querySelectorAll('button:not(.tnb-copy):not(.tnb-copy-id)')]
+        .filter(b => b.offsetParent !== null && b.scrollWidth > b.clientWidth + 1).map(b => b.innerText)""")
+    assert not cut, f"button labels cut off: {cut}"
+    picker = page.evaluate(r"""() => {
+        const risky = o => /high\srisk/.test(o.textContent);  // ipywidgets writes spaces as no-break spaces
+        const select = [...document.querySelectorAll('select')].find(s => s.getBoundingClientRect().width > 0
+            && [...s.options].some(risky));
+        const option = [...select.options].find(risky);
+        const ctx = document.createElement('canvas').getContext('2d');
+        ctx.font = getComputedStyle(select).font;
+        return {text: ctx.measureText(option.textContent).width, client: select.clientWidth,
+                label: option.textContent};
+    }""")
+    assert picker["text"] <= picker["client"] - 4, f"the admin label overflows its picker: {picker}"
+
+
+# the sandbox CLI's key for the reset test: pinned, so the kernel's TELNYX_NB_SANDBOX stays valid across the reset
+RESET_TEST_KEY = "KEY" + "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS"
+AUDIT_NOTEBOOK = HERE.parent / "notebooks" / "03_audit_grants.ipynb"
+STALE = re.compile(r"stale_grant: (\d+) grants")
+
+
+def _start_sandbox_cli(db: Path, port: int, log: Path) -> tuple[subprocess.Popen, str]:
+    """``telnyx-nb sandbox --db DB --port PORT --json`` as a user runs it; returns the process and its JSON line."""
+    command = [str(Path(sys.executable).with_name("telnyx-nb")), "sandbox", "--db", str(db), "--port", str(port),
+               "--json"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=open(log, "ab"), text=True,
+                               env={**os.environ, "TELNYX_NB_SANDBOX_API_KEY": RESET_TEST_KEY},
+                               start_new_session=True)
+    line = process.stdout.readline().strip()
+    if not line:
+        _stop(process)
+        pytest.fail(f"telnyx-nb sandbox printed no JSON line:\n{log.read_text()[-3000:]}")
+    return process, line
+
+
+def test_reset_brings_the_stale_grants_back_in_the_browser(tmp_path):
+    """Issue 12's major 1, as a user meets it: notebook 03 (served by Voila, in chromium) revokes the demo's stale
+    grants; opened again it finds none; ``telnyx-nb sandbox --reset`` (what ``make reset-demo`` runs) on the same
+    database, and the page shows the stale findings again."""
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    db, port, log = tmp_path / "demo.sqlite3", _free_port(), tmp_path / "sandbox.log"
+    sandbox, line = _start_sandbox_cli(db, port, log)
+    ARTIFACTS.mkdir(exist_ok=True)
+    try:
+        with _serve_voila(AUDIT_NOTEBOOK, line, tmp_path / "voila.log") as url, sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page(viewport={"width": 1280, "height": 1600})
+
+                def run_notebook() -> tuple[int, str]:
+                    """Open the page (Voila runs every cell), wait for the last cell's output; the stale count."""
+                    page.goto(url, timeout=WAIT_MS)
+                    page.get_by_text("snapshot_at").first.wait_for(timeout=4 * WAIT_MS)  # the last cell's table
+                    body = page.inner_text("body")
+                    assert "Traceback" not in body, body[-3000:]
+                    page.get_by_text(STALE).first.scroll_into_view_if_needed()  # the screenshot shows the count
+                    return int(STALE.search(body).group(1)), body
+
+                first, body = run_notebook()
+                assert first > 0 and f"stale findings: {first} → 0" in body  # the tutorial's payoff: revoked
+                page.screenshot(path=str(ARTIFACTS / "reset_first_run.png"), full_page=False)
+                again, _ = run_notebook()
+                assert again == 0  # the demo is used up: the problem a reset solves
+                page.screenshot(path=str(ARTIFACTS / "reset_used_up.png"), full_page=False)
+
+                _stop(sandbox)
+                reset = subprocess.run([str(Path(sys.executable).with_name("telnyx-nb")), "sandbox", "--reset",
+                                        "--no-serve", "--db", str(db)], capture_output=True, text=True,
+                                       env={**os.environ, "TELNYX_NB_SANDBOX_API_KEY": RESET_TEST_KEY}, timeout=120)
+                assert reset.returncode == 0 and "reset and seeded" in reset.stdout, reset.stderr
+                sandbox, line_after = _start_sandbox_cli(db, port, log)
+                same = ("base_url", "api_key")  # the open notebook's settings still hold (the demo client is new)
+                assert [json.loads(line_after)[k] for k in same] == [json.loads(line)[k] for k in same]
+
+                after_reset, _ = run_notebook()
+                assert after_reset == first  # the stale findings are back
+                page.screenshot(path=str(ARTIFACTS / "reset_after_reset.png"), full_page=False)
+            finally:
+                browser.close()
+    finally:
+        _stop(sandbox)
 
 
 def test_audit_report_roll_up_sorts_filters_and_pages_in_the_browser(sandbox, tmp_path):

@@ -8,7 +8,8 @@ cell.
 
 from telnyx_nb.widgets.authorize import AuthorizePanel
 from telnyx_nb.widgets.clients import ClientsPanel
-from telnyx_nb.widgets.explorer import DiscoveryPanel, Explorer
+from telnyx_nb.widgets.discovery import DiscoveryPanel
+from telnyx_nb.widgets.explorer import Explorer
 from telnyx_nb.widgets.grants import GrantsPanel
 from telnyx_nb.widgets.introspection import IntrospectionPanel
 from telnyx_nb.widgets.jwks import JWKSPanel

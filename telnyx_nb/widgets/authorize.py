@@ -20,30 +20,30 @@ from __future__ import annotations
 
 import html
 import time
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 import ipywidgets as widgets
 
 from telnyx_nb.errors import AuthorizationDenied, AuthorizationFlowError, ConfigurationError
-from telnyx_nb.widgets.base import Panel, field, kv_table, show_scopes
+from telnyx_nb.masking import mask_text
+from telnyx_nb.widgets.base import LABEL_STYLE, Panel, kv_table, show_scopes, token_table, wide
+from telnyx_nb.widgets.handoff import TokenSource
 from telnyx_nb.widgets.loopback import LoopbackListener, browser_url, is_loopback_uri
 
+if TYPE_CHECKING:
+    from telnyx_nb.api.client import TelnyxOAuth
+    from telnyx_nb.api.records import AuthorizationRequest, AuthorizationServerMetadata, Consent, TokenResponse
 
-def _wide() -> widgets.Layout:
-    return widgets.Layout(width="100%")  # a fresh Layout each time: a shared one would share display too
-
-_STYLE = {"description_width": "initial"}
 PKCE_METHODS = (("S256 (recommended)", "S256"), ("plain", "plain"), ("no PKCE", None))
 
 
-def check_issuer(redirect: str, metadata: Any) -> None:
+def check_issuer(redirect: str, metadata: AuthorizationServerMetadata | None) -> None:
     """RFC 9207 §2.4: an ``iss`` in the redirect must be the issuer we sent the user to; a server that advertises
     ``authorization_response_iss_parameter_supported`` must send it. Defends against mix-up attacks."""
     iss = (parse_qs(urlsplit(redirect).query).get("iss") or [None])[0]
-    expected = field(metadata, "issuer") if metadata is not None else None
-    advertised = bool((field(metadata, "raw") or {}).get("authorization_response_iss_parameter_supported"))
+    expected = metadata.issuer if metadata is not None else None
+    advertised = metadata is not None and bool(metadata.raw.get("authorization_response_iss_parameter_supported"))
     if iss is None:
         if advertised:
             raise AuthorizationFlowError("the redirect has no iss although the server advertises it (RFC 9207 "
@@ -54,33 +54,33 @@ def check_issuer(redirect: str, metadata: Any) -> None:
                                      "a mix-up attack? (RFC 9207 §2.4): refusing its code")
 
 
-class AuthorizePanel(Panel):
+class AuthorizePanel(TokenSource, Panel):
     """Walk the authorization-code + PKCE flow: URL → consent → decision → code → token."""
 
     title = "Authorize (code + PKCE)"
 
-    def __init__(self, client: Any = None, *, autoload: bool = True) -> None:
+    def __init__(self, client: TelnyxOAuth | None = None, *, autoload: bool = True) -> None:
         super().__init__(client)
-        self.metadata: Any = None
-        self.last_request: Any = None
+        self.metadata: AuthorizationServerMetadata | None = None
+        self.last_request: AuthorizationRequest | None = None
         self.consent_token: str | None = None
-        self.last_consent: Any = None
+        self.last_consent: Consent | None = None
         self.last_redirect: str | None = None
         self.last_code: str | None = None
         self.last_denial: AuthorizationDenied | None = None
-        self.last_token: Any = None
+        self.last_token: TokenResponse | None = None
+        self.last_token_client: dict[str, str | None] = {}  # the client the token was issued to (for a refresh)
         self.listener: LoopbackListener | None = None
-        self._token_listeners: list[Callable[[Any], None]] = []
 
-        self.client_id = widgets.Text(value=str(getattr(self.client, "client_id", None) or ""),
-                                      description="Client id", layout=widgets.Layout(width="70%"), style=_STYLE)
+        self.client_id = widgets.Text(value=self.client.client_id or "",
+                                      description="Client id", layout=widgets.Layout(width="70%"), style=LABEL_STYLE)
         self.client_secret = self._secret_input(
             "Client secret", "empty: the session's secret (or none for a public client)")
-        self.redirect_uri = widgets.Combobox(options=[], description="Redirect URI", layout=_wide(), style=_STYLE,
+        self.redirect_uri = widgets.Combobox(options=[], description="Redirect URI", layout=wide(), style=LABEL_STYLE,
                                              ensure_option=False)
-        self.scopes = widgets.SelectMultiple(options=[], rows=5, description="Scopes", style=_STYLE)
-        self.pkce = widgets.Dropdown(options=PKCE_METHODS, value="S256", description="PKCE", style=_STYLE)
-        self.listen = widgets.Checkbox(value=True, indent=False, layout=_wide(),
+        self.scopes = widgets.SelectMultiple(options=[], rows=5, description="Scopes", style=LABEL_STYLE)
+        self.pkce = widgets.Dropdown(options=PKCE_METHODS, value="S256", description="PKCE", style=LABEL_STYLE)
+        self.listen = widgets.Checkbox(value=True, indent=False, layout=wide(),
                                        description="Catch the redirect in this kernel (a listener on 127.0.0.1 "
                                                    "for a loopback redirect URI, RFC 8252 §7.3)")
         self.paste = widgets.Text(placeholder="…or paste the address the browser landed on "
@@ -112,8 +112,7 @@ class AuthorizePanel(Panel):
             self.redirect_uri,
             widgets.HBox([self.scopes, self.pkce]),
             self.listen,
-            widgets.HBox([self.build_button, self.start_button, self.allow_button, self.deny_button,
-                          self.exchange_button]),
+            self._step_buttons(),
             self.step_url,
             widgets.HBox([self.paste, self.paste_button]),
             self.step_consent,
@@ -124,6 +123,14 @@ class AuthorizePanel(Panel):
         if autoload:
             self.activate()
 
+    def _step_buttons(self) -> widgets.HBox:
+        """The step buttons at their labels' width (the default 148 px cuts "Allow (sandbox shortcut)"), wrapping
+        onto a second line in a narrow panel."""
+        steps = [self.build_button, self.start_button, self.allow_button, self.deny_button, self.exchange_button]
+        for button in steps:
+            button.layout.width = "auto"
+        return widgets.HBox(steps, layout=widgets.Layout(flex_flow="row wrap"))
+
     # -- public API ---------------------------------------------------------------------------------------
     def load(self) -> None:
         """Scopes from discovery metadata; redirect URIs registered for the chosen client."""
@@ -133,16 +140,12 @@ class AuthorizePanel(Panel):
             show_scopes(self.scopes, self.metadata)
             client_id = self.client_id.value.strip()
             if client_id:
-                uris = list(field(self.client.get_client(client_id), "redirect_uris") or [])
+                uris = list(self.client.get_client(client_id).redirect_uris or ())
                 self.redirect_uri.options = uris
                 if uris and not self.redirect_uri.value:
                     self.redirect_uri.value = uris[0]
 
         self._run("Load scopes and redirect URIs", call)
-
-    def on_token(self, callback: Callable[[Any], None]) -> None:
-        """Call ``callback(token_response)`` when the code is exchanged (the Explorer links panels)."""
-        self._token_listeners.append(callback)
 
     def build_url(self) -> Any:
         """Step 1: the authorization URL with fresh state and PKCE values (no request yet)."""
@@ -159,7 +162,8 @@ class AuthorizePanel(Panel):
             if self.listen.value and is_loopback_uri(redirect_uri):
                 parts = urlsplit(redirect_uri)
                 self.listener = LoopbackListener(parts.port or 80, parts.path or "/", uri_host=parts.hostname,
-                                                 on_redirect=self._from_listener).start()
+                                                 on_redirect=self._from_listener,
+                                                 on_start=self._start_through_proxy).start()
                 redirect_uri = self.listener.redirect_uri  # another port if that one was taken, proxied on a hub
             self.last_request = self.client.authorization_url(
                 client_id, redirect_uri, " ".join(self.scopes.value) or None, pkce=self.pkce.value
@@ -194,7 +198,7 @@ class AuthorizePanel(Panel):
             self.last_redirect = self.client.decide_consent(self.consent_token, allowed)
             self.consent_token = None  # single use
             try:
-                self.last_code = self.client.parse_redirect(self.last_redirect, field(self.last_request, "state"))
+                self.last_code = self.client.parse_redirect(self.last_redirect, self.last_request.state)
             except AuthorizationDenied as exc:  # a denial is an outcome of the flow, not a failure of the panel
                 self.last_denial = exc
             return self.last_redirect
@@ -220,7 +224,7 @@ class AuthorizePanel(Panel):
             metadata = self.metadata or self.client.authorization_server_metadata()
             check_issuer(redirect_text, metadata)
             try:
-                self.last_code = self.client.parse_redirect(redirect_text, field(request, "state"))
+                self.last_code = self.client.parse_redirect(redirect_text, request.state)
             except AuthorizationDenied as exc:
                 self.last_denial = exc
             return redirect_text
@@ -234,6 +238,23 @@ class AuthorizePanel(Panel):
         """The paste box's button: a redirect URL copied from the browser (any case the listener cannot reach)."""
         pasted, self.paste.value = self.paste.value, ""  # the code in it is a secret: do not keep it on screen
         return self.receive_redirect(pasted)
+
+    def _start_through_proxy(self, redirect_uri: str) -> str:
+        """Called on the listener's thread when its start page found the public callback URL (a hub whose origin
+        the kernel cannot see): the same request again, for that redirect URI; returns its URL."""
+        request = self.last_request
+        if request is None:
+            raise AuthorizationFlowError("no authorization URL was built: press Build URL in the notebook")
+
+        def call() -> Any:
+            self.last_request = self.client.authorization_url(request.client_id, redirect_uri, request.scope,
+                                                              pkce=request.code_challenge_method)
+            return self.last_request
+
+        rebuilt = self._run("Build authorization URL for the proxied listener", call)
+        if rebuilt is None:
+            raise AuthorizationFlowError(self.error_message or "could not build the authorization URL")
+        return rebuilt.url
 
     def _from_listener(self, redirect: str) -> None:
         """Called on the listener's thread; waits out a click in progress rather than dropping the redirect."""
@@ -258,13 +279,13 @@ class AuthorizePanel(Panel):
         request = self.last_request
 
         def call() -> Any:
-            client_id = field(request, "client_id")
+            client_id = request.client_id
             secret = self.client_secret.value.strip() or None
-            own_client = client_id == getattr(self.client, "client_id", None)
+            own_client = client_id == self.client.client_id
             token = self.client.exchange_code(
                 self.last_code,
-                redirect_uri=field(request, "redirect_uri"),
-                code_verifier=field(request, "code_verifier"),
+                redirect_uri=request.redirect_uri,
+                code_verifier=request.code_verifier,
                 client_id=None if own_client and secret is None else client_id,
                 client_secret=secret,
             )
@@ -272,8 +293,7 @@ class AuthorizePanel(Panel):
             self.last_token = token
             # who holds the token: a refresh elsewhere (the Token tab) must authenticate as this client
             self.last_token_client = {"client_id": client_id, "client_secret": secret}
-            for callback in list(self._token_listeners):
-                callback(token)
+            self._announce_token(token)
             return token
 
         return self._run("Exchange code for tokens", call)
@@ -289,7 +309,7 @@ class AuthorizePanel(Panel):
             return
         self.start_button.disabled = self.last_request is None or self.last_consent is not None
         self.allow_button.disabled = self.deny_button.disabled = (self.consent_token is None
-                                                                  or not getattr(self.client, "is_sandbox", False))
+                                                                  or not self.client.is_sandbox)
         self.paste_button.disabled = self.last_request is None
         self.exchange_button.disabled = self.last_code is None
 
@@ -299,39 +319,38 @@ class AuthorizePanel(Panel):
             self.step_url.value = "<span class='tnb-muted'>Pick a client, redirect URI and scopes, then build " \
                                   "the URL.</span>"
         else:
-            url = str(field(request, "url"))
+            url = str(request.url)
             shown = [
-                ("state", field(request, "state")),
-                ("code_challenge_method", field(request, "code_challenge_method")),
-                ("code_challenge", field(request, "code_challenge")),
-                ("code_verifier", field(request, "code_verifier")),
+                ("state", request.state),
+                ("code_challenge_method", request.code_challenge_method),
+                ("code_challenge", request.code_challenge),
+                ("code_verifier", request.code_verifier),
             ]
             self.step_url.value = (
                 "<b>1 · Authorization URL</b> — open it, approve in the browser"
                 f"{self._listener_note()}<br>"
-                f"<a href='{html.escape(browser_url(url), quote=True)}' target='_blank' rel='noopener' "
+                f"<a href='{html.escape(self._link(url), quote=True)}' target='_blank' rel='noopener' "
                 f"style='word-break:break-all'>{html.escape(url)}</a>{kv_table(shown, reveal=self.revealed)}"
             )
         consent = self.last_consent
         if consent is None:
             self.step_consent.value = ""
         else:
-            verified = field(consent, "verified")
-            badge = ("<span class='tnb-ok'>✓ verified</span>" if verified
+            badge = ("<span class='tnb-ok'>✓ verified</span>" if consent.verified
                      else "<span class='tnb-bad'>unverified</span>")
             scopes = "".join(
-                f"<tr><td>{html.escape(str(field(s, 'id') or ''))}</td>"
-                f"<td>{html.escape(str(field(s, 'name') or ''))}</td>"
-                f"<td>{html.escape(str(field(s, 'description') or ''))}</td></tr>"
-                for s in field(consent, "requested_scopes") or ()
+                f"<tr><td>{html.escape(str(s.id or ''))}</td>"
+                f"<td>{html.escape(str(s.name or ''))}</td>"
+                f"<td>{html.escape(str(s.description or ''))}</td></tr>"
+                for s in consent.requested_scopes or ()
             )
             self.step_consent.value = (
-                f"<b>2 · Consent</b>: <b>{html.escape(str(field(consent, 'name') or ''))}</b> {badge} asks for:"
+                f"<b>2 · Consent</b>: <b>{html.escape(str(consent.name or ''))}</b> {badge} asks for:"
                 f"<table class='tnb-table'><tr><th>scope</th><th>name</th><th>description</th></tr>{scopes}</table>"
-                + kv_table([("client_id", field(consent, "client_id")),
-                            ("redirect_uri", field(consent, "redirect_uri")),
-                            ("policy_uri", field(consent, "policy_uri")),
-                            ("tos_uri", field(consent, "tos_uri"))])
+                + kv_table([("client_id", consent.client_id),
+                            ("redirect_uri", consent.redirect_uri),
+                            ("policy_uri", consent.policy_uri),
+                            ("tos_uri", consent.tos_uri)])
             )
         if self.last_redirect is None:
             self.step_redirect.value = ""
@@ -350,30 +369,22 @@ class AuthorizePanel(Panel):
         if token is None:
             self.step_token.value = ""
         else:
-            rows = [(name, field(token, name)) for name in
-                    ("access_token", "token_type", "expires_in", "refresh_token", "scope")]
-            self.step_token.value = "<b>4 · Token response</b>" + kv_table(rows, reveal=self.revealed)
+            self.step_token.value = "<b>4 · Token response</b>" + token_table(token, reveal=self.revealed)
 
     def _listener_note(self) -> str:
-        listener = self.listener
-        if listener is None:
+        if self.listener is None:
             return "; then paste the address it lands on below."
-        if listener.received:
-            return "; the redirect arrived."
-        if not listener.running:
-            return "; the listener stopped (timed out): build the URL again, or paste the address below."
-        note = f"; a listener on 127.0.0.1:{listener.port} is waiting for the redirect."
-        if listener.moved:
-            note += (f" (Port {listener.requested_port} was taken; port {listener.port} works where the server "
-                     "accepts any loopback port, RFC 8252 §7.3 — else register it on the client.)")
-        if listener.behind_proxy:
-            note += (f" Through Jupyter's proxy its address is {html.escape(listener.redirect_uri)}: the client "
-                     "must have it registered as a redirect URI.")
-        return note
+        return "; " + self.listener.describe()
+
+    def _link(self, url: str) -> str:
+        """Where the link sends the browser: the listener's start page on a hub whose origin is unknown, else the
+        authorization URL (through the proxy on a hub)."""
+        listener = self.listener
+        if listener is not None and listener.running and listener.start_url and not listener.public_redirect_uri:
+            return listener.start_url
+        return browser_url(url)
 
     def _mask(self, text: str) -> str:
-        from telnyx_nb.masking import mask_text
-
         return text if self.revealed else mask_text(text)
 
 

@@ -14,13 +14,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
 from telnyx_nb.errors import TelnyxNBError
 from telnyx_nb.masking import mask
-from telnyx_nb.widgets.controls import ConfirmBar, Countdown, RequestLog, SecretText
+from telnyx_nb.widgets.controls import LABEL_STYLE, ConfirmBar, Countdown, RequestLog, SecretText, wide
 from telnyx_nb.widgets.render import (
     CSS,
     VERDICTS,
@@ -36,21 +36,27 @@ from telnyx_nb.widgets.render import (
     scopes_from_metadata,
     short_id,
     show_scopes,
+    token_table,
+    verdict_text,
     visible_text,
 )
 
+if TYPE_CHECKING:
+    from telnyx_nb.api.client import TelnyxOAuth
+
 __all__ = [
     "Panel", "default_client", "close_tree", "ConfirmBar", "Countdown", "RequestLog", "SecretText", "VERDICTS",
-    "as_dict", "describe_error", "field", "format_value", "frame_html", "html_to_text", "id_cell",
-    "kv_table", "scope_options", "scopes_from_metadata", "short_id", "show_scopes", "visible_text",
+    "LABEL_STYLE", "as_dict", "describe_error", "field", "format_value", "frame_html", "html_to_text", "id_cell",
+    "kv_table", "scope_options", "scopes_from_metadata", "short_id", "show_scopes", "token_table", "verdict_text",
+    "visible_text", "wide",
 ]
 
 _log = logging.getLogger("telnyx_nb.widgets")
-_default_client: Any = None
+_default_client: TelnyxOAuth | None = None
 _default_lock = threading.Lock()
 
 
-def default_client() -> Any:
+def default_client() -> TelnyxOAuth:
     """The process-wide ``telnyx_nb.connect()`` session that panels created without a client share.
 
     Shared so that two panels opened side by side talk to the same server — with no configuration, connect()
@@ -77,9 +83,9 @@ class Panel(widgets.VBox):
 
     title = "Panel"
 
-    def __init__(self, client: Any = None, **kwargs: Any) -> None:
+    def __init__(self, client: TelnyxOAuth | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.client = client if client is not None else default_client()
+        self.client: TelnyxOAuth = client if client is not None else default_client()
         self.busy = False
         self.last_error: BaseException | None = None
         self._buttons: list[widgets.Button] = []
@@ -90,7 +96,7 @@ class Panel(widgets.VBox):
         self._pending_lock = threading.Lock()
         self.header = widgets.HTML(
             f"{CSS}<b>{html.escape(self.title)}</b> "
-            f"<span class='tnb-muted'>· {html.escape(str(getattr(self.client, 'target', '')))}</span>"
+            f"<span class='tnb-muted'>· {html.escape(str(self.client.target))}</span>"
         )
         self.reveal = widgets.ToggleButton(value=False, description=REVEAL_OFF, icon="eye",
                                            tooltip="Show tokens and secrets in this panel in full (they stay "
@@ -172,7 +178,7 @@ class Panel(widgets.VBox):
                 _log.debug("%s: %s failed", type(self).__name__, label, exc_info=exc)
             self.status.value = (
                 f"<span class='tnb-bad'>✗ {html.escape(label)} failed.</span> "
-                f"{html.escape(describe_error(exc, target=getattr(self.client, 'base_url', None)))}"
+                f"{html.escape(describe_error(exc, target=self.client.base_url))}"
                 + (f"<br><span class='tnb-muted'>{html.escape(hint)}</span>" if hint else "")
             )
             return None
@@ -205,7 +211,7 @@ class Panel(widgets.VBox):
         """The readable text of the last failure ('' after a success)."""
         if self.last_error is None:
             return ""
-        return describe_error(self.last_error, target=getattr(self.client, "base_url", None))
+        return describe_error(self.last_error, target=self.client.base_url)
 
     def _on_request(self, record: Any) -> None:
         # Called by the client for every finished exchange, maybe from worker threads (concurrent paging):

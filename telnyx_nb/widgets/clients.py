@@ -10,15 +10,17 @@ create/update returned, or the deleted client_id) and ``selected`` (the client_i
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
 from telnyx_nb.api import wire
 from telnyx_nb.errors import ConfigurationError
-from telnyx_nb.widgets.base import ConfirmBar, Panel, field, frame_html, show_scopes
+from telnyx_nb.widgets.base import LABEL_STYLE, ConfirmBar, Panel, frame_html, show_scopes
 
-_STYLE = {"description_width": "initial"}
+if TYPE_CHECKING:
+    from telnyx_nb.api.client import TelnyxOAuth
+
 GRANT_TYPES = wire.GRANT_TYPES
 TABLE_COLUMNS = ("name", "client_id", "client_type", "verified", "require_pkce", "allowed_grant_types",
                  "allowed_scopes", "redirect_uris", "updated_at")
@@ -31,7 +33,7 @@ class ClientsPanel(Panel):
 
     title = "OAuth clients"
 
-    def __init__(self, client: Any = None, *, autoload: bool = True) -> None:
+    def __init__(self, client: TelnyxOAuth | None = None, *, autoload: bool = True) -> None:
         super().__init__(client)
         self.df: Any = None
         self.last_result: Any = None
@@ -40,17 +42,17 @@ class ClientsPanel(Panel):
         self._new_secret_for: str | None = None
 
         # filters (GET /oauth_clients filter[...] parameters, wire.CLIENT_FILTERS)
-        self.filter_name = widgets.Text(description="Name contains", style=_STYLE)
+        self.filter_name = widgets.Text(description="Name contains", style=LABEL_STYLE)
         self.filter_type = widgets.Dropdown(options=(_ANY, wire.CONFIDENTIAL, wire.PUBLIC), description="Type",
-                                            style=_STYLE)
+                                            style=LABEL_STYLE)
         self.filter_verified = widgets.Dropdown(options=(_ANY, "verified", "unverified"), description="Verified",
-                                                style=_STYLE)
+                                                style=LABEL_STYLE)
         self.filter_grant = widgets.Dropdown(options=(_ANY, *GRANT_TYPES), description="Grant type",
-                                             style=_STYLE)
+                                             style=LABEL_STYLE)
         self.search_button = self._button("Search", self.load, style="primary", icon="search",
                                           tooltip="GET /oauth_clients (every page)")
         self.table_view = widgets.HTML("")
-        self.picker = widgets.Dropdown(options=[], description="Client", style=_STYLE,
+        self.picker = widgets.Dropdown(options=[], description="Client", style=LABEL_STYLE,
                                        layout=widgets.Layout(width="60%"))
         self.edit_button = self._button("Edit", self.edit_selected, icon="pencil")
         self.delete_button = self._button("Delete", self.delete_selected, style="danger", icon="trash")
@@ -58,14 +60,14 @@ class ClientsPanel(Panel):
 
         # create / edit form
         self.form_title = widgets.HTML("")
-        self.name = widgets.Text(description="Name", style=_STYLE)
+        self.name = widgets.Text(description="Name", style=LABEL_STYLE)
         self.client_type = widgets.Dropdown(options=(wire.CONFIDENTIAL, wire.PUBLIC), description="Client type",
-                                            style=_STYLE)
+                                            style=LABEL_STYLE)
         self.grant_types = widgets.SelectMultiple(options=GRANT_TYPES, rows=3, description="Grant types",
-                                                  style=_STYLE)
-        self.scopes = widgets.SelectMultiple(options=[], rows=5, description="Allowed scopes", style=_STYLE)
+                                                  style=LABEL_STYLE)
+        self.scopes = widgets.SelectMultiple(options=[], rows=5, description="Allowed scopes", style=LABEL_STYLE)
         self.redirect_uris = widgets.Textarea(description="Redirect URIs", placeholder="one per line",
-                                              style=_STYLE, layout=widgets.Layout(width="60%"))
+                                              style=LABEL_STYLE, layout=widgets.Layout(width="60%"))
         self.require_pkce = widgets.Checkbox(value=True, description="Require PKCE", indent=False)
         self.save_button = self._button("Save", self.save, style="primary", icon="save")
         self.confirm = ConfirmBar()
@@ -212,13 +214,12 @@ class ClientsPanel(Panel):
         self._forget_secret()
         created = self.client.create_client(client_type=client_type, **values)
         self.last_result = created
-        secret = field(created, "client_secret")
-        if secret:
-            self._new_secret = secret
-            self._new_secret_for = field(created, "client_id")
+        if created.client_secret:
+            self._new_secret = created.client_secret
+            self._new_secret_for = created.client_id
         self._fetch()
-        if field(created, "client_id") in [value for _, value in self.picker.options]:
-            self.picker.value = field(created, "client_id")
+        if created.client_id in [value for _, value in self.picker.options]:
+            self.picker.value = created.client_id
         return created
 
     def _update(self, client_id: str, values: dict[str, Any]) -> Any:

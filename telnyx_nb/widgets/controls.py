@@ -12,6 +12,14 @@ import ipywidgets as widgets
 
 from telnyx_nb.masking import mask, mask_text
 
+# Labels at their natural width: ipywidgets' default cuts a description after ~8 characters.
+LABEL_STYLE = {"description_width": "initial"}
+
+
+def wide() -> widgets.Layout:
+    """A full-width layout; a fresh one each time, since a shared Layout would share ``display`` too."""
+    return widgets.Layout(width="100%")
+
 
 class RequestLog(widgets.Accordion):
     """Every HTTP exchange a panel made: method, URL, status, duration, and a masked copy-as-curl line."""
@@ -152,7 +160,7 @@ class SecretText(widgets.Box):
     """
 
     def __init__(self, description: str = "", placeholder: str = "", width: str = "100%") -> None:
-        style = {"description_width": "initial"}
+        style = LABEL_STYLE
         self._placeholder = placeholder
         self._secret = ""
         self._revealed = False

@@ -8,52 +8,21 @@ they are opened, so opening the Explorer costs a single request.
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
 from telnyx_nb.widgets.authorize import AuthorizePanel
 from telnyx_nb.widgets.base import Panel, close_tree, default_client
 from telnyx_nb.widgets.clients import ClientsPanel
+from telnyx_nb.widgets.discovery import DiscoveryPanel
 from telnyx_nb.widgets.grants import GrantsPanel
 from telnyx_nb.widgets.introspection import IntrospectionPanel
 from telnyx_nb.widgets.jwks import JWKSPanel
 from telnyx_nb.widgets.token import TokenPanel
 
-
-class DiscoveryPanel(Panel):
-    """RFC 8414 authorization-server metadata and RFC 9728 protected-resource metadata, as tables."""
-
-    title = "Discovery"
-
-    def __init__(self, client: Any = None, *, autoload: bool = True) -> None:
-        super().__init__(client)
-        self.metadata: Any = None
-        self.resource: Any = None
-        self.load_button = self._button("Reload", self.load, icon="refresh",
-                                        tooltip="GET /.well-known/oauth-authorization-server and "
-                                                "/.well-known/oauth-protected-resource")
-        self.server_view = widgets.HTML("")
-        self.resource_view = widgets.HTML("")
-        self._assemble(self.load_button, self.server_view, self.resource_view)
-        if autoload:
-            self.activate()
-
-    def load(self) -> Any:
-        def call() -> Any:
-            self.metadata = self.client.authorization_server_metadata()
-            self.resource = self.client.protected_resource_metadata()
-            return self.metadata
-
-        return self._run("Load discovery metadata", call)
-
-    def _render(self) -> None:
-        if self.metadata is not None:
-            self.server_view.value = ("<b>Authorization server metadata</b> (RFC 8414)"
-                                      + self.table(self.metadata))
-        if self.resource is not None:
-            self.resource_view.value = ("<b>Protected resource metadata</b> (RFC 9728)"
-                                        + self.table(self.resource))
+if TYPE_CHECKING:
+    from telnyx_nb.api.client import TelnyxOAuth
 
 
 class Explorer(widgets.VBox):
@@ -61,7 +30,7 @@ class Explorer(widgets.VBox):
 
     TAB_TITLES = ("Token", "Introspection", "JWKS", "Authorize", "Clients", "Grants", "Discovery")
 
-    def __init__(self, client: Any = None) -> None:
+    def __init__(self, client: TelnyxOAuth | None = None) -> None:
         self.client = client = client if client is not None else default_client()
         self.token = TokenPanel(client, autoload=False)
         self.introspection = IntrospectionPanel(client, autoload=False)
@@ -76,12 +45,12 @@ class Explorer(widgets.VBox):
         # an exchanged code's token shows in the Token tab (refresh, countdown), which shares it onwards
         self.authorize.on_token(lambda token: self.token.set_token(
             token, source="the Authorize tab", grant_type="authorization_code",
-            **getattr(self.authorize, "last_token_client", {})))
+            **self.authorize.last_token_client))
         self.tabs = widgets.Tab(children=list(self.panels), titles=list(self.TAB_TITLES))
         self.tabs.observe(lambda change: self._open(change["new"]), "selected_index")
         header = widgets.HTML(
             f"<h3 style='margin:4px 0'>Telnyx OAuth Explorer</h3>"
-            f"<div class='tnb-muted'>Talking to {html.escape(str(getattr(client, 'target', '')))}</div>"
+            f"<div class='tnb-muted'>Talking to {html.escape(str(client.target))}</div>"
         )
         super().__init__([header, self.tabs])
         self.tabs.selected_index = 0
@@ -109,4 +78,4 @@ class Explorer(widgets.VBox):
         super().close()
 
 
-__all__ = ["Explorer", "DiscoveryPanel"]
+__all__ = ["Explorer", "DiscoveryPanel"]  # DiscoveryPanel lives in discovery.py; importable from here as before

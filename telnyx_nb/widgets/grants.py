@@ -10,14 +10,16 @@ filtering), ``last_result`` (the revoked grant record) and ``selected`` (the gra
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
 from telnyx_nb.errors import NotFoundError
-from telnyx_nb.widgets.base import ConfirmBar, Panel, frame_html
+from telnyx_nb.widgets.base import LABEL_STYLE, ConfirmBar, Panel, frame_html
 
-_STYLE = {"description_width": "initial"}
+if TYPE_CHECKING:
+    from telnyx_nb.api.client import TelnyxOAuth
+
 TABLE_COLUMNS = ("id", "client_name", "client_type", "client_verified", "scopes", "created_at", "last_used_at")
 ID_COLUMNS = ("id",)  # shortened in the table, full on hover and copy
 
@@ -28,18 +30,18 @@ class GrantsPanel(Panel):
     title = "OAuth grants"
     _already_revoked = False
 
-    def __init__(self, client: Any = None, *, autoload: bool = True) -> None:
+    def __init__(self, client: TelnyxOAuth | None = None, *, autoload: bool = True) -> None:
         super().__init__(client)
         self.df: Any = None
         self.view: Any = None
         self.last_result: Any = None
-        self.filter_client = widgets.Text(description="Client name contains", style=_STYLE,
+        self.filter_client = widgets.Text(description="Client name contains", style=LABEL_STYLE,
                                           continuous_update=False)
         self.filter_client.observe(lambda _c: self._apply_filter(), "value")
         self.load_button = self._button("Load grants", self.load, style="primary", icon="refresh",
                                         tooltip="GET /oauth_grants (every page) joined with GET /oauth_clients")
         self.table_view = widgets.HTML("")
-        self.picker = widgets.Dropdown(options=[], description="Grant", style=_STYLE,
+        self.picker = widgets.Dropdown(options=[], description="Grant", style=LABEL_STYLE,
                                        layout=widgets.Layout(width="70%"))
         self.revoke_button = self._button("Revoke", self.revoke_selected, style="danger", icon="ban")
         self.confirm = ConfirmBar()

@@ -11,25 +11,18 @@ from __future__ import annotations
 
 import html
 import time
-from typing import Any
-
-import ipywidgets as widgets
+from typing import TYPE_CHECKING, Any
 
 from telnyx_nb.errors import ConfigurationError, JWTVerificationError
-from telnyx_nb.widgets.base import Panel, field
-from telnyx_nb.widgets.jwt_view import JWTView
+from telnyx_nb.widgets.base import VERDICTS, Panel, verdict_text
+from telnyx_nb.widgets.handoff import TokenReceiver
 
-REASONS = {
-    "expired": "expired: its exp claim is in the past",
-    "not_yet_valid": "not yet valid: its nbf claim is in the future",
-    "bad_signature": "tampered: the signature does not match any key of this server",
-    "unknown_kid": "signed with a key this server does not publish (unknown kid)",
-    "wrong_issuer": "issued by another server (iss does not match)",
-    "wrong_audience": "meant for another audience (aud does not match)",
-    "malformed": "not a well-formed JWT",
-    "revoked": "revoked: the JWT is sound, so the token, its grant or its client was revoked or deleted",
-    "opaque": "unknown, expired or revoked — the token is opaque, so the server's answer is all there is",
-}
+if TYPE_CHECKING:
+    from telnyx_nb.api.client import TelnyxOAuth
+    from telnyx_nb.api.records import Introspection
+
+# One verdict table for every panel (render.VERDICTS); the name REASONS stays for callers that imported it here.
+REASONS = VERDICTS
 
 
 def decode_jwt(token: str) -> tuple[dict | None, dict | None]:
@@ -43,7 +36,7 @@ def decode_jwt(token: str) -> tuple[dict | None, dict | None]:
     return dict(header), dict(claims)
 
 
-def inactive_reason(client: Any, token: str) -> str:
+def inactive_reason(client: TelnyxOAuth, token: str) -> str:
     """Why the server called ``token`` inactive, as far as can be told from our side (a key of REASONS)."""
     header, claims = decode_jwt(token)
     if header is None:
@@ -58,33 +51,25 @@ def inactive_reason(client: Any, token: str) -> str:
     return "revoked"
 
 
-class IntrospectionPanel(Panel):
+class IntrospectionPanel(TokenReceiver, Panel):
     """Paste a token (or receive one from the TokenPanel) and see whether it is active, and its claims."""
 
     title = "Introspection"
 
-    def __init__(self, client: Any = None, *, autoload: bool = True) -> None:
+    def __init__(self, client: TelnyxOAuth | None = None, *, autoload: bool = True) -> None:
         super().__init__(client)
-        self.last_introspection: Any = None
+        self.last_introspection: Introspection | None = None
         self.last_active: bool | None = None
         self.last_reason: str | None = None
-        self.token = self._secret_input("Token", "paste an access or refresh token")
+        self._token_inputs("Token", "paste an access or refresh token")
         self.introspect_button = self._button("Introspect", self.introspect, style="primary", icon="search",
                                               tooltip="POST /oauth/introspect")
-        self.verdict = widgets.HTML("")
-        self.claims = widgets.HTML("")
-        self.decoded = JWTView(self.client)  # a pasted JWT is shown decoded and verified at once
-        self.token.on_change(self.decoded.show)
         self._assemble(self.token, self.decoded, self.introspect_button, self.verdict, self.claims)
         self._refresh_view()
         _ = autoload  # nothing to preload: introspection needs a token first
 
-    def receive(self, token: Any) -> None:
-        """Take a token from elsewhere (a TokenResponse or the token string) into the input box."""
-        access = field(token, "access_token") if not isinstance(token, str) else token
-        self.token.value = access or ""
+    def _forget_result(self) -> None:
         self.last_introspection = self.last_active = self.last_reason = None
-        self._refresh_view()
 
     def introspect(self) -> Any:
         """POST /oauth/introspect; on ``active: false`` also infer the reason where it can be known."""
@@ -95,7 +80,7 @@ class IntrospectionPanel(Panel):
                 raise ConfigurationError("Token is empty: paste a token, or issue one in the Token tab.")
             result = self.client.introspect(token)
             self.last_introspection = result
-            self.last_active = bool(field(result, "active"))
+            self.last_active = bool(result.active)
             self.last_reason = None if self.last_active else inactive_reason(self.client, token)
             return result
 
@@ -110,7 +95,7 @@ class IntrospectionPanel(Panel):
         if self.last_active:
             self.verdict.value = "<span class='tnb-ok' style='font-size:1.2em'>✓ active</span>"
         else:
-            reason = REASONS.get(self.last_reason or "", self.last_reason or "")
+            reason = verdict_text(self.last_reason)
             self.verdict.value = (
                 "<span class='tnb-bad' style='font-size:1.2em'>✗ inactive</span> "
                 f"<span>— {html.escape(reason)}</span>"

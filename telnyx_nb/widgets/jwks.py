@@ -11,46 +11,45 @@ failure reason) and ``last_result`` (the VerifiedJWT, or the JWTVerificationErro
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
 from telnyx_nb.errors import ConfigurationError, JWTVerificationError
-from telnyx_nb.widgets.base import VERDICTS, Panel, as_dict, field, frame_html, kv_table
-from telnyx_nb.widgets.jwt_view import JWTView
+from telnyx_nb.widgets.base import LABEL_STYLE, Panel, as_dict, frame_html, kv_table, verdict_text
+from telnyx_nb.widgets.handoff import TokenReceiver
 
-_STYLE = {"description_width": "initial"}
+if TYPE_CHECKING:
+    from telnyx_nb.api.client import TelnyxOAuth
+    from telnyx_nb.api.records import JWK, JWKS, VerifiedJWT
+
 # Members a public JWK must never carry (RFC 7518 §6.2.2, §6.3.2, §6.4): hidden even if a server leaks them.
 PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 
 
-class JWKSPanel(Panel):
+class JWKSPanel(TokenReceiver, Panel):
     """The key set as a table, one key's public members, and "verify a JWT" against the set."""
 
     title = "JWKS"
 
-    def __init__(self, client: Any = None, *, autoload: bool = True) -> None:
+    def __init__(self, client: TelnyxOAuth | None = None, *, autoload: bool = True) -> None:
         super().__init__(client)
         self.keys_df: Any = None
-        self.last_jwks: Any = None
+        self.last_jwks: JWKS | None = None
         self.last_verdict: str | None = None
-        self.last_result: Any = None
+        self.last_result: VerifiedJWT | JWTVerificationError | None = None
         self._checked_audience: str | None = None
         self.load_button = self._button("Reload keys", self.load, icon="refresh", tooltip="GET /oauth/jwks")
         self.keys_table = widgets.HTML("")
-        self.key_picker = widgets.Dropdown(options=[], description="Key (kid)", style=_STYLE)
+        self.key_picker = widgets.Dropdown(options=[], description="Key (kid)", style=LABEL_STYLE)
         self.key_members = widgets.HTML("")
         self.key_picker.observe(lambda _c: self._refresh_view(), "value")
-        self.token = self._secret_input("JWT", "paste an access token")
-        self.audience = widgets.Text(description="Expected audience", placeholder="optional", style=_STYLE)
+        self._token_inputs("JWT", "paste an access token")
+        self.audience = widgets.Text(description="Expected audience", placeholder="optional", style=LABEL_STYLE)
         self.issuer = widgets.Text(description="Expected issuer", placeholder="default: the server's issuer",
-                                   style=_STYLE)
+                                   style=LABEL_STYLE)
         self.verify_button = self._button("Verify", self.verify, style="primary", icon="check",
                                           tooltip="Check signature, issuer, audience and lifetime")
-        self.verdict = widgets.HTML("")
-        self.claims = widgets.HTML("")
-        self.decoded = JWTView(self.client)  # a pasted JWT is shown decoded and verified at once
-        self.token.on_change(self.decoded.show)
         self._assemble(
             self.load_button,
             self.keys_table,
@@ -76,7 +75,7 @@ class JWKSPanel(Panel):
 
             self.last_jwks = self.client.jwks()
             self.keys_df = frames.jwks_frame(self.last_jwks)  # the same key set as a frame: one request, not two
-            kids = [str(field(k, "kid")) for k in self._keys()]
+            kids = [str(k.kid) for k in self._keys()]
             current = self.key_picker.value
             self.key_picker.options = kids
             self.key_picker.value = current if current in kids else (kids[0] if kids else None)
@@ -84,12 +83,8 @@ class JWKSPanel(Panel):
 
         return self._run("Load JWKS", call)
 
-    def receive(self, token: Any) -> None:
-        """Take a token from elsewhere (a TokenResponse or the token string) into the JWT box."""
-        access = field(token, "access_token") if not isinstance(token, str) else token
-        self.token.value = access or ""
+    def _forget_result(self) -> None:
         self.last_verdict = self.last_result = None
-        self._refresh_view()
 
     def verify(self) -> Any:
         """Verify the JWT; the verdict lands on ``last_verdict`` (a failed check is a verdict, not an error)."""
@@ -111,32 +106,32 @@ class JWKSPanel(Panel):
 
         return self._run("Verify JWT", call)
 
-    def _keys(self) -> list[Any]:
-        return list(field(self.last_jwks, "keys", None) or [])
+    def _keys(self) -> list[JWK]:
+        return list(self.last_jwks.keys) if self.last_jwks is not None else []
 
     def _render(self) -> None:
         if self.keys_df is not None:
             self.keys_table.value = frame_html(self.keys_df)
-        chosen = next((k for k in self._keys() if str(field(k, "kid")) == self.key_picker.value), None)
+        chosen = next((k for k in self._keys() if str(k.kid) == self.key_picker.value), None)
         if chosen is None:
             self.key_members.value = ""
         else:
-            everything = field(chosen, "raw") or as_dict(chosen)  # the record keeps every member in .raw
+            everything = chosen.raw or as_dict(chosen)  # the record keeps every member in .raw
             members = {k: v for k, v in everything.items() if k not in PRIVATE_MEMBERS}
             self.key_members.value = "<b>Public members</b>" + kv_table(members, reveal=True)
         if self.last_verdict is None:
             self.verdict.value = ""
             self.claims.value = ""
             return
-        text = html.escape(VERDICTS.get(self.last_verdict, self.last_verdict))
+        text = html.escape(verdict_text(self.last_verdict))
         if self.last_verdict == "valid" and self._checked_audience:
             text = "valid: signature, issuer, audience and lifetime check out"
         elif self.last_verdict == "valid":
             text += " (audience not checked: enter the expected audience to check it)"
         if self.last_verdict == "valid":
             self.verdict.value = f"<span class='tnb-ok' style='font-size:1.2em'>✓ {text}</span>"
-            claims = field(self.last_result, "claims") or {}
-            header = field(self.last_result, "header") or {}
+            claims = self.last_result.claims or {}
+            header = self.last_result.header or {}
             self.claims.value = (
                 f"<b>Header</b>{kv_table(header, reveal=self.revealed)}"
                 f"<b>Verified claims</b>{kv_table(claims, reveal=self.revealed)}"

@@ -183,7 +183,7 @@ def describe_error(exc: BaseException, *, target: str | None = None) -> str:
     """A readable one-paragraph explanation of ``exc`` with a hint at the fix; secrets masked."""
     name = type(exc).__name__
     if isinstance(exc, JWTVerificationError):
-        return f"JWT verification failed — {VERDICTS.get(exc.reason, exc.reason)}: {mask_text(exc)}"
+        return f"JWT verification failed — {verdict_text(exc.reason)}: {mask_text(exc)}"
     if isinstance(exc, ConfigurationError):
         return f"Check the input: {mask_text(exc)}"
     parts = [f"{name}"]
@@ -205,7 +205,8 @@ def describe_error(exc: BaseException, *, target: str | None = None) -> str:
     return f"{parts[0]}: {text}" + (f" — {hint}" if hint else "")
 
 
-# Human verdicts for JWTVerificationError.reason (and "valid").
+# Human verdicts for a token: "valid", each JWTVerificationError.reason, and the two reasons only introspection can
+# give ("revoked", "opaque"). The JWKS tab, the Introspection and Token tabs and error messages all read this one.
 VERDICTS = {
     "valid": "valid: signature, issuer and lifetime check out",
     "expired": "expired: the exp claim is in the past",
@@ -213,14 +214,37 @@ VERDICTS = {
     "wrong_issuer": "wrong issuer: the iss claim is not the expected issuer",
     "wrong_audience": "wrong audience: the aud claim does not name the expected audience",
     "unknown_kid": "unknown key: no key in the JWKS has this kid",
-    "bad_signature": "bad signature: the token was altered or signed with another key",
+    "bad_signature": "bad signature: the token was tampered with or signed with another key",
     "malformed": "malformed: not a compact JWS (header.payload.signature)",
+    "revoked": "revoked: the JWT is sound, so the token, its grant or its client was revoked or deleted",
+    "opaque": "unknown, expired or revoked — the token is opaque, so the server's answer is all there is",
 }
+
+
+def verdict_text(reason: str | None) -> str:
+    """The sentence for a verdict key (the key itself when it is not one of :data:`VERDICTS`)."""
+    return VERDICTS.get(reason or "", reason or "")
+
+
+def inactive_badge(active: bool, reason: str | None) -> str:
+    """The one-line introspection verdict: ✓ active, or ✗ inactive and why (RFC 7662 §2.2)."""
+    if active:
+        return "<span class='tnb-ok'>✓ active</span>"
+    return "<span class='tnb-bad'>✗ inactive</span> — " + html.escape(verdict_text(reason))
+
+
+# The fields of a token response (RFC 6749 §5.1) in the order the panels show them.
+TOKEN_FIELDS = ("access_token", "token_type", "expires_in", "refresh_token", "scope")
+
+
+def token_table(token: Any, *, reveal: bool = False) -> str:
+    """A token response (TokenResponse) as a field/value table, its tokens masked unless ``reveal``."""
+    return kv_table([(name, getattr(token, name, None)) for name in TOKEN_FIELDS], reveal=reveal)
 
 
 def scopes_from_metadata(metadata: Any) -> list[str]:
     """The scopes a server advertises (RFC 8414 §2 ``scopes_supported``), for scope pickers."""
-    return list(field(metadata, "scopes_supported", None) or [])
+    return list(getattr(metadata, "scopes_supported", None) or [])
 
 
 HIGH_RISK_SCOPES = {"admin": "high risk: full control of the account"}
@@ -233,10 +257,13 @@ def scope_options(metadata: Any) -> list[tuple[str, str]]:
 
 
 def show_scopes(picker: Any, metadata: Any) -> None:
-    """Fill a SelectMultiple with every scope, tall enough that none hides behind a scroll bar."""
+    """Fill a SelectMultiple with every scope, tall enough that none hides behind a scroll bar and wide enough
+    that the longest label (``admin``'s risk note) is not cut off (a ``<select>`` cannot wrap its options)."""
     options = scope_options(metadata)
     picker.options = options
     picker.rows = max(5, len(options))
+    longest = max((len(label) for label, _scope in options), default=0)
+    picker.layout.width = f"{len(str(picker.description)) + longest + 8}ch"  # + label gap, ⚠ and scroll bar
 
 
 def visible_text(widget: Any) -> str:

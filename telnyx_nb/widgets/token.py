@@ -8,59 +8,59 @@ from __future__ import annotations
 
 import html
 import time
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
 from telnyx_nb.api import wire
 from telnyx_nb.errors import ConfigurationError, TelnyxNBError
-from telnyx_nb.widgets.base import Countdown, Panel, field, kv_table, show_scopes
-from telnyx_nb.widgets.introspection import REASONS, decode_jwt, inactive_reason
+from telnyx_nb.widgets.base import LABEL_STYLE, Countdown, Panel, kv_table, show_scopes, token_table, wide
+from telnyx_nb.widgets.handoff import TokenSource
+from telnyx_nb.widgets.introspection import decode_jwt, inactive_reason
+from telnyx_nb.widgets.render import inactive_badge
+
+if TYPE_CHECKING:
+    from telnyx_nb.api.client import TelnyxOAuth
+    from telnyx_nb.api.records import AuthorizationServerMetadata, Introspection, TokenResponse
 
 GRANT_TYPES = wire.GRANT_TYPES
-def _wide() -> widgets.Layout:
-    return widgets.Layout(width="100%")  # a fresh Layout each time: a shared one would share display too
-
-_STYLE = {"description_width": "initial"}
 
 
-class TokenPanel(Panel):
+class TokenPanel(TokenSource, Panel):
     """Choose a grant type and scopes, press Issue, and see the token, its decoded JWT and its countdown."""
 
     title = "Token"
 
-    def __init__(self, client: Any = None, *, autoload: bool = True) -> None:
+    def __init__(self, client: TelnyxOAuth | None = None, *, autoload: bool = True) -> None:
         super().__init__(client)
-        self.last_token: Any = None
+        self.last_token: TokenResponse | None = None
         self._token_owner: dict[str, str] = {}  # the client a handed-in token belongs to, if not the session's
-        self.last_introspection: Any = None
+        self.last_introspection: Introspection | None = None
         self.last_reason: str | None = None
         self.jwt_header: dict | None = None
         self.jwt_claims: dict | None = None
         self.expires_at: float | None = None
         self.last_grant_type: str | None = None
-        self.metadata: Any = None
-        self._token_listeners: list[Callable[[Any], None]] = []
+        self.metadata: AuthorizationServerMetadata | None = None
 
         self.credentials = widgets.HTML(
             "<span class='tnb-muted'>Client credentials from the session: "
-            f"<code>{html.escape(str(getattr(self.client, 'client_id', None) or '(none configured)'))}</code></span>"
+            f"<code>{html.escape(self.client.client_id or '(none configured)')}</code></span>"
         )
         self.grant_type = widgets.Dropdown(options=GRANT_TYPES, value=wire.CLIENT_CREDENTIALS,
-                                           description="Grant type", style=_STYLE)
-        self.scopes = widgets.SelectMultiple(options=[], rows=5, description="Scopes", style=_STYLE,
+                                           description="Grant type", style=LABEL_STYLE)
+        self.scopes = widgets.SelectMultiple(options=[], rows=5, description="Scopes", style=LABEL_STYLE,
                                              tooltip="Empty: the client's default scopes")
         # RFC 6749 §3.3: an empty selection is no scope parameter, and the server grants its default — here every
         # scope the client is allowed, admin included. Said before the click, not discovered after it.
         self.default_scopes = widgets.HTML("")
         self.client_allowed_scopes: tuple[str, ...] | None = None
         self.code = self._secret_input("Authorization code")
-        self.redirect_uri = widgets.Text(description="Redirect URI", layout=_wide(), style=_STYLE)
+        self.redirect_uri = widgets.Text(description="Redirect URI", layout=wide(), style=LABEL_STYLE)
         self.code_verifier = self._secret_input("PKCE code_verifier", "empty when the flow used no PKCE")
         self.refresh_token = self._secret_input("Refresh token", "filled in from the last token")
-        self.code_box = widgets.VBox([self.code, self.redirect_uri, self.code_verifier], layout=_wide())
-        self.refresh_box = widgets.VBox([self.refresh_token], layout=_wide())
+        self.code_box = widgets.VBox([self.code, self.redirect_uri, self.code_verifier], layout=wide())
+        self.refresh_box = widgets.VBox([self.refresh_token], layout=wide())
         self.issue_button = self._button("Issue", self.issue, style="primary", icon="key",
                                          tooltip="POST /oauth/token")
         self.introspect_button = self._button("Introspect", self.introspect, icon="search",
@@ -106,7 +106,7 @@ class TokenPanel(Panel):
 
     def _load_allowed_scopes(self) -> None:
         """The session client's ``allowed_scopes`` (what an empty selection brings), when the session may read it."""
-        client_id = getattr(self.client, "client_id", None)
+        client_id = self.client.client_id
         self.client_allowed_scopes = None
         if client_id:
             try:
@@ -114,10 +114,6 @@ class TokenPanel(Panel):
             except TelnyxNBError:  # e.g. no management access: say what the server will do instead
                 self.client_allowed_scopes = None
         self._show_default_scopes()
-
-    def on_token(self, callback: Callable[[Any], None]) -> None:
-        """Call ``callback(token_response)`` whenever this panel gets a new token (the Explorer links panels)."""
-        self._token_listeners.append(callback)
 
     def issue(self) -> Any:
         """POST /oauth/token with the chosen grant type; the response lands on ``last_token``."""
@@ -144,7 +140,7 @@ class TokenPanel(Panel):
                     raise ConfigurationError("Refresh token is empty: issue a token that carries one first "
                                      "(authorization_code grant).")
                 value = self.refresh_token.value.strip()
-                owner = self._token_owner if value == field(self.last_token, "refresh_token") else {}
+                owner = self._token_owner if self.last_token and value == self.last_token.refresh_token else {}
                 token = self.client.refresh(value, scope=scope, **owner)
                 self.set_token(token, grant_type=grant, **owner)
                 return token
@@ -159,9 +155,9 @@ class TokenPanel(Panel):
             return None
 
         def call() -> Any:
-            access = field(self.last_token, "access_token")
+            access = self.last_token.access_token
             self.last_introspection = self.client.introspect(access)
-            active = field(self.last_introspection, "active")
+            active = self.last_introspection.active
             self.last_reason = None if active else inactive_reason(self.client, access)
             return self.last_introspection
 
@@ -169,7 +165,7 @@ class TokenPanel(Panel):
 
     def refresh(self) -> Any:
         """Redeem the current refresh token (RFC 6749 §6); the new token replaces the old one in place."""
-        refresh_token = field(self.last_token, "refresh_token")
+        refresh_token = self.last_token.refresh_token if self.last_token is not None else None
         if not refresh_token:
             return None
 
@@ -183,7 +179,7 @@ class TokenPanel(Panel):
 
         return self._run("Refresh token", call)
 
-    def set_token(self, token: Any, *, source: str | None = None, client_id: str | None = None,
+    def set_token(self, token: TokenResponse, *, source: str | None = None, client_id: str | None = None,
                   client_secret: str | None = None, grant_type: str | None = None) -> None:
         """Show ``token`` (a TokenResponse) as this panel's current token and tell linked panels; ``source``
         names where a token handed in came from, for the status line; ``client_id``/``client_secret`` name the
@@ -194,10 +190,10 @@ class TokenPanel(Panel):
         if source:
             self.status.value = f"<span class='tnb-ok'>✓ Token received from {html.escape(source)}</span>"
         self.last_introspection = None
-        access = field(token, "access_token")
+        access = token.access_token
         self.jwt_header, self.jwt_claims = decode_jwt(access) if access else (None, None)
         exp = (self.jwt_claims or {}).get("exp")
-        expires_in = field(token, "expires_in")
+        expires_in = token.expires_in
         if isinstance(exp, (int, float)):
             self.expires_at = float(exp)
         elif isinstance(expires_in, (int, float)):
@@ -205,11 +201,10 @@ class TokenPanel(Panel):
         else:
             self.expires_at = None
         self.countdown.start(self.expires_at)
-        if field(token, "refresh_token"):
-            self.refresh_token.value = field(token, "refresh_token")
+        if token.refresh_token:
+            self.refresh_token.value = token.refresh_token
         self._refresh_view()
-        for callback in list(self._token_listeners):
-            callback(token)
+        self._announce_token(token)
 
     # -- display ------------------------------------------------------------------------------------------
     def default_scopes_text(self) -> str:
@@ -244,7 +239,7 @@ class TokenPanel(Panel):
         if self.busy:
             return
         self.introspect_button.disabled = self.last_token is None
-        self.refresh_button.disabled = not field(self.last_token, "refresh_token")
+        self.refresh_button.disabled = self.last_token is None or not self.last_token.refresh_token
 
     def _render(self) -> None:
         token = self.last_token
@@ -252,11 +247,9 @@ class TokenPanel(Panel):
             self.response.value = "<span class='tnb-muted'>No token yet: choose a grant type and press Issue.</span>"
             self.decoded.value = ""
         else:
-            rows = [(name, field(token, name)) for name in
-                    ("access_token", "token_type", "expires_in", "refresh_token", "scope")]
             how = (f" <span class='tnb-muted'>· grant_type <code>{html.escape(self.last_grant_type)}</code>"
                    f"</span>" if self.last_grant_type else "")
-            self.response.value = f"<b>Token response</b>{how}" + kv_table(rows, reveal=self.revealed)
+            self.response.value = f"<b>Token response</b>{how}" + token_table(token, reveal=self.revealed)
             if self.jwt_header is None:
                 self.decoded.value = "<span class='tnb-muted'>The access token is opaque (not a JWT).</span>"
             else:
@@ -270,13 +263,8 @@ class TokenPanel(Panel):
         if result is None:
             self.introspection.value = ""
         else:
-            active = bool(field(result, "active"))
-            badge = ("<span class='tnb-ok'>✓ active</span>" if active
-                     else "<span class='tnb-bad'>✗ inactive</span> — "
-                          + html.escape(REASONS.get(self.last_reason or "", self.last_reason or "")))
-            self.introspection.value = (
-                f"<b>Introspection</b>: {badge}{self.table(result)}"
-            )
+            badge = inactive_badge(bool(result.active), self.last_reason)
+            self.introspection.value = f"<b>Introspection</b>: {badge}{self.table(result)}"
 
     def close(self) -> None:
         self.countdown.stop()
