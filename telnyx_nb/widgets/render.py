@@ -24,13 +24,10 @@ from telnyx_nb.errors import (
     TransportError,
     ValidationError,
 )
-from telnyx_nb.masking import ELLIPSIS, mask, mask_text
+from telnyx_nb.masking import ELLIPSIS, mask, mask_text, secret_names
 
-# Fields whose values are secrets wherever a record or mapping is shown.
-SECRET_FIELDS = frozenset(
-    {"access_token", "refresh_token", "id_token", "client_secret", "code", "code_verifier", "consent_token",
-     "api_key", "token"}
-)
+# Fields whose values are secrets wherever a record or mapping is shown (declared on the records' fields).
+SECRET_FIELDS = secret_names()
 TIME_FIELDS = frozenset({"exp", "iat", "nbf", "auth_time", "client_id_issued_at", "client_secret_expires_at"})
 
 CSS = """<style>
