@@ -2,25 +2,34 @@
 
 Records are frozen dataclasses: lists become tuples, ISO 8601 date-times become tz-aware ``datetime`` objects, and
 the parsed JSON stays available as ``.raw`` for fields a newer server adds. Each field declares how it is read
-(``json_field(converter)``) and whether it is a secret (``json_field(secret=True)``); one :meth:`Record.from_json`
-reads them all. ``repr()`` masks every secret field through :mod:`telnyx_nb.masking`, which (with the panels)
-takes the names of the secret fields from here, so printing a record in a notebook never leaks one. Widgets,
-frames and the audit consume these records; none of them parses JSON.
+(``json_field(converter)``, converters in :mod:`.convert`) and whether it is a secret (``json_field(secret=True)``);
+one :meth:`Record.from_json` (:mod:`.fields`) reads them all. ``repr()`` masks every secret field through
+:mod:`telnyx_nb.masking`, which (with the panels) takes the names of the secret fields from here, so printing a
+record in a notebook never leaks one. Widgets, frames and the audit consume these records; none parses JSON.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from telnyx_nb.api import wire
-from telnyx_nb.errors import APIError
-from telnyx_nb.masking import mask
+from telnyx_nb.api.convert import (
+    active,
+    audience,
+    enum,
+    flag,
+    meta_int,
+    parse_datetime,
+    seconds,
+    secret_expiry,
+    tuple_of,
+)
+from telnyx_nb.api.fields import REQUIRED, Record, all_secret_fields, json_field, malformed
 
 __all__ = [
     "Record",
@@ -45,180 +54,6 @@ __all__ = [
 ]
 
 
-_ZERO = timedelta(0)
-REQUIRED: Any = dataclasses.MISSING  # ``json_field(default=REQUIRED)``: the answer must carry the field
-
-
-def json_field(convert: Callable[[Any], Any] | None = None, *, default: Any = None, secret: bool = False,
-               local: bool = False, **options: Any) -> Any:
-    """Declare how a record field is read from JSON: ``convert(value)`` (value absent → ``default``, then
-    converted), ``secret`` (masked in reprs, by ``mask_text`` and in the panels) and ``local`` (not on the wire:
-    set by the caller, e.g. a consent's token from the URL). Other ``dataclasses.field`` options pass through."""
-    metadata = {"json": convert, "secret": secret, "local": local}
-    if "default_factory" in options:
-        return field(metadata=metadata, **options)
-    return field(default=default, metadata=metadata, **options)
-
-
-def parse_datetime(value: Any) -> datetime | None:
-    """ISO 8601 / RFC 3339 date-time (``Z`` or offset) or epoch seconds → tz-aware UTC ``datetime``."""
-    if value is None or value == "":
-        return None
-    if type(value) is str:  # the common case, first
-        if value.isdigit():  # a NumericDate (RFC 7519 §2) sent as a string by a lax server
-            return datetime.fromtimestamp(int(value), tz=UTC)
-        parsed = datetime.fromisoformat(value)
-        if parsed.tzinfo is None:  # the API speaks UTC; a naive stamp is UTC
-            return parsed.replace(tzinfo=UTC)
-        return parsed if parsed.utcoffset() == _ZERO else parsed.astimezone(UTC)
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value, tz=UTC)
-    parsed = datetime.fromisoformat(str(value))
-    if parsed.tzinfo is None:  # the API speaks UTC; a naive stamp is UTC
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-def _malformed(name: str, problem: str) -> APIError:
-    return APIError(f"the server's answer is not a valid {name}: {problem}")
-
-
-def _flag(value: Any) -> bool | None:
-    """A JSON boolean, tolerating the string and 0/1 spellings of lax servers; anything else is unknown (None)."""
-    if value is None or isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    return None
-
-
-def _enum(value: Any) -> Any:
-    """Enum values (client_type …) compare lower-case, as the wire API spells them."""
-    return value.strip().lower() if isinstance(value, str) else value
-
-
-def _active(value: Any) -> bool:
-    """RFC 7662 §2.2 ``active`` is a boolean; fail closed on anything else (``bool("false")`` would be True)."""
-    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
-
-
-def _meta_int(meta: dict[str, Any], name: str) -> int | None:
-    value = meta.get(name)
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _tuple(value: Any) -> tuple:
-    if value is None:
-        return ()
-    if isinstance(value, str):  # RFC 6749 §3.3 scope strings are space separated
-        return tuple(value.split())
-    return tuple(value)
-
-
-def _seconds(value: Any) -> int | None:
-    """``expires_in`` as whole seconds, tolerating ``"3600"`` and ``3600.0``."""
-    return int(float(value)) if value not in (None, "") else None
-
-
-def _secret_expiry(value: Any) -> datetime | None:
-    """RFC 7591 §3.2.1 ``client_secret_expires_at``: 0 means "never"."""
-    return parse_datetime(value) if value else None
-
-
-def _audience(value: Any) -> Any:
-    """RFC 7662 §2.2 ``aud`` may be a list: shown space separated, like a scope."""
-    return " ".join(value) if isinstance(value, list) else value
-
-
-# Per record class: (name, converter or None, default or REQUIRED) of each field read from JSON, then
-# (name, default_factory or None, default) of each field that is not (``raw`` aside).
-_Plan = tuple[tuple[tuple[str, Callable[[Any], Any] | None, Any], ...], tuple[tuple[str, Any, Any], ...]]
-_plans: dict[type, _Plan] = {}
-_secrets: dict[type, frozenset[str]] = {}
-
-
-@dataclass(frozen=True, kw_only=True, repr=False)
-class Record:
-    """Base: one JSON decoder driven by the fields' ``json_field()`` declarations, and a ``repr`` that masks the secret
-    fields and leaves ``raw`` out."""
-
-    raw: dict[str, Any] = json_field(default_factory=dict, compare=False, local=True)
-
-    @classmethod
-    def secret_fields(cls) -> frozenset[str]:
-        """Names of this record's fields declared ``json_field(secret=True)``."""
-        names = _secrets.get(cls)
-        if names is None:
-            names = _secrets[cls] = frozenset(f.name for f in dataclasses.fields(cls) if f.metadata.get("secret"))
-        return names
-
-    @classmethod
-    def _plan(cls) -> _Plan:
-        plan = _plans.get(cls)
-        if plan is None:
-            fields = [f for f in dataclasses.fields(cls) if f.name != "raw"]
-            plan = _plans[cls] = (
-                tuple((f.name, f.metadata.get("json"), f.default) for f in fields if not f.metadata.get("local")),
-                tuple((f.name, None if f.default_factory is dataclasses.MISSING else f.default_factory, f.default)
-                      for f in fields if f.metadata.get("local")),
-            )
-        return plan
-
-    @classmethod
-    def from_json(cls, data: Any, **local: Any) -> Any:
-        """Build the record from a JSON object: each field's converter reads its value (absent → the field's
-        default), fields without a default must be present, unknown fields stay in ``raw`` only. ``local`` sets
-        fields that are not on the wire. A malformed answer is an :class:`APIError` naming the record and field.
-
-        The frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``; filling ``__dict__``
-        in one call is ~4x cheaper, which matters for a page of 100 grants. The result is the same immutable
-        record (``__setattr__`` still refuses changes).
-        """
-        if not isinstance(data, dict):
-            raise _malformed(cls.__name__, f"expected a JSON object, got {type(data).__name__}")
-        from_wire, not_on_wire = cls._plan()
-        values: dict[str, Any] = {"raw": data, **local}
-        name = ""
-        try:
-            for name, convert, default in from_wire:
-                value = data.get(name, default)
-                if value is REQUIRED:
-                    raise _malformed(cls.__name__, f"field {name!r} is missing")
-                values[name] = value if convert is None else convert(value)
-        except (TypeError, ValueError, AttributeError) as exc:
-            raise _malformed(cls.__name__, f"field {name!r}: {exc}") from exc
-        for name, factory, default in not_on_wire:  # those the caller did not give (e.g. TokenResponse.received_at)
-            if name not in values:
-                values[name] = factory() if factory is not None else default
-        record = object.__new__(cls)
-        record.__dict__.update(values)
-        return record
-
-    def __repr__(self) -> str:
-        secret = self.secret_fields()
-        parts = []
-        for f in dataclasses.fields(self):
-            if f.name == "raw" or not f.repr:
-                continue
-            value = getattr(self, f.name)
-            shown = mask(value) if (f.name in secret and value is not None) else repr(value)
-            parts.append(f"{f.name}={shown}")
-        return f"{type(self).__name__}({', '.join(parts)})"
-
-    __str__ = __repr__
-
-    def to_dict(self) -> dict[str, Any]:
-        """Fields as a plain dict (secrets included: for programmatic use, not for display)."""
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "raw"}
-
-
 @dataclass(frozen=True, kw_only=True, repr=False)
 class OAuthClient(Record):
     """An ``oauth_client`` (``GET/POST/PUT /oauth_clients``). ``client_secret`` is set only on create.
@@ -232,12 +67,12 @@ class OAuthClient(Record):
 
     client_id: str
     name: str | None = None
-    client_type: str | None = json_field(_enum)
-    verified: bool | None = json_field(_flag)
-    require_pkce: bool | None = json_field(_flag)
-    allowed_grant_types: tuple[str, ...] = json_field(_tuple, default=())
-    allowed_scopes: tuple[str, ...] = json_field(_tuple, default=())
-    redirect_uris: tuple[str, ...] = json_field(_tuple, default=())
+    client_type: str | None = json_field(enum)
+    verified: bool | None = json_field(flag)
+    require_pkce: bool | None = json_field(flag)
+    allowed_grant_types: tuple[str, ...] = json_field(tuple_of, default=())
+    allowed_scopes: tuple[str, ...] = json_field(tuple_of, default=())
+    redirect_uris: tuple[str, ...] = json_field(tuple_of, default=())
     logo_uri: str | None = None
     policy_uri: str | None = None
     tos_uri: str | None = None
@@ -257,7 +92,7 @@ class OAuthGrant(Record):
 
     id: str
     client_id: str
-    scopes: tuple[str, ...] = json_field(_tuple, default=())
+    scopes: tuple[str, ...] = json_field(tuple_of, default=())
     created_at: datetime | None = json_field(parse_datetime)
     last_used_at: datetime | None = json_field(parse_datetime)
 
@@ -299,14 +134,14 @@ class Page(Record, Generic[T]):
         """A list answer: ``data`` items each read by ``parse`` (e.g. ``OAuthGrant.from_json``), totals from
         ``meta`` — not a wire object of its own, so it reads its two members itself."""
         if not isinstance(body, dict):
-            raise _malformed("Page", f"expected a JSON object, got {type(body).__name__}")
+            raise malformed("Page", f"expected a JSON object, got {type(body).__name__}")
         meta = body.get("meta") or {}
         if not isinstance(meta, dict):
             meta = {}
-        page_number, page_size, total_pages, total_results = (_meta_int(meta, n) for n in wire.PAGE_META_FIELDS)
+        page_number, page_size, total_pages, total_results = (meta_int(meta, n) for n in wire.PAGE_META_FIELDS)
         data = body.get("data") or ()
         if not isinstance(data, (list, tuple)):
-            raise _malformed("Page", f"'data' must be a list of objects, got {type(data).__name__}")
+            raise malformed("Page", f"'data' must be a list of objects, got {type(data).__name__}")
         items = tuple(parse(item) for item in data)
         page_number = page_number or 1
         if total_pages is None:
@@ -331,7 +166,7 @@ class TokenResponse(Record):
 
     access_token: str = json_field(secret=True, default=REQUIRED)
     token_type: str = "Bearer"
-    expires_in: int | None = json_field(_seconds)
+    expires_in: int | None = json_field(seconds)
     refresh_token: str | None = json_field(secret=True)
     scope: str | None = None
     id_token: str | None = json_field(secret=True)
@@ -345,18 +180,18 @@ class TokenResponse(Record):
 
     @property
     def scopes(self) -> tuple[str, ...]:
-        return _tuple(self.scope)
+        return tuple_of(self.scope)
 
 
 @dataclass(frozen=True, kw_only=True, repr=False)
 class Introspection(Record):
     """RFC 7662 §2.2 introspection answer; an inactive token carries only ``active=False``."""
 
-    active: bool = json_field(_active, default=False)
+    active: bool = json_field(active, default=False)
     scope: str | None = None
     client_id: str | None = None
     sub: str | None = None
-    aud: str | None = json_field(_audience)
+    aud: str | None = json_field(audience)
     iss: str | None = None
     exp: datetime | None = json_field(parse_datetime)
     iat: datetime | None = json_field(parse_datetime)
@@ -367,7 +202,7 @@ class Introspection(Record):
 
     @property
     def scopes(self) -> tuple[str, ...]:
-        return _tuple(self.scope)
+        return tuple_of(self.scope)
 
 
 @dataclass(frozen=True, kw_only=True, repr=False)
@@ -407,11 +242,11 @@ class Registration(Record):
     client_id: str
     client_id_issued_at: datetime | None = json_field(parse_datetime)
     client_secret: str | None = json_field(secret=True)
-    client_secret_expires_at: datetime | None = json_field(_secret_expiry)
+    client_secret_expires_at: datetime | None = json_field(secret_expiry)
     client_name: str | None = None
-    grant_types: tuple[str, ...] = json_field(_tuple, default=())
-    redirect_uris: tuple[str, ...] = json_field(_tuple, default=())
-    response_types: tuple[str, ...] = json_field(_tuple, default=())
+    grant_types: tuple[str, ...] = json_field(tuple_of, default=())
+    redirect_uris: tuple[str, ...] = json_field(tuple_of, default=())
+    response_types: tuple[str, ...] = json_field(tuple_of, default=())
     scope: str | None = None
     token_endpoint_auth_method: str | None = None
     logo_uri: str | None = None
@@ -445,7 +280,7 @@ class Consent(Record):
     policy_uri: str | None = None
     tos_uri: str | None = None
     redirect_uri: str | None = None
-    verified: bool | None = json_field(_flag)
+    verified: bool | None = json_field(flag)
     requested_scopes: tuple[ConsentScope, ...] = json_field(_consent_scopes, default=())
 
     @property
@@ -482,11 +317,11 @@ class AuthorizationServerMetadata(Record):
     revocation_endpoint: str | None = None
     registration_endpoint: str | None = None
     jwks_uri: str | None = None
-    scopes_supported: tuple[str, ...] = json_field(_tuple, default=())
-    response_types_supported: tuple[str, ...] = json_field(_tuple, default=())
-    grant_types_supported: tuple[str, ...] = json_field(_tuple, default=())
-    token_endpoint_auth_methods_supported: tuple[str, ...] = json_field(_tuple, default=())
-    code_challenge_methods_supported: tuple[str, ...] = json_field(_tuple, default=())
+    scopes_supported: tuple[str, ...] = json_field(tuple_of, default=())
+    response_types_supported: tuple[str, ...] = json_field(tuple_of, default=())
+    grant_types_supported: tuple[str, ...] = json_field(tuple_of, default=())
+    token_endpoint_auth_methods_supported: tuple[str, ...] = json_field(tuple_of, default=())
+    code_challenge_methods_supported: tuple[str, ...] = json_field(tuple_of, default=())
 
 
 @dataclass(frozen=True, kw_only=True, repr=False)
@@ -494,9 +329,9 @@ class ProtectedResourceMetadata(Record):
     """RFC 9728 §2 protected resource metadata (``/.well-known/oauth-protected-resource``)."""
 
     resource: str | None = None
-    authorization_servers: tuple[str, ...] = json_field(_tuple, default=())
-    scopes_supported: tuple[str, ...] = json_field(_tuple, default=())
-    bearer_methods_supported: tuple[str, ...] = json_field(_tuple, default=())
+    authorization_servers: tuple[str, ...] = json_field(tuple_of, default=())
+    scopes_supported: tuple[str, ...] = json_field(tuple_of, default=())
+    bearer_methods_supported: tuple[str, ...] = json_field(tuple_of, default=())
 
 
 @dataclass(frozen=True, kw_only=True, repr=False)
@@ -517,15 +352,9 @@ class VerifiedJWT(Record):
 
     @property
     def scopes(self) -> tuple[str, ...]:
-        return _tuple(self.claims.get("scope"))
+        return tuple_of(self.claims.get("scope"))
 
 
 def secret_field_names() -> frozenset[str]:
     """Every field some record declares secret: what ``masking`` hides by name and the panels never show."""
-    names: set[str] = set()
-    todo = [Record]
-    while todo:
-        cls = todo.pop()
-        names |= cls.secret_fields()
-        todo += cls.__subclasses__()
-    return frozenset(names)
+    return all_secret_fields()
