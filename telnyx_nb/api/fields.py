@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from telnyx_nb.errors import APIError
-from telnyx_nb.masking import mask
+from telnyx_nb.masking import mask, remember
 
 __all__ = ["Record", "json_field", "REQUIRED", "all_secret_fields", "malformed"]
 
@@ -73,6 +73,7 @@ class Record:
         """Build the record from a JSON object: each field's converter reads its value (absent → the field's
         default), fields without a default must be present, unknown fields stay in ``raw`` only. ``local`` sets
         fields that are not on the wire. A malformed answer is an :class:`APIError` naming the record and field.
+        The values of secret fields are registered with ``masking.remember``.
 
         The frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``; filling ``__dict__``
         in one call is ~4x cheaper, which matters for a page of 100 grants. The result is the same immutable
@@ -94,6 +95,9 @@ class Record:
         for name, factory, default in not_on_wire:  # those the caller did not give (e.g. TokenResponse.received_at)
             if name not in values:
                 values[name] = factory() if factory is not None else default
+        secret = cls.secret_fields()
+        if secret:  # a secret the server sent is masked in every later log line and message, whoever prints it
+            remember(*(values[name] for name in secret))
         record = object.__new__(cls)
         record.__dict__.update(values)
         return record

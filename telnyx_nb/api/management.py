@@ -13,7 +13,6 @@ from telnyx_nb.api.arguments import names, segment
 from telnyx_nb.api.pagination import fetch_all, iterate
 from telnyx_nb.api.records import OAuthClient, OAuthGrant, Page
 from telnyx_nb.errors import ConfigurationError
-from telnyx_nb.masking import remember
 
 __all__ = ["ManagementAPI"]
 
@@ -124,9 +123,7 @@ class ManagementAPI:
             tos_uri=tos_uri,
         )
         body.update({k: v for k, v in optional.items() if v is not None})
-        client = OAuthClient.from_json(self._data("POST", "/oauth_clients", json=body, idempotent=False))
-        remember(client.client_secret)
-        return client
+        return OAuthClient.from_json(self._data("POST", "/oauth_clients", json=body, idempotent=False))
 
     def get_client(self, client_id: str) -> OAuthClient:
         """``GET /oauth_clients/{id}``."""

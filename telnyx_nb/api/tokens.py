@@ -46,9 +46,7 @@ class TokenEndpoints:
         data = self._json(
             "POST", "/oauth/token", data=body, auth=auth, idempotent=grant_type == "client_credentials"
         )
-        token = TokenResponse.from_json(data)
-        remember(token.access_token, token.refresh_token, token.id_token)
-        return token
+        return TokenResponse.from_json(data)  # its secrets are remembered for masking as it is read
 
     def client_credentials_token(self, scope: str | list[str] | None = None, **client: Any) -> TokenResponse:
         """A token for the client itself (RFC 6749 §4.4)."""
@@ -186,6 +184,4 @@ class TokenEndpoints:
             )
         body = {k: (" ".join(v) if k == "scope" and isinstance(v, (list, tuple)) else v) for k, v in metadata.items()}
         data = self._json("POST", "/oauth/register", json=body, auth=None, idempotent=False)
-        registration = Registration.from_json(data)
-        remember(registration.client_secret, registration.registration_access_token)
-        return registration
+        return Registration.from_json(data)
