@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/records.py [--rounds 300]
 
 Records are decoded on every list call, so their cost scales with an account's size. Times are shown as ratios to
-``json.loads`` of the same page (the work no client can avoid), so runs on different machines compare; the import
-time of ``telnyx_nb.api`` and ``telnyx_nb.api.records`` is measured in a fresh interpreter each (best of five).
+``json.loads`` of the same page (the work no client can avoid), so runs on different machines compare; the
+import time of ``telnyx_nb.api`` and ``telnyx_nb.api.records`` is measured in a fresh interpreter each (CPU time,
+best of five).
 """
 
 from __future__ import annotations
@@ -30,20 +31,20 @@ META = {"page_number": 1, "page_size": 100, "total_pages": 1, "total_results": 1
 
 
 def _best(fns, rounds: int) -> list[float]:
-    """Seconds per call of each function: the best of 15 batches of ``rounds // 15`` calls, the functions taking
-    turns batch by batch so a busy moment on a shared machine hits them alike."""
+    """CPU seconds per call of each function (process time: another worker's load does not count): the best of 15
+    batches of ``rounds // 15`` calls, the functions taking turns batch by batch."""
     best = [float("inf")] * len(fns)
     for _ in range(15):
         for i, fn in enumerate(fns):
-            t0 = time.perf_counter()
+            t0 = time.process_time()
             for _ in range(max(1, rounds // 15)):
                 fn()
-            best[i] = min(best[i], (time.perf_counter() - t0) / max(1, rounds // 15))
+            best[i] = min(best[i], (time.process_time() - t0) / max(1, rounds // 15))
     return best
 
 
 def _import_time(module: str) -> float:
-    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+    code = f"import time; t = time.process_time(); import {module}; print(time.process_time() - t)"
     runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
             for _ in range(5)]
     return min(runs)
@@ -63,7 +64,7 @@ def main() -> None:
         print(f"page of 100 {name:<7}: decode {decode * 1e6:8.1f} µs = {decode / loads:5.2f}× json.loads "
               f"({loads * 1e6:.1f} µs)")
     for module in ("telnyx_nb.api", "telnyx_nb.api.records"):
-        print(f"import {module:<22}: {_import_time(module) * 1e3:6.1f} ms (fresh interpreter, best of 5)")
+        print(f"import {module:<22}: {_import_time(module) * 1e3:6.1f} ms (CPU, fresh interpreter, best of 5)")
 
 
 if __name__ == "__main__":

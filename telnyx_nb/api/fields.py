@@ -34,11 +34,33 @@ def malformed(name: str, problem: str) -> APIError:
     return APIError(f"the server's answer is not a valid {name}: {problem}")
 
 
-# Per record class: (name, converter or None, default or REQUIRED) of each field read from JSON, then
-# (name, default_factory or None, default) of each field that is not (``raw`` aside).
-_Plan = tuple[tuple[tuple[str, Callable[[Any], Any] | None, Any], ...], tuple[tuple[str, Any, Any], ...]]
+# Per record class: its generated decoder, (name, converter or None, default or REQUIRED) of each field read from
+# JSON (walked only to name the field of a malformed answer) and the names of its secret fields.
+_Plan = tuple[Callable[[dict[str, Any]], dict[str, Any]], tuple[tuple[str, Callable[[Any], Any] | None, Any], ...],
+              frozenset[str]]
 _plans: dict[type, _Plan] = {}
 _secrets: dict[type, frozenset[str]] = {}
+
+
+def _decoder(cls: type) -> _Plan:
+    """Generate ``decode(data) -> values`` for ``cls``: one dict display reading each field as declared, as
+    ``dataclasses`` generates ``__init__`` — a loop over the fields costs ~30% more per record."""
+    env: dict[str, Any] = {}
+    items, from_wire = ['"raw": data'], []
+    for i, f in enumerate(dataclasses.fields(cls)):
+        if f.name == "raw":
+            continue
+        env[f"c{i}"], env[f"d{i}"], env[f"f{i}"] = f.metadata.get("json"), f.default, f.default_factory
+        if f.metadata.get("local"):  # not on the wire: its default, unless the caller gives it
+            expr = f"f{i}()" if f.default_factory is not dataclasses.MISSING else f"d{i}"
+        else:
+            from_wire.append((f.name, f.metadata.get("json"), f.default))
+            expr = f"data[{f.name!r}]" if f.default is REQUIRED else f"get({f.name!r}, d{i})"
+            expr = f"c{i}({expr})" if f.metadata.get("json") else expr
+        items.append(f"{f.name!r}: {expr}")
+    source = "def decode(data):\n    get = data.get\n    return {" + ", ".join(items) + "}\n"
+    exec(source, env)  # noqa: S102 — names and reprs of the class's own fields only
+    return env["decode"], tuple(from_wire), cls.secret_fields()
 
 
 @dataclass(frozen=True, kw_only=True, repr=False)
@@ -60,12 +82,7 @@ class Record:
     def _plan(cls) -> _Plan:
         plan = _plans.get(cls)
         if plan is None:
-            fields = [f for f in dataclasses.fields(cls) if f.name != "raw"]
-            plan = _plans[cls] = (
-                tuple((f.name, f.metadata.get("json"), f.default) for f in fields if not f.metadata.get("local")),
-                tuple((f.name, None if f.default_factory is dataclasses.MISSING else f.default_factory, f.default)
-                      for f in fields if f.metadata.get("local")),
-            )
+            plan = _plans[cls] = _decoder(cls)
         return plan
 
     @classmethod
@@ -76,28 +93,30 @@ class Record:
         The values of secret fields are registered with ``masking.remember``.
 
         The frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``; filling ``__dict__``
-        in one call is ~4x cheaper, which matters for a page of 100 grants. The result is the same immutable
-        record (``__setattr__`` still refuses changes).
+        in one call (from the generated decoder's dict) is ~4x cheaper, which matters for a page of 100 grants.
+        The result is the same immutable record (``__setattr__`` still refuses changes).
         """
         if not isinstance(data, dict):
             raise malformed(cls.__name__, f"expected a JSON object, got {type(data).__name__}")
-        from_wire, not_on_wire = cls._plan()
-        values: dict[str, Any] = {"raw": data, **local}
-        name = ""
+        decode, from_wire, secret = cls._plan()
         try:
-            for name, convert, default in from_wire:
-                value = data.get(name, default)
-                if value is REQUIRED:
-                    raise malformed(cls.__name__, f"field {name!r} is missing")
-                values[name] = value if convert is None else convert(value)
-        except (TypeError, ValueError, AttributeError) as exc:
-            raise malformed(cls.__name__, f"field {name!r}: {exc}") from exc
-        for name, factory, default in not_on_wire:  # those the caller did not give (e.g. TokenResponse.received_at)
-            if name not in values:
-                values[name] = factory() if factory is not None else default
-        secret = cls.secret_fields()
-        if secret:  # a secret the server sent is masked in every later log line and message, whoever prints it
-            remember(*(values[name] for name in secret))
+            values = decode(data)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            name = ""
+            try:  # field by field, to say which one is wrong
+                for name, convert, default in from_wire:
+                    if default is REQUIRED and name not in data:
+                        raise malformed(cls.__name__, f"field {name!r} is missing") from exc
+                    if convert is not None:
+                        convert(data.get(name, default))
+            except (KeyError, TypeError, ValueError, AttributeError) as field_exc:
+                raise malformed(cls.__name__, f"field {name!r}: {field_exc}") from field_exc
+            raise malformed(cls.__name__, str(exc)) from exc
+        if local:
+            values.update(local)
+        for name in secret:  # a secret the server sent is masked in every later log line and message
+            if values[name]:
+                remember(values[name])
         record = object.__new__(cls)
         record.__dict__.update(values)
         return record
