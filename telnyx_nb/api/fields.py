@@ -59,7 +59,7 @@ def _decoder(cls: type) -> _Plan:
             expr = f"c{i}({expr})" if f.metadata.get("json") else expr
         items.append(f"{f.name!r}: {expr}")
     source = "def decode(data):\n    get = data.get\n    return {" + ", ".join(items) + "}\n"
-    exec(source, env)  # noqa: S102 — names and reprs of the class's own fields only
+    exec(source, env)  # the source holds only the names and reprs of the class's own fields
     return env["decode"], tuple(from_wire), cls.secret_fields()
 
 
