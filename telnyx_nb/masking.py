@@ -24,18 +24,27 @@ from typing import Any
 ELLIPSIS = "…"
 
 # Secret-named parameters, in query strings/forms (name=value) and JSON ("name": "value"): every record field
-# declared secret (``telnyx_nb.api.records``: client_secret, access_token, refresh_token, code_verifier …) plus the
-# secrets no record holds — the API key, the authorization code of a redirect (RFC 6749 §4.1.2) and generic names.
+# declared secret (the records register them as they are defined: client_secret, access_token, refresh_token,
+# code_verifier …) plus the secrets no record holds — the API key, the authorization code of a redirect (RFC 6749
+# §4.1.2) and generic names. Registration keeps this module below the API module (which imports it), so the
+# sandbox, whose errors pass through here, never loads the client's code.
 NON_RECORD_SECRET_NAMES = ("api_key", "code", "password", "secret")
+_registered_names: set[str] = set()
+
+
+def register_secret_names(*names: str) -> None:
+    """Hide the values of fields with these names wherever ``mask_text``/``mask_mapping`` see them by name."""
+    new = set(names) - _registered_names
+    if new:
+        _registered_names.update(new)
+        secret_names.cache_clear()
+        _shape_patterns.cache_clear()
 
 
 @functools.cache
 def secret_names() -> frozenset[str]:
-    """Names whose values are secrets wherever they appear (read once, when text is first masked: the records
-    module imports this one, so it is imported here only then)."""
-    from telnyx_nb.api.records import secret_field_names
-
-    return secret_field_names() | frozenset(NON_RECORD_SECRET_NAMES)
+    """Names whose values are secrets wherever they appear: the registered record fields and the others."""
+    return frozenset(_registered_names) | frozenset(NON_RECORD_SECRET_NAMES)
 
 
 def _alternation(names: Any) -> str:

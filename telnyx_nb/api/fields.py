@@ -8,13 +8,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, dataclass_transform
 
 from telnyx_nb.errors import APIError
-from telnyx_nb.masking import mask, remember
+from telnyx_nb.masking import mask, register_secret_names, remember
 
-__all__ = ["Record", "json_field", "REQUIRED", "all_secret_fields", "malformed"]
+__all__ = ["Record", "record", "json_field", "REQUIRED", "all_secret_fields", "malformed"]
 
+T = TypeVar("T")
 REQUIRED: Any = dataclasses.MISSING  # ``json_field(default=REQUIRED)``: the answer must carry the field
 
 
@@ -137,6 +138,15 @@ class Record:
     def to_dict(self) -> dict[str, Any]:
         """Fields as a plain dict (secrets included: for programmatic use, not for display)."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "raw"}
+
+
+@dataclass_transform(kw_only_default=True, frozen_default=True, field_specifiers=(field, json_field))
+def record(cls: type[T]) -> type[T]:
+    """Make a :class:`Record` subclass a frozen, keyword-only dataclass (``repr`` is Record's, masked) and register
+    its secret field names with :mod:`telnyx_nb.masking`."""
+    cls = dataclass(frozen=True, kw_only=True, repr=False)(cls)
+    register_secret_names(*cls.secret_fields())  # type: ignore[attr-defined]
+    return cls
 
 
 def all_secret_fields() -> frozenset[str]:

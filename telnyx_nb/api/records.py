@@ -4,8 +4,9 @@ Records are frozen dataclasses: lists become tuples, ISO 8601 date-times become 
 the parsed JSON stays available as ``.raw`` for fields a newer server adds. Each field declares how it is read
 (``json_field(converter)``, converters in :mod:`.convert`) and whether it is a secret (``json_field(secret=True)``);
 one :meth:`Record.from_json` (:mod:`.fields`) reads them all. ``repr()`` masks every secret field through
-:mod:`telnyx_nb.masking`, which (with the panels) takes the names of the secret fields from here, so printing a
-record in a notebook never leaks one. Widgets, frames and the audit consume these records; none parses JSON.
+:mod:`telnyx_nb.masking`, with which ``@record`` registers the names of the secret fields (the panels mask the
+same names), so printing a record in a notebook never leaks one. Widgets, frames and the audit consume these
+records; none parses JSON.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
@@ -29,7 +29,7 @@ from telnyx_nb.api.convert import (
     secret_expiry,
     tuple_of,
 )
-from telnyx_nb.api.fields import REQUIRED, Record, all_secret_fields, json_field, malformed
+from telnyx_nb.api.fields import REQUIRED, Record, all_secret_fields, json_field, malformed, record
 
 __all__ = [
     "Record",
@@ -54,7 +54,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@record
 class OAuthClient(Record):
     """An ``oauth_client`` (``GET/POST/PUT /oauth_clients``). ``client_secret`` is set only on create.
 
@@ -83,7 +83,7 @@ class OAuthClient(Record):
     client_secret: str | None = json_field(secret=True)
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@record
 class OAuthGrant(Record):
     """An ``oauth_grant``: a user's consent to a client for some scopes (``/oauth_grants``); ``last_used_at`` is
     ``None`` when the server says null (never used)."""
@@ -100,7 +100,7 @@ class OAuthGrant(Record):
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@record
 class Page(Record, Generic[T]):
     """One page of a list endpoint: ``items`` plus the ``meta`` block (page_number, page_size, totals)."""
 
@@ -160,7 +160,7 @@ class Page(Record, Generic[T]):
         )
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@record
 class TokenResponse(Record):
     """RFC 6749 §5.1 access-token response from ``POST /oauth/token``; ``expires_at`` is when it lapses."""
 
@@ -183,7 +183,7 @@ class TokenResponse(Record):
         return tuple_of(self.scope)
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@record
 class Introspection(Record):
     """RFC 7662 §2.2 introspection answer; an inactive token carries only ``active=False``."""
 
@@ -205,7 +205,7 @@ class Introspection(Record):
         return tuple_of(self.scope)
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@record
 class JWK(Record):
     """One public key of the JWKS (RFC 7517 §4); ``raw`` holds every member (n, e, crv, x, y …)."""
 
@@ -219,7 +219,7 @@ def _keys(value: Any) -> tuple[JWK, ...]:
     return tuple(JWK.from_json(k) for k in value or ())
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@record
 class JWKS(Record):
     """The JSON Web Key Set from ``GET /oauth/jwks`` (RFC 7517 §5)."""
 
@@ -235,7 +235,7 @@ class JWKS(Record):
         return tuple(k.kid for k in self.keys)
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@record
 class Registration(Record):
     """RFC 7591 §3.2.1 client information response from ``POST /oauth/register``."""
 
@@ -255,7 +255,7 @@ class Registration(Record):
     registration_access_token: str | None = json_field(secret=True)
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@record
 class ConsentScope(Record):
     """A scope the client asks for, as the consent screen describes it."""
 
@@ -268,7 +268,7 @@ def _consent_scopes(value: Any) -> tuple[ConsentScope, ...]:
     return tuple(ConsentScope.from_json(s) for s in value or ())
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@record
 class Consent(Record):
     """What the user is asked to approve (``GET /oauth/consent/{consent_token}``); ``consent_token`` is the one
     from the authorize redirect (``Consent.from_json(data, consent_token=...)``), not read from the answer."""
@@ -288,7 +288,7 @@ class Consent(Record):
         return tuple(s.id for s in self.requested_scopes)
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@record
 class AuthorizationRequest(Record):
     """An authorization-code request (RFC 6749 §4.1.1) with its PKCE pair (RFC 7636 §4.1–4.3) and state.
 
@@ -306,7 +306,7 @@ class AuthorizationRequest(Record):
     code_challenge_method: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@record
 class AuthorizationServerMetadata(Record):
     """RFC 8414 §2 authorization server metadata (``/.well-known/oauth-authorization-server``)."""
 
@@ -324,7 +324,7 @@ class AuthorizationServerMetadata(Record):
     code_challenge_methods_supported: tuple[str, ...] = json_field(tuple_of, default=())
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@record
 class ProtectedResourceMetadata(Record):
     """RFC 9728 §2 protected resource metadata (``/.well-known/oauth-protected-resource``)."""
 
@@ -334,7 +334,7 @@ class ProtectedResourceMetadata(Record):
     bearer_methods_supported: tuple[str, ...] = json_field(tuple_of, default=())
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@record
 class VerifiedJWT(Record):
     """A JWT whose signature and claims checked out (RFC 7519 §7.2, RFC 9068 §4); built by ``jwt.verify``."""
 

@@ -26,8 +26,6 @@ from telnyx_nb.errors import (
 )
 from telnyx_nb.masking import ELLIPSIS, mask, mask_text, secret_names
 
-# Fields whose values are secrets wherever a record or mapping is shown (declared on the records' fields).
-SECRET_FIELDS = secret_names()
 TIME_FIELDS = frozenset({"exp", "iat", "nbf", "auth_time", "client_id_issued_at", "client_secret_expires_at"})
 
 CSS = """<style>
@@ -76,7 +74,7 @@ def format_value(name: str, value: Any, *, reveal: bool = False) -> str:
     """Plain text for one field: secrets masked unless revealed, epoch times also shown as UTC date-times."""
     if value is None:
         return "—"
-    if name in SECRET_FIELDS and isinstance(value, str):
+    if name in secret_names() and isinstance(value, str):  # the records' secret fields, and the API key …
         return value if reveal else mask(value)
     if name in TIME_FIELDS and isinstance(value, (int, float)) and not isinstance(value, bool):
         when = dt.datetime.fromtimestamp(value, tz=dt.UTC)

@@ -232,3 +232,21 @@ def test_a_secret_field_read_from_an_answer_is_masked_in_any_later_text():
     opaque = "opaque-refresh-value-" + "7" * 20
     TokenResponse.from_json({"access_token": "t" * 30, "refresh_token": opaque})
     assert opaque not in mask_text(f"refresh failed for {opaque}")
+
+
+def test_a_record_class_registers_its_secret_fields_with_masking_when_defined():
+    """Masking learns secret names from the records (it sits below the API module and imports none of it)."""
+    from telnyx_nb.api.fields import Record, json_field, record
+
+    value = "never-decoded-signing-value"
+    assert value in mask_text(f"webhook_signing_key={value}")
+
+    @record
+    class Webhook(Record):
+        url: str | None = None
+        webhook_signing_key: str | None = json_field(secret=True)
+
+    assert "webhook_signing_key" in secret_names()
+    assert value not in mask_text(f"webhook_signing_key={value}") and "url" not in secret_names()
+    assert value not in repr(Webhook(webhook_signing_key=value))
+
