@@ -12,12 +12,14 @@ widgets downstream never special-case an empty account:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from telnyx_nb.api import wire
+from telnyx_nb.api.pagination import MAX_WORKERS, fetch_all
+from telnyx_nb.api.records import Page
 
 if TYPE_CHECKING:
     from telnyx_nb.api.records import JWKS, Introspection, OAuthClient, OAuthGrant
@@ -34,6 +36,7 @@ __all__ = [
     "clients_frame",
     "grants_frame",
     "grants_frame_from_columns",
+    "grants_frame_from_pages",
     "GrantColumns",
     "jwks_frame",
     "introspection_frame",
@@ -260,6 +263,46 @@ def grants_frame_from_columns(
     frame = pd.DataFrame({name: series[name] for name in columns})
     frame.index = pd.RangeIndex(len(frame))
     return frame
+
+
+def grants_frame_from_pages(
+    fetch_page: Callable[[int], Any],
+    *,
+    clients: Callable[[], Iterable[OAuthClient]] | None = None,
+    max_workers: int = MAX_WORKERS,
+    progress: bool | None = None,
+) -> pd.DataFrame:
+    """Every page of ``GET /oauth_grants`` (``fetch_page(number)`` → the JSON body) as one grants frame, read as
+    :class:`GrantColumns` (no record per grant) with the same pagination as ``all_grants()``. ``clients()``, when
+    given, runs on one more thread meanwhile and its clients are joined in (``GRANT_CLIENT_COLUMNS``)."""
+    if clients is None:
+        return grants_frame_from_columns(_grant_columns(fetch_page, max_workers, progress))
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="telnyx-nb-clients") as pool:
+        clients_future = pool.submit(clients)
+        chunks = _grant_columns(fetch_page, max_workers, progress)
+        rows = clients_future.result()
+    return grants_frame_from_columns(chunks, clients=rows)
+
+
+def _grant_columns(fetch_page: Callable[[int], Any], max_workers: int, progress: bool | None) -> list[GrantColumns]:
+    from telnyx_nb.errors import APIError
+
+    scope_lists: dict[tuple, list] = {}  # shared across pages: one list per distinct scope set
+
+    def fetch(number: int) -> Page[Any]:
+        body = fetch_page(number) or {}
+        page = Page.from_json({"meta": body.get("meta"), "data": ()}, None)
+        data = body.get("data") or []
+        if not isinstance(data, list):
+            raise APIError(f"the server's answer is not a valid page: 'data' must be a list of objects, got "
+                           f"{type(data).__name__}")
+        chunk = GrantColumns(data, scope_lists)
+        return Page(items=(chunk,) if len(chunk) else (), page_number=page.page_number,
+                    page_size=page.page_size, total_pages=page.total_pages, total_results=page.total_results)
+
+    return fetch_all(fetch, max_workers=max_workers, progress=progress, description="grants")
 
 
 def _key_size(raw: dict[str, Any]) -> tuple[int | None, str | None]:

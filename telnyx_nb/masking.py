@@ -15,6 +15,7 @@ requests' loggers, which print request paths at DEBUG.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -22,47 +23,62 @@ from typing import Any
 
 ELLIPSIS = "…"
 
-# Secret-named parameters, in query strings/forms (name=value) and JSON ("name": "value").
-SECRET_NAMES = (
-    "client_secret",
-    "access_token",
-    "refresh_token",
-    "id_token",
-    "api_key",
-    "code_verifier",
-    "code",
-    "token",
-    "consent_token",
-    "password",
-    "secret",
-)
-_NAMES = "|".join(sorted(SECRET_NAMES, key=len, reverse=True))
-# In JSON, "code" is a Telnyx error code, not an authorization code: leave it readable.
-_JSON_NAMES = "|".join(sorted((n for n in SECRET_NAMES if n != "code"), key=len, reverse=True))
+# Secret-named parameters, in query strings/forms (name=value) and JSON ("name": "value"): every record field
+# declared secret (the records register them as they are defined: client_secret, access_token, refresh_token,
+# code_verifier …) plus the secrets no record holds — the API key, the authorization code of a redirect (RFC 6749
+# §4.1.2) and generic names. Registration keeps this module below the API module (which imports it), so the
+# sandbox, whose errors pass through here, never loads the client's code.
+NON_RECORD_SECRET_NAMES = ("api_key", "code", "password", "secret")
+_registered_names: set[str] = set()
 
-_PATTERNS: tuple[tuple[re.Pattern[str], Any], ...] = (
-    # Authorization header values (RFC 6750 Bearer, RFC 7617 Basic).
-    # A short all-lowercase word after them is prose ("the Bearer credential is…"), not a credential.
-    (re.compile(r"\b(Bearer|Basic)(\s+)(?!(?-i:[a-z]{1,15})\b)([A-Za-z0-9._~+/=\-]{6,})", re.I),
-     lambda m: m[1] + m[2] + mask(m[3])),
-    # JSON: "client_secret": "value"
-    (
-        re.compile(r'("(?:' + _JSON_NAMES + r')"\s*:\s*")([^"]+)(")', re.I),
-        lambda m: m[1] + mask(m[2]) + m[3],
-    ),
-    # query strings and form bodies: client_secret=value (stop at &, whitespace, quote)
-    (
-        re.compile(r"(?<![A-Za-z0-9_])((?:" + _NAMES + r")=)([^&\s'\"]+)", re.I),
-        lambda m: m[1] + mask(m[2]),
-    ),
-    # JWTs / JWS compact serialisations (RFC 7515 §7.1): three base64url segments, header starts with eyJ.
-    (re.compile(r"\beyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*"), lambda m: mask(m[0])),
-    # Telnyx API keys: KEY + exactly 55 of [0-9A-Za-z_-] (the shape secret scanners look for), found anywhere —
-    # also glued to a word, as in a URL-encoded header (``Bearer%20KEY…``) or ``x-api-keyKEY…`` log noise.
-    (re.compile(r"KEY[0-9A-Za-z_\-]{55}(?![0-9A-Za-z_\-])"), lambda m: mask(m[0])),
-    # Older and sandbox-made keys: KEY followed by a long opaque tail, at a word start.
-    (re.compile(r"\bKEY[A-Za-z0-9_\-]{16,}"), lambda m: mask(m[0])),
-)
+
+def register_secret_names(*names: str) -> None:
+    """Hide the values of fields with these names wherever ``mask_text``/``mask_mapping`` see them by name."""
+    new = set(names) - _registered_names
+    if new:
+        _registered_names.update(new)
+        secret_names.cache_clear()
+        _shape_patterns.cache_clear()
+
+
+@functools.cache
+def secret_names() -> frozenset[str]:
+    """Names whose values are secrets wherever they appear: the registered record fields and the others."""
+    return frozenset(_registered_names) | frozenset(NON_RECORD_SECRET_NAMES)
+
+
+def _alternation(names: Any) -> str:
+    return "|".join(sorted(names, key=lambda n: (-len(n), n)))
+
+
+@functools.cache
+def _shape_patterns() -> tuple[tuple[re.Pattern[str], Any], ...]:
+    names = secret_names()
+    json_names = names - {"code"}  # in JSON, "code" is a Telnyx error code, not an authorization code
+    return (
+        # Authorization header values (RFC 6750 Bearer, RFC 7617 Basic).
+        # A short all-lowercase word after them is prose ("the Bearer credential is…"), not a credential.
+        (re.compile(r"\b(Bearer|Basic)(\s+)(?!(?-i:[a-z]{1,15})\b)([A-Za-z0-9._~+/=\-]{6,})", re.I),
+         lambda m: m[1] + m[2] + mask(m[3])),
+        # JSON: "client_secret": "value"
+        (
+            re.compile(r'("(?:' + _alternation(json_names) + r')"\s*:\s*")([^"]+)(")', re.I),
+            lambda m: m[1] + mask(m[2]) + m[3],
+        ),
+        # query strings and form bodies: client_secret=value (stop at &, whitespace, quote)
+        (
+            re.compile(r"(?<![A-Za-z0-9_])((?:" + _alternation(names) + r")=)([^&\s'\"]+)", re.I),
+            lambda m: m[1] + mask(m[2]),
+        ),
+        # JWTs / JWS compact serialisations (RFC 7515 §7.1): three base64url segments, header starts with eyJ.
+        (re.compile(r"\beyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*"), lambda m: mask(m[0])),
+        # Telnyx API keys: KEY + exactly 55 of [0-9A-Za-z_-] (the shape secret scanners look for), found anywhere —
+        # also glued to a word, as in a URL-encoded header (``Bearer%20KEY…``) or ``x-api-keyKEY…`` log noise.
+        (re.compile(r"KEY[0-9A-Za-z_\-]{55}(?![0-9A-Za-z_\-])"), lambda m: mask(m[0])),
+        # Older and sandbox-made keys: KEY followed by a long opaque tail, at a word start.
+        (re.compile(r"\bKEY[A-Za-z0-9_\-]{16,}"), lambda m: mask(m[0])),
+    )
+
 
 # Remembered secrets, compiled in batches: one regex over *all* of them was recompiled on every new token, which
 # made the 2,000th token of a session cost ~0.1 s (quadratic). Secrets fill a small open batch (recompiled lazily
@@ -151,7 +167,7 @@ def mask_text(text: Any) -> str:
             pieces += [out[last:start], mask(out[start:end])]
             last = end
         out = "".join(pieces) + out[last:]
-    for regex, repl in _PATTERNS:
+    for regex, repl in _shape_patterns():
         out = regex.sub(repl, out)
     return out
 
@@ -163,7 +179,7 @@ def mask_mapping(values: dict[str, Any] | None) -> dict[str, Any]:
     out = {}
     for key, value in values.items():
         lowered = str(key).lower()
-        if lowered in ("authorization", "proxy-authorization", "cookie") or lowered in SECRET_NAMES:
+        if lowered in ("authorization", "proxy-authorization", "cookie") or lowered in secret_names():
             out[key] = mask_text(value) if lowered in ("authorization", "proxy-authorization") else mask(value)
         else:
             out[key] = mask_text(value) if isinstance(value, str) else value

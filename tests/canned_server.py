@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -40,3 +41,15 @@ def serve(respond):
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+def as_json(value) -> bytes:
+    """A canned answer's body."""
+    return json.dumps(value).encode()
+
+
+def client_json(n: int, **extra) -> dict:
+    """An ``oauth_client`` object as the real API sends it (no ``verified``), with ``extra`` fields changed."""
+    return {"client_id": f"c{n}", "name": f"client {n}", "client_type": "confidential",
+            "allowed_grant_types": ["client_credentials"], "allowed_scopes": ["messaging"],
+            "created_at": "2025-01-01T00:00:00Z", "updated_at": "2025-01-02T00:00:00Z", **extra}

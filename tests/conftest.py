@@ -45,3 +45,13 @@ def oauth(sandbox):
 
     with TelnyxOAuth.from_sandbox(sandbox) as client:
         yield client
+
+
+@pytest.fixture
+def refused_port():
+    """A loopback port held bound (so nobody else can take it) but not listening: connecting is refused."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import secrets
 
+import telnyx_nb.api.records  # noqa: F401  (the records register their secret field names: client_secret …)
 from telnyx_nb.masking import (
     ELLIPSIS,
     MaskingFilter,

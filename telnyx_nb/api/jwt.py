@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -28,7 +27,6 @@ from joserfc.jwk import Key, KeySet
 
 from telnyx_nb.api.records import JWKS, VerifiedJWT
 from telnyx_nb.errors import JWTVerificationError
-from telnyx_nb.masking import mask
 
 __all__ = ["decode_unverified", "verify", "KeyCache", "ASYMMETRIC_ALGORITHMS"]
 
@@ -64,13 +62,11 @@ class KeyCache:
         self._keys: dict[str | None, Key] = {}
         self._lock = threading.Lock()
         self.fetch_count = 0
-        self.fetched_at: float | None = None
 
     def load(self, jwks: JWKS) -> None:
         keyset = KeySet.import_key_set({"keys": [dict(k.raw) for k in jwks.keys]})
         with self._lock:
             self._keys = {k.kid: k for k in keyset.keys}
-            self.fetched_at = time.time()
 
     def refresh(self) -> None:
         jwks = self._fetch()
@@ -153,11 +149,3 @@ def verify(
         raise JWTVerificationError("malformed", f"invalid claim {claim!r}: {exc.description}") from exc
     return VerifiedJWT(token=token, header=dict(verified.header), claims=claims)
 
-
-def describe(token: str) -> str:
-    """One-line masked summary of a token for logs: its kid, sub and exp, never the token itself."""
-    try:
-        header, claims = decode_unverified(token)
-    except JWTVerificationError:
-        return f"opaque token {mask(token)}"
-    return f"JWT {mask(token)} kid={header.get('kid')} sub={claims.get('sub')} exp={claims.get('exp')}"

@@ -1,25 +1,35 @@
 """Typed, immutable records for every answer of the Telnyx OAuth wire API (docs/contract.md; names in .wire).
 
 Records are frozen dataclasses: lists become tuples, ISO 8601 date-times become tz-aware ``datetime`` objects, and
-the parsed JSON stays available as ``.raw`` for fields a newer server adds. ``repr()`` masks every secret field
-(client secrets, tokens, code verifiers) through :mod:`telnyx_nb.masking`, so printing a record in a notebook never
-leaks one. Widgets, frames and the audit consume these records; none of them parses JSON.
+the parsed JSON stays available as ``.raw`` for fields a newer server adds. Each field declares how it is read
+(``json_field(converter)``, converters in :mod:`.convert`) and whether it is a secret (``json_field(secret=True)``);
+one :meth:`Record.from_json` (:mod:`.fields`) reads them all. ``repr()`` masks every secret field through
+:mod:`telnyx_nb.masking`, with which ``@record`` registers the names of the secret fields (the panels mask the
+same names), so printing a record in a notebook never leaks one. Widgets, frames and the audit consume these
+records; none parses JSON.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import math
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar, Generic, TypeVar
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
 
 from telnyx_nb.api import wire
-from telnyx_nb.errors import APIError
-from telnyx_nb.masking import mask
+from telnyx_nb.api.convert import (
+    active,
+    audience,
+    enum,
+    flag,
+    meta_int,
+    parse_datetime,
+    seconds,
+    secret_expiry,
+    tuple_of,
+)
+from telnyx_nb.api.fields import REQUIRED, Record, all_secret_fields, json_field, malformed, record
 
 __all__ = [
     "Record",
@@ -38,135 +48,13 @@ __all__ = [
     "ProtectedResourceMetadata",
     "VerifiedJWT",
     "parse_datetime",
+    "secret_field_names",
+    "json_field",
+    "REQUIRED",
 ]
 
 
-_ZERO = timedelta(0)
-
-
-def parse_datetime(value: Any) -> datetime | None:
-    """ISO 8601 / RFC 3339 date-time (``Z`` or offset) or epoch seconds → tz-aware UTC ``datetime``."""
-    if value is None or value == "":
-        return None
-    if type(value) is str:  # the common case, first
-        if value.isdigit():  # a NumericDate (RFC 7519 §2) sent as a string by a lax server
-            return datetime.fromtimestamp(int(value), tz=UTC)
-        parsed = datetime.fromisoformat(value)
-        if parsed.tzinfo is None:  # the API speaks UTC; a naive stamp is UTC
-            return parsed.replace(tzinfo=UTC)
-        return parsed if parsed.utcoffset() == _ZERO else parsed.astimezone(UTC)
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value, tz=UTC)
-    parsed = datetime.fromisoformat(str(value))
-    if parsed.tzinfo is None:  # the API speaks UTC; a naive stamp is UTC
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-def _malformed_as_api_error(parse: Any, name: str) -> Any:
-    @functools.wraps(parse)
-    def wrapper(cls: Any, data: Any, *args: Any, **kwargs: Any) -> Any:
-        if not isinstance(data, dict):
-            raise APIError(f"the server's answer is not a valid {name}: expected a JSON object, got "
-                           f"{type(data).__name__}")
-        try:
-            return parse(cls, data, *args, **kwargs)
-        except KeyError as exc:
-            raise APIError(f"the server's answer is not a valid {name}: field {exc.args[0]!r} is missing") from exc
-        except (TypeError, ValueError, AttributeError) as exc:
-            raise APIError(f"the server's answer is not a valid {name}: {exc}") from exc
-    return wrapper
-
-
-def _flag(value: Any) -> bool | None:
-    """A JSON boolean, tolerating the string and 0/1 spellings of lax servers; anything else is unknown (None)."""
-    if value is None or isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    return None
-
-
-def _enum(value: Any) -> Any:
-    """Enum values (client_type …) compare lower-case, as the wire API spells them."""
-    return value.strip().lower() if isinstance(value, str) else value
-
-
-def _active(value: Any) -> bool:
-    """RFC 7662 §2.2 ``active`` is a boolean; fail closed on anything else (``bool("false")`` would be True)."""
-    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
-
-
-def _meta_int(meta: dict[str, Any], name: str) -> int | None:
-    value = meta.get(name)
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _tuple(value: Any) -> tuple:
-    if value is None:
-        return ()
-    if isinstance(value, str):  # RFC 6749 §3.3 scope strings are space separated
-        return tuple(value.split())
-    return tuple(value)
-
-
-def _opt_tuple(value: Any) -> tuple | None:
-    return None if value is None else _tuple(value)
-
-
-@dataclass(frozen=True, kw_only=True, repr=False)
-class Record:
-    """Base: a ``repr`` that masks the fields named in ``SECRET_FIELDS`` and leaves ``raw`` out."""
-
-    SECRET_FIELDS: ClassVar[tuple[str, ...]] = ()
-
-    raw: dict[str, Any] = field(default_factory=dict, compare=False)
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        """Wrap each subclass's own ``from_json`` so a malformed answer raises ``APIError`` naming the record and
-        the missing or bad field, not a bare KeyError/TypeError from deep inside the parser."""
-        super().__init_subclass__(**kwargs)
-        parse = cls.__dict__.get("from_json")
-        if isinstance(parse, classmethod):
-            cls.from_json = classmethod(_malformed_as_api_error(parse.__func__, cls.__name__))  # type: ignore
-
-    def __repr__(self) -> str:
-        parts = []
-        for f in dataclasses.fields(self):
-            if f.name == "raw" or not f.repr:
-                continue
-            value = getattr(self, f.name)
-            shown = mask(value) if (f.name in self.SECRET_FIELDS and value is not None) else repr(value)
-            parts.append(f"{f.name}={shown}")
-        return f"{type(self).__name__}({', '.join(parts)})"
-
-    __str__ = __repr__
-
-    @classmethod
-    def _assemble(cls, values: dict[str, Any]) -> Any:
-        """Build a record from a dict naming *every* field, skipping the generated ``__init__``.
-
-        A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``; filling ``__dict__`` in
-        one call is ~4x cheaper, which matters when a DataFrame is built from 10,000 grants. The result is the
-        same immutable record (``__setattr__`` still refuses changes).
-        """
-        record = object.__new__(cls)
-        record.__dict__.update(values)
-        return record
-
-    def to_dict(self) -> dict[str, Any]:
-        """Fields as a plain dict (secrets included: for programmatic use, not for display)."""
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "raw"}
-
-
-@dataclass(frozen=True, kw_only=True, repr=False)
+@record
 class OAuthClient(Record):
     """An ``oauth_client`` (``GET/POST/PUT /oauth_clients``). ``client_secret`` is set only on create.
 
@@ -175,79 +63,44 @@ class OAuthClient(Record):
     then ``None`` (``<NA>`` in a frame). Only ``client_id`` is needed to build one.
     """
 
-    SECRET_FIELDS: ClassVar[tuple[str, ...]] = ("client_secret",)
-    WIRE_FIELDS: ClassVar[tuple[str, ...]] = wire.CLIENT_OBJECT_FIELDS  # every field is an attribute but record_type
+    WIRE_FIELDS = wire.CLIENT_OBJECT_FIELDS  # every field is an attribute but record_type
 
     client_id: str
     name: str | None = None
-    client_type: str | None = None
-    verified: bool | None = None
-    require_pkce: bool | None = None
-    allowed_grant_types: tuple[str, ...] = ()
-    allowed_scopes: tuple[str, ...] = ()
-    redirect_uris: tuple[str, ...] = ()
+    client_type: str | None = json_field(enum)
+    verified: bool | None = json_field(flag)
+    require_pkce: bool | None = json_field(flag)
+    allowed_grant_types: tuple[str, ...] = json_field(tuple_of, default=())
+    allowed_scopes: tuple[str, ...] = json_field(tuple_of, default=())
+    redirect_uris: tuple[str, ...] = json_field(tuple_of, default=())
     logo_uri: str | None = None
     policy_uri: str | None = None
     tos_uri: str | None = None
     org_id: str | None = None
     user_id: str | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-    client_secret: str | None = None
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> OAuthClient:
-        return cls._assemble(dict(
-            client_id=data["client_id"],
-            name=data.get("name"),
-            client_type=_enum(data.get("client_type")),
-            verified=_flag(data.get("verified")),
-            require_pkce=_flag(data.get("require_pkce")),
-            allowed_grant_types=_tuple(data.get("allowed_grant_types")),
-            allowed_scopes=_tuple(data.get("allowed_scopes")),
-            redirect_uris=_tuple(data.get("redirect_uris")),
-            logo_uri=data.get("logo_uri"),
-            policy_uri=data.get("policy_uri"),
-            tos_uri=data.get("tos_uri"),
-            org_id=data.get("org_id"),
-            user_id=data.get("user_id"),
-            created_at=parse_datetime(data.get("created_at")),
-            updated_at=parse_datetime(data.get("updated_at")),
-            client_secret=data.get("client_secret"),
-            raw=data,
-        ))
+    created_at: datetime | None = json_field(parse_datetime)
+    updated_at: datetime | None = json_field(parse_datetime)
+    client_secret: str | None = json_field(secret=True)
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@record
 class OAuthGrant(Record):
     """An ``oauth_grant``: a user's consent to a client for some scopes (``/oauth_grants``); ``last_used_at`` is
     ``None`` when the server says null (never used)."""
 
-    WIRE_FIELDS: ClassVar[tuple[str, ...]] = wire.GRANT_OBJECT_FIELDS
+    WIRE_FIELDS = wire.GRANT_OBJECT_FIELDS
 
     id: str
     client_id: str
-    scopes: tuple[str, ...] = ()
-    created_at: datetime | None = None
-    last_used_at: datetime | None = None
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> OAuthGrant:
-        scopes = data.get("scopes")
-        return cls._assemble({
-            "raw": data,
-            "id": data["id"],
-            "client_id": data["client_id"],
-            "scopes": tuple(scopes) if isinstance(scopes, list) else _tuple(scopes),
-            "created_at": parse_datetime(data.get("created_at")),
-            "last_used_at": parse_datetime(data.get("last_used_at")),
-        })
+    scopes: tuple[str, ...] = json_field(tuple_of, default=())
+    created_at: datetime | None = json_field(parse_datetime)
+    last_used_at: datetime | None = json_field(parse_datetime)
 
 
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@record
 class Page(Record, Generic[T]):
     """One page of a list endpoint: ``items`` plus the ``meta`` block (page_number, page_size, totals)."""
 
@@ -277,14 +130,18 @@ class Page(Record, Generic[T]):
         return type(self.items[0]).__name__ if self.items else "items"
 
     @classmethod
-    def from_json(cls, body: dict[str, Any], parse: Any) -> Page[Any]:
+    def from_json(cls, body: Any, parse: Any = None) -> Page[Any]:  # type: ignore[override]
+        """A list answer: ``data`` items each read by ``parse`` (e.g. ``OAuthGrant.from_json``), totals from
+        ``meta`` — not a wire object of its own, so it reads its two members itself."""
+        if not isinstance(body, dict):
+            raise malformed("Page", f"expected a JSON object, got {type(body).__name__}")
         meta = body.get("meta") or {}
         if not isinstance(meta, dict):
             meta = {}
-        page_number, page_size, total_pages, total_results = (_meta_int(meta, n) for n in wire.PAGE_META_FIELDS)
+        page_number, page_size, total_pages, total_results = (meta_int(meta, n) for n in wire.PAGE_META_FIELDS)
         data = body.get("data") or ()
         if not isinstance(data, (list, tuple)):
-            raise TypeError(f"'data' must be a list of objects, got {type(data).__name__}")
+            raise malformed("Page", f"'data' must be a list of objects, got {type(data).__name__}")
         items = tuple(parse(item) for item in data)
         page_number = page_number or 1
         if total_pages is None:
@@ -303,19 +160,17 @@ class Page(Record, Generic[T]):
         )
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@record
 class TokenResponse(Record):
     """RFC 6749 §5.1 access-token response from ``POST /oauth/token``; ``expires_at`` is when it lapses."""
 
-    SECRET_FIELDS: ClassVar[tuple[str, ...]] = ("access_token", "refresh_token", "id_token")
-
-    access_token: str
+    access_token: str = json_field(secret=True, default=REQUIRED)
     token_type: str = "Bearer"
-    expires_in: int | None = None
-    refresh_token: str | None = None
+    expires_in: int | None = json_field(seconds)
+    refresh_token: str | None = json_field(secret=True)
     scope: str | None = None
-    id_token: str | None = None
-    received_at: float = field(default_factory=time.time, compare=False)
+    id_token: str | None = json_field(secret=True)
+    received_at: float = json_field(default_factory=time.time, compare=False, local=True)
 
     @property
     def expires_at(self) -> datetime | None:
@@ -325,66 +180,32 @@ class TokenResponse(Record):
 
     @property
     def scopes(self) -> tuple[str, ...]:
-        return _tuple(self.scope)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> TokenResponse:
-        expires_in = data.get("expires_in")
-        return cls(
-            access_token=data["access_token"],
-            token_type=data.get("token_type", "Bearer"),
-            expires_in=int(float(expires_in)) if expires_in not in (None, "") else None,  # "3600", 3600.0
-            refresh_token=data.get("refresh_token"),
-            scope=data.get("scope"),
-            id_token=data.get("id_token"),
-            raw=data,
-        )
+        return tuple_of(self.scope)
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@record
 class Introspection(Record):
     """RFC 7662 §2.2 introspection answer; an inactive token carries only ``active=False``."""
 
-    active: bool
+    active: bool = json_field(active, default=False)
     scope: str | None = None
     client_id: str | None = None
     sub: str | None = None
-    aud: str | None = None
+    aud: str | None = json_field(audience)
     iss: str | None = None
-    exp: datetime | None = None
-    iat: datetime | None = None
-    nbf: datetime | None = None
+    exp: datetime | None = json_field(parse_datetime)
+    iat: datetime | None = json_field(parse_datetime)
+    nbf: datetime | None = json_field(parse_datetime)
     jti: str | None = None
     token_type: str | None = None
     username: str | None = None
 
     @property
     def scopes(self) -> tuple[str, ...]:
-        return _tuple(self.scope)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Introspection:
-        aud = data.get("aud")
-        if isinstance(aud, list):
-            aud = " ".join(aud)
-        return cls(
-            active=_active(data.get("active")),
-            scope=data.get("scope"),
-            client_id=data.get("client_id"),
-            sub=data.get("sub"),
-            aud=aud,
-            iss=data.get("iss"),
-            exp=parse_datetime(data.get("exp")),
-            iat=parse_datetime(data.get("iat")),
-            nbf=parse_datetime(data.get("nbf")),
-            jti=data.get("jti"),
-            token_type=data.get("token_type"),
-            username=data.get("username"),
-            raw=data,
-        )
+        return tuple_of(self.scope)
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@record
 class JWK(Record):
     """One public key of the JWKS (RFC 7517 §4); ``raw`` holds every member (n, e, crv, x, y …)."""
 
@@ -393,16 +214,16 @@ class JWK(Record):
     alg: str | None = None
     use: str | None = None
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> JWK:
-        return cls(kid=data.get("kid"), kty=data.get("kty"), alg=data.get("alg"), use=data.get("use"), raw=data)
+
+def _keys(value: Any) -> tuple[JWK, ...]:
+    return tuple(JWK.from_json(k) for k in value or ())
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@record
 class JWKS(Record):
     """The JSON Web Key Set from ``GET /oauth/jwks`` (RFC 7517 §5)."""
 
-    keys: tuple[JWK, ...] = ()
+    keys: tuple[JWK, ...] = json_field(_keys, default=())
 
     def __iter__(self) -> Iterator[JWK]:
         return iter(self.keys)
@@ -413,55 +234,28 @@ class JWKS(Record):
     def kids(self) -> tuple[str | None, ...]:
         return tuple(k.kid for k in self.keys)
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> JWKS:
-        return cls(keys=tuple(JWK.from_json(k) for k in data.get("keys") or ()), raw=data)
 
-
-@dataclass(frozen=True, kw_only=True, repr=False)
+@record
 class Registration(Record):
     """RFC 7591 §3.2.1 client information response from ``POST /oauth/register``."""
 
-    SECRET_FIELDS: ClassVar[tuple[str, ...]] = ("client_secret", "registration_access_token")
-
     client_id: str
-    client_id_issued_at: datetime | None = None
-    client_secret: str | None = None
-    client_secret_expires_at: datetime | None = None
+    client_id_issued_at: datetime | None = json_field(parse_datetime)
+    client_secret: str | None = json_field(secret=True)
+    client_secret_expires_at: datetime | None = json_field(secret_expiry)
     client_name: str | None = None
-    grant_types: tuple[str, ...] = ()
-    redirect_uris: tuple[str, ...] = ()
-    response_types: tuple[str, ...] = ()
+    grant_types: tuple[str, ...] = json_field(tuple_of, default=())
+    redirect_uris: tuple[str, ...] = json_field(tuple_of, default=())
+    response_types: tuple[str, ...] = json_field(tuple_of, default=())
     scope: str | None = None
     token_endpoint_auth_method: str | None = None
     logo_uri: str | None = None
     policy_uri: str | None = None
     tos_uri: str | None = None
-    registration_access_token: str | None = None
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Registration:
-        expires = data.get("client_secret_expires_at")
-        return cls(
-            client_id=data["client_id"],
-            client_id_issued_at=parse_datetime(data.get("client_id_issued_at")),
-            client_secret=data.get("client_secret"),
-            client_secret_expires_at=parse_datetime(expires) if expires else None,  # 0 means "never" (§3.2.1)
-            client_name=data.get("client_name"),
-            grant_types=_tuple(data.get("grant_types")),
-            redirect_uris=_tuple(data.get("redirect_uris")),
-            response_types=_tuple(data.get("response_types")),
-            scope=data.get("scope"),
-            token_endpoint_auth_method=data.get("token_endpoint_auth_method"),
-            logo_uri=data.get("logo_uri"),
-            policy_uri=data.get("policy_uri"),
-            tos_uri=data.get("tos_uri"),
-            registration_access_token=data.get("registration_access_token"),
-            raw=data,
-        )
+    registration_access_token: str | None = json_field(secret=True)
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@record
 class ConsentScope(Record):
     """A scope the client asks for, as the consent screen describes it."""
 
@@ -470,66 +264,49 @@ class ConsentScope(Record):
     description: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+def _consent_scopes(value: Any) -> tuple[ConsentScope, ...]:
+    return tuple(ConsentScope.from_json(s) for s in value or ())
+
+
+@record
 class Consent(Record):
-    """What the user is asked to approve (``GET /oauth/consent/{consent_token}``)."""
+    """What the user is asked to approve (``GET /oauth/consent/{consent_token}``); ``consent_token`` is the one
+    from the authorize redirect (``Consent.from_json(data, consent_token=...)``), not read from the answer."""
 
-    SECRET_FIELDS: ClassVar[tuple[str, ...]] = ("consent_token",)
-
-    consent_token: str | None = None
+    consent_token: str | None = json_field(secret=True, local=True)
     client_id: str | None = None
     name: str | None = None
     logo_uri: str | None = None
     policy_uri: str | None = None
     tos_uri: str | None = None
     redirect_uri: str | None = None
-    verified: bool | None = None
-    requested_scopes: tuple[ConsentScope, ...] = ()
+    verified: bool | None = json_field(flag)
+    requested_scopes: tuple[ConsentScope, ...] = json_field(_consent_scopes, default=())
 
     @property
     def scope_ids(self) -> tuple[str | None, ...]:
         return tuple(s.id for s in self.requested_scopes)
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any], consent_token: str | None = None) -> Consent:
-        scopes = tuple(
-            ConsentScope(id=s.get("id"), name=s.get("name"), description=s.get("description"), raw=s)
-            for s in data.get("requested_scopes") or ()
-        )
-        return cls(
-            consent_token=consent_token,
-            client_id=data.get("client_id"),
-            name=data.get("name"),
-            logo_uri=data.get("logo_uri"),
-            policy_uri=data.get("policy_uri"),
-            tos_uri=data.get("tos_uri"),
-            redirect_uri=data.get("redirect_uri"),
-            verified=_flag(data.get("verified")),
-            requested_scopes=scopes,
-            raw=data,
-        )
 
-
-@dataclass(frozen=True, kw_only=True, repr=False)
+@record
 class AuthorizationRequest(Record):
     """An authorization-code request (RFC 6749 §4.1.1) with its PKCE pair (RFC 7636 §4.1–4.3) and state.
 
     Keep it until the redirect comes back: ``state`` checks the redirect, ``code_verifier`` redeems the code.
+    Built by the client, never read from an answer.
     """
-
-    SECRET_FIELDS: ClassVar[tuple[str, ...]] = ("code_verifier",)
 
     url: str
     client_id: str
     redirect_uri: str
     scope: str | None = None
     state: str | None = None
-    code_verifier: str | None = None
+    code_verifier: str | None = json_field(secret=True)
     code_challenge: str | None = None
     code_challenge_method: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@record
 class AuthorizationServerMetadata(Record):
     """RFC 8414 §2 authorization server metadata (``/.well-known/oauth-authorization-server``)."""
 
@@ -540,46 +317,28 @@ class AuthorizationServerMetadata(Record):
     revocation_endpoint: str | None = None
     registration_endpoint: str | None = None
     jwks_uri: str | None = None
-    scopes_supported: tuple[str, ...] = ()
-    response_types_supported: tuple[str, ...] = ()
-    grant_types_supported: tuple[str, ...] = ()
-    token_endpoint_auth_methods_supported: tuple[str, ...] = ()
-    code_challenge_methods_supported: tuple[str, ...] = ()
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> AuthorizationServerMetadata:
-        names = {f.name for f in dataclasses.fields(cls)} - {"raw"}
-        values = {k: (_tuple(v) if k.endswith("_supported") else v) for k, v in data.items() if k in names}
-        return cls(**values, raw=data)
+    scopes_supported: tuple[str, ...] = json_field(tuple_of, default=())
+    response_types_supported: tuple[str, ...] = json_field(tuple_of, default=())
+    grant_types_supported: tuple[str, ...] = json_field(tuple_of, default=())
+    token_endpoint_auth_methods_supported: tuple[str, ...] = json_field(tuple_of, default=())
+    code_challenge_methods_supported: tuple[str, ...] = json_field(tuple_of, default=())
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@record
 class ProtectedResourceMetadata(Record):
     """RFC 9728 §2 protected resource metadata (``/.well-known/oauth-protected-resource``)."""
 
     resource: str | None = None
-    authorization_servers: tuple[str, ...] = ()
-    scopes_supported: tuple[str, ...] = ()
-    bearer_methods_supported: tuple[str, ...] = ()
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ProtectedResourceMetadata:
-        return cls(
-            resource=data.get("resource"),
-            authorization_servers=_tuple(data.get("authorization_servers")),
-            scopes_supported=_tuple(data.get("scopes_supported")),
-            bearer_methods_supported=_tuple(data.get("bearer_methods_supported")),
-            raw=data,
-        )
+    authorization_servers: tuple[str, ...] = json_field(tuple_of, default=())
+    scopes_supported: tuple[str, ...] = json_field(tuple_of, default=())
+    bearer_methods_supported: tuple[str, ...] = json_field(tuple_of, default=())
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
+@record
 class VerifiedJWT(Record):
-    """A JWT whose signature and claims checked out (RFC 7519 §7.2, RFC 9068 §4)."""
+    """A JWT whose signature and claims checked out (RFC 7519 §7.2, RFC 9068 §4); built by ``jwt.verify``."""
 
-    SECRET_FIELDS: ClassVar[tuple[str, ...]] = ("token",)
-
-    token: str
+    token: str = json_field(secret=True, default=REQUIRED)
     header: dict[str, Any]
     claims: dict[str, Any]
 
@@ -593,4 +352,9 @@ class VerifiedJWT(Record):
 
     @property
     def scopes(self) -> tuple[str, ...]:
-        return _tuple(self.claims.get("scope"))
+        return tuple_of(self.claims.get("scope"))
+
+
+def secret_field_names() -> frozenset[str]:
+    """Every field some record declares secret: what ``masking`` hides by name and the panels never show."""
+    return all_secret_fields()

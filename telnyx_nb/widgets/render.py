@@ -24,13 +24,8 @@ from telnyx_nb.errors import (
     TransportError,
     ValidationError,
 )
-from telnyx_nb.masking import ELLIPSIS, mask, mask_text
+from telnyx_nb.masking import ELLIPSIS, mask, mask_text, secret_names
 
-# Fields whose values are secrets wherever a record or mapping is shown.
-SECRET_FIELDS = frozenset(
-    {"access_token", "refresh_token", "id_token", "client_secret", "code", "code_verifier", "consent_token",
-     "api_key", "token"}
-)
 TIME_FIELDS = frozenset({"exp", "iat", "nbf", "auth_time", "client_id_issued_at", "client_secret_expires_at"})
 
 CSS = """<style>
@@ -79,7 +74,7 @@ def format_value(name: str, value: Any, *, reveal: bool = False) -> str:
     """Plain text for one field: secrets masked unless revealed, epoch times also shown as UTC date-times."""
     if value is None:
         return "—"
-    if name in SECRET_FIELDS and isinstance(value, str):
+    if name in secret_names() and isinstance(value, str):  # the records' secret fields, and the API key …
         return value if reveal else mask(value)
     if name in TIME_FIELDS and isinstance(value, (int, float)) and not isinstance(value, bool):
         when = dt.datetime.fromtimestamp(value, tz=dt.UTC)

@@ -1,0 +1,216 @@
+"""The authorization-code flow and discovery (RFC 6749 §4.1, RFC 7636 PKCE, RFC 9207 ``iss``, RFC 8414/9728
+metadata): a mixin of :class:`~telnyx_nb.api.client.TelnyxOAuth`, which provides ``_json``, ``_data``,
+``_transport``, ``client_id`` and ``_metadata``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from telnyx_nb.api import pkce as _pkce  # `pkce` is a keyword argument of authorization_url()
+from telnyx_nb.api.arguments import required, segment
+from telnyx_nb.api.records import AuthorizationRequest, AuthorizationServerMetadata, Consent, ProtectedResourceMetadata
+from telnyx_nb.errors import (
+    AuthorizationDenied,
+    AuthorizationFlowError,
+    ConfigurationError,
+    IssuerMismatch,
+    NotFoundError,
+    StateMismatch,
+    TelnyxNBError,
+)
+from telnyx_nb.masking import remember
+
+__all__ = ["AuthorizationFlows"]
+
+
+class _class_or_instance:
+    """A method callable on the class (``self`` is None) or on an instance, e.g. ``parse_redirect``."""
+
+    def __init__(self, func: Callable[..., Any]) -> None:
+        self.func = func
+        self.__doc__ = func.__doc__
+
+    def __get__(self, obj: Any, owner: Any = None) -> Callable[..., Any]:
+        return functools.wraps(self.func)(functools.partial(self.func, obj))
+
+
+class AuthorizationFlows:
+    """Discovery documents, the authorize URL, the consent screen and the redirect's checks."""
+
+    _metadata: AuthorizationServerMetadata | None
+
+    # ------------------------------------------------------------------------------------------- discovery
+    def _well_known(self, name: str) -> dict[str, Any]:
+        # RFC 8414 §3 / RFC 9728 §3: the document lives at the host root for an issuer without a path; servers
+        # reached through an overridden base URL (and the official SDK) also serve it under the base.
+        urls = [self._transport.root(f"/.well-known/{name}"), self._transport.url(f"/.well-known/{name}")]
+        last: NotFoundError | None = None
+        for url in dict.fromkeys(urls):
+            try:
+                return self._json("GET", url, auth=None)
+            except NotFoundError as exc:
+                last = exc
+        assert last is not None
+        raise last
+
+    def authorization_server_metadata(self) -> AuthorizationServerMetadata:
+        """``GET /.well-known/oauth-authorization-server`` — RFC 8414 §3 authorization server metadata."""
+        metadata = AuthorizationServerMetadata.from_json(self._well_known("oauth-authorization-server"))
+        self._metadata = metadata
+        return metadata
+
+    def protected_resource_metadata(self) -> ProtectedResourceMetadata:
+        """``GET /.well-known/oauth-protected-resource`` — RFC 9728 §3 protected resource metadata."""
+        return ProtectedResourceMetadata.from_json(self._well_known("oauth-protected-resource"))
+
+    # ---------------------------------------------------------------------------------- authorization code
+    def authorization_url(
+        self,
+        client_id: str | None = None,
+        redirect_uri: str | None = None,
+        scope: str | list[str] | tuple[str, ...] | None = None,
+        *,
+        state: str | None = None,
+        pkce: str | None = "S256",
+        code_verifier: str | None = None,
+    ) -> AuthorizationRequest:
+        """Build the ``GET /oauth/authorize`` URL (RFC 6749 §4.1.1) with a fresh ``state`` (§10.12) and a PKCE
+        pair (RFC 7636 §4.1–4.3; ``pkce="S256"`` by default, ``"plain"`` allowed, ``None`` for none).
+
+        Keep the returned request: its ``state`` checks the redirect and its ``code_verifier`` redeems the code.
+        """
+        client_id = client_id or self.client_id
+        if not client_id:
+            raise ConfigurationError("authorization_url() needs client_id= (the OAuth client asking for consent)")
+        if not redirect_uri:
+            raise ConfigurationError("authorization_url() needs redirect_uri= (one registered on the client)")
+        if pkce is not None and pkce not in _pkce.METHODS:
+            raise ConfigurationError(f"pkce must be 'S256', 'plain' or None (RFC 7636 §4.2), got {pkce!r}")
+        scope_text = " ".join(scope) if isinstance(scope, (list, tuple)) else scope
+        state = state if state is not None else _pkce.generate_state()
+        params: dict[str, str] = {"response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri}
+        if scope_text:
+            params["scope"] = scope_text
+        params["state"] = state
+        verifier = challenge = None
+        if pkce is not None:
+            verifier = _pkce.validate_verifier(code_verifier) if code_verifier else _pkce.generate_verifier()
+            challenge = _pkce.code_challenge(verifier, pkce)
+            params["code_challenge"] = challenge
+            params["code_challenge_method"] = pkce
+            remember(verifier)
+        url = self._transport.url("/oauth/authorize") + "?" + urlencode(params)
+        return AuthorizationRequest(
+            url=url,
+            client_id=client_id,
+            redirect_uri=redirect_uri,
+            scope=scope_text,
+            state=state,
+            code_verifier=verifier,
+            code_challenge=challenge,
+            code_challenge_method=pkce,
+        )
+
+    def begin_authorization(self, request: AuthorizationRequest | str) -> str:
+        """Open the authorize URL as the signed-in user would (``GET /oauth/authorize``, RFC 6749 §4.1.1) and
+        return the ``consent_token`` of the consent screen it redirects to.
+
+        Raises :class:`AuthorizationDenied` when the server redirects straight back with ``error=`` (§4.1.2.1),
+        and an :class:`APIError` when it refuses to redirect at all (unknown client, unregistered redirect URI).
+        """
+        url = request.url if isinstance(request, AuthorizationRequest) else str(request)
+        response = self._transport.request("GET", url, headers={"Accept": "text/html"}, allow_redirects=False)
+        location = response.headers.get("location")
+        if not location:
+            raise AuthorizationFlowError(
+                f"GET /oauth/authorize answered {response.status_code} without a redirect to a consent screen",
+                status=response.status_code,
+            )
+        query = parse_qs(urlsplit(location).query)
+        if "consent_token" in query:
+            token = query["consent_token"][0]
+            remember(token)
+            return token
+        if "error" in query:
+            expected = request.state if isinstance(request, AuthorizationRequest) else None
+            self.parse_redirect(location, expected)  # raises AuthorizationDenied / StateMismatch
+        raise AuthorizationFlowError(f"the authorize redirect carried no consent_token: {location}")
+
+    def get_consent(self, consent_token: str) -> Consent:
+        """``GET /oauth/consent/{consent_token}`` — what the consent screen shows (client, requested scopes)."""
+        remember(consent_token)
+        data = self._data("GET", f"/oauth/consent/{segment(consent_token, 'consent_token')}")
+        return Consent.from_json(data or {}, consent_token=consent_token)
+
+    def decide_consent(self, consent_token: str, allowed: bool) -> str:
+        """``POST /oauth/grants`` — allow or deny the consent; returns the redirect URI carrying ``code`` and
+        ``state`` (or ``error=access_denied``, RFC 6749 §4.1.2.1). Consent tokens are single-use: never replayed."""
+        if not isinstance(allowed, bool):
+            raise ConfigurationError(f"allowed must be True or False, got {allowed!r}")
+        self._require_management()
+        remember(consent_token)
+        body = self._json(
+            "POST", "/oauth/grants", json={"allowed": allowed, "consent_token": consent_token}, idempotent=False
+        )
+        redirect = (body or {}).get("redirect_uri")
+        if not redirect:
+            raise AuthorizationFlowError("POST /oauth/grants answered without a redirect_uri")
+        return redirect
+
+    def _expected_issuer(self) -> tuple[str | None, bool]:
+        """(issuer, whether the server promised ``iss`` in its authorization responses, RFC 9207 §3)."""
+        if self._metadata is None:
+            try:
+                self.authorization_server_metadata()
+            except TelnyxNBError:  # no discovery: an iss present must still be the API's host (Telnyx's issuer)
+                return self._transport.root_url, False
+        assert self._metadata is not None
+        promised = self._metadata.raw.get("authorization_response_iss_parameter_supported") is True
+        return self._metadata.issuer or self._transport.root_url, promised
+
+    @_class_or_instance
+    def parse_redirect(self, redirect_uri: str, expected_state: str | None, *,
+                       expected_issuer: str | None = None) -> str:
+        """The authorization ``code`` from the redirect (RFC 6749 §4.1.2), after checking ``iss`` (RFC 9207) and
+        ``state`` (§10.12).
+
+        On a session (``oauth.parse_redirect(...)``) the expected issuer is the server's (its RFC 8414 metadata);
+        called on the class, only ``expected_issuer=`` is checked. Raises :class:`IssuerMismatch` when ``iss``
+        names another server (or is missing though the server promised it), :class:`StateMismatch` when the
+        state is not ours, :class:`AuthorizationDenied` for ``error=``.
+        """
+        required(redirect_uri, "redirect_uri", "parse_redirect() needs the URI the browser was redirected to")
+        parts = urlsplit(redirect_uri)
+        query = parse_qs(parts.query) or parse_qs(parts.fragment)
+        promised = False
+        if expected_issuer is None and self is not None:
+            expected_issuer, promised = self._expected_issuer()
+        issuer = query.get("iss", [None])[0]
+        if issuer is None and promised:
+            raise IssuerMismatch("the redirect carries no iss although the server sends it in every authorization "
+                                 "response (RFC 9207 §2.4): refusing it")
+        if issuer is not None and expected_issuer is not None and issuer.rstrip("/") != expected_issuer.rstrip("/"):
+            raise IssuerMismatch(f"the redirect comes from the issuer {issuer!r}, not {expected_issuer!r} "
+                                 "(RFC 9207 §2.4, mix-up defence): refusing it")
+        state = query.get("state", [None])[0]
+        if expected_state is not None and state != expected_state:
+            raise StateMismatch(
+                "the redirect's state does not match the one sent (RFC 6749 §10.12): refusing its code"
+            )
+        if "error" in query:
+            error = query["error"][0]
+            description = query.get("error_description", [None])[0]
+            raise AuthorizationDenied(
+                f"authorization failed: {error}" + (f" ({description})" if description else ""),
+                error=error,
+                error_description=description,
+            )
+        code = query.get("code", [None])[0]
+        if not code:
+            raise AuthorizationFlowError("the redirect carries neither code nor error (RFC 6749 §4.1.2)")
+        remember(code)
+        return code
