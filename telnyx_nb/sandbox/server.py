@@ -232,7 +232,7 @@ class Sandbox:
             if self.reset:
                 delete_database(path)
             private_database_file(path)
-        self.store = store = Store(path, clock=self.clock)
+        self.store = store = Store(path, clock=self.clock, durable=self.db != ":memory:")
         keyring = KeyRing.load_or_create(store, self._signing_key)
         self._seed(store)
         if self._api_key_override:  # --api-key wins and is kept for the next start on this database

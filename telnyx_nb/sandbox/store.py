@@ -1,9 +1,10 @@
 """SQLite storage for the sandbox: clients, grants, consents, codes, tokens and settings.
 
 Why it looks like this: one connection per thread, WAL, ``busy_timeout=5000`` and
-``synchronous=NORMAL``; every read-then-write step runs inside ``BEGIN IMMEDIATE`` so concurrent requests queue on
-the write lock instead of failing or losing updates. Single-use things (consent tokens, authorization codes,
-refresh tokens) are claimed with one ``UPDATE … RETURNING`` statement, so exactly one racer wins.
+``synchronous=NORMAL`` (``OFF`` for a throwaway database); every read-then-write step runs inside
+``BEGIN IMMEDIATE`` so concurrent requests queue on the write lock instead of failing or losing updates.
+Single-use things (consent tokens, authorization codes, refresh tokens) are claimed with one
+``UPDATE … RETURNING`` statement, so exactly one racer wins.
 
 Secrets never rest in plain text: client secrets, codes, consent tokens and refresh tokens are kept as SHA-256
 digests (they are long random strings, so a fast hash is enough). Access tokens are JWTs; only their ``jti`` is
@@ -154,8 +155,11 @@ def grant_from_row(row) -> dict:
 class Store:
     """The sandbox's database: a file path (WAL) shared by per-thread connections."""
 
-    def __init__(self, path: str, clock: Clock | None = None):
+    def __init__(self, path: str, clock: Clock | None = None, *, durable: bool = True):
         self.path = path
+        # A throwaway database (``db=":memory:"``: a temporary file removed on stop) never needs to survive a
+        # power cut, so it skips the fsyncs of WAL checkpoints (``synchronous=OFF``); a file database keeps NORMAL.
+        self._synchronous = "NORMAL" if durable else "OFF"
         self.clock = clock or Clock()  # every expiry and timestamp below reads it (tests move it forward)
         self._local = threading.local()
         self._lock = threading.Lock()
@@ -175,7 +179,7 @@ class Store:
             db.row_factory = sqlite3.Row
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA busy_timeout=5000")
-            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute(f"PRAGMA synchronous={self._synchronous}")
             # SQLite's lower() folds ASCII only; name filters fold like Python ("Émile" contains "émi").
             db.create_function("casefold", 1, lambda v: v.casefold() if isinstance(v, str) else v,
                                deterministic=True)
