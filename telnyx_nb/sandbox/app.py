@@ -3,7 +3,7 @@ management in ``management``; both path spellings (docs/contract.md), the well-k
 and under /v2, faults and OpenAPI.
 
 Routes stay thin: they authenticate, parse, call the store or the Authlib server (``oauth.py``) and shape the
-answer. Management endpoints answer with Telnyx error objects (``errors.ApiError``); the RFC endpoints (token,
+answer. Management endpoints answer with Telnyx error objects (``errors.WireError``); the RFC endpoints (token,
 introspect, revoke, register) answer with RFC 6749 §5.2 / RFC 7591 §3.2.2 errors. Nothing answers with a
 traceback: unexpected exceptions become a 500 error object and are logged without request data.
 """
@@ -21,7 +21,8 @@ from werkzeug.exceptions import HTTPException
 
 from . import access, consent, management, security_headers
 from . import scopes as scope_catalog
-from .errors import ApiError, rfc_error
+from .config import SandboxConfig
+from .errors import WireError, rfc_error
 from .faults import DROP_ENVIRON_KEY, Faults, drop_connections
 from .hosts import HostCheck, allowed_hostnames
 from .models import SandboxRequest, json_request
@@ -46,18 +47,38 @@ RFC_PATHS = ("/v2/oauth/token", "/v2/oauth/introspect", "/v2/oauth/revoke", "/v2
 
 @dataclass
 class SandboxState:
-    """Everything the routes need, built once by ``server.Sandbox``."""
+    """Everything the routes need, built once by ``server.Sandbox``: the store, the Authlib server and the one
+    ``SandboxConfig`` both read (URLs, account ids, bound host, public URLs)."""
 
     store: object
     oauth: SandboxAuthorizationServer
+    config: SandboxConfig
     api_key: str
-    root_url: str
-    base_url: str
-    org_id: str
-    user_id: str
     faults: Faults = field(default_factory=Faults)
-    host: str = "127.0.0.1"  # the interface it is bound to (hosts.py)
-    public_urls: tuple[str, ...] = ()  # addresses a proxy reaches it by (--public-url)
+
+    @property
+    def root_url(self) -> str:
+        return self.config.root_url
+
+    @property
+    def base_url(self) -> str:
+        return self.config.base_url
+
+    @property
+    def org_id(self) -> str:
+        return self.config.org_id
+
+    @property
+    def user_id(self) -> str:
+        return self.config.user_id
+
+    @property
+    def host(self) -> str:  # the interface it is bound to (hosts.py)
+        return self.config.host
+
+    @property
+    def public_urls(self) -> tuple[str, ...]:  # addresses a proxy reaches it by (--public-url)
+        return self.config.public_urls
 
 
 def create_app(state: SandboxState) -> Flask:
@@ -90,7 +111,7 @@ def create_app(state: SandboxState) -> Flask:
         if fault.retry_after is not None:
             headers["Retry-After"] = str(int(fault.retry_after) if float(fault.retry_after).is_integer()
                                          else fault.retry_after)
-        return ApiError(fault.status, f"Injected fault for {request.method} {request.path} "
+        return WireError(fault.status, f"Injected fault for {request.method} {request.path} "
                                       "(armed through /_sandbox/faults).", headers=headers).response()
 
     # Faults stand for the network and upstream failures a client meets before any server logic, so they fire
@@ -99,8 +120,8 @@ def create_app(state: SandboxState) -> Flask:
     def check_access():
         access.enforce(state)  # who may call what: decided in access.py only
 
-    @app.errorhandler(ApiError)
-    def on_api_error(error: ApiError):
+    @app.errorhandler(WireError)
+    def on_api_error(error: WireError):
         return error.response()
 
     @app.errorhandler(HTTPException)
@@ -110,14 +131,14 @@ def create_app(state: SandboxState) -> Flask:
             detail = "The body exceeds 1 MiB." if status == 413 else "The request could not be read."
             return rfc_error(status, "invalid_request", detail)
         if status == 404:
-            return ApiError(404, f"No route for {request.path}; the routes are listed at /v2/openapi.json.").response()
+            return WireError(404, f"No route for {request.path}; the routes are listed at /v2/openapi.json.").response()
         if status == 405:
             allowed = ", ".join(sorted(m for m in (error.valid_methods or []) if m not in ("HEAD", "OPTIONS")))
-            return ApiError(405, f"{request.method} is not allowed on {request.path}; use {allowed}.",
+            return WireError(405, f"{request.method} is not allowed on {request.path}; use {allowed}.",
                             headers={"Allow": ", ".join(error.valid_methods or [])}).response()
         if status == 413:
-            return ApiError(413, "The request body exceeds 1 MiB.").response()
-        return ApiError(status, error.description or error.name).response()
+            return WireError(413, "The request body exceeds 1 MiB.").response()
+        return WireError(status, error.description or error.name).response()
 
     @app.errorhandler(Exception)
     def on_unexpected(error: Exception):
@@ -126,7 +147,7 @@ def create_app(state: SandboxState) -> Flask:
         where = f"{os.path.basename(frames[-1].filename)}:{frames[-1].lineno}" if frames else "?"
         log.error("sandbox: unexpected %s at %s on %s %s", type(error).__name__, where, request.method,
                   request.path)
-        return ApiError(500, "The sandbox hit an unexpected error; this is a bug in the sandbox.").response()
+        return WireError(500, "The sandbox hit an unexpected error; this is a bug in the sandbox.").response()
 
     def route(rule: str, methods: list[str], *, spellings=(), root=False):
         """Register a view under /v2 (and optional older spellings, and optionally at the host root)."""
@@ -241,7 +262,7 @@ def create_app(state: SandboxState) -> Flask:
         if not isinstance(body, dict):
             return rfc_error(400, "invalid_client_metadata", "The body must be a JSON object of client metadata.")
         body = {k: v for k, v in body.items() if v is not None}
-        problem = registration_problem(body) or registration_policy_problem(body, server.registrable_scopes)
+        problem = registration_problem(body) or registration_policy_problem(body, server.config.registrable_scopes)
         if problem:
             return rfc_error(400, *problem)
         body.setdefault("client_name", "Unnamed client")

@@ -302,7 +302,7 @@ def _schemas(state) -> dict:
     """The component schemas, with what this sandbox lets open registration ask for (registrable_scopes)."""
     registration = {**SCHEMAS["Registration"], "properties": {**SCHEMAS["Registration"]["properties"]}}
     registration["properties"]["scope"] = {"type": ["string", "null"],
-                                           "pattern": _scope_list_pattern(state.oauth.registrable_scopes)}
+                                           "pattern": _scope_list_pattern(state.config.registrable_scopes)}
     return {**SCHEMAS, "Registration": registration}
 
 
