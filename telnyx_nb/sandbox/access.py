@@ -116,7 +116,7 @@ def identify(state) -> Caller | None:
 
 def _challenge(state, extra: str = "") -> dict:
     # RFC 9728 §5.1: the challenge points at the protected resource metadata.
-    metadata = f'resource_metadata="{state.root_url}/.well-known/oauth-protected-resource/v2"'
+    metadata = f'resource_metadata="{state.config.root_url}/.well-known/oauth-protected-resource/v2"'
     parts = ['realm="telnyx-sandbox"', extra, metadata]
     return {"WWW-Authenticate": "Bearer " + ", ".join(p for p in parts if p)}
 

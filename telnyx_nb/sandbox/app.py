@@ -56,30 +56,6 @@ class SandboxState:
     api_key: str
     faults: Faults = field(default_factory=Faults)
 
-    @property
-    def root_url(self) -> str:
-        return self.config.root_url
-
-    @property
-    def base_url(self) -> str:
-        return self.config.base_url
-
-    @property
-    def org_id(self) -> str:
-        return self.config.org_id
-
-    @property
-    def user_id(self) -> str:
-        return self.config.user_id
-
-    @property
-    def host(self) -> str:  # the interface it is bound to (hosts.py)
-        return self.config.host
-
-    @property
-    def public_urls(self) -> tuple[str, ...]:  # addresses a proxy reaches it by (--public-url)
-        return self.config.public_urls
-
 
 def create_app(state: SandboxState) -> Flask:
     app = Flask(__name__, template_folder="templates")
@@ -89,7 +65,8 @@ def create_app(state: SandboxState) -> Flask:
     server = state.oauth
     # DNS rebinding: a foreign Host gets 421 before anything else runs (hosts.py).
     # its own root URL too: an in-process sandbox (sockets disabled) lives at IN_PROCESS_ROOT
-    app.wsgi_app = HostCheck(app.wsgi_app, allowed_hostnames(state.host, (*state.public_urls, state.root_url)))
+    config = state.config
+    app.wsgi_app = HostCheck(app.wsgi_app, allowed_hostnames(config.host, (*config.public_urls, config.root_url)))
     app.after_request(security_headers.apply)
 
     # ----- hooks and errors ------------------------------------------------------------------------------------
@@ -179,15 +156,15 @@ def create_app(state: SandboxState) -> Flask:
     # it is kept for clients that append the suffix to the base URL and names that base URL (docs/contract.md).
     @app.route("/.well-known/oauth-protected-resource", methods=["GET"])
     def protected_resource_root():
-        return json_response(protected_resource_document(state.root_url))
+        return json_response(protected_resource_document(state.config.root_url))
 
     @app.route("/.well-known/oauth-protected-resource/v2", methods=["GET"])
     def protected_resource_v2():
-        return json_response(protected_resource_document(state.base_url))
+        return json_response(protected_resource_document(state.config.base_url))
 
     @app.route("/v2/.well-known/oauth-protected-resource", methods=["GET"])
     def protected_resource_under_v2():
-        return json_response(protected_resource_document(state.base_url))
+        return json_response(protected_resource_document(state.config.base_url))
 
     @route("/oauth/jwks", ["GET"])
     def jwks():
@@ -274,9 +251,9 @@ def create_app(state: SandboxState) -> Flask:
 
     @app.route("/")
     def index():
-        return json_response({"name": "telnyx-nb sandbox", "base_url": state.base_url,
-                              "openapi": f"{state.base_url}/openapi.json",
-                              "metadata": f"{state.root_url}/.well-known/oauth-authorization-server"})
+        return json_response({"name": "telnyx-nb sandbox", "base_url": state.config.base_url,
+                              "openapi": f"{state.config.base_url}/openapi.json",
+                              "metadata": f"{state.config.root_url}/.well-known/oauth-authorization-server"})
 
     app.wsgi_app = drop_connections(app.wsgi_app)
     return app

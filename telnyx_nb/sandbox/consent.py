@@ -40,7 +40,7 @@ def register(app, state, route) -> None:
         data = {k: args.get(k) for k in args}
         oauth_request = SandboxRequest("GET", request.url, request.headers, data, {k: args.getlist(k) for k in args})
         try:
-            server.get_consent_grant(oauth_request, end_user=SandboxUser(state.user_id))
+            server.get_consent_grant(oauth_request, end_user=SandboxUser(state.config.user_id))
         except OAuth2Error as error:
             if error.redirect_uri:  # RFC 6749 §4.1.2.1: the client and redirect_uri are valid
                 response = server.handle_error_response(oauth_request, error)
@@ -48,7 +48,8 @@ def register(app, state, route) -> None:
                 return response
             # Never redirect to an unverified URI: show the error to the user instead.
             return error_page(400, error.error, error.description or "The authorization request is invalid.")
-        consent_token = store.create_consent(data["client_id"], state.user_id, data, server.config.consent_ttl)
+        consent_token = store.create_consent(data["client_id"], state.config.user_id, data,
+                                             state.config.consent_ttl)
         # A relative Location (RFC 9110 §10.2.2) keeps working behind a path-prefixing proxy (Binder's
         # jupyter-server-proxy), where the browser never sees 127.0.0.1.
         return redirect(f"consent?{urlencode({'consent_token': consent_token})}", 302)
@@ -76,7 +77,7 @@ def register(app, state, route) -> None:
                                 "/oauth/authorize.", pointer="/consent_token")
         params = consent["params"]
         user = SandboxUser(consent["user_id"])
-        oauth_request = SandboxRequest("GET", f"{state.base_url}/oauth/authorize", {}, params)
+        oauth_request = SandboxRequest("GET", f"{state.config.base_url}/oauth/authorize", {}, params)
         try:
             grant = server.get_consent_grant(oauth_request, end_user=user)
         except OAuth2Error as error:
@@ -109,7 +110,7 @@ def register(app, state, route) -> None:
             g.form_action_sources = (form_action_source(data["redirect_uri"]),)  # the 303 after the post
             return Response(render_template("consent.html", consent=data, consent_token=token_value),
                             mimetype="text/html")
-        crossed = cross_origin_problem(request.headers, state.public_urls)
+        crossed = cross_origin_problem(request.headers, state.config.public_urls)
         if crossed:  # a form on another site posting a decision in the user's name
             return error_page(403, "Decision refused",
                               f"The decision came from another site ({crossed} header): decide on the consent "

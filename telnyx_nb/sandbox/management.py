@@ -82,7 +82,7 @@ def register(app, state, route) -> None:
         require_api_auth(state)
         if request.method == "POST":
             fields = schema.check_create(json_body())
-            client, secret = store.create_client(fields, state.org_id, state.user_id)
+            client, secret = store.create_client(fields, state.config.org_id, state.config.user_id)
             # The one answer holding client_secret: no cache may keep it (as RFC 6749 section 5.1 asks of tokens).
             return json_response({"data": client_json(client, secret)}, 201,
                                  {"Cache-Control": "no-store", "Pragma": "no-cache"})
