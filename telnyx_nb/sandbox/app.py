@@ -112,7 +112,7 @@ def create_app(state: SandboxState) -> Flask:
         if status == 405:
             allowed = ", ".join(sorted(m for m in (error.valid_methods or []) if m not in ("HEAD", "OPTIONS")))
             return WireError(405, f"{request.method} is not allowed on {request.path}; use {allowed}.",
-                            headers={"Allow": ", ".join(error.valid_methods or [])}).response()
+                             headers={"Allow": ", ".join(error.valid_methods or [])}).response()
         if status == 413:
             return WireError(413, "The request body exceeds 1 MiB.").response()
         return WireError(status, error.description or error.name).response()

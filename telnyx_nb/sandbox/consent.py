@@ -70,7 +70,7 @@ def register(app, state, route) -> None:
         """Apply the user's decision once; returns the redirect URI with code and state, or with an error."""
         if not isinstance(consent_token, str) or not consent_token:
             raise WireError(422, "consent_token is required: the token from the consent page URL.",
-                           pointer="/consent_token")
+                            pointer="/consent_token")
         consent = store.claim_consent(consent_token)
         if consent is None:
             raise WireError(404, "consent_token is unknown, expired or already used; start again at "
@@ -84,7 +84,7 @@ def register(app, state, route) -> None:
             if error.redirect_uri:
                 return with_iss(dict(error()[2])["Location"])
             raise WireError(422, f"The authorization request is no longer valid: {error.description}",
-                           pointer="/consent_token") from None
+                            pointer="/consent_token") from None
         if not allowed:
             denial = [("error", "access_denied"), ("error_description", "The user denied the request.")]
             if params.get("state"):

@@ -192,7 +192,7 @@ def _describe(error, schema_name: str) -> WireError:
         return WireError(422, f"{field} must be {wanted}.", pointer=_pointer(path))
     if kind == "enum":
         return WireError(422, f"{field} {error.instance!r} is not one of: {', '.join(map(str, schema['enum']))}.",
-                        pointer=_pointer(path))
+                         pointer=_pointer(path))
     if kind == "minItems":
         if path == ["redirect_uris"]:
             return WireError(422, "a client allowed the authorization_code grant needs at least one redirect URI "
@@ -207,21 +207,21 @@ def _describe(error, schema_name: str) -> WireError:
     if kind == "format" or (kind == "pattern" and "redirect_uris" in path):
         if kind == "pattern":
             return WireError(422, f"{field} must not contain a fragment '#' (RFC 6749 section 3.1.2).",
-                            pointer=_pointer(path))
+                             pointer=_pointer(path))
         return WireError(422, f"{field} {error.instance!r} is not an absolute URI "
                              "(e.g. https://app.example.com/callback).", pointer=_pointer(path))
     if kind == "pattern" and field in ("logo_uri", "policy_uri", "tos_uri"):
         return WireError(422, f"{field} must be an http(s) URL (or null).", pointer=_pointer(path))
     if kind == "pattern" and field == "path":
         return WireError(422, "path must be a request path starting with '/', e.g. \"/v2/oauth_grants\".",
-                        pointer="/path")
+                         pointer="/path")
     if kind == "pattern" and field == "method":
         return WireError(422, "method must be an HTTP method such as \"GET\", or left out for any method.",
-                        pointer="/method")
+                         pointer="/method")
     if kind in ("minimum", "maximum"):
         low, high = schema.get("minimum"), schema.get("maximum")
         return WireError(422, f"{field} must be from {low:g} to {high:g}." if high is not None
-                        else f"{field} must be at least {low:g}.", pointer=_pointer(path))
+                         else f"{field} must be at least {low:g}.", pointer=_pointer(path))
     return WireError(422, f"{field}: {error.message}.", pointer=_pointer(path))
 
 
@@ -296,7 +296,7 @@ def check_query(name: str, args) -> dict:
     for key in args:
         if key.startswith(("filter", "page")) and key not in declared:
             raise WireError(400, f"unknown query parameter {key!r}; this list takes: {', '.join(sorted(declared))}.",
-                           parameter=key)
+                            parameter=key)
     values = {}
     for param in params:
         key, schema = param["name"], param["schema"]

@@ -35,7 +35,7 @@ def json_body() -> dict:
     """The JSON object body of a management request, or an error naming what is wrong with it."""
     if not request.is_json:
         raise WireError(415, f"Content-Type must be application/json (got {request.mimetype or 'none'!r}).",
-                       parameter="Content-Type")
+                        parameter="Content-Type")
     raw = request.get_data(cache=True)
     try:
         body = load_json(raw or b"null")
