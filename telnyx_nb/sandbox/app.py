@@ -180,7 +180,7 @@ def create_app(state: SandboxState) -> Flask:
     def rfc_request() -> SandboxRequest:
         data, datalist = oauth_params()
         check_client_auth(data)
-        return SandboxRequest(request.method, request.url, request.headers, data, datalist)
+        return SandboxRequest(request.method, lambda: request.url, request.headers, data, datalist)
 
     @app.errorhandler(ClientAuthError)
     def on_client_auth_error(error: ClientAuthError):
