@@ -182,50 +182,43 @@ def create_app(state: SandboxState) -> Flask:
         check_client_auth(data)
         return SandboxRequest(request.method, lambda: request.url, request.headers, data, datalist)
 
+    def require(oauth_request: SandboxRequest, name: str, description: str) -> None:
+        if not oauth_request.payload.data.get(name):
+            raise ParamError(description)
+
+    @app.errorhandler(ParamError)
+    def on_param_error(error: ParamError):
+        return rfc_error(400, "invalid_request", str(error))
+
     @app.errorhandler(ClientAuthError)
     def on_client_auth_error(error: ClientAuthError):
         return rfc_error(error.status, error.error, error.description, error.headers())
 
     @route("/oauth/token", ["POST"])
     def token():
-        try:
-            oauth_request = rfc_request()
-        except ParamError as exc:
-            return rfc_error(400, "invalid_request", str(exc))
-        if not oauth_request.payload.data.get("grant_type"):
-            return rfc_error(400, "invalid_request", "grant_type is required: client_credentials, "
-                                                     "authorization_code or refresh_token.")
+        oauth_request = rfc_request()
+        require(oauth_request, "grant_type", "grant_type is required: client_credentials, authorization_code or "
+                                             "refresh_token.")
         return server.create_token_response(oauth_request)
 
     @route("/oauth/introspect", ["POST"])
     def introspect():
-        try:
-            oauth_request = rfc_request()
-        except ParamError as exc:
-            return rfc_error(400, "invalid_request", str(exc))
-        if bearer_credential() is not None:
-            # The official SDK authenticates with its Bearer API key (or token) only.
-            caller = access.identify(state)
-            token_string = oauth_request.payload.data.get("token")
-            if not token_string:
-                return rfc_error(400, "invalid_request", "token is required (RFC 7662 section 2.1).")
-            answer = server.introspect(token_string)
-            if answer.get("active") and not access.may_introspect(caller.client_id, answer["client_id"],
-                                                                  sees_all=caller.is_admin):
-                answer = {"active": False}  # RFC 7662 section 4: nothing about other clients' tokens
-            return json_response(answer)
-        if not oauth_request.payload.data.get("token"):
-            return rfc_error(400, "invalid_request", "token is required (RFC 7662 section 2.1).")
-        return server.create_endpoint_response("introspection", oauth_request)
+        oauth_request = rfc_request()
+        # The official SDK authenticates with its Bearer API key (or token) only.
+        caller = access.identify(state) if bearer_credential() is not None else None
+        require(oauth_request, "token", "token is required (RFC 7662 section 2.1).")
+        if caller is None:
+            return server.create_endpoint_response("introspection", oauth_request)
+        answer = server.introspect(oauth_request.payload.data["token"])
+        if answer.get("active") and not access.may_introspect(caller.client_id, answer["client_id"],
+                                                              sees_all=caller.is_admin):
+            answer = {"active": False}  # RFC 7662 section 4: nothing about other clients' tokens
+        return json_response(answer)
 
     @route("/oauth/revoke", ["POST"])
     def revoke():
-        try:
-            oauth_request = rfc_request()
-        except ParamError as exc:
-            return rfc_error(400, "invalid_request", str(exc))
-        if not oauth_request.payload.data.get("token"):
-            return rfc_error(400, "invalid_request", "token is required (RFC 7009 section 2.1).")
+        oauth_request = rfc_request()
+        require(oauth_request, "token", "token is required (RFC 7009 section 2.1).")
         return server.create_endpoint_response("revocation", oauth_request)
 
     @route("/oauth/register", ["POST"])
