@@ -66,21 +66,18 @@ class Store(ListQueries, BulkLoad):
                 self._connections.append(db)
         return db
 
-    @contextmanager
     def read(self):
         """A read transaction: every statement inside sees one snapshot (a page and its total agree)."""
-        db = self.conn()
-        db.execute("BEGIN")
-        try:
-            yield db
-        finally:
-            db.execute("COMMIT")
+        return self._transaction("BEGIN")
 
-    @contextmanager
     def write(self):
         """A ``BEGIN IMMEDIATE`` transaction: committed on success, rolled back on any error."""
+        return self._transaction("BEGIN IMMEDIATE")
+
+    @contextmanager
+    def _transaction(self, begin: str):
         db = self.conn()
-        db.execute("BEGIN IMMEDIATE")
+        db.execute(begin)
         try:
             yield db
         except BaseException:
