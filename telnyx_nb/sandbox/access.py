@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from flask import g, request
 
-from .errors import ApiError, rfc_text
+from .errors import WireError, rfc_text
 
 PUBLIC = "public"  # no Bearer credential needed (the endpoint may authenticate a client itself)
 ADMIN = "admin"  # API key, or a token whose scope includes admin
@@ -105,7 +105,7 @@ def identify(state) -> Caller | None:
         else:
             token = state.oauth.active_access_token(credential)
             if token is None:
-                raise ApiError(401, "The Bearer credential is not this sandbox's API key nor a live access token "
+                raise WireError(401, "The Bearer credential is not this sandbox's API key nor a live access token "
                                     "(it may be expired, revoked or from another server).",
                                headers=_challenge(state, 'error="invalid_token"'))
             caller = Caller("token", client_id=token.row["client_id"], user_id=token.row["user_id"],
@@ -116,12 +116,12 @@ def identify(state) -> Caller | None:
 
 def _challenge(state, extra: str = "") -> dict:
     # RFC 9728 §5.1: the challenge points at the protected resource metadata.
-    metadata = f'resource_metadata="{state.root_url}/.well-known/oauth-protected-resource/v2"'
+    metadata = f'resource_metadata="{state.config.root_url}/.well-known/oauth-protected-resource/v2"'
     parts = ['realm="telnyx-sandbox"', extra, metadata]
     return {"WWW-Authenticate": "Bearer " + ", ".join(p for p in parts if p)}
 
 
-class InsufficientScope(ApiError):
+class InsufficientScope(WireError):
     """RFC 6750 §3.1 ``insufficient_scope``: a 403 that also carries the RFC error code in its body."""
 
     def body(self) -> dict:
@@ -138,7 +138,7 @@ def enforce(state) -> None:
         return
     caller = identify(state)
     if caller is None:
-        raise ApiError(401, "Send 'Authorization: Bearer <API key>' (the sandbox prints its key on start) or "
+        raise WireError(401, "Send 'Authorization: Bearer <API key>' (the sandbox prints its key on start) or "
                             "a Bearer access token whose scope includes admin.", headers=_challenge(state))
     if rule == ADMIN and caller.is_admin:
         return

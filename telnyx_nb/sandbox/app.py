@@ -3,7 +3,7 @@ management in ``management``; both path spellings (docs/contract.md), the well-k
 and under /v2, faults and OpenAPI.
 
 Routes stay thin: they authenticate, parse, call the store or the Authlib server (``oauth.py``) and shape the
-answer. Management endpoints answer with Telnyx error objects (``errors.ApiError``); the RFC endpoints (token,
+answer. Management endpoints answer with Telnyx error objects (``errors.WireError``); the RFC endpoints (token,
 introspect, revoke, register) answer with RFC 6749 §5.2 / RFC 7591 §3.2.2 errors. Nothing answers with a
 traceback: unexpected exceptions become a 500 error object and are logged without request data.
 """
@@ -21,7 +21,8 @@ from werkzeug.exceptions import HTTPException
 
 from . import access, consent, management, security_headers
 from . import scopes as scope_catalog
-from .errors import ApiError, rfc_error
+from .config import SandboxConfig
+from .errors import WireError, rfc_error
 from .faults import DROP_ENVIRON_KEY, Faults, drop_connections
 from .hosts import HostCheck, allowed_hostnames
 from .models import SandboxRequest, json_request
@@ -46,18 +47,14 @@ RFC_PATHS = ("/v2/oauth/token", "/v2/oauth/introspect", "/v2/oauth/revoke", "/v2
 
 @dataclass
 class SandboxState:
-    """Everything the routes need, built once by ``server.Sandbox``."""
+    """Everything the routes need, built once by ``server.Sandbox``: the store, the Authlib server and the one
+    ``SandboxConfig`` both read (URLs, account ids, bound host, public URLs)."""
 
     store: object
     oauth: SandboxAuthorizationServer
+    config: SandboxConfig
     api_key: str
-    root_url: str
-    base_url: str
-    org_id: str
-    user_id: str
     faults: Faults = field(default_factory=Faults)
-    host: str = "127.0.0.1"  # the interface it is bound to (hosts.py)
-    public_urls: tuple[str, ...] = ()  # addresses a proxy reaches it by (--public-url)
 
 
 def create_app(state: SandboxState) -> Flask:
@@ -68,7 +65,8 @@ def create_app(state: SandboxState) -> Flask:
     server = state.oauth
     # DNS rebinding: a foreign Host gets 421 before anything else runs (hosts.py).
     # its own root URL too: an in-process sandbox (sockets disabled) lives at IN_PROCESS_ROOT
-    app.wsgi_app = HostCheck(app.wsgi_app, allowed_hostnames(state.host, (*state.public_urls, state.root_url)))
+    config = state.config
+    app.wsgi_app = HostCheck(app.wsgi_app, allowed_hostnames(config.host, (*config.public_urls, config.root_url)))
     app.after_request(security_headers.apply)
 
     # ----- hooks and errors ------------------------------------------------------------------------------------
@@ -90,7 +88,7 @@ def create_app(state: SandboxState) -> Flask:
         if fault.retry_after is not None:
             headers["Retry-After"] = str(int(fault.retry_after) if float(fault.retry_after).is_integer()
                                          else fault.retry_after)
-        return ApiError(fault.status, f"Injected fault for {request.method} {request.path} "
+        return WireError(fault.status, f"Injected fault for {request.method} {request.path} "
                                       "(armed through /_sandbox/faults).", headers=headers).response()
 
     # Faults stand for the network and upstream failures a client meets before any server logic, so they fire
@@ -99,8 +97,8 @@ def create_app(state: SandboxState) -> Flask:
     def check_access():
         access.enforce(state)  # who may call what: decided in access.py only
 
-    @app.errorhandler(ApiError)
-    def on_api_error(error: ApiError):
+    @app.errorhandler(WireError)
+    def on_api_error(error: WireError):
         return error.response()
 
     @app.errorhandler(HTTPException)
@@ -110,14 +108,14 @@ def create_app(state: SandboxState) -> Flask:
             detail = "The body exceeds 1 MiB." if status == 413 else "The request could not be read."
             return rfc_error(status, "invalid_request", detail)
         if status == 404:
-            return ApiError(404, f"No route for {request.path}; the routes are listed at /v2/openapi.json.").response()
+            return WireError(404, f"No route for {request.path}; the routes are listed at /v2/openapi.json.").response()
         if status == 405:
             allowed = ", ".join(sorted(m for m in (error.valid_methods or []) if m not in ("HEAD", "OPTIONS")))
-            return ApiError(405, f"{request.method} is not allowed on {request.path}; use {allowed}.",
-                            headers={"Allow": ", ".join(error.valid_methods or [])}).response()
+            return WireError(405, f"{request.method} is not allowed on {request.path}; use {allowed}.",
+                             headers={"Allow": ", ".join(error.valid_methods or [])}).response()
         if status == 413:
-            return ApiError(413, "The request body exceeds 1 MiB.").response()
-        return ApiError(status, error.description or error.name).response()
+            return WireError(413, "The request body exceeds 1 MiB.").response()
+        return WireError(status, error.description or error.name).response()
 
     @app.errorhandler(Exception)
     def on_unexpected(error: Exception):
@@ -126,7 +124,7 @@ def create_app(state: SandboxState) -> Flask:
         where = f"{os.path.basename(frames[-1].filename)}:{frames[-1].lineno}" if frames else "?"
         log.error("sandbox: unexpected %s at %s on %s %s", type(error).__name__, where, request.method,
                   request.path)
-        return ApiError(500, "The sandbox hit an unexpected error; this is a bug in the sandbox.").response()
+        return WireError(500, "The sandbox hit an unexpected error; this is a bug in the sandbox.").response()
 
     def route(rule: str, methods: list[str], *, spellings=(), root=False):
         """Register a view under /v2 (and optional older spellings, and optionally at the host root)."""
@@ -158,15 +156,15 @@ def create_app(state: SandboxState) -> Flask:
     # it is kept for clients that append the suffix to the base URL and names that base URL (docs/contract.md).
     @app.route("/.well-known/oauth-protected-resource", methods=["GET"])
     def protected_resource_root():
-        return json_response(protected_resource_document(state.root_url))
+        return json_response(protected_resource_document(state.config.root_url))
 
     @app.route("/.well-known/oauth-protected-resource/v2", methods=["GET"])
     def protected_resource_v2():
-        return json_response(protected_resource_document(state.base_url))
+        return json_response(protected_resource_document(state.config.base_url))
 
     @app.route("/v2/.well-known/oauth-protected-resource", methods=["GET"])
     def protected_resource_under_v2():
-        return json_response(protected_resource_document(state.base_url))
+        return json_response(protected_resource_document(state.config.base_url))
 
     @route("/oauth/jwks", ["GET"])
     def jwks():
@@ -182,7 +180,15 @@ def create_app(state: SandboxState) -> Flask:
     def rfc_request() -> SandboxRequest:
         data, datalist = oauth_params()
         check_client_auth(data)
-        return SandboxRequest(request.method, request.url, request.headers, data, datalist)
+        return SandboxRequest(request.method, lambda: request.url, request.headers, data, datalist)
+
+    def require(oauth_request: SandboxRequest, name: str, description: str) -> None:
+        if not oauth_request.payload.data.get(name):
+            raise ParamError(description)
+
+    @app.errorhandler(ParamError)
+    def on_param_error(error: ParamError):
+        return rfc_error(400, "invalid_request", str(error))
 
     @app.errorhandler(ClientAuthError)
     def on_client_auth_error(error: ClientAuthError):
@@ -190,44 +196,29 @@ def create_app(state: SandboxState) -> Flask:
 
     @route("/oauth/token", ["POST"])
     def token():
-        try:
-            oauth_request = rfc_request()
-        except ParamError as exc:
-            return rfc_error(400, "invalid_request", str(exc))
-        if not oauth_request.payload.data.get("grant_type"):
-            return rfc_error(400, "invalid_request", "grant_type is required: client_credentials, "
-                                                     "authorization_code or refresh_token.")
+        oauth_request = rfc_request()
+        require(oauth_request, "grant_type", "grant_type is required: client_credentials, authorization_code or "
+                                             "refresh_token.")
         return server.create_token_response(oauth_request)
 
     @route("/oauth/introspect", ["POST"])
     def introspect():
-        try:
-            oauth_request = rfc_request()
-        except ParamError as exc:
-            return rfc_error(400, "invalid_request", str(exc))
-        if bearer_credential() is not None:
-            # The official SDK authenticates with its Bearer API key (or token) only.
-            caller = access.identify(state)
-            token_string = oauth_request.payload.data.get("token")
-            if not token_string:
-                return rfc_error(400, "invalid_request", "token is required (RFC 7662 section 2.1).")
-            answer = server.introspect(token_string)
-            if answer.get("active") and not access.may_introspect(caller.client_id, answer["client_id"],
-                                                                  sees_all=caller.is_admin):
-                answer = {"active": False}  # RFC 7662 section 4: nothing about other clients' tokens
-            return json_response(answer)
-        if not oauth_request.payload.data.get("token"):
-            return rfc_error(400, "invalid_request", "token is required (RFC 7662 section 2.1).")
-        return server.create_endpoint_response("introspection", oauth_request)
+        oauth_request = rfc_request()
+        # The official SDK authenticates with its Bearer API key (or token) only.
+        caller = access.identify(state) if bearer_credential() is not None else None
+        require(oauth_request, "token", "token is required (RFC 7662 section 2.1).")
+        if caller is None:
+            return server.create_endpoint_response("introspection", oauth_request)
+        answer = server.introspect(oauth_request.payload.data["token"])
+        if answer.get("active") and not access.may_introspect(caller.client_id, answer["client_id"],
+                                                              sees_all=caller.is_admin):
+            answer = {"active": False}  # RFC 7662 section 4: nothing about other clients' tokens
+        return json_response(answer)
 
     @route("/oauth/revoke", ["POST"])
     def revoke():
-        try:
-            oauth_request = rfc_request()
-        except ParamError as exc:
-            return rfc_error(400, "invalid_request", str(exc))
-        if not oauth_request.payload.data.get("token"):
-            return rfc_error(400, "invalid_request", "token is required (RFC 7009 section 2.1).")
+        oauth_request = rfc_request()
+        require(oauth_request, "token", "token is required (RFC 7009 section 2.1).")
         return server.create_endpoint_response("revocation", oauth_request)
 
     @route("/oauth/register", ["POST"])
@@ -241,7 +232,7 @@ def create_app(state: SandboxState) -> Flask:
         if not isinstance(body, dict):
             return rfc_error(400, "invalid_client_metadata", "The body must be a JSON object of client metadata.")
         body = {k: v for k, v in body.items() if v is not None}
-        problem = registration_problem(body) or registration_policy_problem(body, server.registrable_scopes)
+        problem = registration_problem(body) or registration_policy_problem(body, server.config.registrable_scopes)
         if problem:
             return rfc_error(400, *problem)
         body.setdefault("client_name", "Unnamed client")
@@ -253,9 +244,9 @@ def create_app(state: SandboxState) -> Flask:
 
     @app.route("/")
     def index():
-        return json_response({"name": "telnyx-nb sandbox", "base_url": state.base_url,
-                              "openapi": f"{state.base_url}/openapi.json",
-                              "metadata": f"{state.root_url}/.well-known/oauth-authorization-server"})
+        return json_response({"name": "telnyx-nb sandbox", "base_url": state.config.base_url,
+                              "openapi": f"{state.config.base_url}/openapi.json",
+                              "metadata": f"{state.config.root_url}/.well-known/oauth-authorization-server"})
 
     app.wsgi_app = drop_connections(app.wsgi_app)
     return app

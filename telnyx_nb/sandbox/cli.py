@@ -33,42 +33,30 @@ def default_db() -> str:
     return str(default_db_path())
 
 
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"use a number from 0 (any free port) to 65535, not {text!r}")
-    return value
+def _whole(low: int, high: int | None, rule: str):
+    """An argparse type: a whole number from ``low`` to ``high`` (no upper bound when None), else ``rule``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"use {rule}, not {text!r}")
+        return value
+    return parse
+
+
+_port = _whole(0, 65535, "a number from 0 (any free port) to 65535")
+_seconds = _whole(1, None, "a whole number of seconds, at least 1")
+_threads = _whole(1, 256, "a whole number of threads from 1 to 256")
 
 
 def _seed(text: str) -> str:
-    from .server import SEED_PATTERN
+    from .config import SEED_PATTERN
 
     if not SEED_PATTERN.match(text):
         raise argparse.ArgumentTypeError(f"use demo, empty or grants=N (e.g. grants=10000), not {text!r}")
     return text
-
-
-def _seconds(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"use a whole number of seconds, at least 1, not {text!r}")
-    return value
-
-
-def _threads(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if not 1 <= value <= 256:
-        raise argparse.ArgumentTypeError(f"use a whole number of threads from 1 to 256, not {text!r}")
-    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -16,6 +16,8 @@ import threading
 import time
 from datetime import UTC, datetime
 
+from telnyx_nb.errors import ArgumentTypeError, ConfigurationError
+
 
 class Clock:
     """Real time plus an adjustable offset (seconds). Thread-safe; one per sandbox."""
@@ -49,9 +51,11 @@ class Clock:
 
     def advance(self, seconds: float) -> float:
         """Move now forward by ``seconds`` (a finite number >= 0); returns the new epoch time."""
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds) \
-                or seconds < 0:
-            raise ValueError(f"seconds: use a finite number >= 0 (time only moves forward); got {seconds!r}")
+        fix = f"seconds: use a finite number >= 0 (time only moves forward); got {seconds!r}"
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+            raise ArgumentTypeError(fix)
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ConfigurationError(fix)
         with self._lock:
             self._offset += float(seconds)
         return self.time()

@@ -16,7 +16,7 @@ from authlib.oauth2 import OAuth2Error
 from flask import Response, g, redirect, render_template, request
 
 from . import scopes as scope_catalog
-from .errors import ApiError
+from .errors import WireError
 from .hosts import cross_origin_problem
 from .models import SandboxRequest, SandboxUser
 from .security_headers import form_action_source
@@ -40,7 +40,7 @@ def register(app, state, route) -> None:
         data = {k: args.get(k) for k in args}
         oauth_request = SandboxRequest("GET", request.url, request.headers, data, {k: args.getlist(k) for k in args})
         try:
-            server.get_consent_grant(oauth_request, end_user=SandboxUser(state.user_id))
+            server.get_consent_grant(oauth_request, end_user=SandboxUser(state.config.user_id))
         except OAuth2Error as error:
             if error.redirect_uri:  # RFC 6749 §4.1.2.1: the client and redirect_uri are valid
                 response = server.handle_error_response(oauth_request, error)
@@ -48,7 +48,8 @@ def register(app, state, route) -> None:
                 return response
             # Never redirect to an unverified URI: show the error to the user instead.
             return error_page(400, error.error, error.description or "The authorization request is invalid.")
-        consent_token = store.create_consent(data["client_id"], state.user_id, data, server.consent_ttl)
+        consent_token = store.create_consent(data["client_id"], state.config.user_id, data,
+                                             state.config.consent_ttl)
         # A relative Location (RFC 9110 §10.2.2) keeps working behind a path-prefixing proxy (Binder's
         # jupyter-server-proxy), where the browser never sees 127.0.0.1.
         return redirect(f"consent?{urlencode({'consent_token': consent_token})}", 302)
@@ -57,7 +58,7 @@ def register(app, state, route) -> None:
         params = consent["params"]
         client = store.get_client(consent["client_id"])
         if client is None:
-            raise ApiError(404, "The client of this consent request no longer exists.", pointer="/consent_token")
+            raise WireError(404, "The client of this consent request no longer exists.", pointer="/consent_token")
         requested = (params.get("scope") or " ".join(client["allowed_scopes"])).split()
         redirect_uri = params.get("redirect_uri") or (client["redirect_uris"][0] if client["redirect_uris"] else None)
         return {"client_id": client["client_id"], "name": client["name"], "logo_uri": client["logo_uri"],
@@ -68,22 +69,22 @@ def register(app, state, route) -> None:
     def decide(consent_token, allowed: bool) -> str:
         """Apply the user's decision once; returns the redirect URI with code and state, or with an error."""
         if not isinstance(consent_token, str) or not consent_token:
-            raise ApiError(422, "consent_token is required: the token from the consent page URL.",
-                           pointer="/consent_token")
+            raise WireError(422, "consent_token is required: the token from the consent page URL.",
+                            pointer="/consent_token")
         consent = store.claim_consent(consent_token)
         if consent is None:
-            raise ApiError(404, "consent_token is unknown, expired or already used; start again at "
+            raise WireError(404, "consent_token is unknown, expired or already used; start again at "
                                 "/oauth/authorize.", pointer="/consent_token")
         params = consent["params"]
         user = SandboxUser(consent["user_id"])
-        oauth_request = SandboxRequest("GET", f"{state.base_url}/oauth/authorize", {}, params)
+        oauth_request = SandboxRequest("GET", f"{state.config.base_url}/oauth/authorize", {}, params)
         try:
             grant = server.get_consent_grant(oauth_request, end_user=user)
         except OAuth2Error as error:
             if error.redirect_uri:
                 return with_iss(dict(error()[2])["Location"])
-            raise ApiError(422, f"The authorization request is no longer valid: {error.description}",
-                           pointer="/consent_token") from None
+            raise WireError(422, f"The authorization request is no longer valid: {error.description}",
+                            pointer="/consent_token") from None
         if not allowed:
             denial = [("error", "access_denied"), ("error_description", "The user denied the request.")]
             if params.get("state"):
@@ -104,12 +105,12 @@ def register(app, state, route) -> None:
                                   "This consent link is unknown, expired or already used. Start the sign-in again.")
             try:
                 data = consent_data(consent)
-            except ApiError as exc:
+            except WireError as exc:
                 return error_page(exc.status, "Consent request not found", exc.detail)
             g.form_action_sources = (form_action_source(data["redirect_uri"]),)  # the 303 after the post
             return Response(render_template("consent.html", consent=data, consent_token=token_value),
                             mimetype="text/html")
-        crossed = cross_origin_problem(request.headers, state.public_urls)
+        crossed = cross_origin_problem(request.headers, state.config.public_urls)
         if crossed:  # a form on another site posting a decision in the user's name
             return error_page(403, "Decision refused",
                               f"The decision came from another site ({crossed} header): decide on the consent "
@@ -119,7 +120,7 @@ def register(app, state, route) -> None:
             return error_page(400, "No decision", "Choose Allow or Deny.")
         try:
             location = decide(request.form.get("consent_token"), decision == "allow")
-        except ApiError as exc:
+        except WireError as exc:
             return error_page(exc.status, "Consent failed", exc.detail)
         return redirect(location, 303)
 
@@ -128,7 +129,7 @@ def register(app, state, route) -> None:
         require_api_auth(state)
         consent = store.get_consent(consent_token)
         if consent is None:
-            raise ApiError(404, "consent_token is unknown, expired or already used.", parameter="consent_token")
+            raise WireError(404, "consent_token is unknown, expired or already used.", parameter="consent_token")
         return json_response({"data": consent_data(consent)})
 
     @route("/oauth/grants", ["POST"])
@@ -137,5 +138,5 @@ def register(app, state, route) -> None:
         body = json_body()
         allowed = body.get("allowed")
         if not isinstance(allowed, bool):
-            raise ApiError(422, "allowed must be true or false.", pointer="/allowed")
+            raise WireError(422, "allowed must be true or false.", pointer="/allowed")
         return json_response({"redirect_uri": decide(body.get("consent_token"), allowed)})

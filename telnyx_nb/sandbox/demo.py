@@ -27,6 +27,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from telnyx_nb.errors import ArgumentTypeError, ConfigurationError
 from telnyx_nb.sandbox.scopes import SCOPES
 
 __all__ = [
@@ -158,8 +159,10 @@ def _ago(now: datetime, seconds: int) -> datetime:
 
 
 def _check_now(now: datetime) -> datetime:
-    if not isinstance(now, datetime) or now.tzinfo is None:
-        raise ValueError("now: pass a timezone-aware datetime, e.g. datetime.now(timezone.utc)")
+    if not isinstance(now, datetime):
+        raise ArgumentTypeError("now: pass a timezone-aware datetime, e.g. datetime.now(timezone.utc)")
+    if now.tzinfo is None:
+        raise ConfigurationError("now: pass a timezone-aware datetime, e.g. datetime.now(timezone.utc)")
     return now.astimezone(UTC)
 
 
@@ -298,8 +301,10 @@ def synthetic_dataset(n_grants: int, now: datetime) -> tuple[list[dict], list[di
     """
     import numpy as np
 
-    if not isinstance(n_grants, int) or isinstance(n_grants, bool) or n_grants < 0:
-        raise ValueError("n_grants: pass a whole number >= 0, e.g. synthetic_dataset(10000, now)")
+    if not isinstance(n_grants, int) or isinstance(n_grants, bool):
+        raise ArgumentTypeError("n_grants: pass a whole number >= 0, e.g. synthetic_dataset(10000, now)")
+    if n_grants < 0:
+        raise ConfigurationError("n_grants: pass a whole number >= 0, e.g. synthetic_dataset(10000, now)")
     now = _check_now(now)
     rng = random.Random(_SYNTHETIC_SEED)
     org_id = _uuid(rng)

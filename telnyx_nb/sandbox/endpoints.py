@@ -85,11 +85,11 @@ class SandboxRegistration(ClientRegistrationEndpoint):
             "client_id": client_info["client_id"],
             "name": client_metadata.get("client_name") or "Unnamed client",
             "client_type": "public" if public else "confidential",
-            "org_id": self.server.org_id, "user_id": self.server.user_id,
+            "org_id": self.server.config.org_id, "user_id": self.server.config.user_id,
             "require_pkce": public, "verified": False,
             "allowed_grant_types": client_metadata.get("grant_types") or ["authorization_code"],
             "allowed_scopes": (client_metadata["scope"].split() if client_metadata.get("scope")
-                               else list(self.server.registrable_scopes)),  # never admin (registration_policy)
+                               else list(self.server.config.registrable_scopes)),  # never admin (registration_policy)
             "redirect_uris": client_metadata.get("redirect_uris") or [],
             "logo_uri": client_metadata.get("logo_uri"), "policy_uri": client_metadata.get("policy_uri"),
             "tos_uri": client_metadata.get("tos_uri"), "secret": client_info.get("client_secret"),

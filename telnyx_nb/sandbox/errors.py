@@ -3,7 +3,7 @@
 ``{"error": "<code>", "error_description": "…"}`` is the published ``oauth_Error`` of the oauth_clients,
 oauth_grants and discovery endpoints; ``{"errors": [{"code", "title", "detail", "source": {"pointer": "/field"}}]}``
 is Telnyx's general API error list. A body field is named by a JSON pointer (``source.pointer``); a query or path
-parameter by ``source.parameter`` (JSON:API's convention). Raising ``ApiError`` anywhere in a route produces that
+parameter by ``source.parameter`` (JSON:API's convention). Raising ``WireError`` anywhere in a route produces that
 answer with its status; nothing reaches the client as a traceback.
 """
 
@@ -37,8 +37,10 @@ ERROR_CODES = {
 }
 
 
-class ApiError(Exception):
-    """An error answer: status, a detail that says what to fix, and the field it concerns (if any)."""
+class WireError(Exception):
+    """An error answer the sandbox sends: status, a detail that says what to fix, and the field it concerns (if
+    any). Server side only — not to be confused with the client's ``telnyx_nb.errors.APIError``, which is what
+    ``telnyx_nb.api`` raises when it *receives* such an answer."""
 
     def __init__(self, status: int, detail: str, *, pointer: str | None = None, parameter: str | None = None,
                  title: str | None = None, headers: dict | None = None):

@@ -59,7 +59,7 @@ class AuthorizationCodeGrant(_StoreMixin, grants.AuthorizationCodeGrant):
             grant_id=request.user.grant_id, redirect_uri=data.get("redirect_uri"), scope=request.scope or "",
             code_challenge=data.get("code_challenge"),
             code_challenge_method=data.get("code_challenge_method") if data.get("code_challenge") else None,
-            lifetime=self.server.code_ttl)
+            lifetime=self.server.config.code_ttl)
 
     def query_authorization_code(self, code, client):
         row = self.store.find_code(code)
@@ -117,7 +117,7 @@ class RefreshTokenGrant(_StoreMixin, grants.RefreshTokenGrant):
         redemption it is taken for the loser of a race between two legitimate requests (refused, family kept);
         later it means two parties hold it, and the whole family (refresh and access tokens) is revoked."""
         since = self.store.clock.time() - float(row["refresh_used"])
-        if since > self.server.refresh_reuse_grace:
+        if since > self.server.config.refresh_reuse_grace:
             self.store.revoke_family(row["family"], row["jti"], "refresh token reuse")
 
     def authenticate_user(self, refresh_token):

@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
+from telnyx_nb.errors import ConfigurationError
+
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 WILDCARD_HOSTS = ("", "0.0.0.0", "::")
 
@@ -28,10 +30,10 @@ def _hostname(netloc: str) -> str | None:
 
 
 def check_public_url(url: str) -> str:
-    """A ``--public-url`` value: an absolute http(s) URL (a ``ValueError`` naming the fix otherwise)."""
+    """A ``--public-url`` value: an absolute http(s) URL (otherwise a ``ConfigurationError`` naming the fix)."""
     parts = urlsplit(url) if isinstance(url, str) else None
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"public_url: use the absolute http(s) URL the browser uses to reach the sandbox, "
+        raise ConfigurationError(f"public_url: use the absolute http(s) URL the browser uses to reach the sandbox, "
                          f"e.g. https://hub.example.org/user/me/proxy/8765/; got {url!r}")
     return url
 

@@ -2,18 +2,35 @@
 
 RS256 because RFC 9068 §2.1 makes it the algorithm every resource server must accept. The ``KeySet`` is built
 once and reused: rebuilding it per token costs far more than signing (measured).
+
+Per request the key ring is on the hot path (every token issued, every Bearer call and introspection), so:
+``sign`` produces joserfc's compact JWS byte for byte (same JSON separators, header order, base64url) with the
+key's ``cryptography`` object directly, skipping joserfc's per-call registry and claim checks (RSASSA-PKCS1-v1_5 is
+deterministic, so a test compares the two outputs exactly); ``verify`` remembers its answer per token string
+(the key never changes inside one ring, so a signature checked once holds), which a test suite that sends the
+same token many times gains most from.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+from collections import OrderedDict
+from threading import Lock
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, RSAKey
 
 ALGORITHM = "RS256"
 _SETTING = "signing_key"
+_VERIFIED_LIMIT = 4096  # remembered verification answers per ring (least recently used dropped first)
+
+
+def _b64(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
 
 
 def new_private_jwk() -> dict:
@@ -30,6 +47,9 @@ class KeyRing:
         self.private_set = KeySet([key])
         self._public = KeySet([RSAKey.import_key(key.as_dict(private=False))])
         self.jwks = self.private_set.as_dict(private=False)
+        self._signer = key.private_key  # the cryptography key object, parsed once
+        self._verified: OrderedDict[str, dict | None] = OrderedDict()
+        self._verified_lock = Lock()
 
     @property
     def kid(self) -> str:
@@ -54,8 +74,30 @@ class KeyRing:
         saved = store.set_setting_once(_SETTING, json.dumps(key))
         return cls(RSAKey.import_key(json.loads(saved)))
 
+    def sign(self, header: dict, claims: dict) -> str:
+        """A compact RS256 JWS of ``claims``, as ``joserfc.jwt.encode(header, claims, self.key)`` makes it."""
+        header = {"typ": "JWT", **header}  # joserfc's default typ comes first; the caller's value wins
+        head = _b64(json.dumps(header, ensure_ascii=True, separators=(",", ":")).encode("ascii"))
+        body = _b64(json.dumps(claims, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        signing_input = head + b"." + body
+        signature = self._signer.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+        return (signing_input + b"." + _b64(signature)).decode("ascii")
+
     def verify(self, token: str) -> dict | None:
         """The claims of a JWT this sandbox signed, or None when the signature, header or format is wrong."""
+        with self._verified_lock:
+            if token in self._verified:
+                self._verified.move_to_end(token)
+                known = self._verified[token]
+                return dict(known) if known is not None else None
+        claims = self._verify(token)
+        with self._verified_lock:
+            self._verified[token] = claims
+            if len(self._verified) > _VERIFIED_LIMIT:
+                self._verified.popitem(last=False)
+        return dict(claims) if claims is not None else None
+
+    def _verify(self, token: str) -> dict | None:
         try:
             decoded = jwt.decode(token, self._public, algorithms=[ALGORITHM])
         except (JoseError, ValueError, TypeError):

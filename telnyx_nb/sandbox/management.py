@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import Response, request
 
 from . import schema, validation
-from .errors import ApiError
+from .errors import WireError
 from .faults import parse_fault
 from .web import json_body, json_response, require_api_auth
 
@@ -73,7 +73,7 @@ def register(app, state, route) -> None:
         else:
             grant = store.get_grant(grant_id)
         if grant is None:
-            raise ApiError(404, f"No oauth_grant with id {grant_id!r} (it may have been revoked).", parameter="id")
+            raise WireError(404, f"No oauth_grant with id {grant_id!r} (it may have been revoked).", parameter="id")
         return json_response({"data": grant_json(grant)})
 
     # ----- clients -------------------------------------------------------------------------------------------------
@@ -82,7 +82,7 @@ def register(app, state, route) -> None:
         require_api_auth(state)
         if request.method == "POST":
             fields = schema.check_create(json_body())
-            client, secret = store.create_client(fields, state.org_id, state.user_id)
+            client, secret = store.create_client(fields, state.config.org_id, state.config.user_id)
             # The one answer holding client_secret: no cache may keep it (as RFC 6749 section 5.1 asks of tokens).
             return json_response({"data": client_json(client, secret)}, 201,
                                  {"Cache-Control": "no-store", "Pragma": "no-cache"})
@@ -95,7 +95,7 @@ def register(app, state, route) -> None:
     def client_item(client_id):
         require_api_auth(state)
         current = store.get_client(client_id)
-        missing = ApiError(404, f"No oauth_client with client_id {client_id!r}.", parameter="id")
+        missing = WireError(404, f"No oauth_client with client_id {client_id!r}.", parameter="id")
         if current is None:
             raise missing
         if request.method == "DELETE":
@@ -115,11 +115,11 @@ def register(app, state, route) -> None:
         """What Telnyx does when it verifies an app: ``verified`` is never set by a create/update body."""
         require_api_auth(state)
         if store.get_client(client_id) is None:
-            raise ApiError(404, f"No oauth_client with client_id {client_id!r}.", parameter="client_id")
+            raise WireError(404, f"No oauth_client with client_id {client_id!r}.", parameter="client_id")
         verified = schema.check_body("VerifiedUpdate", json_body())["verified"]
         client = store.update_client(client_id, {"verified": verified})
         if client is None:
-            raise ApiError(404, f"No oauth_client with client_id {client_id!r}.", parameter="client_id")
+            raise WireError(404, f"No oauth_client with client_id {client_id!r}.", parameter="client_id")
         return json_response({"data": client_json(client)})
 
     # ----- fault injection (ARCHITECTURE.md) ----------------------------------------------------------------------

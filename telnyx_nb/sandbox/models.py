@@ -140,11 +140,13 @@ class _Payload(OAuth2Payload):
 class SandboxRequest(OAuth2Request):
     """An OAuth2Request over already-parsed parameters (query for authorize; form or JSON body otherwise)."""
 
-    def __init__(self, method: str, uri: str, headers, data: dict, datalist: dict | None = None):
+    def __init__(self, method: str, uri, headers, data: dict, datalist: dict | None = None):
         # Deliberately not calling OAuth2Request.__init__: it refuses plain HTTP on non-loopback hosts, which a
         # local test server accepts on purpose (see the module docstring). The attributes below mirror it.
+        # ``uri`` may be a callable: rebuilding a request's URL costs a tenth of a token request, and the
+        # token, introspection and revocation endpoints never read it.
         self.method = method
-        self.uri = uri
+        self._uri = uri
         self.headers = headers
         self._body = None
         self.payload = _Payload(data, datalist)
@@ -155,6 +157,12 @@ class SandboxRequest(OAuth2Request):
         self.refresh_token = None
         self.credential = None
         self._scope = None
+
+    @property
+    def uri(self) -> str:
+        if callable(self._uri):
+            self._uri = self._uri()
+        return self._uri
 
     @property
     def args(self):

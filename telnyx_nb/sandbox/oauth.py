@@ -20,21 +20,11 @@ from flask import Response
 from flask import json as flask_json
 
 from . import scopes as scope_catalog
+from .config import SandboxConfig
 from .endpoints import SandboxIntrospection, SandboxRegistration, SandboxRevocation
 from .grants import AuthorizationCodeGrant, ClientCredentialsGrant, ClientPKCE, RefreshTokenGrant
 from .models import SandboxClient, SandboxUser, TokenRecord
-from .policy import (
-    ACCESS_TOKEN_LIFETIME,
-    AUTH_METHODS,
-    CODE_LIFETIME,
-    CONSENT_LIFETIME,
-    ERROR_DESCRIPTIONS,
-    GRANT_TYPES,
-    REFRESH_REUSE_GRACE,
-    REFRESH_TOKEN_LIFETIME,
-    REWORDED_ERRORS,
-)
-from .registration_policy import DEFAULT_REGISTRABLE_SCOPES, check_registrable_scopes
+from .policy import AUTH_METHODS, ERROR_DESCRIPTIONS, GRANT_TYPES, REWORDED_ERRORS
 from .tokens import SandboxTokenGenerator, unverified_claims
 
 # Authlib's DEBUG records print issued tokens and codes ("Issue token %r to %r"): secrets stay out of logs, so
@@ -45,26 +35,15 @@ logging.getLogger("authlib").setLevel(logging.INFO)
 class SandboxAuthorizationServer(AuthorizationServer):
     """Authlib's Flask authorization server over the sandbox store."""
 
-    def __init__(self, store, keyring, *, issuer: str, resource: str, base_url: str, org_id: str, user_id: str,
-                 access_token_ttl: int = ACCESS_TOKEN_LIFETIME, refresh_token_ttl: int = REFRESH_TOKEN_LIFETIME,
-                 registrable_scopes=DEFAULT_REGISTRABLE_SCOPES, refresh_reuse_grace: float = REFRESH_REUSE_GRACE,
-                 code_ttl: int = CODE_LIFETIME, consent_ttl: int = CONSENT_LIFETIME):
+    def __init__(self, store, keyring, config: SandboxConfig):
         super().__init__()
-        self.refresh_token_ttl = refresh_token_ttl
-        self.registrable_scopes = check_registrable_scopes(registrable_scopes)
-        self.refresh_reuse_grace = refresh_reuse_grace
-        self.code_ttl = code_ttl  # how long an authorization code can be redeemed (RFC 6749 §4.1.2)
-        self.consent_ttl = consent_ttl  # how long a consent page can be answered
         self.store = store
         self.keyring = keyring
-        self.issuer = issuer
-        self.resource = resource
-        self.base_url = base_url
-        self.org_id = org_id
-        self.user_id = user_id
+        self.config = config  # URLs, account ids, lifetimes, registrable scopes: shared with the routes
+        self.issuer = config.issuer
         self.scopes_supported = scope_catalog.SCOPES
-        self.register_token_generator("default", SandboxTokenGenerator(issuer, resource, keyring, access_token_ttl,
-                                                                          clock=store.clock))
+        self.register_token_generator("default", SandboxTokenGenerator(
+            config.issuer, config.base_url, keyring, config.access_token_ttl, clock=store.clock))
         self.register_grant(AuthorizationCodeGrant, [ClientPKCE(required=True)])
         self.register_grant(RefreshTokenGrant)
         self.register_grant(ClientCredentialsGrant)
@@ -104,7 +83,7 @@ class SandboxAuthorizationServer(AuthorizationServer):
             jti=claims["jti"], client_id=request.client.client_id, user_id=user.user_id if user else None,
             grant_id=user.grant_id if user else None, scope=token.get("scope") or "", issued_at=claims["iat"],
             expires_at=claims["exp"], refresh_token=refresh,
-            refresh_expires_at=claims["iat"] + self.refresh_token_ttl if refresh else None,
+            refresh_expires_at=claims["iat"] + self.config.refresh_token_ttl if refresh else None,
             family=user.family if user else None)
 
     def create_oauth2_request(self, request):
@@ -155,7 +134,7 @@ class SandboxAuthorizationServer(AuthorizationServer):
         body = {"active": True, "scope": row["scope"], "client_id": row["client_id"],
                 "token_type": "Bearer" if token.kind == "access_token" else "refresh_token",
                 "exp": int(token.expires_at), "iat": int(row["issued_at"]), "iss": self.issuer,
-                "aud": self.resource, "sub": row["user_id"] or row["client_id"], "jti": row["jti"]}
+                "aud": self.config.base_url, "sub": row["user_id"] or row["client_id"], "jti": row["jti"]}
         if row["grant_id"]:
             body["grant_id"] = row["grant_id"]
         return body
@@ -175,7 +154,7 @@ class SandboxAuthorizationServer(AuthorizationServer):
 
     def metadata(self) -> dict:
         """RFC 8414 authorization server metadata."""
-        base = self.base_url
+        base = self.config.base_url
         return {
             "issuer": self.issuer,
             "authorization_endpoint": f"{base}/oauth/authorize",

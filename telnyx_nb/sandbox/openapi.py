@@ -302,7 +302,7 @@ def _schemas(state) -> dict:
     """The component schemas, with what this sandbox lets open registration ask for (registrable_scopes)."""
     registration = {**SCHEMAS["Registration"], "properties": {**SCHEMAS["Registration"]["properties"]}}
     registration["properties"]["scope"] = {"type": ["string", "null"],
-                                           "pattern": _scope_list_pattern(state.oauth.registrable_scopes)}
+                                           "pattern": _scope_list_pattern(state.config.registrable_scopes)}
     return {**SCHEMAS, "Registration": registration}
 
 
@@ -336,14 +336,14 @@ def build_openapi(app, state) -> dict:
         "info": {"title": "Telnyx OAuth sandbox (telnyx-nb)", "version": "1.0.0",
                  "description": "A local stand-in for the Telnyx OAuth API. Management calls take "
                                 "'Authorization: Bearer <API key>'; token endpoints take client credentials."},
-        "servers": [{"url": state.root_url}],
+        "servers": [{"url": state.config.root_url}],
         "paths": dict(sorted(paths.items())),
         "components": {
             "schemas": _schemas(state),
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"},
                                 "basicAuth": {"type": "http", "scheme": "basic"},
                                 "clientCredentials": {"type": "oauth2", "flows": {"clientCredentials": {
-                                    "tokenUrl": f"{state.base_url}/oauth/token", "scopes": {
+                                    "tokenUrl": f"{state.config.base_url}/oauth/token", "scopes": {
                                         s: s for s in scope_catalog.SCOPES}}}}},
         },
     }

@@ -10,6 +10,8 @@ bounded as on the management API, and redirect URIs follow ``redirects`` (``inva
 
 from __future__ import annotations
 
+from telnyx_nb.errors import ConfigurationError
+
 from . import scopes as scope_catalog
 from .access import ADMIN_SCOPE
 from .redirects import MAX_URI_LENGTH, redirect_uri_problem
@@ -20,16 +22,16 @@ _URI_FIELDS = ("client_uri", "logo_uri", "policy_uri", "tos_uri", "jwks_uri")
 
 
 def check_registrable_scopes(scopes) -> tuple[str, ...]:
-    """Validate a configured registrable subset (a ``ValueError`` naming the fix)."""
+    """Validate a configured registrable subset (a ``ConfigurationError``, a ``ValueError``, naming the fix)."""
     if isinstance(scopes, str):
         scopes = scopes.replace(",", " ").split()
     scopes = tuple(dict.fromkeys(scopes))
     unknown = scope_catalog.unknown(scopes)
     if unknown:
-        raise ValueError(f"registrable_scopes: {unknown[0]!r} is not a scope; choose from "
+        raise ConfigurationError(f"registrable_scopes: {unknown[0]!r} is not a scope; choose from "
                          f"{' '.join(DEFAULT_REGISTRABLE_SCOPES)}")
     if ADMIN_SCOPE in scopes:
-        raise ValueError("registrable_scopes: admin can never be registered openly (it would let anyone who "
+        raise ConfigurationError("registrable_scopes: admin can never be registered openly (it would let anyone who "
                          "reaches the port administer the sandbox); leave it out")
     return scopes
 

@@ -1,7 +1,7 @@
 """The management API's request bodies and query parameters, declared once as JSON Schema (docs/contract.md).
 
 Everything else comes from here: ``check_body`` / ``check_query`` validate requests with ``jsonschema`` and turn
-its errors into ``ApiError`` answers naming the field (``source.pointer`` for a body field, ``source.parameter``
+its errors into ``WireError`` answers naming the field (``source.pointer`` for a body field, ``source.parameter``
 for a query parameter) and the fix; ``openapi.py`` serves the same schemas and parameter lists, so the document
 is exactly as strict as the server. Rules that span fields and fit JSON Schema (``if``/``then``, ``anyOf``) are
 in the schema too; the one rule that needs the stored client (an update's merged result) is ``check_update``.
@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from rfc3986_validator import validate_rfc3986
 
 from . import scopes as scope_catalog
-from .errors import ApiError
+from .errors import WireError
 from .policy import GRANT_TYPES
 from .redirects import FORBIDDEN_SCHEMES, redirect_uri_problem
 
@@ -151,7 +151,7 @@ def _field(path) -> str:
     return text or "the body"
 
 
-def _extra_field_error(name: str, schema_name: str, allowed) -> ApiError:
+def _extra_field_error(name: str, schema_name: str, allowed) -> WireError:
     if name == "client_type" and schema_name == "OAuthClientUpdate":
         fix = "client_type cannot change after creation; create a new client instead"
     elif name == "verified":
@@ -161,10 +161,10 @@ def _extra_field_error(name: str, schema_name: str, allowed) -> ApiError:
         fix = f"{name} is set by the server; remove it from the body"
     else:
         fix = f"{name!r} is not a field of this body; remove it (fields: {', '.join(sorted(allowed))})"
-    return ApiError(422, f"{fix}.", pointer=_pointer([name]))
+    return WireError(422, f"{fix}.", pointer=_pointer([name]))
 
 
-def _describe(error, schema_name: str) -> ApiError:
+def _describe(error, schema_name: str) -> WireError:
     """One jsonschema error as an answer that names the field and says what to send instead."""
     path = list(error.absolute_path)
     field, kind, schema = _field(path), error.validator, error.schema
@@ -175,59 +175,59 @@ def _describe(error, schema_name: str) -> ApiError:
     if kind == "required":
         missing = next(n for n in schema["required"] if n not in error.instance)
         if path == [] and missing == "redirect_uris":
-            return ApiError(422, "a client allowed the authorization_code grant needs at least one redirect URI "
+            return WireError(422, "a client allowed the authorization_code grant needs at least one redirect URI "
                                  "in redirect_uris.", pointer="/redirect_uris")
-        return ApiError(422, f"{_field(path + [missing])} is required.", pointer=_pointer(path + [missing]))
+        return WireError(422, f"{_field(path + [missing])} is required.", pointer=_pointer(path + [missing]))
     if kind == "anyOf" and schema_name == "Fault":
-        return ApiError(422, "give a status (429, 500, 502, 503), a delay in seconds, drop: true, or a delay with "
+        return WireError(422, "give a status (429, 500, 502, 503), a delay in seconds, drop: true, or a delay with "
                              "one of the others.", pointer="/status")
     if kind == "not" and schema_name == "Fault":
-        return ApiError(422, "a dropped connection has no status: give drop or status, not both.", pointer="/drop")
+        return WireError(422, "a dropped connection has no status: give drop or status, not both.", pointer="/drop")
     if kind == "type":
         wanted = schema["type"]
         wanted = " or ".join(wanted) if isinstance(wanted, list) else wanted
         words = {"boolean": "true or false", "array": "a list", "object": "a JSON object", "integer": "a whole number",
                  "string": "a string", "number": "a number", "null": "null"}
         wanted = " or ".join(words.get(w, w) for w in wanted.split(" or "))
-        return ApiError(422, f"{field} must be {wanted}.", pointer=_pointer(path))
+        return WireError(422, f"{field} must be {wanted}.", pointer=_pointer(path))
     if kind == "enum":
-        return ApiError(422, f"{field} {error.instance!r} is not one of: {', '.join(map(str, schema['enum']))}.",
-                        pointer=_pointer(path))
+        return WireError(422, f"{field} {error.instance!r} is not one of: {', '.join(map(str, schema['enum']))}.",
+                         pointer=_pointer(path))
     if kind == "minItems":
         if path == ["redirect_uris"]:
-            return ApiError(422, "a client allowed the authorization_code grant needs at least one redirect URI "
+            return WireError(422, "a client allowed the authorization_code grant needs at least one redirect URI "
                                  "in redirect_uris.", pointer="/redirect_uris")
-        return ApiError(422, f"{field} must list at least {schema['minItems']} value.", pointer=_pointer(path))
+        return WireError(422, f"{field} must list at least {schema['minItems']} value.", pointer=_pointer(path))
     if kind in ("minLength", "pattern") and path == ["name"]:
-        return ApiError(422, "name must be a non-empty string (not only spaces).", pointer="/name")
+        return WireError(422, "name must be a non-empty string (not only spaces).", pointer="/name")
     if kind == "maxLength":
-        return ApiError(422, f"{field} must be at most {schema['maxLength']} characters.", pointer=_pointer(path))
+        return WireError(422, f"{field} must be at most {schema['maxLength']} characters.", pointer=_pointer(path))
     if kind == "not" and "redirect_uris" in path:
-        return ApiError(422, f"{field} {redirect_uri_problem(error.instance)}", pointer=_pointer(path))
+        return WireError(422, f"{field} {redirect_uri_problem(error.instance)}", pointer=_pointer(path))
     if kind == "format" or (kind == "pattern" and "redirect_uris" in path):
         if kind == "pattern":
-            return ApiError(422, f"{field} must not contain a fragment '#' (RFC 6749 section 3.1.2).",
-                            pointer=_pointer(path))
-        return ApiError(422, f"{field} {error.instance!r} is not an absolute URI "
+            return WireError(422, f"{field} must not contain a fragment '#' (RFC 6749 section 3.1.2).",
+                             pointer=_pointer(path))
+        return WireError(422, f"{field} {error.instance!r} is not an absolute URI "
                              "(e.g. https://app.example.com/callback).", pointer=_pointer(path))
     if kind == "pattern" and field in ("logo_uri", "policy_uri", "tos_uri"):
-        return ApiError(422, f"{field} must be an http(s) URL (or null).", pointer=_pointer(path))
+        return WireError(422, f"{field} must be an http(s) URL (or null).", pointer=_pointer(path))
     if kind == "pattern" and field == "path":
-        return ApiError(422, "path must be a request path starting with '/', e.g. \"/v2/oauth_grants\".",
-                        pointer="/path")
+        return WireError(422, "path must be a request path starting with '/', e.g. \"/v2/oauth_grants\".",
+                         pointer="/path")
     if kind == "pattern" and field == "method":
-        return ApiError(422, "method must be an HTTP method such as \"GET\", or left out for any method.",
-                        pointer="/method")
+        return WireError(422, "method must be an HTTP method such as \"GET\", or left out for any method.",
+                         pointer="/method")
     if kind in ("minimum", "maximum"):
         low, high = schema.get("minimum"), schema.get("maximum")
-        return ApiError(422, f"{field} must be from {low:g} to {high:g}." if high is not None
-                        else f"{field} must be at least {low:g}.", pointer=_pointer(path))
-    return ApiError(422, f"{field}: {error.message}.", pointer=_pointer(path))
+        return WireError(422, f"{field} must be from {low:g} to {high:g}." if high is not None
+                         else f"{field} must be at least {low:g}.", pointer=_pointer(path))
+    return WireError(422, f"{field}: {error.message}.", pointer=_pointer(path))
 
 
 def check_body(schema_name: str, body) -> dict:
     """``body`` checked against ``BODIES[schema_name]``; the clean fields with top-level defaults filled in.
-    Raises ``ApiError`` 422 naming the first wrong field (jsonschema's best match)."""
+    Raises ``WireError`` 422 naming the first wrong field (jsonschema's best match)."""
     errors = list(_VALIDATORS[schema_name].iter_errors(body))
     if errors:
         raise _describe(min(errors, key=_rank), schema_name)
@@ -259,7 +259,7 @@ def check_update(body, current: dict) -> dict:
     merged = {**current, **fields}
     if "authorization_code" in merged.get("allowed_grant_types", []) and not merged.get("redirect_uris"):
         named = "redirect_uris" if "redirect_uris" in fields else "allowed_grant_types"
-        raise ApiError(409, "the client would be allowed the authorization_code grant without a redirect URI: "
+        raise WireError(409, "the client would be allowed the authorization_code grant without a redirect URI: "
                             "send redirect_uris with at least one URI, or drop authorization_code.",
                        pointer=f"/{named}")
     return fields
@@ -295,8 +295,8 @@ def check_query(name: str, args) -> dict:
     declared = {p["name"] for p in params}
     for key in args:
         if key.startswith(("filter", "page")) and key not in declared:
-            raise ApiError(400, f"unknown query parameter {key!r}; this list takes: {', '.join(sorted(declared))}.",
-                           parameter=key)
+            raise WireError(400, f"unknown query parameter {key!r}; this list takes: {', '.join(sorted(declared))}.",
+                            parameter=key)
     values = {}
     for param in params:
         key, schema = param["name"], param["schema"]
@@ -307,7 +307,7 @@ def check_query(name: str, args) -> dict:
         raw = args.get(key)
         value = _typed(raw, schema)
         if not _PARAM_VALIDATORS[key].is_valid(value):
-            raise ApiError(400, f"{key} must be {_param_rule(schema)}; got {raw!r}.", parameter=key)
+            raise WireError(400, f"{key} must be {_param_rule(schema)}; got {raw!r}.", parameter=key)
         values[key] = value
     return values
 

@@ -5,10 +5,10 @@
 
 ``db=":memory:"`` is a throwaway database (a temporary WAL file removed on stop, so that every worker thread sees
 the same data); any other value is a file path that keeps clients, grants, keys and the API key across restarts.
-Seeds: ``"demo"`` (the demo account of ``demo.py``), ``"empty"``, or ``"grants=N"`` (a synthetic account). Seeding
-a database that already holds data adds nothing twice. ``reset=True`` deletes a file database first, so the seed
-starts over (the demo's revoked grants come back); when a seed first filled the database is kept in its settings
-(``seeded_at``), because the demo's ages are counted from that moment.
+Seeds (``seeding.py``): ``"demo"``, ``"empty"``, or ``"grants=N"``; seeding a database that already holds data
+adds nothing twice. ``reset=True`` deletes a file database first, so the seed starts over (the demo's revoked
+grants come back). The keyword arguments become one ``SandboxConfig`` (``config.py``, checked once; bad values
+raise ``telnyx_nb.errors.ConfigurationError``), which the Authlib server and the routes share.
 
 ``start(serve=False)`` builds the same app without serving it: ``requests_adapter()`` and ``httpx_transport()``
 call it in-process (no socket, no thread), and ``serve()`` starts the loopback server later on the port reserved
@@ -29,16 +29,18 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from .clock import Clock
-from .hosts import LOOPBACK_NAMES, check_public_url
+from .config import FIELDS, SEED_PATTERN, SandboxConfig, check_seed
+from .hosts import LOOPBACK_NAMES
 from .policy import ACCESS_TOKEN_LIFETIME, CODE_LIFETIME, CONSENT_LIFETIME, REFRESH_REUSE_GRACE, REFRESH_TOKEN_LIFETIME
-from .registration_policy import DEFAULT_REGISTRABLE_SCOPES, check_registrable_scopes
+from .registration_policy import DEFAULT_REGISTRABLE_SCOPES
+from .seeding import demo_credentials, describe_age, seed_store, seeded_at
 
-SEED_PATTERN = re.compile(r"^(demo|empty|grants=(\d{1,7}))$")
+__all__ = ["IN_PROCESS_ROOT", "SEED_PATTERN", "Sandbox", "SandboxConfig", "check_seed", "delete_database",
+           "describe_age", "exposure_warning", "new_api_key", "private_database_file"]
 _API_KEY_SETTING = "api_key"
-_DEMO_CLIENT_SETTING = "demo_client"
 # The root URL of a sandbox that could not reserve a port (sockets disabled): reachable in-process only.
 # RFC 6761 §6.4: .invalid names never resolve, so nothing on a network can answer for it by mistake.
 IN_PROCESS_ROOT = "http://telnyx-sandbox.invalid"
@@ -46,7 +48,6 @@ IN_PROCESS_ROOT = "http://telnyx-sandbox.invalid"
 
 API_KEY_ALPHABET = string.ascii_letters + string.digits + "_-"
 API_KEY_PATTERN = re.compile(r"^KEY[0-9A-Za-z_-]{55}$")  # Telnyx's shape, the one secret scanners look for
-_SEEDED_AT_SETTING = "seeded_at"
 
 
 def new_api_key() -> str:
@@ -75,12 +76,6 @@ def exposure_warning(host: str) -> str | None:
             "HTTP, and its API key and tokens cross the network unencrypted. Use it on trusted networks only.")
 
 
-def check_seed(seed: str) -> str:
-    if not isinstance(seed, str) or not SEED_PATTERN.match(seed):
-        raise ValueError(f"seed: use 'demo', 'empty' or 'grants=N' (e.g. 'grants=10000'); got {seed!r}")
-    return seed
-
-
 def delete_database(path: str) -> list[str]:
     """Remove a SQLite file database and its WAL/shared-memory companions; returns the files removed."""
     removed = []
@@ -93,21 +88,8 @@ def delete_database(path: str) -> list[str]:
     return removed
 
 
-def describe_age(moment: datetime | None, now: datetime | None = None) -> str:
-    """``'seeded 2026-11-30 10:00 UTC (3 days ago)'`` — what ``explore`` says about the demo data."""
-    if moment is None:
-        return "seeded at an unknown time (before telnyx-nb recorded it)"
-    now = now or datetime.now(UTC)
-    seconds = max(0, int((now - moment).total_seconds()))
-    if seconds < 120:
-        ago = "just now"
-    elif seconds < 7200:
-        ago = f"{seconds // 60} minutes ago"
-    elif seconds < 2 * 86400:
-        ago = f"{seconds // 3600} hours ago"
-    else:
-        ago = f"{seconds // 86400} days ago"
-    return f"seeded {moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({ago})"
+# config fields (and derived URLs) readable on the Sandbox as before; api_key is the key in use, not the override
+_CONFIG_VIEWS = (FIELDS - {"api_key"}) | {"base_url"}
 
 
 class Sandbox:
@@ -122,41 +104,15 @@ class Sandbox:
         # signing_key: a private RS256 JWK (or a keys.KeyRing) for a new database; test suites reuse one, since
         # making RSA keys is the slow part of a start. A database that already holds a key keeps its own.
         # Short lifetimes let tests of expiry and refresh run on the real clock (no time patching).
-        for name, value in (("access_token_ttl", access_token_ttl), ("refresh_token_ttl", refresh_token_ttl),
-                            ("code_ttl", code_ttl), ("consent_ttl", consent_ttl)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name}: use a whole number of seconds, at least 1; got {value!r}")
-        self.access_token_ttl = access_token_ttl
-        self.refresh_token_ttl = refresh_token_ttl
-        self.code_ttl = code_ttl
-        self.consent_ttl = consent_ttl
-        if not isinstance(port, int) or not 0 <= port <= 65535:
-            raise ValueError(f"port: use a number from 0 (any free port) to 65535; got {port!r}")
-        # A given key need not have Telnyx's shape (a test may pin any key), but it travels in an HTTP header:
-        # visible ASCII only (RFC 9110 §5.5), no spaces.
-        if api_key is not None and (not isinstance(api_key, str) or not re.fullmatch(r"[!-~]+", api_key)):
-            raise ValueError("api_key: use visible ASCII characters without spaces, e.g. 'KEY' + 55 characters "
-                             "of [0-9A-Za-z_-] (the shape of a Telnyx key)")
-        self.registrable_scopes = check_registrable_scopes(registrable_scopes)
-        self.public_urls = tuple(check_public_url(u) for u in ([public_urls] if isinstance(public_urls, str)
-                                                                else public_urls))
-        if isinstance(refresh_reuse_grace, bool) or not isinstance(refresh_reuse_grace, (int, float)) \
-                or refresh_reuse_grace < 0:
-            raise ValueError(f"refresh_reuse_grace: use a number of seconds >= 0; got {refresh_reuse_grace!r}")
-        self.refresh_reuse_grace = float(refresh_reuse_grace)
-        self.host = host
-        self.port = port
-        self.db = str(db)
-        self.seed = check_seed(seed)
-        self.reset = bool(reset)
+        self.config = SandboxConfig(
+            host=host, port=port, db=db, seed=seed, api_key=api_key, threads=threads, reset=reset,
+            access_token_ttl=access_token_ttl, refresh_token_ttl=refresh_token_ttl, code_ttl=code_ttl,
+            consent_ttl=consent_ttl, registrable_scopes=registrable_scopes, public_urls=public_urls,
+            refresh_reuse_grace=refresh_reuse_grace)
         self.seeded_at: datetime | None = None  # when the seed filled this database (None: empty seed, or unknown)
-        self._api_key_override = api_key
-        self.threads = threads
-        self.api_key: str | None = None
+        self.api_key: str | None = None  # the key in use (config.api_key is only an override)
         self.demo_client_id: str | None = None
         self.demo_client_secret: str | None = None
-        self.root_url: str | None = None
-        self.base_url: str | None = None
         self.store = None
         self.app = None
         self.faults = None  # the armed faults (faults.Faults) once started
@@ -167,6 +123,13 @@ class Sandbox:
         self._signing_key = signing_key
         self._socket: socket.socket | None = None
         self.clock = Clock()
+
+    def __getattr__(self, name):
+        """The options read as before (``sb.port``, ``sb.access_token_ttl``, ``sb.base_url`` …): the config's."""
+        config = self.__dict__.get("config")
+        if config is not None and name in _CONFIG_VIEWS:
+            return getattr(config, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __repr__(self) -> str:  # the API key and secrets stay out of reprs
         where = self.base_url or "not started"
@@ -204,14 +167,15 @@ class Sandbox:
     def _reserve_socket(self) -> socket.socket | None:
         """Bind (not yet listen on) the port, so the URL is known before any thread starts; None if sockets are
         disabled (pytest-socket and the like), when the sandbox runs in-process only."""
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        host, port = self.config.host, self.config.port
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
         try:
             sock = socket.socket(family, socket.SOCK_STREAM)
         except Exception:  # noqa: BLE001 - blockers raise their own types (e.g. a RuntimeError subclass)
             return None
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((self.host, self.port))
+            sock.bind((host, port))
         except BaseException:
             sock.close()
             raise
@@ -224,49 +188,38 @@ class Sandbox:
         from .oauth import SandboxAuthorizationServer
         from .store import Store
 
-        if self.db == ":memory:":
+        config = self.config
+        if config.throwaway:
             self._tmpdir = tempfile.mkdtemp(prefix="telnyx-nb-sandbox-")
             path = os.path.join(self._tmpdir, "sandbox.sqlite3")
         else:
-            path = os.path.abspath(os.path.expanduser(self.db))
-            if self.reset:
+            path = os.path.abspath(os.path.expanduser(config.db))
+            if config.reset:
                 delete_database(path)
             private_database_file(path)
-        self.store = store = Store(path, clock=self.clock)
+        self.store = store = Store(path, clock=self.clock, durable=not config.throwaway)
         keyring = KeyRing.load_or_create(store, self._signing_key)
-        self._seed(store)
-        if self._api_key_override:  # --api-key wins and is kept for the next start on this database
-            store.set_setting(_API_KEY_SETTING, self._api_key_override)
+        seed_store(store, config.seed, self.clock.now())
+        if config.api_key:  # --api-key wins and is kept for the next start on this database
+            store.set_setting(_API_KEY_SETTING, config.api_key)
         self.api_key = store.set_setting_once(_API_KEY_SETTING, new_api_key())
         org_id = store.set_setting_once("org_id", str(uuid.uuid4()))
         user_id = store.set_setting_once("user_id", str(uuid.uuid4()))
-        seeded_at = store.get_setting(_SEEDED_AT_SETTING)
-        self.seeded_at = datetime.fromisoformat(seeded_at) if seeded_at else None
-        demo = store.get_setting(_DEMO_CLIENT_SETTING)
-        if demo:
-            self.demo_client_id, self.demo_client_secret = json.loads(demo)
+        self.seeded_at = seeded_at(store)
+        self.demo_client_id, self.demo_client_secret = demo_credentials(store)
 
         self._socket = self._reserve_socket()
         if self._socket is not None:
             port = self._socket.getsockname()[1]
-            shown_host = self.host if self.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+            shown_host = config.host if config.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
             if ":" in shown_host:
                 shown_host = f"[{shown_host}]"
-            self.port = port
-            self.root_url = f"http://{shown_host}:{port}"
+            root_url = f"http://{shown_host}:{port}"
         else:
-            self.root_url = IN_PROCESS_ROOT
-        self.base_url = f"{self.root_url}/v2"
-        oauth = SandboxAuthorizationServer(store, keyring, issuer=self.root_url, resource=self.base_url,
-                                           base_url=self.base_url, org_id=org_id, user_id=user_id,
-                                           access_token_ttl=self.access_token_ttl,
-                                           refresh_token_ttl=self.refresh_token_ttl,
-                                           registrable_scopes=self.registrable_scopes,
-                                           refresh_reuse_grace=self.refresh_reuse_grace,
-                                           code_ttl=self.code_ttl, consent_ttl=self.consent_ttl)
-        state = SandboxState(store=store, oauth=oauth, api_key=self.api_key, root_url=self.root_url,
-                             base_url=self.base_url, org_id=org_id, user_id=user_id, faults=Faults(),
-                             host=self.host, public_urls=self.public_urls)
+            port, root_url = config.port, IN_PROCESS_ROOT
+        self.config = config = config.bound(root_url=root_url, port=port, org_id=org_id, user_id=user_id)
+        oauth = SandboxAuthorizationServer(store, keyring, config)
+        state = SandboxState(store=store, oauth=oauth, config=config, api_key=self.api_key, faults=Faults())
         self.app = create_app(state)
         self.faults = state.faults
 
@@ -299,31 +252,6 @@ class Sandbox:
         self._socket = None  # waitress owns (and closes) it now
         self._thread = threading.Thread(target=server.run, name=f"telnyx-nb-sandbox:{self.port}", daemon=True)
         self._thread.start()
-
-    def _seed(self, store) -> None:
-        """Insert the chosen seed; ids already present are skipped, so reseeding adds nothing twice."""
-        if self.seed == "empty":
-            return
-        from .demo import demo_dataset, synthetic_dataset
-
-        now = self.clock.now()
-        if store.is_empty():  # a database seeded before this was recorded stays "unknown", not "just now"
-            store.set_setting_once(_SEEDED_AT_SETTING, now.isoformat(timespec="seconds"))
-        if self.seed == "demo":
-            clients, grants = demo_dataset(now)
-        else:
-            clients, grants = synthetic_dataset(int(self.seed.split("=", 1)[1]), now)
-        for client in clients:  # ids are deterministic, secrets never are: a published secret would open any sandbox
-            if client.get("secret"):
-                client["secret"] = secrets.token_urlsafe(36)
-        if clients and store.get_setting(_DEMO_CLIENT_SETTING) is None:
-            demo_client = clients[0]
-            store.set_setting_once(_DEMO_CLIENT_SETTING,
-                                   json.dumps([demo_client["client_id"], demo_client.get("secret")]))
-            store.set_setting_once("org_id", demo_client["org_id"])
-            store.set_setting_once("user_id", demo_client["user_id"])
-        store.insert_clients(clients)
-        store.insert_grants(grants)
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop accepting, let in-flight requests finish (up to ``timeout`` seconds), then close everything."""

@@ -1,9 +1,10 @@
 """SQLite storage for the sandbox: clients, grants, consents, codes, tokens and settings.
 
 Why it looks like this: one connection per thread, WAL, ``busy_timeout=5000`` and
-``synchronous=NORMAL``; every read-then-write step runs inside ``BEGIN IMMEDIATE`` so concurrent requests queue on
-the write lock instead of failing or losing updates. Single-use things (consent tokens, authorization codes,
-refresh tokens) are claimed with one ``UPDATE … RETURNING`` statement, so exactly one racer wins.
+``synchronous=NORMAL`` (``OFF`` for a throwaway database); every read-then-write step runs inside
+``BEGIN IMMEDIATE`` so concurrent requests queue on the write lock instead of failing or losing updates.
+Single-use things (consent tokens, authorization codes, refresh tokens) are claimed with one
+``UPDATE … RETURNING`` statement, so exactly one racer wins.
 
 Secrets never rest in plain text: client secrets, codes, consent tokens and refresh tokens are kept as SHA-256
 digests (they are long random strings, so a fast hash is enough). Access tokens are JWTs; only their ``jti`` is
@@ -12,8 +13,6 @@ kept. Timestamps of API objects are ISO 8601 strings in UTC; token and code life
 
 from __future__ import annotations
 
-import bisect
-import hashlib
 import hmac
 import json
 import secrets
@@ -21,141 +20,24 @@ import sqlite3
 import threading
 import uuid
 from contextlib import contextmanager
-from datetime import UTC, datetime
 
+from .bulk import BulkLoad
 from .clock import Clock
+from .listing import CLIENT_LIST_FIELDS, ListQueries, PageMarks, client_from_row, grant_from_row
+from .tables import SCHEMA, bump, digest, iso
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS clients (
-    client_id TEXT PRIMARY KEY, name TEXT NOT NULL, org_id TEXT NOT NULL, user_id TEXT NOT NULL,
-    client_type TEXT NOT NULL, require_pkce INTEGER NOT NULL, verified INTEGER NOT NULL,
-    allowed_grant_types TEXT NOT NULL, allowed_scopes TEXT NOT NULL, redirect_uris TEXT NOT NULL,
-    logo_uri TEXT, policy_uri TEXT, tos_uri TEXT, secret_hash TEXT,
-    created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
--- Each list's order and filters have an index that matches exactly, so a page is a seek plus a short walk
--- (the list order is ``created_at DESC`` then id; see ``list_clients`` / ``list_grants``).
-DROP INDEX IF EXISTS clients_created;
-CREATE INDEX IF NOT EXISTS clients_order ON clients (created_at DESC, client_id);
-CREATE INDEX IF NOT EXISTS clients_type_order ON clients (client_type, created_at DESC, client_id);
-CREATE INDEX IF NOT EXISTS clients_verified_order ON clients (verified, created_at DESC, client_id);
-CREATE INDEX IF NOT EXISTS clients_name_order ON clients (name, created_at DESC, client_id);
-CREATE TABLE IF NOT EXISTS grants (
-    id TEXT PRIMARY KEY, client_id TEXT NOT NULL, user_id TEXT NOT NULL, scopes TEXT NOT NULL,
-    created_at TEXT NOT NULL, last_used_at TEXT, revoked_at TEXT);
-DROP INDEX IF EXISTS grants_created;
-"""
-# Built after a bulk load into an empty table (sorting once beats a million random-order index inserts).
-GRANT_INDEXES = (
-    "CREATE INDEX IF NOT EXISTS grants_client ON grants (client_id, user_id)",
-    # Live grants in list order; it holds (created_at, id), so skipping rows (OFFSET) never touches the table.
-    "CREATE INDEX IF NOT EXISTS grants_live_order ON grants (created_at DESC, id) WHERE revoked_at IS NULL",
-)
-SCHEMA += ";\n".join(GRANT_INDEXES) + ";\n" + """
--- Row counts kept in step with every write (in the same transaction), so a page does not count the table;
--- ``generation`` moves on every write, which is what cached totals and page boundaries are checked against.
-CREATE TABLE IF NOT EXISTS list_state (name TEXT PRIMARY KEY, rows INTEGER NOT NULL, generation INTEGER NOT NULL);
-INSERT OR IGNORE INTO list_state SELECT 'grants', count(*), 0 FROM grants WHERE revoked_at IS NULL;
-INSERT OR IGNORE INTO list_state SELECT 'clients', count(*), 0 FROM clients;
-CREATE TABLE IF NOT EXISTS consents (
-    token_hash TEXT PRIMARY KEY, client_id TEXT NOT NULL, user_id TEXT NOT NULL, params TEXT NOT NULL,
-    expires_at INTEGER NOT NULL, used_at INTEGER);
-CREATE TABLE IF NOT EXISTS codes (
-    code_hash TEXT PRIMARY KEY, client_id TEXT NOT NULL, user_id TEXT NOT NULL, grant_id TEXT,
-    redirect_uri TEXT, scope TEXT NOT NULL, code_challenge TEXT, code_challenge_method TEXT,
-    expires_at INTEGER NOT NULL, used_at INTEGER, replayed INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS tokens (
-    jti TEXT PRIMARY KEY, client_id TEXT NOT NULL, user_id TEXT, grant_id TEXT, scope TEXT NOT NULL,
-    issued_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0,
-    refresh_hash TEXT UNIQUE, refresh_expires_at INTEGER, refresh_used INTEGER NOT NULL DEFAULT 0,
-    family TEXT);
-CREATE INDEX IF NOT EXISTS tokens_grant ON tokens (grant_id);
-CREATE INDEX IF NOT EXISTS tokens_client ON tokens (client_id);
-CREATE INDEX IF NOT EXISTS tokens_family ON tokens (family);
-CREATE TABLE IF NOT EXISTS revoked_families (family TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL, reason TEXT);
-"""
-
-CLIENT_LIST_FIELDS = ("allowed_grant_types", "allowed_scopes", "redirect_uris")
+__all__ = ["Store", "PageMarks", "check_secret", "client_from_row", "digest", "grant_from_row", "iso"]
 
 
-def digest(value: str) -> str:
-    """SHA-256 hex digest of a secret-bearing string."""
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+class Store(ListQueries, BulkLoad):
+    """The sandbox's database: a file path (WAL) shared by per-thread connections. The list queries
+    (``listing.py``) and bulk loads (``bulk.py``) are mixed in; the claims and revocations are here."""
 
-
-def iso(moment: datetime | None = None) -> str:
-    """ISO 8601 in UTC with millisecond precision and a ``Z`` (sorts as text)."""
-    moment = moment or datetime.now(UTC)
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _iso_value(value) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    return iso(value)
-
-
-def client_from_row(row) -> dict:
-    """A stored client row as a plain dict with decoded list fields and booleans."""
-    record = dict(row)
-    for name in CLIENT_LIST_FIELDS:
-        record[name] = json.loads(record[name])
-    record["require_pkce"] = bool(record["require_pkce"])
-    record["verified"] = bool(record["verified"])
-    return record
-
-
-def _bump(db: sqlite3.Connection, name: str, delta: int = 0) -> None:
-    """Keep ``list_state`` in step with a write to ``name`` (same transaction): row count and generation."""
-    db.execute("UPDATE list_state SET rows = rows + ?, generation = generation + 1 WHERE name = ?", (delta, name))
-
-
-class PageMarks:
-    """Remembered page boundaries of one list order: position → the (created_at, id) key of the row there.
-
-    Telnyx paginates by page number, so page N means "skip (N-1)·size rows". Skipping by OFFSET walks every row
-    before the page; with a mark just before the page the query seeks straight to it (keyset pagination,
-    answering the same rows as OFFSET would). Marks hold for one ``generation`` of the list: any write that
-    can move rows (insert, revoke, delete) starts afresh, so a stale mark never shifts a page.
-    """
-
-    LIMIT = 100_000  # marks kept per list (one per page read: enough for 10M rows at 100 a page)
-
-    def __init__(self):
-        self.generation = None
-        self.positions: list[int] = []
-        self.keys: dict[int, tuple[str, str]] = {}
-
-    def before(self, generation: int, offset: int) -> tuple[int, tuple[str, str]] | None:
-        """The closest remembered (position, key) before ``offset`` for this generation, or None."""
-        if generation != self.generation:
-            return None
-        i = bisect.bisect_left(self.positions, offset) - 1
-        if i < 0:
-            return None
-        position = self.positions[i]
-        return position, self.keys[position]
-
-    def remember(self, generation: int, position: int, key: tuple[str, str]) -> None:
-        if generation != self.generation:
-            self.generation, self.positions, self.keys = generation, [], {}
-        if position in self.keys or len(self.positions) >= self.LIMIT:
-            return
-        bisect.insort(self.positions, position)
-        self.keys[position] = key
-
-
-def grant_from_row(row) -> dict:
-    record = dict(row)
-    record["scopes"] = json.loads(record["scopes"])
-    return record
-
-
-class Store:
-    """The sandbox's database: a file path (WAL) shared by per-thread connections."""
-
-    def __init__(self, path: str, clock: Clock | None = None):
+    def __init__(self, path: str, clock: Clock | None = None, *, durable: bool = True):
         self.path = path
+        # A throwaway database (``db=":memory:"``: a temporary file removed on stop) never needs to survive a
+        # power cut, so it skips the fsyncs of WAL checkpoints (``synchronous=OFF``); a file database keeps NORMAL.
+        self._synchronous = "NORMAL" if durable else "OFF"
         self.clock = clock or Clock()  # every expiry and timestamp below reads it (tests move it forward)
         self._local = threading.local()
         self._lock = threading.Lock()
@@ -175,7 +57,7 @@ class Store:
             db.row_factory = sqlite3.Row
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA busy_timeout=5000")
-            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute(f"PRAGMA synchronous={self._synchronous}")
             # SQLite's lower() folds ASCII only; name filters fold like Python ("Émile" contains "émi").
             db.create_function("casefold", 1, lambda v: v.casefold() if isinstance(v, str) else v,
                                deterministic=True)
@@ -184,21 +66,18 @@ class Store:
                 self._connections.append(db)
         return db
 
-    @contextmanager
     def read(self):
         """A read transaction: every statement inside sees one snapshot (a page and its total agree)."""
-        db = self.conn()
-        db.execute("BEGIN")
-        try:
-            yield db
-        finally:
-            db.execute("COMMIT")
+        return self._transaction("BEGIN")
 
-    @contextmanager
     def write(self):
         """A ``BEGIN IMMEDIATE`` transaction: committed on success, rolled back on any error."""
+        return self._transaction("BEGIN IMMEDIATE")
+
+    @contextmanager
+    def _transaction(self, begin: str):
         db = self.conn()
-        db.execute("BEGIN IMMEDIATE")
+        db.execute(begin)
         try:
             yield db
         except BaseException:
@@ -236,68 +115,6 @@ class Store:
                     or db.execute("SELECT 1 FROM grants LIMIT 1").fetchone())
 
     # ----- clients -----------------------------------------------------------------------------------------------
-    def insert_clients(self, records: list[dict]) -> int:
-        """Insert client dicts (demo.py's shape; ``secret`` is plain text or None and is hashed here).
-
-        A client whose id already exists is skipped, so seeding twice adds nothing twice. Returns rows added.
-        """
-        now = iso(self.clock.now())
-        rows = []
-        for c in records:
-            secret = c.get("secret") or c.get("client_secret")
-            rows.append((
-                c["client_id"], c["name"], c.get("org_id") or "", c.get("user_id") or "", c["client_type"],
-                int(bool(c.get("require_pkce"))), int(bool(c.get("verified", False))),
-                json.dumps(list(c.get("allowed_grant_types") or [])), json.dumps(list(c.get("allowed_scopes") or [])),
-                json.dumps(list(c.get("redirect_uris") or [])), c.get("logo_uri"), c.get("policy_uri"),
-                c.get("tos_uri"), digest(secret) if secret else None,
-                _iso_value(c.get("created_at")) or now, _iso_value(c.get("updated_at")) or now,
-            ))
-        with self.write() as db:
-            before = db.total_changes
-            db.executemany("INSERT OR IGNORE INTO clients VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-            added = db.total_changes - before
-            _bump(db, "clients", added)
-            return added
-
-    def insert_grants(self, records) -> int:
-        """Insert grant dicts (``id, client_id, user_id, scopes, created_at, last_used_at``); existing ids skipped.
-
-        One transaction and one ``executemany`` in primary-key order; into an empty table the secondary indexes
-        are built once afterwards (inside the same transaction). A million grants cost about 20 s of CPU.
-        Returns rows added.
-        """
-        scope_texts: dict[tuple, str] = {}  # grants repeat a few scope sets: encode each once
-
-        def scopes_json(scopes) -> str:
-            key = tuple(scopes)
-            text = scope_texts.get(key)
-            if text is None:
-                text = scope_texts[key] = json.dumps(list(key))
-            return text
-
-        rows = [(g["id"], g["client_id"], g.get("user_id") or "", scopes_json(g["scopes"]),
-                 _iso_value(g["created_at"]), _iso_value(g.get("last_used_at")), None) for g in records]
-        rows.sort()  # primary-key order: the id index grows at its end instead of splitting pages at random
-        with self.write() as db:
-            (cache_size,) = db.execute("PRAGMA cache_size").fetchone()
-            db.execute("PRAGMA cache_size = -262144")  # 256 MiB for the load
-            bulk = len(rows) > 10_000 and db.execute("SELECT 1 FROM grants LIMIT 1").fetchone() is None
-            try:
-                if bulk:
-                    db.execute("DROP INDEX IF EXISTS grants_client")
-                    db.execute("DROP INDEX IF EXISTS grants_live_order")
-                before = db.total_changes
-                db.executemany("INSERT OR IGNORE INTO grants VALUES (?,?,?,?,?,?,?)", rows)
-                added = db.total_changes - before
-                _bump(db, "grants", added)
-                if bulk:
-                    for statement in GRANT_INDEXES:
-                        db.execute(statement)
-            finally:
-                db.execute(f"PRAGMA cache_size = {int(cache_size)}")
-            return added
-
     def create_client(self, fields: dict, org_id: str, user_id: str) -> tuple[dict, str | None]:
         """Create a client from validated fields; returns (client, plain secret or None for public clients)."""
         now = iso(self.clock.now())
@@ -313,67 +130,6 @@ class Store:
     def get_client(self, client_id: str) -> dict | None:
         row = self.conn().execute("SELECT * FROM clients WHERE client_id = ?", (client_id,)).fetchone()
         return client_from_row(row) if row else None
-
-    def list_clients(self, filters: dict, page: int, size: int) -> tuple[list[dict], int]:
-        """One page of clients, newest first, and the total matching ``filters`` (already validated)."""
-        where, params = [], []
-        if "client_type" in filters:
-            where.append("client_type = ?")
-            params.append(filters["client_type"])
-        if "name" in filters:
-            where.append("name = ?")
-            params.append(filters["name"])
-        if "name_contains" in filters:
-            where.append("instr(casefold(name), casefold(?)) > 0")
-            params.append(filters["name_contains"])
-        if "client_id" in filters:
-            where.append("client_id = ?")
-            params.append(filters["client_id"])
-        if "grant_type" in filters:
-            where.append("EXISTS (SELECT 1 FROM json_each(allowed_grant_types) WHERE value = ?)")
-            params.append(filters["grant_type"])
-        if "verified" in filters:
-            where.append("verified = ?")
-            params.append(int(filters["verified"]))
-        key = ("clients", tuple(sorted((k, str(v)) for k, v in filters.items())))
-        with self.read() as db:
-            count, generation = db.execute("SELECT rows, generation FROM list_state WHERE name = 'clients'").fetchone()
-            if where:  # counted once per generation of the clients table, not once per page
-                cached = self._totals.get(key)
-                if cached is not None and cached[0] == generation:
-                    count = cached[1]
-                else:
-                    clause = " AND ".join(where)
-                    count = db.execute(f"SELECT count(*) FROM clients WHERE {clause}", params).fetchone()[0]
-                    self._totals[key] = (generation, count)
-            rows = self._page(db, key, "clients", "client_id", where, params, page, size, generation)
-        return [client_from_row(r) for r in rows], count
-
-    def _page(self, db, key, table: str, id_column: str, where: list[str], params: list, page: int, size: int,
-              generation: int) -> list:
-        """Rows ``(page-1)*size …`` of ``table`` in list order (``created_at DESC, id``), seeking from the
-        nearest remembered boundary before the page instead of skipping every row before it."""
-        offset = (page - 1) * size
-        marks = self._marks.setdefault(key, PageMarks())
-        with self._lock:
-            mark = marks.before(generation, offset)
-        where = list(where)
-        params = list(params)
-        skip = offset
-        if mark is not None:
-            position, (created_at, row_id) = mark
-            # rows after the mark in list order: an index range on created_at, then a few equal stamps skipped
-            where.append(f"created_at <= ? AND NOT (created_at = ? AND {id_column} <= ?)")
-            params += [created_at, created_at, row_id]
-            skip = offset - position - 1
-        clause = ("WHERE " + " AND ".join(where)) if where else ""
-        rows = db.execute(f"SELECT * FROM {table} {clause} ORDER BY created_at DESC, {id_column} LIMIT ? OFFSET ?",
-                          [*params, size, skip]).fetchall()
-        if rows:
-            with self._lock:
-                last = rows[-1]
-                marks.remember(generation, offset + len(rows) - 1, (last["created_at"], last[id_column]))
-        return rows
 
     def update_client(self, client_id: str, changes: dict) -> dict | None:
         columns = []
@@ -391,7 +147,7 @@ class Store:
             cursor = db.execute(f"UPDATE clients SET {', '.join(columns)} WHERE client_id = ?", [*values, client_id])
             if cursor.rowcount == 0:
                 return None
-            _bump(db, "clients")  # a changed name, type or flag moves filtered totals
+            bump(db, "clients")  # a changed name, type or flag moves filtered totals
         return self.get_client(client_id)
 
     def delete_client(self, client_id: str) -> bool:
@@ -399,27 +155,17 @@ class Store:
         with self.write() as db:
             if db.execute("DELETE FROM clients WHERE client_id = ?", (client_id,)).rowcount == 0:
                 return False
-            _bump(db, "clients", -1)
+            bump(db, "clients", -1)
             revoked = db.execute("UPDATE grants SET revoked_at = ? WHERE client_id = ? AND revoked_at IS NULL",
                                  (iso(self.clock.now()), client_id)).rowcount
             if revoked:
-                _bump(db, "grants", -revoked)
+                bump(db, "grants", -revoked)
             db.execute("UPDATE tokens SET revoked = 1 WHERE client_id = ?", (client_id,))
             db.execute("DELETE FROM codes WHERE client_id = ?", (client_id,))
             db.execute("DELETE FROM consents WHERE client_id = ?", (client_id,))
         return True
 
     # ----- grants ------------------------------------------------------------------------------------------------
-    def list_grants(self, page: int, size: int) -> tuple[list[dict], int]:
-        """One page of live grants, newest first (``created_at DESC, id``), and how many there are.
-
-        The total is ``list_state``'s maintained count and the page a seek on ``grants_live_order``, so page
-        10,000 costs what page 1 does."""
-        with self.read() as db:
-            total, generation = db.execute("SELECT rows, generation FROM list_state WHERE name = 'grants'").fetchone()
-            rows = self._page(db, "grants", "grants", "id", ["revoked_at IS NULL"], [], page, size, generation)
-        return [grant_from_row(r) for r in rows], total
-
     def get_grant(self, grant_id: str) -> dict | None:
         row = self.conn().execute("SELECT * FROM grants WHERE id = ? AND revoked_at IS NULL", (grant_id,)).fetchone()
         return grant_from_row(row) if row else None
@@ -431,7 +177,7 @@ class Store:
                              (iso(self.clock.now()), grant_id)).fetchone()
             if row is None:
                 return None
-            _bump(db, "grants", -1)
+            bump(db, "grants", -1)
             db.execute("UPDATE tokens SET revoked = 1 WHERE grant_id = ?", (grant_id,))
             db.execute("DELETE FROM codes WHERE grant_id = ?", (grant_id,))
         return grant_from_row(row)
@@ -446,7 +192,7 @@ class Store:
                 grant_id = str(uuid.uuid4())
                 db.execute("INSERT INTO grants VALUES (?,?,?,?,?,?,?)",
                            (grant_id, client_id, user_id, json.dumps(scopes), iso(self.clock.now()), None, None))
-                _bump(db, "grants", 1)
+                bump(db, "grants", 1)
                 return grant_id
             held = json.loads(row["scopes"])
             widened = held + [s for s in scopes if s not in held]

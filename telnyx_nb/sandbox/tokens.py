@@ -15,7 +15,6 @@ import time
 import uuid
 
 from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
-from joserfc import jwt
 
 from .policy import ACCESS_TOKEN_LIFETIME
 
@@ -42,7 +41,7 @@ class SandboxTokenGenerator(JWTBearerTokenGenerator):
                   "aud": self.get_audiences(client, user, scope)}
         claims.update(self.get_extra_claims(client, grant_type, user, scope))
         header = {"alg": self.alg, "typ": "at+jwt", "kid": self.keyring.kid}  # §2.1; kid finds the JWKS key
-        return jwt.encode(header, claims, self.keyring.key)
+        return self.keyring.sign(header, claims)
 
     @staticmethod
     def _refresh_token(**_kwargs):

@@ -9,7 +9,7 @@ from urllib.parse import unquote
 
 from flask import Response, request
 
-from .errors import ApiError
+from .errors import WireError
 
 
 def json_response(body, status: int = 200, headers: dict | None = None) -> Response:
@@ -34,15 +34,15 @@ def load_json(raw: bytes):
 def json_body() -> dict:
     """The JSON object body of a management request, or an error naming what is wrong with it."""
     if not request.is_json:
-        raise ApiError(415, f"Content-Type must be application/json (got {request.mimetype or 'none'!r}).",
-                       parameter="Content-Type")
+        raise WireError(415, f"Content-Type must be application/json (got {request.mimetype or 'none'!r}).",
+                        parameter="Content-Type")
     raw = request.get_data(cache=True)
     try:
         body = load_json(raw or b"null")
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(400, f"The body is not valid JSON: {exc}.", pointer="") from None
+        raise WireError(400, f"The body is not valid JSON: {exc}.", pointer="") from None
     if not isinstance(body, dict):
-        raise ApiError(422, "The body must be a JSON object.", pointer="")
+        raise WireError(422, "The body must be a JSON object.", pointer="")
     return body
 
 

@@ -74,14 +74,14 @@ class FaultControl:
     def arm(self, path: str, *, status: int | None = None, retry_after: float | None = None,
             delay: float | None = None, drop: bool = False, count: int = 1, method: str | None = None) -> ArmedFault:
         """Arm a fault, checked as ``POST /_sandbox/faults`` checks it (a bad value raises, naming the field)."""
-        from telnyx_nb.sandbox.errors import ApiError
+        from telnyx_nb.sandbox.errors import WireError
         from telnyx_nb.sandbox.faults import parse_fault
 
         body = {"path": path, "method": method, "count": count, "status": status, "retry_after": retry_after,
                 "delay": delay, "drop": drop}
         try:
             fault = parse_fault({k: v for k, v in body.items() if v is not None})
-        except ApiError as exc:
+        except WireError as exc:
             raise ValueError(f"fault: {exc.detail}") from None
         self._faults.add(fault)
         return ArmedFault(self._faults, fault)

@@ -1,0 +1,112 @@
+"""The management schema's answers for bad input, without a server: status, the JSON pointer (bodies) or the
+parameter (queries) each answer names, and a detail that says what to fix (``sandbox/schema.py``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from telnyx_nb.sandbox import schema
+from telnyx_nb.sandbox.errors import WireError
+
+CREATE = {"name": "App", "allowed_scopes": ["messaging"], "client_type": "confidential",
+          "allowed_grant_types": ["client_credentials"]}
+
+
+def refused(check, *args) -> WireError:
+    with pytest.raises(WireError) as caught:
+        check(*args)
+    return caught.value
+
+
+@pytest.mark.parametrize(("field", "value", "pointer", "says"), [
+    ("name", "", "/name", "non-empty"),
+    ("name", "   ", "/name", "not only spaces"),
+    ("allowed_scopes", ["nope"], "/allowed_scopes/0", "messaging"),
+    ("allowed_scopes", [], "/allowed_scopes", "at least 1"),
+    ("client_type", "secret", "/client_type", "public, confidential"),
+    ("allowed_grant_types", ["implicit"], "/allowed_grant_types/0", "client_credentials"),
+    ("redirect_uris", ["http://app.example/cb#frag"], "/redirect_uris/0", "fragment"),
+    ("redirect_uris", ["javascript:alert(1)"], "/redirect_uris/0", "javascript"),
+    ("redirect_uris", [1], "/redirect_uris/0", "string"),
+    ("require_pkce", "yes", "/require_pkce", "true or false"),
+    ("logo_uri", "ftp://files.example/logo.png", "/logo_uri", "http(s) URL"),
+    ("policy_uri", 12, "/policy_uri", "string or null"),
+    ("tos_uri", "nope", "/tos_uri", "absolute URI"),
+    ("verified", True, "/verified", "owned by the server"),
+    ("colour", "blue", "/colour", "remove it"),
+])
+def test_a_bad_create_field_is_a_422_naming_its_pointer(field, value, pointer, says):
+    error = refused(schema.check_create, {**CREATE, field: value})
+    assert (error.status, error.pointer) == (422, pointer)
+    assert says in error.detail
+    body = error.body()
+    assert body["errors"][0]["source"] == {"pointer": pointer} and body["error"] == "invalid_request"
+
+
+def test_a_missing_required_field_is_named():
+    error = refused(schema.check_create, {k: v for k, v in CREATE.items() if k != "name"})
+    assert (error.status, error.pointer, error.detail) == (422, "/name", "name is required.")
+
+
+def test_a_body_that_is_not_an_object_points_at_the_whole_body():
+    error = refused(schema.check_create, [])
+    assert (error.status, error.pointer) == (422, "")
+
+
+def test_the_code_flow_without_a_redirect_uri_names_redirect_uris():
+    error = refused(schema.check_create, {**CREATE, "allowed_grant_types": ["authorization_code"]})
+    assert (error.status, error.pointer) == (422, "/redirect_uris")
+
+
+def test_an_update_that_leaves_the_stored_code_flow_without_a_redirect_uri_conflicts():
+    current = {"allowed_grant_types": ["authorization_code"], "redirect_uris": ["http://127.0.0.1/cb"]}
+    error = refused(schema.check_update, {"redirect_uris": []}, current)
+    assert (error.status, error.pointer) == (409, "/redirect_uris")
+    error = refused(schema.check_update, {"allowed_grant_types": ["authorization_code"]},
+                    {"allowed_grant_types": ["client_credentials"], "redirect_uris": []})
+    assert (error.status, error.pointer) == (409, "/allowed_grant_types")
+
+
+def test_a_good_create_body_gets_the_published_defaults_and_duplicates_dropped():
+    fields = schema.check_create({**CREATE, "name": "  App  ", "allowed_scopes": ["messaging", "messaging"]})
+    assert fields["name"] == "App" and fields["allowed_scopes"] == ["messaging"]
+    assert (fields["redirect_uris"], fields["require_pkce"]) == ([], False)
+
+
+@pytest.mark.parametrize(("fault", "pointer"), [
+    ({"path": "v2/oauth_grants", "status": 429}, "/path"),
+    ({"path": "/v2", "status": 418}, "/status"),
+    ({"path": "/v2"}, "/status"),  # neither status, delay nor drop
+    ({"path": "/v2", "drop": True, "status": 500}, "/drop"),
+    ({"path": "/v2", "status": 429, "retry_after": -1}, "/retry_after"),
+    ({"path": "/v2", "delay": 31}, "/delay"),
+    ({"path": "/v2", "status": 500, "count": 0}, "/count"),
+    ({"path": "/v2", "status": 500, "method": "G T"}, "/method"),
+])
+def test_a_bad_fault_names_its_field(fault, pointer):
+    error = refused(schema.check_body, "Fault", fault)
+    assert (error.status, error.pointer) == (422, pointer)
+
+
+def test_verified_must_be_a_boolean():
+    error = refused(schema.check_body, "VerifiedUpdate", {"verified": "yes"})
+    assert (error.status, error.pointer) == (422, "/verified")
+
+
+@pytest.mark.parametrize(("query", "parameter"), [
+    ({"page[size]": "101"}, "page[size]"),
+    ({"page[size]": "abc"}, "page[size]"),
+    ({"page[number]": "0"}, "page[number]"),
+    ({"filter[verified]": "yes"}, "filter[verified]"),
+    ({"filter[client_type]": "secret"}, "filter[client_type]"),
+    ({"filter[colour]": "blue"}, "filter[colour]"),
+])
+def test_a_bad_query_parameter_is_a_400_naming_it(query, parameter):
+    error = refused(schema.check_query, "clients", query)
+    assert (error.status, error.parameter, error.pointer) == (400, parameter, None)
+    assert error.body()["errors"][0]["source"] == {"parameter": parameter}
+
+
+def test_a_good_query_is_typed_with_defaults():
+    values = schema.check_query("clients", {"filter[verified]": "true", "page[number]": "3"})
+    assert values == {"page[number]": 3, "page[size]": 20, "filter[verified]": True}
