@@ -221,7 +221,7 @@ class JWTVerificationError(TelnyxNBError):
 
     def __init__(self, reason: str, message: str, **kwargs: Any) -> None:
         if reason not in self.REASONS:
-            raise ValueError(f"unknown JWT failure reason {reason!r}")
+            raise ConfigurationError(f"unknown JWT failure reason {reason!r}: use one of {self.REASONS}")
         super().__init__(message, **kwargs)
         self.reason = reason
 
