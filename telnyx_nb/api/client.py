@@ -10,8 +10,6 @@ here only says which endpoint it calls, what it sends, whether a replay is safe,
 
 from __future__ import annotations
 
-import json
-import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -19,6 +17,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 
+from telnyx_nb import settings
 from telnyx_nb.api import pkce as _pkce  # `pkce` is a keyword argument of authorization_url()
 from telnyx_nb.api import wire
 from telnyx_nb.api.auth import BearerKey, ClientBasic, ClientCredentialsToken
@@ -78,12 +77,7 @@ CLIENT_FILTERS = wire.CLIENT_FILTERS  # keyword → query parameter of GET /oaut
 CLIENT_FIELDS = wire.CLIENT_UPDATE_FIELDS  # fields PUT /oauth_clients/{id} accepts
 REGISTRATION_FIELDS = wire.REGISTRATION_FIELDS
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
-SANDBOX_KEY_VARIABLE = "TELNYX_NB_SANDBOX_API_KEY"  # the key for a sandbox given by its bare URL
-
-
-def _env(name: str) -> str | None:
-    value = os.environ.get(name)
-    return value.strip() if value and value.strip() else None
+SANDBOX_KEY_VARIABLE = settings.SANDBOX_API_KEY  # the key for a sandbox given by its bare URL
 
 
 class TelnyxOAuth:
@@ -114,15 +108,18 @@ class TelnyxOAuth:
         # A client declared a sandbox never borrows the real account's TELNYX_* credentials (they would go to the
         # wrong server, and advising them would switch the target); its key may come from TELNYX_NB_SANDBOX_API_KEY.
         self._declared_sandbox = bool(is_sandbox)
-        key_variable = SANDBOX_KEY_VARIABLE if is_sandbox else "TELNYX_API_KEY"
-        self.api_key = _credential(api_key or _env(key_variable), "api_key", key_variable)
-        self.client_id = _credential(client_id or (None if is_sandbox else _env("TELNYX_CLIENT_ID")), "client_id",
-                                     "TELNYX_CLIENT_ID")
-        self.client_secret = _credential(client_secret or (None if is_sandbox else _env("TELNYX_CLIENT_SECRET")),
-                                         "client_secret", "TELNYX_CLIENT_SECRET")
+        env = settings.read()
+        env_key, key_variable = env.api_key_for(self._declared_sandbox)
+        env_id, env_secret = env.client_for(self._declared_sandbox)
+        id_source = "client_id=" if self._declared_sandbox else settings.CLIENT_ID  # never advise the real one's
+        self.api_key = _credential(api_key or env_key, "api_key", key_variable)
+        self.client_id = _credential(client_id or env_id, "client_id", id_source)
+        self.client_secret = _credential(client_secret or env_secret, "client_secret",
+                                         "client_secret=" if self._declared_sandbox else settings.CLIENT_SECRET)
         if self.client_secret and not self.client_id:
             raise ConfigurationError(
-                "client_secret was given without client_id: pass client_id= or set TELNYX_CLIENT_ID"
+                "client_secret was given without client_id: pass client_id="
+                + ("" if self._declared_sandbox else f" or set {settings.CLIENT_ID}")
             )
         remember(self.api_key, self.client_secret)
         if not isinstance(max_workers, int) or isinstance(max_workers, bool) or max_workers < 1:
@@ -142,7 +139,7 @@ class TelnyxOAuth:
         else:
             management = None
         self._transport = Transport(
-            base_url or _env("TELNYX_BASE_URL") or PRODUCTION_BASE_URL,
+            base_url or env.base_url or PRODUCTION_BASE_URL,
             timeout=timeout,
             max_retries=max_retries,
             max_retry_time=max_retry_time,
@@ -171,18 +168,7 @@ class TelnyxOAuth:
         if isinstance(sandbox, Mapping):
             info = dict(sandbox)
         elif isinstance(sandbox, str):
-            text = sandbox.strip()
-            if text.startswith("{"):
-                try:
-                    info = json.loads(text)
-                except ValueError as exc:
-                    raise ConfigurationError(f"not a sandbox --json line: {exc}") from exc
-            elif "://" in text:
-                info = {"base_url": text}
-            else:
-                raise ConfigurationError(
-                    "from_sandbox() takes a Sandbox, its --json line or its base URL (http://127.0.0.1:PORT/v2)"
-                )
+            info = settings.parse_sandbox(sandbox)
         elif hasattr(sandbox, "base_url"):
             info = {
                 name: getattr(sandbox, name, None)
