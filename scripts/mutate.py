@@ -31,7 +31,9 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "jwt": ("telnyx_nb/api/jwt.py", ["tests/test_api_oauth.py", "tests/test_api_jwt.py", "tests/test_mutants_jwt.py"]),
     "transport": ("telnyx_nb/api/transport.py",
                   ["tests/test_api_retries.py", "tests/test_api_retry_rules.py", "tests/test_api_errors.py",
-                   "tests/test_mutants_transport.py", "tests/api/test_auth_flow.py"]),
+                   "tests/test_mutants_transport.py", "tests/api/test_transport_layers.py"]),
+    "auth": ("telnyx_nb/api/auth.py",
+             ["tests/api/test_auth_flow.py", "tests/api/test_transport_layers.py", "tests/test_api_oauth.py"]),
     # the retry decisions alone (what is retried, the waits, Retry-After, the budget) and the response → exception map
     "retry": ("telnyx_nb/api/retry.py",
               ["tests/api/test_retry_policy.py", "tests/test_api_retry_rules.py", "tests/test_mutants_transport.py"]),
