@@ -87,7 +87,8 @@ class TelnyxOAuth:
     ``client_secret`` obtain a client_credentials token from ``{base_url}/oauth/token`` that is cached, renewed
     before it expires and renewed once more on a 401. ``client_id``/``client_secret`` are also the default client
     for token, introspection and revocation calls. Arguments fall back to ``TELNYX_API_KEY``, ``TELNYX_CLIENT_ID``,
-    ``TELNYX_CLIENT_SECRET`` and ``TELNYX_BASE_URL``, as in the official SDKs.
+    ``TELNYX_CLIENT_SECRET`` and ``TELNYX_BASE_URL``, as in the official SDKs (read by :mod:`telnyx_nb.settings`);
+    of the credential variables, a client declared a sandbox reads only ``TELNYX_NB_SANDBOX_API_KEY``.
     """
 
     def __init__(
