@@ -90,6 +90,10 @@ def test_a_request_that_never_left_is_retried_whatever_its_method():
     assert wait(policy(), None, reached=False, idempotent=True) == INITIAL_RETRY_DELAY
 
 
+def test_without_word_on_reaching_a_lost_answer_is_assumed_to_have_reached_the_server():
+    assert RetryPolicy().wait(status=None, idempotent=False, retries_taken=0) is None  # never replay on a guess
+
+
 def test_a_lost_answer_is_retried_only_for_an_idempotent_request():
     assert wait(policy(), None, reached=True, idempotent=True) == INITIAL_RETRY_DELAY
     assert wait(policy(), None, reached=True, idempotent=False) is None
