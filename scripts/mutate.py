@@ -40,7 +40,7 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "error_mapping": ("telnyx_nb/api/error_mapping.py",
                       ["tests/test_api_errors.py", "tests/test_mutants_transport.py"]),
     "request_log": ("telnyx_nb/api/request_log.py",
-                    ["tests/test_api_retries.py", "tests/test_mutants_transport.py",
+                    ["tests/api/test_request_log.py", "tests/test_api_retries.py", "tests/test_mutants_transport.py",
                      "tests/api/test_transport_layers.py"]),
     "masking": ("telnyx_nb/masking.py", ["tests/test_api_masking.py", "tests/test_mutants_masking.py"]),
     "rules": ("telnyx_nb/audit/rules.py",
