@@ -18,7 +18,7 @@ from telnyx_nb.api.retry import parse_retry_after
 from telnyx_nb.api.wire import read_error_body
 from telnyx_nb.errors import APIError, RateLimitError, class_for_status
 
-__all__ = ["error_from_response", "request_id", "REQUEST_ID_HEADERS"]
+__all__ = ["error_from_response", "request_id", "readable_text", "REQUEST_ID_HEADERS"]
 
 REQUEST_ID_HEADERS = ("x-request-id", "x-telnyx-request-id", "request-id", "x-amzn-requestid")
 
@@ -46,7 +46,7 @@ def error_from_response(response: requests.Response) -> APIError:
     said = read_error_body(body)
     method = response.request.method if response.request is not None else None
     url = response.url
-    summary = said.summary() or _readable_text(response.text or "") or response.reason or "error"
+    summary = said.summary() or readable_text(response.text or "") or response.reason or "error"
     path = urlsplit(url).path if url else ""
     message = f"HTTP {status} on {method} {path}: {summary}"
     server_id = request_id(response.headers)
@@ -75,7 +75,7 @@ _SCRIPTS = re.compile(r"<(script|style|head)\b.*?</\1>", re.S | re.I)
 _TAGS = re.compile(r"<[^>]+>")
 
 
-def _readable_text(body: str, limit: int = 240) -> str:
+def readable_text(body: str, limit: int = 240) -> str:
     """The words of a plain-text or HTML error body (an error page, a gateway's 502), shortened."""
     text = html.unescape(_TAGS.sub(" ", _SCRIPTS.sub(" ", body)))
     text = " ".join(text.split())

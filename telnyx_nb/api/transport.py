@@ -29,7 +29,7 @@ from requests.adapters import HTTPAdapter
 
 from telnyx_nb import __version__
 from telnyx_nb.api.auth import auth_flow
-from telnyx_nb.api.error_mapping import REQUEST_ID_HEADERS, error_from_response
+from telnyx_nb.api.error_mapping import REQUEST_ID_HEADERS, error_from_response, readable_text
 from telnyx_nb.api.request_log import RequestLog, RequestRecord, make_record, preview_body
 from telnyx_nb.api.retry import (
     DEFAULT_MAX_RETRIES,
@@ -53,6 +53,8 @@ __all__ = ["Transport", "RequestRecord", "RetryPolicy", "error_from_response", "
 # Moved to their own modules; importable from here as before.
 __all__ += ["DEFAULT_MAX_RETRIES", "IDEMPOTENT_METHODS", "INITIAL_RETRY_DELAY", "MAX_RETRY_AFTER", "MAX_RETRY_DELAY",
             "RETRY_STATUSES", "REQUEST_ID_HEADERS"]
+
+_readable_text = readable_text  # the old private name: telnyx_nb.testing.harness reads a sandbox page's text with it
 
 DEFAULT_TIMEOUT = 30.0
 USER_AGENT = f"telnyx-nb/{__version__} python-requests/{requests.__version__}"
