@@ -7,6 +7,7 @@ here the answers are ``requests.Response`` objects built by hand, so each branch
 from __future__ import annotations
 
 import itertools
+import secrets
 
 import requests
 
@@ -25,9 +26,12 @@ def answer(status: int, sent_token: str | None = None) -> requests.Response:
     return response
 
 
+PREFIX = secrets.token_urlsafe(12)  # tokens are remembered for masking process-wide: fresh ones per run
+
+
 def token_cache() -> ClientCredentialsToken:
     numbers = itertools.count(1)
-    return ClientCredentialsToken(lambda: TokenResponse.from_json({"access_token": f"token-{next(numbers)}",
+    return ClientCredentialsToken(lambda: TokenResponse.from_json({"access_token": f"{PREFIX}-{next(numbers)}",
                                                                    "expires_in": 3600}))
 
 
@@ -37,7 +41,7 @@ def test_a_401_makes_the_token_renew_and_the_request_go_once_more():
     flow = auth_flow(cache)
     assert flow.send(answer(401, sent)) is True
     assert cache.token is None  # forgotten: the resend fetches a fresh one
-    assert cache.access_token() == "token-2" and cache.fetch_count == 2
+    assert cache.access_token() == f"{PREFIX}-2" and cache.fetch_count == 2
 
 
 def test_only_once_per_request():
@@ -75,6 +79,6 @@ def test_a_401_for_a_token_already_replaced_keeps_the_new_one():
 
 
 def test_fixed_credentials_are_never_sent_again():
-    for auth in (BearerKey("KEY" + "f" * 55), ClientBasic("client", "secret"), None):
+    for auth in (BearerKey("KEY" + "f" * 55), ClientBasic("client", secrets.token_urlsafe(16)), None):
         flow = auth_flow(auth)
         assert [flow.send(answer(status)) for status in (401, 401, 200)] == [False, False, False]

@@ -6,6 +6,7 @@ makes no request), and the sandbox URLs point at a closed port.
 from __future__ import annotations
 
 import json
+import secrets
 
 import pytest
 
@@ -15,10 +16,14 @@ from telnyx_nb.api.client import PRODUCTION_BASE_URL, TelnyxOAuth
 from telnyx_nb.errors import ConfigurationError
 
 SANDBOX_URL = "http://127.0.0.1:9/v2"
+# Fresh values: TelnyxOAuth remembers every secret it is given for masking, process-wide, so a fixed word
+# ("secret") would be masked in every later test's messages.
+REAL_SECRET, ENV_SECRET, ARG_SECRET, DEMO_SECRET = (secrets.token_urlsafe(16) for _ in range(4))
+ARG_KEY, LEFTOVER_KEY = ("KEY" + secrets.token_urlsafe(40) for _ in range(2))
 REAL_KEY = "KEY" + "r" * 55
 SANDBOX_KEY = "KEY" + "s" * 55
 LINE = json.dumps({"base_url": SANDBOX_URL, "api_key": SANDBOX_KEY, "demo_client_id": "demo-id",
-                   "demo_client_secret": "demo-secret"})
+                   "demo_client_secret": DEMO_SECRET})
 BLANKS = ["", "   ", "\t\n"]
 
 
@@ -67,7 +72,7 @@ def test_half_a_client_is_not_real_credentials(env):
     assert settings.read().target == "in-process"
     env.setenv("TELNYX_CLIENT_SECRET", "   ")
     assert settings.read().target == "in-process"
-    env.setenv("TELNYX_CLIENT_SECRET", "real-secret")
+    env.setenv("TELNYX_CLIENT_SECRET", REAL_SECRET)
     assert settings.read().target == "api"
 
 
@@ -81,7 +86,7 @@ def test_real_credentials_win_over_a_running_sandbox(env):
 
 def test_a_whole_real_client_also_wins_over_a_running_sandbox(env):
     env.setenv("TELNYX_CLIENT_ID", "real-id")
-    env.setenv("TELNYX_CLIENT_SECRET", "real-secret")
+    env.setenv("TELNYX_CLIENT_SECRET", REAL_SECRET)
     env.setenv("TELNYX_NB_SANDBOX", LINE)
     client = telnyx_nb.connect()
     assert client.base_url == PRODUCTION_BASE_URL and client.client_id == "real-id" and client.token_cache
@@ -100,25 +105,25 @@ def test_telnyx_base_url_moves_the_real_api_only(env):
 def test_arguments_win_over_the_environment(env):
     env.setenv("TELNYX_API_KEY", REAL_KEY)
     env.setenv("TELNYX_CLIENT_ID", "env-id")
-    env.setenv("TELNYX_CLIENT_SECRET", "env-secret")
-    client = TelnyxOAuth("KEYargument", client_id="arg-id", client_secret="arg-secret")
-    assert (client.api_key, client.client_id, client.client_secret) == ("KEYargument", "arg-id", "arg-secret")
+    env.setenv("TELNYX_CLIENT_SECRET", ENV_SECRET)
+    client = TelnyxOAuth(ARG_KEY, client_id="arg-id", client_secret=ARG_SECRET)
+    assert (client.api_key, client.client_id, client.client_secret) == (ARG_KEY, "arg-id", ARG_SECRET)
 
 
 def test_the_api_key_is_used_for_management_when_a_client_is_set_too(env):
     env.setenv("TELNYX_API_KEY", REAL_KEY)
     env.setenv("TELNYX_CLIENT_ID", "env-id")
-    env.setenv("TELNYX_CLIENT_SECRET", "env-secret")
+    env.setenv("TELNYX_CLIENT_SECRET", ENV_SECRET)
     client = TelnyxOAuth()
     assert client.token_cache is None and "API key" in client.target and client.client_id == "env-id"
 
 
 def test_the_sandbox_line_carries_its_key_and_demo_client(env):
     env.setenv("TELNYX_NB_SANDBOX", LINE)
-    env.setenv("TELNYX_NB_SANDBOX_API_KEY", "KEYleftover")
+    env.setenv("TELNYX_NB_SANDBOX_API_KEY", LEFTOVER_KEY)
     client = telnyx_nb.connect()
     assert client.api_key == SANDBOX_KEY  # the line's own key wins over a leftover variable
-    assert (client.client_id, client.client_secret) == ("demo-id", "demo-secret")
+    assert (client.client_id, client.client_secret) == ("demo-id", DEMO_SECRET)
 
 
 def test_a_bare_sandbox_url_takes_the_sandbox_key_variable_never_the_real_one(env):
@@ -132,7 +137,7 @@ def test_a_bare_sandbox_url_takes_the_sandbox_key_variable_never_the_real_one(en
 def test_a_sandbox_client_never_borrows_the_real_accounts_credentials(env):
     env.setenv("TELNYX_API_KEY", REAL_KEY)
     env.setenv("TELNYX_CLIENT_ID", "real-id")
-    env.setenv("TELNYX_CLIENT_SECRET", "real-secret")
+    env.setenv("TELNYX_CLIENT_SECRET", REAL_SECRET)
     client = TelnyxOAuth.from_sandbox(SANDBOX_URL)
     assert (client.api_key, client.client_id, client.client_secret) == (None, None, None)
 
@@ -181,7 +186,7 @@ def test_a_sandbox_setting_that_is_neither_a_line_nor_a_url_is_refused(env, valu
 
 def test_a_sandbox_client_secret_without_id_does_not_advise_the_real_client_variable(env):
     with pytest.raises(ConfigurationError, match="client_secret was given without client_id") as info:
-        TelnyxOAuth.from_sandbox(SANDBOX_URL, client_id=None, client_secret="s")
+        TelnyxOAuth.from_sandbox(SANDBOX_URL, client_id=None, client_secret=ARG_SECRET)
     assert not any(name in str(info.value) for name in REAL_VARIABLES)
 
 
@@ -201,7 +206,7 @@ def test_a_bad_sandbox_key_variable_is_named(env):
 
 
 def test_a_real_client_secret_without_id_names_the_real_variable(env):
-    env.setenv("TELNYX_CLIENT_SECRET", "real-secret")
+    env.setenv("TELNYX_CLIENT_SECRET", REAL_SECRET)
     with pytest.raises(ConfigurationError, match="TELNYX_CLIENT_ID"):
         TelnyxOAuth()
 
