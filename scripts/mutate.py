@@ -31,7 +31,17 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "jwt": ("telnyx_nb/api/jwt.py", ["tests/test_api_oauth.py", "tests/test_api_jwt.py", "tests/test_mutants_jwt.py"]),
     "transport": ("telnyx_nb/api/transport.py",
                   ["tests/test_api_retries.py", "tests/test_api_retry_rules.py", "tests/test_api_errors.py",
-                   "tests/test_mutants_transport.py"]),
+                   "tests/test_mutants_transport.py", "tests/api/test_transport_layers.py"]),
+    "auth": ("telnyx_nb/api/auth.py",
+             ["tests/api/test_auth_flow.py", "tests/api/test_transport_layers.py", "tests/test_api_oauth.py"]),
+    # the retry decisions alone (what is retried, the waits, Retry-After, the budget) and the response → exception map
+    "retry": ("telnyx_nb/api/retry.py",
+              ["tests/api/test_retry_policy.py", "tests/test_api_retry_rules.py", "tests/test_mutants_transport.py"]),
+    "error_mapping": ("telnyx_nb/api/error_mapping.py",
+                      ["tests/test_api_errors.py", "tests/test_mutants_transport.py"]),
+    "request_log": ("telnyx_nb/api/request_log.py",
+                    ["tests/api/test_request_log.py", "tests/test_api_retries.py", "tests/test_mutants_transport.py",
+                     "tests/api/test_transport_layers.py"]),
     "masking": ("telnyx_nb/masking.py", ["tests/test_api_masking.py", "tests/test_mutants_masking.py"]),
     "rules": ("telnyx_nb/audit/rules.py",
               ["tests/test_audit_rules.py", "tests/test_audit_thresholds.py", "tests/test_audit_live.py"]),
@@ -50,8 +60,8 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "redirects": ("telnyx_nb/sandbox/redirects.py",
                   ["tests/test_sandbox_bad_input.py", "tests/test_hardening_web.py"]),
 }
-DEFAULT_MODULES = ["pkce", "jwt", "transport", "masking", "rules", "access", "store", "grants", "schema", "redirects",
-                   "endpoints", "validation"]
+DEFAULT_MODULES = ["pkce", "jwt", "transport", "retry", "error_mapping", "masking", "rules", "access", "store",
+                   "grants", "schema", "redirects", "endpoints", "validation"]
 
 KILLED = {"killed", "timeout", "caught by type check"}
 _RESULT_LINE = re.compile(r"^\s*(\S+): (.+)$")

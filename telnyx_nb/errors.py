@@ -27,7 +27,7 @@ Every error carries the same attributes (``None`` when they do not apply): ``sta
 (RFC 6749 / 7591 error answers), ``request_id``, ``pointers`` (JSON pointers or field names a validation error
 names), ``method`` and ``url``. Messages pass through :func:`telnyx_nb.masking.mask_text`, so no secret appears in
 ``str(exc)`` or a traceback. Responses are mapped to these classes in exactly one place:
-``telnyx_nb.api.transport.error_from_response``.
+``telnyx_nb.api.error_mapping.error_from_response``.
 """
 
 from __future__ import annotations
@@ -221,7 +221,7 @@ class JWTVerificationError(TelnyxNBError):
 
     def __init__(self, reason: str, message: str, **kwargs: Any) -> None:
         if reason not in self.REASONS:
-            raise ValueError(f"unknown JWT failure reason {reason!r}")
+            raise ConfigurationError(f"unknown JWT failure reason {reason!r}: use one of {self.REASONS}")
         super().__init__(message, **kwargs)
         self.reason = reason
 

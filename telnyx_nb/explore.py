@@ -22,6 +22,8 @@ from pathlib import Path
 
 import requests
 
+from telnyx_nb import settings
+
 LAB_START_TIMEOUT = 120.0  # seconds; a cold first start (building caches) is slow, a warm one takes a few
 
 
@@ -60,8 +62,9 @@ def _stop_on_sigterm(signum, frame):
 
 def lab_environment(sandbox_line: str, environ: dict | None = None) -> dict:
     """JupyterLab's environment: the sandbox for notebooks and terminals, this venv's ``bin`` first on ``PATH``."""
-    env = dict(os.environ if environ is None else environ, TELNYX_NB_SANDBOX=sandbox_line)
-    env.pop("TELNYX_NB_SANDBOX_API_KEY", None)  # the line carries the key; a leftover one must not override it
+    env = dict(os.environ if environ is None else environ)
+    env[settings.SANDBOX] = sandbox_line
+    env.pop(settings.SANDBOX_API_KEY, None)  # the line carries the key; a leftover one must not stand beside it
     bin_dir = str(Path(sys.executable).parent)
     path = env.get("PATH", "")
     if bin_dir not in path.split(os.pathsep):

@@ -13,10 +13,11 @@ from typing import Any
 _EXPORTS = {
     "TelnyxOAuth": "telnyx_nb.api.client",
     "connect": "telnyx_nb.api.connect",
-    "RequestRecord": "telnyx_nb.api.transport",
+    "RequestRecord": "telnyx_nb.api.request_log",
+    "RetryPolicy": "telnyx_nb.api.retry",
 }
 
-__all__ = ["TelnyxOAuth", "connect", "RequestRecord"]
+__all__ = ["TelnyxOAuth", "connect", "RequestRecord", "RetryPolicy"]
 
 
 def __getattr__(name: str) -> Any:

@@ -3,22 +3,47 @@
 Both are ``requests`` auth objects that set ``Authorization: Bearer …`` (RFC 6750 §2.1). The token cache asks
 ``fetch()`` for a token (RFC 6749 §4.4, client_credentials at the configured base URL's ``/oauth/token``), keeps
 it, and fetches a new one ``margin`` seconds before it expires; ``invalidate()`` forgets it so the next call gets
-a fresh one (the transport does that once on a 401). Its clock is injectable (``clock=`` any callable returning
-seconds, e.g. a sandbox's ``clock``), so a test can move time past ``expires_in`` instead of sleeping.
+a fresh one. Its clock is injectable (``clock=`` any callable returning seconds, e.g. a sandbox's ``clock``), so a
+test can move time past ``expires_in`` instead of sleeping.
+
+Renewal after a 401 is the token's own decision, as in httpx's ``Auth.auth_flow`` (and requests' digest auth,
+which re-sends from a response hook): the transport asks :func:`auth_flow` for one generator per request and sends
+every answer into it; the generator says whether to send the request once more. Only the client-credentials token
+ever says yes — once per request, after forgetting the token the server refused — so a fixed API key or client
+Basic credentials that get 401 end in ``AuthenticationError`` at once.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from typing import Any
 
 import requests
 
 from telnyx_nb.api.records import TokenResponse
 from telnyx_nb.masking import mask, remember
 
-__all__ = ["BearerKey", "ClientCredentialsToken", "ClientBasic"]
+__all__ = ["BearerKey", "ClientCredentialsToken", "ClientBasic", "auth_flow", "AuthFlow"]
+
+# One request's authentication: primed with next(); each answer sent in yields True when the request should be
+# sent once more (the credentials were renewed), else False.
+AuthFlow = Generator[bool, requests.Response, None]
+
+
+def auth_flow(auth: Any) -> AuthFlow:
+    """The flow for one request made with ``auth`` (any requests auth, or None), primed and ready for answers."""
+    own = getattr(auth, "auth_flow", None)
+    flow = own() if callable(own) else _send_once()
+    next(flow)
+    return flow
+
+
+def _send_once() -> AuthFlow:
+    """Credentials that cannot be renewed: no answer is a reason to send again."""
+    while True:
+        yield False
 
 
 class BearerKey(requests.auth.AuthBase):
@@ -93,6 +118,25 @@ class ClientCredentialsToken(requests.auth.AuthBase):
         with self._lock:
             self._token = None
             self._expires_at = 0.0
+
+    def auth_flow(self) -> AuthFlow:
+        """Send with the cached token; on the first 401 (RFC 6750 §3.1 ``invalid_token``: revoked, or expired
+        before ``expires_in`` said) forget that token and send once more, with a fresh one fetched on the way out.
+        Every later answer is final (a server that refuses each new token is not asked forever)."""
+        response = yield False
+        while response.status_code != 401:
+            response = yield False
+        self._forget(response.request)
+        yield True
+        yield from _send_once()
+
+    def _forget(self, refused: requests.PreparedRequest | None) -> None:
+        """Forget the token the server refused — not one another thread has fetched since (that one is new)."""
+        sent = refused.headers.get("Authorization") if refused is not None else None
+        with self._lock:
+            if self._token is not None and (sent is None or sent == f"Bearer {self._token.access_token}"):
+                self._token = None
+                self._expires_at = 0.0
 
     def expire_now(self) -> None:
         """Make the cache believe the token has expired (what renewal tests and demos need)."""

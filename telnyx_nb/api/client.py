@@ -14,8 +14,6 @@ conveniences hand records (or raw pages) to :mod:`telnyx_nb.frames`, which build
 
 from __future__ import annotations
 
-import json
-import os
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -23,6 +21,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from telnyx_nb import settings
 from telnyx_nb.api import wire
 from telnyx_nb.api.auth import BearerKey, ClientBasic, ClientCredentialsToken
 from telnyx_nb.api.authorization import AuthorizationFlows
@@ -49,12 +48,7 @@ CLIENT_FILTERS = wire.CLIENT_FILTERS  # keyword → query parameter of GET /oaut
 CLIENT_FIELDS = wire.CLIENT_UPDATE_FIELDS  # fields PUT /oauth_clients/{id} accepts
 REGISTRATION_FIELDS = wire.REGISTRATION_FIELDS
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
-SANDBOX_KEY_VARIABLE = "TELNYX_NB_SANDBOX_API_KEY"  # the key for a sandbox given by its bare URL
-
-
-def _env(name: str) -> str | None:
-    value = os.environ.get(name)
-    return value.strip() if value and value.strip() else None
+SANDBOX_KEY_VARIABLE = settings.SANDBOX_API_KEY  # the key for a sandbox given by its bare URL
 
 
 class TelnyxOAuth(AuthorizationFlows, TokenEndpoints, ManagementAPI):
@@ -64,7 +58,8 @@ class TelnyxOAuth(AuthorizationFlows, TokenEndpoints, ManagementAPI):
     ``client_secret`` obtain a client_credentials token from ``{base_url}/oauth/token`` that is cached, renewed
     before it expires and renewed once more on a 401. ``client_id``/``client_secret`` are also the default client
     for token, introspection and revocation calls. Arguments fall back to ``TELNYX_API_KEY``, ``TELNYX_CLIENT_ID``,
-    ``TELNYX_CLIENT_SECRET`` and ``TELNYX_BASE_URL``, as in the official SDKs.
+    ``TELNYX_CLIENT_SECRET`` and ``TELNYX_BASE_URL``, as in the official SDKs (read by :mod:`telnyx_nb.settings`);
+    of the credential variables, a client declared a sandbox reads only ``TELNYX_NB_SANDBOX_API_KEY``.
     """
 
     def __init__(
@@ -85,15 +80,18 @@ class TelnyxOAuth(AuthorizationFlows, TokenEndpoints, ManagementAPI):
         # A client declared a sandbox never borrows the real account's TELNYX_* credentials (they would go to the
         # wrong server, and advising them would switch the target); its key may come from TELNYX_NB_SANDBOX_API_KEY.
         self._declared_sandbox = bool(is_sandbox)
-        key_variable = SANDBOX_KEY_VARIABLE if is_sandbox else "TELNYX_API_KEY"
-        self.api_key = _credential(api_key or _env(key_variable), "api_key", key_variable)
-        self.client_id = _credential(client_id or (None if is_sandbox else _env("TELNYX_CLIENT_ID")), "client_id",
-                                     "TELNYX_CLIENT_ID")
-        self.client_secret = _credential(client_secret or (None if is_sandbox else _env("TELNYX_CLIENT_SECRET")),
-                                         "client_secret", "TELNYX_CLIENT_SECRET")
+        env = settings.read()
+        env_key, key_variable = env.api_key_for(self._declared_sandbox)
+        env_id, env_secret = env.client_for(self._declared_sandbox)
+        id_source = "client_id=" if self._declared_sandbox else settings.CLIENT_ID  # never advise the real one's
+        self.api_key = _credential(api_key or env_key, "api_key", key_variable)
+        self.client_id = _credential(client_id or env_id, "client_id", id_source)
+        self.client_secret = _credential(client_secret or env_secret, "client_secret",
+                                         "client_secret=" if self._declared_sandbox else settings.CLIENT_SECRET)
         if self.client_secret and not self.client_id:
             raise ConfigurationError(
-                "client_secret was given without client_id: pass client_id= or set TELNYX_CLIENT_ID"
+                "client_secret was given without client_id: pass client_id="
+                + ("" if self._declared_sandbox else f" or set {settings.CLIENT_ID}")
             )
         remember(self.api_key, self.client_secret)
         if not isinstance(max_workers, int) or isinstance(max_workers, bool) or max_workers < 1:
@@ -113,7 +111,7 @@ class TelnyxOAuth(AuthorizationFlows, TokenEndpoints, ManagementAPI):
         else:
             management = None
         self._transport = Transport(
-            base_url or _env("TELNYX_BASE_URL") or PRODUCTION_BASE_URL,
+            base_url or env.base_url or PRODUCTION_BASE_URL,
             timeout=timeout,
             max_retries=max_retries,
             max_retry_time=max_retry_time,
@@ -142,18 +140,7 @@ class TelnyxOAuth(AuthorizationFlows, TokenEndpoints, ManagementAPI):
         if isinstance(sandbox, Mapping):
             info = dict(sandbox)
         elif isinstance(sandbox, str):
-            text = sandbox.strip()
-            if text.startswith("{"):
-                try:
-                    info = json.loads(text)
-                except ValueError as exc:
-                    raise ConfigurationError(f"not a sandbox --json line: {exc}") from exc
-            elif "://" in text:
-                info = {"base_url": text}
-            else:
-                raise ConfigurationError(
-                    "from_sandbox() takes a Sandbox, its --json line or its base URL (http://127.0.0.1:PORT/v2)"
-                )
+            info = settings.parse_sandbox(sandbox)
         elif hasattr(sandbox, "base_url"):
             info = {
                 name: getattr(sandbox, name, None)

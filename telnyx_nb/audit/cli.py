@@ -15,6 +15,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from telnyx_nb.settings import WHERE_HELP
+
 __all__ = ["add_arguments", "run"]
 
 _SUFFIXES = (".html", ".htm", ".csv", ".parquet")
@@ -37,10 +39,7 @@ def _out(value: str) -> Path:
     return path
 
 
-EPILOG = """\
-where: TELNYX_API_KEY (or TELNYX_CLIENT_ID + TELNYX_CLIENT_SECRET) with TELNYX_BASE_URL -> that API;
-       TELNYX_NB_SANDBOX (a sandbox's --json line, or its URL + TELNYX_NB_SANDBOX_API_KEY) -> that sandbox
-       (`telnyx-nb explore` prints the export line); nothing set -> an in-process demo sandbox
+EPILOG = WHERE_HELP + """
 exit status: 0 done; 1 --fail-on matched a finding; 2 no audit (bad setting, connection or authentication
              failure, unwritable --out)"""
 

@@ -4,8 +4,8 @@
 
 Writes ``DIR/clients/date=YYYY-MM-DD/snapshot-<stamp>.parquet`` and the same under ``DIR/grants``
 (``telnyx_nb.audit.snapshots``), then prints the changes since the previous snapshot in DIR, if there is one.
-Where to connect follows ``telnyx_nb.connect()`` (see ``telnyx-nb audit --help``). Exit status: 0 written;
-2 nothing written (bad setting, connection or authentication failure, unwritable DIR).
+Where to connect follows ``telnyx_nb.connect()`` (``--help`` lists the variables, :mod:`telnyx_nb.settings`).
+Exit status: 0 written; 2 nothing written (bad setting, connection or authentication failure, unwritable DIR).
 """
 
 from __future__ import annotations
@@ -14,10 +14,14 @@ import argparse
 import sys
 from pathlib import Path
 
+from telnyx_nb.settings import WHERE_HELP
+
 __all__ = ["add_arguments", "run", "print_changes"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = WHERE_HELP
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("--out", type=Path, required=True, metavar="DIR",
                         help="snapshot directory (created if needed; earlier snapshots in it are kept)")
 
