@@ -23,7 +23,7 @@ from . import access, consent, management, security_headers
 from . import scopes as scope_catalog
 from .errors import ApiError, rfc_error
 from .faults import DROP_ENVIRON_KEY, Faults, drop_connections
-from .hosts import HostCheck, allowed_hostnames
+from .hosts import HostCheck, allowed_hostnames, proxy_context
 from .models import SandboxRequest, json_request
 from .oauth import SandboxAuthorizationServer
 from .registration_policy import registration_policy_problem
@@ -58,6 +58,7 @@ class SandboxState:
     faults: Faults = field(default_factory=Faults)
     host: str = "127.0.0.1"  # the interface it is bound to (hosts.py)
     public_urls: tuple[str, ...] = ()  # addresses a proxy reaches it by (--public-url)
+    proxy_prefix: str | None = None  # the hub path jupyter-server-proxy serves it under (--proxy-prefix)
 
 
 def create_app(state: SandboxState) -> Flask:
@@ -68,7 +69,8 @@ def create_app(state: SandboxState) -> Flask:
     server = state.oauth
     # DNS rebinding: a foreign Host gets 421 before anything else runs (hosts.py).
     # its own root URL too: an in-process sandbox (sockets disabled) lives at IN_PROCESS_ROOT
-    app.wsgi_app = HostCheck(app.wsgi_app, allowed_hostnames(state.host, (*state.public_urls, state.root_url)))
+    app.wsgi_app = HostCheck(app.wsgi_app, allowed_hostnames(state.host, (*state.public_urls, state.root_url)),
+                             proxy_context(state.proxy_prefix, state.root_url))
     app.after_request(security_headers.apply)
 
     # ----- hooks and errors ------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ import uuid
 from datetime import UTC, datetime
 
 from .clock import Clock
-from .hosts import LOOPBACK_NAMES, check_public_url
+from .hosts import LOOPBACK_NAMES, check_proxy_prefix, check_public_url
 from .policy import ACCESS_TOKEN_LIFETIME, CODE_LIFETIME, CONSENT_LIFETIME, REFRESH_REUSE_GRACE, REFRESH_TOKEN_LIFETIME
 from .registration_policy import DEFAULT_REGISTRABLE_SCOPES, check_registrable_scopes
 
@@ -118,7 +118,7 @@ class Sandbox:
                  access_token_ttl: int = ACCESS_TOKEN_LIFETIME, refresh_token_ttl: int = REFRESH_TOKEN_LIFETIME,
                  registrable_scopes=DEFAULT_REGISTRABLE_SCOPES, public_urls=(),
                  refresh_reuse_grace: float = REFRESH_REUSE_GRACE, signing_key=None,
-                 code_ttl: int = CODE_LIFETIME, consent_ttl: int = CONSENT_LIFETIME):
+                 code_ttl: int = CODE_LIFETIME, consent_ttl: int = CONSENT_LIFETIME, proxy_prefix: str | None = None):
         # signing_key: a private RS256 JWK (or a keys.KeyRing) for a new database; test suites reuse one, since
         # making RSA keys is the slow part of a start. A database that already holds a key keeps its own.
         # Short lifetimes let tests of expiry and refresh run on the real clock (no time patching).
@@ -140,6 +140,7 @@ class Sandbox:
         self.registrable_scopes = check_registrable_scopes(registrable_scopes)
         self.public_urls = tuple(check_public_url(u) for u in ([public_urls] if isinstance(public_urls, str)
                                                                 else public_urls))
+        self.proxy_prefix = check_proxy_prefix(proxy_prefix, host)  # behind jupyter-server-proxy (hosts.py)
         if isinstance(refresh_reuse_grace, bool) or not isinstance(refresh_reuse_grace, (int, float)) \
                 or refresh_reuse_grace < 0:
             raise ValueError(f"refresh_reuse_grace: use a number of seconds >= 0; got {refresh_reuse_grace!r}")
@@ -266,7 +267,7 @@ class Sandbox:
                                            code_ttl=self.code_ttl, consent_ttl=self.consent_ttl)
         state = SandboxState(store=store, oauth=oauth, api_key=self.api_key, root_url=self.root_url,
                              base_url=self.base_url, org_id=org_id, user_id=user_id, faults=Faults(),
-                             host=self.host, public_urls=self.public_urls)
+                             host=self.host, public_urls=self.public_urls, proxy_prefix=self.proxy_prefix)
         self.app = create_app(state)
         self.faults = state.faults
 
