@@ -8,6 +8,7 @@ absolute ones pass unchanged. No JupyterHub runs: the requests are real HTTP to 
 from __future__ import annotations
 
 import re
+import time
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
@@ -15,6 +16,14 @@ import requests
 TIMEOUT = 10
 HUB = "hub.example.org"
 PREFIX = "/user/ada/"
+
+
+def wait_for(predicate, timeout: float = 20.0) -> None:
+    """Until ``predicate()`` holds (a panel finishing on the listener's thread); fails after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "the panel never got there"
+        time.sleep(0.05)
 
 
 def proxy_headers(port: int, host: str = HUB, prefix: str = PREFIX) -> dict[str, str]:
