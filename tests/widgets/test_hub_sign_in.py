@@ -10,8 +10,7 @@ from __future__ import annotations
 from urllib.parse import quote, urljoin, urlsplit
 
 import pytest
-from hub_proxy_helpers import HUB, PREFIX, HubBrowser, wait_for
-from oauth_helpers import ConsentPage, redirect_of
+from hub_proxy_helpers import HUB, PREFIX, HubBrowser, allow_and_wait
 
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.widgets import AuthorizePanel
@@ -76,13 +75,8 @@ def test_the_demo_client_signs_in_through_the_hubs_proxy(hub_sandbox, monkeypatc
             assert callback in oauth.get_client(hub_sandbox.demo_client_id).redirect_uris
             assert "registered" in visible_text(panel) and callback in visible_text(panel)
 
-            landed = redirect_of(ConsentPage(consent.url, consent).decide(True, session=browser))
-            assert landed.startswith(callback + "?")
-            tab = browser.follow(landed)
-            assert tab.status_code == 200 and "Approved" in tab.text
-            wait_for(lambda: panel.last_token is not None or panel.last_error is not None)
-            assert panel.last_error is None, panel.error_message
-            assert oauth.introspect(panel.last_token.access_token).client_id == hub_sandbox.demo_client_id
+            token = allow_and_wait(browser, consent, callback, panel)
+            assert oauth.introspect(token.access_token).client_id == hub_sandbox.demo_client_id
         finally:
             panel.close()
 
