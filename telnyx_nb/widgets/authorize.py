@@ -380,8 +380,8 @@ class AuthorizePanel(TokenSource, Panel):
     def _listener_note(self) -> str:
         if self.listener is None:
             return "; then paste the address it lands on below."
-        registered = self.registered_redirect_uri
-        note = registration_note(self.last_request.client_id, registered) if registered and self.last_request else ""
+        pending = self.client.is_sandbox and self.listener.running and self.listener.needs_start_page
+        note = registration_note(self.registered_redirect_uri, self.client_id.value.strip(), pending=pending)
         return "; " + self.listener.describe() + note
 
     def _link(self, url: str) -> str:

@@ -35,9 +35,15 @@ def register_on_sandbox(client: TelnyxOAuth, client_id: str, redirect_uri: str) 
     return redirect_uri
 
 
-def registration_note(client_id: str, redirect_uri: str) -> str:
-    """The panel's sentence saying what it registered, where, and what a real account needs instead (HTML)."""
-    return (f" The panel registered <code>{html.escape(redirect_uri)}</code> as a redirect URI of "
-            f"<code>{html.escape(client_id)}</code> on the sandbox (PUT /oauth_clients/{{id}}, with the sandbox's "
-            "API key), because this hub address changes with every launch; on a real Telnyx account register it "
-            "on your client yourself.")
+def registration_note(registered: str | None, client_id: str, *, pending: bool = False) -> str:
+    """The panel's sentence saying what it registered and where, or (``pending``: a sandbox session waiting for
+    the start page) that it will; what a real account needs instead. HTML, '' when there is nothing to say."""
+    if registered:
+        return (f" The panel registered <code>{html.escape(registered)}</code> as a redirect URI of "
+                f"<code>{html.escape(client_id)}</code> on the sandbox (PUT /oauth_clients/{{id}}, with the "
+                "sandbox's API key), because this hub address changes with every launch; on a real Telnyx account "
+                "register it on your client yourself.")
+    if pending:
+        return (" On this sandbox the panel registers that address on the client for you once the start page has "
+                "found it.")
+    return ""

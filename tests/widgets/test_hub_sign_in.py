@@ -60,6 +60,8 @@ def test_the_demo_client_signs_in_through_the_hubs_proxy(hub_sandbox, monkeypatc
     with TelnyxOAuth.from_sandbox(hub_sandbox) as oauth:
         panel = _panel(oauth)
         try:
+            promised = "registers that address on the client for you" in visible_text(panel)
+            assert promised == (public_url is None)  # before the start page ran; with a known URL it is done
             browser = HubBrowser()
             consent = _open_link(panel, browser)
             assert consent.status_code == 200, consent.text[:500]
@@ -94,6 +96,7 @@ def test_against_an_account_that_is_not_a_sandbox_the_panel_registers_nothing(hu
             assert refused.status_code == 400 and "redirect" in refused.text.lower()
             assert panel.registered_redirect_uri is None
             assert oauth.get_client(hub_sandbox.demo_client_id).redirect_uris == before
-            assert "must have" in visible_text(panel) and "registered the" not in visible_text(panel)
+            shown = visible_text(panel)
+            assert "must have" in shown and "registered the" not in shown and "for you" not in shown
         finally:
             panel.close()
