@@ -251,7 +251,8 @@ class AuthorizePanel(TokenSource, Panel):
             raise AuthorizationFlowError("no authorization URL was built: press Build URL in the notebook")
 
         def call() -> Any:
-            self.registered_redirect_uri = register_on_sandbox(self.client, request.client_id, redirect_uri)
+            added = register_on_sandbox(self.client, request.client_id, redirect_uri)  # None on a reload: keep
+            self.registered_redirect_uri = added or self.registered_redirect_uri
             self.last_request = self.client.authorization_url(request.client_id, redirect_uri, request.scope,
                                                               pkce=request.code_challenge_method)
             return self.last_request

@@ -83,6 +83,24 @@ def test_the_demo_client_signs_in_through_the_hubs_proxy(hub_sandbox, monkeypatc
             panel.close()
 
 
+def test_reopening_the_start_page_registers_the_address_once_and_keeps_saying_so(hub_sandbox, monkeypatch):
+    _hub_env(monkeypatch, None)
+    with TelnyxOAuth.from_sandbox(hub_sandbox) as oauth:
+        panel = _panel(oauth)
+        try:
+            browser = HubBrowser()
+            start = browser.origin + panel.listener.start_url
+            assert _open_link(panel, browser).status_code == 200
+            assert "for you" not in visible_text(panel)  # done: the link now opens the authorization URL
+            begin = urljoin(start, "begin?origin=" + quote(browser.origin, safe=""))
+            assert browser.follow(begin).status_code == 200  # the start page again (history, a second tab)
+            callback = f"https://{HUB}{PREFIX}proxy/{panel.listener.port}/callback"
+            assert oauth.get_client(hub_sandbox.demo_client_id).redirect_uris.count(callback) == 1
+            assert panel.registered_redirect_uri == callback and callback in visible_text(panel)
+        finally:
+            panel.close()
+
+
 def test_against_an_account_that_is_not_a_sandbox_the_panel_registers_nothing(hub_sandbox, monkeypatch):
     """Only a sandbox's client is written to: a session that is not declared a sandbox (a real Telnyx account)
     leaves the client as it is, and the authorization server then refuses the unregistered redirect URI."""
