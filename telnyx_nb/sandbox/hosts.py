@@ -20,6 +20,7 @@ The consent form's POST must come from a page of this server: when the browser s
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from urllib.parse import urlsplit
@@ -44,6 +45,14 @@ def check_public_url(url: str) -> str:
     return url
 
 
+def _is_loopback(host: str) -> bool:
+    name = host.strip("[]").lower()
+    try:
+        return name == "localhost" or ipaddress.ip_address(name).is_loopback
+    except ValueError:  # a name: it may resolve anywhere
+        return False
+
+
 def check_proxy_prefix(prefix: str | None, bound_host: str) -> str | None:
     """A ``--proxy-prefix`` value: the Jupyter server's hub path (``/user/alice/``); None or '' for none. Refused
     beyond a loopback bind, where the port is reachable without the hub's proxy."""
@@ -52,7 +61,7 @@ def check_proxy_prefix(prefix: str | None, bound_host: str) -> str | None:
     if not isinstance(prefix, str) or not re.fullmatch(r"/[!-~]*", prefix) or any(c in prefix for c in "?#"):
         raise ValueError(f"proxy_prefix: use the Jupyter server's path on the hub as JUPYTERHUB_SERVICE_PREFIX "
                          f"gives it, e.g. /user/alice/; got {prefix!r}")
-    if bound_host.strip("[]").lower() not in LOOPBACK_NAMES and not bound_host.startswith("127."):
+    if not _is_loopback(bound_host):
         raise ValueError(f"proxy_prefix: only for a sandbox bound to loopback (its port must be reachable only "
                          f"through the hub's proxy); drop --proxy-prefix or --host {bound_host}")
     return prefix
@@ -61,9 +70,10 @@ def check_proxy_prefix(prefix: str | None, bound_host: str) -> str | None:
 def proxy_context(prefix: str | None, root_url: str) -> str | None:
     """The ``X-Forwarded-Context`` jupyter-server-proxy sends to this server, ``{prefix}proxy/{port}`` (its
     ``url_path_join(base_url, "proxy", port)``); None without a prefix."""
-    if prefix is None:
+    port = urlsplit(root_url).port
+    if prefix is None or port is None:  # no port: an in-process sandbox, which no proxy reaches
         return None
-    return f"{prefix.rstrip('/')}/proxy/{urlsplit(root_url).port}"
+    return f"{prefix.rstrip('/')}/proxy/{port}"
 
 
 def allowed_hostnames(bound_host: str, public_urls=()) -> frozenset[str]:

@@ -120,8 +120,11 @@ def test_a_malformed_proxy_prefix_is_refused_naming_the_option(prefix):
 def test_the_proxy_prefix_is_refused_beyond_loopback():
     """Bound to a network interface, the port is reachable without the hub's proxy: a page rebinding its name to
     that address could add the header itself."""
-    with pytest.raises(ValueError, match="proxy_prefix: only for a sandbox bound to loopback"):
-        Sandbox(host="0.0.0.0", proxy_prefix=PREFIX)
+    for host in ("0.0.0.0", "192.168.1.20", "::", "127.attacker.example"):
+        with pytest.raises(ValueError, match="proxy_prefix: only for a sandbox bound to loopback"):
+            Sandbox(host=host, proxy_prefix=PREFIX)
+    assert Sandbox(host="127.0.0.2", proxy_prefix=PREFIX).proxy_prefix == PREFIX
+    assert Sandbox(host="::1", proxy_prefix=PREFIX).proxy_prefix == PREFIX
     assert Sandbox(host="127.0.0.1", proxy_prefix="").proxy_prefix is None  # an unset variable: no option
 
 
