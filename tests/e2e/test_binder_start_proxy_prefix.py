@@ -27,13 +27,14 @@ def status(headers):
     except urllib.error.HTTPError as error:
         return error.code
 context = os.environ["JUPYTERHUB_SERVICE_PREFIX"].rstrip("/") + f"/proxy/{port}"
-print(status({"Host": "%(hub)s", "X-Forwarded-Context": context}), status({"Host": "%(hub)s"}))
-""" % {"hub": HUB}
+hub = os.environ["PROBE_HUB"]
+print(status({"Host": hub, "X-Forwarded-Context": context}), status({"Host": hub}))
+"""
 
 
 def test_binder_start_serves_the_hubs_host_through_the_proxy_only(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELNYX_", "JUPYTERHUB_"))}
-    env.update(JUPYTERHUB_SERVICE_PREFIX=PREFIX, TMPDIR=str(tmp_path),
+    env.update(JUPYTERHUB_SERVICE_PREFIX=PREFIX, TMPDIR=str(tmp_path), PROBE_HUB=HUB,
                PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}")
     process = subprocess.Popen([str(ROOT / "binder" / "start"), sys.executable, "-c", PROBE], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
