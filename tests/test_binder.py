@@ -21,15 +21,14 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from hub_proxy_helpers import running_jupyter_server
 
 ROOT = Path(__file__).resolve().parent.parent
 HUB_PREFIX = "/user/binder-sim/"
@@ -137,12 +136,6 @@ def test_simulated_binder_launch_executes_every_notebook(tmp_path):
     assert f"{HUB_PREFIX}proxy/{port}/" in printed, "04 must link the consent page through jupyter-server-proxy"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _notebook_function(notebook: str, name: str):
     """Define ``name`` from the notebook's own cell, so the test checks the code users run."""
     cells = json.loads((ROOT / "notebooks" / notebook).read_text())["cells"]
@@ -163,34 +156,8 @@ def _notebook_function(notebook: str, name: str):
 def hub_server(tmp_path_factory):
     """A Jupyter server on the repository, under a hub-style prefix, as Binder runs it (jupyter-server-proxy and
     Voila are server extensions there). Its kernels inherit the session sandbox's TELNYX_NB_SANDBOX."""
-    home = tmp_path_factory.mktemp("hub-home")
-    port = _free_port()
-    log = home / "server.log"
-    with open(log, "wb") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "jupyter", "server", "--no-browser", "--allow-root", "--ip=127.0.0.1",
-             f"--port={port}", f"--ServerApp.base_url={HUB_PREFIX}", "--IdentityProvider.token=",
-             "--ServerApp.password=", f"--ServerApp.root_dir={ROOT}"],
-            stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "HOME": str(home)}, start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + 90
-        while True:  # a TCP connect is enough to know it listens
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"jupyter server did not start:\n{log.read_text()[-3000:]}")
-                time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+    with running_jupyter_server(HUB_PREFIX, ROOT, tmp_path_factory.mktemp("hub-home")) as url:
+        yield url
 
 
 def test_consent_link_works_through_jupyter_server_proxy(hub_server, make_sandbox, monkeypatch):

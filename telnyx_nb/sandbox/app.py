@@ -24,7 +24,7 @@ from . import scopes as scope_catalog
 from .config import SandboxConfig
 from .errors import WireError, rfc_error
 from .faults import DROP_ENVIRON_KEY, Faults, drop_connections
-from .hosts import HostCheck, allowed_hostnames
+from .hosts import HostCheck, allowed_hostnames, proxy_context
 from .models import SandboxRequest, json_request
 from .oauth import SandboxAuthorizationServer
 from .registration_policy import registration_policy_problem
@@ -66,7 +66,8 @@ def create_app(state: SandboxState) -> Flask:
     # DNS rebinding: a foreign Host gets 421 before anything else runs (hosts.py).
     # its own root URL too: an in-process sandbox (sockets disabled) lives at IN_PROCESS_ROOT
     config = state.config
-    app.wsgi_app = HostCheck(app.wsgi_app, allowed_hostnames(config.host, (*config.public_urls, config.root_url)))
+    app.wsgi_app = HostCheck(app.wsgi_app, allowed_hostnames(config.host, (*config.public_urls, config.root_url)),
+                             proxy_context(config.proxy_prefix, config.root_url))
     app.after_request(security_headers.apply)
 
     # ----- hooks and errors ------------------------------------------------------------------------------------

@@ -76,6 +76,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--public-url", action="append", default=[], metavar="URL",
                         help="an address a proxy serves the sandbox under (e.g. Binder's .../proxy/8765/); its "
                              "host is accepted in the Host header (repeatable; others get 421)")
+    parser.add_argument("--proxy-prefix", default=None, metavar="PREFIX",
+                        help="the Jupyter server's hub path (binder/start passes $JUPYTERHUB_SERVICE_PREFIX): a "
+                             "request that jupyter-server-proxy forwards to this port (X-Forwarded-Context "
+                             "PREFIXproxy/PORT) may carry the hub's Host; only with a loopback --host")
     parser.add_argument("--registrable-scopes", default=None, metavar="SCOPES",
                         help="space- or comma-separated scopes open registration (RFC 7591) may grant "
                              "(default: every scope but admin; admin is never registrable)")
@@ -101,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
 
     db = args.db or default_db()
     api_key = args.api_key or os.environ.get(API_KEY_VARIABLE) or None
-    extra = {"public_urls": tuple(args.public_url),
+    extra = {"public_urls": tuple(args.public_url), "proxy_prefix": args.proxy_prefix,
              "registrable_scopes": (args.registrable_scopes if args.registrable_scopes is not None
                                     else DEFAULT_REGISTRABLE_SCOPES)}
     stop = threading.Event()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields, replace
 
 from telnyx_nb.errors import ArgumentTypeError, ConfigurationError
 
-from .hosts import check_public_url
+from .hosts import check_proxy_prefix, check_public_url
 from .policy import ACCESS_TOKEN_LIFETIME, CODE_LIFETIME, CONSENT_LIFETIME, REFRESH_REUSE_GRACE, REFRESH_TOKEN_LIFETIME
 from .registration_policy import DEFAULT_REGISTRABLE_SCOPES, check_registrable_scopes
 
@@ -69,6 +69,7 @@ class SandboxConfig:
     consent_ttl: int = CONSENT_LIFETIME  # how long a consent page can be answered
     registrable_scopes: tuple[str, ...] = DEFAULT_REGISTRABLE_SCOPES
     public_urls: tuple[str, ...] = ()  # addresses a proxy reaches it by (--public-url)
+    proxy_prefix: str | None = None  # the hub path jupyter-server-proxy serves it under (--proxy-prefix, hosts.py)
     refresh_reuse_grace: float = REFRESH_REUSE_GRACE
     # known once started (``bound``): None before
     root_url: str | None = None
@@ -91,7 +92,8 @@ class SandboxConfig:
         normal = {"refresh_reuse_grace": float(grace), "db": str(self.db), "seed": check_seed(self.seed),
                   "reset": bool(self.reset), "api_key": _api_key(self.api_key),
                   "registrable_scopes": check_registrable_scopes(self.registrable_scopes),
-                  "public_urls": tuple(check_public_url(u) for u in urls)}
+                  "public_urls": tuple(check_public_url(u) for u in urls),
+                  "proxy_prefix": check_proxy_prefix(self.proxy_prefix, self.host)}
         for name, value in normal.items():
             object.__setattr__(self, name, value)
 

@@ -7,13 +7,22 @@ a host of a public URL it was told about (``--public-url``, for proxies such as 
 which forwards the browser's ``Host``). Anything else gets 421 Misdirected Request (RFC 9110 §15.5.20) and nothing
 else: the check wraps the whole WSGI app. The port is not compared: a rebinding attack needs a foreign *name*.
 
+Behind a hub whose address the container cannot know (a stock Binder), ``--proxy-prefix PREFIX`` (the Jupyter
+server's ``JUPYTERHUB_SERVICE_PREFIX``) lets a request carry any ``Host`` when its ``X-Forwarded-Context`` is exactly
+``{PREFIX}proxy/{this server's port}``: what jupyter-server-proxy sends for the one path that reaches this port
+(``{base_url}proxy/{port}``). That is sound only where the port is reachable from the browser's machine through the
+hub's authenticated proxy alone — a loopback bind inside the container (a rebinding page can set the header too, so
+the option is refused beyond loopback, and ``explore`` on a laptop never sets it; docs/security.md).
+
 The consent form's POST must come from a page of this server: when the browser sends ``Origin`` (or, without it,
 ``Referer``), its host must be the request's own ``Host`` or a public URL's (a cross-site form post is refused).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import re
 from urllib.parse import urlsplit
 
 from telnyx_nb.errors import ConfigurationError
@@ -38,6 +47,37 @@ def check_public_url(url: str) -> str:
     return url
 
 
+def _is_loopback(host: str) -> bool:
+    name = host.strip("[]").lower()
+    try:
+        return name == "localhost" or ipaddress.ip_address(name).is_loopback
+    except ValueError:  # a name: it may resolve anywhere
+        return False
+
+
+def check_proxy_prefix(prefix: str | None, bound_host: str) -> str | None:
+    """A ``--proxy-prefix`` value: the Jupyter server's hub path (``/user/alice/``); None or '' for none. Refused
+    beyond a loopback bind, where the port is reachable without the hub's proxy."""
+    if prefix is None or prefix == "":
+        return None
+    if not isinstance(prefix, str) or not re.fullmatch(r"/[!-~]*", prefix) or any(c in prefix for c in "?#"):
+        raise ConfigurationError(f"proxy_prefix: use the Jupyter server's path on the hub as JUPYTERHUB_SERVICE_PREFIX "
+                         f"gives it, e.g. /user/alice/; got {prefix!r}")
+    if not _is_loopback(bound_host):
+        raise ConfigurationError(f"proxy_prefix: only for a sandbox bound to loopback (its port must be reachable only "
+                         f"through the hub's proxy); drop --proxy-prefix or --host {bound_host}")
+    return prefix
+
+
+def proxy_context(prefix: str | None, root_url: str) -> str | None:
+    """The ``X-Forwarded-Context`` jupyter-server-proxy sends to this server, ``{prefix}proxy/{port}`` (its
+    ``url_path_join(base_url, "proxy", port)``); None without a prefix."""
+    port = urlsplit(root_url).port
+    if prefix is None or port is None:  # no port: an in-process sandbox, which no proxy reaches
+        return None
+    return f"{prefix.rstrip('/')}/proxy/{port}"
+
+
 def allowed_hostnames(bound_host: str, public_urls=()) -> frozenset[str]:
     names = set(LOOPBACK_NAMES)
     if bound_host not in WILDCARD_HOSTS:
@@ -47,19 +87,23 @@ def allowed_hostnames(bound_host: str, public_urls=()) -> frozenset[str]:
 
 
 class HostCheck:
-    """WSGI middleware: 421 for a ``Host`` this server does not answer to."""
+    """WSGI middleware: 421 for a ``Host`` this server does not answer to (any ``Host`` passes when the request
+    comes through the hub's proxy for this very port: ``proxy_context``, see the module docstring)."""
 
-    def __init__(self, app, hostnames: frozenset[str]):
+    def __init__(self, app, hostnames: frozenset[str], proxy_context: str | None = None):
         self.app = app
         self.hostnames = hostnames
+        self.proxy_context = proxy_context
 
     def __call__(self, environ, start_response):
         host = environ.get("HTTP_HOST", "")
         name = _hostname(host)
-        if name is not None and name.lower() in self.hostnames:
+        proxied = self.proxy_context is not None and environ.get("HTTP_X_FORWARDED_CONTEXT") == self.proxy_context
+        if name is not None and (name.lower() in self.hostnames or proxied):
             return self.app(environ, start_response)
         detail = (f"This server does not answer to the Host {host[:100]!r} (DNS-rebinding defence). Use "
-                  "http://127.0.0.1:PORT, or start the sandbox with --public-url for the address a proxy uses.")
+                  "http://127.0.0.1:PORT, or start the sandbox with --public-url for the address a proxy uses "
+                  "(--proxy-prefix behind a JupyterHub's jupyter-server-proxy).")
         body = json.dumps({"errors": [{"code": "421", "title": "Misdirected request", "detail": detail,
                                        "source": {"parameter": "Host"}}],
                            "error": "invalid_request", "error_description": "Host not served here"}).encode()

@@ -100,7 +100,7 @@ class Sandbox:
                  access_token_ttl: int = ACCESS_TOKEN_LIFETIME, refresh_token_ttl: int = REFRESH_TOKEN_LIFETIME,
                  registrable_scopes=DEFAULT_REGISTRABLE_SCOPES, public_urls=(),
                  refresh_reuse_grace: float = REFRESH_REUSE_GRACE, signing_key=None,
-                 code_ttl: int = CODE_LIFETIME, consent_ttl: int = CONSENT_LIFETIME):
+                 code_ttl: int = CODE_LIFETIME, consent_ttl: int = CONSENT_LIFETIME, proxy_prefix: str | None = None):
         # signing_key: a private RS256 JWK (or a keys.KeyRing) for a new database; test suites reuse one, since
         # making RSA keys is the slow part of a start. A database that already holds a key keeps its own.
         # Short lifetimes let tests of expiry and refresh run on the real clock (no time patching).
@@ -108,7 +108,7 @@ class Sandbox:
             host=host, port=port, db=db, seed=seed, api_key=api_key, threads=threads, reset=reset,
             access_token_ttl=access_token_ttl, refresh_token_ttl=refresh_token_ttl, code_ttl=code_ttl,
             consent_ttl=consent_ttl, registrable_scopes=registrable_scopes, public_urls=public_urls,
-            refresh_reuse_grace=refresh_reuse_grace)
+            refresh_reuse_grace=refresh_reuse_grace, proxy_prefix=proxy_prefix)
         self.seeded_at: datetime | None = None  # when the seed filled this database (None: empty seed, or unknown)
         self.api_key: str | None = None  # the key in use (config.api_key is only an override)
         self.demo_client_id: str | None = None

@@ -29,6 +29,7 @@ from telnyx_nb.errors import AuthorizationDenied, AuthorizationFlowError, Config
 from telnyx_nb.masking import mask_text
 from telnyx_nb.widgets.base import LABEL_STYLE, Panel, kv_table, show_scopes, token_table, wide
 from telnyx_nb.widgets.handoff import TokenSource
+from telnyx_nb.widgets.hub_redirect import REGISTER_HINT, register_on_sandbox, registration_note
 from telnyx_nb.widgets.loopback import LoopbackListener, browser_url, is_loopback_uri
 
 if TYPE_CHECKING:
@@ -71,6 +72,7 @@ class AuthorizePanel(TokenSource, Panel):
         self.last_token: TokenResponse | None = None
         self.last_token_client: dict[str, str | None] = {}  # the client the token was issued to (for a refresh)
         self.listener: LoopbackListener | None = None
+        self.registered_redirect_uri: str | None = None  # the hub address this panel registered on a sandbox
 
         self.client_id = widgets.Text(value=self.client.client_id or "",
                                       description="Client id", layout=widgets.Layout(width="70%"), style=LABEL_STYLE)
@@ -165,6 +167,8 @@ class AuthorizePanel(TokenSource, Panel):
                                                  on_redirect=self._from_listener,
                                                  on_start=self._start_through_proxy).start()
                 redirect_uri = self.listener.redirect_uri  # another port if that one was taken, proxied on a hub
+                if self.listener.behind_proxy:  # a sandbox's client gets the hub address; a real account's never
+                    self.registered_redirect_uri = register_on_sandbox(self.client, client_id, redirect_uri)
             self.last_request = self.client.authorization_url(
                 client_id, redirect_uri, " ".join(self.scopes.value) or None, pkce=self.pkce.value
             )
@@ -247,11 +251,13 @@ class AuthorizePanel(TokenSource, Panel):
             raise AuthorizationFlowError("no authorization URL was built: press Build URL in the notebook")
 
         def call() -> Any:
+            added = register_on_sandbox(self.client, request.client_id, redirect_uri)  # None on a reload: keep
+            self.registered_redirect_uri = added or self.registered_redirect_uri
             self.last_request = self.client.authorization_url(request.client_id, redirect_uri, request.scope,
                                                               pkce=request.code_challenge_method)
             return self.last_request
 
-        rebuilt = self._run("Build authorization URL for the proxied listener", call)
+        rebuilt = self._run("Build authorization URL for the proxied listener", call, hint=REGISTER_HINT)
         if rebuilt is None:
             raise AuthorizationFlowError(self.error_message or "could not build the authorization URL")
         return rebuilt.url
@@ -303,6 +309,7 @@ class AuthorizePanel(TokenSource, Panel):
         self._stop_listener()
         self.last_request = self.consent_token = self.last_consent = None
         self.last_redirect = self.last_code = self.last_denial = self.last_token = None
+        self.registered_redirect_uri = None
 
     def _sync_buttons(self) -> None:
         if self.busy:
@@ -374,7 +381,9 @@ class AuthorizePanel(TokenSource, Panel):
     def _listener_note(self) -> str:
         if self.listener is None:
             return "; then paste the address it lands on below."
-        return "; " + self.listener.describe()
+        pending = self.client.is_sandbox and self.listener.running and self.listener.needs_start_page
+        note = registration_note(self.registered_redirect_uri, self.client_id.value.strip(), pending=pending)
+        return "; " + self.listener.describe() + note
 
     def _link(self, url: str) -> str:
         """Where the link sends the browser: the listener's start page on a hub whose origin is unknown, else the

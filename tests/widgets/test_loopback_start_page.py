@@ -11,11 +11,11 @@ behaviour; the path each request uses here is the one the listener sees behind i
 from __future__ import annotations
 
 import socket
-import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from hub_proxy_helpers import wait_for
 
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.widgets import AuthorizePanel
@@ -34,13 +34,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _wait_for(predicate, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "the panel never got there"
-        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -146,7 +139,7 @@ def test_on_a_stock_binder_the_panel_signs_in_through_the_start_page(stock_binde
         tab = requests.get(f"http://127.0.0.1:{port}/callback?{urlsplit(landed).query}",
                            headers=_proxy_headers(port), timeout=TIMEOUT)
         assert tab.status_code == 200 and "Approved" in tab.text
-        _wait_for(lambda: panel.last_token is not None or panel.last_error is not None)
+        wait_for(lambda: panel.last_token is not None or panel.last_error is not None)
         assert panel.last_error is None, panel.error_message
         assert panel.last_token.scope == "messaging:read"
         assert oauth.introspect(panel.last_token.access_token).client_id == app.client_id
