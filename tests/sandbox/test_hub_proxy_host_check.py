@@ -17,6 +17,7 @@ import requests
 from hub_proxy_helpers import HUB, PREFIX, TIMEOUT, HubBrowser, proxy_headers
 from oauth_helpers import ConsentPage, create_client, pkce_pair, query_of, redirect_of
 
+from telnyx_nb.errors import ConfigurationError
 from telnyx_nb.sandbox.server import Sandbox
 
 METADATA = "/.well-known/oauth-authorization-server"
@@ -113,7 +114,7 @@ def test_the_proxied_consent_form_refuses_a_post_from_another_origin(hub_sb, sen
 
 @pytest.mark.parametrize("prefix", ["user/ada/", "/user/ada/?x=1", "/user/a da/", "/user/ada/#top"])
 def test_a_malformed_proxy_prefix_is_refused_naming_the_option(prefix):
-    with pytest.raises(ValueError, match="proxy_prefix: .*JUPYTERHUB_SERVICE_PREFIX"):
+    with pytest.raises(ConfigurationError, match="proxy_prefix: .*JUPYTERHUB_SERVICE_PREFIX"):
         Sandbox(proxy_prefix=prefix)
 
 
@@ -121,7 +122,7 @@ def test_the_proxy_prefix_is_refused_beyond_loopback():
     """Bound to a network interface, the port is reachable without the hub's proxy: a page rebinding its name to
     that address could add the header itself."""
     for host in ("0.0.0.0", "192.168.1.20", "::", "127.attacker.example"):
-        with pytest.raises(ValueError, match="proxy_prefix: only for a sandbox bound to loopback"):
+        with pytest.raises(ConfigurationError, match="proxy_prefix: only for a sandbox bound to loopback"):
             Sandbox(host=host, proxy_prefix=PREFIX)
     assert Sandbox(host="127.0.0.2", proxy_prefix=PREFIX).proxy_prefix == PREFIX
     assert Sandbox(host="::1", proxy_prefix=PREFIX).proxy_prefix == PREFIX
