@@ -40,7 +40,7 @@ lint: $(VENV)/.installed-test
 
 ## make test-random: the fast part of the suite (no notebooks, browser or Binder) in a random order, then reversed;
 ## order dependence shows up as a failure. SEED=N replays one order (pytest prints the seed it used).
-FAST_TESTS := --ignore=tests/test_notebooks.py --ignore=tests/test_browser.py --ignore=tests/test_binder.py
+FAST_TESTS := --ignore=tests/notebooks/test_notebooks.py --ignore=tests/e2e/test_browser.py --ignore=tests/e2e/test_binder.py
 SEED ?=
 test-random: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(FAST_TESTS) -p random_order --random-order $(if $(SEED),--random-order-seed=$(SEED)) $(PYTEST_ARGS)
@@ -58,7 +58,7 @@ binder-constraints: $(VENV)/.installed-test
 
 ## make regen-notebooks: execute the notebooks against a fresh demo sandbox and store their outputs
 regen-notebooks: $(VENV)/.installed-test
-	-$(BIN)/python -m pytest tests/test_notebooks.py --nb-force-regen
+	-$(BIN)/python -m pytest tests/notebooks/test_notebooks.py --nb-force-regen
 
 ## make badges: write the README's Binder badges for this repository's GitHub remote (git remote get-url origin)
 badges:

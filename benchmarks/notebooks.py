@@ -1,7 +1,7 @@
 """How long each notebook takes to run top to bottom against the sandbox (target: under 20 s each).
 
-Each notebook gets its own fresh demo sandbox (as in tests/test_notebooks.py) and is executed by nbclient in a new
-kernel; the figure is wall time from kernel start to the last cell, so it includes what a user waits for on
+Each notebook gets its own fresh demo sandbox (as in tests/notebooks/test_notebooks.py) and is executed by nbclient in
+a new kernel; the figure is wall time from kernel start to the last cell, so it includes what a user waits for on
 "Restart & Run All". The kernel's own start-up is measured separately on an empty notebook for reference.
 
     .venv/bin/python benchmarks/notebooks.py [--repeat N] [NAME ...]

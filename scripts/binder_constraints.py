@@ -3,10 +3,10 @@
     python scripts/binder_constraints.py        (or: make binder-constraints)
 
 Binder installs ``binder/requirements.txt`` (the project with its ``explore`` extra), which points pip at
-``constraints.txt``; the Binder simulation in tests/test_binder.py installs the same way. Pinning the closure of
+``constraints.txt``; the Binder simulation in tests/e2e/test_binder.py installs the same way. Pinning the closure of
 those requirements to the versions of the environment the suite ran in makes Binder (and its simulation) install
 what CI tested, not whatever the index holds that day. Refresh it after upgrading packages in the environment,
-then run the Binder simulation (``pytest tests/test_binder.py``) before committing the new file.
+then run the Binder simulation (``pytest tests/e2e/test_binder.py``) before committing the new file.
 """
 
 from __future__ import annotations

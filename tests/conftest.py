@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 # An outside project's tests of the pytest plugin: run as their own session by test_plugin_acceptance.py.
-collect_ignore = ["plugin_project"]
+collect_ignore = ["e2e/plugin_project"]
 
 
 @pytest.fixture(scope="session")

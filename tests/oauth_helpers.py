@@ -295,3 +295,15 @@ def readline_within(stream, timeout: float = 30.0, *, what: str = "a line") -> s
     if not line:
         raise AssertionError(f"no {what} within {timeout} s")
     return line[0]
+
+
+def tamper(token: str) -> str:
+    """Change the payload (scope widened) but keep the original signature."""
+    import base64
+    import json
+
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["scope"] = "admin"
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    return f"{header}.{forged}.{signature}"

@@ -1,6 +1,6 @@
 """Renewal after a 401 is the auth object's decision (``telnyx_nb.api.auth.auth_flow``), tested without a server.
 
-The flow over real HTTP (a token revoked server-side, retried once with a fresh one) is in tests/test_api_oauth.py;
+The flow over real HTTP (a token revoked server-side, retried once with a fresh one) is in tests/api/test_oauth.py;
 here the answers are ``requests.Response`` objects built by hand, so each branch is one call.
 """
 

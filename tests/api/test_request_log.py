@@ -1,5 +1,5 @@
 """The request log's records on their own (``telnyx_nb.api.request_log``): what a listener sees of an attempt,
-masked, with no server. Records of real exchanges are checked in tests/test_api_retries.py.
+masked, with no server. Records of real exchanges are checked in tests/api/test_retries.py.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ import pytest
 import requests
 from hub_proxy_helpers import running_jupyter_server
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 HUB_PREFIX = "/user/binder-sim/"
 
 

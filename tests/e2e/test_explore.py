@@ -18,7 +18,7 @@ from pathlib import Path
 import requests
 from oauth_helpers import readline_within
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _free_port() -> int:

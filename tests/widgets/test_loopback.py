@@ -1,7 +1,7 @@
 """The authorization-code flow comes back to the kernel: the Authorize panel's loopback listener (RFC 8252 §7.3)
 receives the browser's redirect from the real consent page, checks state and iss (RFC 9207), and exchanges the
 code; the paste box covers every other case. The "browser" here is requests, following the consent page's own form
-over real HTTP; tests/test_browser.py does the same in chromium."""
+over real HTTP; tests/e2e/test_browser.py does the same in chromium."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import time
 from urllib.parse import urljoin
 
 import requests
-import test_widgets_authorize
+import test_authorize_panel
 
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.errors import AuthorizationFlowError, StateMismatch
@@ -19,8 +19,8 @@ from telnyx_nb.widgets.base import visible_text
 from telnyx_nb.widgets.loopback import LoopbackListener, browser_url, public_origin
 
 TIMEOUT = 10
-oauth = test_widgets_authorize.oauth  # the same throwaway-sandbox fixtures
-panel = test_widgets_authorize.panel
+oauth = test_authorize_panel.oauth  # the same throwaway-sandbox fixtures
+panel = test_authorize_panel.panel
 
 
 def _approve_in_browser(url: str, decision: str = "allow") -> requests.Response:

@@ -13,7 +13,7 @@ import nbformat
 from nbclient import NotebookClient
 from oauth_helpers import TIMEOUT, all_pages, api, url
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "telnyx_nb.cli"]
 
 

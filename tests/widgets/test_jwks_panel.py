@@ -7,7 +7,7 @@ import time
 import pytest
 from joserfc import jwt
 from joserfc.jwk import RSAKey
-from test_widgets_introspection import tamper
+from oauth_helpers import tamper
 
 from telnyx_nb.widgets import JWKSPanel
 from telnyx_nb.widgets.base import visible_text

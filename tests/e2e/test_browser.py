@@ -1,4 +1,4 @@
-"""The Explorer in a real browser: Voila serves tests/browser_explorer.ipynb, Playwright drives Debian's chromium.
+"""The Explorer in a real browser: Voila serves tests/e2e/browser_explorer.ipynb, Playwright drives Debian's chromium.
 
 Issue a token, introspect it, verify it against the JWKS, and sign in through the real consent page (the Authorize
 tab's loopback listener catches the redirect) — by clicking, as a person would — and save screenshots
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.browser
 
 HERE = Path(__file__).resolve().parent
 NOTEBOOK = HERE / "browser_explorer.ipynb"
-ARTIFACTS = HERE / "artifacts"
+ARTIFACTS = HERE.parent / "artifacts"  # tests/artifacts, beside every folder
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",

@@ -5,8 +5,8 @@ exactly as strict as the server.
 
 Run through Schemathesis's own CLI, every phase (examples, coverage, fuzzing, stateful), deterministic and bounded
 (20 examples per operation and mode, about 40 s on loopback). A failure or an error (an Unsatisfiable schema
-included) fails the test. The RFC-mandated exceptions live in tests/schemathesis.toml with their reasons.
-A longer local run: `st --config-file tests/schemathesis.toml run http://127.0.0.1:PORT/v2/openapi.json
+included) fails the test. The RFC-mandated exceptions live in tests/sandbox/schemathesis.toml with their reasons.
+A longer local run: `st --config-file tests/sandbox/schemathesis.toml run http://127.0.0.1:PORT/v2/openapi.json
 --checks all -H "Authorization: Bearer KEY" --max-time 120`.
 """
 
@@ -39,7 +39,7 @@ def test_every_operation_is_exactly_as_strict_as_the_document(sb):
                # one worker: with two, some hash seeds (PYTHONHASHSEED) leave Schemathesis spinning until the
                # timeout (seen with seed 1); one worker finishes in ~15 s whatever the seed
                "--workers", "1", "--continue-on-failure", "--no-color",
-               # arming faults makes the next requests fail on purpose (tests/test_api_retries.py covers them)
+               # arming faults makes the next requests fail on purpose (tests/api/test_retries.py covers them)
                "--exclude-path", "/_sandbox/faults"]
     result = subprocess.run(command, check=False, capture_output=True, text=True, timeout=540)
     output = result.stdout + result.stderr

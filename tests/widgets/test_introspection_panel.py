@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from oauth_helpers import tamper
 
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.widgets import IntrospectionPanel, TokenPanel
@@ -14,18 +15,6 @@ def panel(oauth):
     p = IntrospectionPanel(oauth)
     yield p
     p.close()
-
-
-def tamper(token: str) -> str:
-    """Change the payload (scope widened) but keep the original signature."""
-    import base64
-    import json
-
-    header, payload, signature = token.split(".")
-    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    claims["scope"] = "admin"
-    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
-    return f"{header}.{forged}.{signature}"
 
 
 def test_active_token_received_from_the_token_panel(oauth, panel):

@@ -462,7 +462,7 @@ def test_tampered_tokens_are_inactive_and_refused(sb):
 
 
 
-# Expiry of access tokens, refresh tokens, codes and consent pages: tests/test_sandbox_lifetimes.py (short
+# Expiry of access tokens, refresh tokens, codes and consent pages: tests/sandbox/test_lifetimes.py (short
 # lifetimes on the real clock instead of a patched time.time).
 
 

@@ -24,7 +24,7 @@ from oauth_helpers import TIMEOUT, api, basic, create_client, url
 
 from telnyx_nb.sandbox.server import Sandbox
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "security.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"
 CALLERS = ("API key", "admin user token", "admin client token", "non-admin token", "registered client's token",
            "no credential")
 MISSING = "00000000-0000-4000-8000-000000000000"

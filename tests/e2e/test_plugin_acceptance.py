@@ -1,4 +1,4 @@
-"""The pytest plugin as an outside project uses it: ``tests/plugin_project`` (its own conftest.py empty) run as a
+"""The pytest plugin as an outside project uses it: ``tests/e2e/plugin_project`` (its own conftest.py empty) run as a
 separate pytest session in a temporary directory, so nothing from this repository's conftests reaches it."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 PROJECT = Path(__file__).parent / "plugin_project"
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _plugin_args() -> list[str]:

@@ -7,7 +7,7 @@ relative to the sandbox's start time, so a fresh sandbox gives the same tables e
 
 Volatile values (ids, timestamps, ports, masked token stubs, widget model ids, durations) are normalised by the
 ``nbreg`` ``diff_replace`` / ``diff_ignore`` entries in each notebook's own metadata — the notebook says what in
-it may vary. Regenerate the stored outputs with ``make regen-notebooks`` (``pytest tests/test_notebooks.py
+it may vary. Regenerate the stored outputs with ``make regen-notebooks`` (``pytest tests/notebooks/test_notebooks.py
 --nb-force-regen``; pytest-notebook reports those runs as FAILED by design). Regeneration keeps the saved widget
 state (``/metadata/widgets``), so GitHub, nbviewer and nbconvert show the panels and progress bars as they ended
 instead of "Loading widget…"; it holds only what the panels put in their models, which is masked, and the secret
