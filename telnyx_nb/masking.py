@@ -16,8 +16,10 @@ requests' loggers, which print request paths at DEBUG.
 from __future__ import annotations
 
 import functools
+import importlib
 import logging
 import re
+import sys
 import threading
 from typing import Any
 
@@ -43,7 +45,13 @@ def register_secret_names(*names: str) -> None:
 
 @functools.cache
 def secret_names() -> frozenset[str]:
-    """Names whose values are secrets wherever they appear: the registered record fields and the others."""
+    """Names whose values are secrets wherever they appear: the registered record fields and the others.
+
+    The record fields (``json_field(secret=True)``) are the one declaration. A process that has not loaded them yet
+    — the sandbox raising a ``ConfigurationError``, a bare ``mask_text`` call — loads them here, by name, so no
+    secret name is missed because of import order (the records import nothing of the sandbox or the client)."""
+    if "telnyx_nb.api.records" not in sys.modules:
+        importlib.import_module("telnyx_nb.api.records")  # its @record classes call register_secret_names()
     return frozenset(_registered_names) | frozenset(NON_RECORD_SECRET_NAMES)
 
 

@@ -52,3 +52,15 @@ def test_log_lines_never_carry_secrets(sandbox, caplog):
     assert "oauth/introspect" in text  # the request log reached the logger
     for secret in (sandbox.api_key, sandbox.demo_client_secret, token.access_token):
         assert secret not in text
+
+
+def test_secret_names_are_masked_in_a_process_that_never_loaded_the_records():
+    """The sandbox and a bare ``mask_text`` call load the record declarations themselves (import order is no leak)."""
+    import subprocess
+    import sys
+
+    script = ("import sys, telnyx_nb.masking as m\n"
+              "assert 'telnyx_nb.api.records' not in sys.modules\n"
+              "print(m.mask_text('refresh_token=q8ZT3vN1xK0bLw7YpR2sFj5HcUd9MeGa4ViQ'))\n")
+    shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True).stdout
+    assert "q8ZT3vN1xK0bLw7YpR2sFj5HcUd9MeGa4ViQ" not in shown and shown.startswith("refresh_token=")
