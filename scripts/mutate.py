@@ -46,10 +46,12 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "validation": ("telnyx_nb/sandbox/validation.py",
                    ["tests/test_sandbox_bad_input.py", "tests/test_api_management.py"]),
     # who may call what (the caller x endpoint policy), the request-body schemas, the redirect URI rules
-    "access": ("telnyx_nb/sandbox/access.py", ["tests/test_hardening_access.py", "tests/test_sandbox_endpoints.py"]),
+    "access": ("telnyx_nb/sandbox/access.py", ["tests/test_hardening_access.py", "tests/test_sandbox_endpoints.py",
+                                               "tests/sandbox/test_access_matrix_edges.py"]),
     "schema": ("telnyx_nb/sandbox/schema.py", ["tests/test_sandbox_bad_input.py", "tests/test_api_management.py"]),
     "redirects": ("telnyx_nb/sandbox/redirects.py",
-                  ["tests/test_sandbox_bad_input.py", "tests/test_hardening_web.py"]),
+                  ["tests/test_sandbox_bad_input.py", "tests/test_hardening_web.py", "tests/test_hardening_access.py",
+                   "tests/test_hardening_tokens.py", "tests/sandbox/test_redirect_uri_rules.py"]),
 }
 DEFAULT_MODULES = ["pkce", "jwt", "transport", "masking", "rules", "access", "store", "grants", "schema", "redirects",
                    "endpoints", "validation"]
