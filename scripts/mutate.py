@@ -14,6 +14,7 @@ one-line change to deciding code that no test notices.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import os
 import re
 import shutil
@@ -37,7 +38,9 @@ MODULES: dict[str, tuple[str, list[str]]] = {
               ["tests/test_audit_rules.py", "tests/test_audit_thresholds.py", "tests/test_audit_live.py"]),
     "plots": ("telnyx_nb/audit/plots.py", ["tests/test_audit_plots.py"]),
     "store": ("telnyx_nb/sandbox/store.py",
-              ["tests/test_sandbox_concurrency.py", "tests/test_sandbox_flow.py", "tests/test_sandbox_lifetimes.py"]),
+              ["tests/test_sandbox_concurrency.py", "tests/test_sandbox_flow.py", "tests/test_sandbox_lifetimes.py",
+               "tests/test_hardening_tokens.py", "tests/sandbox/test_grants_rules.py",
+               "tests/sandbox/test_store_claims.py"]),
     "grants": ("telnyx_nb/sandbox/grants.py",
                ["tests/test_sandbox_flow.py", "tests/test_sandbox_lifetimes.py", "tests/test_hardening_tokens.py",
                 "tests/test_sandbox_concurrency.py", "tests/sandbox/test_grants_rules.py"]),
@@ -52,6 +55,13 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "redirects": ("telnyx_nb/sandbox/redirects.py",
                   ["tests/test_sandbox_bad_input.py", "tests/test_hardening_web.py", "tests/test_hardening_access.py",
                    "tests/test_hardening_tokens.py", "tests/sandbox/test_redirect_uri_rules.py"]),
+}
+# Modules scored over some of their functions only (the rest is left unmutated): the store's claims, revocations
+# and token lookups decide who gets in; its list queries, bulk loading and connection setup do not.
+FUNCTIONS: dict[str, list[str]] = {
+    "store": ["claim_consent", "get_consent", "create_consent", "_consent", "save_code", "find_code", "claim_code",
+              "save_token", "claim_refresh", "token_status", "family_scope", "revoke_token", "revoke_family",
+              "revoke_grant", "grant_for_consent", "delete_client", "check_secret", "digest"],
 }
 DEFAULT_MODULES = ["pkce", "jwt", "transport", "masking", "rules", "access", "store", "grants", "schema", "redirects",
                    "endpoints", "validation"]
@@ -85,13 +95,14 @@ def prepare(module: str) -> Path:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "artifacts")
     shutil.copytree(ROOT / "telnyx_nb", where / "telnyx_nb", ignore=ignore)
     shutil.copytree(ROOT / "tests", where / "tests", ignore=ignore)
+    shutil.copytree(ROOT / "docs", where / "docs", ignore=ignore)  # test_hardening_access reads docs/security.md
     shutil.copy2(ROOT / "conftest.py", where / "conftest.py")
     config = (ROOT / "pyproject.toml").read_text()
     config += (
         "\n[tool.mutmut]\n"
         'source_paths = ["telnyx_nb"]\n'
         f"only_mutate = [{source!r}]\n"
-        'also_copy = ["conftest.py"]\n'
+        'also_copy = ["conftest.py", "docs"]\n'
         f"pytest_add_cli_args_test_selection = {tests!r}\n"
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "no:randomly", "-q"]\n'
         "timeout_multiplier = 5.0\n"
@@ -101,6 +112,12 @@ def prepare(module: str) -> Path:
     ).replace("'", '"')
     (where / "pyproject.toml").write_text(config)
     return where
+
+
+def function_patterns(module: str) -> list[str]:
+    """mutmut mutant-name patterns for the scored functions of ``module`` (none: every function)."""
+    # names look like telnyx_nb.sandbox.store.xǁStoreǁclaim_code__mutmut_3 (methods) or ….x_digest__mutmut_1
+    return [f"*[ǁ_]{name}__mutmut_*" for name in FUNCTIONS.get(module, [])]
 
 
 def run(module: str, max_children: int) -> dict[str, str]:
@@ -115,14 +132,16 @@ def run(module: str, max_children: int) -> dict[str, str]:
         # mutmut's first run in a fresh copy can fail to import the root conftest from the mutants/ folder it has
         # just written (Python's import cache saw the folder empty); the second run, over the same mutants, works.
         with open(log, "a") as out:
-            subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children)],
+            subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children),
+                            *function_patterns(module)],
                            cwd=where, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
         listing = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"], cwd=where, env=env,
                                  capture_output=True, text=True, check=False).stdout
         results = {}
         for line in listing.splitlines():
             match = _RESULT_LINE.match(line)
-            if match:
+            if match and (module not in FUNCTIONS or any(fnmatch.fnmatchcase(match.group(1), pattern)
+                                                         for pattern in function_patterns(module))):
                 results[match.group(1)] = match.group(2).strip()
         if any(status != "not checked" for status in results.values()):
             break
