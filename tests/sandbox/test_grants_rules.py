@@ -42,11 +42,12 @@ NOT_REGISTERED = "is not one of the client's registered redirect_uris (exact mat
 CODE_REFUSALS = {"Invalid 'code' in request.", "The authorization code was already used or has expired."}
 REFRESH_REFUSED = "The code or refresh token is invalid, expired, revoked or was issued to another client."
 REFRESH_REFUSALS = {REFRESH_REFUSED, "The refresh token was already used, revoked or has expired."}
+CODE_TTL, ACCESS_TTL, REFRESH_TTL = 600, 3600, 86400  # seconds; expiry is reached with sb.clock.advance
 
 
 @pytest.fixture
 def sb(make_sandbox):
-    return make_sandbox(seed="empty")
+    return make_sandbox(seed="empty", code_ttl=CODE_TTL, access_token_ttl=ACCESS_TTL, refresh_token_ttl=REFRESH_TTL)
 
 
 def _user_tokens(sb, client, scope="messaging"):
@@ -186,7 +187,7 @@ def test_another_client_presenting_a_code_does_not_burn_it_for_its_owner(sb):
 def test_a_code_is_refused_from_its_expiry_second(sb):
     client = create_client(sb)
     code, verifier = obtain_code(sb, client)
-    sb.clock.advance(sb.code_ttl)
+    sb.clock.advance(CODE_TTL)
     late = redeem(sb, client, code, verifier)
     assert late.status_code == 400
     assert late.json() == {"error": "invalid_grant", "error_description": "Invalid 'code' in request."}
@@ -251,7 +252,7 @@ def test_a_refresh_refused_because_every_scope_was_lost_leaves_the_token_usable(
 def test_a_refresh_token_outlives_its_access_token(sb):
     client = create_client(sb)
     first = _user_tokens(sb, client)
-    sb.clock.advance(sb.access_token_ttl + 1)
+    sb.clock.advance(ACCESS_TTL + 1)
     assert not _active(sb, first["access_token"])
     renewed = refresh(sb, client, first["refresh_token"])
     assert renewed.status_code == 200, renewed.text
@@ -260,7 +261,7 @@ def test_a_refresh_token_outlives_its_access_token(sb):
 def test_a_refresh_token_is_refused_from_its_expiry_second_on_the_sandbox_clock(sb):
     client = create_client(sb)
     first = _user_tokens(sb, client)
-    sb.clock.advance(sb.refresh_token_ttl)
+    sb.clock.advance(REFRESH_TTL)
     late = refresh(sb, client, first["refresh_token"])
     assert late.status_code == 400
     assert late.json() == {"error": "invalid_grant", "error_description": REFRESH_REFUSED}
