@@ -47,7 +47,8 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "endpoints": ("telnyx_nb/sandbox/endpoints.py",
                   ["tests/test_sandbox_endpoints.py", "tests/test_sandbox_flow.py"]),
     "validation": ("telnyx_nb/sandbox/validation.py",
-                   ["tests/test_sandbox_bad_input.py", "tests/test_api_management.py"]),
+                   ["tests/test_sandbox_bad_input.py", "tests/test_api_management.py",
+                    "tests/sandbox/test_registration_metadata.py"]),
     # who may call what (the caller x endpoint policy), the request-body schemas, the redirect URI rules
     "access": ("telnyx_nb/sandbox/access.py", ["tests/test_hardening_access.py", "tests/test_sandbox_endpoints.py",
                                                "tests/sandbox/test_access_matrix_edges.py"]),
