@@ -31,6 +31,8 @@ def sb(make_sandbox):
     ({"redirect_uris": ["/relative"]}, "invalid_redirect_uri", f"redirect_uris[0] {NOT_ABSOLUTE}"),
     ({"logo_uri": "ftp://x.example/y"}, "invalid_client_metadata", "logo_uri must be an http(s) URL."),
     ({"tos_uri": "https://"}, "invalid_client_metadata", "tos_uri must be an http(s) URL."),
+    ({"client_uri": "ftp://x.example/"}, "invalid_client_metadata", "client_uri must be an http(s) URL."),
+    ({"policy_uri": "javascript:alert(1)"}, "invalid_client_metadata", "policy_uri must be an http(s) URL."),
     ({"grant_types": ["client_credentials", "password"]}, "invalid_client_metadata",
      "grant_types may hold only authorization_code, client_credentials, refresh_token; not 'password'."),
     ({"response_types": ["token"]}, "invalid_client_metadata", "response_types may hold only code; not 'token'."),
@@ -50,6 +52,8 @@ def test_refused_registration_metadata_is_named_with_what_is_accepted(sb, metada
     {"grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
      "redirect_uris": ["https://app.example/cb"], "token_endpoint_auth_method": "none"},
     {"scope": "messaging:read", "contacts": ["ops@app.example"], "software_version": "1.0"},
+    {"token_endpoint_auth_method": "client_secret_basic", "policy_uri": "https://app.example/privacy"},
+    {"token_endpoint_auth_method": "client_secret_post", "tos_uri": "https://app.example/terms"},
 ])
 def test_well_formed_registration_metadata_is_accepted(sb, metadata):
     response = register(sb, **{"client_name": "x", **metadata})
