@@ -8,7 +8,8 @@ modules can be checked one at a time on a busy 2-core machine. mutmut then runs,
 that called the mutated function. The score printed per module is the share of non-equivalent mutants killed:
 ``(killed + timeout) / (total - equivalent)``; mutants listed in ``scripts/mutate_equivalent.txt`` (with the reason
 each one cannot change behaviour) are the equivalent ones. Survivors not in that list are printed: each one is a
-one-line change to deciding code that no test notices.
+one-line change to deciding code that no test notices. A module listed in ``FUNCTIONS`` is run and scored over
+those functions only (the store: its claims, token lookups and revocations, not its list queries).
 """
 
 from __future__ import annotations
