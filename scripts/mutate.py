@@ -8,12 +8,14 @@ modules can be checked one at a time on a busy 2-core machine. mutmut then runs,
 that called the mutated function. The score printed per module is the share of non-equivalent mutants killed:
 ``(killed + timeout) / (total - equivalent)``; mutants listed in ``scripts/mutate_equivalent.txt`` (with the reason
 each one cannot change behaviour) are the equivalent ones. Survivors not in that list are printed: each one is a
-one-line change to deciding code that no test notices.
+one-line change to deciding code that no test notices. A module listed in ``FUNCTIONS`` is run and scored over
+those functions only (the store: its claims, token lookups and revocations, not its list queries).
 """
 
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import os
 import re
 import shutil
@@ -47,18 +49,31 @@ MODULES: dict[str, tuple[str, list[str]]] = {
               ["tests/audit/test_rules.py", "tests/audit/test_thresholds.py", "tests/audit/test_live.py"]),
     "plots": ("telnyx_nb/audit/plots.py", ["tests/audit/test_plots.py"]),
     "store": ("telnyx_nb/sandbox/store.py",
-              ["tests/sandbox/test_concurrency.py", "tests/sandbox/test_flow.py", "tests/sandbox/test_lifetimes.py"]),
+              ["tests/sandbox/test_concurrency.py", "tests/sandbox/test_flow.py", "tests/sandbox/test_lifetimes.py",
+               "tests/sandbox/test_hardening_tokens.py", "tests/sandbox/test_grants_rules.py",
+               "tests/sandbox/test_store_claims.py"]),
     "grants": ("telnyx_nb/sandbox/grants.py",
-               ["tests/sandbox/test_flow.py", "tests/sandbox/test_lifetimes.py"]),
+               ["tests/sandbox/test_flow.py", "tests/sandbox/test_lifetimes.py", "tests/sandbox/test_hardening_tokens.py",
+                "tests/sandbox/test_concurrency.py", "tests/sandbox/test_grants_rules.py"]),
     "endpoints": ("telnyx_nb/sandbox/endpoints.py",
                   ["tests/sandbox/test_endpoints.py", "tests/sandbox/test_flow.py"]),
     "validation": ("telnyx_nb/sandbox/validation.py",
-                   ["tests/sandbox/test_bad_input.py", "tests/api/test_management.py"]),
+                   ["tests/sandbox/test_bad_input.py", "tests/api/test_management.py",
+                    "tests/sandbox/test_registration_metadata.py"]),
     # who may call what (the caller x endpoint policy), the request-body schemas, the redirect URI rules
-    "access": ("telnyx_nb/sandbox/access.py", ["tests/sandbox/test_access_table.py", "tests/sandbox/test_endpoints.py"]),
+    "access": ("telnyx_nb/sandbox/access.py", ["tests/sandbox/test_access_table.py", "tests/sandbox/test_endpoints.py",
+                                               "tests/sandbox/test_access_matrix_edges.py"]),
     "schema": ("telnyx_nb/sandbox/schema.py", ["tests/sandbox/test_bad_input.py", "tests/api/test_management.py"]),
     "redirects": ("telnyx_nb/sandbox/redirects.py",
-                  ["tests/sandbox/test_bad_input.py", "tests/sandbox/test_hardening_web.py"]),
+                  ["tests/sandbox/test_bad_input.py", "tests/sandbox/test_hardening_web.py", "tests/sandbox/test_access_table.py",
+                   "tests/sandbox/test_hardening_tokens.py", "tests/sandbox/test_redirect_uri_rules.py"]),
+}
+# Modules scored over some of their functions only (the rest is not run): the store's claims, token lookups and
+# revocations decide who gets in; its list queries, bulk loading and connection setup do not (and a run of all
+# ~1,100 store mutants takes hours on a shared 2-core machine).
+FUNCTIONS: dict[str, list[str]] = {
+    "store": ["claim_consent", "claim_code", "claim_refresh", "token_status", "revoke_token", "revoke_family",
+              "check_secret"],
 }
 DEFAULT_MODULES = ["pkce", "jwt", "transport", "retry", "error_mapping", "masking", "rules", "access", "store",
                    "grants", "schema", "redirects", "endpoints", "validation"]
@@ -92,13 +107,14 @@ def prepare(module: str) -> Path:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "artifacts")
     shutil.copytree(ROOT / "telnyx_nb", where / "telnyx_nb", ignore=ignore)
     shutil.copytree(ROOT / "tests", where / "tests", ignore=ignore)
+    shutil.copytree(ROOT / "docs", where / "docs", ignore=ignore)  # test_hardening_access reads docs/security.md
     shutil.copy2(ROOT / "conftest.py", where / "conftest.py")
     config = (ROOT / "pyproject.toml").read_text()
     config += (
         "\n[tool.mutmut]\n"
         'source_paths = ["telnyx_nb"]\n'
         f"only_mutate = [{source!r}]\n"
-        'also_copy = ["conftest.py"]\n'
+        'also_copy = ["conftest.py", "docs"]\n'
         f"pytest_add_cli_args_test_selection = {tests!r}\n"
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "no:randomly", "-q"]\n'
         "timeout_multiplier = 5.0\n"
@@ -108,6 +124,12 @@ def prepare(module: str) -> Path:
     ).replace("'", '"')
     (where / "pyproject.toml").write_text(config)
     return where
+
+
+def function_patterns(module: str) -> list[str]:
+    """mutmut mutant-name patterns for the scored functions of ``module`` (none: every function)."""
+    # names look like telnyx_nb.sandbox.store.xǁStoreǁclaim_code__mutmut_3 (methods) or ….x_digest__mutmut_1
+    return [f"*[ǁ_]{name}__mutmut_*" for name in FUNCTIONS.get(module, [])]
 
 
 def run(module: str, max_children: int) -> dict[str, str]:
@@ -122,14 +144,16 @@ def run(module: str, max_children: int) -> dict[str, str]:
         # mutmut's first run in a fresh copy can fail to import the root conftest from the mutants/ folder it has
         # just written (Python's import cache saw the folder empty); the second run, over the same mutants, works.
         with open(log, "a") as out:
-            subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children)],
+            subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children),
+                            *function_patterns(module)],
                            cwd=where, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
         listing = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"], cwd=where, env=env,
                                  capture_output=True, text=True, check=False).stdout
         results = {}
         for line in listing.splitlines():
             match = _RESULT_LINE.match(line)
-            if match:
+            if match and (module not in FUNCTIONS or any(fnmatch.fnmatchcase(match.group(1), pattern)
+                                                         for pattern in function_patterns(module))):
                 results[match.group(1)] = match.group(2).strip()
         if any(status != "not checked" for status in results.values()):
             break

@@ -1,0 +1,122 @@
+"""The edges of the caller × endpoint policy (``telnyx_nb/sandbox/access.py``) that the table test does not look
+at: what a refused caller is told (body and RFC 6750 / RFC 9728 challenge, word for word), how the Authorization
+header is read (scheme case, other schemes, an empty credential), routes no rule covers (404, OPTIONS, the host
+root), and which tokens a Bearer caller may introspect (RFC 7662 §4)."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from hardening_helpers import client_token, demo_client, introspect_as, registered_client, user_tokens
+from oauth_helpers import TIMEOUT, url
+
+NO_CREDENTIAL = ("Send 'Authorization: Bearer <API key>' (the sandbox prints its key on start) or a Bearer access "
+                 "token whose scope includes admin.")
+BAD_CREDENTIAL = ("The Bearer credential is not this sandbox's API key nor a live access token (it may be expired, "
+                  "revoked or from another server).")
+NOT_ADMIN = ("This token's scope does not include admin: management, fault injection and consent decisions need "
+             "the API key or an access token with the admin scope (RFC 6750 section 3.1).")
+NOT_A_USER = ("A client_credentials token cannot decide a consent (no client may approve its own): use the API key "
+              "or an admin token issued to the user (authorization_code / refresh_token).")
+
+
+@pytest.fixture(scope="module")
+def sb():
+    from telnyx_nb.sandbox.server import Sandbox
+
+    with Sandbox(seed="demo", db=":memory:") as sandbox:
+        yield sandbox
+
+
+def _clients(sb, authorization: str | None) -> requests.Response:
+    headers = {"Authorization": authorization} if authorization is not None else {}
+    return requests.get(url(sb, "/oauth_clients"), headers=headers, timeout=TIMEOUT)
+
+
+def _challenge(sb, extra: str = "") -> str:
+    parts = ['realm="telnyx-sandbox"'] + ([extra] if extra else [])
+    parts.append(f'resource_metadata="{sb.root_url}/.well-known/oauth-protected-resource/v2"')
+    return "Bearer " + ", ".join(parts)
+
+
+def _refusal(response, status: int, error: str, detail: str, title: str, code: str):
+    assert response.status_code == status, response.text
+    assert response.json() == {"error": error, "error_description": detail,
+                               "errors": [{"code": code, "title": title, "detail": detail}]}
+
+
+@pytest.mark.parametrize("authorization", [None, "Basic {key}", "Bearer ", "Bearer    ", "{key}"])
+def test_without_a_bearer_credential_the_caller_is_told_how_to_authenticate(sb, authorization):
+    """No header, another scheme, an empty Bearer or a bare key all count as no credential (RFC 6750 §3)."""
+    response = _clients(sb, None if authorization is None else authorization.format(key=sb.api_key))
+    _refusal(response, 401, "unauthorized", NO_CREDENTIAL, "Authentication failed", "10009")
+    assert response.headers["WWW-Authenticate"] == _challenge(sb)
+
+
+def test_an_unknown_bearer_credential_is_invalid_token(sb):
+    response = _clients(sb, "Bearer not-the-key")
+    _refusal(response, 401, "unauthorized", BAD_CREDENTIAL, "Authentication failed", "10009")
+    assert response.headers["WWW-Authenticate"] == _challenge(sb, 'error="invalid_token"')
+
+
+def test_the_bearer_scheme_is_case_insensitive_and_the_credential_may_be_padded(sb):
+    """RFC 9110 §11.1: the auth scheme is case-insensitive."""
+    for authorization in (f"bearer {sb.api_key}", f"BEARER {sb.api_key}", f"Bearer   {sb.api_key}  "):
+        assert _clients(sb, authorization).status_code == 200, authorization
+
+
+def test_a_token_without_admin_gets_insufficient_scope_naming_admin(sb):
+    token = client_token(sb, demo_client(sb), "messaging")["access_token"]
+    response = _clients(sb, f"Bearer {token}")
+    _refusal(response, 403, "insufficient_scope", NOT_ADMIN, "Authorization failed", "10010")
+    assert response.headers["WWW-Authenticate"] == _challenge(sb, 'error="insufficient_scope", scope="admin"')
+
+
+def test_an_admin_client_token_may_manage_but_not_decide_a_consent(sb):
+    token = client_token(sb, demo_client(sb))["access_token"]
+    assert _clients(sb, f"Bearer {token}").status_code == 200
+    decided = requests.post(url(sb, "/oauth/grants"), json={"consent_token": "nope", "allowed": True},
+                            headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT)
+    _refusal(decided, 403, "insufficient_scope", NOT_A_USER, "Authorization failed", "10010")
+
+
+def test_an_admin_user_token_may_decide_a_consent(sb):
+    token = user_tokens(sb, demo_client(sb), "admin messaging")["access_token"]
+    decided = requests.post(url(sb, "/oauth/grants"), json={"consent_token": "nope", "allowed": True},
+                            headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT)
+    assert decided.status_code not in (401, 403), decided.text
+
+
+def test_a_user_token_without_admin_may_not_decide_a_consent(sb):
+    token = user_tokens(sb, demo_client(sb), "messaging")["access_token"]
+    decided = requests.post(url(sb, "/oauth/grants"), json={"consent_token": "nope", "allowed": True},
+                            headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT)
+    _refusal(decided, 403, "insufficient_scope", NOT_ADMIN, "Authorization failed", "10010")
+
+
+def test_an_unknown_path_is_404_without_any_credential(sb):
+    response = requests.get(url(sb, "/no/such/route"), timeout=TIMEOUT)
+    assert response.status_code == 404 and response.json()["error"] == "not_found"
+
+
+def test_options_on_a_management_route_lists_methods_without_a_credential(sb):
+    """CORS preflights carry no credential: Flask's automatic OPTIONS runs no view, so it is not refused."""
+    response = requests.options(url(sb, "/oauth_clients"), timeout=TIMEOUT)
+    assert response.status_code == 200
+    assert {"GET", "POST"} <= {m.strip() for m in response.headers["Allow"].split(",")}
+
+
+def test_discovery_at_the_host_root_is_public(sb):
+    response = requests.get(sb.root_url + "/.well-known/oauth-authorization-server", timeout=TIMEOUT)
+    assert response.status_code == 200 and response.json()["issuer"] == sb.root_url
+
+
+def test_a_bearer_caller_without_admin_may_introspect_only_its_own_clients_tokens(sb):
+    """RFC 7662 §4 for callers that authenticate with a Bearer token instead of client credentials."""
+    anonymous = registered_client(sb)
+    own = client_token(sb, anonymous)["access_token"]
+    other = client_token(sb, demo_client(sb), "messaging")["access_token"]
+    assert introspect_as(sb, own, bearer=own)["active"] is True
+    assert introspect_as(sb, other, bearer=own) == {"active": False}
+    admin = client_token(sb, demo_client(sb))["access_token"]
+    assert introspect_as(sb, own, bearer=admin)["active"] is True  # an admin token sees every client's tokens

@@ -1,0 +1,68 @@
+"""RFC 7591 registration metadata refused before Authlib sees it (``telnyx_nb/sandbox/validation.py``): each
+wrong type or value gets the RFC 7591 §3.2.2 error code and a description naming the field and what it accepts;
+and the paging metadata of the management lists (``page_meta``)."""
+
+from __future__ import annotations
+
+import pytest
+from hardening_helpers import register
+from oauth_helpers import TIMEOUT, api, create_client, url
+
+from telnyx_nb.sandbox import scopes as scope_catalog
+
+LIST_OF_STRINGS = "must be a list of non-empty strings."
+NOT_ABSOLUTE = "must be an absolute URI without a fragment (RFC 6749 section 3.1.2)."
+
+
+@pytest.fixture
+def sb(make_sandbox):
+    return make_sandbox(seed="empty")
+
+
+@pytest.mark.parametrize("metadata, error, description", [
+    ({"client_name": 5}, "invalid_client_metadata", "client_name must be a string."),
+    ({"software_version": 1}, "invalid_client_metadata", "software_version must be a string."),
+    ({"redirect_uris": "https://a.example/cb"}, "invalid_redirect_uri", f"redirect_uris {LIST_OF_STRINGS}"),
+    ({"redirect_uris": [""]}, "invalid_redirect_uri", f"redirect_uris {LIST_OF_STRINGS}"),
+    ({"contacts": [1]}, "invalid_client_metadata", f"contacts {LIST_OF_STRINGS}"),
+    ({"grant_types": "authorization_code"}, "invalid_client_metadata", f"grant_types {LIST_OF_STRINGS}"),
+    ({"redirect_uris": ["https://a.example/cb", "https://a.example/cb#x"]}, "invalid_redirect_uri",
+     f"redirect_uris[1] {NOT_ABSOLUTE}"),
+    ({"redirect_uris": ["/relative"]}, "invalid_redirect_uri", f"redirect_uris[0] {NOT_ABSOLUTE}"),
+    ({"logo_uri": "ftp://x.example/y"}, "invalid_client_metadata", "logo_uri must be an http(s) URL."),
+    ({"tos_uri": "https://"}, "invalid_client_metadata", "tos_uri must be an http(s) URL."),
+    ({"client_uri": "ftp://x.example/"}, "invalid_client_metadata", "client_uri must be an http(s) URL."),
+    ({"policy_uri": "javascript:alert(1)"}, "invalid_client_metadata", "policy_uri must be an http(s) URL."),
+    ({"grant_types": ["client_credentials", "password"]}, "invalid_client_metadata",
+     "grant_types may hold only authorization_code, client_credentials, refresh_token; not 'password'."),
+    ({"response_types": ["token"]}, "invalid_client_metadata", "response_types may hold only code; not 'token'."),
+    ({"scope": "messaging teleport"}, "invalid_client_metadata",
+     f"scope 'teleport' is unknown; use space-separated scopes from: {' '.join(scope_catalog.SCOPES)}."),
+    ({"token_endpoint_auth_method": "private_key_jwt"}, "invalid_client_metadata",
+     "token_endpoint_auth_method must be none, client_secret_basic or client_secret_post."),
+])
+def test_refused_registration_metadata_is_named_with_what_is_accepted(sb, metadata, error, description):
+    response = register(sb, **{"client_name": "x", **metadata})
+    assert response.status_code == 400
+    assert response.json() == {"error": error, "error_description": description}
+
+
+@pytest.mark.parametrize("metadata", [
+    {"client_uri": "http://app.example/", "logo_uri": "https://app.example/logo.png"},
+    {"grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
+     "redirect_uris": ["https://app.example/cb"], "token_endpoint_auth_method": "none"},
+    {"scope": "messaging:read", "contacts": ["ops@app.example"], "software_version": "1.0"},
+    {"token_endpoint_auth_method": "client_secret_basic", "policy_uri": "https://app.example/privacy"},
+    {"token_endpoint_auth_method": "client_secret_post", "tos_uri": "https://app.example/terms"},
+])
+def test_well_formed_registration_metadata_is_accepted(sb, metadata):
+    response = register(sb, **{"client_name": "x", **metadata})
+    assert response.status_code == 201, response.text
+
+
+@pytest.mark.parametrize("clients, size, pages", [(0, 2, 0), (3, 2, 2), (3, 3, 1), (3, 4, 1), (4, 2, 2)])
+def test_list_metadata_counts_whole_pages(sb, clients, size, pages):
+    for _ in range(clients):
+        create_client(sb)
+    meta = api(sb).get(url(sb, "/oauth_clients"), params={"page[size]": size}, timeout=TIMEOUT).json()["meta"]
+    assert meta == {"page_number": 1, "page_size": size, "total_pages": pages, "total_results": clients}
