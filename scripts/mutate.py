@@ -25,17 +25,20 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRATCH = ROOT / "build" / "mutate"
 EQUIVALENT_FILE = ROOT / "scripts" / "mutate_equivalent.txt"
 
-# module → (source file, the fast test files that cover it)
-MODULES: dict[str, tuple[str, list[str]]] = {
+# module → (source file or files, the fast test files that cover it)
+MODULES: dict[str, tuple[str | list[str], list[str]]] = {
     "pkce": ("telnyx_nb/api/pkce.py", ["tests/test_api_oauth.py", "tests/test_api_pkce.py"]),
     "jwt": ("telnyx_nb/api/jwt.py", ["tests/test_api_oauth.py", "tests/test_api_jwt.py", "tests/test_mutants_jwt.py"]),
     "transport": ("telnyx_nb/api/transport.py",
                   ["tests/test_api_retries.py", "tests/test_api_retry_rules.py", "tests/test_api_errors.py",
                    "tests/test_mutants_transport.py"]),
     "masking": ("telnyx_nb/masking.py", ["tests/test_api_masking.py", "tests/test_mutants_masking.py"]),
-    "rules": ("telnyx_nb/audit/rules.py",
-              ["tests/test_audit_rules.py", "tests/test_audit_thresholds.py", "tests/test_audit_live.py"]),
-    "plots": ("telnyx_nb/audit/plots.py", ["tests/test_audit_plots.py"]),
+    # the audit rules: their registry and thresholds, the two families of rules, and the driver that runs them
+    "rules": (["telnyx_nb/audit/registry.py", "telnyx_nb/audit/grant_rules.py", "telnyx_nb/audit/client_rules.py",
+               "telnyx_nb/audit/rules.py"],
+              ["tests/test_audit_rules.py", "tests/test_audit_thresholds.py", "tests/test_audit_live.py",
+               "tests/audit/test_rule_edges.py"]),
+    "plots": ("telnyx_nb/audit/plots.py", ["tests/test_audit_plots.py", "tests/audit/test_plots_numbers.py"]),
     "store": ("telnyx_nb/sandbox/store.py",
               ["tests/test_sandbox_concurrency.py", "tests/test_sandbox_flow.py", "tests/test_sandbox_lifetimes.py"]),
     "grants": ("telnyx_nb/sandbox/grants.py",
@@ -72,6 +75,7 @@ def equivalent_mutants() -> dict[str, str]:
 def prepare(module: str) -> Path:
     """A scratch copy of the project whose mutmut configuration names this module and its tests only."""
     source, tests = MODULES[module]
+    sources = [source] if isinstance(source, str) else source
     missing = [t for t in tests if not (ROOT / t).exists()]
     tests = [t for t in tests if t not in missing]
     if missing:
@@ -87,7 +91,7 @@ def prepare(module: str) -> Path:
     config += (
         "\n[tool.mutmut]\n"
         'source_paths = ["telnyx_nb"]\n'
-        f"only_mutate = [{source!r}]\n"
+        f"only_mutate = {sources!r}\n"
         'also_copy = ["conftest.py"]\n'
         f"pytest_add_cli_args_test_selection = {tests!r}\n"
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "no:randomly", "-q"]\n'
@@ -105,7 +109,9 @@ def run(module: str, max_children: int) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(where / "mutants")  # subprocesses (the CLI sandbox) import the mutated copy too
     env.pop("MUTANT_UNDER_TEST", None)
-    print(f"[{module}] mutating {MODULES[module][0]} against {' '.join(MODULES[module][1])}", flush=True)
+    source, tests = MODULES[module]
+    source = source if isinstance(source, str) else " ".join(source)
+    print(f"[{module}] mutating {source} against {' '.join(tests)}", flush=True)
     log = where / "mutmut.log"
     (where / "mutants").mkdir()
     for _try in range(2):
