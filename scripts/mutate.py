@@ -38,7 +38,8 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
     # run start one (651 mutants would not finish in an evening on these machines)
     "rules": (["telnyx_nb/audit/registry.py", "telnyx_nb/audit/grant_rules.py", "telnyx_nb/audit/client_rules.py",
                "telnyx_nb/audit/rules.py"],
-              ["tests/test_audit_rules.py", "tests/test_audit_thresholds.py", "tests/audit/test_rule_edges.py"]),
+              ["tests/test_audit_rules.py", "tests/test_audit_thresholds.py", "tests/audit/test_rule_edges.py",
+               "tests/audit/test_audit_errors.py"]),
     "plots": ("telnyx_nb/audit/plots.py", ["tests/test_audit_plots.py", "tests/audit/test_plots_numbers.py"]),
     "store": ("telnyx_nb/sandbox/store.py",
               ["tests/test_sandbox_concurrency.py", "tests/test_sandbox_flow.py", "tests/test_sandbox_lifetimes.py"]),
