@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRATCH = ROOT / "build" / "mutate"
 EQUIVALENT_FILE = ROOT / "scripts" / "mutate_equivalent.txt"
 
-# module → (source file, the fast test files that cover it)
-MODULES: dict[str, tuple[str, list[str]]] = {
+# module → (source file or files, the fast test files that cover it)
+MODULES: dict[str, tuple[str | list[str], list[str]]] = {
     "pkce": ("telnyx_nb/api/pkce.py", ["tests/api/test_oauth.py", "tests/api/test_pkce.py"]),
     "jwt": ("telnyx_nb/api/jwt.py", ["tests/api/test_oauth.py", "tests/api/test_jwt.py", "tests/api/test_jwt_mutants.py"]),
     "transport": ("telnyx_nb/api/transport.py",
@@ -45,9 +45,11 @@ MODULES: dict[str, tuple[str, list[str]]] = {
                     ["tests/api/test_request_log.py", "tests/api/test_retries.py", "tests/api/test_transport_mutants.py",
                      "tests/api/test_transport_layers.py"]),
     "masking": ("telnyx_nb/masking.py", ["tests/api/test_masking.py", "tests/api/test_masking_mutants.py"]),
-    "rules": ("telnyx_nb/audit/rules.py",
-              ["tests/audit/test_rules.py", "tests/audit/test_thresholds.py", "tests/audit/test_live.py"]),
-    "plots": ("telnyx_nb/audit/plots.py", ["tests/audit/test_plots.py"]),
+    "rules": (["telnyx_nb/audit/registry.py", "telnyx_nb/audit/grant_rules.py", "telnyx_nb/audit/client_rules.py",
+               "telnyx_nb/audit/rules.py"],
+              ["tests/audit/test_rules.py", "tests/audit/test_thresholds.py", "tests/audit/test_rule_edges.py",
+               "tests/audit/test_audit_errors.py"]),
+    "plots": ("telnyx_nb/audit/plots.py", ["tests/audit/test_plots.py", "tests/audit/test_plots_numbers.py"]),
     "store": ("telnyx_nb/sandbox/store.py",
               ["tests/sandbox/test_concurrency.py", "tests/sandbox/test_flow.py", "tests/sandbox/test_lifetimes.py",
                "tests/sandbox/test_hardening_tokens.py", "tests/sandbox/test_grants_rules.py",
@@ -97,6 +99,7 @@ def equivalent_mutants() -> dict[str, str]:
 def prepare(module: str) -> Path:
     """A scratch copy of the project whose mutmut configuration names this module and its tests only."""
     source, tests = MODULES[module]
+    sources = [source] if isinstance(source, str) else source
     missing = [t for t in tests if not (ROOT / t).exists()]
     tests = [t for t in tests if t not in missing]
     if missing:
@@ -113,7 +116,7 @@ def prepare(module: str) -> Path:
     config += (
         "\n[tool.mutmut]\n"
         'source_paths = ["telnyx_nb"]\n'
-        f"only_mutate = [{source!r}]\n"
+        f"only_mutate = {sources!r}\n"
         'also_copy = ["conftest.py", "docs"]\n'
         f"pytest_add_cli_args_test_selection = {tests!r}\n"
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "no:randomly", "-q"]\n'
@@ -137,7 +140,9 @@ def run(module: str, max_children: int) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(where / "mutants")  # subprocesses (the CLI sandbox) import the mutated copy too
     env.pop("MUTANT_UNDER_TEST", None)
-    print(f"[{module}] mutating {MODULES[module][0]} against {' '.join(MODULES[module][1])}", flush=True)
+    source, tests = MODULES[module]
+    source = source if isinstance(source, str) else " ".join(source)
+    print(f"[{module}] mutating {source} against {' '.join(tests)}", flush=True)
     log = where / "mutmut.log"
     (where / "mutants").mkdir()
     for _try in range(2):

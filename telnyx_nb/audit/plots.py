@@ -15,7 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from telnyx_nb.audit.rules import SEVERITIES, _scope_sets
+from telnyx_nb.audit.grant_rules import scope_sets
+from telnyx_nb.audit.registry import SEVERITIES
 
 __all__ = [
     "findings_by_severity",
@@ -117,7 +118,7 @@ def scope_client_matrix(grants: pd.DataFrame, clients: pd.DataFrame) -> pd.DataF
     Counted per distinct (client, scope set) first, then spread over the scopes of each set: no per-grant
     explode, so a million grants cost what their few thousand distinct pairs do."""
     names = _names(clients)
-    set_codes, sets = _scope_sets(grants)
+    set_codes, sets = scope_sets(grants)
     pairs = pd.DataFrame({"client_id": grants["client_id"].astype("string").to_numpy(), "set": set_codes})
     pairs = pairs.value_counts().rename("n").reset_index()
     pairs["scope"] = [list(sets[code]) for code in pairs["set"]]

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from telnyx_nb.errors import NotFoundError, TelnyxNBError
+from telnyx_nb.errors import ArgumentTypeError, ConfigurationError, NotFoundError, TelnyxNBError
 
 __all__ = ["OUTCOME_COLUMNS", "OUTCOMES", "revoke", "revocable"]
 
@@ -24,7 +24,8 @@ def revocable(findings: pd.DataFrame) -> pd.DataFrame:
     """One row per grant the findings name (client findings are not revocable), with the rules that flagged it."""
     missing = [c for c in ("object_type", "object_id", "rule", "client_name") if c not in findings.columns]
     if missing:
-        raise ValueError(f"findings: missing column(s) {', '.join(missing)}; pass the DataFrame audit() returned")
+        raise ConfigurationError(f"findings: missing column(s) {', '.join(missing)}; "
+                                 "pass the DataFrame audit() returned")
     grants = findings[findings["object_type"].astype(str) == "grant"]
     if grants.empty:
         return pd.DataFrame({"grant_id": pd.Series([], dtype="string"),
@@ -51,7 +52,7 @@ def revoke(findings: pd.DataFrame, client: Any, dry_run: bool = True) -> pd.Data
     """
     targets = revocable(findings)
     if not dry_run and not hasattr(client, "revoke_grant"):
-        raise TypeError("client: pass a TelnyxOAuth (e.g. telnyx_nb.connect()) to revoke grants")
+        raise ArgumentTypeError("client: pass a TelnyxOAuth (e.g. telnyx_nb.connect()) to revoke grants")
     rows = []
     for row in targets.itertuples(index=False):
         if dry_run:

@@ -24,6 +24,7 @@ import pandas as pd
 from telnyx_nb.audit import plots
 from telnyx_nb.audit.rules import RULES, SEVERITIES, AuditResult
 from telnyx_nb.audit.sanitize import spreadsheet_safe
+from telnyx_nb.errors import ConfigurationError
 
 __all__ = ["SECTIONS", "export", "render_html", "write_report"]
 
@@ -286,7 +287,7 @@ def export(result: AuditResult, path: str | Path) -> list[Path]:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet"):
-        raise ValueError(f"out: {path.name!r} — use a .html, .csv or .parquet file name")
+        raise ConfigurationError(f"out: {path.name!r} — use a .html, .csv or .parquet file name")
     written = []
     for frame, target in ((result.findings, path),
                           (result.clients, path.with_name(f"{path.stem}-clients{path.suffix}")),

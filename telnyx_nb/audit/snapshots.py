@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from telnyx_nb.errors import ArgumentTypeError, ConfigurationError
 from telnyx_nb.frames import CLIENT_COLUMNS, DTYPES, GRANT_COLUMNS, LIST
 
 __all__ = ["CHANGES", "CLIENT_FIELDS_COMPARED", "DIFF_COLUMNS", "Snapshot", "diff", "history", "list_snapshots",
@@ -60,8 +61,6 @@ def _arrow():
         import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError:  # pragma: no cover - pyarrow comes with the parquet extra
-        from telnyx_nb.errors import ConfigurationError
-
         raise ConfigurationError("snapshots are Parquet files: install pyarrow "
                                  "(pip install 'telnyx-nb[parquet]')") from None
     return pa, pq
@@ -92,7 +91,7 @@ def snapshot(api: Any, directory: str | Path, *, at: datetime | None = None) -> 
     ``api`` is a ``TelnyxOAuth`` (its ``clients_df()`` and ``grants_df(with_clients=False)``) or anything with
     ``.clients`` and ``.grants`` frames (an ``AuditResult``). ``at`` (tz-aware) overrides the time stamp."""
     _, pq = _arrow()
-    clients, grants = _frames(api)
+    clients, grants = _frames(api, "api")
     taken_at = pd.Timestamp(at or datetime.now(UTC)).tz_convert("UTC")
     root = Path(directory)
     paths = {}
@@ -180,7 +179,7 @@ def _restore(table, columns) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------------------------- diff
 
-def _frames(source: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _frames(source: Any, name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(clients, grants) from a Snapshot / AuditResult, a (clients, grants) pair, a dict, or a live API."""
     if isinstance(source, (tuple, list)) and len(source) == 2:
         return source[0], source[1]
@@ -191,15 +190,15 @@ def _frames(source: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     if isinstance(getattr(source, "clients", None), pd.DataFrame) and isinstance(getattr(source, "grants", None),
                                                                                  pd.DataFrame):
         return source.clients, source.grants
-    raise TypeError("pass a snapshot directory, a Snapshot, an AuditResult, a (clients_df, grants_df) pair or a "
-                    f"TelnyxOAuth, not {type(source).__name__}")
+    raise ArgumentTypeError(f"{name}: pass a snapshot directory, a Snapshot, an AuditResult, a (clients_df, "
+                            f"grants_df) pair or a TelnyxOAuth, not {type(source).__name__}")
 
 
-def _side(source: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _side(source: Any, name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     if isinstance(source, (str, Path)):
         snap = load_snapshot(source)
         return snap.clients, snap.grants
-    return _frames(source)
+    return _frames(source, name)
 
 
 def _text(value: Any) -> str | None:
@@ -222,14 +221,15 @@ def diff(old: Any, new: Any = None) -> pd.DataFrame:
     snapshots in it. Columns: ``DIFF_COLUMNS``; ``before``/``after`` are text (lists space-separated)."""
     if new is None:
         if not isinstance(old, (str, Path)):
-            raise TypeError("diff(old, new): pass both sides, or one snapshot directory holding two snapshots")
+            raise ArgumentTypeError("new: pass both sides, diff(old, new), or make old a snapshot directory "
+                                    "holding two snapshots")
         taken = list_snapshots(old)
         if len(taken) < 2:
-            raise ValueError(f"{old} holds {len(taken)} snapshot(s); diff(directory) needs two — take another "
+            raise ConfigurationError(f"{old} holds {len(taken)} snapshot(s); diff(directory) needs two — take another "
                              f"with telnyx-nb snapshot --out {old}, or pass the other side: diff(directory, api)")
         old, new = load_snapshot(old, -2), load_snapshot(old, -1)
-    old_clients, old_grants = _side(old)
-    new_clients, new_grants = _side(new)
+    old_clients, old_grants = _side(old, "old")
+    new_clients, new_grants = _side(new, "new")
     names = pd.concat([old_clients[["client_id", "name"]], new_clients[["client_id", "name"]]]) \
         .drop_duplicates("client_id", keep="last").set_index("client_id")["name"].astype("string")
     parts = [_grant_changes(old_grants, new_grants), _client_changes(old_clients, new_clients)]
@@ -246,12 +246,12 @@ def diff(old: Any, new: Any = None) -> pd.DataFrame:
 
 
 def _scope_column(grants: pd.DataFrame):
-    """Each grant's scopes as a frozenset (one object per distinct set; see rules._scope_sets)."""
+    """Each grant's scopes as a frozenset (one object per distinct set; see grant_rules.scope_sets)."""
     import numpy as np
 
-    from telnyx_nb.audit.rules import _scope_sets
+    from telnyx_nb.audit.grant_rules import scope_sets
 
-    codes, sets = _scope_sets(grants)
+    codes, sets = scope_sets(grants)
     return np.array([frozenset(s) for s in sets] + [frozenset()], dtype=object)[codes] if len(grants) else \
         np.array([], dtype=object)
 
@@ -316,8 +316,6 @@ def history(directory: str | Path):
     try:
         import duckdb
     except ImportError:
-        from telnyx_nb.errors import ConfigurationError
-
         raise ConfigurationError("history queries run on DuckDB: pip install 'telnyx-nb[history]'") from None
     connection = duckdb.connect()
     for table in TABLES:

@@ -40,7 +40,7 @@ def _grant(grant_id="g1", client_id="c1", scopes=("messaging",), created_days=30
             "last_used_at": None if used_days is None else NOW - timedelta(days=used_days)}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test, not per module: mutmut credits a fixture's calls to the test that ran it
 def demo_findings() -> pd.DataFrame:
     clients, grants = demo_dataset(NOW)
     # audited a while after seeding, as a notebook would be: nothing planted sits near a threshold

@@ -1,0 +1,180 @@
+"""The HTML report rendered from hand-built frames, no sandbox: the per-client roll-up's rows, the per-grant table,
+what each cell shows (counts, times, yes/no, shortened ids), escaping inside attributes, and the sort/filter/page
+controls the inline script works on."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+
+import pandas as pd
+import pytest
+from frame_helpers import typed_frame
+
+from telnyx_nb.audit import audit
+from telnyx_nb.audit.report import grants_to_review, per_client, render_html
+from telnyx_nb.frames import CLIENT_COLUMNS, GRANT_COLUMNS
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+LONG_ID = "c0ffee00-1111-2222-3333-444455556666"
+
+
+def _client(client_id, name, **overrides):
+    record = {"client_id": client_id, "name": name, "client_type": "confidential", "verified": True,
+              "require_pkce": True, "allowed_grant_types": ["authorization_code"], "allowed_scopes": ["messaging"],
+              "redirect_uris": ["https://app.example.com/cb"]}
+    return record | overrides
+
+
+def _grant(grant_id, client_id, *, used_days=1, scopes=("messaging",)):
+    return {"id": grant_id, "client_id": client_id, "scopes": list(scopes), "created_at": NOW - timedelta(days=400),
+            "last_used_at": None if used_days is None else NOW - timedelta(days=used_days)}
+
+
+def _result(clients, grants, **thresholds):
+    return audit(typed_frame(clients, CLIENT_COLUMNS), typed_frame(grants, GRANT_COLUMNS), now=NOW, **thresholds)
+
+
+@pytest.fixture(scope="module")
+def mixed_html(mixed):
+    return render_html(mixed)
+
+
+@pytest.fixture(scope="module")
+def mixed():
+    """Alpha: two stale grants (one also over its client's scopes) and a fresh one; Beta: no PKCE, one fresh grant;
+    Idle: no grants (a low finding); one grant whose client is gone."""
+    clients = [_client("a", "Alpha"), _client("b", "Beta", require_pkce=False), _client("i", "Idle")]
+    grants = [_grant("a1", "a", used_days=200), _grant("a2", "a", used_days=300, scopes=("messaging", "voice")),
+              _grant("a3", "a"), _grant("b1", "b"), _grant("o1", "gone")]
+    return _result(clients, grants)
+
+
+class _Cells(HTMLParser):
+    """Every <td> of the table with ``table_id``: (attributes, text) per cell, row by row."""
+
+    def __init__(self, table_id):
+        super().__init__()
+        self.table_id, self.inside, self.rows, self._cell = table_id, False, [], None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table":
+            self.inside = attrs.get("id") == self.table_id
+        elif self.inside and tag == "tr":
+            self.rows.append([])
+        elif self.inside and tag == "td":
+            self._cell = [attrs, ""]
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self.inside = False
+        elif tag == "td" and self._cell is not None:
+            self.rows[-1].append(tuple(self._cell))
+            self._cell = None
+
+
+def cells(text, table_id):
+    parser = _Cells(table_id)
+    parser.feed(text)
+    return [row for row in parser.rows if row]
+
+
+# ------------------------------------------------------------------------------------------- per-client roll-up
+def test_roll_up_has_one_row_per_client_with_findings_most_severe_first(mixed):
+    roll_up = per_client(mixed)
+    assert list(roll_up["client"]) == ["Alpha", "(client gone)", "Beta", "Idle"]
+    alpha, gone, beta, idle = (row for _, row in roll_up.iterrows())
+    assert (alpha["grants"], alpha["flagged_grants"], alpha["worst_severity"]) == (3, 2, "high")
+    assert alpha["rules"] == ["grant_scope_exceeds_client", "stale_grant"]
+    assert alpha["what_to_do"] == ("Review and revoke 2 flagged grants (grant_scope_exceeds_client: 1, "
+                                   "stale_grant: 2) — see Grants to review.")
+    # a deleted client's row is keyed by the id its grants still name, and says nothing it cannot know
+    assert (gone["client_id"], gone["grants"], gone["flagged_grants"]) == ("gone", 1, 1)
+    assert pd.isna(gone["client_type"]) and gone["verified"] is None
+    assert gone["what_to_do"].startswith("Review and revoke 1 flagged grant (orphan_grant: 1)")
+    assert (beta["flagged_grants"], beta["worst_severity"], beta["client_type"]) == (0, "medium", "confidential")
+    assert beta["what_to_do"] == "Set require_pkce to true and send a code_challenge (S256) from the app."
+    assert (idle["grants"], idle["worst_severity"], idle["rules"]) == (0, "low", ["client_without_grants"])
+
+
+def test_roll_up_of_equally_severe_clients_puts_more_flagged_grants_first():
+    clients = [_client("a", "Alpha"), _client("z", "Zulu")]
+    grants = [_grant("a1", "a", used_days=200), _grant("z1", "z", used_days=200), _grant("z2", "z", used_days=200)]
+    assert list(per_client(_result(clients, grants))["client"]) == ["Zulu", "Alpha"]
+
+
+def test_no_findings_means_an_empty_roll_up_and_review_and_a_nothing_to_do_line():
+    result = _result([_client("a", "Alpha")], [_grant("a1", "a")])
+    assert per_client(result).empty and grants_to_review(result).empty
+    text = render_html(result)
+    assert "no findings: nothing to do" in text and "no grant is flagged" in text
+    assert "(1 client(s) have none)" in text
+
+
+# --------------------------------------------------------------------------------------------- grants to review
+def test_each_flagged_grant_is_one_row_with_every_rule_and_detail(mixed):
+    review = grants_to_review(mixed).set_index("grant_id")
+    assert list(review.index) == ["o1", "a2", "a1"]  # high before medium; then by client name ("(" < "A")
+    a2 = review.loc["a2"]
+    assert a2["severity"] == "high" and a2["rules"] == ["grant_scope_exceeds_client", "stale_grant"]
+    assert a2["detail"] == ("holds voice, which the client no longer allows; "
+                            "last used 300 days ago (threshold 90 days)")
+    assert a2["scopes"] == ["messaging", "voice"] and a2["client"] == "Alpha" and a2["client_id"] == "a"
+    assert review.loc["o1", "client"] == "(client gone)" and review.loc["o1", "client_id"] == "gone"
+
+
+# --------------------------------------------------------------------------------------------------- the cells
+def test_cells_show_times_to_the_minute_yes_no_and_whole_counts(mixed_html):
+    text = mixed_html
+    roll_up = cells(text, "clients-roll-up")
+    alpha = dict(zip(["client", "client_id", "client_type", "verified", "grants", "flagged", "severity"],
+                     roll_up[0]))
+    assert alpha["verified"][1] == "yes" and alpha["grants"] == ({"class": "num", "data-sort": "3.0"}, "3")
+    assert alpha["severity"] == ({"class": "sev-high", "data-sort": "0"}, "high")
+    a2 = next(row for row in cells(text, "grants-table") if row[3][1] == "a2")
+    last_used = (NOW - timedelta(days=300)).strftime("%Y-%m-%d %H:%M")
+    assert a2[5] == ({"data-sort": pd.Timestamp(NOW - timedelta(days=300)).isoformat()}, last_used)
+    assert a2[4] == ({}, "messaging, voice")  # lists as comma-separated text
+
+
+def test_long_ids_are_shortened_on_screen_and_whole_on_hover():
+    result = _result([_client(LONG_ID, "Alpha", require_pkce=False)], [])
+    row = cells(render_html(result), "client-findings-table")[0]
+    assert row[3] == ({"class": "id", "data-sort": LONG_ID, "title": LONG_ID}, "c0ffee00…")
+    assert row[2] == ({}, "Alpha")  # names are never shortened
+
+
+def test_text_in_attributes_and_headings_is_escaped():
+    hostile = 'x" onmouseover="alert(1)'
+    result = _result([_client(hostile + "-long-enough", "<b>n</b>", require_pkce=False)], [])
+    result.target = "<img src=x onerror=alert(1)>"
+    text = render_html(result)
+    assert 'onmouseover="alert(1)' not in text and "&#34; onmouseover=&#34;alert(1)" in text
+    assert "<img src=x" not in text and "&lt;img src=x onerror=alert(1)&gt;" in text
+    assert "<b>n</b>" not in text and "&lt;b&gt;n&lt;/b&gt;" in text
+
+
+# ------------------------------------------------------------------------------------ sort, filter and paging
+def test_every_table_is_sortable_and_numeric_columns_sort_as_numbers(mixed_html):
+    text = mixed_html
+    assert text.count('<table id="') == text.count('class="report-table"')
+    assert '<th class="sortable num" scope="col">grants</th>' in text
+    assert '<th class="sortable" scope="col">client</th>' in text
+    assert 'document.querySelectorAll("table.report-table")' in text and 'addEventListener("click", sort)' in text
+
+
+def test_tables_over_ten_rows_get_a_filter_box_and_long_ones_pages():
+    clients = [_client(f"c{i:02d}", f"App {i:02d}", require_pkce=False) for i in range(11)]
+    text = render_html(_result(clients, []))
+    assert 'data-filter="client-findings-table"' in text and "11 rows" in text
+    assert 'data-filter="facts"' not in text  # ten rows or fewer: no filter box
+    assert 'data-prev="client-findings-table"' not in text  # under 200 rows: one page
+    many = [_client(f"c{i:03d}", f"App {i:03d}", require_pkce=False) for i in range(201)]
+    text = render_html(_result(many, []))
+    assert '<table id="client-findings-table" class="report-table" data-page-size="100">' in text
+    assert 'data-next="client-findings-table"' in text
