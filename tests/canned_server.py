@@ -2,6 +2,8 @@
 
 ``serve(respond)`` calls ``respond(method, path, headers)`` for each request and sends back the
 ``(status, headers, body)`` it returns; it yields the server's ``/v2`` base URL and stops when the block ends.
+``Script`` is such a ``respond`` that plays answers in order; ``transport`` is a ``Transport`` with its request log
+collected in a list, so a test counts attempts on both sides.
 """
 
 from __future__ import annotations
@@ -10,6 +12,10 @@ import contextlib
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from telnyx_nb.api.transport import RequestRecord, Transport
+
+BODY = b'{"errors": [{"code": "x", "title": "scripted", "detail": "scripted answer"}]}'
 
 
 @contextlib.contextmanager
@@ -41,6 +47,30 @@ def serve(respond):
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+class Script:
+    """Answers ``(status, headers)`` in order (the last one repeats) with ``body``, counting what arrived."""
+
+    def __init__(self, *answers, body=BODY):
+        self.answers = list(answers)
+        self.body = body
+        self.seen: list[tuple[str, str]] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, method, path, headers):
+        with self.lock:
+            self.seen.append((method, path))
+            status, extra = self.answers[min(len(self.seen), len(self.answers)) - 1]
+        return status, extra, self.body
+
+
+def transport(base_url, **kwargs) -> tuple[Transport, list[RequestRecord]]:
+    """A ``Transport`` on ``base_url`` and the list its request log fills, one record an attempt."""
+    tx = Transport(base_url, **kwargs)
+    records: list[RequestRecord] = []
+    tx.add_listener(records.append)
+    return tx, records
 
 
 def as_json(value) -> bytes:

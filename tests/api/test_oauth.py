@@ -202,15 +202,15 @@ def test_revoke_token(make_sandbox):
     tx.revoke_token(token.access_token)  # RFC 7009 §2.2: revoking again is fine
 
 
+def _register(make_sandbox, **fields):
+    """A client on an empty sandbox and the registration (RFC 7591) it made with ``fields``."""
+    tx = TelnyxOAuth.from_sandbox(make_sandbox(seed="empty"))
+    return tx, tx.register_client(**fields)
+
+
 def test_register_client_then_use_it(make_sandbox):
-    sb = make_sandbox(seed="empty")
-    tx = TelnyxOAuth.from_sandbox(sb)
-    reg = tx.register_client(
-        client_name="Registered app",
-        grant_types=["client_credentials"],
-        scope=["messaging"],
-        token_endpoint_auth_method="client_secret_basic",
-    )
+    tx, reg = _register(make_sandbox, client_name="Registered app", grant_types=["client_credentials"],
+                        scope=["messaging"], token_endpoint_auth_method="client_secret_basic")
     assert reg.client_id and reg.client_secret and reg.client_id_issued_at is not None
     assert reg.client_secret not in repr(reg)
     token = tx.client_credentials_token(client_id=reg.client_id, client_secret=reg.client_secret)
@@ -220,14 +220,8 @@ def test_register_client_then_use_it(make_sandbox):
 
 
 def test_register_public_client_has_no_secret(make_sandbox):
-    sb = make_sandbox(seed="empty")
-    tx = TelnyxOAuth.from_sandbox(sb)
-    reg = tx.register_client(
-        client_name="Public app",
-        redirect_uris=["http://127.0.0.1:9999/cb"],
-        grant_types=["authorization_code"],
-        token_endpoint_auth_method="none",
-    )
+    _, reg = _register(make_sandbox, client_name="Public app", redirect_uris=["http://127.0.0.1:9999/cb"],
+                       grant_types=["authorization_code"], token_endpoint_auth_method="none")
     assert reg.client_secret is None and reg.token_endpoint_auth_method == "none"
 
 

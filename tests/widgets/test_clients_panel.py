@@ -8,25 +8,18 @@ import ipywidgets
 import pytest
 from table_helpers import TableReader, assert_short_ids_full_on_hover
 
-from telnyx_nb import TelnyxOAuth
 from telnyx_nb.widgets import ClientsPanel
 from telnyx_nb.widgets.base import html_to_text, id_cell, short_id, visible_text
 
 
 @pytest.fixture
-def shared(sandbox):
-    with TelnyxOAuth.from_sandbox(sandbox) as client:
-        panel = ClientsPanel(client)
-        yield panel
-        panel.close()
+def shared(sandbox, open_panel):
+    return open_panel(ClientsPanel, sandbox)
 
 
 @pytest.fixture
-def own(make_sandbox):
-    with TelnyxOAuth.from_sandbox(make_sandbox()) as client:
-        panel = ClientsPanel(client)
-        yield panel
-        panel.close()
+def own(make_sandbox, open_panel):
+    return open_panel(ClientsPanel, make_sandbox())
 
 
 def test_browse_and_filter(shared):

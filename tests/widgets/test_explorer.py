@@ -10,11 +10,8 @@ from telnyx_nb.widgets.base import visible_text
 
 
 @pytest.fixture
-def explorer(sandbox):
-    with TelnyxOAuth.from_sandbox(sandbox) as client:
-        app = Explorer(client)
-        yield app
-        app.close()
+def explorer(sandbox, open_panel):
+    return open_panel(Explorer, sandbox)
 
 
 def test_tabs_and_lazy_loading(explorer):

@@ -11,10 +11,8 @@ from telnyx_nb.widgets.base import visible_text
 
 
 @pytest.fixture
-def panel(oauth):
-    p = IntrospectionPanel(oauth)
-    yield p
-    p.close()
+def panel(oauth, open_panel):
+    return open_panel(IntrospectionPanel, oauth)
 
 
 def test_active_token_received_from_the_token_panel(oauth, panel):

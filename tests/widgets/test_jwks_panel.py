@@ -14,10 +14,8 @@ from telnyx_nb.widgets.base import visible_text
 
 
 @pytest.fixture
-def panel(oauth):
-    p = JWKSPanel(oauth)
-    yield p
-    p.close()
+def panel(oauth, open_panel):
+    return open_panel(JWKSPanel, oauth)
 
 
 def test_key_table_and_public_members(panel, oauth):

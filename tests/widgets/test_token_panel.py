@@ -13,10 +13,8 @@ from telnyx_nb.widgets.base import visible_text
 
 
 @pytest.fixture
-def panel(oauth):
-    p = TokenPanel(oauth)
-    yield p
-    p.close()
+def panel(oauth, open_panel):
+    return open_panel(TokenPanel, oauth)
 
 
 def test_scope_picker_is_fed_by_discovery_metadata(panel, oauth):
