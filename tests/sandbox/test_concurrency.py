@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from oauth_helpers import create_client, introspect, obtain_code, redeem, refresh
+from oauth_helpers import race as shared_race
 
 RACERS = 8
 
@@ -21,15 +22,7 @@ def sb(make_sandbox):
 
 
 def race(call) -> list:
-    """Run ``call()`` in RACERS threads released at the same moment; return the responses."""
-    barrier = threading.Barrier(RACERS)
-
-    def one(_):
-        barrier.wait(timeout=10)
-        return call()
-
-    with ThreadPoolExecutor(RACERS) as pool:
-        return list(pool.map(one, range(RACERS)))
+    return shared_race(call, RACERS)
 
 
 def split(responses):

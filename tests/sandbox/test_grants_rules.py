@@ -11,8 +11,6 @@ from __future__ import annotations
 import base64
 import html
 import json
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -28,6 +26,7 @@ from oauth_helpers import (
     introspect,
     obtain_code,
     query_of,
+    race,
     redeem,
     redirect_of,
     refresh,
@@ -196,21 +195,10 @@ def test_a_code_is_refused_from_its_expiry_second(sb):
 def test_the_losers_of_a_race_for_one_code_are_told_it_was_used(sb):
     client = create_client(sb)
     code, verifier = obtain_code(sb, client)
-    answers = _race(lambda: redeem(sb, client, code, verifier))
+    answers = race(lambda: redeem(sb, client, code, verifier))
     assert sorted(a.status_code for a in answers) == [200] + [400] * (len(answers) - 1)
     for loser in (a.json() for a in answers if a.status_code != 200):
         assert loser["error"] == "invalid_grant" and loser["error_description"] in CODE_REFUSALS, loser
-
-
-def _race(call, racers: int = 8) -> list:
-    barrier = threading.Barrier(racers)
-
-    def one(_):
-        barrier.wait(timeout=10)
-        return call()
-
-    with ThreadPoolExecutor(racers) as pool:
-        return list(pool.map(one, range(racers)))
 
 
 # --- refresh tokens ---------------------------------------------------------------------------------------------
@@ -270,7 +258,7 @@ def test_a_refresh_token_is_refused_from_its_expiry_second_on_the_sandbox_clock(
 def test_the_losers_of_a_race_for_one_refresh_token_are_told_it_was_used(sb):
     client = create_client(sb)
     first = _user_tokens(sb, client)
-    answers = _race(lambda: refresh(sb, client, first["refresh_token"]))
+    answers = race(lambda: refresh(sb, client, first["refresh_token"]))
     assert sorted(a.status_code for a in answers) == [200] + [400] * (len(answers) - 1)
     for loser in (a.json() for a in answers if a.status_code != 200):
         assert loser["error"] == "invalid_grant" and loser["error_description"] in REFRESH_REFUSALS, loser
