@@ -273,7 +273,7 @@ def _check_authorize_layout(page) -> None:
 
 # the sandbox CLI's key for the reset test: pinned, so the kernel's TELNYX_NB_SANDBOX stays valid across the reset
 RESET_TEST_KEY = "KEY" + "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS"
-AUDIT_NOTEBOOK = HERE.parent / "notebooks" / "03_audit_grants.ipynb"
+AUDIT_NOTEBOOK = HERE.parents[1] / "notebooks" / "03_audit_grants.ipynb"  # the repository's notebooks/
 STALE = re.compile(r"stale_grant: (\d+) grants")
 
 
