@@ -131,6 +131,13 @@ def test_a_token_without_a_family_is_revoked_alone(store):
     assert not live(store, alone) and live(store, neighbour)
 
 
+def test_a_token_issued_while_its_client_is_deleted_is_born_revoked(store):
+    # both paths: a client's own token (one statement) and a grant's (the transaction)
+    assert live(store, save_token(store)) and live(store, save_token(store, family="fam"))
+    assert not live(store, save_token(store, client_id="deleted-meanwhile"))
+    assert not live(store, save_token(store, client_id="deleted-meanwhile", family="fam"))
+
+
 def test_deleting_a_client_ends_its_tokens_and_grants(store):
     grant_id = store.grant_for_consent("client-a", "user", ["messaging"])
     token = save_token(store, grant_id=grant_id)
