@@ -9,7 +9,7 @@ that called the mutated function. The score printed per module is the share of n
 ``(killed + timeout) / (total - equivalent)``; mutants listed in ``scripts/mutate_equivalent.txt`` (with the reason
 each one cannot change behaviour) are the equivalent ones. Survivors not in that list are printed: each one is a
 one-line change to deciding code that no test notices. A module listed in ``FUNCTIONS`` is run and scored over
-those functions only (the store: its claims, token lookups and revocations, not its list queries).
+those functions only (the store: its claims, token lookups, revocations and token saving, not its list queries).
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
     "store": ("telnyx_nb/sandbox/store.py",
               ["tests/sandbox/test_concurrency.py", "tests/sandbox/test_flow.py", "tests/sandbox/test_lifetimes.py",
                "tests/sandbox/test_hardening_tokens.py", "tests/sandbox/test_grants_rules.py",
-               "tests/sandbox/test_store_claims.py"]),
+               "tests/sandbox/test_store_claims.py", "tests/sandbox/test_store.py"]),
     "grants": ("telnyx_nb/sandbox/grants.py",
                ["tests/sandbox/test_flow.py", "tests/sandbox/test_lifetimes.py", "tests/sandbox/test_hardening_tokens.py",
                 "tests/sandbox/test_concurrency.py", "tests/sandbox/test_grants_rules.py"]),
@@ -70,12 +70,12 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
                   ["tests/sandbox/test_bad_input.py", "tests/sandbox/test_hardening_web.py", "tests/sandbox/test_access_table.py",
                    "tests/sandbox/test_hardening_tokens.py", "tests/sandbox/test_redirect_uri_rules.py"]),
 }
-# Modules scored over some of their functions only (the rest is not run): the store's claims, token lookups and
-# revocations decide who gets in; its list queries, bulk loading and connection setup do not (and a run of all
+# Modules scored over some of their functions only (the rest is not run): the store's claims, token lookups,
+# revocations and token saving (born revoked or not) decide who gets in; its list queries, bulk loading and connection setup do not (and a run of all
 # ~1,100 store mutants takes hours on a shared 2-core machine).
 FUNCTIONS: dict[str, list[str]] = {
     "store": ["claim_consent", "claim_code", "claim_refresh", "token_status", "revoke_token", "revoke_family",
-              "check_secret"],
+              "check_secret", "save_token"],
 }
 DEFAULT_MODULES = ["pkce", "jwt", "transport", "retry", "error_mapping", "masking", "rules", "access", "store",
                    "grants", "schema", "redirects", "endpoints", "validation"]
