@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import base64
 import uuid
+from datetime import datetime
 
 import pytest
 
 from telnyx_nb.sandbox.clock import Clock
 from telnyx_nb.sandbox.listing import PageMarks
-from telnyx_nb.sandbox.store import Store, digest
+from telnyx_nb.sandbox.store import Store, check_secret, digest
 from telnyx_nb.sandbox.tokens import unverified_claims
 
 CLIENT = {"client_id": "client-a", "name": "Alpha Dispatch", "client_type": "confidential", "org_id": "org",
@@ -64,6 +65,12 @@ def test_a_code_is_redeemed_once_and_its_second_redemption_revokes_what_the_firs
 def test_a_code_presented_by_another_client_is_refused_and_spent(store):
     save_code(store)
     assert store.claim_code("code-1", "client-b") is None
+    assert store.claim_code("code-1", "client-a") is None
+
+
+def test_a_code_is_expired_from_the_second_its_lifetime_ends(store):
+    save_code(store, lifetime=60)
+    store.clock.advance(60)
     assert store.claim_code("code-1", "client-a") is None
 
 
@@ -136,6 +143,30 @@ def test_a_token_issued_while_its_client_is_deleted_is_born_revoked(store):
     assert live(store, save_token(store)) and live(store, save_token(store, family="fam"))
     assert not live(store, save_token(store, client_id="deleted-meanwhile"))
     assert not live(store, save_token(store, client_id="deleted-meanwhile", family="fam"))
+
+
+def test_a_token_saved_for_a_grant_moves_its_last_use_on_the_sandbox_clock(store):
+    grant_id = store.grant_for_consent("client-a", "user", ["messaging"])
+    store.clock.advance(86400 * 400)  # far from the real clock, so a timestamp read from it would show
+    token = save_token(store, grant_id=grant_id)
+    assert live(store, token)
+    used = datetime.fromisoformat(store.get_grant(grant_id)["last_used_at"].replace("Z", "+00:00"))
+    assert abs((store.clock.now() - used).total_seconds()) < 60
+
+
+def test_a_token_saved_for_a_revoked_grant_is_born_revoked_even_without_a_family(store):
+    grant_id = store.grant_for_consent("client-a", "user", ["messaging"])
+    assert store.revoke_grant(grant_id)
+    assert not live(store, save_token(store, grant_id=grant_id))
+
+
+def test_a_secret_is_checked_only_against_a_stored_digest_and_a_presented_value():
+    stored = digest("s3cret")
+    assert check_secret(stored, "s3cret")
+    assert not check_secret(stored, "other")
+    assert not check_secret(None, "s3cret")  # a public client has no digest: nothing it presents matches
+    assert not check_secret(stored, None) and not check_secret(stored, "")
+    assert not check_secret("", "")
 
 
 def test_deleting_a_client_ends_its_tokens_and_grants(store):
