@@ -11,7 +11,7 @@ import uuid
 
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oauth2.rfc7009 import RevocationEndpoint
-from authlib.oauth2.rfc7591 import ClientRegistrationEndpoint
+from authlib.oauth2.rfc7591 import ClientMetadataClaims, ClientRegistrationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 
 from . import access
@@ -60,9 +60,21 @@ class SandboxRevocation(_TokenLookup, RevocationEndpoint):
             self.server.store.revoke_token(token.row["jti"])
 
 
+class _RegistrationClaims(ClientMetadataClaims):
+    """Authlib's metadata checks, less its redirect-URI test: that one wants a host, so it refuses a native
+    app's private-use scheme (``com.example.app:/callback``, RFC 8252 §7.1) that the management API accepts.
+    The sandbox has checked every redirect URI by its own rules (``validation``, ``redirects``) before this."""
+
+    def validate_redirect_uris(self):
+        return None
+
+
 class SandboxRegistration(ClientRegistrationEndpoint):
     """RFC 7591 open registration: anyone may register; the client starts unverified and holds registrable
     scopes only (``registration_policy``)."""
+
+    def __init__(self, server=None, claims_classes=None):
+        super().__init__(server, claims_classes or [_RegistrationClaims])
 
     def authenticate_token(self, request):
         return True  # open registration (RFC 7591 §3)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from hardening_helpers import register
-from oauth_helpers import TIMEOUT, api, create_client, url
+from oauth_helpers import TIMEOUT, api, authorize, consent_page, create_client, query_of, redirect_of, token, url
 
 from telnyx_nb.sandbox import scopes as scope_catalog
 
@@ -54,6 +54,9 @@ def test_refused_registration_metadata_is_named_with_what_is_accepted(sb, metada
     {"scope": "messaging:read", "contacts": ["ops@app.example"], "software_version": "1.0"},
     {"token_endpoint_auth_method": "client_secret_basic", "policy_uri": "https://app.example/privacy"},
     {"token_endpoint_auth_method": "client_secret_post", "tos_uri": "https://app.example/terms"},
+    # a native app's redirect URIs (RFC 8252): a private-use scheme (section 7.1), a loopback literal (7.3)
+    {"redirect_uris": ["com.example.app:/oauth2redirect"], "token_endpoint_auth_method": "none"},
+    {"redirect_uris": ["com.example.app:/cb", "http://127.0.0.1/cb"], "token_endpoint_auth_method": "none"},
 ])
 def test_well_formed_registration_metadata_is_accepted(sb, metadata):
     response = register(sb, **{"client_name": "x", **metadata})
@@ -66,3 +69,18 @@ def test_list_metadata_counts_whole_pages(sb, clients, size, pages):
         create_client(sb)
     meta = api(sb).get(url(sb, "/oauth_clients"), params={"page[size]": size}, timeout=TIMEOUT).json()["meta"]
     assert meta == {"page_number": 1, "page_size": size, "total_pages": pages, "total_results": clients}
+
+
+def test_a_native_app_registered_with_a_private_use_scheme_gets_its_code_there(sb):
+    """RFC 8252 §7.1: a mobile app registers ``com.example.app:/cb`` and is redirected there after consent."""
+    redirect = "com.example.app:/oauth2redirect"
+    client = register(sb, client_name="Field App", redirect_uris=[redirect], token_endpoint_auth_method="none",
+                      grant_types=["authorization_code", "refresh_token"]).json()
+    assert client["redirect_uris"] == [redirect]
+    response, verifier = authorize(sb, client, redirect_uri=redirect, state="s1")
+    location = redirect_of(consent_page(response).decide(allow=True))
+    assert location.startswith(redirect + "?")
+    code = query_of(location)["code"]
+    tokens = token(sb, client, auth="none", grant_type="authorization_code", code=code, redirect_uri=redirect,
+                   code_verifier=verifier)
+    assert tokens.status_code == 200, tokens.text
