@@ -1,6 +1,7 @@
 """RFC 7591 registration metadata refused before Authlib sees it (``telnyx_nb/sandbox/validation.py``): each
 wrong type or value gets the RFC 7591 §3.2.2 error code and a description naming the field and what it accepts;
-and the paging metadata of the management lists (``page_meta``)."""
+what a registered client becomes (``endpoints.SandboxRegistration``: defaults, PKCE for public apps, a working
+secret for confidential ones); and the paging metadata of the management lists (``page_meta``)."""
 
 from __future__ import annotations
 
@@ -84,3 +85,49 @@ def test_a_native_app_registered_with_a_private_use_scheme_gets_its_code_there(s
     tokens = token(sb, client, auth="none", grant_type="authorization_code", code=code, redirect_uri=redirect,
                    code_verifier=verifier)
     assert tokens.status_code == 200, tokens.text
+
+
+def _stored(sb, client_id: str) -> dict:
+    return api(sb).get(url(sb, f"/oauth_clients/{client_id}"), timeout=TIMEOUT).json()["data"]
+
+
+def test_a_registration_without_metadata_gets_the_documented_defaults(sb):
+    """RFC 7591 §2: a confidential client_secret_basic app allowed authorization_code and every registrable scope."""
+    answer = register(sb).json()
+    stored = _stored(sb, answer["client_id"])
+    assert {k: stored[k] for k in ("name", "client_type", "require_pkce", "allowed_grant_types", "redirect_uris",
+                                   "logo_uri", "policy_uri", "tos_uri")} == {
+        "name": "Unnamed client", "client_type": "confidential", "require_pkce": False,
+        "allowed_grant_types": ["authorization_code"], "redirect_uris": [],
+        "logo_uri": None, "policy_uri": None, "tos_uri": None}
+    assert stored["allowed_scopes"] == list(sb.config.registrable_scopes)
+    assert answer["token_endpoint_auth_method"] == "client_secret_basic"
+    assert answer["grant_types"] == ["authorization_code"] and answer["response_types"] == ["code"]
+    assert answer["scope"] == " ".join(sb.config.registrable_scopes)
+    assert answer["client_name"] == "Unnamed client" and answer["redirect_uris"] == []
+
+
+def test_a_public_registration_must_use_pkce_and_has_no_secret(sb):
+    answer = register(sb, client_name="Phone", token_endpoint_auth_method="none", redirect_uris=["myapp://cb"],
+                      grant_types=["authorization_code"]).json()
+    assert "client_secret" not in answer and "client_secret_expires_at" not in answer
+    stored = _stored(sb, answer["client_id"])
+    assert stored["client_type"] == "public" and stored["require_pkce"] is True
+    response, _ = authorize(sb, answer, redirect_uri="myapp://cb", pkce=None, state="s")
+    refused = query_of(response.headers["Location"])
+    assert refused["error"] == "invalid_request" and "code_challenge" in refused["error_description"], refused
+
+
+@pytest.mark.parametrize("method", ["client_secret_basic", "client_secret_post"])
+def test_a_confidential_registration_gets_a_secret_that_works_at_the_token_endpoint(sb, method):
+    answer = register(sb, client_name="Worker", token_endpoint_auth_method=method, scope="messaging",
+                      grant_types=["client_credentials"]).json()
+    assert answer["token_endpoint_auth_method"] == method and answer["client_secret_expires_at"] == 0
+    client = {"client_id": answer["client_id"], "client_secret": answer["client_secret"]}
+    issued = token(sb, client, auth="basic" if method == "client_secret_basic" else "post",
+                   grant_type="client_credentials")
+    assert issued.status_code == 200, issued.text
+    assert issued.json()["scope"] == "messaging"
+    stored = _stored(sb, answer["client_id"])
+    assert stored["client_type"] == "confidential" and stored["allowed_scopes"] == ["messaging"]
+    assert stored["allowed_grant_types"] == ["client_credentials"] and stored["name"] == "Worker"
