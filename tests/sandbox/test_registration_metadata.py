@@ -101,6 +101,10 @@ def test_a_registration_without_metadata_gets_the_documented_defaults(sb):
         "allowed_grant_types": ["authorization_code"], "redirect_uris": [],
         "logo_uri": None, "policy_uri": None, "tos_uri": None}
     assert stored["allowed_scopes"] == list(sb.config.registrable_scopes)
+    assert (stored["org_id"], stored["user_id"]) == (sb.config.org_id, sb.config.user_id)  # the account's own
+    assert set(answer) == {"client_id", "client_secret", "client_id_issued_at", "client_secret_expires_at",
+                           "client_name", "grant_types", "response_types", "scope", "redirect_uris",
+                           "token_endpoint_auth_method"}  # RFC 7591 §3.2.1: the registered metadata, nothing else
     assert answer["token_endpoint_auth_method"] == "client_secret_basic"
     assert answer["grant_types"] == ["authorization_code"] and answer["response_types"] == ["code"]
     assert answer["scope"] == " ".join(sb.config.registrable_scopes)
@@ -120,9 +124,12 @@ def test_a_public_registration_must_use_pkce_and_has_no_secret(sb):
 
 @pytest.mark.parametrize("method", ["client_secret_basic", "client_secret_post"])
 def test_a_confidential_registration_gets_a_secret_that_works_at_the_token_endpoint(sb, method):
+    links = {"logo_uri": "https://worker.example/logo.png", "policy_uri": "https://worker.example/privacy",
+             "tos_uri": "https://worker.example/terms"}
     answer = register(sb, client_name="Worker", token_endpoint_auth_method=method, scope="messaging",
-                      grant_types=["client_credentials"]).json()
+                      grant_types=["client_credentials"], **links).json()
     assert answer["token_endpoint_auth_method"] == method and answer["client_secret_expires_at"] == 0
+    assert answer["response_types"] == []  # no authorization_code, so no front channel
     client = {"client_id": answer["client_id"], "client_secret": answer["client_secret"]}
     issued = token(sb, client, auth="basic" if method == "client_secret_basic" else "post",
                    grant_type="client_credentials")
@@ -131,3 +138,4 @@ def test_a_confidential_registration_gets_a_secret_that_works_at_the_token_endpo
     stored = _stored(sb, answer["client_id"])
     assert stored["client_type"] == "confidential" and stored["allowed_scopes"] == ["messaging"]
     assert stored["allowed_grant_types"] == ["client_credentials"] and stored["name"] == "Worker"
+    assert {k: stored[k] for k in links} == links
