@@ -150,7 +150,7 @@ def test_a_token_saved_for_a_grant_moves_its_last_use_on_the_sandbox_clock(store
     store.clock.advance(86400 * 400)  # far from the real clock, so a timestamp read from it would show
     token = save_token(store, grant_id=grant_id)
     assert live(store, token)
-    used = datetime.fromisoformat(store.get_grant(grant_id)["last_used_at"].replace("Z", "+00:00"))
+    used = datetime.fromisoformat(store.get_grant(grant_id)["last_used_at"])  # 3.11 reads the "Z"
     assert abs((store.clock.now() - used).total_seconds()) < 60
 
 
