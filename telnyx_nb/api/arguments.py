@@ -18,7 +18,7 @@ def required(value: Any, name: str, message: str) -> None:
 
 def names(value: Any, name: str) -> list[str]:
     """A list of names from a list/tuple, or from one space-separated string (as RFC 6749 §3.3 writes scopes),
-    so ``allowed_scopes="messaging"`` means ``["messaging"]`` and never ``["m", "e", …]``."""
+    so ``allowed_scopes="admin"`` means ``["admin"]`` and never ``["a", "d", …]``."""
     if isinstance(value, str):
         return value.split()
     if not isinstance(value, (list, tuple, set, frozenset)) or not all(isinstance(v, str) for v in value):

@@ -46,6 +46,7 @@ __all__ = [
     "PAGE_NUMBER",
     "PAGE_SIZE",
     "PUBLIC",
+    "PUBLISHED_SCOPE_DESCRIPTIONS",
     "REFRESH_TOKEN",
     "REGISTRATION_FIELDS",
     "RESPONSE_TYPES",
@@ -55,6 +56,7 @@ __all__ = [
     "ErrorBody",
     "check_page_number",
     "check_page_size",
+    "published_scopes",
     "read_error_body",
 ]
 
@@ -69,6 +71,19 @@ RESPONSE_TYPES: tuple[str, ...] = ("code",)  # GET /oauth/authorize response_typ
 TOKEN_ENDPOINT_AUTH_METHODS: tuple[str, ...] = ("none", "client_secret_basic", "client_secret_post")  # RFC 7591 §2
 CODE_CHALLENGE_METHODS: tuple[str, ...] = ("S256", "plain")  # RFC 7636 §4.3
 TOKEN_TYPE_HINTS: tuple[str, ...] = ("access_token", "refresh_token")  # RFC 7009 §2.1
+
+# -- scopes ------------------------------------------------------------------------------------------------------
+# What each scope Telnyx publishes means, in Telnyx's words: its OAuth security scheme names one scope, for both the
+# authorization-code and the client-credentials flows. The metadata document (RFC 8414 §2 ``scopes_supported``)
+# carries names only, so this is where a name gets its description. It is NOT what a picker offers: panels and the
+# audit offer what the server's ``scopes_supported`` says, and a name missing here is "not published by Telnyx".
+PUBLISHED_SCOPE_DESCRIPTIONS: dict[str, str] = {"admin": "Administrative access to Telnyx resources"}
+
+
+def published_scopes(names: Any) -> tuple[str, ...]:
+    """The names among ``names`` (e.g. a server's ``scopes_supported``) that Telnyx publishes, in their order —
+    what a client should ask for when it means to work against a real Telnyx account too."""
+    return tuple(n for n in dict.fromkeys(names or ()) if n in PUBLISHED_SCOPE_DESCRIPTIONS)
 
 # -- pagination (GET /oauth_clients, GET /oauth_grants) -------------------------------------------------------
 PAGE_NUMBER = "page[number]"  # integer >= 1, default 1

@@ -21,7 +21,7 @@ from __future__ import annotations
 import html
 import time
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import ipywidgets as widgets
 
@@ -30,29 +30,15 @@ from telnyx_nb.masking import mask_text
 from telnyx_nb.widgets.base import LABEL_STYLE, Panel, kv_table, show_scopes, token_table, wide
 from telnyx_nb.widgets.handoff import TokenSource
 from telnyx_nb.widgets.hub_redirect import REGISTER_HINT, register_on_sandbox, registration_note
+from telnyx_nb.widgets.issuer import check_issuer
 from telnyx_nb.widgets.loopback import LoopbackListener, browser_url, is_loopback_uri
+from telnyx_nb.widgets.scopes import consent_scopes_html, default_scopes_phrase, scope_sentence_html
 
 if TYPE_CHECKING:
     from telnyx_nb.api.client import TelnyxOAuth
     from telnyx_nb.api.records import AuthorizationRequest, AuthorizationServerMetadata, Consent, TokenResponse
 
 PKCE_METHODS = (("S256 (recommended)", "S256"), ("plain", "plain"), ("no PKCE", None))
-
-
-def check_issuer(redirect: str, metadata: AuthorizationServerMetadata | None) -> None:
-    """RFC 9207 §2.4: an ``iss`` in the redirect must be the issuer we sent the user to; a server that advertises
-    ``authorization_response_iss_parameter_supported`` must send it. Defends against mix-up attacks."""
-    iss = (parse_qs(urlsplit(redirect).query).get("iss") or [None])[0]
-    expected = metadata.issuer if metadata is not None else None
-    advertised = metadata is not None and bool(metadata.raw.get("authorization_response_iss_parameter_supported"))
-    if iss is None:
-        if advertised:
-            raise AuthorizationFlowError("the redirect has no iss although the server advertises it (RFC 9207 "
-                                         "§2.4): refusing its code")
-        return
-    if expected and iss != expected:
-        raise AuthorizationFlowError(f"the redirect's iss {iss!r} is not this authorization server ({expected!r}); "
-                                     "a mix-up attack? (RFC 9207 §2.4): refusing its code")
 
 
 class AuthorizePanel(TokenSource, Panel):
@@ -81,6 +67,9 @@ class AuthorizePanel(TokenSource, Panel):
         self.redirect_uri = widgets.Combobox(options=[], description="Redirect URI", layout=wide(), style=LABEL_STYLE,
                                              ensure_option=False)
         self.scopes = widgets.SelectMultiple(options=[], rows=5, description="Scopes", style=LABEL_STYLE)
+        self.scope_notes = widgets.HTML("")  # what the offered scopes give (admin: the whole account)
+        self.default_scopes = widgets.HTML("")  # what an empty selection asks for, said before the click
+        self.client_allowed_scopes: tuple[str, ...] | None = None  # the chosen client's, once loaded
         self.pkce = widgets.Dropdown(options=PKCE_METHODS, value="S256", description="PKCE", style=LABEL_STYLE)
         self.listen = widgets.Checkbox(value=True, indent=False, layout=wide(),
                                        description="Catch the redirect in this kernel (a listener on 127.0.0.1 "
@@ -107,12 +96,15 @@ class AuthorizePanel(TokenSource, Panel):
         self.step_consent = widgets.HTML("")
         self.step_redirect = widgets.HTML("")
         self.step_token = widgets.HTML("")
-        self.client_id.observe(lambda _c: self._reset(), "value")
+        self.client_id.observe(lambda _c: self._client_changed(), "value")
+        self.scopes.observe(lambda _c: self._show_default_scopes(), "value")
         self._assemble(
             widgets.HBox([self.client_id, self.load_button]),
             self.client_secret,
             self.redirect_uri,
             widgets.HBox([self.scopes, self.pkce]),
+            self.scope_notes,
+            self.default_scopes,
             self.listen,
             self._step_buttons(),
             self.step_url,
@@ -126,8 +118,7 @@ class AuthorizePanel(TokenSource, Panel):
             self.activate()
 
     def _step_buttons(self) -> widgets.HBox:
-        """The step buttons at their labels' width (the default 148 px cuts "Allow (sandbox shortcut)"), wrapping
-        onto a second line in a narrow panel."""
+        """The step buttons at their labels' width (148 px cuts "Allow (sandbox shortcut)"), wrapping if narrow."""
         steps = [self.build_button, self.start_button, self.allow_button, self.deny_button, self.exchange_button]
         for button in steps:
             button.layout.width = "auto"
@@ -135,14 +126,17 @@ class AuthorizePanel(TokenSource, Panel):
 
     # -- public API ---------------------------------------------------------------------------------------
     def load(self) -> None:
-        """Scopes from discovery metadata; redirect URIs registered for the chosen client."""
+        """Scopes from discovery metadata (each described); the chosen client's redirect URIs and allowed scopes."""
 
         def call() -> None:
             self.metadata = self.client.authorization_server_metadata()
-            show_scopes(self.scopes, self.metadata)
+            show_scopes(self.scopes, self.metadata, self.scope_notes)
+            self.client_allowed_scopes = None
             client_id = self.client_id.value.strip()
             if client_id:
-                uris = list(self.client.get_client(client_id).redirect_uris or ())
+                record = self.client.get_client(client_id)
+                self.client_allowed_scopes = tuple(record.allowed_scopes or ())
+                uris = list(record.redirect_uris or ())
                 self.redirect_uri.options = uris
                 if uris and not self.redirect_uri.value:
                     self.redirect_uri.value = uris[0]
@@ -305,6 +299,18 @@ class AuthorizePanel(TokenSource, Panel):
         return self._run("Exchange code for tokens", call)
 
     # -- display ------------------------------------------------------------------------------------------
+    def _show_default_scopes(self) -> None:
+        """What the request asks for; with no scope selected, what the consent page will ask for instead."""
+        chosen = " ".join(self.scopes.value)
+        self.default_scopes.value = scope_sentence_html(
+            f"Asking for: {chosen}." if chosen else "No scope selected: the request carries no scope, and the "
+            f"consent page will ask for {default_scopes_phrase(self.client_allowed_scopes)}.")
+
+    def _client_changed(self) -> None:
+        self._reset()
+        self.client_allowed_scopes = None  # another client's: Load client reads the new one's
+        self._show_default_scopes()
+
     def _reset(self) -> None:
         self._stop_listener()
         self.last_request = self.consent_token = self.last_consent = None
@@ -321,6 +327,7 @@ class AuthorizePanel(TokenSource, Panel):
         self.exchange_button.disabled = self.last_code is None
 
     def _render(self) -> None:
+        self._show_default_scopes()
         request = self.last_request
         if request is None:
             self.step_url.value = "<span class='tnb-muted'>Pick a client, redirect URI and scopes, then build " \
@@ -345,15 +352,9 @@ class AuthorizePanel(TokenSource, Panel):
         else:
             badge = ("<span class='tnb-ok'>✓ verified</span>" if consent.verified
                      else "<span class='tnb-bad'>unverified</span>")
-            scopes = "".join(
-                f"<tr><td>{html.escape(str(s.id or ''))}</td>"
-                f"<td>{html.escape(str(s.name or ''))}</td>"
-                f"<td>{html.escape(str(s.description or ''))}</td></tr>"
-                for s in consent.requested_scopes or ()
-            )
             self.step_consent.value = (
                 f"<b>2 · Consent</b>: <b>{html.escape(str(consent.name or ''))}</b> {badge} asks for:"
-                f"<table class='tnb-table'><tr><th>scope</th><th>name</th><th>description</th></tr>{scopes}</table>"
+                + consent_scopes_html(consent.requested_scopes or ())
                 + kv_table([("client_id", consent.client_id),
                             ("redirect_uri", consent.redirect_uri),
                             ("policy_uri", consent.policy_uri),

@@ -32,14 +32,12 @@ from telnyx_nb.widgets.render import (
     html_to_text,
     id_cell,
     kv_table,
-    scope_options,
-    scopes_from_metadata,
     short_id,
-    show_scopes,
     token_table,
     verdict_text,
     visible_text,
 )
+from telnyx_nb.widgets.scopes import scope_options, scopes_from_metadata, show_scopes
 
 if TYPE_CHECKING:
     from telnyx_nb.api.client import TelnyxOAuth

@@ -66,6 +66,7 @@ class ClientsPanel(Panel):
         self.grant_types = widgets.SelectMultiple(options=GRANT_TYPES, rows=3, description="Grant types",
                                                   style=LABEL_STYLE)
         self.scopes = widgets.SelectMultiple(options=[], rows=5, description="Allowed scopes", style=LABEL_STYLE)
+        self.scope_notes = widgets.HTML("")  # what the offered scopes give (admin: the whole account)
         self.redirect_uris = widgets.Textarea(description="Redirect URIs", placeholder="one per line",
                                               style=LABEL_STYLE, layout=widgets.Layout(width="60%"))
         self.require_pkce = widgets.Checkbox(value=True, description="Require PKCE", indent=False)
@@ -82,6 +83,7 @@ class ClientsPanel(Panel):
             self.form_title,
             widgets.HBox([self.name, self.client_type]),
             widgets.HBox([self.grant_types, self.scopes]),
+            self.scope_notes,
             widgets.HBox([self.redirect_uris, self.require_pkce]),
             self.save_button,
             self.confirm,
@@ -128,9 +130,11 @@ class ClientsPanel(Panel):
         return self.df
 
     def _load_scopes(self) -> None:
+        """The scopes the server publishes (RFC 8414 §2 ``scopes_supported``), each described, for the form."""
+
         def call() -> Any:
             metadata = self.client.authorization_server_metadata()
-            show_scopes(self.scopes, metadata)
+            show_scopes(self.scopes, metadata, self.scope_notes)
             return metadata
 
         self._run("Load scopes", call)

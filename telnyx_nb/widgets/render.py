@@ -237,30 +237,6 @@ def token_table(token: Any, *, reveal: bool = False) -> str:
     return kv_table([(name, getattr(token, name, None)) for name in TOKEN_FIELDS], reveal=reveal)
 
 
-def scopes_from_metadata(metadata: Any) -> list[str]:
-    """The scopes a server advertises (RFC 8414 §2 ``scopes_supported``), for scope pickers."""
-    return list(getattr(metadata, "scopes_supported", None) or [])
-
-
-HIGH_RISK_SCOPES = {"admin": "high risk: full control of the account"}
-
-
-def scope_options(metadata: Any) -> list[tuple[str, str]]:
-    """``(label, scope)`` pairs for a picker: every advertised scope, high-risk ones marked as such."""
-    return [(f"{scope}  ⚠ {HIGH_RISK_SCOPES[scope]}" if scope in HIGH_RISK_SCOPES else scope, scope)
-            for scope in scopes_from_metadata(metadata)]
-
-
-def show_scopes(picker: Any, metadata: Any) -> None:
-    """Fill a SelectMultiple with every scope, tall enough that none hides behind a scroll bar and wide enough
-    that the longest label (``admin``'s risk note) is not cut off (a ``<select>`` cannot wrap its options)."""
-    options = scope_options(metadata)
-    picker.options = options
-    picker.rows = max(5, len(options))
-    longest = max((len(label) for label, _scope in options), default=0)
-    picker.layout.width = f"{len(str(picker.description)) + longest + 8}ch"  # + label gap, ⚠ and scroll bar
-
-
 def visible_text(widget: Any) -> str:
     """Everything ``widget`` shows a user, as one string: HTML/label values, visible inputs (not password
     boxes), option labels, button and tab titles. Hidden subtrees are skipped. For tests and for checking, from a

@@ -18,6 +18,7 @@ from telnyx_nb.widgets.base import LABEL_STYLE, Countdown, Panel, kv_table, show
 from telnyx_nb.widgets.handoff import TokenSource
 from telnyx_nb.widgets.introspection import decode_jwt, inactive_reason
 from telnyx_nb.widgets.render import inactive_badge
+from telnyx_nb.widgets.scopes import default_scopes_phrase, scope_sentence_html
 
 if TYPE_CHECKING:
     from telnyx_nb.api.client import TelnyxOAuth
@@ -51,6 +52,7 @@ class TokenPanel(TokenSource, Panel):
                                            description="Grant type", style=LABEL_STYLE)
         self.scopes = widgets.SelectMultiple(options=[], rows=5, description="Scopes", style=LABEL_STYLE,
                                              tooltip="Empty: the client's default scopes")
+        self.scope_notes = widgets.HTML("")  # what the offered scopes give (admin: the whole account)
         # RFC 6749 §3.3: an empty selection is no scope parameter, and the server grants its default — here every
         # scope the client is allowed, admin included. Said before the click, not discovered after it.
         self.default_scopes = widgets.HTML("")
@@ -76,6 +78,7 @@ class TokenPanel(TokenSource, Panel):
         self._assemble(
             self.credentials,
             widgets.HBox([self.grant_type, self.scopes]),
+            self.scope_notes,
             self.default_scopes,
             self.code_box,
             self.refresh_box,
@@ -92,13 +95,12 @@ class TokenPanel(TokenSource, Panel):
 
     # -- public API ---------------------------------------------------------------------------------------
     def load(self) -> None:
-        """Fill the scope picker from the discovery metadata (RFC 8414 §2 ``scopes_supported``)."""
+        """Fill the scope picker from the discovery metadata (RFC 8414 §2 ``scopes_supported``), each scope
+        described, and learn what an empty selection brings."""
 
         def fetch() -> Any:
             self.metadata = self.client.authorization_server_metadata()
-            chosen = self.scopes.value
-            show_scopes(self.scopes, self.metadata)
-            self.scopes.value = tuple(s for s in chosen if s in {v for _label, v in self.scopes.options})
+            show_scopes(self.scopes, self.metadata, self.scope_notes)
             self._load_allowed_scopes()
             return self.metadata
 
@@ -216,18 +218,11 @@ class TokenPanel(TokenSource, Panel):
             return "No scope selected: the new token gets the whole scope originally granted (RFC 6749 §6)."
         if grant == "authorization_code":
             return "No scope selected: the token gets the scope the user consented to (RFC 6749 §4.1.3)."
-        allowed = self.client_allowed_scopes
-        if allowed is None:
-            return ("No scope selected: the server grants its default — for this sandbox every scope the client "
-                    "is allowed, admin included if it has it (RFC 6749 §3.3). Select scopes to ask for less.")
-        warning = " — including admin: full control of the account" if "admin" in allowed else ""
-        return (f"No scope selected: the token will carry every scope the client is allowed (RFC 6749 §3.3): "
-                f"{' '.join(allowed) or '(none)'}{warning}. Select scopes to ask for less.")
+        return (f"No scope selected: the token will carry {default_scopes_phrase(self.client_allowed_scopes)}. "
+                "Select scopes to ask for exactly those.")
 
     def _show_default_scopes(self) -> None:
-        text = html.escape(self.default_scopes_text())
-        css = "tnb-bad" if "including admin" in text else "tnb-muted"
-        self.default_scopes.value = f"<span class='{css}'>{text}</span>"
+        self.default_scopes.value = scope_sentence_html(self.default_scopes_text())
 
     def _show_grant_fields(self) -> None:
         self._show_default_scopes()

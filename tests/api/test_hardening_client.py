@@ -139,11 +139,11 @@ def test_the_token_panel_says_before_the_click_that_an_empty_selection_brings_ad
         panel = TokenPanel(oauth)
         try:
             text = panel.default_scopes_text()
-            assert "admin" in allowed and "including admin" in text
+            assert "admin" in allowed and "⚠ admin gives full administrative access" in text
             assert all(s in text for s in allowed)
-            assert "including admin" in visible_text(panel)
-            panel.scopes.value = ("messaging",)
-            assert panel.default_scopes_text() == "Asking for: messaging."
+            assert "⚠ admin gives full administrative access" in visible_text(panel)
+            panel.scopes.value = ("admin",)
+            assert panel.default_scopes_text() == "Asking for: admin."
             panel.scopes.value = ()
             panel.grant_type.value = "refresh_token"
             assert "originally granted" in panel.default_scopes_text()

@@ -254,12 +254,13 @@ def test_issue_introspect_verify_in_the_browser(voila):
 
 
 def _check_authorize_layout(page) -> None:
-    """Every step button shows its whole label, and the scope picker shows the whole ``admin`` risk note."""
+    """Every step button shows its whole label, and the scope picker shows ``admin``'s whole label (its published
+    description and the ⚠ that points at the warning under the picker)."""
     cut = page.evaluate("""() => [...document.querySelectorAll('button:not(.tnb-copy):not(.tnb-copy-id)')]
         .filter(b => b.offsetParent !== null && b.scrollWidth > b.clientWidth + 1).map(b => b.innerText)""")
     assert not cut, f"button labels cut off: {cut}"
     picker = page.evaluate(r"""() => {
-        const risky = o => /high\srisk/.test(o.textContent);  // ipywidgets writes spaces as no-break spaces
+        const risky = o => /Administrative\saccess\sto\sTelnyx\sresources\s+⚠/.test(o.textContent);  // \s: nbsp too
         const select = [...document.querySelectorAll('select')].find(s => s.getBoundingClientRect().width > 0
             && [...s.options].some(risky));
         const option = [...select.options].find(risky);

@@ -56,7 +56,7 @@ def test_create_shows_the_secret_once(own):
     own.name.value = "Widget Test App"
     own.client_type.value = "confidential"
     own.grant_types.value = ("authorization_code", "refresh_token")
-    own.scopes.value = ("messaging",)
+    own.scopes.value = ("admin",)
     own.redirect_uris.value = "https://app.example.com/cb\n"
     own.save_button.click()
     assert own.confirm.pending and "Create confidential client Widget Test App" in own.confirm.pending
@@ -117,7 +117,7 @@ def test_server_validation_error_is_readable(own):
     own.name.value = "Bad redirect"
     own.client_type.value = "confidential"
     own.grant_types.value = ("authorization_code",)
-    own.scopes.value = ("messaging",)
+    own.scopes.value = ("admin",)
     own.redirect_uris.value = "not a uri"
     own.save_button.click()
     own.confirm.confirm_button.click()
@@ -143,3 +143,12 @@ def test_id_cells_escape_what_they_hold():
     parsed = TableReader(f"<table><tr>{cell}</tr></table>").id_cells
     assert parsed == [{"title": hostile, "data_id": hostile, "text": "x'><scri…", "button": parsed[0]["button"]}]
     assert id_cell(None) == "<td>—</td>"
+
+
+def test_the_allowed_scopes_picker_offers_what_the_server_publishes_described_with_the_admin_warning(shared):
+    advertised = shared.client.authorization_server_metadata().scopes_supported
+    labels = dict((value, label) for label, value in shared.scopes.options)
+    assert tuple(labels) == tuple(advertised)
+    assert labels["admin"] == "admin — Administrative access to Telnyx resources  ⚠"
+    assert all(labels[s] == f"{s} — not published by Telnyx" for s in advertised if s != "admin")
+    assert "admin gives full administrative access to the Telnyx account" in html_to_text(shared.scope_notes.value)

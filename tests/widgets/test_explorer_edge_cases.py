@@ -23,14 +23,14 @@ def test_explorer_refreshes_a_token_of_another_client_as_that_client(make_sandbo
 
     with TelnyxOAuth.from_sandbox(make_sandbox()) as tx:
         other = tx.create_client("probe app", "confidential", ["authorization_code", "refresh_token"],
-                                 ["messaging"], redirect_uris=[REDIRECT])
+                                 ["admin"], redirect_uris=[REDIRECT])
         app = Explorer(tx)
         try:
             app.authorize.activate()
             app.authorize.client_id.value = other.client_id
             app.authorize.client_secret.value = other.client_secret
             app.authorize.redirect_uri.value = REDIRECT
-            app.authorize.scopes.value = ("messaging",)
+            app.authorize.scopes.value = ("admin",)
             for button in (app.authorize.build_button, app.authorize.start_button, app.authorize.allow_button,
                            app.authorize.exchange_button):
                 button.click()

@@ -36,7 +36,7 @@ def _panel(oauth: TelnyxOAuth) -> AuthorizePanel:
     panel = AuthorizePanel(oauth, autoload=False)
     panel.load()
     assert urlsplit(panel.redirect_uri.value).hostname == "127.0.0.1"
-    panel.scopes.value = ("messaging",)
+    panel.scopes.value = ("admin",)
     panel.build_button.click()
     assert panel.last_error is None, panel.error_message
     return panel

@@ -34,7 +34,7 @@ def test_active_token_received_from_the_token_panel(oauth, panel):
 
 
 def test_tampered_jwt_is_inactive_with_reason(oauth, panel):
-    token = oauth.client_credentials_token("messaging").access_token
+    token = oauth.client_credentials_token("admin").access_token
     panel.token.value = tamper(token)
     panel.introspect_button.click()
     assert panel.last_error is None, panel.error_message
@@ -45,7 +45,7 @@ def test_tampered_jwt_is_inactive_with_reason(oauth, panel):
 
 def test_revoked_token_is_inactive_with_reason(make_sandbox):
     with TelnyxOAuth.from_sandbox(make_sandbox()) as client:
-        token = client.client_credentials_token("messaging").access_token
+        token = client.client_credentials_token("admin").access_token
         client.revoke_token(token)
         panel = IntrospectionPanel(client)
         try:

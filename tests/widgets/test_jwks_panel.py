@@ -31,7 +31,7 @@ def test_key_table_and_public_members(panel, oauth):
 
 
 def test_valid_token(panel, oauth):
-    panel.receive(oauth.client_credentials_token("messaging"))
+    panel.receive(oauth.client_credentials_token("admin"))
     panel.verify_button.click()
     assert panel.last_error is None, panel.error_message
     assert panel.last_verdict == "valid"
@@ -46,14 +46,14 @@ def test_valid_token(panel, oauth):
 
 
 def test_tampered_token_has_a_bad_signature(panel, oauth):
-    panel.token.value = tamper(oauth.client_credentials_token("messaging").access_token)
+    panel.token.value = tamper(oauth.client_credentials_token("admin").access_token)
     panel.verify_button.click()
     assert panel.last_verdict == "bad_signature"
     assert "bad signature" in panel.verdict.value
 
 
 def test_wrong_issuer_and_wrong_audience(panel, oauth):
-    panel.token.value = oauth.client_credentials_token("messaging").access_token
+    panel.token.value = oauth.client_credentials_token("admin").access_token
     panel.issuer.value = "https://issuer.invalid"
     panel.verify_button.click()
     assert panel.last_verdict == "wrong_issuer"
@@ -92,7 +92,7 @@ def test_expired_token(make_sandbox):
 
     sb = make_sandbox(access_token_ttl=1)
     with TelnyxOAuth.from_sandbox(sb) as client:
-        token = client.client_credentials_token("messaging").access_token
+        token = client.client_credentials_token("admin").access_token
         expires = time.time() + 1  # the sandbox's exp is at most this (whole seconds, issued before now)
         panel = JWKSPanel(client)
         try:

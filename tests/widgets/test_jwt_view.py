@@ -8,14 +8,14 @@ from telnyx_nb.widgets.jwt_view import describe_time, relative
 
 
 def test_a_pasted_jwt_is_decoded_and_verified_at_once(oauth):
-    token = oauth.client_credentials_token(scope="messaging").access_token
+    token = oauth.client_credentials_token(scope="admin").access_token
     for panel_type in (IntrospectionPanel, JWKSPanel):
         panel = panel_type(oauth)
         try:
             panel.token.value = token  # what a paste does
             shown = panel.decoded.value
             assert panel.decoded.last_verdict == "valid" and "verified against the JWKS" in shown
-            assert "RS256" in shown and "messaging" in shown and "UTC (in 59 min)" in shown
+            assert "RS256" in shown and "admin" in shown and "UTC (in 59 min)" in shown
             assert token not in shown  # the token itself stays out of widget models
             panel.token.value = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
             assert panel.decoded.last_verdict == "bad_signature" and "does not verify" in panel.decoded.value

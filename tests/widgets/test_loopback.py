@@ -41,7 +41,7 @@ def _wait_for(predicate, timeout: float = 20.0) -> None:
 
 
 def test_allow_on_the_consent_page_reaches_the_listener_and_the_panel_shows_tokens(panel, oauth):
-    panel.scopes.value = ("messaging:read",)
+    panel.scopes.value = ("admin",)
     panel.build_button.click()
     assert panel.last_error is None, panel.error_message
     listener = panel.listener
@@ -56,7 +56,7 @@ def test_allow_on_the_consent_page_reaches_the_listener_and_the_panel_shows_toke
 
     _wait_for(lambda: panel.last_token is not None or panel.last_error is not None)
     assert panel.last_error is None, panel.error_message
-    assert panel.last_token.refresh_token and panel.last_token.scope == "messaging:read"
+    assert panel.last_token.refresh_token and panel.last_token.scope == "admin"
     assert oauth.introspect(panel.last_token.access_token).active
     assert "4 · Token response" in visible_text(panel)
     _wait_for(lambda: not listener.running)  # one redirect, then it stops
@@ -153,11 +153,9 @@ def test_on_a_jupyterhub_the_listener_is_reached_through_jupyter_server_proxy():
 
 def test_the_consent_page_marks_admin_as_high_risk_and_the_panel_picker_too(panel):
     labels = dict((value, label) for label, value in panel.scopes.options)
-    assert "high risk" in labels["admin"] and "risk" not in labels["messaging"]
-    panel.scopes.value = ("admin", "messaging")
+    assert "⚠" in labels["admin"] and "full administrative access to the Telnyx account" in panel.scope_notes.value
+    panel.scopes.value = ("admin",)
     panel.build_button.click()
     page = requests.get(panel.last_request.url, timeout=TIMEOUT).text
     admin = page.split('data-scope="admin"', 1)[1].split("</li>", 1)[0]
-    messaging = page.split('data-scope="messaging"', 1)[1].split("</li>", 1)[0]
     assert 'data-risk="high"' in admin and "High risk" in admin
-    assert "risk" not in messaging

@@ -109,7 +109,7 @@ def oauth(make_sandbox):
 def test_on_a_stock_binder_the_panel_signs_in_through_the_start_page(stock_binder, oauth):
     port = _free_port()
     loopback_uri, hub_uri = f"http://127.0.0.1:{port}/callback", f"https://{HUB}/user/ada/proxy/{port}/callback"
-    app = oauth.create_client("Binder notebook", "confidential", ["authorization_code"], ["messaging:read"],
+    app = oauth.create_client("Binder notebook", "confidential", ["authorization_code"], ["admin"],
                               redirect_uris=[loopback_uri, hub_uri], require_pkce=True)
     panel = AuthorizePanel(oauth, autoload=False)
     try:
@@ -117,7 +117,7 @@ def test_on_a_stock_binder_the_panel_signs_in_through_the_start_page(stock_binde
         panel.client_secret.value = app.client_secret
         panel.load()
         panel.redirect_uri.value = loopback_uri
-        panel.scopes.value = ("messaging:read",)
+        panel.scopes.value = ("admin",)
         panel.build_button.click()
         assert panel.last_error is None, panel.error_message
         listener = panel.listener
@@ -141,7 +141,7 @@ def test_on_a_stock_binder_the_panel_signs_in_through_the_start_page(stock_binde
         assert tab.status_code == 200 and "Approved" in tab.text
         wait_for(lambda: panel.last_token is not None or panel.last_error is not None)
         assert panel.last_error is None, panel.error_message
-        assert panel.last_token.scope == "messaging:read"
+        assert panel.last_token.scope == "admin"
         assert oauth.introspect(panel.last_token.access_token).client_id == app.client_id
         assert parse_qs(urlsplit(listener.received).query)["state"] == [request.state]
     finally:

@@ -1,12 +1,11 @@
-"""The panels' render helpers, without a server: what a user reads for a verdict, a token response, a scope
-picker, an id cell — and that secrets stay masked unless revealed."""
+"""The panels' render helpers, without a server: what a user reads for a verdict, a token response, an id cell —
+and that secrets stay masked unless revealed (scope pickers: test_scope_pickers.py)."""
 
 from __future__ import annotations
 
-import ipywidgets as widgets
 import pytest
 
-from telnyx_nb.api.records import AuthorizationServerMetadata, TokenResponse
+from telnyx_nb.api.records import TokenResponse
 from telnyx_nb.errors import JWTVerificationError
 from telnyx_nb.widgets.render import (
     VERDICTS,
@@ -17,7 +16,6 @@ from telnyx_nb.widgets.render import (
     inactive_badge,
     kv_table,
     short_id,
-    show_scopes,
     token_table,
     verdict_text,
 )
@@ -48,10 +46,10 @@ def test_inactive_badge_escapes_an_unknown_reason():
 
 
 def test_token_table_masks_both_tokens_unless_revealed():
-    token = TokenResponse(access_token=ACCESS, refresh_token=REFRESH, expires_in=3600, scope="messaging")
+    token = TokenResponse(access_token=ACCESS, refresh_token=REFRESH, expires_in=3600, scope="admin")
     masked = html_to_text(token_table(token))
     assert ACCESS not in masked and REFRESH not in masked
-    assert "3600" in masked and "messaging" in masked and "Bearer" in masked
+    assert "3600" in masked and "admin" in masked and "Bearer" in masked
     shown = html_to_text(token_table(token, reveal=True))
     assert ACCESS in shown and REFRESH in shown
 
@@ -70,19 +68,6 @@ def test_kv_table_escapes_values_and_keys():
 
 def test_time_fields_are_shown_in_utc_too():
     assert format_value("exp", 0) == "0  (1970-01-01 00:00:00 UTC)"
-
-
-def test_scope_picker_shows_every_scope_marks_admin_and_fits_the_longest_label():
-    metadata = AuthorizationServerMetadata(scopes_supported=("admin", "messaging", "numbers:read", "voice",
-                                                             "billing:read", "storage"))
-    picker = widgets.SelectMultiple(description="Scopes")
-    show_scopes(picker, metadata)
-    labels = dict((value, label) for label, value in picker.options)
-    assert list(labels) == list(metadata.scopes_supported)
-    assert "high risk" in labels["admin"] and labels["voice"] == "voice"
-    assert picker.rows == len(metadata.scopes_supported)  # no scroll bar
-    width = int(picker.layout.width.removesuffix("ch"))
-    assert width >= len("Scopes") + len(labels["admin"])
 
 
 def test_short_ids_keep_eight_characters_and_the_full_id_on_hover():

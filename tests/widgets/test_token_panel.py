@@ -8,8 +8,9 @@ import time
 import pytest
 
 from telnyx_nb import TelnyxOAuth
+from telnyx_nb.api.records import AuthorizationServerMetadata
 from telnyx_nb.widgets import TokenPanel
-from telnyx_nb.widgets.base import visible_text
+from telnyx_nb.widgets.base import html_to_text, visible_text
 
 
 @pytest.fixture
@@ -17,25 +18,54 @@ def panel(oauth, open_panel):
     return open_panel(TokenPanel, oauth)
 
 
-def test_scope_picker_is_fed_by_discovery_metadata(panel, oauth):
+def test_scope_picker_offers_what_the_server_publishes_each_described(panel, oauth):
     advertised = oauth.authorization_server_metadata().scopes_supported
     assert advertised and tuple(value for _label, value in panel.scopes.options) == tuple(advertised)
     labels = dict((value, label) for label, value in panel.scopes.options)
-    assert "high risk" in labels["admin"] and all("risk" not in labels[s] for s in advertised if s != "admin")
+    assert labels["admin"] == "admin — Administrative access to Telnyx resources  ⚠"
+    assert all(labels[s] == f"{s} — not published by Telnyx" for s in advertised if s != "admin")
+    assert "admin gives full administrative access to the Telnyx account" in html_to_text(panel.scope_notes.value)
     assert panel.scopes.rows >= len(advertised)  # every scope in view, none behind a scroll bar
     assert panel.last_error is None
 
 
+def test_before_the_click_an_empty_selection_says_it_brings_the_clients_default_and_then_does(panel, oauth):
+    allowed = tuple(oauth.get_client(oauth.client_id).allowed_scopes)
+    assert "admin" in allowed  # the demo client, as every client of a real account
+    said = html_to_text(panel.default_scopes.value)
+    assert f"the token will carry every scope the client is allowed (RFC 6749 §3.3): {' '.join(allowed)}" in said
+    assert "⚠ admin gives full administrative access to the Telnyx account" in said
+    assert "tnb-bad" in panel.default_scopes.value  # said as a warning, not in grey
+    panel.scopes.value = ("admin",)
+    assert html_to_text(panel.default_scopes.value).strip() == "Asking for: admin."
+    panel.scopes.value = ()
+    assert panel.last_token is None  # all of that before any request for a token
+
+    panel.issue_button.click()
+    assert panel.last_error is None, panel.error_message
+    assert set(panel.last_token.scope.split()) == set(allowed)  # what the panel said is what the server granted
+
+
+def test_a_scope_telnyx_does_not_publish_is_offered_only_when_the_server_lists_it_and_is_marked(oauth, open_panel,
+                                                                                                 monkeypatch):
+    custom = AuthorizationServerMetadata(scopes_supported=("admin", "fax:send"))  # a server's own vocabulary
+    monkeypatch.setattr(oauth, "authorization_server_metadata", lambda: custom)
+    panel = open_panel(TokenPanel, oauth)
+    assert [value for _label, value in panel.scopes.options] == ["admin", "fax:send"]
+    assert dict((v, label) for label, v in panel.scopes.options)["fax:send"] == "fax:send — not published by Telnyx"
+    assert "fax:send: not published by Telnyx" in html_to_text(panel.scope_notes.value)
+
+
 def test_issue_client_credentials_shows_masked_token_decoded_jwt_and_countdown(panel):
-    panel.scopes.value = ("messaging", "numbers:read")
+    panel.scopes.value = ("admin",)
     panel.issue_button.click()
 
     assert panel.last_error is None, panel.error_message
     token = panel.last_token
     assert token.token_type == "Bearer"
-    assert set(token.scope.split()) == {"messaging", "numbers:read"}
+    assert token.scope.split() == ["admin"]
     assert panel.jwt_header["kid"] and panel.jwt_header["alg"]
-    assert set(panel.jwt_claims["scope"].split()) == {"messaging", "numbers:read"}
+    assert panel.jwt_claims["scope"].split() == ["admin"]
     assert re.search(r"expires in \d+m \d\ds", panel.countdown.value)
     assert panel.countdown.remaining > 0
 
@@ -133,7 +163,7 @@ def test_authorization_code_grant_then_refresh_in_place(make_sandbox):
     sb = make_sandbox()
     with TelnyxOAuth.from_sandbox(sb) as client:
         redirect_uri = client.get_client(client.client_id).redirect_uris[0]
-        request = client.authorization_url(client.client_id, redirect_uri, "messaging")
+        request = client.authorization_url(client.client_id, redirect_uri, "admin")
         consent_token = client.begin_authorization(request)
         code = client.parse_redirect(client.decide_consent(consent_token, True), request.state)
 
