@@ -106,7 +106,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import os
-
     from pathlib import Path
 
     from .server import Sandbox, describe_age, exposure_warning

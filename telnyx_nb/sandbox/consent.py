@@ -19,12 +19,11 @@ from authlib.oauth2 import OAuth2Error
 from flask import Response, g, redirect, render_template, request
 
 from .errors import WireError
-from .schema import check_body
 from .hosts import cross_origin_problem
 from .models import SandboxRequest, SandboxUser
+from .schema import check_body
 from .security_headers import form_action_source
 from .web import json_body, json_response, require_api_auth
-
 
 CONSENT_TOKEN_INVALID = ("consent_token is unknown, expired or already used: start the sign-in again at "
                          "/oauth/authorize.")
