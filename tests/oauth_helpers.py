@@ -326,3 +326,23 @@ def race(call, racers: int = 8) -> list:
 
     with ThreadPoolExecutor(racers) as pool:
         return list(pool.map(one, range(racers)))
+
+
+# ----- the same helpers for a sandbox publishing CUSTOM_SCOPES (modules about narrowing, widening, invalid_scope)
+CUSTOM_CLIENT_SCOPES = ["messaging", "numbers:read", "voice"]  # a client of the custom catalog, without admin
+
+
+def custom_create_client(sb, **fields) -> dict:
+    """``create_client`` on a custom-catalog sandbox: allowed ``CUSTOM_CLIENT_SCOPES`` unless told otherwise."""
+    fields.setdefault("allowed_scopes", list(CUSTOM_CLIENT_SCOPES))
+    return create_client(sb, **fields)
+
+
+def custom_authorize(sb, client: dict, *, scope: str | None = "messaging", **kwargs):
+    """``authorize`` asking for ``messaging`` (a custom-catalog scope) by default."""
+    return authorize(sb, client, scope=scope, **kwargs)
+
+
+def custom_obtain_code(sb, client: dict, *, scope: str = "messaging", **kwargs):
+    """``obtain_code`` asking for ``messaging`` (a custom-catalog scope) by default."""
+    return obtain_code(sb, client, scope=scope, **kwargs)

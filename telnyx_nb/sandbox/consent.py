@@ -19,6 +19,7 @@ from authlib.oauth2 import OAuth2Error
 from flask import Response, g, redirect, render_template, request
 
 from .errors import WireError
+from .grants import unregistered_redirect_uri
 from .hosts import cross_origin_problem
 from .models import SandboxRequest, SandboxUser
 from .schema import check_body
@@ -74,9 +75,8 @@ def register(app, state, route) -> None:
                                                       "the authorization URL (a deleted client is gone).")
         redirect_uri = data.get("redirect_uri")
         if client is not None and redirect_uri and not client.check_redirect_uri(redirect_uri):
-            return error_page(422, "Invalid redirect URI", "redirect_uri is not one of the client's registered "
-                                                          "redirect_uris (exact match, RFC 6749 section 3.1.2.3): "
-                                                          "register it on the client or use a registered one.")
+            return error_page(422, "Invalid redirect URI", unregistered_redirect_uri(redirect_uri)
+                              + " Register it on the client or use a registered one.")
         return None
 
     def consent_data(consent: dict) -> dict:

@@ -31,7 +31,7 @@ ADMIN = "admin"
 # Telnyx's OAuth security scheme: the one scope it publishes, with its own description.
 PUBLISHED: dict[str, str] = {ADMIN: "Administrative access to Telnyx resources"}
 DISPLAY_NAMES = {ADMIN: "Admin"}  # the consent screen's title for a published scope; other scopes show their id
-CUSTOM_DESCRIPTION = "A scope of this sandbox's custom catalog (not published by Telnyx)."
+CUSTOM_DESCRIPTION = "A custom scope of this sandbox (not published by Telnyx)."
 # RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
 _SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5B\x5D-\x7E]+")
 

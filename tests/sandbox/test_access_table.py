@@ -23,7 +23,6 @@ from hardening_helpers import (
 from oauth_helpers import CUSTOM_SCOPES, TIMEOUT, api, basic, create_client, url
 
 from telnyx_nb.sandbox.demo import DEMO_REDIRECT_URIS
-
 from telnyx_nb.sandbox.server import Sandbox
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"

@@ -9,7 +9,6 @@ import pytest
 from hardening_helpers import register
 from oauth_helpers import TIMEOUT, api, authorize, consent_page, create_client, query_of, redirect_of, token, url
 
-
 LIST_OF_STRINGS = "must be a list of non-empty strings."
 NOT_ABSOLUTE = "must be an absolute URI without a fragment (RFC 6749 section 3.1.2)."
 
