@@ -50,7 +50,9 @@ def is_absolute_uri(value) -> bool:
     return bool(parts.netloc) if parts.scheme.lower() in ("http", "https") else bool(parts.path or parts.netloc)
 
 
-_NAME = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"\S",
+# Not only spaces: a character that is whitespace neither to ECMA-262 (how clients read the pattern) nor to Python
+# (how str.strip() reads it: \x1c-\x1f and \x85 too).
+_NAME = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"[^\s\x1c-\x1f\x85]",
          "description": "Shown on the consent page; not blank."}
 # Shown as links and images on the consent page: web URLs only.
 _WEB_URI = {"type": ["string", "null"], "format": "uri", "maxLength": 2000, "pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://",

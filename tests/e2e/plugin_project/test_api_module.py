@@ -14,11 +14,11 @@ def test_the_api_module_runs_on_a_session_with_the_in_process_adapter(telnyx_san
                      client_id=telnyx_sandbox.demo_client_id, client_secret=telnyx_sandbox.demo_client_secret,
                      session=session) as api:
         before = api.list_clients().total_results
-        made = api.create_client("Billing", "confidential", ["client_credentials"], ["billing:read"])
+        made = api.create_client("Worker", "confidential", ["client_credentials"], ["admin"])
         assert api.list_clients().total_results == before + 1
-        token = api.client_credentials_token(scope="messaging")
+        token = api.client_credentials_token(scope="admin")
         assert api.introspect(token.access_token).active
-        assert api.verify_jwt(token.access_token).claims["scope"] == "messaging"
+        assert api.verify_jwt(token.access_token).claims["scope"] == "admin"
         api.delete_client(made.client_id)
 
 
