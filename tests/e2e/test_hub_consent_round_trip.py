@@ -38,7 +38,7 @@ def test_the_demo_client_signs_in_through_the_real_jupyter_server_proxy(jupyter,
         panel = AuthorizePanel(oauth, autoload=False)
         try:
             panel.load()
-            panel.scopes.value = ("messaging",)
+            panel.scopes.value = ("admin",)
             panel.build_button.click()
             assert panel.last_error is None, panel.error_message
             start = browser.origin + panel.listener.start_url
