@@ -72,3 +72,18 @@ def test_the_session_sandbox_keeps_what_a_test_wrote(telnyx_sandbox_session):
 def test_the_session_sandbox_shows_what_the_previous_test_wrote(telnyx_sandbox_session):
     with telnyx_sandbox_session.oauth() as api:
         assert "Kept for the next test" in {c.name for c in api.all_clients()}
+
+
+def test_the_sandbox_publishes_telnyx_scope_unless_the_marker_gives_a_custom_catalog(telnyx_sandbox):
+    with telnyx_sandbox.oauth() as api:
+        assert api.authorization_server_metadata().scopes_supported == ("admin",)
+
+
+@pytest.mark.telnyx_sandbox(seed="empty", scopes=["admin", "messaging"])
+def test_a_custom_catalog_through_the_marker(telnyx_sandbox):
+    made = telnyx_sandbox.create_client("Messaging app", allowed_scopes=["messaging"])
+    with telnyx_sandbox.oauth() as api:
+        assert api.authorization_server_metadata().scopes_supported == ("admin", "messaging")
+        token = api.client_credentials_token(scope="messaging", client_id=made["client_id"],
+                                             client_secret=made["client_secret"])
+    assert token.scopes == ("messaging",)
