@@ -18,6 +18,10 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 TIMEOUT = 10
 REDIRECT_URI = "http://127.0.0.1:9/callback"  # never followed: the tests stop at the 302
+# A custom scope catalog (not Telnyx's: it publishes only admin) for tests that need several scope names —
+# invalid_scope, narrowing, widening. Start a sandbox with it: ``make_sandbox(scopes=CUSTOM_SCOPES)`` (or the
+# ``custom_sandbox`` fixture); the default catalog and the demo data hold admin only.
+CUSTOM_SCOPES = ("admin", "messaging", "messaging:read", "voice", "numbers", "numbers:read", "billing:read")
 SECRET_KEYS = ("client_secret", "access_token", "refresh_token")
 
 
@@ -43,7 +47,7 @@ def create_client(sb, **fields) -> dict:
         "name": f"test client {uuid.uuid4().hex[:8]}",
         "client_type": "confidential",
         "allowed_grant_types": ["authorization_code", "refresh_token", "client_credentials"],
-        "allowed_scopes": ["messaging", "numbers:read", "voice"],
+        "allowed_scopes": ["admin"],
         "redirect_uris": [REDIRECT_URI],
     }
     body.update(fields)
@@ -66,7 +70,7 @@ def query_of(location: str) -> dict[str, str]:
     return {name: values[0] for name, values in parsed.items()}
 
 
-def authorize(sb, client: dict, *, scope: str | None = "messaging", state: str | None = None,
+def authorize(sb, client: dict, *, scope: str | None = "admin", state: str | None = None,
               pkce: str | None = "S256", redirect_uri: str = REDIRECT_URI, **extra) -> tuple[requests.Response, str | None]:
     """GET /oauth/authorize without following redirects; returns (response, code_verifier)."""
     params = {"client_id": client["client_id"], "redirect_uri": redirect_uri, "response_type": "code"}
@@ -204,7 +208,7 @@ def redirect_of(decision: requests.Response) -> str:
     return decision.headers["Location"]
 
 
-def obtain_code(sb, client: dict, *, scope: str = "messaging", pkce: str | None = "S256",
+def obtain_code(sb, client: dict, *, scope: str = "admin", pkce: str | None = "S256",
                 state: str | None = None) -> tuple[str, str | None]:
     """Run authorize → consent page → Allow and return (code, code_verifier)."""
     state = state or secrets.token_urlsafe(8)
@@ -322,3 +326,23 @@ def race(call, racers: int = 8) -> list:
 
     with ThreadPoolExecutor(racers) as pool:
         return list(pool.map(one, range(racers)))
+
+
+# ----- the same helpers for a sandbox publishing CUSTOM_SCOPES (modules about narrowing, widening, invalid_scope)
+CUSTOM_CLIENT_SCOPES = ["messaging", "numbers:read", "voice"]  # a client of the custom catalog, without admin
+
+
+def custom_create_client(sb, **fields) -> dict:
+    """``create_client`` on a custom-catalog sandbox: allowed ``CUSTOM_CLIENT_SCOPES`` unless told otherwise."""
+    fields.setdefault("allowed_scopes", list(CUSTOM_CLIENT_SCOPES))
+    return create_client(sb, **fields)
+
+
+def custom_authorize(sb, client: dict, *, scope: str | None = "messaging", **kwargs):
+    """``authorize`` asking for ``messaging`` (a custom-catalog scope) by default."""
+    return authorize(sb, client, scope=scope, **kwargs)
+
+
+def custom_obtain_code(sb, client: dict, *, scope: str = "messaging", **kwargs):
+    """``obtain_code`` asking for ``messaging`` (a custom-catalog scope) by default."""
+    return obtain_code(sb, client, scope=scope, **kwargs)

@@ -12,8 +12,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from telnyx_nb.api import pkce as _pkce  # `pkce` is a keyword argument of authorization_url()
 from telnyx_nb.api.arguments import required, segment
+from telnyx_nb.api.error_mapping import explain
 from telnyx_nb.api.records import AuthorizationRequest, AuthorizationServerMetadata, Consent, ProtectedResourceMetadata
 from telnyx_nb.errors import (
+    APIError,
     AuthorizationDenied,
     AuthorizationFlowError,
     ConfigurationError,
@@ -24,7 +26,21 @@ from telnyx_nb.errors import (
 )
 from telnyx_nb.masking import remember
 
-__all__ = ["AuthorizationFlows"]
+__all__ = ["AuthorizationFlows", "AUTHORIZE_STATUSES", "CONSENT_STATUSES"]
+
+# Telnyx's published statuses of the front channel and the consent endpoints, and what the user should do.
+AUTHORIZE_STATUSES = {
+    404: "Client not found: no OAuth client has this client_id; check it, or create the client first "
+         "(create_client)",
+    422: "Invalid redirect URI: redirect_uri is not one of the client's registered redirect_uris (exact match); "
+         "use a registered one or add it with update_client(redirect_uris=...)",
+    400: "the authorization request is invalid (response_type, scope or PKCE); the server names the parameter",
+}
+CONSENT_STATUSES = {
+    422: "the consent token is unknown, already used or expired (each is single-use and short-lived): start again "
+         "with begin_authorization()",
+    404: "the consent token is unknown, already used or expired: start again with begin_authorization()",
+}
 
 
 class _class_or_instance:
@@ -120,10 +136,14 @@ class AuthorizationFlows:
         return the ``consent_token`` of the consent screen it redirects to.
 
         Raises :class:`AuthorizationDenied` when the server redirects straight back with ``error=`` (§4.1.2.1),
-        and an :class:`APIError` when it refuses to redirect at all (unknown client, unregistered redirect URI).
+        and when it refuses to redirect at all: :class:`NotFoundError` (404, unknown client),
+        :class:`ValidationError` (422, unregistered redirect URI; 400, another invalid request).
         """
         url = request.url if isinstance(request, AuthorizationRequest) else str(request)
-        response = self._transport.request("GET", url, headers={"Accept": "text/html"}, allow_redirects=False)
+        try:
+            response = self._transport.request("GET", url, headers={"Accept": "text/html"}, allow_redirects=False)
+        except APIError as exc:
+            raise explain(exc, AUTHORIZE_STATUSES) from None
         location = response.headers.get("location")
         if not location:
             raise AuthorizationFlowError(
@@ -143,19 +163,26 @@ class AuthorizationFlows:
     def get_consent(self, consent_token: str) -> Consent:
         """``GET /oauth/consent/{consent_token}`` — what the consent screen shows (client, requested scopes)."""
         remember(consent_token)
-        data = self._data("GET", f"/oauth/consent/{segment(consent_token, 'consent_token')}")
+        try:
+            data = self._data("GET", f"/oauth/consent/{segment(consent_token, 'consent_token')}")
+        except APIError as exc:  # 422 (Telnyx's published status) for an invalid consent token
+            raise explain(exc, CONSENT_STATUSES) from None
         return Consent.from_json(data or {}, consent_token=consent_token)
 
     def decide_consent(self, consent_token: str, allowed: bool) -> str:
         """``POST /oauth/grants`` — allow or deny the consent; returns the redirect URI carrying ``code`` and
-        ``state`` (or ``error=access_denied``, RFC 6749 §4.1.2.1). Consent tokens are single-use: never replayed."""
+        ``state`` (or ``error=access_denied``, RFC 6749 §4.1.2.1). Consent tokens are single-use: never replayed.
+        An unknown, used or expired consent token is a :class:`ValidationError` (422)."""
         if not isinstance(allowed, bool):
             raise ConfigurationError(f"allowed must be True or False, got {allowed!r}")
         self._require_management()
         remember(consent_token)
-        body = self._json(
-            "POST", "/oauth/grants", json={"allowed": allowed, "consent_token": consent_token}, idempotent=False
-        )
+        try:
+            body = self._json(
+                "POST", "/oauth/grants", json={"allowed": allowed, "consent_token": consent_token}, idempotent=False
+            )
+        except APIError as exc:
+            raise explain(exc, CONSENT_STATUSES) from None
         redirect = (body or {}).get("redirect_uri")
         if not redirect:
             raise AuthorizationFlowError("POST /oauth/grants answered without a redirect_uri")

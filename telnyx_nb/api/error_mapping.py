@@ -17,8 +17,9 @@ import requests
 from telnyx_nb.api.retry import parse_retry_after
 from telnyx_nb.api.wire import read_error_body
 from telnyx_nb.errors import APIError, RateLimitError, class_for_status
+from telnyx_nb.masking import mask_text
 
-__all__ = ["error_from_response", "request_id", "readable_text", "REQUEST_ID_HEADERS"]
+__all__ = ["error_from_response", "explain", "request_id", "readable_text", "REQUEST_ID_HEADERS"]
 
 REQUEST_ID_HEADERS = ("x-request-id", "x-telnyx-request-id", "request-id", "x-amzn-requestid")
 
@@ -69,6 +70,16 @@ def error_from_response(response: requests.Response) -> APIError:
     if cls is RateLimitError:
         return RateLimitError(message, retry_after=parse_retry_after(response.headers), **kwargs)
     return cls(message, **kwargs)
+
+
+def explain(exc: APIError, meanings: Mapping[int, str]) -> APIError:
+    """``exc`` with what its status means on this endpoint (Telnyx's published meaning) and the fix appended to its
+    message, when ``meanings`` has its status; the class (picked by status above) is unchanged. Returns ``exc``."""
+    meaning = meanings.get(exc.status) if exc.status is not None else None
+    if meaning:
+        exc.message = mask_text(f"{exc.message} — {meaning}")
+        exc.args = (exc.message,)
+    return exc
 
 
 _SCRIPTS = re.compile(r"<(script|style|head)\b.*?</\1>", re.S | re.I)

@@ -5,8 +5,12 @@ a rule from ``RULES``; an endpoint missing from the table falls to ``ADMIN`` (fa
 open by accident. Callers:
 
 - the **API key** (the account owner): everything;
-- an **admin token** — a live access token whose scope includes ``admin`` (the official SDKs' client-credentials
-  mode sends one on every call): management, faults and sandbox admin routes;
+- an **admin token** — a live access token whose scope includes ``admin`` and that acts for the account (the
+  official SDKs' client-credentials mode sends one on every call): management, faults and sandbox admin routes.
+  A token acts for an account: the one whose user consented (authorization_code, refresh_token), or the one that
+  owns the client (client_credentials of a client created through the management API or the seed). A client that
+  registered itself (RFC 7591) owns no account: its client_credentials token, even with ``admin``, reaches no
+  management route (403 naming why); a user gives it effect only through the consent page;
 - an **admin user token** — an admin token issued to a user (authorization_code / refresh_token), which stands for
   the user's portal session: also the consent decision;
 - **any other token**: 403 ``insufficient_scope`` with ``WWW-Authenticate: Bearer error="insufficient_scope",
@@ -68,10 +72,12 @@ class Caller:
     client_id: str | None = None
     user_id: str | None = None
     scopes: tuple[str, ...] = ()
+    acts_for_account: bool = True  # False: a client_credentials token of a self-registered client
 
     @property
     def is_admin(self) -> bool:
-        return self.kind == "api_key" or (self.kind == "token" and ADMIN_SCOPE in self.scopes)
+        return self.kind == "api_key" or (self.kind == "token" and ADMIN_SCOPE in self.scopes
+                                          and self.acts_for_account)
 
     @property
     def is_user_admin(self) -> bool:
@@ -108,8 +114,11 @@ def identify(state) -> Caller | None:
                 raise WireError(401, "The Bearer credential is not this sandbox's API key nor a live access token "
                                     "(it may be expired, revoked or from another server).",
                                headers=_challenge(state, 'error="invalid_token"'))
-            caller = Caller("token", client_id=token.row["client_id"], user_id=token.row["user_id"],
-                            scopes=tuple(str(token.row["scope"] or "").split()))
+            client_id, user_id = token.row["client_id"], token.row["user_id"]
+            # a user's token acts for the user's account; a client's own token for the account owning the client
+            acts = user_id is not None or not state.store.is_self_registered(client_id)
+            caller = Caller("token", client_id=client_id, user_id=user_id,
+                            scopes=tuple(str(token.row["scope"] or "").split()), acts_for_account=acts)
     g.caller = caller
     return caller
 
@@ -142,6 +151,11 @@ def enforce(state) -> None:
                             "a Bearer access token whose scope includes admin.", headers=_challenge(state))
     if rule == ADMIN and caller.is_admin:
         return
+    if caller.kind == "token" and not caller.acts_for_account:
+        raise WireError(403, "This client registered itself (open registration, RFC 7591) and owns no account: its "
+                             "client_credentials token reaches no account's management API, whatever its scope. "
+                             "Use the API key, or a token a user granted it on the consent page "
+                             "(authorization_code).", title="Client owns no account")
     if rule == USER_ADMIN and caller.is_user_admin:
         return
     if rule == USER_ADMIN and caller.is_admin:

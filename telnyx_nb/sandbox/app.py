@@ -20,7 +20,6 @@ from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
 from . import access, consent, management, security_headers
-from . import scopes as scope_catalog
 from .config import SandboxConfig
 from .errors import WireError, rfc_error
 from .faults import DROP_ENVIRON_KEY, Faults, drop_connections
@@ -147,7 +146,7 @@ def create_app(state: SandboxState) -> Flask:
     def protected_resource_document(resource: str) -> dict:
         return {  # RFC 9728 §2
             "resource": resource, "authorization_servers": [server.issuer],
-            "resource_name": "Telnyx API (telnyx-nb sandbox)", "scopes_supported": list(scope_catalog.SCOPES),
+            "resource_name": "Telnyx API (telnyx-nb sandbox)", "scopes_supported": list(state.config.scopes.names),
             "bearer_methods_supported": ["header"],
         }
 
@@ -233,7 +232,8 @@ def create_app(state: SandboxState) -> Flask:
         if not isinstance(body, dict):
             return rfc_error(400, "invalid_client_metadata", "The body must be a JSON object of client metadata.")
         body = {k: v for k, v in body.items() if v is not None}
-        problem = registration_problem(body) or registration_policy_problem(body, server.config.registrable_scopes)
+        problem = (registration_problem(body, server.config.scopes)
+                   or registration_policy_problem(body, server.config.registrable_scopes))
         if problem:
             return rfc_error(400, *problem)
         body.setdefault("client_name", "Unnamed client")

@@ -18,6 +18,7 @@ class BulkLoad:
         """Insert client dicts (demo.py's shape; ``secret`` is plain text or None and is hashed here).
 
         A client whose id already exists is skipped, so seeding twice adds nothing twice. Returns rows added.
+        A record with ``self_registered`` true (open registration) is remembered as owning no account.
         """
         now = iso(self.clock.now())
         rows = []
@@ -36,6 +37,8 @@ class BulkLoad:
             db.executemany("INSERT OR IGNORE INTO clients VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
             added = db.total_changes - before
             bump(db, "clients", added)
+            db.executemany("INSERT OR IGNORE INTO self_registered VALUES (?)",
+                           [(c["client_id"],) for c in records if c.get("self_registered")])
             return added
 
     def insert_grants(self, records) -> int:

@@ -1,8 +1,9 @@
 """``telnyx-nb sandbox``: run the sandbox in the foreground until SIGINT/SIGTERM.
 
 Without ``--json`` it prints where it listens and the credentials to use; with ``--json`` it prints exactly one
-JSON line on stdout (``{"base_url", "api_key", "demo_client_id", "demo_client_secret"}``) and nothing else, so a
-script can read it. On SIGINT or SIGTERM it stops accepting, finishes in-flight requests and exits 0.
+JSON line on stdout (``{"base_url", "api_key", "demo_client_id", "demo_client_secret"}``, plus ``"scope_catalog":
+"custom"`` and ``"scopes"`` when ``--scopes``/``--scopes-file`` replaced Telnyx's published catalog) and nothing
+else, so a script can read it. On SIGINT or SIGTERM it stops accepting, finishes in-flight requests and exits 0.
 ``--reset`` deletes the file database first and seeds it afresh (the demo after notebook 03 revoked its stale
 grants); ``--no-serve`` prepares the database, says what it holds and exits (``make reset-demo``).
 """
@@ -80,9 +81,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the Jupyter server's hub path (binder/start passes $JUPYTERHUB_SERVICE_PREFIX): a "
                              "request that jupyter-server-proxy forwards to this port (X-Forwarded-Context "
                              "PREFIXproxy/PORT) may carry the hub's Host; only with a loopback --host")
+    parser.add_argument("--scopes", default=None, metavar="SCOPES",
+                        help="publish a custom scope catalog instead of Telnyx's (which is admin only): space- or "
+                             "comma-separated names, e.g. \"admin messaging numbers:read\" (labelled not Telnyx's)")
+    parser.add_argument("--scopes-file", default=None, metavar="FILE",
+                        help="a custom scope catalog file: JSON (a list of names or {name: description}) or text "
+                             "(one 'name description' a line); labelled not Telnyx's")
     parser.add_argument("--registrable-scopes", default=None, metavar="SCOPES",
-                        help="space- or comma-separated scopes open registration (RFC 7591) may grant "
-                             "(default: every scope but admin; admin is never registrable)")
+                        help="space- or comma-separated scopes open registration (RFC 7591) may ask for "
+                             "(default: every scope of the catalog)")
     parser.add_argument("--json", action="store_true", help="print exactly one JSON line with the credentials")
     parser.add_argument("--access-token-ttl", type=_seconds, default=ACCESS_TOKEN_LIFETIME, metavar="SECONDS",
                         help=f"access token lifetime (default {ACCESS_TOKEN_LIFETIME}; short ones help test expiry)")
@@ -99,15 +106,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import os
+    from pathlib import Path
 
-    from .registration_policy import DEFAULT_REGISTRABLE_SCOPES
     from .server import Sandbox, describe_age, exposure_warning
 
     db = args.db or default_db()
     api_key = args.api_key or os.environ.get(API_KEY_VARIABLE) or None
-    extra = {"public_urls": tuple(args.public_url), "proxy_prefix": args.proxy_prefix,
-             "registrable_scopes": (args.registrable_scopes if args.registrable_scopes is not None
-                                    else DEFAULT_REGISTRABLE_SCOPES)}
+    if args.scopes is not None and args.scopes_file is not None:
+        print("telnyx-nb sandbox: give --scopes or --scopes-file, not both", file=sys.stderr)
+        return 2
+    scopes = Path(args.scopes_file) if args.scopes_file is not None else args.scopes
+    extra = {"public_urls": tuple(args.public_url), "proxy_prefix": args.proxy_prefix, "scopes": scopes,
+             "registrable_scopes": args.registrable_scopes}
     stop = threading.Event()
 
     def on_signal(signum, frame):
@@ -139,11 +149,14 @@ def run(args: argparse.Namespace) -> int:
     warning = exposure_warning(args.host)
     if warning:  # stderr: --json keeps stdout to its one line
         print(f"telnyx-nb sandbox: {warning}", file=sys.stderr, flush=True)
+    if args.json and sandbox.config.scopes.custom:
+        print(f"telnyx-nb sandbox: scopes: {sandbox.config.scopes.label()}", file=sys.stderr, flush=True)
     try:
         if args.json:
             print(sandbox.json_line(), flush=True)
         else:
             lines = [f"Telnyx OAuth sandbox listening on {sandbox.base_url}",
+                     f"  scopes:             {sandbox.config.scopes.label()}",
                      f"  database:           {db}",
                      f"  data:               {args.seed}, {describe_age(sandbox.seeded_at)}"
                      + ("" if args.reset else " (--reset starts it over)"),

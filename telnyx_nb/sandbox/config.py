@@ -18,7 +18,8 @@ from telnyx_nb.errors import ArgumentTypeError, ConfigurationError
 
 from .hosts import check_proxy_prefix, check_public_url
 from .policy import ACCESS_TOKEN_LIFETIME, CODE_LIFETIME, CONSENT_LIFETIME, REFRESH_REUSE_GRACE, REFRESH_TOKEN_LIFETIME
-from .registration_policy import DEFAULT_REGISTRABLE_SCOPES, check_registrable_scopes
+from .registration_policy import check_registrable_scopes
+from .scopes import PUBLISHED_CATALOG, ScopeCatalog, catalog_from
 
 SEED_PATTERN = re.compile(r"^(demo|empty|grants=(\d{1,7}))$")
 LIFETIMES = ("access_token_ttl", "refresh_token_ttl", "code_ttl", "consent_ttl")
@@ -67,7 +68,9 @@ class SandboxConfig:
     refresh_token_ttl: int = REFRESH_TOKEN_LIFETIME
     code_ttl: int = CODE_LIFETIME  # how long an authorization code can be redeemed (RFC 6749 §4.1.2)
     consent_ttl: int = CONSENT_LIFETIME  # how long a consent page can be answered
-    registrable_scopes: tuple[str, ...] = DEFAULT_REGISTRABLE_SCOPES
+    # the scope catalog (scopes.py): Telnyx's published one unless a custom one is given (a list, a dict, a file)
+    scopes: ScopeCatalog = PUBLISHED_CATALOG
+    registrable_scopes: tuple[str, ...] | None = None  # what open registration may ask for (None: the catalog)
     public_urls: tuple[str, ...] = ()  # addresses a proxy reaches it by (--public-url)
     proxy_prefix: str | None = None  # the hub path jupyter-server-proxy serves it under (--proxy-prefix, hosts.py)
     refresh_reuse_grace: float = REFRESH_REUSE_GRACE
@@ -88,10 +91,12 @@ class SandboxConfig:
             raise ArgumentTypeError(f"refresh_reuse_grace: use a number of seconds >= 0; got {grace!r}")
         if grace < 0:
             raise ConfigurationError(f"refresh_reuse_grace: use a number of seconds >= 0; got {grace!r}")
+        catalog = catalog_from(self.scopes)
+        object.__setattr__(self, "scopes", catalog)
         urls = [self.public_urls] if isinstance(self.public_urls, str) else self.public_urls
         normal = {"refresh_reuse_grace": float(grace), "db": str(self.db), "seed": check_seed(self.seed),
                   "reset": bool(self.reset), "api_key": _api_key(self.api_key),
-                  "registrable_scopes": check_registrable_scopes(self.registrable_scopes),
+                  "registrable_scopes": check_registrable_scopes(self.registrable_scopes, catalog),
                   "public_urls": tuple(check_public_url(u) for u in urls),
                   "proxy_prefix": check_proxy_prefix(self.proxy_prefix, self.host)}
         for name, value in normal.items():

@@ -1,10 +1,13 @@
 """The authorization code front channel: ``/oauth/authorize``, the consent page, and the consent decision.
 
 ``GET /oauth/authorize`` validates the request with Authlib (known client, exact redirect URI, response type,
-scopes, PKCE when required) and answers 302 to the consent page. Errors that may go to a verified redirect URI go
-there (RFC 6749 §4.1.2.1); others get an HTML error page, never a redirect to an unverified URI. The consent page
-(HTML) and ``GET /oauth/consent/{token}`` (JSON) show the same data; the page's form and ``POST /oauth/grants``
-apply the decision once: allowing creates or widens the user's grant and returns the redirect URI with a code.
+scopes, PKCE when required) and answers 302 to the consent page. The statuses are Telnyx's published ones
+(docs/contract.md): an unknown client is a 404 HTML page ("Client not found"), an unregistered or mismatched
+redirect URI a 422 HTML page ("Invalid redirect URI") — never a redirect to an unverified URI — and other invalid
+requests go to the verified redirect URI (RFC 6749 §4.1.2.1) or, without one, a 400 HTML page. The consent page
+(HTML) and ``GET /oauth/consent/{token}`` (JSON) show the same data; an unknown, used or expired consent token is a
+422 there. The page's form and ``POST /oauth/grants`` (``{allowed, consent_token}``, nothing else) apply the
+decision once: allowing creates or widens the user's grant; the answer is 200 ``{"redirect_uri": …}`` with a code.
 """
 
 from __future__ import annotations
@@ -15,16 +18,21 @@ from authlib.common.urls import add_params_to_uri
 from authlib.oauth2 import OAuth2Error
 from flask import Response, g, redirect, render_template, request
 
-from . import scopes as scope_catalog
 from .errors import WireError
+from .grants import unregistered_redirect_uri
 from .hosts import cross_origin_problem
 from .models import SandboxRequest, SandboxUser
+from .schema import check_body
 from .security_headers import form_action_source
 from .web import json_body, json_response, require_api_auth
+
+CONSENT_TOKEN_INVALID = ("consent_token is unknown, expired or already used: start the sign-in again at "
+                         "/oauth/authorize.")
 
 
 def register(app, state, route) -> None:
     store, server = state.store, state.oauth
+    catalog = state.config.scopes
 
     def with_iss(location: str) -> str:
         """RFC 9207 §2: every authorization response, success or error, names the issuer (mix-up defence)."""
@@ -39,6 +47,9 @@ def register(app, state, route) -> None:
         args = request.args
         data = {k: args.get(k) for k in args}
         oauth_request = SandboxRequest("GET", request.url, request.headers, data, {k: args.getlist(k) for k in args})
+        refused = front_channel_refusal(data)
+        if refused:
+            return refused
         try:
             server.get_consent_grant(oauth_request, end_user=SandboxUser(state.config.user_id))
         except OAuth2Error as error:
@@ -54,17 +65,32 @@ def register(app, state, route) -> None:
         # jupyter-server-proxy), where the browser never sees 127.0.0.1.
         return redirect(f"consent?{urlencode({'consent_token': consent_token})}", 302)
 
+    def front_channel_refusal(data: dict) -> Response | None:
+        """Telnyx's published statuses for a request that names no usable client or redirect URI: 404 for an
+        unknown client, 422 for a redirect URI the client did not register (RFC 6749 §3.1.2.4: never redirect)."""
+        client_id = data.get("client_id")
+        client = server.query_client(client_id) if client_id else None
+        if client_id and client is None:
+            return error_page(404, "Client not found", "No OAuth client has this client_id: check the client_id of "
+                                                      "the authorization URL (a deleted client is gone).")
+        redirect_uri = data.get("redirect_uri")
+        if client is not None and redirect_uri and not client.check_redirect_uri(redirect_uri):
+            return error_page(422, "Invalid redirect URI", unregistered_redirect_uri(redirect_uri)
+                              + " Register it on the client or use a registered one.")
+        return None
+
     def consent_data(consent: dict) -> dict:
         params = consent["params"]
         client = store.get_client(consent["client_id"])
         if client is None:
-            raise WireError(404, "The client of this consent request no longer exists.", pointer="/consent_token")
+            raise WireError(422, "The client of this consent request no longer exists: the consent_token is no "
+                                 "longer valid.", pointer="/consent_token")
         requested = (params.get("scope") or " ".join(client["allowed_scopes"])).split()
         redirect_uri = params.get("redirect_uri") or (client["redirect_uris"][0] if client["redirect_uris"] else None)
         return {"client_id": client["client_id"], "name": client["name"], "logo_uri": client["logo_uri"],
                 "policy_uri": client["policy_uri"], "tos_uri": client["tos_uri"], "redirect_uri": redirect_uri,
                 "verified": client["verified"],
-                "requested_scopes": [scope_catalog.describe(s) for s in dict.fromkeys(requested)]}
+                "requested_scopes": [catalog.describe(s) for s in dict.fromkeys(requested)]}
 
     def decide(consent_token, allowed: bool) -> str:
         """Apply the user's decision once; returns the redirect URI with code and state, or with an error."""
@@ -73,8 +99,7 @@ def register(app, state, route) -> None:
                             pointer="/consent_token")
         consent = store.claim_consent(consent_token)
         if consent is None:
-            raise WireError(404, "consent_token is unknown, expired or already used; start again at "
-                                "/oauth/authorize.", pointer="/consent_token")
+            raise WireError(422, CONSENT_TOKEN_INVALID, pointer="/consent_token")
         params = consent["params"]
         user = SandboxUser(consent["user_id"])
         oauth_request = SandboxRequest("GET", f"{state.config.base_url}/oauth/authorize", {}, params)
@@ -101,15 +126,16 @@ def register(app, state, route) -> None:
             token_value = request.args.get("consent_token", "")
             consent = store.get_consent(token_value) if token_value else None
             if consent is None:
-                return error_page(404, "Consent request not found",
+                return error_page(422, "Consent request not found",
                                   "This consent link is unknown, expired or already used. Start the sign-in again.")
             try:
                 data = consent_data(consent)
             except WireError as exc:
                 return error_page(exc.status, "Consent request not found", exc.detail)
             g.form_action_sources = (form_action_source(data["redirect_uri"]),)  # the 303 after the post
-            return Response(render_template("consent.html", consent=data, consent_token=token_value),
-                            mimetype="text/html")
+            unpublished = [s["id"] for s in data["requested_scopes"] if not catalog.is_published(s["id"])]
+            return Response(render_template("consent.html", consent=data, consent_token=token_value,
+                                            unpublished=unpublished), mimetype="text/html")
         crossed = cross_origin_problem(request.headers, state.config.public_urls)
         if crossed:  # a form on another site posting a decision in the user's name
             return error_page(403, "Decision refused",
@@ -128,15 +154,12 @@ def register(app, state, route) -> None:
     def consent_json(consent_token):
         require_api_auth(state)
         consent = store.get_consent(consent_token)
-        if consent is None:
-            raise WireError(404, "consent_token is unknown, expired or already used.", parameter="consent_token")
+        if consent is None:  # Telnyx publishes 422 for an invalid consent token
+            raise WireError(422, CONSENT_TOKEN_INVALID, parameter="consent_token")
         return json_response({"data": consent_data(consent)})
 
     @route("/oauth/grants", ["POST"])
     def consent_decision():
         require_api_auth(state)
-        body = json_body()
-        allowed = body.get("allowed")
-        if not isinstance(allowed, bool):
-            raise WireError(422, "allowed must be true or false.", pointer="/allowed")
-        return json_response({"redirect_uri": decide(body.get("consent_token"), allowed)})
+        body = check_body("ConsentDecision", json_body())  # additionalProperties false: 422 naming an extra field
+        return json_response({"redirect_uri": decide(body["consent_token"], body["allowed"])})  # 200

@@ -70,8 +70,8 @@ class _RegistrationClaims(ClientMetadataClaims):
 
 
 class SandboxRegistration(ClientRegistrationEndpoint):
-    """RFC 7591 open registration: anyone may register; the client starts unverified and holds registrable
-    scopes only (``registration_policy``)."""
+    """RFC 7591 open registration: anyone may register; the client starts unverified, holds registrable scopes
+    only and owns no account (``registration_policy``, ``access``)."""
 
     def __init__(self, server=None, claims_classes=None):
         super().__init__(server, claims_classes or [_RegistrationClaims])
@@ -101,10 +101,11 @@ class SandboxRegistration(ClientRegistrationEndpoint):
             "require_pkce": public, "verified": False,
             "allowed_grant_types": client_metadata.get("grant_types") or ["authorization_code"],
             "allowed_scopes": (client_metadata["scope"].split() if client_metadata.get("scope")
-                               else list(self.server.config.registrable_scopes)),  # never admin (registration_policy)
+                               else list(self.server.config.registrable_scopes)),
             "redirect_uris": client_metadata.get("redirect_uris") or [],
             "logo_uri": client_metadata.get("logo_uri"), "policy_uri": client_metadata.get("policy_uri"),
             "tos_uri": client_metadata.get("tos_uri"), "secret": client_info.get("client_secret"),
+            "self_registered": True,
         }
         self.server.store.insert_clients([record])
         return record

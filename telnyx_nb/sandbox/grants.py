@@ -40,16 +40,21 @@ class ClientPKCE(CodeChallenge):
         return super().validate_code_challenge(grant, redirect_uri)
 
 
+def unregistered_redirect_uri(redirect_uri: str) -> str:
+    """What is wrong with a redirect URI the client did not register. Authlib quotes it into error_description and
+    fails (ValueError, a 500) on characters that field may not hold (RFC 6749 section 4.1.2.1): the value is echoed
+    only when it fits."""
+    rule = "is not one of the client's registered redirect_uris (exact match, RFC 6749 section 3.1.2.3)."
+    described = f"redirect_uri {redirect_uri} {rule}"
+    return f"redirect_uri {rule}" if invalid_error_characters(described) else described
+
+
 class AuthorizationCodeGrant(_StoreMixin, grants.AuthorizationCodeGrant):
     @staticmethod
     def validate_authorization_redirect_uri(request, client):
-        # Authlib quotes an unregistered redirect_uri into error_description and fails (ValueError, a 500) on
-        # characters that field may not hold (RFC 6749 section 4.1.2.1): the value is echoed only when it fits.
         redirect_uri = request.payload.redirect_uri
         if redirect_uri and not client.check_redirect_uri(redirect_uri):
-            rule = "is not one of the client's registered redirect_uris (exact match, RFC 6749 section 3.1.2.3)."
-            described = f"redirect_uri {redirect_uri} {rule}"
-            raise InvalidRequestError(f"redirect_uri {rule}" if invalid_error_characters(described) else described)
+            raise InvalidRequestError(unregistered_redirect_uri(redirect_uri))
         return grants.AuthorizationCodeGrant.validate_authorization_redirect_uri(request, client)
 
     def save_authorization_code(self, code, request):

@@ -81,7 +81,7 @@ def register(app, state, route) -> None:
     def clients_collection():
         require_api_auth(state)
         if request.method == "POST":
-            fields = schema.check_create(json_body())
+            fields = schema.check_create(json_body(), state.config.scopes.names)
             client, secret = store.create_client(fields, state.config.org_id, state.config.user_id)
             # The one answer holding client_secret: no cache may keep it (as RFC 6749 section 5.1 asks of tokens).
             return json_response({"data": client_json(client, secret)}, 201,
@@ -103,7 +103,7 @@ def register(app, state, route) -> None:
                 raise missing
             return Response(status=204)
         if request.method == "PUT":
-            fields = schema.check_update(json_body(), current)
+            fields = schema.check_update(json_body(), current, state.config.scopes.names)
             current = store.update_client(client_id, fields) if fields else current
             if current is None:
                 raise missing

@@ -19,7 +19,6 @@ from authlib.oauth2.rfc6749.requests import JsonRequest
 from flask import Response
 from flask import json as flask_json
 
-from . import scopes as scope_catalog
 from .config import SandboxConfig
 from .endpoints import SandboxIntrospection, SandboxRegistration, SandboxRevocation
 from .grants import AuthorizationCodeGrant, ClientCredentialsGrant, ClientPKCE, RefreshTokenGrant
@@ -39,9 +38,9 @@ class SandboxAuthorizationServer(AuthorizationServer):
         super().__init__()
         self.store = store
         self.keyring = keyring
-        self.config = config  # URLs, account ids, lifetimes, registrable scopes: shared with the routes
+        self.config = config  # URLs, account ids, lifetimes, scope catalog: shared with the routes
         self.issuer = config.issuer
-        self.scopes_supported = scope_catalog.SCOPES
+        self.scopes_supported = list(config.scopes.names)
         self.register_token_generator("default", SandboxTokenGenerator(
             config.issuer, config.base_url, keyring, config.access_token_ttl, clock=store.clock))
         self.register_grant(AuthorizationCodeGrant, [ClientPKCE(required=True)])
@@ -163,7 +162,7 @@ class SandboxAuthorizationServer(AuthorizationServer):
             "revocation_endpoint": f"{base}/oauth/revoke",
             "registration_endpoint": f"{base}/oauth/register",
             "jwks_uri": f"{base}/oauth/jwks",
-            "scopes_supported": list(scope_catalog.SCOPES),
+            "scopes_supported": list(self.config.scopes.names),
             "response_types_supported": ["code"],
             "grant_types_supported": list(GRANT_TYPES),
             "token_endpoint_auth_methods_supported": list(AUTH_METHODS),

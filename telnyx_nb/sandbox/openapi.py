@@ -8,15 +8,15 @@ described (a safety net) still appears, so the document never silently omits an 
 
 from __future__ import annotations
 
+import re
+
 from . import schema
-from . import scopes as scope_catalog
 from .policy import AUTH_METHODS, GRANT_TYPES
 
 _URI = {"type": ["string", "null"], "format": "uri"}
 _TIME = {"type": "string", "format": "date-time"}
 _STRINGS = {"type": "array", "items": {"type": "string"}}
-_SCOPE_LIST = {"type": "array", "items": {"type": "string", "enum": scope_catalog.SCOPES}}
-_ONE_SCOPE = "|".join(scope_catalog.SCOPES)
+_SCOPE_LIST = {"type": "array", "items": {"type": "string"}}  # request bodies enumerate the catalog (_schemas)
 _GRANT_LIST = {"type": "array", "items": {"type": "string", "enum": GRANT_TYPES}}
 
 SCHEMAS = {
@@ -35,7 +35,7 @@ SCHEMAS = {
                               "description": "Present only when available: a confidential client, on create."},
         },
     },
-    **schema.BODIES,
+    **schema.body_schemas(),
     "OAuthGrant": {
         "type": "object", "required": ["record_type", "id", "client_id", "scopes", "created_at"],
         "properties": {
@@ -107,7 +107,7 @@ SCHEMAS = {
                 "not": {"pattern": schema.FORBIDDEN_SCHEME_PATTERN}}},
             "grant_types": {"type": ["array", "null"], "items": {"enum": GRANT_TYPES}},
             "response_types": {"type": ["array", "null"], "items": {"enum": ["code"]}},
-            "scope": {"type": ["string", "null"], "pattern": f"^({_ONE_SCOPE})?( ({_ONE_SCOPE}))*$"},
+            "scope": {"type": ["string", "null"]},  # the pattern: what this sandbox registers (_schemas)
             "token_endpoint_auth_method": {"enum": AUTH_METHODS + [None]},
             **{name: {"type": ["string", "null"], "format": "uri", "maxLength": 2000, "pattern": "^https?://[^/?#]+"}
                for name in ("client_uri", "logo_uri", "policy_uri", "tos_uri")}},
@@ -122,9 +122,6 @@ SCHEMAS = {
         "tos_uri": _URI, "redirect_uri": {"type": "string"}, "verified": {"type": "boolean"},
         "requested_scopes": {"type": "array", "items": {"type": "object", "properties": {
             "id": {"type": "string"}, "name": {"type": "string"}, "description": {"type": "string"}}}}}}}},
-    "ConsentDecision": {"type": "object", "required": ["allowed", "consent_token"],
-                        "properties": {"allowed": {"type": "boolean"},
-                                       "consent_token": {"type": "string", "minLength": 1}}},
     "Metadata": {"type": "object", "description": "RFC 8414 authorization server metadata."},
     "ProtectedResource": {"type": "object", "description": "RFC 9728 protected resource metadata.",
                           "properties": {"resource": {"type": "string"}, "authorization_servers": _STRINGS}},
@@ -179,12 +176,17 @@ OPERATIONS: dict[str, dict[str, dict]] = {
                        ("client_id", "redirect_uri", "response_type", "scope", "state", "code_challenge",
                         "code_challenge_method")],
         "responses": {"302": {"description": "To the consent page, or back to the client with an error"},
-                      "400": {"description": "HTML error page (no redirect to an unverified URI)"}}}},
+                      "400": {"description": "HTML error page: invalid request and no verified redirect URI",
+                              "content": {"text/html": {}}},
+                      "404": {"description": "HTML error page: Client not found", "content": {"text/html": {}}},
+                      "422": {"description": "HTML error page: Invalid redirect URI (never a redirect)",
+                              "content": {"text/html": {}}}}}},
     "/oauth/consent": {
         "get": {"summary": "The HTML consent page", "parameters": [
             {"name": "consent_token", "in": "query", "required": True, "schema": {"type": "string"}}],
             "responses": {"200": {"description": "HTML", "content": {"text/html": {}}},
-                          "404": {"description": "Unknown, expired or used consent token"}}},
+                          "422": {"description": "Unknown, expired or used consent token",
+                                  "content": {"text/html": {}}}}},
         "post": {"summary": "The consent page's form: decision=allow|deny",
                  "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
                      "type": "object", "required": ["consent_token", "decision"],
@@ -193,9 +195,8 @@ OPERATIONS: dict[str, dict[str, dict]] = {
                  "responses": {"303": {"description": "To the client's redirect URI"},
                                "400": {"description": "HTML error page: no decision",
                                        "content": {"text/html": {}}},
-                               "404": {"description": "HTML error page: unknown, expired or used consent token",
-                                       "content": {"text/html": {}}},
-                               "422": {"description": "HTML error page: the request is no longer valid",
+                               "422": {"description": "HTML error page: unknown, expired or used consent token, "
+                                                      "or the request is no longer valid",
                                        "content": {"text/html": {}}}}}},
     "/oauth/consent/{consent_token}": {"get": {
         "summary": "The consent request as JSON", "security": _API, "parameters": _id("consent_token"),
@@ -294,16 +295,28 @@ def _with_common_answers(path: str, operation: dict) -> dict:
 
 def _scope_list_pattern(scopes) -> str:
     """A space-separated scope string (RFC 6749 §3.3) drawn from ``scopes``."""
-    one = "|".join(scopes)
+    one = "|".join(map(re.escape, scopes))
     return f"^({one})?( ({one}))*$"
 
 
 def _schemas(state) -> dict:
-    """The component schemas, with what this sandbox lets open registration ask for (registrable_scopes)."""
+    """The component schemas with this sandbox's scope catalog (client scopes) and what open registration may
+    ask for (registrable_scopes)."""
+    names = list(state.config.scopes.names)
     registration = {**SCHEMAS["Registration"], "properties": {**SCHEMAS["Registration"]["properties"]}}
     registration["properties"]["scope"] = {"type": ["string", "null"],
                                            "pattern": _scope_list_pattern(state.config.registrable_scopes)}
-    return {**SCHEMAS, "Registration": registration}
+    # Stored clients are not enumerated: a database may hold scopes of a catalog it was started with before.
+    return {**SCHEMAS, **schema.body_schemas(names), "Registration": registration}
+
+
+def _description(catalog) -> str:
+    text = ("A local stand-in for the Telnyx OAuth API. Management calls take 'Authorization: Bearer <API key>'; "
+            "token endpoints take client credentials.")
+    if catalog.custom:
+        text += (" Scopes: a custom catalog, not Telnyx's (Telnyx publishes only admin): "
+                 + ", ".join(catalog.names) + ".")
+    return text
 
 
 def build_openapi(app, state) -> dict:
@@ -334,8 +347,7 @@ def build_openapi(app, state) -> dict:
     return {
         "openapi": "3.1.0",
         "info": {"title": "Telnyx OAuth sandbox (telnyx-nb)", "version": "1.0.0",
-                 "description": "A local stand-in for the Telnyx OAuth API. Management calls take "
-                                "'Authorization: Bearer <API key>'; token endpoints take client credentials."},
+                 "description": _description(state.config.scopes)},
         "servers": [{"url": state.config.root_url}],
         "paths": dict(sorted(paths.items())),
         "components": {
@@ -344,6 +356,7 @@ def build_openapi(app, state) -> dict:
                                 "basicAuth": {"type": "http", "scheme": "basic"},
                                 "clientCredentials": {"type": "oauth2", "flows": {"clientCredentials": {
                                     "tokenUrl": f"{state.config.base_url}/oauth/token", "scopes": {
-                                        s: s for s in scope_catalog.SCOPES}}}}},
+                                        name: description
+                                        for name, description in state.config.scopes.descriptions}}}}},
         },
     }

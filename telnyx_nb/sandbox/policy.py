@@ -22,7 +22,8 @@ ERROR_DESCRIPTIONS = {
                       "body, or client_id alone for a public client.",
     "invalid_grant": "The code or refresh token is invalid, expired, revoked or was issued to another client.",
     "invalid_scope": "The requested scope is not allowed for this client: ask only for scopes in the "
-                     "client's allowed_scopes (space separated).",
+                     "client's allowed_scopes (space separated), which come from the server's scopes_supported "
+                     "(Telnyx publishes only admin).",
     "unsupported_response_type": "response_type must be code (the only flow this server supports).",
     "invalid_request": "The request is missing a required parameter or has an invalid one.",
     "unsupported_token_type": "token_type_hint must be access_token or refresh_token.",

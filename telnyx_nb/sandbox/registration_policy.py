@@ -1,38 +1,37 @@
-"""What open registration (RFC 7591) may create: never an ``admin`` client, never a ``verified`` one.
+"""What open registration (RFC 7591) may create: a client that owns no account, never a ``verified`` one.
 
-Anyone who can reach the port may register, so registration must not be a way to become the account owner:
-the scopes a registered client may hold are a fixed subset of the catalog (``DEFAULT_REGISTRABLE_SCOPES``: every
-scope but ``admin``), configurable with ``Sandbox(registrable_scopes=…)`` / ``telnyx-nb sandbox
---registrable-scopes`` but never including ``admin``; asking for more is ``invalid_client_metadata`` naming the
-scope (RFC 7591 §3.2.2). ``verified`` is owned by the server and starts false. ``client_name`` and every URI are
-bounded as on the management API, and redirect URIs follow ``redirects`` (``invalid_redirect_uri``).
+Anyone who can reach the port may register (how an MCP client signs itself up), so registration must not be a way
+to act for the account: a self-registered client may ask for any scope of the catalog (``admin`` included, the one
+scope Telnyx publishes), but a user gives those scopes effect through the consent page, and its client_credentials
+token reaches no account's management API (``access.py``; docs/security.md). The scopes it may ask for can be
+narrowed with ``Sandbox(registrable_scopes=…)`` / ``telnyx-nb sandbox --registrable-scopes``; asking for others is
+``invalid_client_metadata`` naming the scope (RFC 7591 §3.2.2). ``verified`` is owned by the server and starts
+false. ``client_name`` and every URI are bounded as on the management API, and redirect URIs follow ``redirects``
+(``invalid_redirect_uri``).
 """
 
 from __future__ import annotations
 
 from telnyx_nb.errors import ConfigurationError
 
-from . import scopes as scope_catalog
-from .access import ADMIN_SCOPE
 from .redirects import MAX_URI_LENGTH, redirect_uri_problem
 
 MAX_NAME_LENGTH = 255  # as the management API's name
-DEFAULT_REGISTRABLE_SCOPES: tuple[str, ...] = tuple(s for s in scope_catalog.SCOPES if s != ADMIN_SCOPE)
 _URI_FIELDS = ("client_uri", "logo_uri", "policy_uri", "tos_uri", "jwks_uri")
 
 
-def check_registrable_scopes(scopes) -> tuple[str, ...]:
-    """Validate a configured registrable subset (a ``ConfigurationError``, a ``ValueError``, naming the fix)."""
+def check_registrable_scopes(scopes, catalog) -> tuple[str, ...]:
+    """A configured registrable subset of ``catalog`` (None: the whole catalog); a ``ConfigurationError`` (a
+    ``ValueError``) naming the fix for a name the catalog lacks."""
+    if scopes is None:
+        return catalog.names
     if isinstance(scopes, str):
         scopes = scopes.replace(",", " ").split()
     scopes = tuple(dict.fromkeys(scopes))
-    unknown = scope_catalog.unknown(scopes)
+    unknown = catalog.unknown(scopes)
     if unknown:
-        raise ConfigurationError(f"registrable_scopes: {unknown[0]!r} is not a scope; choose from "
-                         f"{' '.join(DEFAULT_REGISTRABLE_SCOPES)}")
-    if ADMIN_SCOPE in scopes:
-        raise ConfigurationError("registrable_scopes: admin can never be registered openly (it would let anyone who "
-                         "reaches the port administer the sandbox); leave it out")
+        raise ConfigurationError(f"registrable_scopes: {unknown[0]!r} is not a scope of this sandbox; choose from "
+                                 f"{' '.join(catalog.names)} (or give a custom catalog with scopes=)")
     return scopes
 
 
@@ -52,5 +51,5 @@ def registration_policy_problem(body: dict, registrable: tuple[str, ...]) -> tup
         if scope not in registrable:
             return "invalid_client_metadata", (
                 f"scope {scope} cannot be registered openly; registrable scopes: {' '.join(registrable)} "
-                "(an administrator grants others through the management API).")
+                "(an administrator creates clients with other scopes through the management API).")
     return None

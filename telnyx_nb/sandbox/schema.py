@@ -9,16 +9,18 @@ in the schema too; the one rule that needs the stored client (an update's merged
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator, FormatChecker
 from rfc3986_validator import validate_rfc3986
 
-from . import scopes as scope_catalog
 from .errors import WireError
 from .policy import GRANT_TYPES
 from .redirects import FORBIDDEN_SCHEMES, redirect_uri_problem
+from .scopes import PUBLISHED_CATALOG
 
 CLIENT_TYPES = ["public", "confidential"]
 MAX_PAGE_SIZE = 100  # Telnyx's published maximum for page[size]
@@ -48,7 +50,9 @@ def is_absolute_uri(value) -> bool:
     return bool(parts.netloc) if parts.scheme.lower() in ("http", "https") else bool(parts.path or parts.netloc)
 
 
-_NAME = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"\S",
+# Not only spaces: a character that is whitespace neither to ECMA-262 (how clients read the pattern) nor to Python
+# (how str.strip() reads it: \x1c-\x1f and \x85 too).
+_NAME = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"[^\s\x1c-\x1f\x85]",
          "description": "Shown on the consent page; not blank."}
 # Shown as links and images on the consent page: web URLs only.
 _WEB_URI = {"type": ["string", "null"], "format": "uri", "maxLength": 2000, "pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://",
@@ -62,7 +66,8 @@ _REDIRECT_URI = {"type": "string", "format": "uri", "maxLength": 2000, "pattern"
                  "not": {"pattern": FORBIDDEN_SCHEME_PATTERN}}
 _CLIENT_FIELDS = {
     "name": _NAME,
-    "allowed_scopes": {"type": "array", "minItems": 1, "items": {"enum": list(scope_catalog.SCOPES)}},
+    # the enum is the sandbox's scope catalog, filled in per sandbox by ``body_schemas``
+    "allowed_scopes": {"type": "array", "minItems": 1, "items": {"enum": list(PUBLISHED_CATALOG.names)}},
     "allowed_grant_types": {"type": "array", "minItems": 1, "items": {"enum": list(GRANT_TYPES)}},
     "redirect_uris": {"type": "array", "items": _REDIRECT_URI, "default": []},
     "require_pkce": {"type": "boolean", "default": False},
@@ -95,6 +100,13 @@ BODIES: dict[str, dict] = {
         **_UPDATE_CODE_FLOW_NEEDS_REDIRECT,
         "description": "Every field optional; client_type cannot change. A client left with the "
                        "authorization_code grant must keep at least one redirect URI.",
+    },
+    # Telnyx's published body of POST /oauth/grants (additionalProperties false)
+    "ConsentDecision": {
+        "type": "object", "additionalProperties": False, "required": ["allowed", "consent_token"],
+        "properties": {"allowed": {"type": "boolean", "description": "true allows, false denies."},
+                       "consent_token": {"type": "string", "minLength": 1,
+                                         "description": "The token of the consent page's URL."}},
     },
     "VerifiedUpdate": {
         "type": "object", "additionalProperties": False, "required": ["verified"],
@@ -132,7 +144,23 @@ _CLIENT_FILTERS = [{"name": name, "in": "query", "schema": schema} for name, sch
 ]]
 QUERIES: dict[str, list[dict]] = {"clients": _PAGE + _CLIENT_FILTERS, "grants": _PAGE}
 
-_VALIDATORS = {name: Draft202012Validator(schema, format_checker=FORMATS) for name, schema in BODIES.items()}
+_SCOPED_BODIES = ("OAuthClientCreate", "OAuthClientUpdate")
+
+
+def body_schemas(scopes=PUBLISHED_CATALOG.names) -> dict[str, dict]:
+    """``BODIES`` with ``allowed_scopes`` drawn from ``scopes`` (a sandbox's catalog): what it validates and serves."""
+    bodies = dict(BODIES)
+    for name in _SCOPED_BODIES:
+        bodies[name] = copy.deepcopy(BODIES[name])
+        bodies[name]["properties"]["allowed_scopes"]["items"] = {"enum": list(scopes)}
+    return bodies
+
+
+@functools.lru_cache(maxsize=64)
+def _validator(schema_name: str, scopes: tuple[str, ...]) -> Draft202012Validator:
+    return Draft202012Validator(body_schemas(scopes)[schema_name], format_checker=FORMATS)
+
+
 _PARAM_VALIDATORS = {p["name"]: Draft202012Validator(p["schema"], format_checker=FORMATS)
                      for params in QUERIES.values() for p in params}
 
@@ -190,6 +218,9 @@ def _describe(error, schema_name: str) -> WireError:
                  "string": "a string", "number": "a number", "null": "null"}
         wanted = " or ".join(words.get(w, w) for w in wanted.split(" or "))
         return WireError(422, f"{field} must be {wanted}.", pointer=_pointer(path))
+    if kind == "enum" and path[:1] == ["allowed_scopes"]:
+        return WireError(422, f"{field} {error.instance!r} is not a scope of this server; use: "
+                             f"{', '.join(map(str, schema['enum']))}.", pointer=_pointer(path))
     if kind == "enum":
         return WireError(422, f"{field} {error.instance!r} is not one of: {', '.join(map(str, schema['enum']))}.",
                          pointer=_pointer(path))
@@ -225,10 +256,11 @@ def _describe(error, schema_name: str) -> WireError:
     return WireError(422, f"{field}: {error.message}.", pointer=_pointer(path))
 
 
-def check_body(schema_name: str, body) -> dict:
-    """``body`` checked against ``BODIES[schema_name]``; the clean fields with top-level defaults filled in.
+def check_body(schema_name: str, body, scopes: tuple[str, ...] = PUBLISHED_CATALOG.names) -> dict:
+    """``body`` checked against ``BODIES[schema_name]`` (client bodies: their scopes drawn from ``scopes``, the
+    sandbox's catalog); the clean fields with top-level defaults filled in.
     Raises ``WireError`` 422 naming the first wrong field (jsonschema's best match)."""
-    errors = list(_VALIDATORS[schema_name].iter_errors(body))
+    errors = list(_validator(schema_name, tuple(scopes)).iter_errors(body))
     if errors:
         raise _describe(min(errors, key=_rank), schema_name)
     return dict(body)
@@ -243,19 +275,20 @@ def _rank(error):
             kind == "anyOf", [str(p) for p in error.absolute_path])
 
 
-def check_create(body) -> dict:
-    """A POST /oauth_clients body: the stored fields, with the published defaults."""
-    fields = check_body("OAuthClientCreate", body)
+def check_create(body, scopes: tuple[str, ...] = PUBLISHED_CATALOG.names) -> dict:
+    """A POST /oauth_clients body (``allowed_scopes`` from ``scopes``): the stored fields, with the published
+    defaults."""
+    fields = check_body("OAuthClientCreate", body, scopes)
     fields.setdefault("redirect_uris", [])
     fields.setdefault("require_pkce", False)
     return _clean(fields)
 
 
-def check_update(body, current: dict) -> dict:
+def check_update(body, current: dict, scopes: tuple[str, ...] = PUBLISHED_CATALOG.names) -> dict:
     """A PUT /oauth_clients/{id} body. The cross-field rule needing the stored client: the client as it would be
     after the update, if allowed the authorization_code grant, keeps a redirect URI (RFC 6749 §3.1.2.2); a
     well-formed body that breaks it conflicts with the stored client (409)."""
-    fields = _clean(check_body("OAuthClientUpdate", body))
+    fields = _clean(check_body("OAuthClientUpdate", body, scopes))
     merged = {**current, **fields}
     if "authorization_code" in merged.get("allowed_grant_types", []) and not merged.get("redirect_uris"):
         named = "redirect_uris" if "redirect_uris" in fields else "allowed_grant_types"

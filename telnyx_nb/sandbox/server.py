@@ -35,7 +35,6 @@ from .clock import Clock
 from .config import FIELDS, SEED_PATTERN, SandboxConfig, check_seed
 from .hosts import LOOPBACK_NAMES
 from .policy import ACCESS_TOKEN_LIFETIME, CODE_LIFETIME, CONSENT_LIFETIME, REFRESH_REUSE_GRACE, REFRESH_TOKEN_LIFETIME
-from .registration_policy import DEFAULT_REGISTRABLE_SCOPES
 from .seeding import demo_credentials, describe_age, seed_store, seeded_at
 
 __all__ = ["IN_PROCESS_ROOT", "SEED_PATTERN", "Sandbox", "SandboxConfig", "check_seed", "delete_database",
@@ -98,7 +97,7 @@ class Sandbox:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, db: str = ":memory:", seed: str = "demo",
                  api_key: str | None = None, *, threads: int = 8, reset: bool = False,
                  access_token_ttl: int = ACCESS_TOKEN_LIFETIME, refresh_token_ttl: int = REFRESH_TOKEN_LIFETIME,
-                 registrable_scopes=DEFAULT_REGISTRABLE_SCOPES, public_urls=(),
+                 scopes=None, registrable_scopes=None, public_urls=(),
                  refresh_reuse_grace: float = REFRESH_REUSE_GRACE, signing_key=None,
                  code_ttl: int = CODE_LIFETIME, consent_ttl: int = CONSENT_LIFETIME, proxy_prefix: str | None = None):
         # signing_key: a private RS256 JWK (or a keys.KeyRing) for a new database; test suites reuse one, since
@@ -107,7 +106,7 @@ class Sandbox:
         self.config = SandboxConfig(
             host=host, port=port, db=db, seed=seed, api_key=api_key, threads=threads, reset=reset,
             access_token_ttl=access_token_ttl, refresh_token_ttl=refresh_token_ttl, code_ttl=code_ttl,
-            consent_ttl=consent_ttl, registrable_scopes=registrable_scopes, public_urls=public_urls,
+            consent_ttl=consent_ttl, scopes=scopes, registrable_scopes=registrable_scopes, public_urls=public_urls,
             refresh_reuse_grace=refresh_reuse_grace, proxy_prefix=proxy_prefix)
         self.seeded_at: datetime | None = None  # when the seed filled this database (None: empty seed, or unknown)
         self.api_key: str | None = None  # the key in use (config.api_key is only an override)
@@ -326,5 +325,9 @@ class Sandbox:
                 "demo_client_secret": self.demo_client_secret}
 
     def json_line(self) -> str:
-        """The one-line JSON the CLI prints with ``--json`` (and ``TELNYX_NB_SANDBOX`` accepts)."""
-        return json.dumps(self.credentials(), separators=(", ", ": "))
+        """The one-line JSON the CLI prints with ``--json`` (and ``TELNYX_NB_SANDBOX`` accepts); with a custom scope
+        catalog it says so (``"scope_catalog": "custom"`` and the ``scopes`` it publishes, not Telnyx's)."""
+        line = self.credentials()
+        if self.config.scopes.custom:
+            line.update(scope_catalog="custom", scopes=list(self.config.scopes.names))
+        return json.dumps(line, separators=(", ", ": "))

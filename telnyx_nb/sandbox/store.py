@@ -127,6 +127,11 @@ class Store(ListQueries, BulkLoad):
         self.insert_clients([record])
         return self.get_client(record["client_id"]), secret
 
+    def is_self_registered(self, client_id: str) -> bool:
+        """Whether the client registered itself (RFC 7591): such a client owns no account (access.py)."""
+        with self.read() as db:
+            return db.execute("SELECT 1 FROM self_registered WHERE client_id = ?", (client_id,)).fetchone() is not None
+
     def get_client(self, client_id: str) -> dict | None:
         row = self.conn().execute("SELECT * FROM clients WHERE client_id = ?", (client_id,)).fetchone()
         return client_from_row(row) if row else None

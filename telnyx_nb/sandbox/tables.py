@@ -57,6 +57,8 @@ CREATE INDEX IF NOT EXISTS tokens_grant ON tokens (grant_id);
 CREATE INDEX IF NOT EXISTS tokens_client ON tokens (client_id);
 CREATE INDEX IF NOT EXISTS tokens_family ON tokens (family);
 CREATE TABLE IF NOT EXISTS revoked_families (family TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL, reason TEXT);
+-- Clients that registered themselves (RFC 7591 open registration): they own no account (access.py).
+CREATE TABLE IF NOT EXISTS self_registered (client_id TEXT PRIMARY KEY);
 """
 
 

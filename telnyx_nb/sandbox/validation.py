@@ -4,7 +4,6 @@ Management bodies and query parameters are declared and checked in ``schema.py``
 
 from __future__ import annotations
 
-from . import scopes as scope_catalog
 from .policy import GRANT_TYPES
 from .schema import is_absolute_uri
 
@@ -18,8 +17,9 @@ _REGISTRATION_STRINGS = ("client_name", "client_uri", "logo_uri", "policy_uri", 
 _REGISTRATION_LISTS = ("redirect_uris", "grant_types", "response_types", "contacts")
 
 
-def registration_problem(body: dict) -> tuple[str, str] | None:
-    """Type errors in RFC 7591 metadata, found before Authlib sees them (it assumes strings)."""
+def registration_problem(body: dict, catalog) -> tuple[str, str] | None:
+    """Type errors in RFC 7591 metadata, found before Authlib sees them (it assumes strings); scopes must be in the
+    sandbox's ``catalog`` (``scopes.ScopeCatalog``)."""
     for name in _REGISTRATION_STRINGS:
         if name in body and not isinstance(body[name], str):
             return "invalid_client_metadata", f"{name} must be a string."
@@ -40,10 +40,10 @@ def registration_problem(body: dict) -> tuple[str, str] | None:
         unknown = [v for v in body.get(name, []) if v not in accepted]
         if unknown:
             return "invalid_client_metadata", f"{name} may hold only {', '.join(accepted)}; not {unknown[0]!r}."
-    unknown = [s for s in body.get("scope", "").split() if s not in scope_catalog.SCOPES]
+    unknown = catalog.unknown(body.get("scope", "").split())
     if unknown:
         return "invalid_client_metadata", (f"scope {unknown[0]!r} is unknown; use space-separated scopes from: "
-                                           f"{' '.join(scope_catalog.SCOPES)}.")
+                                           f"{' '.join(catalog.names)}.")
     method = body.get("token_endpoint_auth_method")
     if method is not None and method not in ("none", "client_secret_basic", "client_secret_post"):
         return "invalid_client_metadata", ("token_endpoint_auth_method must be none, client_secret_basic or "

@@ -227,7 +227,7 @@ class SandboxHarness:
         return response
 
     def create_client(self, name: str = "Test client", *, client_type: str = "confidential",
-                      allowed_grant_types=ALL_GRANT_TYPES, allowed_scopes=("messaging", "numbers:read"),
+                      allowed_grant_types=ALL_GRANT_TYPES, allowed_scopes=("admin",),
                       redirect_uris=(DEFAULT_REDIRECT_URI,), **fields: Any) -> dict:
         """Create a client through ``POST /v2/oauth_clients`` (so the sandbox's own validation applies); returns
         the wire object, with ``client_secret`` for a confidential client."""
@@ -236,7 +236,7 @@ class SandboxHarness:
         return self._call("POST", "/oauth_clients", json=body,
                           headers={"Authorization": f"Bearer {self.api_key}"}).json()["data"]
 
-    def create_grant(self, client_id: str | None = None, scopes=("messaging",), *,
+    def create_grant(self, client_id: str | None = None, scopes=("admin",), *,
                      created_at: datetime | None = None, last_used_at: datetime | None = None) -> dict:
         """Plant a grant (what a user's consent leaves), with any ages: audit tests need old and unused ones.
         Times default to the sandbox clock's now; ``last_used_at=None`` means never used."""

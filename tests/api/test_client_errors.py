@@ -42,7 +42,7 @@ def test_bad_arguments_fail_before_any_request_naming_the_field(canned, call, fi
 
 
 def test_a_single_string_of_grant_types_or_scopes_is_not_split_into_letters(make_sandbox):
-    sb = make_sandbox(seed="empty")
+    sb = make_sandbox(seed="empty", scopes=["admin", "messaging", "voice"])  # a custom catalog: several names
     with TelnyxOAuth.from_sandbox(sb, max_retries=0) as tx:
         client = tx.create_client("one string", "confidential", "client_credentials", "messaging voice")
     assert client.allowed_grant_types == ("client_credentials",)

@@ -21,9 +21,9 @@ def test_debug_logs_of_every_library_hide_the_consent_token_in_the_path(make_san
     """urllib3 logs ``GET /v2/oauth/consent/<consent_token>`` at DEBUG; the masking filter must hide it."""
     sb = make_sandbox()
     with TelnyxOAuth.from_sandbox(sb, max_retries=0) as tx, caplog.at_level(logging.DEBUG):
-        client = tx.create_client("probe", "confidential", ["authorization_code", "refresh_token"], ["messaging"],
+        client = tx.create_client("probe", "confidential", ["authorization_code", "refresh_token"], ["admin"],
                                   redirect_uris=[REDIRECT])
-        request = tx.authorization_url(client.client_id, REDIRECT, "messaging")
+        request = tx.authorization_url(client.client_id, REDIRECT, "admin")
         consent_token = tx.begin_authorization(request)
         tx.get_consent(consent_token)
         code = tx.parse_redirect(tx.decide_consent(consent_token, True), request.state)

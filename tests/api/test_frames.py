@@ -101,12 +101,12 @@ def test_jwks_df(tx):
 
 
 def test_introspection_df(tx):
-    token = tx.client_credentials_token(scope="messaging")
+    token = tx.client_credentials_token(scope="admin")
     df = tx.introspection_df(token.access_token)
     assert_schema(df, frames.INTROSPECTION_COLUMNS)
     assert len(df) == 1
     row = df.iloc[0]
-    assert bool(row["active"]) is True and row["scopes"] == ["messaging"]
+    assert bool(row["active"]) is True and row["scopes"] == ["admin"]
     assert 0 < row["expires_in"] <= token.expires_in
     inactive = tx.introspection_df("not-a-token")
     assert_schema(inactive, frames.INTROSPECTION_COLUMNS)

@@ -92,7 +92,7 @@ def test_csv_exports_never_run_a_client_name_as_a_formula(make_sandbox, tmp_path
     sb = make_sandbox(seed="empty")
     with TelnyxOAuth.from_sandbox(sb) as oauth:
         for name in FORMULA_NAMES:
-            oauth.create_client(name, "confidential", ["client_credentials"], ["messaging"])
+            oauth.create_client(name, "confidential", ["client_credentials"], ["admin"])
         result = audit(oauth)
     written = write_report(result, tmp_path / "findings.csv")
     cells = [cell for path in written for row in csv.reader(path.read_text().splitlines()) for cell in row]
@@ -119,7 +119,7 @@ def test_audit_terminal_output_strips_escape_sequences_from_client_names(make_sa
     sb = make_sandbox(seed="empty")
     evil = "\x1b]0;pwned\x07Evil\x1b[2J\x1b[31mApp\x1b]8;;https://evil.example\x07link\x1b]8;;\x07\x07"
     with TelnyxOAuth.from_sandbox(sb) as oauth:
-        oauth.create_client(evil, "confidential", ["client_credentials"], ["messaging"])
+        oauth.create_client(evil, "confidential", ["client_credentials"], ["admin"])
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELNYX_")}
     env["TELNYX_NB_SANDBOX"] = sb.json_line()
     done = subprocess.run([sys.executable, "-m", "telnyx_nb.cli", "audit"], capture_output=True, text=True,

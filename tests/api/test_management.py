@@ -129,7 +129,7 @@ def test_client_lifecycle_create_update_delete(make_sandbox):
         "Lifecycle app",
         "confidential",
         ["client_credentials"],
-        ["messaging"],
+        ["admin"],
         redirect_uris=["https://app.example/cb"],
         require_pkce=True,
     )
@@ -139,8 +139,8 @@ def test_client_lifecycle_create_update_delete(make_sandbox):
     assert fetched.client_secret is None and fetched.require_pkce is True
     assert fetched.redirect_uris == ("https://app.example/cb",)
 
-    updated = tx.update_client(created.client_id, name="Renamed app", allowed_scopes=["messaging", "voice"])
-    assert updated.name == "Renamed app" and set(updated.allowed_scopes) == {"messaging", "voice"}
+    updated = tx.update_client(created.client_id, name="Renamed app", allowed_scopes=["admin"])
+    assert updated.name == "Renamed app" and updated.allowed_scopes == ("admin",)
     assert updated.updated_at >= created.updated_at
 
     # the new client's own credentials work at the token endpoint
@@ -157,11 +157,11 @@ def test_create_client_validation_error_names_the_field(make_sandbox):
     sb = make_sandbox(seed="empty")
     tx = TelnyxOAuth.from_sandbox(sb)
     with pytest.raises(ValidationError) as info:
-        tx.create_client("", "public", ["authorization_code"], ["messaging"], redirect_uris=["https://x.example/cb"])
+        tx.create_client("", "public", ["authorization_code"], ["admin"], redirect_uris=["https://x.example/cb"])
     assert info.value.status in (400, 422)
     assert any("name" in p for p in info.value.pointers)
     with pytest.raises(ConfigurationError, match="grant type"):
-        tx.create_client("x", "public", ["password"], ["messaging"])
+        tx.create_client("x", "public", ["password"], ["admin"])
     with pytest.raises(ConfigurationError, match="cannot update"):
         tx.update_client("whatever", client_secret="nope")
 

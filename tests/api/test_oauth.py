@@ -18,6 +18,7 @@ from telnyx_nb.errors import (
     AuthorizationDenied,
     ConfigurationError,
     JWTVerificationError,
+    NotFoundError,
     StateMismatch,
     ValidationError,
 )
@@ -33,13 +34,13 @@ def tx(sandbox):
 
 # ---------------------------------------------------------------------------------------------- tokens
 def test_client_credentials_token_is_a_verifiable_jwt(tx, sandbox):
-    token = tx.client_credentials_token(scope="messaging")
+    token = tx.client_credentials_token(scope="admin")
     assert isinstance(token, TokenResponse)
-    assert token.token_type == "Bearer" and token.expires_in > 0 and token.scopes == ("messaging",)
+    assert token.token_type == "Bearer" and token.expires_in > 0 and token.scopes == ("admin",)
     header, claims = decode_unverified(token.access_token)
     assert header["kid"] and claims["client_id"] == sandbox.demo_client_id
     verified = tx.verify_jwt(token.access_token)
-    assert verified.claims["scope"] == "messaging" and verified.kid == header["kid"]
+    assert verified.claims["scope"] == "admin" and verified.kid == header["kid"]
     assert token.access_token not in repr(token) and token.access_token not in repr(verified)
 
 
@@ -79,7 +80,7 @@ def _app(make_sandbox, client_type="confidential") -> TelnyxOAuth:
         "Flow app",
         client_type,
         ["authorization_code", "refresh_token"] + (["client_credentials"] if client_type == "confidential" else []),
-        ["messaging", "numbers", "voice"],
+        ["admin"],
         redirect_uris=[REDIRECT],
     )
     return TelnyxOAuth(sb.api_key, client_id=created.client_id, client_secret=created.client_secret,
@@ -87,7 +88,7 @@ def _app(make_sandbox, client_type="confidential") -> TelnyxOAuth:
 
 
 def _authorize(tx: TelnyxOAuth, **kwargs):
-    request = tx.authorization_url(redirect_uri=REDIRECT, scope=["messaging", "numbers"], **kwargs)
+    request = tx.authorization_url(redirect_uri=REDIRECT, scope=["admin"], **kwargs)
     consent_token = tx.begin_authorization(request)
     return request, consent_token
 
@@ -101,13 +102,13 @@ def test_authorization_code_flow_with_pkce_then_refresh(make_sandbox, method):
         assert request.code_challenge == request.code_verifier
     consent = tx.get_consent(consent_token)
     assert consent.client_id == tx.client_id and consent.redirect_uri == REDIRECT
-    assert {"messaging", "numbers"} <= set(consent.scope_ids)
-    assert all(s.description for s in consent.requested_scopes)
+    assert consent.scope_ids == ("admin",)
+    assert consent.requested_scopes[0].description == "Administrative access to Telnyx resources"
 
     redirect = tx.decide_consent(consent_token, True)
     code = tx.parse_redirect(redirect, request.state)
     tokens = tx.exchange_code(code, redirect_uri=REDIRECT, code_verifier=request.code_verifier)
-    assert tokens.refresh_token and set(tokens.scopes) == {"messaging", "numbers"}
+    assert tokens.refresh_token and tokens.scopes == ("admin",)
     assert tx.introspect(tokens.access_token).active
 
     renewed = tx.refresh(tokens.refresh_token)
@@ -164,10 +165,11 @@ def test_state_mismatch_refuses_the_code():
 
 def test_begin_authorization_with_an_unregistered_redirect_uri_is_refused_not_redirected(tx):
     # RFC 6749 §4.1.2.1: never redirect to an unregistered URI; the error page's words reach the message
-    request = tx.authorization_url(redirect_uri="https://evil.example/cb", scope="messaging")
+    request = tx.authorization_url(redirect_uri="https://evil.example/cb", scope="admin")
     with pytest.raises(ValidationError) as info:
         tx.begin_authorization(request)
-    assert info.value.status == 400 and "evil.example" in str(info.value) and "<" not in str(info.value)
+    assert info.value.status == 422 and "evil.example" in str(info.value) and "<" not in str(info.value)
+    assert "Invalid redirect URI" in str(info.value) and "update_client(redirect_uris=" in str(info.value)
 
 
 def test_begin_authorization_surfaces_an_error_redirect(tx):
@@ -210,7 +212,7 @@ def _register(make_sandbox, **fields):
 
 def test_register_client_then_use_it(make_sandbox):
     tx, reg = _register(make_sandbox, client_name="Registered app", grant_types=["client_credentials"],
-                        scope=["messaging"], token_endpoint_auth_method="client_secret_basic")
+                        scope=["admin"], token_endpoint_auth_method="client_secret_basic")
     assert reg.client_id and reg.client_secret and reg.client_id_issued_at is not None
     assert reg.client_secret not in repr(reg)
     token = tx.client_credentials_token(client_id=reg.client_id, client_secret=reg.client_secret)
@@ -353,3 +355,20 @@ def test_wrong_api_key_is_an_authentication_error(sandbox):
     with pytest.raises(AuthenticationError) as info:
         tx.list_clients()
     assert info.value.status == 401 and "x" * 32 not in str(info.value)
+
+
+def test_begin_authorization_for_an_unknown_client_is_not_found_with_the_published_meaning(tx):
+    """Telnyx answers 404 "Client not found" (an HTML page): a NotFoundError saying what to check."""
+    request = tx.authorization_url("00000000-0000-4000-8000-000000000000", REDIRECT, "admin")
+    with pytest.raises(NotFoundError) as info:
+        tx.begin_authorization(request)
+    assert info.value.status == 404 and "Client not found" in str(info.value) and "<" not in str(info.value)
+
+
+def test_an_invalid_consent_token_is_a_validation_error_that_says_to_start_again(tx):
+    """Telnyx answers 422 for an unknown, used or expired consent token, on both consent endpoints."""
+    for call in (lambda: tx.get_consent("no-such-token"), lambda: tx.decide_consent("no-such-token", True)):
+        with pytest.raises(ValidationError) as info:
+            call()
+        assert info.value.status == 422 and "begin_authorization()" in str(info.value)
+        assert "consent_token" in info.value.error_description

@@ -115,7 +115,7 @@ def test_non_idempotent_post_is_not_replayed_after_a_server_error(sb):
     tx, records = client(sb)
     arm(sb, path="/v2/oauth_clients", method="POST", count=1, status=500)
     with pytest.raises(ServerError):
-        tx.create_client("Once only", "confidential", ["client_credentials"], ["messaging"])
+        tx.create_client("Once only", "confidential", ["client_credentials"], ["admin"])
     assert len(attempts(records, "/oauth_clients")) == 1
 
 
@@ -123,7 +123,7 @@ def test_non_idempotent_post_is_not_replayed_after_a_timeout(sb):
     tx, records = client(sb, timeout=0.3)
     arm(sb, path="/v2/oauth_clients", method="POST", count=1, delay=1.0)
     with pytest.raises(APITimeoutError):
-        tx.create_client("Maybe twice", "confidential", ["client_credentials"], ["messaging"])
+        tx.create_client("Maybe twice", "confidential", ["client_credentials"], ["admin"])
     assert len(attempts(records, "/oauth_clients")) == 1
     # the server finishes the request we gave up on: wait for its client to appear, then it is the only one
     names = wait_for(lambda: [n for n in (c.name for c in tx.all_clients(progress=False)) if n == "Maybe twice"],
@@ -144,7 +144,7 @@ def test_code_redemption_is_retried_on_503_with_retry_after(make_sandbox):
 def test_non_idempotent_post_is_retried_on_429_because_nothing_was_done(sb):
     tx, records = client(sb)
     arm(sb, path="/v2/oauth_clients", method="POST", count=1, status=429, retry_after=0)
-    created = tx.create_client("After rate limit", "public", ["authorization_code"], ["messaging"],
+    created = tx.create_client("After rate limit", "public", ["authorization_code"], ["admin"],
                                redirect_uris=["https://app.example/cb"])
     assert created.client_id
     assert [r.status for r in attempts(records, "/oauth_clients")][-2:] == [429, 201] or [
@@ -179,7 +179,7 @@ def test_connection_refused_is_retried_then_raised():
         records: list[RequestRecord] = []
         tx.add_listener(records.append)
         with pytest.raises(APIConnectionError):
-            tx.create_client("x", "public", ["authorization_code"], ["messaging"])  # never reached: safe to retry
+            tx.create_client("x", "public", ["authorization_code"], ["admin"])  # never reached: safe to retry
     assert len(records) == 3 and all(r.status is None for r in records)
 
 

@@ -167,8 +167,8 @@ def test_consent_link_works_through_jupyter_server_proxy(hub_server, make_sandbo
     oauth = TelnyxOAuth.from_sandbox(sandbox)
     redirect_uri = "http://127.0.0.1:8765/callback"
     app = oauth.create_client(name="proxy check", client_type="public", allowed_grant_types=["authorization_code"],
-                              allowed_scopes=["messaging:read"], redirect_uris=[redirect_uri], require_pkce=True)
-    request = oauth.authorization_url(app.client_id, redirect_uri, scope="messaging:read")
+                              allowed_scopes=["admin"], redirect_uris=[redirect_uri], require_pkce=True)
+    request = oauth.authorization_url(app.client_id, redirect_uri, scope="admin")
 
     monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", HUB_PREFIX)
     link = _notebook_function("04_authorization_code_pkce.ipynb", "browser_url")(request.url)

@@ -47,7 +47,7 @@ def client(sb):
         yield sdk
 
 
-def _authorize_html(client, sb, oauth_client, scope="messaging voice", state="sdk-state"):
+def _authorize_html(client, sb, oauth_client, scope="admin", state="sdk-state"):
     verifier, challenge = pkce_pair()
     html = client.oauth.retrieve_authorize(client_id=oauth_client["client_id"], redirect_uri=REDIRECT_URI,
                                            response_type="code", scope=scope, state=state,
@@ -56,7 +56,7 @@ def _authorize_html(client, sb, oauth_client, scope="messaging voice", state="sd
     return html, verifier
 
 
-def _code_via_sdk(client, sb, oauth_client, scope="messaging voice"):
+def _code_via_sdk(client, sb, oauth_client, scope="admin"):
     """authorize (a plain GET: the SDK follows the redirect, and the consent token is in it) → the SDK's
     ``oauth.grants(allowed=True)`` → code."""
     verifier, challenge = pkce_pair()
@@ -83,14 +83,14 @@ def check_oauth_retrieve(client, sb):
     _, challenge = pkce_pair()
     response = requests.get(sb.base_url + "/oauth/authorize", allow_redirects=False, timeout=10, params={
         "client_id": oauth_client["client_id"], "redirect_uri": REDIRECT_URI, "response_type": "code",
-        "scope": "messaging", "code_challenge": challenge, "code_challenge_method": "S256"})
+        "scope": "admin", "code_challenge": challenge, "code_challenge_method": "S256"})
     consent_token = query_of(response.headers["Location"])["consent_token"]
     consent = client.oauth.retrieve(consent_token)
     assert consent.data.client_id == oauth_client["client_id"]
     assert consent.data.name == oauth_client["name"]
     assert consent.data.redirect_uri == REDIRECT_URI
     assert consent.data.logo_uri == "https://example.test/logo.png"
-    assert [s.id for s in consent.data.requested_scopes] == ["messaging"]
+    assert [s.id for s in consent.data.requested_scopes] == ["admin"]
     assert consent.data.requested_scopes[0].description
 
 
@@ -98,6 +98,11 @@ def check_oauth_grants(client, sb):
     oauth_client = create_client(sb)
     code, _ = _code_via_sdk(client, sb, oauth_client)
     assert code
+    # Telnyx's published 422 for an unknown, used or expired consent token reaches the SDK as its 422 error
+    with pytest.raises(telnyx.UnprocessableEntityError):
+        client.oauth.grants(allowed=True, consent_token="no-such-consent-token")
+    with pytest.raises(telnyx.UnprocessableEntityError):
+        client.oauth.retrieve("no-such-consent-token")
 
 
 def check_oauth_token(client, sb):
@@ -107,27 +112,27 @@ def check_oauth_token(client, sb):
                                 client_secret=oauth_client["client_secret"], code=code, code_verifier=verifier,
                                 redirect_uri=REDIRECT_URI)
     assert issued.token_type == "Bearer" and issued.refresh_token
-    assert set(issued.scope.split()) == {"messaging", "voice"}
+    assert issued.scope == "admin"
     refreshed = client.oauth.token(grant_type="refresh_token", client_id=oauth_client["client_id"],
                                    client_secret=oauth_client["client_secret"], refresh_token=issued.refresh_token)
     assert refreshed.refresh_token != issued.refresh_token
     machine = client.oauth.token(grant_type="client_credentials", client_id=sb.demo_client_id,
-                                 client_secret=sb.demo_client_secret, scope="messaging")
-    assert machine.scope == "messaging" and isinstance(machine.expires_in, int)
+                                 client_secret=sb.demo_client_secret, scope="admin")
+    assert machine.scope == "admin" and isinstance(machine.expires_in, int)
 
 
 def check_oauth_introspect(client, sb):
     issued = client.oauth.token(grant_type="client_credentials", client_id=sb.demo_client_id,
-                                client_secret=sb.demo_client_secret, scope="numbers:read")
+                                client_secret=sb.demo_client_secret, scope="admin")
     info = client.oauth.introspect(token=issued.access_token)
-    assert info.active is True and info.client_id == sb.demo_client_id and info.scope == "numbers:read"
+    assert info.active is True and info.client_id == sb.demo_client_id and info.scope == "admin"
     assert isinstance(info.exp, int) and isinstance(info.iat, int) and info.iss and info.aud
     assert client.oauth.introspect(token="not-a-token").active is False
 
 
 def check_oauth_register(client, sb):
     registered = client.oauth.register(client_name="SDK Registered", grant_types=["authorization_code"],
-                                       redirect_uris=[REDIRECT_URI], response_types=["code"], scope="messaging",
+                                       redirect_uris=[REDIRECT_URI], response_types=["code"], scope="admin",
                                        token_endpoint_auth_method="client_secret_basic",
                                        logo_uri="https://example.test/l.png", policy_uri="https://example.test/p",
                                        tos_uri="https://example.test/t")
@@ -146,12 +151,12 @@ def check_oauth_retrieve_jwks(client, sb):
 def check_oauth_clients_create(client, sb):
     created = client.oauth_clients.create(name="SDK Client", client_type="confidential",
                                           allowed_grant_types=["client_credentials", "authorization_code"],
-                                          allowed_scopes=["messaging"], redirect_uris=[REDIRECT_URI],
+                                          allowed_scopes=["admin"], redirect_uris=[REDIRECT_URI],
                                           require_pkce=True, logo_uri="https://example.test/l.png",
                                           policy_uri="https://example.test/p", tos_uri="https://example.test/t")
     assert created.data.client_secret and created.data.require_pkce is True
     public = client.oauth_clients.create(name="SDK Public Client", client_type="public",
-                                         allowed_grant_types=["authorization_code"], allowed_scopes=["voice"],
+                                         allowed_grant_types=["authorization_code"], allowed_scopes=["admin"],
                                          redirect_uris=[REDIRECT_URI])
     assert public.data.client_type == "public" and not public.data.client_secret
 
@@ -163,12 +168,12 @@ def check_oauth_clients_retrieve(client, sb):
 
 def check_oauth_clients_update(client, sb):
     made = create_client(sb)
-    updated = client.oauth_clients.update(made["client_id"], name="SDK Renamed", allowed_scopes=["voice", "ai"],
+    updated = client.oauth_clients.update(made["client_id"], name="SDK Renamed", allowed_scopes=["admin"],
                                           allowed_grant_types=["authorization_code", "refresh_token"],
                                           redirect_uris=[REDIRECT_URI], require_pkce=True,
                                           logo_uri="https://example.test/x.png", policy_uri="https://example.test/p",
                                           tos_uri="https://example.test/t")
-    assert updated.data.name == "SDK Renamed" and updated.data.allowed_scopes == ["voice", "ai"]
+    assert updated.data.name == "SDK Renamed" and updated.data.allowed_scopes == ["admin"]
 
 
 def check_oauth_clients_list(client, sb):

@@ -20,8 +20,9 @@ from hardening_helpers import (
     registered_client,
     user_tokens,
 )
-from oauth_helpers import TIMEOUT, api, basic, create_client, url
+from oauth_helpers import CUSTOM_SCOPES, TIMEOUT, api, basic, create_client, url
 
+from telnyx_nb.sandbox.demo import DEMO_REDIRECT_URIS
 from telnyx_nb.sandbox.server import Sandbox
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"
@@ -86,20 +87,23 @@ def test_every_row_of_the_documented_table_is_driven():
 
 @pytest.fixture(scope="module")
 def sb():
-    with Sandbox(seed="demo", db=":memory:") as sandbox:
+    # A custom catalog (not Telnyx's) so that a token *without* admin can exist: the table holds for any catalog.
+    with Sandbox(seed="demo", db=":memory:", scopes=CUSTOM_SCOPES) as sandbox:
         yield sandbox
 
 
 @pytest.fixture(scope="module")
 def credentials(sb):
-    demo = demo_client(sb)
-    anonymous = registered_client(sb)
+    owned = create_client(sb, allowed_scopes=["admin", "messaging", "numbers:read"],
+                          redirect_uris=[DEMO_REDIRECT_URIS[0]])
+    anonymous = registered_client(sb)  # asks for no scope: gets every registrable one, admin included
+    assert "admin" in anonymous["scope"].split()
     return {
         "API key": sb.api_key,
-        "admin user token": user_tokens(sb, demo, "admin messaging")["access_token"],
-        "admin client token": client_token(sb, demo)["access_token"],  # no scope: all allowed, admin included
-        "non-admin token": client_token(sb, demo, "messaging numbers:read")["access_token"],
-        "registered client's token": client_token(sb, anonymous)["access_token"],
+        "admin user token": user_tokens(sb, owned, "admin messaging")["access_token"],
+        "admin client token": client_token(sb, owned)["access_token"],  # no scope: all allowed, admin included
+        "non-admin token": client_token(sb, owned, "messaging numbers:read")["access_token"],
+        "registered client's token": client_token(sb, anonymous)["access_token"],  # holds admin, owns no account
         "no credential": None,
     }
 
@@ -108,7 +112,8 @@ def credentials(sb):
                                                               for r, c, _ in CASES])
 def test_caller_endpoint_table(sb, credentials, row, caller, expected):
     """Each cell of docs/security.md: allowed (the request reaches the endpoint), 403 insufficient_scope with
-    the RFC 6750 §3.1 challenge naming admin, or 401."""
+    the RFC 6750 §3.1 challenge naming admin, 403 "owns no account" (a self-registered client's own token), or
+    401."""
     credential = credentials[caller]
     headers = {"Authorization": f"Bearer {credential}"} if credential else {}
     for method, path, body in REQUESTS[row]:
@@ -122,6 +127,11 @@ def test_caller_endpoint_table(sb, credentials, row, caller, expected):
             assert challenge.startswith("Bearer ") and 'error="insufficient_scope"' in challenge, where
             assert 'scope="admin"' in challenge, where
             assert response.json()["error"] == "insufficient_scope", where
+        elif expected == "403 no account":
+            assert response.status_code == 403, where
+            body = response.json()
+            assert body["error"] == "forbidden" and "owns no account" in body["error_description"], where
+            assert body["errors"][0]["code"] == "10010" and "owns no account" in body["errors"][0]["detail"], where
         else:
             assert expected == "401" and response.status_code == 401, where
             assert "resource_metadata=" in response.headers["WWW-Authenticate"], where
@@ -164,14 +174,36 @@ def test_a_client_credentials_admin_token_cannot_approve_its_own_consent(sb):
     assert api(sb).get(url(sb, f"/oauth/consent/{consent_token}"), timeout=TIMEOUT).status_code == 200
 
 
-def test_open_registration_never_yields_admin(sb):
-    refused = register(sb, client_name="x", grant_types=["client_credentials"], scope="messaging admin")
-    assert refused.status_code == 400
-    assert refused.json()["error"] == "invalid_client_metadata" and "admin" in refused.json()["error_description"]
-    default = registered_client(sb)
-    assert "admin" not in default["scope"].split()
-    token = client_token(sb, default)
-    assert "admin" not in token["scope"].split()
+def test_a_self_registered_client_may_hold_admin_but_its_own_token_reaches_no_account(make_sandbox):
+    """In the published world (admin only) open registration yields admin: what keeps the account safe is that
+    the client owns no account — its client_credentials token is refused by management (403 naming why)."""
+    sb = make_sandbox(seed="empty")
+    registered = registered_client(sb, scope="admin")
+    assert registered["scope"] == "admin"
+    token = client_token(sb, registered)
+    assert token["scope"] == "admin"
+    listed = requests.get(url(sb, "/oauth_clients"), headers={"Authorization": f"Bearer {token['access_token']}"},
+                          timeout=TIMEOUT)
+    assert listed.status_code == 403
+    assert listed.json()["error"] == "forbidden" and "owns no account" in listed.json()["error_description"]
+    assert listed.json()["errors"][0]["detail"].startswith("This client registered itself")
+    # a client created through the management API acts for the account that owns it
+    owned = create_client(sb, allowed_grant_types=["client_credentials"], redirect_uris=[])
+    owned_token = client_token(sb, owned)["access_token"]
+    assert requests.get(url(sb, "/oauth_clients"), headers={"Authorization": f"Bearer {owned_token}"},
+                        timeout=TIMEOUT).status_code == 200
+    # and introspection with the registered client's token as Bearer reveals nothing of other clients' tokens
+    assert introspect_as(sb, owned_token, bearer=token["access_token"]) == {"active": False}
+
+
+def test_a_user_gives_a_self_registered_client_effect_through_the_consent_page(make_sandbox):
+    """A user's consent makes the registered client's token act for the user's account."""
+    sb = make_sandbox(seed="empty")
+    registered = registered_client(sb, grant_types=["authorization_code", "client_credentials"], scope="admin",
+                                   redirect_uris=[DEMO_REDIRECT_URIS[0]])
+    access = user_tokens(sb, registered, "admin")["access_token"]
+    listed = requests.get(url(sb, "/oauth_grants"), headers={"Authorization": f"Bearer {access}"}, timeout=TIMEOUT)
+    assert listed.status_code == 200
 
 
 def test_open_registration_never_yields_verified(sb):
@@ -180,12 +212,12 @@ def test_open_registration_never_yields_verified(sb):
     assert stored["verified"] is False
 
 
-def test_registrable_scopes_are_configurable_but_never_admin(make_sandbox):
-    sb = make_sandbox(seed="empty", registrable_scopes=("messaging:read",))
+def test_registrable_scopes_narrow_open_registration_within_the_catalog(make_sandbox):
+    sb = make_sandbox(seed="empty", scopes=CUSTOM_SCOPES, registrable_scopes=("messaging:read",))
     assert register(sb, client_name="x", scope="voice").json()["error"] == "invalid_client_metadata"
     assert registered_client(sb)["scope"] == "messaging:read"
-    with pytest.raises(ValueError, match="admin"):
-        Sandbox(registrable_scopes=("messaging", "admin"))
+    with pytest.raises(ValueError, match="'messaging' is not a scope of this sandbox"):
+        Sandbox(registrable_scopes=("messaging", "admin"))  # the published catalog has admin only
 
 
 @pytest.mark.parametrize("field, value", [("client_name", "n" * 256), ("logo_uri", "https://e.test/" + "a" * 2000),
@@ -204,16 +236,16 @@ def test_script_and_file_redirect_uris_are_refused_on_both_paths(sb, uri):
     assert registered.status_code == 400 and registered.json()["error"] == "invalid_redirect_uri"
     created = api(sb).post(url(sb, "/oauth_clients"), timeout=TIMEOUT, json={
         "name": "x", "client_type": "confidential", "allowed_grant_types": ["authorization_code"],
-        "allowed_scopes": ["messaging"], "redirect_uris": ["https://ok.example/cb", uri]})
+        "allowed_scopes": ["admin"], "redirect_uris": ["https://ok.example/cb", uri]})
     assert created.status_code == 422
     assert created.json()["errors"][0]["source"]["pointer"] == "/redirect_uris/1"
 
 
 def test_introspection_by_a_client_reveals_nothing_about_other_clients_tokens(sb):
     """RFC 7662 §4: token scanning by one client must not learn about another's tokens."""
-    victim, snooper = create_client(sb), create_client(sb)
+    victim, snooper = create_client(sb), create_client(sb, allowed_scopes=["messaging"])
     victim_token = client_token(sb, victim)["access_token"]
-    own_token = client_token(sb, snooper)["access_token"]
+    own_token = client_token(sb, snooper)["access_token"]  # a Bearer without admin
     assert introspect_as(sb, victim_token, client=snooper) == {"active": False}
     assert introspect_as(sb, own_token, client=snooper)["active"] is True
     assert introspect_as(sb, victim_token, bearer=sb.api_key)["active"] is True  # the account owner sees all

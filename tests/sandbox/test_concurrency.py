@@ -123,7 +123,7 @@ def test_concurrent_management_writes_all_land(sb):
 
     created = race(lambda: api(sb).post(url(sb, "/oauth_clients"), timeout=TIMEOUT, json={
         "name": "Racer", "client_type": "confidential", "allowed_grant_types": ["client_credentials"],
-        "allowed_scopes": ["messaging"]}))
+        "allowed_scopes": ["admin"]}))
     assert [r.status_code for r in created] == [201] * RACERS, [r.text[:120] for r in created]
     assert len({r.json()["data"]["client_id"] for r in created}) == RACERS
     listed = api(sb).get(url(sb, "/oauth_clients"), params={"filter[name]": "Racer"}, timeout=TIMEOUT).json()

@@ -33,7 +33,7 @@ def http(sb):
 
 def new_client(sb, http, **overrides) -> dict:
     body = {"name": "Contract app", "client_type": "confidential", "allowed_grant_types": ["client_credentials"],
-            "allowed_scopes": ["messaging"], **overrides}
+            "allowed_scopes": ["admin"], **overrides}
     answer = http.post(f"{sb.base_url}/oauth_clients", json=body)
     assert answer.status_code == 201, answer.text
     return answer.json()["data"]
@@ -101,7 +101,7 @@ def test_filter_verified_still_filters(sb, http):
 def test_create_is_201_with_published_defaults_and_nullable_uris(sb, http):
     answer = http.post(f"{sb.base_url}/oauth_clients", json={
         "name": "Defaults", "client_type": "confidential", "allowed_grant_types": ["client_credentials"],
-        "allowed_scopes": ["messaging"]})
+        "allowed_scopes": ["admin"]})
     assert answer.status_code == 201
     data = answer.json()["data"]
     for field in ("record_type", "client_id", "name", "org_id", "user_id", "client_type", "require_pkce",
@@ -125,7 +125,7 @@ def test_client_secret_only_on_create_of_a_confidential_client(sb, http):
 @pytest.mark.parametrize("field", SERVER_OWNED + ["colour"])
 def test_create_refuses_extra_and_server_owned_fields_by_name(sb, http, field):
     body = {"name": "Extra", "client_type": "confidential", "allowed_grant_types": ["client_credentials"],
-            "allowed_scopes": ["messaging"], field: True}
+            "allowed_scopes": ["admin"], field: True}
     before = http.get(f"{sb.base_url}/oauth_clients").json()["meta"]["total_results"]
     assert_error(http.post(f"{sb.base_url}/oauth_clients", json=body), 422, pointer=f"/{field}")
     assert http.get(f"{sb.base_url}/oauth_clients").json()["meta"]["total_results"] == before  # nothing written
@@ -134,7 +134,7 @@ def test_create_refuses_extra_and_server_owned_fields_by_name(sb, http, field):
 @pytest.mark.parametrize("field", ["name", "allowed_scopes", "client_type", "allowed_grant_types"])
 def test_create_requires_each_published_field(sb, http, field):
     body = {"name": "Req", "client_type": "confidential", "allowed_grant_types": ["client_credentials"],
-            "allowed_scopes": ["messaging"]}
+            "allowed_scopes": ["admin"]}
     del body[field]
     assert_error(http.post(f"{sb.base_url}/oauth_clients", json=body), 422, pointer=f"/{field}")
 
@@ -145,12 +145,12 @@ def test_create_requires_each_published_field(sb, http, field):
     ({"logo_uri": "ftp://files.example/logo.png"}, "/logo_uri"),
     ({"policy_uri": "nope"}, "/policy_uri"),
     ({"require_pkce": "yes"}, "/require_pkce"),
-    ({"allowed_scopes": ["messaging", "everything"]}, "/allowed_scopes/1"),
+    ({"allowed_scopes": ["admin", "everything"]}, "/allowed_scopes/1"),
     ({"name": "   "}, "/name"),
 ])
 def test_create_names_the_wrong_field(sb, http, body, pointer):
     full = {"name": "Bad", "client_type": "confidential", "allowed_grant_types": ["client_credentials"],
-            "allowed_scopes": ["messaging"], **body}
+            "allowed_scopes": ["admin"], **body}
     assert_error(http.post(f"{sb.base_url}/oauth_clients", json=full), 422, pointer=pointer)
 
 
@@ -207,10 +207,14 @@ def test_admin_route_sets_verified_for_the_account_owner_only(sb, http):
     url = f"{sb.root_url}/_sandbox/clients/{client['client_id']}/verified"
     assert client["verified"] is False
     assert_error(requests.put(url, json={"verified": True}), 401)
+    registered = requests.post(f"{sb.base_url}/oauth/register", json={
+        "client_name": "Self-registered", "grant_types": ["client_credentials"], "scope": "admin"}).json()
     token = requests.post(f"{sb.base_url}/oauth/token", data={"grant_type": "client_credentials"},
-                          auth=(client["client_id"], client["client_secret"])).json()["access_token"]
-    # a client's own token (no admin scope) may not verify itself (docs/security.md)
-    assert_error(requests.put(url, json={"verified": True}, headers={"Authorization": f"Bearer {token}"}), 403)
+                          auth=(registered["client_id"], registered["client_secret"])).json()["access_token"]
+    # a self-registered client's own token holds admin but owns no account: it verifies nothing (docs/security.md)
+    registered_url = f"{sb.root_url}/_sandbox/clients/{registered['client_id']}/verified"
+    assert_error(requests.put(registered_url, json={"verified": True},
+                              headers={"Authorization": f"Bearer {token}"}), 403)
     answer = http.put(url, json={"verified": True})
     assert answer.status_code == 200 and answer.json()["data"]["verified"] is True
     assert http.get(f"{sb.base_url}/oauth_clients/{client['client_id']}").json()["data"]["verified"] is True
@@ -243,7 +247,7 @@ def test_rfc_endpoints_keep_the_rfc_error_shape(sb):
 
 def test_a_code_flow_client_keeps_a_redirect_uri(sb, http):
     body = {"name": "Code", "client_type": "public", "allowed_grant_types": ["authorization_code"],
-            "allowed_scopes": ["messaging"]}
+            "allowed_scopes": ["admin"]}
     assert_error(http.post(f"{sb.base_url}/oauth_clients", json=body), 422, pointer="/redirect_uris")
     client = new_client(sb, http, **{**body, "redirect_uris": ["https://app.example/cb"]})
     answer = http.put(f"{sb.base_url}/oauth_clients/{client['client_id']}", json={"redirect_uris": []})

@@ -14,17 +14,15 @@ from datetime import datetime
 
 import pytest
 import requests
-from oauth_helpers import (
+from oauth_helpers import (  # several scope names: this module's sandboxes publish CUSTOM_SCOPES
+    CUSTOM_SCOPES,
     REDIRECT_URI,
     TIMEOUT,
     all_pages,
     api,
-    authorize,
     basic,
     consent_page,
-    create_client,
     introspect,
-    obtain_code,
     query_of,
     redeem,
     redirect_of,
@@ -32,11 +30,14 @@ from oauth_helpers import (
     token,
     url,
 )
+from oauth_helpers import custom_authorize as authorize
+from oauth_helpers import custom_create_client as create_client
+from oauth_helpers import custom_obtain_code as obtain_code
 
 
 @pytest.fixture
 def sb(make_sandbox):
-    return make_sandbox(seed="empty")
+    return make_sandbox(seed="empty", scopes=CUSTOM_SCOPES)
 
 
 def grants_of(sb, client_id: str) -> list[dict]:
@@ -67,6 +68,8 @@ def test_code_flow_with_pkce_through_the_consent_page(sb):
         assert html.escape(scope["name"]) in page.html and html.escape(scope["description"]) in page.html
     assert consent["verified"] is False and "unverified" in page.text.lower()
     assert "voice" not in page.text.lower().replace("invoice", ""), "only the requested scopes are shown"
+    # a custom catalog's scopes are labelled as not Telnyx's, each of them
+    assert page.html.count('data-custom="true"') == 2 and "Not a Telnyx scope" in page.text
 
     location = redirect_of(page.decide(allow=True))
     assert location.startswith(REDIRECT_URI + "?")
@@ -98,7 +101,7 @@ def test_consent_page_marks_a_verified_client(make_sandbox):
     demo = make_sandbox(seed="demo")
     record = api(demo).get(url(demo, f"/oauth_clients/{demo.demo_client_id}"), timeout=TIMEOUT).json()["data"]
     assert record["verified"] is True
-    response, _ = authorize(demo, record, redirect_uri=record["redirect_uris"][0], scope="voice", state="v")
+    response, _ = authorize(demo, record, redirect_uri=record["redirect_uris"][0], scope="admin", state="v")
     page = consent_page(response)
     text = page.text.lower()
     assert "verified" in text and "unverified" not in text

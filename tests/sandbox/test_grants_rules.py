@@ -14,17 +14,15 @@ import json
 
 import pytest
 import requests
-from oauth_helpers import (
+from oauth_helpers import (  # several scope names: this module's sandboxes publish CUSTOM_SCOPES
+    CUSTOM_SCOPES,
     REDIRECT_URI,
     TIMEOUT,
     all_pages,
     api,
-    authorize,
     basic,
     consent_page,
-    create_client,
     introspect,
-    obtain_code,
     query_of,
     race,
     redeem,
@@ -33,6 +31,9 @@ from oauth_helpers import (
     token,
     url,
 )
+from oauth_helpers import custom_authorize as authorize
+from oauth_helpers import custom_create_client as create_client
+from oauth_helpers import custom_obtain_code as obtain_code
 
 PKCE_REQUIRED = ("This client requires PKCE: send 'code_challenge' and 'code_challenge_method=S256' "
                  "(RFC 7636 section 4.4.1).")
@@ -46,7 +47,8 @@ CODE_TTL, ACCESS_TTL, REFRESH_TTL = 600, 3600, 86400  # seconds; expiry is reach
 
 @pytest.fixture
 def sb(make_sandbox):
-    return make_sandbox(seed="empty", code_ttl=CODE_TTL, access_token_ttl=ACCESS_TTL, refresh_token_ttl=REFRESH_TTL)
+    return make_sandbox(seed="empty", code_ttl=CODE_TTL, access_token_ttl=ACCESS_TTL, refresh_token_ttl=REFRESH_TTL,
+                        scopes=CUSTOM_SCOPES)
 
 
 def _user_tokens(sb, client, scope="messaging"):
@@ -269,7 +271,7 @@ def test_the_losers_of_a_race_for_one_refresh_token_are_told_it_was_used(sb):
 def test_replaying_a_later_generation_refresh_token_revokes_the_whole_family(make_sandbox):
     """Reuse is detected for every rotated-out token, not only the code's first one: the family goes, from the
     first access token to the newest refresh token."""
-    sb = make_sandbox(seed="empty", refresh_reuse_grace=0)
+    sb = make_sandbox(seed="empty", refresh_reuse_grace=0, scopes=CUSTOM_SCOPES)
     client = create_client(sb)
     first = _user_tokens(sb, client)
     second = refresh(sb, client, first["refresh_token"]).json()
@@ -281,7 +283,7 @@ def test_replaying_a_later_generation_refresh_token_revokes_the_whole_family(mak
 
 
 def test_a_replay_within_the_grace_window_is_refused_but_revokes_nothing(make_sandbox):
-    sb = make_sandbox(seed="empty", refresh_reuse_grace=30)
+    sb = make_sandbox(seed="empty", refresh_reuse_grace=30, scopes=CUSTOM_SCOPES)
     client = create_client(sb)
     first = _user_tokens(sb, client)
     second = refresh(sb, client, first["refresh_token"]).json()
@@ -292,7 +294,7 @@ def test_a_replay_within_the_grace_window_is_refused_but_revokes_nothing(make_sa
 
 
 def test_a_replay_after_the_grace_window_revokes_the_family(make_sandbox):
-    sb = make_sandbox(seed="empty", refresh_reuse_grace=30)
+    sb = make_sandbox(seed="empty", refresh_reuse_grace=30, scopes=CUSTOM_SCOPES)
     client = create_client(sb)
     first = _user_tokens(sb, client)
     second = refresh(sb, client, first["refresh_token"]).json()
@@ -304,7 +306,7 @@ def test_a_replay_after_the_grace_window_revokes_the_family(make_sandbox):
 def test_presenting_the_refresh_token_of_a_revoked_access_token_revokes_nothing_else(make_sandbox):
     """Revoking one access token ends its pair's refresh token too; presenting that dead refresh token is not a
     reuse (it was never redeemed), so the family's other tokens live on."""
-    sb = make_sandbox(seed="empty", refresh_reuse_grace=0)
+    sb = make_sandbox(seed="empty", refresh_reuse_grace=0, scopes=CUSTOM_SCOPES)
     client = create_client(sb)
     first = _user_tokens(sb, client)
     second = refresh(sb, client, first["refresh_token"]).json()

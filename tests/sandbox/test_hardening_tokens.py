@@ -36,7 +36,7 @@ def test_a_stolen_refresh_token_replayed_after_rotation_revokes_the_whole_family
     family, the rotated-in refresh token and the access tokens issued from it included."""
     sb = make_sandbox(refresh_reuse_grace=0)
     demo = demo_client(sb)
-    first = user_tokens(sb, demo, "messaging")
+    first = user_tokens(sb, demo, "admin")
     second = _refresh(sb, demo, first["refresh_token"]).json()
     assert _active(sb, second["access_token"]) and _active(sb, second["refresh_token"])
     replay = _refresh(sb, demo, first["refresh_token"])
@@ -49,7 +49,7 @@ def test_a_stolen_refresh_token_replayed_after_rotation_revokes_the_whole_family
 def test_a_reuse_does_not_touch_other_families_of_the_same_user(make_sandbox):
     sb = make_sandbox(refresh_reuse_grace=0)
     demo = demo_client(sb)
-    victim, bystander = user_tokens(sb, demo, "messaging"), user_tokens(sb, demo, "voice")
+    victim, bystander = user_tokens(sb, demo, "admin"), user_tokens(sb, demo, "admin")
     _refresh(sb, demo, victim["refresh_token"])
     _refresh(sb, demo, victim["refresh_token"])
     assert _active(sb, bystander["access_token"]) and _active(sb, bystander["refresh_token"])
@@ -59,7 +59,7 @@ def test_concurrent_refreshes_of_one_token_do_not_poison_the_family(make_sandbox
     """Two tabs refreshing at once: exactly one wins; the loser is refused but the winner's tokens live."""
     sb = make_sandbox()  # default grace window
     demo = demo_client(sb)
-    pair = user_tokens(sb, demo, "messaging")
+    pair = user_tokens(sb, demo, "admin")
     barrier, answers = threading.Barrier(8), []
 
     def racer():
@@ -81,7 +81,7 @@ def test_concurrent_refreshes_of_one_token_do_not_poison_the_family(make_sandbox
 def test_another_client_presenting_a_spent_refresh_token_revokes_nothing(make_sandbox):
     sb = make_sandbox(refresh_reuse_grace=0)
     demo, other = demo_client(sb), create_client(sb)
-    first = user_tokens(sb, demo, "messaging")
+    first = user_tokens(sb, demo, "admin")
     second = _refresh(sb, demo, first["refresh_token"]).json()
     assert _refresh(sb, other, first["refresh_token"]).status_code == 400
     assert _active(sb, second["refresh_token"])
@@ -91,7 +91,7 @@ def test_revoking_a_refresh_token_ends_the_access_tokens_of_its_family(make_sand
     """RFC 7009 §2.1: logging out with the refresh token must not leave its access tokens usable."""
     sb = make_sandbox()
     demo = demo_client(sb)
-    first = user_tokens(sb, demo, "messaging")
+    first = user_tokens(sb, demo, "admin")
     second = _refresh(sb, demo, first["refresh_token"]).json()
     revoked = requests.post(url(sb, "/oauth/revoke"), data={"token": second["refresh_token"]}, timeout=TIMEOUT,
                             headers={"Authorization": basic(demo["client_id"], demo["client_secret"])})
@@ -104,7 +104,7 @@ def test_a_spent_code_replayed_by_another_client_leaves_the_owners_tokens_alone(
     """Anyone who saw a spent code (a log, a Referer) must not be able to log the user out with it."""
     sb = make_sandbox()
     demo, other = demo_client(sb), create_client(sb, redirect_uris=[REDIRECT])
-    code, verifier, _ = user_code(sb, demo, "messaging")
+    code, verifier, _ = user_code(sb, demo, "admin")
     owner = token_request(sb, demo, grant_type="authorization_code", code=code, redirect_uri=REDIRECT,
                           code_verifier=verifier).json()
     replay = token_request(sb, other, grant_type="authorization_code", code=code, redirect_uri=REDIRECT,
@@ -123,9 +123,9 @@ def test_every_authorization_response_names_the_issuer(make_sandbox):
     demo = demo_client(sb)
     metadata = requests.get(sb.root_url + "/.well-known/oauth-authorization-server", timeout=TIMEOUT).json()
     assert metadata["authorization_response_iss_parameter_supported"] is True
-    _, _, success = user_code(sb, demo, "messaging")
+    _, _, success = user_code(sb, demo, "admin")
     assert query_of(success)["iss"] == metadata["issuer"] == sb.root_url
-    response, _ = authorize(sb, demo, scope="messaging", redirect_uri=REDIRECT)
+    response, _ = authorize(sb, demo, scope="admin", redirect_uri=REDIRECT)
     token = query_of(response.headers["Location"])["consent_token"]
     denied = api(sb).post(url(sb, "/oauth/grants"), json={"consent_token": token, "allowed": False},
                           timeout=TIMEOUT).json()["redirect_uri"]
@@ -138,7 +138,7 @@ def test_the_client_refuses_a_redirect_from_another_issuer(make_sandbox):
     """Mix-up attack: a code that another authorization server sent back must not be redeemed here."""
     sb = make_sandbox()
     with TelnyxOAuth.from_sandbox(sb) as oauth:
-        request = oauth.authorization_url(sb.demo_client_id, REDIRECT, "messaging")
+        request = oauth.authorization_url(sb.demo_client_id, REDIRECT, "admin")
         good = oauth.decide_consent(oauth.begin_authorization(request), True)
         assert oauth.parse_redirect(good, request.state) == query_of(good)["code"]
         forged = good.replace(requests.utils.quote(sb.root_url, safe=""), "https%3A%2F%2Fevil.example")
@@ -170,4 +170,4 @@ def test_loopback_redirect_uris_match_on_any_port_and_nothing_else(make_sandbox,
     if matches:
         assert response.status_code == 302 and "consent_token" in response.headers["Location"], response.text
     else:
-        assert response.status_code == 400 and "Location" not in response.headers, response.text
+        assert response.status_code == 422 and "Location" not in response.headers, response.text

@@ -66,11 +66,11 @@ def test_the_consent_page_cannot_be_framed_or_run_script(sb):
 
 def test_consent_error_pages_are_hardened_too(sb):
     response = requests.get(url(sb, "/oauth/consent"), params={"consent_token": "nope"}, timeout=TIMEOUT)
-    assert response.status_code == 404
+    assert response.status_code == 422
     _assert_hardened_html(response)
     bad = requests.get(url(sb, "/oauth/authorize"), params={"client_id": "nope", "response_type": "code"},
                        timeout=TIMEOUT)
-    assert bad.status_code == 400 and bad.headers["Content-Type"].startswith("text/html")
+    assert bad.status_code == 404 and bad.headers["Content-Type"].startswith("text/html")  # Client not found
     _assert_hardened_html(bad)
 
 

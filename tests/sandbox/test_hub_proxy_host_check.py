@@ -79,7 +79,7 @@ def _proxied_consent(hub_sb) -> tuple[HubBrowser, ConsentPage, str]:
     _verifier, challenge = pkce_pair("S256")
     browser = HubBrowser()
     query = requests.Request("GET", "http://x/", params={
-        "client_id": client["client_id"], "redirect_uri": redirect, "response_type": "code", "scope": "messaging",
+        "client_id": client["client_id"], "redirect_uri": redirect, "response_type": "code", "scope": "admin",
         "state": "s1", "code_challenge": challenge, "code_challenge_method": "S256"}).prepare().url.split("?", 1)[1]
     authorize = browser.proxied(_port(hub_sb), f"/v2/oauth/authorize?{query}")
     page = browser.follow(authorize)

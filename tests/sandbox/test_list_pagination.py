@@ -17,7 +17,7 @@ def large(tmp_path_factory):
 
     sb = Sandbox(seed=f"grants={N_GRANTS}", db=str(tmp_path_factory.mktemp("large") / "sandbox.db")).start()
     client_id = sb.store.list_clients({}, 1, 1)[0][0]["client_id"]
-    sb.store.insert_grants([{"id": f"tie-{i:04d}", "client_id": client_id, "user_id": "u", "scopes": ["voice"],
+    sb.store.insert_grants([{"id": f"tie-{i:04d}", "client_id": client_id, "user_id": "u", "scopes": ["admin"],
                              "created_at": "2026-03-01T12:00:00.000Z", "last_used_at": None} for i in range(250)])
     yield sb
     sb.stop()
@@ -121,7 +121,7 @@ def test_totals_follow_every_write_that_adds_or_removes_live_grants(make_sandbox
     total, count = walked()
     assert total == count == 335
     client = create_client(sb)
-    code, verifier = obtain_code(sb, client, scope="messaging")
+    code, verifier = obtain_code(sb, client, scope="admin")
     assert redeem(sb, client, code, verifier).status_code == 200
     assert walked() == (336, 336)  # a consent added a grant
     acme = next(c for c in api(sb).get(url(sb, "/oauth_clients"), params={"filter[name]": "Acme Dispatch"},

@@ -47,7 +47,7 @@ def test_restart_on_a_file_database_keeps_everything(tmp_path):
     db = str(tmp_path / "sandbox.db")
     with _sandbox(seed="demo", db=db) as first:
         client = create_client(first, name="Survivor")
-        code, verifier = obtain_code(first, client, scope="messaging voice")
+        code, verifier = obtain_code(first, client, scope="admin")
         issued = redeem(first, client, code, verifier).json()
         machine = token(first, demo_client(first), grant_type="client_credentials").json()["access_token"]
         clients, grants = everything(first)
@@ -188,7 +188,7 @@ def test_cli_restart_on_the_same_file_keeps_credentials_and_data(tmp_path):
     try:
         created = requests.post(info["base_url"] + "/oauth_clients", headers={"Authorization": f"Bearer {info['api_key']}"},
                                 json={"name": "Made Via CLI", "client_type": "public",
-                                      "allowed_grant_types": ["authorization_code"], "allowed_scopes": ["voice"],
+                                      "allowed_grant_types": ["authorization_code"], "allowed_scopes": ["admin"],
                                       "redirect_uris": ["http://127.0.0.1:9/cb"]}, timeout=TIMEOUT)
         assert created.status_code in (200, 201)
     finally:

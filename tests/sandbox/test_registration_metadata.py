@@ -9,8 +9,6 @@ import pytest
 from hardening_helpers import register
 from oauth_helpers import TIMEOUT, api, authorize, consent_page, create_client, query_of, redirect_of, token, url
 
-from telnyx_nb.sandbox import scopes as scope_catalog
-
 LIST_OF_STRINGS = "must be a list of non-empty strings."
 NOT_ABSOLUTE = "must be an absolute URI without a fragment (RFC 6749 section 3.1.2)."
 
@@ -37,8 +35,8 @@ def sb(make_sandbox):
     ({"grant_types": ["client_credentials", "password"]}, "invalid_client_metadata",
      "grant_types may hold only authorization_code, client_credentials, refresh_token; not 'password'."),
     ({"response_types": ["token"]}, "invalid_client_metadata", "response_types may hold only code; not 'token'."),
-    ({"scope": "messaging teleport"}, "invalid_client_metadata",
-     f"scope 'teleport' is unknown; use space-separated scopes from: {' '.join(scope_catalog.SCOPES)}."),
+    ({"scope": "admin teleport"}, "invalid_client_metadata",
+     "scope 'teleport' is unknown; use space-separated scopes from: admin."),
     ({"token_endpoint_auth_method": "private_key_jwt"}, "invalid_client_metadata",
      "token_endpoint_auth_method must be none, client_secret_basic or client_secret_post."),
 ])
@@ -52,7 +50,7 @@ def test_refused_registration_metadata_is_named_with_what_is_accepted(sb, metada
     {"client_uri": "http://app.example/", "logo_uri": "https://app.example/logo.png"},
     {"grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
      "redirect_uris": ["https://app.example/cb"], "token_endpoint_auth_method": "none"},
-    {"scope": "messaging:read", "contacts": ["ops@app.example"], "software_version": "1.0"},
+    {"scope": "admin", "contacts": ["ops@app.example"], "software_version": "1.0"},
     {"token_endpoint_auth_method": "client_secret_basic", "policy_uri": "https://app.example/privacy"},
     {"token_endpoint_auth_method": "client_secret_post", "tos_uri": "https://app.example/terms"},
     # a native app's redirect URIs (RFC 8252): a private-use scheme (section 7.1), a loopback literal (7.3)
@@ -126,7 +124,7 @@ def test_a_public_registration_must_use_pkce_and_has_no_secret(sb):
 def test_a_confidential_registration_gets_a_secret_that_works_at_the_token_endpoint(sb, method):
     links = {"logo_uri": "https://worker.example/logo.png", "policy_uri": "https://worker.example/privacy",
              "tos_uri": "https://worker.example/terms"}
-    answer = register(sb, client_name="Worker", token_endpoint_auth_method=method, scope="messaging",
+    answer = register(sb, client_name="Worker", token_endpoint_auth_method=method, scope="admin",
                       grant_types=["client_credentials"], **links).json()
     assert answer["token_endpoint_auth_method"] == method and answer["client_secret_expires_at"] == 0
     assert answer["response_types"] == []  # no authorization_code, so no front channel
@@ -134,8 +132,8 @@ def test_a_confidential_registration_gets_a_secret_that_works_at_the_token_endpo
     issued = token(sb, client, auth="basic" if method == "client_secret_basic" else "post",
                    grant_type="client_credentials")
     assert issued.status_code == 200, issued.text
-    assert issued.json()["scope"] == "messaging"
+    assert issued.json()["scope"] == "admin"
     stored = _stored(sb, answer["client_id"])
-    assert stored["client_type"] == "confidential" and stored["allowed_scopes"] == ["messaging"]
+    assert stored["client_type"] == "confidential" and stored["allowed_scopes"] == ["admin"]
     assert stored["allowed_grant_types"] == ["client_credentials"] and stored["name"] == "Worker"
     assert {k: stored[k] for k in links} == links

@@ -16,7 +16,10 @@ from telnyx_nb.sandbox.config import SandboxConfig
     ({"refresh_reuse_grace": -1}, "refresh_reuse_grace"),
     ({"seed": "grants=lots"}, "seed"),
     ({"api_key": "has space"}, "api_key"),
-    ({"registrable_scopes": ("admin",)}, "registrable_scopes"),
+    ({"registrable_scopes": ("messaging",)}, "registrable_scopes"),  # not in the published catalog
+    ({"scopes": ["admin", "has space"]}, "scopes"),
+    ({"scopes": []}, "scopes"),
+    ({"scopes": "/no/such/catalog.json"}, "scopes"),
     ({"registrable_scopes": ("colour",)}, "registrable_scopes"),
     ({"public_urls": ("ftp://hub.example/",)}, "public_url"),
 ])
@@ -59,7 +62,7 @@ def test_the_clock_refuses_going_back_with_the_tree():
 
 def test_values_are_normalised_once():
     config = SandboxConfig(public_urls="https://hub.example/proxy/8765/", refresh_reuse_grace=3,
-                           registrable_scopes="voice, messaging voice", db=":memory:")
+                           scopes="admin voice messaging", registrable_scopes="voice, messaging voice", db=":memory:")
     assert config.public_urls == ("https://hub.example/proxy/8765/",)
     assert config.refresh_reuse_grace == 3.0 and isinstance(config.refresh_reuse_grace, float)
     assert config.registrable_scopes == ("voice", "messaging")

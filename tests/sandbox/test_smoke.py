@@ -45,7 +45,7 @@ def test_empty_sandbox_creates_client_and_returns_secret_once(make_sandbox):
     sb = make_sandbox(seed="empty")
     r = requests.post(f"{sb.base_url}/oauth_clients", headers=_auth(sb), timeout=10,
                       json={"name": "Smoke", "client_type": "confidential", "allowed_grant_types": ["client_credentials"],
-                            "allowed_scopes": ["messaging"]})
+                            "allowed_scopes": ["admin"]})
     assert r.status_code == 201, r.text
     created = r.json()["data"]
     assert created["client_secret"]

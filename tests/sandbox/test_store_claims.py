@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 import requests
 from oauth_helpers import (
+    CUSTOM_SCOPES,
     TIMEOUT,
     all_pages,
     api,
@@ -27,10 +28,10 @@ CONSENT_TTL = 600  # seconds; expiry is reached with sb.clock.advance
 
 @pytest.fixture
 def sb(make_sandbox):
-    return make_sandbox(seed="empty", consent_ttl=CONSENT_TTL)
+    return make_sandbox(seed="empty", consent_ttl=CONSENT_TTL, scopes=CUSTOM_SCOPES)  # several names: custom
 
 
-def _consent_token(sb, client, scope="messaging") -> str:
+def _consent_token(sb, client, scope="admin") -> str:
     response, _ = authorize(sb, client, scope=scope, state="s")
     assert response.status_code == 302, response.text[:300]
     return query_of(response.headers["Location"])["consent_token"]
@@ -45,7 +46,7 @@ def test_a_consent_link_is_dead_from_its_expiry_second(sb):
     consent_token = _consent_token(sb, client)
     sb.clock.advance(CONSENT_TTL)
     looked_up = api(sb).get(url(sb, f"/oauth/consent/{consent_token}"), timeout=TIMEOUT)
-    assert looked_up.status_code == 404, looked_up.text
+    assert looked_up.status_code == 422, looked_up.text
     decided = api(sb).post(url(sb, "/oauth/grants"), json={"consent_token": consent_token, "allowed": True},
                            timeout=TIMEOUT)
     assert 400 <= decided.status_code < 500 and "redirect_uri" not in decided.json()
@@ -72,7 +73,7 @@ def test_a_code_issued_under_a_grant_revoked_before_redemption_is_refused(sb):
 
 
 def test_a_consent_after_a_revocation_starts_a_new_grant_with_only_the_new_scopes(sb):
-    client = create_client(sb)
+    client = create_client(sb, allowed_scopes=list(CUSTOM_SCOPES))
     code, verifier = obtain_code(sb, client, scope="messaging voice")
     assert redeem(sb, client, code, verifier).status_code == 200
     [old] = _grants(sb, client)
@@ -86,7 +87,7 @@ def test_a_consent_after_a_revocation_starts_a_new_grant_with_only_the_new_scope
 
 
 def test_consenting_again_adds_only_the_scopes_the_grant_lacks_in_the_order_asked(sb):
-    client = create_client(sb)
+    client = create_client(sb, allowed_scopes=list(CUSTOM_SCOPES))
     obtain_code(sb, client, scope="voice")
     obtain_code(sb, client, scope="messaging voice numbers:read")
     [grant] = _grants(sb, client)
@@ -98,7 +99,7 @@ def test_deleting_a_client_ends_its_pending_consent_links(sb):
     consent_token = _consent_token(sb, client)
     assert api(sb).delete(url(sb, f"/oauth_clients/{client['client_id']}"), timeout=TIMEOUT).status_code == 204
     looked_up = api(sb).get(url(sb, f"/oauth/consent/{consent_token}"), timeout=TIMEOUT)
-    assert looked_up.status_code == 404, looked_up.text
+    assert looked_up.status_code == 422, looked_up.text
 
 
 def test_deleting_one_client_leaves_another_clients_consent_links_and_grants(sb):
@@ -129,4 +130,4 @@ def test_a_consent_page_is_shown_once_decided_no_more(sb):
     page = consent_page(response)
     page.decide(allow=True)
     looked_up = api(sb).get(url(sb, f"/oauth/consent/{page.consent_token}"), timeout=TIMEOUT)
-    assert looked_up.status_code == 404
+    assert looked_up.status_code == 422

@@ -8,7 +8,7 @@ import pytest
 from telnyx_nb.sandbox import schema
 from telnyx_nb.sandbox.errors import WireError
 
-CREATE = {"name": "App", "allowed_scopes": ["messaging"], "client_type": "confidential",
+CREATE = {"name": "App", "allowed_scopes": ["admin"], "client_type": "confidential",
           "allowed_grant_types": ["client_credentials"]}
 
 
@@ -21,7 +21,7 @@ def refused(check, *args) -> WireError:
 @pytest.mark.parametrize(("field", "value", "pointer", "says"), [
     ("name", "", "/name", "non-empty"),
     ("name", "   ", "/name", "not only spaces"),
-    ("allowed_scopes", ["nope"], "/allowed_scopes/0", "messaging"),
+    ("allowed_scopes", ["nope"], "/allowed_scopes/0", "not a scope of this server; use: admin"),
     ("allowed_scopes", [], "/allowed_scopes", "at least 1"),
     ("client_type", "secret", "/client_type", "public, confidential"),
     ("allowed_grant_types", ["implicit"], "/allowed_grant_types/0", "client_credentials"),
@@ -68,8 +68,8 @@ def test_an_update_that_leaves_the_stored_code_flow_without_a_redirect_uri_confl
 
 
 def test_a_good_create_body_gets_the_published_defaults_and_duplicates_dropped():
-    fields = schema.check_create({**CREATE, "name": "  App  ", "allowed_scopes": ["messaging", "messaging"]})
-    assert fields["name"] == "App" and fields["allowed_scopes"] == ["messaging"]
+    fields = schema.check_create({**CREATE, "name": "  App  ", "allowed_scopes": ["admin", "admin"]})
+    assert fields["name"] == "App" and fields["allowed_scopes"] == ["admin"]
     assert (fields["redirect_uris"], fields["require_pkce"]) == ([], False)
 
 
@@ -110,3 +110,12 @@ def test_a_bad_query_parameter_is_a_400_naming_it(query, parameter):
 def test_a_good_query_is_typed_with_defaults():
     values = schema.check_query("clients", {"filter[verified]": "true", "page[number]": "3"})
     assert values == {"page[number]": 3, "page[size]": 20, "filter[verified]": True}
+
+
+def test_a_custom_catalog_is_what_a_create_body_may_name():
+    """Client bodies are checked against the sandbox's own catalog, not a module global."""
+    custom = ("admin", "messaging")
+    assert schema.check_create({**CREATE, "allowed_scopes": ["messaging"]}, custom)["allowed_scopes"] == ["messaging"]
+    with pytest.raises(WireError) as caught:
+        schema.check_create({**CREATE, "allowed_scopes": ["messaging"]})  # the published catalog: admin only
+    assert caught.value.pointer == "/allowed_scopes/0" and "use: admin" in caught.value.detail

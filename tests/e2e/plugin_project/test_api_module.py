@@ -14,11 +14,11 @@ def test_the_api_module_runs_on_a_session_with_the_in_process_adapter(telnyx_san
                      client_id=telnyx_sandbox.demo_client_id, client_secret=telnyx_sandbox.demo_client_secret,
                      session=session) as api:
         before = api.list_clients().total_results
-        made = api.create_client("Billing", "confidential", ["client_credentials"], ["billing:read"])
+        made = api.create_client("Worker", "confidential", ["client_credentials"], ["admin"])
         assert api.list_clients().total_results == before + 1
-        token = api.client_credentials_token(scope="messaging")
+        token = api.client_credentials_token(scope="admin")
         assert api.introspect(token.access_token).active
-        assert api.verify_jwt(token.access_token).claims["scope"] == "messaging"
+        assert api.verify_jwt(token.access_token).claims["scope"] == "admin"
         api.delete_client(made.client_id)
 
 
@@ -72,3 +72,18 @@ def test_the_session_sandbox_keeps_what_a_test_wrote(telnyx_sandbox_session):
 def test_the_session_sandbox_shows_what_the_previous_test_wrote(telnyx_sandbox_session):
     with telnyx_sandbox_session.oauth() as api:
         assert "Kept for the next test" in {c.name for c in api.all_clients()}
+
+
+def test_the_sandbox_publishes_telnyx_scope_unless_the_marker_gives_a_custom_catalog(telnyx_sandbox):
+    with telnyx_sandbox.oauth() as api:
+        assert api.authorization_server_metadata().scopes_supported == ("admin",)
+
+
+@pytest.mark.telnyx_sandbox(seed="empty", scopes=["admin", "messaging"])
+def test_a_custom_catalog_through_the_marker(telnyx_sandbox):
+    made = telnyx_sandbox.create_client("Messaging app", allowed_scopes=["messaging"])
+    with telnyx_sandbox.oauth() as api:
+        assert api.authorization_server_metadata().scopes_supported == ("admin", "messaging")
+        token = api.client_credentials_token(scope="messaging", client_id=made["client_id"],
+                                             client_secret=made["client_secret"])
+    assert token.scopes == ("messaging",)

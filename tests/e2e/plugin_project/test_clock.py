@@ -5,14 +5,14 @@ from datetime import timedelta
 import pytest
 from webapp import create_app
 
-from telnyx_nb.errors import JWTVerificationError, NotFoundError, ValidationError
+from telnyx_nb.errors import JWTVerificationError, ValidationError
 
 REDIRECT_URI = "http://localhost:8000/callback"
 
 
 def code_for(telnyx_oauth, telnyx_sandbox):
     request = telnyx_oauth.authorization_url(telnyx_sandbox.demo_client_id,
-                                             telnyx_sandbox.demo_client["redirect_uris"][0], "messaging")
+                                             telnyx_sandbox.demo_client["redirect_uris"][0], "admin")
     redirect = telnyx_sandbox.approve(request.url)
     return telnyx_oauth.parse_redirect(redirect, request.state), request
 
@@ -66,7 +66,7 @@ def test_a_consent_link_expires(telnyx_oauth, telnyx_sandbox):
                                              telnyx_sandbox.demo_client["redirect_uris"][0])
     consent_token = telnyx_oauth.begin_authorization(request)
     telnyx_sandbox.clock.advance(601)
-    with pytest.raises(NotFoundError):
+    with pytest.raises(ValidationError, match="start again"):  # Telnyx's 422 for an expired consent token
         telnyx_oauth.decide_consent(consent_token, True)
 
 

@@ -29,7 +29,7 @@ def test_login_signs_the_user_in(oauth_app, telnyx_sandbox):
     assert set(parse_qs(urlsplit(redirect).query)) == {"code", "state", "iss"}  # iss: RFC 9207
     assert oauth_app.get(callback_path(redirect)).headers["Location"] == "/me"
     page = oauth_app.get("/me").get_data(as_text=True)
-    assert page.startswith("Signed in as ") and page.endswith("with messaging numbers:read")
+    assert page.startswith("Signed in as ") and page.endswith("with admin")
 
 
 def test_a_denied_consent_does_not_sign_in(oauth_app, telnyx_sandbox):

@@ -27,7 +27,7 @@ def create_app(*, base_url: str, client_id: str, client_secret: str, redirect_ur
         challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
         session["state"], session["verifier"] = secrets.token_urlsafe(16), verifier
         query = urlencode({"response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri,
-                           "scope": "messaging numbers:read", "state": session["state"],
+                           "scope": "admin", "state": session["state"],
                            "code_challenge": challenge, "code_challenge_method": "S256"})
         return redirect(f"{base_url}/oauth/authorize?{query}")
 
