@@ -39,20 +39,6 @@ def make_sandbox():
 
 
 @pytest.fixture
-def make_custom_sandbox(make_sandbox):
-    """``make_sandbox`` whose sandboxes publish the custom catalog ``oauth_helpers.CUSTOM_SCOPES`` (not Telnyx's)
-    unless ``scopes=`` says otherwise: for modules whose tests need several scope names. A module opts in by name
-    (``make_sandbox = make_custom_sandbox`` style fixture), so the published world stays every other test's default."""
-    from oauth_helpers import CUSTOM_SCOPES
-
-    def factory(**kwargs):
-        kwargs.setdefault("scopes", CUSTOM_SCOPES)
-        return make_sandbox(**kwargs)
-
-    return factory
-
-
-@pytest.fixture
 def custom_sandbox(make_sandbox):
     """A throwaway sandbox publishing a custom scope catalog (``oauth_helpers.CUSTOM_SCOPES``, not Telnyx's), for
     tests that need several scope names; empty, so its clients are the test's own."""

@@ -266,3 +266,13 @@ def test_a_management_client_acts_for_its_account_with_the_published_scope(sb):
     issued = client_token(sb, client)
     assert issued["scope"] == "admin"
     assert api(sb, issued["access_token"]).get(url(sb, "/oauth_grants"), timeout=TIMEOUT).status_code == 200
+
+
+def test_on_a_custom_catalog_a_name_outside_it_is_still_invalid_scope(custom_sandbox):
+    from oauth_helpers import CUSTOM_SCOPES
+
+    client = create_client(custom_sandbox, allowed_scopes=list(CUSTOM_SCOPES))
+    response, _ = authorize(custom_sandbox, client, scope="messaging teleport", state="s")
+    assert query_of(response.headers["Location"])["error"] == "invalid_scope"
+    response, _ = authorize(custom_sandbox, client, scope="messaging voice", state="s")
+    assert response.status_code == 302 and "consent_token" in response.headers["Location"]
