@@ -55,14 +55,14 @@ SIGNALS: dict[str, str] = {  # signal → how a reason line says it
     "orphaned_client": "client deleted",
     "stale": "stale",
     "never_used": "never used",
-    "exceeds_client": "holds scopes its client no longer allows",
-    "no_pkce": "client does not require PKCE",
+    "exceeds_client": "holds scopes beyond its client",
+    "no_pkce": "no PKCE",
     "unverified_client": "unverified client",
     "risky_redirect_uri": "risky redirect URI",
     "admin_scope": "holds an admin scope",
     "public_client": "public client",
     "old_client": "client over a year old",
-    "crowded_client": "client holds many grants",
+    "crowded_client": "client with many grants",
 }
 OLD_CLIENT_DAYS = 365
 CROWDED_CLIENT_GRANTS = 50
