@@ -71,7 +71,7 @@ def _cell(value: Any, column: str = "") -> dict:
         return {"text": "yes" if value else "no", "sort": None, "cls": None, "title": None}
     if isinstance(value, (int, float, np.integer, np.floating)):
         number = float(value)
-        text = str(int(number)) if number.is_integer() else f"{number:.1f}"  # counts never print as 12.0
+        text = f"{number:.1f}".removesuffix(".0")  # counts (and 47.01 days) never print as 12.0
         return {"text": text, "sort": repr(number), "cls": "num", "title": None}
     text = str(value)
     if column == "severity" and text in _RANK:
@@ -213,12 +213,11 @@ def _facts(result: AuditResult, now: pd.Timestamp) -> pd.DataFrame:
     baseline = result.baseline.sentence() if result.baseline else "none: grants differ in scope"
     return pd.DataFrame({
         "fact": ["target", "generated at", "clients", "grants", "stale after", "never-used grace", "admin scopes",
-                 "scope baseline"] + [f"{s} findings" for s in SEVERITIES]
-                + [f"{level} risk grants" for level in reversed(LEVELS)],
+                 "scope baseline", "findings", "grants by risk"],
         "value": [result.target, now.isoformat(timespec="seconds"), str(len(result.clients)), str(len(result.grants)),
-                  f"{t.stale_days} days", f"{t.never_used_grace_days} days", ", ".join(t.admin_scopes), baseline]
-                 + [str(int(counts.get(s, 0))) for s in SEVERITIES]
-                 + [str(int(risks.get(level, 0))) for level in reversed(LEVELS)],
+                  f"{t.stale_days} days", f"{t.never_used_grace_days} days", ", ".join(t.admin_scopes), baseline,
+                  ", ".join(f"{int(counts.get(s, 0))} {s}" for s in SEVERITIES),
+                  ", ".join(f"{int(risks.get(level, 0))} {level}" for level in reversed(LEVELS))],
     })
 
 
