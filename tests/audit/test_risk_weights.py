@@ -152,3 +152,14 @@ def test_a_live_audit_reads_the_published_scopes_and_goes_on_without_them():
     unknown = audit(_Session(clients, grants, None), now=NOW)  # metadata unreadable: judged on the grants alone
     assert unknown.thresholds.scopes_supported is None and unknown.baseline is None
     assert set(unknown.findings.loc[unknown.findings["rule"] == "admin_scope_grant", "object_id"]) == {"g"}
+
+
+def test_equal_risks_put_never_used_then_longest_idle_first():
+    clients = typed_frame([_client("old", created_at=NOW - timedelta(days=400)), _client("young")], CLIENT_COLUMNS)
+    grants = typed_frame([_grant("stale-100", "young", created=timedelta(days=300), used=timedelta(days=100)),
+                          _grant("unused", "old", created=timedelta(days=40), used=None),  # 25 + old client 5
+                          _grant("stale-200", "young", created=timedelta(days=300), used=timedelta(days=200))],
+                         GRANT_COLUMNS)
+    ranked = audit(clients, grants, now=NOW).grants
+    assert list(ranked["id"]) == ["unused", "stale-200", "stale-100"]
+    assert set(ranked["risk_score"]) == {30}
