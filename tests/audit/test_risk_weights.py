@@ -163,3 +163,10 @@ def test_equal_risks_put_never_used_then_longest_idle_first():
     ranked = audit(clients, grants, now=NOW).grants
     assert list(ranked["id"]) == ["unused", "stale-200", "stale-100"]
     assert set(ranked["risk_score"]) == {30}
+
+
+def test_an_account_without_grants_has_no_baseline_to_state():
+    empty = audit(typed_frame([_client()], CLIENT_COLUMNS), typed_frame([], GRANT_COLUMNS), now=NOW,
+                  scopes_supported=["admin"])
+    assert empty.baseline is None and empty.revoke_first().empty
+    assert list(empty.grants.columns) == [*GRANT_COLUMNS, "risk_score", "risk_level", "risk_reason"]
