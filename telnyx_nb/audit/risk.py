@@ -80,53 +80,71 @@ def level_of(scores) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=LEVELS, ordered=True)
 
 
-def _flagged(found) -> set[str]:
-    """The object ids a rule returned (a frame or a list of finding dicts)."""
+# signal → the rule whose findings show it (the rest are read off the clients frame below)
+_RULE_OF = {"orphaned_client": "orphan_grant", "stale": "stale_grant", "never_used": "never_used_grant",
+            "exceeds_client": "grant_scope_exceeds_client", "admin_scope": "admin_scope_grant",
+            "no_pkce": "auth_code_without_pkce", "unverified_client": "unverified_client_with_grants"}
+_RULE_FUNCTIONS = {name: getattr(grant_rules, name, None) or getattr(client_rules, name) for name in
+                   [*_RULE_OF.values(), "non_https_redirect_uri", "redirect_uri_wildcard_or_fragment"]}
+
+
+def _flagged(rule_name: str, clients: pd.DataFrame, grants: pd.DataFrame, t: Thresholds,
+             findings: pd.DataFrame | None) -> set[str]:
+    """The object ids ``rule_name`` flags: read from ``findings`` when the audit already ran it, else run it."""
+    if findings is not None:
+        return set(findings.loc[findings["rule"].astype(str) == rule_name, "object_id"].astype(str))
+    found = _RULE_FUNCTIONS[rule_name](clients, grants, t)
     if isinstance(found, pd.DataFrame):
         return set(found["object_id"].astype(str))
     return {f["object_id"] for f in found}
 
 
 def _client_signals(clients: pd.DataFrame, grants: pd.DataFrame, t: Thresholds) -> dict[str, set[str]]:
-    """signal → the client ids showing it (the client rules' own checks; a few thousand clients at most)."""
+    """signal → the client ids showing it that no rule judges (a few thousand clients at most)."""
     ids = clients["client_id"].astype(str)
-    public = ids[clients["client_type"].astype(str) == wire.PUBLIC]
     old = ids[:0]
     if "created_at" in clients:
         created = pd.to_datetime(clients["created_at"], utc=True)
         old = ids[(t.at() - created) > pd.Timedelta(days=OLD_CLIENT_DAYS)]
     counts = grants["client_id"].astype(str).value_counts()
     return {
-        "no_pkce": _flagged(client_rules.auth_code_without_pkce(clients, grants, t)),
-        "unverified_client": _flagged(client_rules.unverified_client_with_grants(clients, grants, t)),
-        "risky_redirect_uri": _flagged(client_rules.non_https_redirect_uri(clients, grants, t))
-        | _flagged(client_rules.redirect_uri_wildcard_or_fragment(clients, grants, t)),
-        "public_client": set(public),
+        "public_client": set(ids[clients["client_type"].astype(str) == wire.PUBLIC]),
         "old_client": set(old),
         "crowded_client": set(counts.index[counts >= CROWDED_CLIENT_GRANTS]),
     }
 
 
-def _grant_signals(clients: pd.DataFrame, grants: pd.DataFrame, t: Thresholds) -> dict[str, np.ndarray]:
-    """signal → one boolean per grant."""
-    ids = grants["id"].astype(str)
-    client_ids = grants["client_id"].astype(str)
-    signals = {
-        "orphaned_client": ids.isin(_flagged(grant_rules.orphan_grant(clients, grants, t))),
-        "stale": ids.isin(_flagged(grant_rules.stale_grant(clients, grants, t))),
-        "never_used": ids.isin(_flagged(grant_rules.never_used_grant(clients, grants, t))),
-        "exceeds_client": ids.isin(_flagged(grant_rules.grant_scope_exceeds_client(clients, grants, t))),
-        "admin_scope": ids.isin(_flagged(grant_rules.admin_scope_grant(clients, grants, t))),
-    }
-    signals.update({name: client_ids.isin(chosen) for name, chosen in _client_signals(clients, grants, t).items()})
-    return {name: np.asarray(mask, dtype=bool) for name, mask in signals.items()}
+def _grant_signals(clients: pd.DataFrame, grants: pd.DataFrame, t: Thresholds,
+                   findings: pd.DataFrame | None) -> dict[str, np.ndarray]:
+    """signal → one boolean per grant. Grant ids are looked up in plain Python sets (pandas' ``isin`` on Arrow
+    strings is slower) and client signals are judged once per distinct client, then spread to its grants."""
+    id_list = grants["id"].astype(str).tolist()
+    client_codes, client_ids = pd.factorize(grants["client_id"].astype(str).to_numpy(dtype=object))
+
+    def per_grant(chosen: set[str]) -> np.ndarray:
+        return np.fromiter((i in chosen for i in id_list), dtype=bool, count=len(id_list))
+
+    def per_client(chosen: set[str]) -> np.ndarray:
+        return np.array([c in chosen for c in client_ids] + [False], dtype=bool)[client_codes]
+
+    def rule(name: str) -> set[str]:
+        return _flagged(name, clients, grants, t, findings)
+
+    signals = {signal: per_client(rule(name)) if signal in ("no_pkce", "unverified_client") else per_grant(rule(name))
+               for signal, name in _RULE_OF.items()}
+    signals["risky_redirect_uri"] = per_client(rule("non_https_redirect_uri")
+                                               | rule("redirect_uri_wildcard_or_fragment"))
+    signals.update({name: per_client(chosen) for name, chosen in _client_signals(clients, grants, t).items()})
+    return signals
 
 
-def score_grants(clients: pd.DataFrame, grants: pd.DataFrame, t: Thresholds) -> pd.DataFrame:
+def score_grants(clients: pd.DataFrame, grants: pd.DataFrame, t: Thresholds,
+                 findings: pd.DataFrame | None = None) -> pd.DataFrame:
     """``risk_score`` (int), ``risk_level`` (ordered category) and ``risk_reason`` (the signals, most weighty
     first, as one line) for every grant, aligned with ``grants``' index. Vectorised: each distinct combination of
-    signals is put into words once."""
-    signals = _grant_signals(clients, grants, t)
+    signals is put into words once. ``findings``: every rule's findings for these frames (the audit passes its
+    own, so no rule runs twice); without them the rules run here."""
+    signals = _grant_signals(clients, grants, t, findings)
     order = sorted(WEIGHTS, key=lambda name: -WEIGHTS[name])  # stable: ties keep the table's order
     score = np.zeros(len(grants), dtype=np.int64)
     combination = np.zeros(len(grants), dtype=np.int64)
@@ -141,10 +159,11 @@ def score_grants(clients: pd.DataFrame, grants: pd.DataFrame, t: Thresholds) -> 
                          "risk_reason": pd.array(reason, dtype="string")}, index=grants.index)
 
 
-def with_risk(clients: pd.DataFrame, grants: pd.DataFrame, t: Thresholds) -> pd.DataFrame:
-    """A copy of ``grants`` with the risk columns, riskiest first (then longest idle, never-used first; then id)."""
-    scored = pd.concat([grants.drop(columns=[c for c in RISK_COLUMNS if c in grants]), score_grants(clients, grants,
-                                                                                                  t)], axis=1)
+def with_risk(clients: pd.DataFrame, grants: pd.DataFrame, t: Thresholds,
+              findings: pd.DataFrame | None = None) -> pd.DataFrame:
+    """A copy of ``grants`` with the risk columns, riskiest first (then never used, then longest idle; then id)."""
+    plain = grants.drop(columns=[c for c in RISK_COLUMNS if c in grants])
+    scored = pd.concat([plain, score_grants(clients, plain, t, findings)], axis=1)
     idle = pd.to_datetime(scored["last_used_at"], utc=True)
     keys = pd.DataFrame({"score": -scored["risk_score"], "used": idle.notna(), "last": idle,
                          "id": scored["id"].astype(str)})

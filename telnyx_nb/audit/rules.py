@@ -194,7 +194,7 @@ def audit(
     t = replace(t, now=t.at().to_pydatetime())
     findings = find_issues(clients, grants, stale_days=t.stale_days, never_used_grace_days=t.never_used_grace_days,
                            admin_scopes=t.admin_scopes, now=t.now, scopes_supported=t.scopes_supported)
-    return AuditResult(clients, with_risk(clients, grants, t), findings, t, target, admin_baseline(grants, t))
+    return AuditResult(clients, with_risk(clients, grants, t, findings), findings, t, target, admin_baseline(grants, t))
 
 
 def _published_scopes(source: Any) -> tuple[str, ...] | None:
