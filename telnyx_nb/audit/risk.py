@@ -125,7 +125,7 @@ def _grant_signals(clients: pd.DataFrame, grants: pd.DataFrame, t: Thresholds,
         return np.fromiter((i in chosen for i in id_list), dtype=bool, count=len(id_list))
 
     def per_client(chosen: set[str]) -> np.ndarray:
-        return np.array([c in chosen for c in client_ids] + [False], dtype=bool)[client_codes]
+        return np.array([c in chosen for c in client_ids], dtype=bool)[client_codes]
 
     def rule(name: str) -> set[str]:
         return _flagged(name, clients, grants, t, findings)
