@@ -210,7 +210,8 @@ def _facts(result: AuditResult, now: pd.Timestamp) -> pd.DataFrame:
     t, findings = result.thresholds, result.findings
     counts = findings["severity"].astype(str).value_counts() if not findings.empty else pd.Series(dtype=int)
     risks = _risk(result)["risk_level"].astype(str).value_counts()
-    baseline = result.baseline.sentence() if result.baseline else "none: grants differ in scope"
+    b = result.baseline  # the sentence itself is said once, above the sections
+    baseline = f"{', '.join(b.scopes)} ({b.reason})" if b else "none: grants differ in scope"
     return pd.DataFrame({
         "fact": ["target", "generated at", "clients", "grants", "stale after", "never-used grace", "admin scopes",
                  "scope baseline", "findings", "grants by risk"],

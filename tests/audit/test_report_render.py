@@ -181,3 +181,19 @@ def test_tables_over_ten_rows_get_a_filter_box_and_long_ones_pages():
     text = render_html(_result(many, []))
     assert '<table id="client-findings-table" class="report-table" data-page-size="100">' in text
     assert 'data-next="client-findings-table"' in text
+
+
+# ------------------------------------------------------------------------------------ baseline and revoke first
+def test_an_admin_only_account_states_the_baseline_once_and_opens_with_whole_grant_ids():
+    clients = [_client("a", "Alpha", allowed_scopes=["admin"]), _client("u", "Unvetted", allowed_scopes=["admin"],
+                                                                        verified=False)]
+    grants = [_grant(LONG_ID, "a", used_days=200, scopes=("admin",)), _grant("fresh", "a", scopes=("admin",)),
+              _grant("u1", "u", scopes=("admin",))]
+    text = render_html(_result(clients, grants))
+    assert text.count("Baseline: all 3 grants hold admin") == 1  # above the sections, not per grant
+    assert "admin_scope_grant</td>" not in text.split('id="rules-table"')[0]  # no such finding anywhere
+    assert text.index('id="revoke-first"') < text.index('id="summary"') < text.index('id="per-client"')
+    first = cells(text, "revoke-first-table")
+    assert [row[4][1] for row in first] == [LONG_ID, "u1"]  # the whole id, ready to revoke; low risk left out
+    assert first[0][1] == ({"class": "risk-medium", "data-sort": "1"}, "medium")
+    assert first[0][5][1] == "last used 200 days ago"
