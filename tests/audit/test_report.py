@@ -120,6 +120,10 @@ def test_bad_arguments_name_the_option(capsys):
     with pytest.raises(SystemExit):
         main(["audit", "--stale-days", "soon"])
     assert "--stale-days" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["audit", "--fail-on", "risk:low"])  # every grant is at least low: a CI gate that always fails
+    err = capsys.readouterr().err
+    assert "--fail-on" in err and "risk:high" in err
 
 
 def test_unwritable_out_is_a_clear_error(sandbox, tmp_path, capsys):
