@@ -48,7 +48,9 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
     "rules": (["telnyx_nb/audit/registry.py", "telnyx_nb/audit/grant_rules.py", "telnyx_nb/audit/client_rules.py",
                "telnyx_nb/audit/rules.py"],
               ["tests/audit/test_rules.py", "tests/audit/test_thresholds.py", "tests/audit/test_rule_edges.py",
-               "tests/audit/test_audit_errors.py"]),
+               "tests/audit/test_audit_errors.py", "tests/audit/test_risk_weights.py"]),
+    "risk": (["telnyx_nb/audit/risk.py", "telnyx_nb/audit/baseline.py"],
+             ["tests/audit/test_risk_weights.py", "tests/audit/test_thresholds.py"]),
     "plots": ("telnyx_nb/audit/plots.py", ["tests/audit/test_plots.py", "tests/audit/test_plots_numbers.py"]),
     "store": ("telnyx_nb/sandbox/store.py",
               ["tests/sandbox/test_concurrency.py", "tests/sandbox/test_flow.py", "tests/sandbox/test_lifetimes.py",
@@ -81,7 +83,7 @@ FUNCTIONS: dict[str, list[str]] = {
     "store": ["claim_consent", "claim_code", "claim_refresh", "token_status", "revoke_token", "revoke_family",
               "check_secret", "save_token"],
 }
-DEFAULT_MODULES = ["pkce", "jwt", "transport", "retry", "error_mapping", "masking", "rules", "access", "store",
+DEFAULT_MODULES = ["pkce", "jwt", "transport", "retry", "error_mapping", "masking", "rules", "risk", "access", "store",
                    "grants", "schema", "redirects", "endpoints", "validation"]
 
 KILLED = {"killed", "timeout", "caught by type check"}

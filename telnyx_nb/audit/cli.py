@@ -1,12 +1,18 @@
 """``telnyx-nb audit``: audit the account headlessly (cron, CI) and write a report.
 
-    telnyx-nb audit [--out report.html|.csv|.parquet] [--stale-days N] [--never-used-days N] [--fail-on high]
+    telnyx-nb audit [--out report.html|.csv|.parquet] [--stale-days N] [--never-used-days N]
+                    [--fail-on high|medium|low|risk:critical|risk:high|risk:medium]
 
 Where to connect follows ``telnyx_nb.connect()``: Telnyx credentials in the environment → the real API;
 ``TELNYX_NB_SANDBOX`` → that sandbox; otherwise a throwaway in-process sandbox with demo data.
 
-Exit status: 0 done; 1 ``--fail-on`` found a finding that severe; 2 no audit (bad setting, connection or
-authentication failure, unwritable ``--out``); argparse's usage errors also exit 2.
+It says the account's scope baseline once (on Telnyx every grant holds ``admin``) and lists the grants to revoke
+first, riskiest first (``telnyx_nb.audit.risk``). ``--fail-on high`` (``medium``, ``low``) fails on a finding of that
+severity or worse, as before; ``--fail-on risk:high`` (``risk:critical``, ``risk:medium``) on a grant whose risk is
+that level or worse.
+
+Exit status: 0 done; 1 ``--fail-on`` found a finding that severe or a grant that risky; 2 no audit (bad setting,
+connection or authentication failure, unwritable ``--out``); argparse's usage errors also exit 2.
 """
 
 from __future__ import annotations
@@ -39,9 +45,11 @@ def _out(value: str) -> Path:
     return path
 
 
+FAIL_ON = ["high", "medium", "low", "risk:critical", "risk:high", "risk:medium"]
 EPILOG = WHERE_HELP + """
-exit status: 0 done; 1 --fail-on matched a finding; 2 no audit (bad setting, connection or authentication
-             failure, unwritable --out)"""
+exit status: 0 done; 1 --fail-on matched a finding (high|medium|low: a finding that severe or worse) or a grant
+             (risk:critical|risk:high|risk:medium: a grant that risky or worse); 2 no audit (bad setting,
+             connection or authentication failure, unwritable --out)"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -54,8 +62,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a grant unused for more than N days is stale (default 90)")
     parser.add_argument("--never-used-days", type=_days, default=7, metavar="N",
                         help="flag a never-used grant once it is older than N days (default 7)")
-    parser.add_argument("--fail-on", choices=["high", "medium", "low"], default=None,
-                        help="exit with status 1 when there is a finding of this severity or worse (for CI)")
+    parser.add_argument("--fail-on", choices=FAIL_ON, default=None, metavar="LEVEL",
+                        help="exit with status 1 (for CI) when there is a finding of this severity or worse "
+                             "(high, medium, low), or a grant of this risk or worse (risk:critical, risk:high, "
+                             "risk:medium)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -82,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
     counts = findings["severity"].astype(str).value_counts()
     print(f"{len(result.clients)} clients, {len(result.grants)} grants, {len(findings)} findings ("
           + ", ".join(f"{int(counts.get(s, 0))} {s}" for s in SEVERITIES) + ")", file=sys.stderr)
+    if result.baseline:
+        print(result.baseline.sentence(), file=sys.stderr)
     if args.out:
         try:
             args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -93,13 +105,31 @@ def run(args: argparse.Namespace) -> int:
         for path in written:
             print(f"wrote {path}")
     else:
-        from telnyx_nb.audit.sanitize import terminal_safe
+        _print(result)
+    return 1 if _fails(result, args.fail_on) else 0
 
-        # names are third parties' choice: no escape sequence of theirs reaches the terminal
-        shown = terminal_safe(findings[["severity", "rule", "client_name", "object_id", "detail"]])
-        print(shown.to_string(index=False, max_colwidth=70) if len(shown) else "no findings")
-    if args.fail_on:
-        worst = SEVERITIES[: SEVERITIES.index(args.fail_on) + 1]
-        if findings["severity"].astype(str).isin(worst).any():
-            return 1
-    return 0
+
+def _print(result) -> None:
+    """The grants to revoke first, then every finding; names are third parties' choice, so no escape sequence of
+    theirs reaches the terminal."""
+    from telnyx_nb.audit.sanitize import terminal_safe
+
+    first = result.revoke_first()
+    if len(first):
+        print("Revoke these first:")
+        print(terminal_safe(first).to_string(index=False, max_colwidth=110))
+        print()
+    shown = terminal_safe(result.findings[["severity", "rule", "client_name", "object_id", "detail"]])
+    print(shown.to_string(index=False, max_colwidth=70) if len(shown) else "no findings")
+
+
+def _fails(result, fail_on: str | None) -> bool:
+    """Does ``--fail-on`` match: a finding that severe or worse, or (``risk:LEVEL``) a grant that risky or worse?"""
+    from telnyx_nb.audit.rules import SEVERITIES
+
+    if not fail_on:
+        return False
+    if fail_on.startswith("risk:"):
+        return bool((result.grants["risk_level"] >= fail_on.split(":", 1)[1]).any())
+    worst = SEVERITIES[: SEVERITIES.index(fail_on) + 1]
+    return bool(result.findings["severity"].astype(str).isin(worst).any())

@@ -28,12 +28,17 @@ CLIENT_NEEDS = [c for c in CLIENT_COLUMNS if c in {"client_id", "name", "client_
 
 @dataclass(frozen=True)
 class Thresholds:
-    """What the rules count as too old or too powerful. ``now`` defaults to the moment the audit runs."""
+    """What the rules count as too old or too powerful. ``now`` defaults to the moment the audit runs.
+
+    ``scopes_supported`` is the server's published vocabulary when the audit could read it (its metadata): a server
+    that publishes nothing but admin scopes makes admin the account's baseline (:mod:`telnyx_nb.audit.baseline`).
+    """
 
     stale_days: int = 90
     never_used_grace_days: int = 7
     admin_scopes: tuple[str, ...] = ("admin",)
     now: datetime | None = None
+    scopes_supported: tuple[str, ...] | None = None
     # work shared by the rules of one audit (e.g. each grant's scope set); never compared or shown
     _shared: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -47,6 +52,8 @@ class Thresholds:
                 raise ConfigurationError(fix)
         if isinstance(self.admin_scopes, str):
             object.__setattr__(self, "admin_scopes", (self.admin_scopes,))
+        if self.scopes_supported is not None:
+            object.__setattr__(self, "scopes_supported", tuple(items(self.scopes_supported)))
         if self.now is not None and not isinstance(self.now, datetime):
             raise ArgumentTypeError(f"now: pass a timezone-aware datetime, e.g. datetime.now(timezone.utc) "
                                     f"(got {type(self.now).__name__})")

@@ -1,12 +1,13 @@
 """The audit report: one self-contained HTML file (plots inlined as base64 PNG), or CSV / Parquet exports.
 
-The HTML is written for an account owner deciding what to revoke: a per-client roll-up first (grants, worst
-severity, what to do), then one row per flagged grant with every rule it broke and the suggested action, then the
-pictures and the full frames. It needs nothing but itself — no stylesheets, images or scripts from elsewhere — so
-it can be mailed, archived by cron, or attached to a CI run; one small inline script sorts (click a header),
-filters and pages the tables, and without it every row is still there. The page comes from a Jinja2 template with
-autoescaping on, so a client named ``<script>`` stays text. The frames hold no secrets (client secrets are never
-listed by the API).
+The HTML is written for an account owner deciding what to revoke: the account's scope baseline in one sentence (on
+Telnyx every grant holds ``admin``), then "Revoke these first" (the riskiest grants, one reason line each, see
+:mod:`telnyx_nb.audit.risk`), a per-client roll-up (grants, worst severity, what to do), one row per flagged grant
+riskiest first with every rule it broke and the suggested action, then the pictures and the full frames. It needs
+nothing but itself — no stylesheets, images or scripts from elsewhere — so it can be mailed, archived by cron, or
+attached to a CI run; one small inline script sorts (click a header), filters and pages the tables, and without it
+every row is still there. The page comes from a Jinja2 template with autoescaping on, so a client named ``<script>``
+stays text. The frames hold no secrets (client secrets are never listed by the API).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from telnyx_nb.audit import plots
+from telnyx_nb.audit.risk import LEVELS, revoke_first, with_risk
 from telnyx_nb.audit.rules import RULES, SEVERITIES, AuditResult
 from telnyx_nb.audit.sanitize import spreadsheet_safe
 from telnyx_nb.errors import ConfigurationError
@@ -30,6 +32,7 @@ __all__ = ["SECTIONS", "export", "render_html", "write_report"]
 
 # id → heading, in report order; tests check each is present
 SECTIONS = {
+    "revoke-first": "Revoke these first",
     "summary": "Summary",
     "per-client": "What to do, per client",
     "grants-to-review": "Grants to review",
@@ -42,6 +45,7 @@ SECTIONS = {
     "rules": "Rules",
 }
 GRANTS_PAGE_SIZE = 50  # rows per page of the per-grant table: 100k grants stay readable
+REVOKE_FIRST = 10  # grants in "Revoke these first"
 _RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}  # high = 0
 _ID_COLUMNS = {"client_id", "grant_id", "id", "object_id", "org_id", "user_id"}
 
@@ -67,11 +71,13 @@ def _cell(value: Any, column: str = "") -> dict:
         return {"text": "yes" if value else "no", "sort": None, "cls": None, "title": None}
     if isinstance(value, (int, float, np.integer, np.floating)):
         number = float(value)
-        text = str(int(number)) if number.is_integer() else f"{number:.1f}"  # counts never print as 12.0
+        text = f"{number:.1f}".removesuffix(".0")  # counts (and 47.01 days) never print as 12.0
         return {"text": text, "sort": repr(number), "cls": "num", "title": None}
     text = str(value)
     if column == "severity" and text in _RANK:
         return {"text": text, "sort": str(_RANK[text]), "cls": f"sev-{text}", "title": None}
+    if column == "risk_level" and text in LEVELS:  # sorts by urgency, not alphabetically
+        return {"text": text, "sort": str(LEVELS.index(text)), "cls": f"risk-{text}", "title": None}
     if column in _ID_COLUMNS and len(text) > 12:  # short on screen; whole on hover and when copied
         return {"text": text[:8] + "…", "sort": text, "cls": "id", "title": text}
     return {"text": text, "sort": None, "cls": None, "title": None}
@@ -98,19 +104,30 @@ def _worst(severities: pd.Series) -> str:
     return min((str(s) for s in severities), key=lambda s: _RANK.get(s, 99))
 
 
+def _risk(result: AuditResult) -> pd.DataFrame:
+    """The result's grants with their risk columns (an AuditResult built by hand may not carry them yet)."""
+    if "risk_score" in result.grants:
+        return result.grants
+    return with_risk(result.clients, result.grants, result.thresholds)
+
+
 def grants_to_review(result: AuditResult) -> pd.DataFrame:
-    """One row per flagged grant: worst severity, its client, every rule it broke, what to do."""
+    """One row per flagged grant, riskiest first: its risk, worst severity, client, every rule it broke, what to do."""
     findings = result.findings[result.findings["object_type"].astype(str) == "grant"]
-    columns = ["severity", "client", "client_id", "grant_id", "scopes", "last_used_at", "rules", "detail",
-               "suggested_action"]
+    columns = ["risk_level", "risk_score", "severity", "client", "client_id", "grant_id", "scopes", "last_used_at",
+               "rules", "risk_reason", "detail", "suggested_action"]
     if findings.empty:
         return pd.DataFrame(columns=columns)
-    grants = result.grants.set_index(result.grants["id"].astype(str))
+    grants = _risk(result)
+    grants = grants.set_index(grants["id"].astype(str))
+    position = {grant_id: i for i, grant_id in enumerate(grants.index)}  # riskiest first, longest idle first
     rows = []
     for grant_id, group in findings.groupby(findings["object_id"].astype(str), sort=False):
         group = group.sort_values("severity", key=lambda s: s.astype(str).map(_RANK))
         grant = grants.loc[grant_id] if grant_id in grants.index else None
         rows.append({
+            "risk_level": None if grant is None else str(grant["risk_level"]),
+            "risk_score": 0 if grant is None else int(grant["risk_score"]),
             "severity": _worst(group["severity"]),
             "client": group["client_name"].dropna().astype(str).iloc[0] if group["client_name"].notna().any()
             else "(client gone)",
@@ -119,13 +136,14 @@ def grants_to_review(result: AuditResult) -> pd.DataFrame:
             "scopes": [] if grant is None else list(grant["scopes"]),
             "last_used_at": None if grant is None else grant["last_used_at"],
             "rules": list(dict.fromkeys(group["rule"].astype(str))),
+            "risk_reason": None if grant is None else str(grant["risk_reason"]),
             "detail": "; ".join(dict.fromkeys(group["detail"].astype(str))),
             "suggested_action": " ".join(dict.fromkeys(group["suggested_action"].astype(str))),
         })
     frame = pd.DataFrame(rows, columns=columns)
-    order = frame["severity"].map(_RANK)
-    return frame.assign(_rank=order).sort_values(["_rank", "client", "grant_id"], kind="stable") \
-        .drop(columns="_rank").reset_index(drop=True)
+    return frame.assign(_rank=frame["severity"].map(_RANK), _pos=frame["grant_id"].map(position)) \
+        .sort_values(["risk_score", "_rank", "_pos", "grant_id"], ascending=[False, True, True, True],
+                     kind="stable").drop(columns=["_rank", "_pos"]).reset_index(drop=True)
 
 
 def per_client(result: AuditResult) -> pd.DataFrame:
@@ -187,19 +205,29 @@ def _severity_column(frame: pd.DataFrame, column: str = "worst_severity") -> pd.
     return frame.rename(columns={column: "severity"}) if column in frame else frame
 
 
+def _facts(result: AuditResult, now: pd.Timestamp) -> pd.DataFrame:
+    """What was audited, with which thresholds, and how many findings and grants at each severity and risk."""
+    t, findings = result.thresholds, result.findings
+    counts = findings["severity"].astype(str).value_counts() if not findings.empty else pd.Series(dtype=int)
+    risks = _risk(result)["risk_level"].astype(str).value_counts()
+    b = result.baseline  # the sentence itself is said once, above the sections
+    baseline = f"{', '.join(b.scopes)} ({b.reason})" if b else "none: grants differ in scope"
+    return pd.DataFrame({
+        "fact": ["target", "generated at", "clients", "grants", "stale after", "never-used grace", "admin scopes",
+                 "scope baseline", "findings", "grants by risk"],
+        "value": [result.target, now.isoformat(timespec="seconds"), str(len(result.clients)), str(len(result.grants)),
+                  f"{t.stale_days} days", f"{t.never_used_grace_days} days", ", ".join(t.admin_scopes), baseline,
+                  ", ".join(f"{int(counts.get(s, 0))} {s}" for s in SEVERITIES),
+                  ", ".join(f"{int(risks.get(level, 0))} {level}" for level in reversed(LEVELS))],
+    })
+
+
 def render_html(result: AuditResult) -> str:
     """The whole report as one HTML string."""
     t = result.thresholds
     now = pd.Timestamp(t.now).tz_convert("UTC") if t.now else pd.Timestamp.now(tz="UTC")
     findings, clients, grants = result.findings, result.clients, result.grants
-    counts = findings["severity"].astype(str).value_counts() if not findings.empty else pd.Series(dtype=int)
-    facts = pd.DataFrame({
-        "fact": ["target", "generated at", "clients", "grants", "stale after", "never-used grace",
-             "admin scopes"] + [f"{s} findings" for s in SEVERITIES],
-        "value": [result.target, now.isoformat(timespec="seconds"), str(len(clients)), str(len(grants)),
-                  f"{t.stale_days} days", f"{t.never_used_grace_days} days", ", ".join(t.admin_scopes)]
-                 + [str(int(counts.get(s, 0))) for s in SEVERITIES],
-    })
+    facts = _facts(result, now)
     actions = pd.Series({name: r.suggested_action for name, r in RULES.items()}, name="suggested action")
     summary_by_rule = result.summary()
     if not summary_by_rule.empty:
@@ -226,15 +254,21 @@ def render_html(result: AuditResult) -> str:
         return {"id": key, "heading": SECTIONS[key], "intro": intro, "images": list(images), "tables": list(tables)}
 
     unflagged = len(clients) - int(roll_up["client_id"].isin(clients["client_id"].astype(str)).sum())
+    first = revoke_first(result, REVOKE_FIRST)
     sections = [
+        section("revoke-first", intro="The riskiest grants, one reason each (risk: the sum of the weights of what a "
+                                      "grant shows; see Rules below and docs/audit-history.md). Revoking a grant ends "
+                                      "the tokens issued under it (RFC 7009 §2).",
+                tables=[_table(first, "revoke-first-table", f"the {len(first)} riskiest grants",
+                               "no grant stands out: every one is low risk")]),
         section("summary", tables=[_table(facts, "facts", "what was audited"),
                                    _table(summary_by_rule, "per-rule", "findings per rule", "no findings")]),
         section("per-client", intro=f"Clients with findings, most severe first ({unflagged} client(s) have none). "
                                     "Click a column heading to sort; type to filter.",
                 tables=[_table(_severity_column(roll_up), "clients-roll-up", "per-client roll-up",
                                "no findings: nothing to do")]),
-        section("grants-to-review", intro="One row per flagged grant, with every rule it broke. Revoking a grant "
-                                          "ends the tokens issued under it (RFC 7009 §2).",
+        section("grants-to-review", intro="One row per flagged grant, riskiest first, with every rule it broke. "
+                                          "Revoking a grant ends the tokens issued under it (RFC 7009 §2).",
                 tables=[_table(review, "grants-table", "flagged grants", "no grant is flagged",
                                page_size=GRANTS_PAGE_SIZE)]),
         section("client-findings", tables=[_table(client_findings, "client-findings-table", "findings about "
@@ -254,7 +288,8 @@ def render_html(result: AuditResult) -> str:
         section("rules", tables=[_table(rules_frame, "rules-table", "the audit rules")]),
     ]
     return _template().render(title="telnyx-nb OAuth audit", target=result.target,
-                              generated=now.isoformat(timespec="seconds"), sections=sections)
+                              generated=now.isoformat(timespec="seconds"), sections=sections,
+                              baseline=result.baseline.sentence() if result.baseline else None)
 
 
 def _flat(frame: pd.DataFrame) -> pd.DataFrame:

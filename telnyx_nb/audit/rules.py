@@ -26,7 +26,9 @@ import pandas as pd
 from telnyx_nb.audit import grant_rules  # noqa: F401
 from telnyx_nb.audit import client_rules  # noqa: F401
 # isort: on
+from telnyx_nb.audit.baseline import Baseline, admin_baseline
 from telnyx_nb.audit.registry import CLIENT_NEEDS, FINDING_COLUMNS, RULES, SEVERITIES, Rule, Thresholds, rule
+from telnyx_nb.audit.risk import revoke_first, with_risk
 from telnyx_nb.errors import ArgumentTypeError, ConfigurationError
 from telnyx_nb.frames import GRANT_COLUMNS
 
@@ -76,12 +78,14 @@ def find_issues(
     admin_scopes: Iterable[str] = ("admin",),
     now: datetime | None = None,
     rules: Iterable[str] | None = None,
+    scopes_supported: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Run the rules over frames you already have; no network. Returns the findings sorted by severity.
 
-    ``rules`` picks a subset by name (default: all of :data:`RULES`).
+    ``rules`` picks a subset by name (default: all of :data:`RULES`). ``scopes_supported``: the server's published
+    scopes, if known (only admin published → admin is the baseline, not a finding).
     """
-    t = Thresholds(stale_days, never_used_grace_days, tuple(admin_scopes), now)
+    t = Thresholds(stale_days, never_used_grace_days, tuple(admin_scopes), now, scopes_supported)
     t = replace(t, now=t.at().to_pydatetime())  # one clock for every rule
     clients = _check_frame(clients, "clients", CLIENT_NEEDS)
     grants = _check_frame(grants, "grants", GRANT_COLUMNS)
@@ -129,13 +133,21 @@ def _sorted(findings: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass
 class AuditResult:
-    """One audit: the frames it looked at, what it found, and when and against what it ran."""
+    """One audit: the frames it looked at, what it found, and when and against what it ran.
+
+    ``grants`` carries each grant's risk (``risk_score``, ``risk_level``, ``risk_reason``; see
+    :mod:`telnyx_nb.audit.risk`), riskiest first."""
 
     clients: pd.DataFrame
     grants: pd.DataFrame
     findings: pd.DataFrame
     thresholds: Thresholds
     target: str = "DataFrames supplied by the caller"
+    baseline: Baseline | None = None  # admin held by every grant: said once, not flagged per grant
+
+    def revoke_first(self, n: int = 10) -> pd.DataFrame:
+        """The ``n`` riskiest grants (above ``low``) with the reason in one line each: what to revoke first."""
+        return revoke_first(self, n)
 
     def summary(self) -> pd.DataFrame:
         """Findings counted per rule and severity."""
@@ -157,12 +169,13 @@ def audit(
     admin_scopes: Iterable[str] = ("admin",),
     now: datetime | None = None,
     progress: bool | None = None,
+    scopes_supported: Iterable[str] | None = None,
 ) -> AuditResult:
     """Audit a live session (``audit(api)``) or frames you hold (``audit(clients_df, grants_df)``).
 
     With a ``TelnyxOAuth`` the frames come from its ``clients_df()`` and ``grants_df()`` (HTTP through the API
-    module only; ``progress`` is passed on to show or hide a progress bar); with frames nothing touches the
-    network.
+    module only; ``progress`` is passed on to show or hide a progress bar), and the published scopes from the
+    server's metadata (``scopes_supported``); with frames nothing touches the network.
     """
     if isinstance(source, pd.DataFrame):
         if grants is None:
@@ -172,11 +185,27 @@ def audit(
         clients = source.clients_df(progress=progress)
         grants = source.grants_df(with_clients=False, progress=progress)
         target = str(getattr(source, "target", "a live session"))
+        if scopes_supported is None:
+            scopes_supported = _published_scopes(source)
     else:
         raise ArgumentTypeError("source: pass a TelnyxOAuth (e.g. telnyx_nb.connect()) or a clients DataFrame "
                         "with the grants DataFrame")
-    t = Thresholds(stale_days, never_used_grace_days, tuple(admin_scopes), now)
+    t = Thresholds(stale_days, never_used_grace_days, tuple(admin_scopes), now, scopes_supported)
     t = replace(t, now=t.at().to_pydatetime())
     findings = find_issues(clients, grants, stale_days=t.stale_days, never_used_grace_days=t.never_used_grace_days,
-                           admin_scopes=t.admin_scopes, now=t.now)
-    return AuditResult(clients, grants, findings, t, target)
+                           admin_scopes=t.admin_scopes, now=t.now, scopes_supported=t.scopes_supported)
+    return AuditResult(clients, with_risk(clients, grants, t, findings), findings, t, target, admin_baseline(grants, t))
+
+
+def _published_scopes(source: Any) -> tuple[str, ...] | None:
+    """The server's ``scopes_supported`` (RFC 8414 §2), or None when it cannot be read: the audit goes on without."""
+    from telnyx_nb.errors import TelnyxNBError
+
+    read = getattr(source, "authorization_server_metadata", None)
+    if not callable(read):
+        return None
+    try:
+        published = tuple(str(s) for s in read().scopes_supported)
+    except (TelnyxNBError, AttributeError, TypeError):
+        return None
+    return published or None

@@ -1,7 +1,11 @@
 """Demo and synthetic account data for the sandbox: plain Python records, no Flask, no Authlib, no store.
 
 ``demo_dataset(now)`` builds a small, realistic account with known weak spots, so the audit and the notebooks have
-something real to find. It is deterministic: one seeded ``random.Random`` draws every id, secret, scope and age,
+something real to find. Like a real Telnyx account it knows one scope, ``admin`` (the only one Telnyx publishes):
+every client allows it and every grant holds it. What varies is what varies on a real account: ages and last use,
+public and confidential clients, PKCE on or off, redirect URIs (loopback, https, plain http, private-use schemes),
+verified or not, grant types, several grants per client, and a deleted client whose grants were left behind
+(orphans). It is deterministic: one seeded ``random.Random`` draws every id, secret and age,
 and every timestamp is an offset from ``now``. Ids do not depend on ``now`` (only ages do), so two sandboxes seeded
 at different moments hold the same clients and grants. The secrets drawn here are placeholders: the sandbox
 replaces them with fresh random ones when it seeds a database, since a secret anyone can recompute opens any
@@ -28,14 +32,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from telnyx_nb.errors import ArgumentTypeError, ConfigurationError
-from telnyx_nb.sandbox.scopes import SCOPES
 
 __all__ = [
     "DEMO_CLIENT_NAME",
     "DEMO_REDIRECT_URIS",
     "GRANT_TYPES",
     "PLANTED",
-    "SCOPE_NAMES",
     "demo_dataset",
     "synthetic_dataset",
 ]
@@ -48,13 +50,12 @@ DEMO_CLIENT_NAME = "Telnyx NB Demo"
 DEMO_REDIRECT_URIS = ["http://127.0.0.1:8976/callback", "http://localhost:8976/callback"]
 GRANT_TYPES = ["authorization_code", "client_credentials", "refresh_token"]
 
-# The catalog's scope names, in catalog order (sandbox/scopes.py owns names and descriptions).
-SCOPE_NAMES: list[str] = list(SCOPES)
-
 _DEMO_SEED = 20240601
 _SYNTHETIC_SEED = 7
 _SECRET_ALPHABET = string.ascii_letters + string.digits + "-_"
 _DAY = 86400  # seconds
+# Telnyx publishes one scope: every client of a real account allows it, every grant holds it.
+_ADMIN = ["admin"]
 
 # Ages (days before `now`) chosen well away from the audit's default thresholds (stale: 90 days; never-used
 # grace: 7 days).
@@ -63,84 +64,63 @@ _STALE_LAST_USED = (100, 520)
 _NEVER_USED_MIN_AGE = 17
 _MAX_AGE = 540  # 18 months
 
-# One row per client, in the order the store receives them. `grants` plans that client's grants:
-# n, and the share that is stale, never used, broader than the client now allows (`broad` scopes added), or
-# holding admin (only where the client allows admin; admin in `broad` plants it the other way).
+_HTTPS_ONLY = ["authorization_code", "refresh_token"]
+# One row per client, in the order the store receives them. `grants` plans that client's grants: n, and the
+# share that is stale or never used. `deleted`: the client is drawn (its id is fixed) but not stored, so its
+# grants are orphans — what a client deleted behind the API's back leaves on an account.
 _CLIENT_PLAN: list[dict[str, Any]] = [
     dict(name=DEMO_CLIENT_NAME, client_type="confidential", verified=True, require_pkce=True,
-         allowed_grant_types=GRANT_TYPES, allowed_scopes=SCOPE_NAMES, redirect_uris=DEMO_REDIRECT_URIS,
+         allowed_grant_types=GRANT_TYPES, redirect_uris=DEMO_REDIRECT_URIS,
          site="https://telnyx-nb.example.org", age=2, grants=None),
     dict(name="Acme Dispatch", client_type="confidential", verified=True, require_pkce=True,
-         allowed_grant_types=["authorization_code", "refresh_token"],
-         allowed_scopes=["messaging", "messaging:read", "voice", "numbers:read"],
-         redirect_uris=["https://dispatch.acme.example/oauth/callback"],
-         site="https://dispatch.acme.example", age=540,
-         grants=dict(n=60, stale=0.2, never=0.1, broad_share=0.15, broad=["numbers"])),
+         allowed_grant_types=_HTTPS_ONLY, redirect_uris=["https://dispatch.acme.example/oauth/callback"],
+         site="https://dispatch.acme.example", age=540, grants=dict(n=60, stale=0.2, never=0.1)),
     dict(name="Bright Billing", client_type="confidential", verified=True, require_pkce=True,
          allowed_grant_types=["authorization_code", "client_credentials", "refresh_token"],
-         allowed_scopes=["billing:read", "numbers:read"],
          redirect_uris=["https://billing.bright.example/callback"],
-         site="https://billing.bright.example", age=500,
-         grants=dict(n=35, stale=0.1, never=0.05)),
+         site="https://billing.bright.example", age=500, grants=dict(n=35, stale=0.1, never=0.05)),
     dict(name="CallFlow Mobile", client_type="public", verified=True, require_pkce=True,
-         allowed_grant_types=["authorization_code", "refresh_token"],
-         allowed_scopes=["voice", "numbers:read", "messaging:read"],
+         allowed_grant_types=_HTTPS_ONLY,
          # a private-use URI scheme for a native app is fine (RFC 8252 §7.1)
          redirect_uris=["com.callflow.mobile:/oauth2redirect", "https://callflow.example.com/oauth/callback"],
-         site="https://callflow.example.com", age=530,
-         grants=dict(n=70, stale=0.25, never=0.1)),
+         site="https://callflow.example.com", age=530, grants=dict(n=70, stale=0.25, never=0.1)),
     dict(name="Ops Console", client_type="confidential", verified=True, require_pkce=True,
-         allowed_grant_types=GRANT_TYPES,
-         allowed_scopes=["admin", "numbers", "numbers:read", "billing:read", "webhooks:read"],
-         redirect_uris=["https://ops.internal.example.com/oauth/callback"],
-         site="https://ops.internal.example.com", age=520,
-         grants=dict(n=20, stale=0.1, admin=0.5)),
+         allowed_grant_types=GRANT_TYPES, redirect_uris=["https://ops.internal.example.com/oauth/callback"],
+         site="https://ops.internal.example.com", age=520, grants=dict(n=20, stale=0.1)),
     dict(name="Legacy Fax Bridge", client_type="confidential", verified=False, require_pkce=False,
-         allowed_grant_types=["authorization_code", "refresh_token"],
-         allowed_scopes=["messaging", "voice"],
-         redirect_uris=["http://fax-bridge.example.net/oauth/callback"],
-         site="http://fax-bridge.example.net", age=540,
-         grants=dict(n=25, stale=0.8, never=0.1, broad_share=0.4, broad=["admin", "storage"])),
+         allowed_grant_types=_HTTPS_ONLY, redirect_uris=["http://fax-bridge.example.net/oauth/callback"],
+         site="http://fax-bridge.example.net", age=540, grants=dict(n=25, stale=0.8, never=0.1)),
     dict(name="Partner Portal (staging)", client_type="confidential", verified=False, require_pkce=True,
-         allowed_grant_types=["authorization_code", "refresh_token"],
-         allowed_scopes=["messaging:read", "numbers:read"],
+         allowed_grant_types=_HTTPS_ONLY,
          redirect_uris=["http://staging.partner.example.com/oauth/callback",
                         "https://partner.example.com/oauth/callback"],
-         site="https://partner.example.com", age=300,
-         grants=dict(n=12, stale=0.3)),
+         site="https://partner.example.com", age=300, grants=dict(n=12, stale=0.3)),
     dict(name="Hookshot", client_type="confidential", verified=True, require_pkce=True,
-         allowed_grant_types=["authorization_code", "refresh_token"],
-         allowed_scopes=["webhooks:read", "messaging:read"],
+         allowed_grant_types=_HTTPS_ONLY,
          redirect_uris=["https://*.hookshot.example.org/callback", "https://hookshot.example.org/callback#done"],
-         site="https://hookshot.example.org", age=400,
-         grants=dict(n=18, stale=0.15, never=0.1)),
+         site="https://hookshot.example.org", age=400, grants=dict(n=18, stale=0.15, never=0.1)),
     dict(name="Kiosk Display", client_type="public", verified=True, require_pkce=True,
          allowed_grant_types=["authorization_code", "client_credentials"],
-         allowed_scopes=["numbers:read", "messaging:read"],
          redirect_uris=["https://kiosk.example.com/callback"],
-         site="https://kiosk.example.com", age=250,
-         grants=dict(n=10, stale=0.1)),
+         site="https://kiosk.example.com", age=250, grants=dict(n=10, stale=0.1)),
     dict(name="Reporting Sync", client_type="confidential", verified=True, require_pkce=True,
-         allowed_grant_types=["authorization_code", "refresh_token"],
-         allowed_scopes=["billing:read", "storage", "ai"],
-         redirect_uris=["https://reports.example.com/callback"],
-         site="https://reports.example.com", age=510,
-         grants=dict(n=30, stale=0.2, never=0.05, broad_share=0.1, broad=["messaging"])),
+         allowed_grant_types=_HTTPS_ONLY, redirect_uris=["https://reports.example.com/callback"],
+         site="https://reports.example.com", age=510, grants=dict(n=30, stale=0.2, never=0.05)),
     dict(name="Reporting Sync", client_type="confidential", verified=True, require_pkce=True,
          allowed_grant_types=["authorization_code", "client_credentials", "refresh_token"],
-         allowed_scopes=["billing:read", "ai"],
          redirect_uris=["https://reports-v2.example.com/callback"],
-         site="https://reports-v2.example.com", age=200,
-         grants=dict(n=15, stale=0.2)),
+         site="https://reports-v2.example.com", age=200, grants=dict(n=15, stale=0.2)),
     dict(name="AI Transcriber", client_type="confidential", verified=True, require_pkce=True,
-         allowed_grant_types=["authorization_code", "refresh_token"],
-         allowed_scopes=["ai", "voice", "storage"],
-         redirect_uris=["https://transcribe.example.ai/oauth/callback"],
-         site="https://transcribe.example.ai", age=450,
-         grants=dict(n=40, stale=0.15, never=0.15)),
+         allowed_grant_types=_HTTPS_ONLY, redirect_uris=["https://transcribe.example.ai/oauth/callback"],
+         site="https://transcribe.example.ai", age=450, grants=dict(n=40, stale=0.15, never=0.15)),
+    dict(name="Field Tech (Android)", client_type="public", verified=True, require_pkce=False,
+         allowed_grant_types=_HTTPS_ONLY, redirect_uris=["com.fieldtech.app:/oauth/callback"],
+         site="https://fieldtech.example.com", age=480, grants=dict(n=14, stale=0.2)),
+    dict(name="Old CRM Connector", client_type="confidential", verified=True, require_pkce=True,
+         allowed_grant_types=_HTTPS_ONLY, redirect_uris=["https://crm-connector.example.com/callback"],
+         site="https://crm-connector.example.com", age=535, deleted=True, grants=dict(n=6, stale=0.5)),
     dict(name="Sandbox Playground", client_type="public", verified=False, require_pkce=True,
-         allowed_grant_types=["authorization_code", "refresh_token"],
-         allowed_scopes=["messaging:read"],
+         allowed_grant_types=_HTTPS_ONLY,
          redirect_uris=["http://localhost:3000/callback", "http://127.0.0.1:3000/callback"],
          site=None, age=60, grants=None),
 ]
@@ -177,7 +157,7 @@ def _client_record(rng: random.Random, plan: dict, now: datetime, org_id: str, o
         "verified": plan["verified"],
         "require_pkce": plan["require_pkce"],
         "allowed_grant_types": list(plan["allowed_grant_types"]),
-        "allowed_scopes": list(plan["allowed_scopes"]),
+        "allowed_scopes": list(_ADMIN),
         "redirect_uris": list(plan["redirect_uris"]),
         "logo_uri": f"{site}/logo.png" if site else None,
         "policy_uri": f"{site}/privacy" if site else None,
@@ -190,13 +170,15 @@ def _client_record(rng: random.Random, plan: dict, now: datetime, org_id: str, o
     }
 
 
-def _grant_scopes(rng: random.Random, allowed: list[str], with_admin: bool, extra: list[str]) -> list[str]:
-    ordinary = [s for s in allowed if s != "admin"]
-    chosen = set(rng.sample(ordinary, rng.randint(1, len(ordinary))))
-    if with_admin:
-        chosen.add("admin")
-    chosen.update(extra)
-    return [s for s in SCOPE_NAMES if s in chosen]  # catalog order, stable
+def _grant_ages(rng: random.Random, usage: str, client_age: int) -> tuple[int, int | None]:
+    """(created, last used) in seconds before now for a grant of a client ``client_age`` seconds old."""
+    if usage == "stale":
+        last_used_age = rng.randint(_STALE_LAST_USED[0] * _DAY, min(_STALE_LAST_USED[1] * _DAY, client_age - 5 * _DAY))
+        return rng.randint(last_used_age + _DAY, client_age - _DAY), last_used_age
+    if usage == "never":
+        return rng.randint(_NEVER_USED_MIN_AGE * _DAY, client_age - _DAY), None
+    created_age = rng.randint(2 * _DAY, client_age - _DAY)
+    return created_age, rng.randint(0, min(_FRESH_LAST_USED[1] * _DAY, created_age))
 
 
 def _generate(now: datetime) -> tuple[list[dict], list[dict], dict[str, dict]]:
@@ -205,11 +187,12 @@ def _generate(now: datetime) -> tuple[list[dict], list[dict], dict[str, dict]]:
     users = [_uuid(rng) for _ in range(6)]
     clients: list[dict] = []
     grants: list[dict] = []
-    hits: dict[str, set[int]] = {k: set() for k in ("stale", "never", "broad", "admin")}
+    hits: dict[str, set[int]] = {k: set() for k in ("stale", "never", "orphan")}
 
     for plan in _CLIENT_PLAN:
         client = _client_record(rng, plan, now, org_id, users[0])
-        clients.append(client)
+        if not plan.get("deleted"):
+            clients.append(client)
         spec = plan["grants"]
         if not spec:
             continue
@@ -219,24 +202,12 @@ def _generate(now: datetime) -> tuple[list[dict], list[dict], dict[str, dict]]:
             usage = ("stale" if roll < spec.get("stale", 0)
                      else "never" if roll < spec.get("stale", 0) + spec.get("never", 0)
                      else "fresh")
-            broad = rng.random() < spec.get("broad_share", 0)
-            admin = "admin" in plan["allowed_scopes"] and rng.random() < spec.get("admin", 0)
-            scopes = _grant_scopes(rng, plan["allowed_scopes"], admin, spec["broad"] if broad else [])
-            if usage == "stale":
-                last_used_age = rng.randint(_STALE_LAST_USED[0] * _DAY,
-                                            min(_STALE_LAST_USED[1] * _DAY, client_age - 5 * _DAY))
-                created_age = rng.randint(last_used_age + _DAY, client_age - _DAY)
-            elif usage == "never":
-                created_age = rng.randint(_NEVER_USED_MIN_AGE * _DAY, client_age - _DAY)
-                last_used_age = None
-            else:
-                created_age = rng.randint(2 * _DAY, client_age - _DAY)
-                last_used_age = rng.randint(0, min(_FRESH_LAST_USED[1] * _DAY, created_age))
+            created_age, last_used_age = _grant_ages(rng, usage, client_age)
             grant = {
                 "id": _uuid(rng),
                 "client_id": client["client_id"],
                 "user_id": rng.choice(users),
-                "scopes": scopes,
+                "scopes": list(_ADMIN),
                 "created_at": _ago(now, created_age),
                 "last_used_at": None if last_used_age is None else _ago(now, last_used_age),
             }
@@ -244,10 +215,8 @@ def _generate(now: datetime) -> tuple[list[dict], list[dict], dict[str, dict]]:
             grants.append(grant)
             if usage in ("stale", "never"):
                 hits[usage].add(index)
-            if broad:
-                hits["broad"].add(index)
-            if "admin" in scopes:
-                hits["admin"].add(index)
+            if plan.get("deleted"):
+                hits["orphan"].add(index)
 
     planted = _planted(clients, grants, hits)
     return clients, grants, planted
@@ -259,8 +228,8 @@ def _planted(clients: list[dict], grants: list[dict], hits: dict[str, set[int]])
 
     def grant_set(indexes: set[int]) -> dict:
         chosen = [grants[i] for i in sorted(indexes)]
-        return {"object_type": "grant", "ids": frozenset(g["id"] for g in chosen),
-                "client_names": frozenset(by_id[g["client_id"]]["name"] for g in chosen)}
+        return {"object_type": "grant", "ids": frozenset(g["id"] for g in chosen),  # an orphan's client has no name
+                "client_names": frozenset(by_id[g["client_id"]]["name"] for g in chosen if g["client_id"] in by_id)}
 
     def client_set(chosen: list[dict]) -> dict:
         return {"object_type": "client", "ids": frozenset(c["client_id"] for c in chosen),
@@ -272,12 +241,14 @@ def _planted(clients: list[dict], grants: list[dict], hits: dict[str, set[int]])
     return {
         "stale_grant": grant_set(hits["stale"]),
         "never_used_grant": grant_set(hits["never"]),
-        "orphan_grant": grant_set(set()),  # the store deletes a client's grants with it: test on built frames
-        "grant_scope_exceeds_client": grant_set(hits["broad"]),
-        "admin_scope_grant": grant_set(hits["admin"]),
+        "orphan_grant": grant_set(hits["orphan"]),
+        # admin-only, as Telnyx publishes: no grant can hold more than its client, and admin is the account's
+        # baseline (said once), not a finding per grant. Custom catalogs test these two rules.
+        "grant_scope_exceeds_client": grant_set(set()),
+        "admin_scope_grant": grant_set(set()),
         "client_without_grants": client_set([c for c in clients if c["client_id"] not in with_grants]),
         "public_client_credentials": client_set(named("Kiosk Display")),
-        "auth_code_without_pkce": client_set(named("Legacy Fax Bridge")),
+        "auth_code_without_pkce": client_set(named("Legacy Fax Bridge", "Field Tech (Android)")),
         "non_https_redirect_uri": client_set(named("Legacy Fax Bridge", "Partner Portal (staging)")),
         "redirect_uri_wildcard_or_fragment": client_set(named("Hookshot")),
         "unverified_client_with_grants": client_set(
@@ -295,8 +266,8 @@ def demo_dataset(now: datetime) -> tuple[list[dict], list[dict]]:
 def synthetic_dataset(n_grants: int, now: datetime) -> tuple[list[dict], list[dict]]:
     """A large account for benchmarks: the demo client first, then one client per 200 grants (at least 5).
 
-    Grants spread uniformly over the last 18 months; a tenth were never used. Each grant holds a random
-    non-empty subset of its client's scopes (one shared list per subset). Grant time stamps are ISO 8601
+    Grants spread uniformly over the last 18 months; a tenth were never used. Every client allows ``admin`` and
+    every grant holds it (one shared list), as on a real Telnyx account. Grant time stamps are ISO 8601
     strings (the store's format), drawn with numpy in one go: a million grants take a few seconds.
     """
     import numpy as np
@@ -312,10 +283,9 @@ def synthetic_dataset(n_grants: int, now: datetime) -> tuple[list[dict], list[di
     clients = [_client_record(rng, _CLIENT_PLAN[0], now, org_id, users[0])]
     for i in range(max(5, n_grants // 200)):
         public = i % 4 == 3
-        scopes = sorted(rng.sample(SCOPE_NAMES[1:], rng.randint(1, 5)))
         plan = dict(name=f"Synthetic App {i + 1:04d}", client_type="public" if public else "confidential",
-                    verified=i % 7 != 0, require_pkce=True,
-                    allowed_grant_types=["authorization_code", "refresh_token"], allowed_scopes=scopes,
+                    verified=i % 7 != 0, require_pkce=i % 9 != 4,
+                    allowed_grant_types=["authorization_code", "refresh_token"],
                     redirect_uris=[f"https://app{i + 1}.example.com/callback"],
                     site=f"https://app{i + 1}.example.com", age=_MAX_AGE)
         clients.append(_client_record(rng, plan, now, org_id, users[0]))
@@ -325,24 +295,17 @@ def synthetic_dataset(n_grants: int, now: datetime) -> tuple[list[dict], list[di
     created_age = draw.integers(_DAY, _MAX_AGE * _DAY, n_grants, endpoint=True)
     last_used_age = (draw.random(n_grants) * (created_age + 1)).astype(np.int64)
     never = draw.random(n_grants) < 0.1
-    masks = draw.integers(1, 1 << 5, n_grants)  # bit i: the client's i-th allowed scope (at most 5)
     now_ms = np.datetime64(now.replace(tzinfo=None), "ms")
     created = _iso_strings(now_ms - created_age.astype("timedelta64[s]"))
     last_used = _iso_strings(now_ms - last_used_age.astype("timedelta64[s]"))
     ids = _uuid_strings(draw, n_grants)
     user_ids = draw.integers(0, len(users), n_grants)
-    subsets: dict[tuple[int, int], list[str]] = {}
+    scopes = list(_ADMIN)  # one list shared by every grant, as grants_df() shares equal lists
     grants = []
     collecting = gc.isenabled()
     gc.disable()  # a million small dicts would otherwise trigger a collection every few thousand
     try:
-        for i, app, mask, user, never_used in zip(range(n_grants), owner.tolist(), masks.tolist(),
-                                                  user_ids.tolist(), never.tolist()):
-            allowed = apps[app]["allowed_scopes"]
-            key = (app, mask % (1 << len(allowed)) or 1)
-            scopes = subsets.get(key)
-            if scopes is None:
-                scopes = subsets[key] = [s for bit, s in enumerate(allowed) if key[1] >> bit & 1]
+        for i, app, user, never_used in zip(range(n_grants), owner.tolist(), user_ids.tolist(), never.tolist()):
             grants.append({
                 "id": ids[i],
                 "client_id": apps[app]["client_id"],

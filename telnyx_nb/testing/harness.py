@@ -139,7 +139,7 @@ class SandboxHarness:
 
     @property
     def demo_client(self) -> dict:
-        """The demo client's credentials (confidential, every grant type and scope, PKCE required)."""
+        """The demo client's credentials (confidential, every grant type, `admin`, PKCE required)."""
         from telnyx_nb.sandbox.demo import DEMO_REDIRECT_URIS
 
         return {"client_id": self.sandbox.demo_client_id, "client_secret": self.sandbox.demo_client_secret,

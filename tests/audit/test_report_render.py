@@ -119,7 +119,9 @@ def test_no_findings_means_an_empty_roll_up_and_review_and_a_nothing_to_do_line(
 # --------------------------------------------------------------------------------------------- grants to review
 def test_each_flagged_grant_is_one_row_with_every_rule_and_detail(mixed):
     review = grants_to_review(mixed).set_index("grant_id")
-    assert list(review.index) == ["o1", "a2", "a1"]  # high before medium; then by client name ("(" < "A")
+    # riskiest first: a2 stale and over-scoped (30 + 30), o1 orphaned (40), a1 stale (30)
+    assert list(review.index) == ["a2", "o1", "a1"]
+    assert list(review["risk_score"]) == [60, 40, 30] and list(review["risk_level"]) == ["critical", "high", "medium"]
     a2 = review.loc["a2"]
     assert a2["severity"] == "high" and a2["rules"] == ["grant_scope_exceeds_client", "stale_grant"]
     assert a2["detail"] == ("holds voice, which the client no longer allows; "
@@ -136,10 +138,11 @@ def test_cells_show_times_to_the_minute_yes_no_and_whole_counts(mixed_html):
                      roll_up[0]))
     assert alpha["verified"][1] == "yes" and alpha["grants"] == ({"class": "num", "data-sort": "3.0"}, "3")
     assert alpha["severity"] == ({"class": "sev-high", "data-sort": "0"}, "high")
-    a2 = next(row for row in cells(text, "grants-table") if row[3][1] == "a2")
+    a2 = next(row for row in cells(text, "grants-table") if row[5][1] == "a2")
     last_used = (NOW - timedelta(days=300)).strftime("%Y-%m-%d %H:%M")
-    assert a2[5] == ({"data-sort": pd.Timestamp(NOW - timedelta(days=300)).isoformat()}, last_used)
-    assert a2[4] == ({}, "messaging, voice")  # lists as comma-separated text
+    assert a2[7] == ({"data-sort": pd.Timestamp(NOW - timedelta(days=300)).isoformat()}, last_used)
+    assert a2[6] == ({}, "messaging, voice")  # lists as comma-separated text
+    assert a2[0] == ({"class": "risk-critical", "data-sort": "3"}, "critical")  # levels sort by urgency
 
 
 def test_long_ids_are_shortened_on_screen_and_whole_on_hover():
@@ -178,3 +181,19 @@ def test_tables_over_ten_rows_get_a_filter_box_and_long_ones_pages():
     text = render_html(_result(many, []))
     assert '<table id="client-findings-table" class="report-table" data-page-size="100">' in text
     assert 'data-next="client-findings-table"' in text
+
+
+# ------------------------------------------------------------------------------------ baseline and revoke first
+def test_an_admin_only_account_states_the_baseline_once_and_opens_with_whole_grant_ids():
+    clients = [_client("a", "Alpha", allowed_scopes=["admin"]), _client("u", "Unvetted", allowed_scopes=["admin"],
+                                                                        verified=False)]
+    grants = [_grant(LONG_ID, "a", used_days=200, scopes=("admin",)), _grant("fresh", "a", scopes=("admin",)),
+              _grant("u1", "u", scopes=("admin",))]
+    text = render_html(_result(clients, grants))
+    assert text.count("Baseline: all 3 grants hold admin") == 1  # above the sections, not per grant
+    assert "admin_scope_grant</td>" not in text.split('id="rules-table"')[0]  # no such finding anywhere
+    assert text.index('id="revoke-first"') < text.index('id="summary"') < text.index('id="per-client"')
+    first = cells(text, "revoke-first-table")
+    assert [row[4][1] for row in first] == [LONG_ID, "u1"]  # the whole id, ready to revoke; low risk left out
+    assert first[0][1] == ({"class": "risk-medium", "data-sort": "1"}, "medium")
+    assert first[0][5][1] == "last used 200 days ago"

@@ -14,6 +14,7 @@ from frame_helpers import typed_frame
 
 from telnyx_nb.audit import RULES, audit, find_issues
 from telnyx_nb.audit.registry import items, rule
+from telnyx_nb.audit.risk import RISK_COLUMNS
 from telnyx_nb.frames import CLIENT_COLUMNS, GRANT_COLUMNS
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -181,17 +182,21 @@ class FrameSession:
 
 
 def test_auditing_a_session_reads_both_frames_once_and_names_its_target():
-    clients, grants = frames([client()], [grant("g", used_days=40, scopes=("messaging", "admin"))])
+    clients, grants = frames([client()], [grant("g", used_days=40, scopes=("messaging", "admin")), grant("k")])
     session = FrameSession(clients, grants, target="https://api.telnyx.com (org 1)")
-    result = audit(session, progress=False, stale_days=30, never_used_grace_days=3, admin_scopes=["messaging"],
+    result = audit(session, progress=False, stale_days=30, never_used_grace_days=3, admin_scopes=["voice", "admin"],
                    now=NOW)
     assert session.asked == [("clients_df", {"progress": False}),
                              ("grants_df", {"with_clients": False, "progress": False})]
-    assert result.clients is clients and result.grants is grants and result.target == "https://api.telnyx.com (org 1)"
+    assert result.clients is clients and result.target == "https://api.telnyx.com (org 1)"
+    # the grants as given, with their risk added, riskiest first
+    assert list(result.grants["id"]) == ["g", "k"] and list(result.grants.columns) == [*grants.columns, *RISK_COLUMNS]
+    pd.testing.assert_frame_equal(result.grants[list(grants.columns)], grants)
     assert set(zip(result.findings["rule"], result.findings["object_id"])) == {
         ("stale_grant", "g"), ("admin_scope_grant", "g"), ("grant_scope_exceeds_client", "g")}
+    assert result.baseline is None  # k holds no admin scope: admin is not everyone's
     assert (result.thresholds.stale_days, result.thresholds.never_used_grace_days,
-            result.thresholds.admin_scopes) == (30, 3, ("messaging",))
+            result.thresholds.admin_scopes) == (30, 3, ("voice", "admin"))
     never = audit(FrameSession(*frames([client()], [grant("n", created_days=5, used_days=None)])),
                   never_used_grace_days=3, now=NOW)
     assert never.findings["rule"].tolist() == ["never_used_grant"]

@@ -118,7 +118,17 @@ def test_admin_scope_grant_uses_the_configured_admin_scopes():
               grant("b", created_ago=timedelta(days=1), used_ago=SECOND, scopes=("messaging",))]
     found = flagged("admin_scope_grant", grants)
     assert ids(found) == ["a"] and found.iloc[0]["detail"] == "holds admin"
+    grants.append(grant("c", created_ago=timedelta(days=1), used_ago=SECOND, scopes=("voice",)))
     assert ids(flagged("admin_scope_grant", grants, admin_scopes=("messaging",))) == ["a", "b"]
+
+
+def test_admin_held_by_every_grant_is_the_baseline_not_a_finding_per_grant():
+    """On Telnyx every grant holds admin: the report says so once; the rule stays silent. One grant without it,
+    and the rule flags the others again."""
+    everyone = [grant(g, created_ago=timedelta(days=1), used_ago=SECOND, scopes=("admin",)) for g in "ab"]
+    assert ids(flagged("admin_scope_grant", everyone)) == []
+    assert ids(flagged("admin_scope_grant", [*everyone, grant("c", created_ago=timedelta(days=1),
+                                                                 used_ago=SECOND, scopes=("voice",))])) == ["a", "b"]
 
 
 def test_grant_scope_exceeds_client_names_only_the_extra_scopes():

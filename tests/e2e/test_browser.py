@@ -343,8 +343,8 @@ def test_reset_brings_the_stale_grants_back_in_the_browser(tmp_path):
 
 
 def test_audit_report_roll_up_sorts_filters_and_pages_in_the_browser(sandbox, tmp_path):
-    """The HTML report, opened from disk (offline): the per-client roll-up is at the top, a header click sorts,
-    the filter box narrows, and the per-grant table pages."""
+    """The HTML report, opened from disk (offline): the grants to revoke first open it, the per-client roll-up
+    follows the summary, a header click sorts, the filter box narrows, and the per-grant table pages."""
     _require_chromium()
     from playwright.sync_api import expect, sync_playwright
 
@@ -360,7 +360,13 @@ def test_audit_report_roll_up_sorts_filters_and_pages_in_the_browser(sandbox, tm
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1600})
             page.goto(report.as_uri(), timeout=WAIT_MS)
-            first_section = page.locator("section").nth(1)
+            # the report opens with what to revoke first (full grant ids), the baseline said once above it
+            expect(page.locator("section").first.locator("h2")).to_have_text("Revoke these first")
+            expect(page.locator("#baseline")).to_contain_text("grants hold admin")
+            first_rows = page.locator("#revoke-first-table tbody tr")
+            expect(first_rows).to_have_count(10)
+            assert len(first_rows.first.locator("td").nth(4).inner_text()) == 36  # a whole UUID, not 8 characters
+            first_section = page.locator("section").nth(2)
             expect(first_section.locator("h2")).to_have_text("What to do, per client")
             roll_up = page.locator("#clients-roll-up")
             assert roll_up.locator("tbody tr").first.locator("td").nth(6).inner_text() == "high"  # worst first
