@@ -111,7 +111,7 @@ def test_against_an_account_that_is_not_a_sandbox_the_panel_registers_nothing(hu
         panel = _panel(oauth)
         try:
             refused = _open_link(panel, HubBrowser())
-            assert refused.status_code == 400 and "redirect" in refused.text.lower()
+            assert refused.status_code == 422 and "redirect" in refused.text.lower()  # Telnyx: 422 "Invalid redirect URI"
             assert panel.registered_redirect_uri is None
             assert oauth.get_client(hub_sandbox.demo_client_id).redirect_uris == before
             shown = visible_text(panel)
