@@ -30,6 +30,26 @@ CONSENT_TOKEN_INVALID = ("consent_token is unknown, expired or already used: sta
                          "/oauth/authorize.")
 
 
+def error_page(status: int, title: str, detail: str) -> Response:
+    html = render_template("error.html", title=title, detail=detail)
+    return Response(html, status=status, mimetype="text/html")
+
+
+def front_channel_refusal(server, data: dict) -> Response | None:
+    """Telnyx's published statuses for an authorize request that names no usable client or redirect URI: 404 for an
+    unknown client, 422 for a redirect URI the client did not register (RFC 6749 §3.1.2.4: never redirect)."""
+    client_id = data.get("client_id")
+    client = server.query_client(client_id) if client_id else None
+    if client_id and client is None:
+        return error_page(404, "Client not found", "No OAuth client has this client_id: check the client_id of "
+                                                  "the authorization URL (a deleted client is gone).")
+    redirect_uri = data.get("redirect_uri")
+    if client is not None and redirect_uri and not client.check_redirect_uri(redirect_uri):
+        return error_page(422, "Invalid redirect URI", unregistered_redirect_uri(redirect_uri)
+                          + " Register it on the client or use a registered one.")
+    return None
+
+
 def register(app, state, route) -> None:
     store, server = state.store, state.oauth
     catalog = state.config.scopes
@@ -38,16 +58,12 @@ def register(app, state, route) -> None:
         """RFC 9207 §2: every authorization response, success or error, names the issuer (mix-up defence)."""
         return add_params_to_uri(location, [("iss", server.issuer)])
 
-    def error_page(status: int, title: str, detail: str) -> Response:
-        html = render_template("error.html", title=title, detail=detail)
-        return Response(html, status=status, mimetype="text/html")
-
     @route("/oauth/authorize", ["GET"])
     def authorize():
         args = request.args
         data = {k: args.get(k) for k in args}
         oauth_request = SandboxRequest("GET", request.url, request.headers, data, {k: args.getlist(k) for k in args})
-        refused = front_channel_refusal(data)
+        refused = front_channel_refusal(server, data)
         if refused:
             return refused
         try:
@@ -64,20 +80,6 @@ def register(app, state, route) -> None:
         # A relative Location (RFC 9110 §10.2.2) keeps working behind a path-prefixing proxy (Binder's
         # jupyter-server-proxy), where the browser never sees 127.0.0.1.
         return redirect(f"consent?{urlencode({'consent_token': consent_token})}", 302)
-
-    def front_channel_refusal(data: dict) -> Response | None:
-        """Telnyx's published statuses for a request that names no usable client or redirect URI: 404 for an
-        unknown client, 422 for a redirect URI the client did not register (RFC 6749 §3.1.2.4: never redirect)."""
-        client_id = data.get("client_id")
-        client = server.query_client(client_id) if client_id else None
-        if client_id and client is None:
-            return error_page(404, "Client not found", "No OAuth client has this client_id: check the client_id of "
-                                                      "the authorization URL (a deleted client is gone).")
-        redirect_uri = data.get("redirect_uri")
-        if client is not None and redirect_uri and not client.check_redirect_uri(redirect_uri):
-            return error_page(422, "Invalid redirect URI", unregistered_redirect_uri(redirect_uri)
-                              + " Register it on the client or use a registered one.")
-        return None
 
     def consent_data(consent: dict) -> dict:
         params = consent["params"]
