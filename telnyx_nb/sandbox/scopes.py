@@ -151,9 +151,3 @@ def catalog_from(value) -> ScopeCatalog:
     if entries == PUBLISHED_CATALOG.descriptions:
         return PUBLISHED_CATALOG
     return ScopeCatalog(entries, custom=True)
-
-
-# The invented names the demo data still draws from until it becomes admin-only (branch demo-audit); not a catalog:
-# nothing validates against it. Remove once demo.py stops importing it.
-SCOPES: list[str] = ["admin", "messaging", "messaging:read", "voice", "numbers", "numbers:read", "billing:read",
-                     "storage", "ai", "webhooks:read"]

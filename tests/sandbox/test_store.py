@@ -197,11 +197,11 @@ def refresh(sandbox, refresh_token):
 def planted_refresh_token(sandbox) -> tuple[str, str]:
     """(refresh token, family) as an authorization-code exchange would leave them for the demo client."""
     store = sandbox.store
-    grant_id = store.grant_for_consent(sandbox.demo_client_id, store.get_setting("user_id"), ["messaging"])
+    grant_id = store.grant_for_consent(sandbox.demo_client_id, store.get_setting("user_id"), ["admin"])
     token, family = f"refresh-{uuid.uuid4()}", f"family-{uuid.uuid4()}"
     now = int(store.clock.time())
     store.save_token(jti=str(uuid.uuid4()), client_id=sandbox.demo_client_id, user_id=store.get_setting("user_id"),
-                     grant_id=grant_id, scope="messaging", issued_at=now, expires_at=now + 3600,
+                     grant_id=grant_id, scope="admin", issued_at=now, expires_at=now + 3600,
                      refresh_token=token, refresh_expires_at=now + 86400, family=family)
     return token, family
 
