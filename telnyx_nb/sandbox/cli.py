@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 
 from .policy import ACCESS_TOKEN_LIFETIME, CODE_LIFETIME, CONSENT_LIFETIME, REFRESH_TOKEN_LIFETIME
+from .ratelimit import DEFAULT_REGISTRATION_RATE
 
 DEFAULT_PORT = 8765
 API_KEY_VARIABLE = "TELNYX_NB_SANDBOX_API_KEY"
@@ -59,6 +60,16 @@ def _seed(text: str) -> str:
     return text
 
 
+def _rate(text: str) -> str:
+    from .ratelimit import parse_rate
+
+    try:
+        parse_rate(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).split(": ", 1)[-1]) from None
+    return text
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=_port, default=DEFAULT_PORT,
@@ -84,6 +95,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="space- or comma-separated scopes open registration (RFC 7591) may grant "
                              "(default: every scope but admin; admin is never registrable)")
     parser.add_argument("--json", action="store_true", help="print exactly one JSON line with the credentials")
+    parser.add_argument("--rate-limit", type=_rate, default=None, metavar="RATE",
+                        help="limit each credential (API key, client, token, else address) to RATE requests, e.g. "
+                             "20/s or 1200/min; answers then carry x-ratelimit-* headers and 429 past the limit "
+                             "(default: off)")
+    parser.add_argument("--registration-rate-limit", type=_rate, default=DEFAULT_REGISTRATION_RATE, metavar="RATE",
+                        help="open registration (RFC 7591) per source address, e.g. 20/min (the default); 'off' "
+                             "turns it off")
     parser.add_argument("--access-token-ttl", type=_seconds, default=ACCESS_TOKEN_LIFETIME, metavar="SECONDS",
                         help=f"access token lifetime (default {ACCESS_TOKEN_LIFETIME}; short ones help test expiry)")
     parser.add_argument("--threads", type=_threads, default=8, metavar="N",
@@ -107,7 +125,8 @@ def run(args: argparse.Namespace) -> int:
     api_key = args.api_key or os.environ.get(API_KEY_VARIABLE) or None
     extra = {"public_urls": tuple(args.public_url), "proxy_prefix": args.proxy_prefix,
              "registrable_scopes": (args.registrable_scopes if args.registrable_scopes is not None
-                                    else DEFAULT_REGISTRABLE_SCOPES)}
+                                    else DEFAULT_REGISTRABLE_SCOPES),
+             "rate_limit": args.rate_limit, "registration_rate_limit": args.registration_rate_limit}
     stop = threading.Event()
 
     def on_signal(signum, frame):
