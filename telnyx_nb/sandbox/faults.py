@@ -1,10 +1,10 @@
 """Fault injection for testing clients: make the next N requests to a path fail or slow down.
 
 Armed through ``POST /_sandbox/faults`` (Bearer API key) with ``{"path", "method"?, "count", "status"?,
-"retry_after"?, "delay"?, "drop"?, "reset"?}``; ``DELETE /_sandbox/faults`` clears every fault. Off until armed. A fault with
-only a delay serves the request normally after sleeping; one with a status answers that status instead; one with
-``"drop": true`` closes the connection without any answer (``ConnectionDropped`` tells the server or the
-in-process transport to do so), what a client sees when a proxy or the network cuts it off mid-request.
+"retry_after"?, "delay"?, "drop"?, "reset"?}``; ``DELETE /_sandbox/faults`` clears every fault. Off until armed.
+A fault with only a delay serves the request normally after sleeping; one with a status answers that status
+instead; one with ``"drop": true`` closes the connection without any answer (``ConnectionDropped`` tells the
+server or the in-process transport to do so), what a client sees when a proxy or the network cuts it off mid-request.
 A 429 is Telnyx's published one (``ratelimit.too_many_requests``): code 10011 and the ``x-ratelimit-*`` headers,
 ``x-ratelimit-reset`` from ``reset`` (default: ``retry_after`` rounded up, else 1); ``Retry-After`` only when
 ``retry_after`` is given, since Telnyx promises none.

@@ -6,9 +6,10 @@ Two limiters, both fixed windows opened by a key's first request (``FixedWindows
   every request but the sandbox's own ``/_sandbox/`` controls counts against its caller's window — the API key is
   the account owner's, a bearer token counts for its client (a user's token for that client and user: the grant),
   HTTP Basic or a body ``client_id`` for that client, anyone else for their remote address;
-* the **registration flood limit** (``registration_rate_limit``, default ``20/min``; ``None`` turns it off): open
-  registration (``POST /oauth/register`` without the API key) counts against the source address, whether the
-  general limit is on or not, so one source cannot fill the database with clients.
+* the **registration flood limit** (``registration_rate_limit``, default ``20/min``; ``None`` turns it off): the
+  clients open registration (``POST /oauth/register`` without the API key) creates count against the source
+  address, whether the general limit is on or not, so one source cannot fill the database with clients. A refused
+  registration (400) gives its place back: a client that gets its metadata wrong is not slowed, a flood is.
 
 A limited answer carries ``x-ratelimit-limit``, ``x-ratelimit-remaining`` and ``x-ratelimit-reset`` (whole seconds
 until the window resets, rounded up, so a client that waits that long finds a new window); past the limit the
@@ -130,6 +131,13 @@ class FixedWindows:
                 window[1] += 1
             return Decision(allowed, limit, limit - window[1], max(1, math.ceil(window[0] - now)))
 
+    def give_back(self, key: str) -> None:
+        """Uncount one request of ``key``'s current window (one that turned out not to count, see RateLimits)."""
+        with self._lock:
+            window = self._windows.get(key)
+            if window is not None and window[1] > 0:
+                window[1] -= 1
+
     def _drop_expired(self, now: float) -> None:
         while self._windows:
             end = next(iter(self._windows.values()))[0]
@@ -169,21 +177,32 @@ class RateLimits:
         decision = self.general.hit(key) if self.general is not None else None
         if (self.registration is not None and _is_open_registration(key)
                 and (decision is None or decision.allowed)):
-            flood = self.registration.hit(f"address:{request.remote_addr or 'unknown'}")
+            flood_key = f"address:{request.remote_addr or 'unknown'}"
+            flood = self.registration.hit(flood_key)
             # the answer describes the tighter of the two windows
-            if decision is None or not flood.allowed or flood.remaining < decision.remaining:
+            shown = decision is None or not flood.allowed or flood.remaining < decision.remaining
+            if flood.allowed:  # given back by add_headers unless a client was created
+                g.telnyx_nb_flood = (flood_key, shown)
+            if shown:
                 decision = flood
         if decision is None:
             return None
         setattr(g, _DECISION, decision)
         return None if decision.allowed else too_many_requests(decision)
 
-    @staticmethod
-    def add_headers(response):
-        """``after_request``: the ``x-ratelimit-*`` headers of this request's window (when it was limited)."""
+    def add_headers(self, response):
+        """``after_request``: the ``x-ratelimit-*`` headers of this request's window (when it was limited).
+
+        Open registration counts the clients it creates: a refused registration (400) gives its place back, so
+        a client that gets its metadata wrong is not slowed, a flood of new clients is."""
         from flask import g
 
         decision = g.get(_DECISION)
+        flood_key, shown = g.pop("telnyx_nb_flood", (None, False))
+        if flood_key is not None and response.status_code != 201:
+            self.registration.give_back(flood_key)
+            if shown:
+                decision = Decision(decision.allowed, decision.limit, decision.remaining + 1, decision.reset)
         if decision is not None:
             response.headers.update(decision.headers())
         return response
