@@ -109,6 +109,7 @@ class FixedWindows:
         self._max_keys = max_keys
         self._lock = threading.Lock()
         self._windows: OrderedDict[str, list] = OrderedDict()  # key → [window end, requests counted]
+        self.refused = 0  # 429s answered so far (what a test of a client's pacing looks at)
 
     def __len__(self) -> int:
         return len(self._windows)
@@ -129,6 +130,8 @@ class FixedWindows:
             allowed = window[1] < limit
             if allowed:
                 window[1] += 1
+            else:
+                self.refused += 1
             return Decision(allowed, limit, limit - window[1], max(1, math.ceil(window[0] - now)))
 
     def give_back(self, key: str) -> None:
@@ -149,6 +152,7 @@ class FixedWindows:
         """Forget every window (the test pool does so between tests)."""
         with self._lock:
             self._windows.clear()
+            self.refused = 0
 
 
 # ----- wiring into the Flask app ---------------------------------------------------------------------------------

@@ -286,6 +286,9 @@ def test_the_windows_count_exactly_under_threads():
     for thread in threads:
         thread.join()
     assert allowed.count(True) == 1000 and windows.hit("k").remaining == 0
+    assert windows.refused == 8 * 500 - 1000 + 1
+    windows.reset()
+    assert windows.refused == 0 and len(windows) == 0
 
 
 # ------------------------------------------------------------------------------------------------ injected 429s
