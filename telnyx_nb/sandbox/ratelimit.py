@@ -175,12 +175,12 @@ class RateLimits:
         """``before_request``: count this request; a 429 answer when a window is spent, else None."""
         from flask import g, request
 
-        if request.path.startswith("/_sandbox/") or (self.general is None and self.registration is None):
-            return None
+        registering = self.registration is not None and _is_registration()
+        if request.path.startswith("/_sandbox/") or (self.general is None and not registering):
+            return None  # with only the flood limit on, other requests cost nothing here
         key = credential_key(state)
         decision = self.general.hit(key) if self.general is not None else None
-        if (self.registration is not None and _is_open_registration(key)
-                and (decision is None or decision.allowed)):
+        if registering and key != "account" and (decision is None or decision.allowed):
             flood_key = f"address:{request.remote_addr or 'unknown'}"
             flood = self.registration.hit(flood_key)
             # the answer describes the tighter of the two windows
@@ -259,9 +259,8 @@ def credential_key(state) -> str:
     return f"address:{request.remote_addr or 'unknown'}"
 
 
-def _is_open_registration(key: str) -> bool:
-    """RFC 7591 registration by anyone but the account owner (whose API key may register as it likes)."""
+def _is_registration() -> bool:
+    """An RFC 7591 registration request (the account owner's API key is exempted by the caller)."""
     from flask import request
 
-    return (request.method == "POST" and (request.endpoint or "").split(":", 1)[0] == "register"
-            and key != "account")
+    return request.method == "POST" and (request.endpoint or "").split(":", 1)[0] == "register"

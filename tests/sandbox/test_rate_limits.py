@@ -267,10 +267,33 @@ def test_at_most_max_keys_windows_are_kept_the_oldest_go_first():
 def test_a_clock_stepping_back_ends_the_window_instead_of_stretching_it():
     clock = FakeClock()
     windows = FixedWindows(Rate(1, 10), clock)
+    for i in range(100):
+        windows.hit(f"other:{i}")
     assert windows.hit("k").allowed and not windows.hit("k").allowed
     clock.now -= 3600
     decision = windows.hit("k")
     assert decision.allowed and decision.reset == 10
+    assert len(windows) == 1  # every window ending more than a period ahead is gone, not kept forever
+
+
+def test_a_window_ending_more_than_a_period_ahead_is_over_even_behind_a_live_one():
+    clock = FakeClock()
+    windows = FixedWindows(Rate(1, 10), clock)
+    windows.hit("a")  # ends at 1010
+    clock.now += 5
+    windows.hit("b")  # ends at 1015
+    clock.now -= 0.2  # a small step back: "a" is still a live window (the oldest), "b" now ends 10.2 s ahead
+    assert windows.hit("b").allowed
+    assert not windows.hit("a").allowed
+
+
+def test_giving_back_never_counts_below_zero():
+    windows = FixedWindows(Rate(1, 60), FakeClock())
+    windows.hit("k")
+    windows.give_back("k")
+    windows.give_back("k")  # one too many (the window turned over in between, say)
+    windows.give_back("nobody")
+    assert windows.hit("k").allowed and not windows.hit("k").allowed
 
 
 def test_the_windows_count_exactly_under_threads():
@@ -345,3 +368,11 @@ def test_the_pool_hands_out_full_windows_to_every_test():
         assert sb.rate_limits.general.hit("account").allowed
     finally:
         pool.close()
+
+
+def test_only_a_registration_post_meets_the_flood_limit(make_sandbox):
+    sb = make_sandbox(seed="empty", registration_rate_limit="1/min")
+    for method in ("OPTIONS", "GET"):
+        answer = requests.request(method, url(sb, "/oauth/register"), timeout=TIMEOUT)
+        assert "x-ratelimit-limit" not in answer.headers, method
+    assert register(sb).status_code == 201  # the one place of the minute is still there
