@@ -170,6 +170,8 @@ def run(args: argparse.Namespace) -> int:
             if sandbox.demo_client_id:
                 lines += [f"  demo client_id:     {sandbox.demo_client_id}",
                           f"  demo client_secret: {sandbox.demo_client_secret}"]
+            if sandbox.config.rate_limit:
+                lines.append(f"  rate limit:         {sandbox.config.rate_limit} per credential")
             lines += [f"  export TELNYX_NB_SANDBOX='{sandbox.json_line()}'", "Press Ctrl-C to stop."]
             print("\n".join(lines), flush=True)  # one write: a reader sees all of it at once
         while not stop.wait(0.5):

@@ -73,6 +73,23 @@ def test_the_cli_refuses_a_bad_rate_before_starting():
 def test_the_defaults_are_off_for_the_explorer_and_20_a_minute_for_open_registration():
     config = Sandbox().config
     assert config.rate_limit is None and config.registration_rate_limit == Rate(20, 60)
+    assert FixedWindows(Rate(1, 1), lambda: 0.0)._max_keys == 10_000  # the memory bound docs/security.md states
+
+
+def test_the_cli_serves_the_limit_it_was_given():
+    import json
+
+    proc = subprocess.Popen([sys.executable, "-m", "telnyx_nb.cli", "sandbox", "--json", "--port", "0", "--db",
+                             ":memory:", "--seed", "empty", "--rate-limit", "2/min"], stdout=subprocess.PIPE, text=True)
+    try:
+        info = json.loads(proc.stdout.readline())
+        answers = [requests.get(info["base_url"] + "/oauth_clients", timeout=TIMEOUT,
+                                headers={"Authorization": f"Bearer {info['api_key']}"}) for _ in range(3)]
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[0].headers["x-ratelimit-limit"] == "2"
 
 
 # ------------------------------------------------------------------------------------- off: nothing to describe
