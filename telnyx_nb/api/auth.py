@@ -25,7 +25,7 @@ import requests
 from telnyx_nb.api.records import TokenResponse
 from telnyx_nb.masking import mask, remember
 
-__all__ = ["BearerKey", "ClientCredentialsToken", "ClientBasic", "auth_flow", "AuthFlow"]
+__all__ = ["BearerKey", "ClientCredentialsToken", "ClientBasic", "auth_flow", "AuthFlow", "credential_name"]
 
 # One request's authentication: primed with next(); each answer sent in yields True when the request should be
 # sent once more (the credentials were renewed), else False.
@@ -38,6 +38,18 @@ def auth_flow(auth: Any) -> AuthFlow:
     flow = own() if callable(own) else _send_once()
     next(flow)
     return flow
+
+
+def credential_name(auth: Any) -> str:
+    """Which of the server's rate-limit windows a request with ``auth`` counts in (``pacing.py``): the API key,
+    one client's Basic credentials, the management token, or none. Never the secret itself."""
+    if auth is None:
+        return "anonymous"
+    if isinstance(auth, BearerKey):
+        return "api_key"
+    if isinstance(auth, requests.auth.HTTPBasicAuth):
+        return f"client:{auth.username}"
+    return type(auth).__name__
 
 
 def _send_once() -> AuthFlow:

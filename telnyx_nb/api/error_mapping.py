@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from telnyx_nb.api.retry import parse_retry_after
+from telnyx_nb.api.retry import parse_rate_limit_reset, parse_retry_after
 from telnyx_nb.api.wire import read_error_body
 from telnyx_nb.errors import APIError, RateLimitError, class_for_status
 from telnyx_nb.masking import mask_text
@@ -68,7 +68,10 @@ def error_from_response(response: requests.Response) -> APIError:
         url=url,
     )
     if cls is RateLimitError:
-        return RateLimitError(message, retry_after=parse_retry_after(response.headers), **kwargs)
+        wait = parse_retry_after(response.headers)
+        if wait is None:  # Telnyx sends no Retry-After, but says when the window resets
+            wait = parse_rate_limit_reset(response.headers)
+        return RateLimitError(message, retry_after=wait, **kwargs)
     return cls(message, **kwargs)
 
 

@@ -9,7 +9,9 @@ Retry policy (at least the official SDK's, and safer):
   introspection, revocation). Anything else — redeeming a code or refresh token, creating or registering a client,
   deciding a consent — is retried only when the server provably did nothing: the connection was never made, or
   the answer was 429 (RFC 6585 §4: refused) or 503 with ``Retry-After`` (RFC 9110 §15.6.4: refused, come back).
-* When: ``retry-after-ms``, else ``Retry-After`` in seconds or as an HTTP date (RFC 9110 §10.2.3) — a wait over
+* When: ``retry-after-ms``, else ``Retry-After`` in seconds or as an HTTP date (RFC 9110 §10.2.3), else for a 429
+  ``x-ratelimit-reset`` (Telnyx publishes its rate limits with that header and promises no ``Retry-After``: the
+  window's reset is when a retry can succeed, so guessing sooner only earns another 429) — a wait over
   60 s is not taken (the error carries it) rather than knocking early; without one, exponential backoff from 0.5 s
   doubling to at most 8 s, with up to 25 % jitter. Bounded by
   ``max_retries`` and by ``max_retry_time`` seconds in total (a wait that would pass the budget is not taken).
@@ -31,7 +33,8 @@ from dataclasses import dataclass, field
 
 from telnyx_nb.errors import ConfigurationError
 
-__all__ = ["RetryPolicy", "parse_retry_after", "DEFAULT_MAX_RETRIES", "DEFAULT_MAX_RETRY_TIME", "MAX_RETRY_AFTER"]
+__all__ = ["RetryPolicy", "parse_retry_after", "parse_rate_limit_reset", "DEFAULT_MAX_RETRIES",
+           "DEFAULT_MAX_RETRY_TIME", "MAX_RETRY_AFTER"]
 
 DEFAULT_MAX_RETRIES = 2
 DEFAULT_MAX_RETRY_TIME = 60.0
@@ -68,6 +71,19 @@ def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def parse_rate_limit_reset(headers: Mapping[str, str] | None) -> float | None:
+    """``x-ratelimit-reset``: whole seconds until the rate-limit window resets (any header case); None when
+    missing or unreadable."""
+    for name, value in (headers or {}).items():
+        if name.lower() == "x-ratelimit-reset":
+            try:
+                seconds = int(str(value).strip())
+            except ValueError:
+                return None
+            return float(seconds) if seconds >= 0 else None
+    return None
 
 
 def _number(value: object) -> bool:
@@ -129,6 +145,8 @@ class RetryPolicy:
             if should == "false":
                 return None
             retry_after = parse_retry_after(headers)
+            if retry_after is None and status == 429:
+                retry_after = parse_rate_limit_reset(headers)  # the window's reset: when a retry can succeed
             if should != "true":
                 if not (status in self.retry_statuses or status >= 500):
                     return None

@@ -6,6 +6,8 @@ A request goes through layers, each in its own module, as in httpx's ``Client.se
   401 earns one more try with a fresh client-credentials token (outside the retry count);
 * the send itself (here): a timeout is always set, and connection failures and timeouts become
   :class:`~telnyx_nb.errors.TransportError` with one readable reason;
+* pacing (:mod:`telnyx_nb.api.pacing`, :class:`Pacer`): before each attempt to the base URL's origin, wait as
+  the credential's ``x-ratelimit-*`` headers say (nothing when the server sends none); every answer updates them;
 * the request log hook (:mod:`telnyx_nb.api.request_log`), called once per attempt with a masked record;
 * the retry policy (:mod:`telnyx_nb.api.retry`, :class:`RetryPolicy`): which outcomes are sent again, after how
   long, within which budget — its docstring states the policy in full;
@@ -28,8 +30,9 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from telnyx_nb import __version__
-from telnyx_nb.api.auth import auth_flow
+from telnyx_nb.api.auth import auth_flow, credential_name
 from telnyx_nb.api.error_mapping import REQUEST_ID_HEADERS, error_from_response, readable_text
+from telnyx_nb.api.pacing import Pacer
 from telnyx_nb.api.request_log import RequestLog, RequestRecord, make_record, preview_body
 from telnyx_nb.api.retry import (
     DEFAULT_MAX_RETRIES,
@@ -105,7 +108,8 @@ class Transport:
     """A pooled ``requests.Session`` bound to one base URL, sending through the layers above.
 
     ``retry`` is the :class:`RetryPolicy` (default: one from ``max_retries`` and ``max_retry_time``);
-    ``request_log`` the per-attempt hook (default: a :class:`RequestLog`, which ``add_listener`` subscribes to).
+    ``request_log`` the per-attempt hook (default: a :class:`RequestLog`, which ``add_listener`` subscribes to);
+    ``pacer`` the shared :class:`Pacer` (default: a new one; ``None`` turns pacing off).
     """
 
     def __init__(
@@ -120,6 +124,7 @@ class Transport:
         pool_size: int = 16,
         retry: RetryPolicy | None = None,
         request_log: Callable[[RequestRecord], None] | None = None,
+        pacer: Pacer | None | Any = DEFAULT,
     ) -> None:
         if (not isinstance(base_url, str) or urlsplit(base_url).scheme.lower() not in ("http", "https")
                 or not urlsplit(base_url).netloc):
@@ -143,6 +148,9 @@ class Transport:
         self.timeout = timeout
         self.default_auth = default_auth
         self.request_log = request_log if request_log is not None else RequestLog()
+        if pacer is not DEFAULT and pacer is not None and not isinstance(pacer, Pacer):
+            raise ConfigurationError(f"pacer must be a Pacer or None, got {type(pacer).__name__}")
+        self.pacer: Pacer | None = Pacer(max_wait=self.retry.max_retry_after) if pacer is DEFAULT else pacer
         if session is None:
             session = requests.Session()
             adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
@@ -217,6 +225,8 @@ class Transport:
             auth = None
             headers = {k: v for k, v in (headers or {}).items() if k.lower() != "authorization"}
         flow = auth_flow(auth)
+        # the server's windows are per credential, and only the base URL's server publishes ours
+        window = credential_name(auth) if self.pacer is not None and self.same_origin(url) else None
         started = time.monotonic()
         answer_lost = False  # an earlier attempt reached the server but its answer never came
         retries_taken = 0
@@ -224,9 +234,15 @@ class Transport:
         body_preview = preview_body(json, data)
         while True:
             attempt = retries_taken + 1 + renewals
+            ticket = self.pacer.acquire(window) if window is not None else None
             t0 = time.monotonic()
-            response, failure, reached = self._send(method, url, params=params, json=json, data=data,
-                                                    headers=headers, auth=auth, allow_redirects=allow_redirects)
+            response = None
+            try:
+                response, failure, reached = self._send(method, url, params=params, json=json, data=data,
+                                                        headers=headers, auth=auth, allow_redirects=allow_redirects)
+            finally:  # every attempt let go is handed back, answered or not
+                if ticket is not None:
+                    self.pacer.release(ticket, response.headers if response is not None else None)
             self.request_log(make_record(method, url, response, failure, time.monotonic() - t0, attempt,
                                          body_preview, params))
 

@@ -22,10 +22,11 @@ from werkzeug.exceptions import HTTPException
 from . import access, consent, management, security_headers
 from .config import SandboxConfig
 from .errors import WireError, rfc_error
-from .faults import DROP_ENVIRON_KEY, Faults, drop_connections
+from .faults import DROP_ENVIRON_KEY, Faults, drop_connections, fault_decision
 from .hosts import HostCheck, allowed_hostnames, proxy_context
 from .models import SandboxRequest, json_request
 from .oauth import SandboxAuthorizationServer
+from .ratelimit import RateLimits, too_many_requests
 from .registration_policy import registration_policy_problem
 from .validation import registration_problem
 from .web import (
@@ -54,6 +55,7 @@ class SandboxState:
     config: SandboxConfig
     api_key: str
     faults: Faults = field(default_factory=Faults)
+    rate_limits: RateLimits | None = None  # ratelimit.py; None: no limits at all
 
 
 def create_app(state: SandboxState) -> Flask:
@@ -88,11 +90,18 @@ def create_app(state: SandboxState) -> Flask:
         if fault.retry_after is not None:
             headers["Retry-After"] = str(int(fault.retry_after) if float(fault.retry_after).is_integer()
                                          else fault.retry_after)
+        if fault.status == 429:  # the published 429: its body and x-ratelimit-* headers (Retry-After if asked)
+            return too_many_requests(fault_decision(fault, state.config.rate_limit), headers)
         return WireError(fault.status, f"Injected fault for {request.method} {request.path} "
                                       "(armed through /_sandbox/faults).", headers=headers).response()
 
     # Faults stand for the network and upstream failures a client meets before any server logic, so they fire
     # before the access check (arming them is what needs the account owner: /_sandbox/faults is ADMIN).
+    # Rate limits come next, also before the access check: a flood of refused requests is still a flood.
+    if state.rate_limits is not None:
+        app.before_request(lambda: state.rate_limits.check(state))
+        app.after_request(state.rate_limits.add_headers)
+
     @app.before_request
     def check_access():
         access.enforce(state)  # who may call what: decided in access.py only

@@ -18,6 +18,7 @@ import threading
 from pathlib import Path
 
 from .policy import ACCESS_TOKEN_LIFETIME, CODE_LIFETIME, CONSENT_LIFETIME, REFRESH_TOKEN_LIFETIME
+from .ratelimit import DEFAULT_REGISTRATION_RATE
 
 DEFAULT_PORT = 8765
 API_KEY_VARIABLE = "TELNYX_NB_SANDBOX_API_KEY"
@@ -60,6 +61,16 @@ def _seed(text: str) -> str:
     return text
 
 
+def _rate(text: str) -> str:
+    from .ratelimit import parse_rate
+
+    try:
+        parse_rate(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).split(": ", 1)[-1]) from None
+    return text
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=_port, default=DEFAULT_PORT,
@@ -91,6 +102,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="space- or comma-separated scopes open registration (RFC 7591) may ask for "
                              "(default: every scope of the catalog)")
     parser.add_argument("--json", action="store_true", help="print exactly one JSON line with the credentials")
+    parser.add_argument("--rate-limit", type=_rate, default=None, metavar="RATE",
+                        help="limit each credential (API key, client, token, else address) to RATE requests, e.g. "
+                             "20/s or 1200/min; answers then carry x-ratelimit-* headers and 429 past the limit "
+                             "(default: off)")
+    parser.add_argument("--registration-rate-limit", type=_rate, default=DEFAULT_REGISTRATION_RATE, metavar="RATE",
+                        help="open registration (RFC 7591) per source address, e.g. 20/min (the default); 'off' "
+                             "turns it off")
     parser.add_argument("--access-token-ttl", type=_seconds, default=ACCESS_TOKEN_LIFETIME, metavar="SECONDS",
                         help=f"access token lifetime (default {ACCESS_TOKEN_LIFETIME}; short ones help test expiry)")
     parser.add_argument("--threads", type=_threads, default=8, metavar="N",
@@ -117,7 +135,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     scopes = Path(args.scopes_file) if args.scopes_file is not None else args.scopes
     extra = {"public_urls": tuple(args.public_url), "proxy_prefix": args.proxy_prefix, "scopes": scopes,
-             "registrable_scopes": args.registrable_scopes}
+             "registrable_scopes": args.registrable_scopes,
+             "rate_limit": args.rate_limit, "registration_rate_limit": args.registration_rate_limit}
     stop = threading.Event()
 
     def on_signal(signum, frame):
@@ -164,6 +183,8 @@ def run(args: argparse.Namespace) -> int:
             if sandbox.demo_client_id:
                 lines += [f"  demo client_id:     {sandbox.demo_client_id}",
                           f"  demo client_secret: {sandbox.demo_client_secret}"]
+            if sandbox.config.rate_limit:
+                lines.append(f"  rate limit:         {sandbox.config.rate_limit} per credential")
             lines += [f"  export TELNYX_NB_SANDBOX='{sandbox.json_line()}'", "Press Ctrl-C to stop."]
             print("\n".join(lines), flush=True)  # one write: a reader sees all of it at once
         while not stop.wait(0.5):

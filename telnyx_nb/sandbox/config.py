@@ -18,6 +18,7 @@ from telnyx_nb.errors import ArgumentTypeError, ConfigurationError
 
 from .hosts import check_proxy_prefix, check_public_url
 from .policy import ACCESS_TOKEN_LIFETIME, CODE_LIFETIME, CONSENT_LIFETIME, REFRESH_REUSE_GRACE, REFRESH_TOKEN_LIFETIME
+from .ratelimit import DEFAULT_REGISTRATION_RATE, Rate, parse_rate
 from .registration_policy import check_registrable_scopes
 from .scopes import PUBLISHED_CATALOG, ScopeCatalog, catalog_from
 
@@ -74,6 +75,9 @@ class SandboxConfig:
     public_urls: tuple[str, ...] = ()  # addresses a proxy reaches it by (--public-url)
     proxy_prefix: str | None = None  # the hub path jupyter-server-proxy serves it under (--proxy-prefix, hosts.py)
     refresh_reuse_grace: float = REFRESH_REUSE_GRACE
+    # ratelimit.py: the per-credential limit (off by default) and open registration's per-address flood limit
+    rate_limit: Rate | str | None = None
+    registration_rate_limit: Rate | str | None = DEFAULT_REGISTRATION_RATE
     # known once started (``bound``): None before
     root_url: str | None = None
     org_id: str | None = None
@@ -98,7 +102,9 @@ class SandboxConfig:
                   "reset": bool(self.reset), "api_key": _api_key(self.api_key),
                   "registrable_scopes": check_registrable_scopes(self.registrable_scopes, catalog),
                   "public_urls": tuple(check_public_url(u) for u in urls),
-                  "proxy_prefix": check_proxy_prefix(self.proxy_prefix, self.host)}
+                  "proxy_prefix": check_proxy_prefix(self.proxy_prefix, self.host),
+                  "rate_limit": parse_rate(self.rate_limit, "rate_limit"),
+                  "registration_rate_limit": parse_rate(self.registration_rate_limit, "registration_rate_limit")}
         for name, value in normal.items():
             object.__setattr__(self, name, value)
 

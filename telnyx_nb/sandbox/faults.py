@@ -1,17 +1,22 @@
 """Fault injection for testing clients: make the next N requests to a path fail or slow down.
 
 Armed through ``POST /_sandbox/faults`` (Bearer API key) with ``{"path", "method"?, "count", "status"?,
-"retry_after"?, "delay"?, "drop"?}``; ``DELETE /_sandbox/faults`` clears every fault. Off until armed. A fault with
-only a delay serves the request normally after sleeping; one with a status answers that status instead; one with
-``"drop": true`` closes the connection without any answer (``ConnectionDropped`` tells the server or the
-in-process transport to do so), what a client sees when a proxy or the network cuts it off mid-request.
+"retry_after"?, "delay"?, "drop"?, "reset"?}``; ``DELETE /_sandbox/faults`` clears every fault. Off until armed.
+A fault with only a delay serves the request normally after sleeping; one with a status answers that status
+instead; one with ``"drop": true`` closes the connection without any answer (``ConnectionDropped`` tells the
+server or the in-process transport to do so), what a client sees when a proxy or the network cuts it off mid-request.
+A 429 is Telnyx's published one (``ratelimit.too_many_requests``): code 10011 and the ``x-ratelimit-*`` headers,
+``x-ratelimit-reset`` from ``reset`` (default: ``retry_after`` rounded up, else 1); ``Retry-After`` only when
+``retry_after`` is given, since Telnyx promises none.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass
 
+from .ratelimit import Decision, Rate
 from .schema import check_body
 
 
@@ -24,10 +29,11 @@ class Fault:
     retry_after: float | None
     delay: float | None
     drop: bool = False
+    reset: int | None = None  # a 429's x-ratelimit-reset (seconds); default: Retry-After rounded up, else 1
 
     def as_dict(self) -> dict:
         return {"path": self.path, "method": self.method, "count": self.remaining, "status": self.status,
-                "retry_after": self.retry_after, "delay": self.delay, "drop": self.drop}
+                "retry_after": self.retry_after, "delay": self.delay, "drop": self.drop, "reset": self.reset}
 
 
 class ConnectionDropped(Exception):
@@ -60,7 +66,21 @@ def parse_fault(body) -> Fault:
     status = body.get("status")
     return Fault(body["path"].rstrip("/") or "/", body["method"].upper() if "method" in body else None,
                  int(body.get("count", 1)), int(status) if status is not None else None, body.get("retry_after"),
-                 body.get("delay"), body.get("drop", False))
+                 body.get("delay"), body.get("drop", False), body.get("reset"))
+
+
+FAULT_LIMIT = 20  # the x-ratelimit-limit an injected 429 reports when the sandbox enforces no limit of its own
+
+
+def fault_decision(fault: Fault, rate: Rate | None) -> Decision:
+    """What an injected 429 says in its ``x-ratelimit-*`` headers: the window is spent (remaining 0), the limit
+    is the sandbox's (or ``FAULT_LIMIT``), and it resets after ``reset`` seconds (else ``Retry-After`` rounded
+    up, else 1)."""
+    if fault.reset is not None:
+        reset = fault.reset
+    else:
+        reset = max(1, math.ceil(fault.retry_after)) if fault.retry_after is not None else 1
+    return Decision(False, rate.limit if rate else FAULT_LIMIT, 0, reset)
 
 
 class Faults:

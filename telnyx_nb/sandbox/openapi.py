@@ -271,6 +271,8 @@ def _rule_path(rule) -> str:
 _RFC_ENDPOINTS = ("/v2/oauth/token", "/v2/oauth/introspect", "/v2/oauth/revoke", "/v2/oauth/register")
 _FAULTS = {str(status): _json(_ref("Errors"), "Injected by /_sandbox/faults (500: also a sandbox bug)")
            for status in (429, 500, 502, 503)}
+_FAULTS["429"] = _json(_ref("Errors"), "Too many requests (code 10011): past the rate limit, or injected by "
+                                       "/_sandbox/faults; x-ratelimit-reset says when the window resets")
 
 
 def _with_common_answers(path: str, operation: dict) -> dict:

@@ -120,6 +120,8 @@ BODIES: dict[str, dict] = {
             "count": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 1},
             "status": {"enum": FAULT_STATUSES},
             "retry_after": {"type": "number", "minimum": 0, "maximum": 3600},
+            "reset": {"type": "integer", "minimum": 0, "maximum": 86400,
+                      "description": "A 429's x-ratelimit-reset in seconds (default: retry_after rounded up, else 1)."},
             "delay": {"type": "number", "minimum": 0, "maximum": 30},
             "drop": {"type": "boolean", "default": False,
                      "description": "true: close the connection without an answer"},

@@ -35,6 +35,7 @@ from .clock import Clock
 from .config import FIELDS, SEED_PATTERN, SandboxConfig, check_seed
 from .hosts import LOOPBACK_NAMES
 from .policy import ACCESS_TOKEN_LIFETIME, CODE_LIFETIME, CONSENT_LIFETIME, REFRESH_REUSE_GRACE, REFRESH_TOKEN_LIFETIME
+from .ratelimit import DEFAULT_REGISTRATION_RATE
 from .seeding import demo_credentials, describe_age, seed_store, seeded_at
 
 __all__ = ["IN_PROCESS_ROOT", "SEED_PATTERN", "Sandbox", "SandboxConfig", "check_seed", "delete_database",
@@ -99,15 +100,19 @@ class Sandbox:
                  access_token_ttl: int = ACCESS_TOKEN_LIFETIME, refresh_token_ttl: int = REFRESH_TOKEN_LIFETIME,
                  scopes=None, registrable_scopes=None, public_urls=(),
                  refresh_reuse_grace: float = REFRESH_REUSE_GRACE, signing_key=None,
-                 code_ttl: int = CODE_LIFETIME, consent_ttl: int = CONSENT_LIFETIME, proxy_prefix: str | None = None):
+                 code_ttl: int = CODE_LIFETIME, consent_ttl: int = CONSENT_LIFETIME, proxy_prefix: str | None = None,
+                 rate_limit: str | None = None, registration_rate_limit: str | None = DEFAULT_REGISTRATION_RATE):
         # signing_key: a private RS256 JWK (or a keys.KeyRing) for a new database; test suites reuse one, since
         # making RSA keys is the slow part of a start. A database that already holds a key keeps its own.
         # Short lifetimes let tests of expiry and refresh run on the real clock (no time patching).
+        # rate_limit ("20/s", "1200/min", …; off by default) and registration_rate_limit (per source address,
+        # default 20/min; None turns it off): ratelimit.py.
         self.config = SandboxConfig(
             host=host, port=port, db=db, seed=seed, api_key=api_key, threads=threads, reset=reset,
             access_token_ttl=access_token_ttl, refresh_token_ttl=refresh_token_ttl, code_ttl=code_ttl,
             consent_ttl=consent_ttl, scopes=scopes, registrable_scopes=registrable_scopes, public_urls=public_urls,
-            refresh_reuse_grace=refresh_reuse_grace, proxy_prefix=proxy_prefix)
+            refresh_reuse_grace=refresh_reuse_grace, proxy_prefix=proxy_prefix, rate_limit=rate_limit,
+            registration_rate_limit=registration_rate_limit)
         self.seeded_at: datetime | None = None  # when the seed filled this database (None: empty seed, or unknown)
         self.api_key: str | None = None  # the key in use (config.api_key is only an override)
         self.demo_client_id: str | None = None
@@ -115,6 +120,7 @@ class Sandbox:
         self.store = None
         self.app = None
         self.faults = None  # the armed faults (faults.Faults) once started
+        self.rate_limits = None  # the limiters' windows (ratelimit.RateLimits) once started
         self._server = None
         self._thread: threading.Thread | None = None
         self._tmpdir: str | None = None
@@ -185,6 +191,7 @@ class Sandbox:
         from .faults import Faults
         from .keys import KeyRing
         from .oauth import SandboxAuthorizationServer
+        from .ratelimit import RateLimits
         from .store import Store
 
         config = self.config
@@ -218,9 +225,12 @@ class Sandbox:
             port, root_url = config.port, IN_PROCESS_ROOT
         self.config = config = config.bound(root_url=root_url, port=port, org_id=org_id, user_id=user_id)
         oauth = SandboxAuthorizationServer(store, keyring, config)
-        state = SandboxState(store=store, oauth=oauth, config=config, api_key=self.api_key, faults=Faults())
+        limits = RateLimits(config.rate_limit, config.registration_rate_limit, self.clock)
+        state = SandboxState(store=store, oauth=oauth, config=config, api_key=self.api_key, faults=Faults(),
+                             rate_limits=limits)
         self.app = create_app(state)
         self.faults = state.faults
+        self.rate_limits = limits
 
     def _serve(self) -> None:
         from waitress import create_server

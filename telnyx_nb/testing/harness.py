@@ -72,13 +72,14 @@ class FaultControl:
         return self._sandbox.faults
 
     def arm(self, path: str, *, status: int | None = None, retry_after: float | None = None,
-            delay: float | None = None, drop: bool = False, count: int = 1, method: str | None = None) -> ArmedFault:
+            delay: float | None = None, drop: bool = False, count: int = 1, method: str | None = None,
+            reset: int | None = None) -> ArmedFault:
         """Arm a fault, checked as ``POST /_sandbox/faults`` checks it (a bad value raises, naming the field)."""
         from telnyx_nb.sandbox.errors import WireError
         from telnyx_nb.sandbox.faults import parse_fault
 
         body = {"path": path, "method": method, "count": count, "status": status, "retry_after": retry_after,
-                "delay": delay, "drop": drop}
+                "delay": delay, "drop": drop, "reset": reset}
         try:
             fault = parse_fault({k: v for k, v in body.items() if v is not None})
         except WireError as exc:
@@ -87,8 +88,13 @@ class FaultControl:
         return ArmedFault(self._faults, fault)
 
     def rate_limit(self, path: str, *, retry_after: float = 1, count: int = 1, method: str | None = None):
-        """429 Too Many Requests with ``Retry-After`` (RFC 6585 §4)."""
+        """429 Too Many Requests with ``Retry-After`` (RFC 6585 §4), and Telnyx's 10011 body and headers."""
         return self.arm(path, status=429, retry_after=retry_after, count=count, method=method)
+
+    def too_many_requests(self, path: str, *, reset: int = 1, count: int = 1, method: str | None = None):
+        """Telnyx's published 429 as a rate-limited server sends it: code 10011, ``x-ratelimit-remaining: 0``,
+        ``x-ratelimit-reset: reset`` and no ``Retry-After``."""
+        return self.arm(path, status=429, reset=reset, count=count, method=method)
 
     def server_error(self, path: str, *, status: int = 500, retry_after: float | None = None, count: int = 1,
                      method: str | None = None):
@@ -365,6 +371,7 @@ class SandboxPool:
         sandbox, snapshot = entry
         snapshot.backup(sandbox.store.conn())
         sandbox.faults.clear()
+        sandbox.rate_limits.reset()  # every test starts with full windows
         sandbox.clock.reset()
         _new_demo_secret(sandbox)
         return sandbox

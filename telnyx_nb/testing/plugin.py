@@ -6,7 +6,9 @@ Fixtures (see docs/testing.md):
 - ``telnyx_sandbox_session`` — one sandbox for the whole session (state carries over between tests).
 - ``telnyx_oauth`` — a ``TelnyxOAuth`` on ``telnyx_sandbox``, in-process.
 
-Choose the seed and sandbox options with ``@pytest.mark.telnyx_sandbox(seed="empty", access_token_ttl=60)`` or
+Choose the seed and sandbox options with ``@pytest.mark.telnyx_sandbox(seed="empty", access_token_ttl=60)``
+(``rate_limit="20/s"`` limits each credential as a rate-limited Telnyx account would: ``x-ratelimit-*`` headers,
+429 with code 10011; the windows start full in every test and follow the sandbox clock) or
 ``@pytest.mark.parametrize("telnyx_sandbox", ["demo", "grants=500"], indirect=True)``; the session sandbox's seed
 is the ``telnyx_sandbox_seed`` ini option. Opt out with ``-p no:telnyx_nb``.
 
@@ -28,7 +30,7 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", f"{MARKER}(seed='demo', **options): the seed ('demo', 'empty', 'grants=N') and Sandbox options "
-                   "(e.g. access_token_ttl=60) of the telnyx_sandbox fixture")
+                   "(e.g. access_token_ttl=60, rate_limit='20/s') of the telnyx_sandbox fixture")
 
 
 def _options(request) -> dict:
