@@ -45,7 +45,7 @@ def failure(command: str, exc: BaseException) -> str:
 
     if isinstance(exc, ImportError):
         name = (exc.name or "").split(".")[0]
-        if name:
+        if name and name != "telnyx_nb":  # our own module failing to import is a bug, not a missing package
             extra = EXTRAS.get(name)
             fix = f"pip install 'telnyx-nb[{extra}]' (make explore installs it)" if extra else f"pip install {name}"
             return f"telnyx-nb {command}: {name} is not installed in this Python: {fix}"
