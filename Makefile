@@ -19,8 +19,12 @@ INSTALL = sh -c '[ -x "$(BIN)/uv" ] || "$(BIN)/python" -m pip install --quiet uv
 	if [ -x "$(BIN)/uv" ]; then exec "$(BIN)/uv" pip install --quiet --python "$(BIN)/python" "$$@"; \
 	else exec "$(BIN)/python" -m pip install --quiet "$$@"; fi' install
 
+# The venv starts without pip (ensurepip costs seconds of CPU): the system's pip (22.3+: --python) puts uv in, and
+# uv puts pip in (so %pip works in notebooks). Where that fails, ensurepip gives the venv pip as usual.
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv --without-pip $(VENV)
+	$(PYTHON) -m pip --python $(BIN)/python install --quiet uv && $(BIN)/uv pip install --quiet --python $(BIN)/python pip \
+		|| $(BIN)/python -m ensurepip --default-pip >/dev/null
 
 $(VENV)/.installed-explore: pyproject.toml $(LOCKS)/explore.txt | $(BIN)/python
 	$(INSTALL) -c $(LOCKS)/explore.txt -e '.[explore]'
