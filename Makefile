@@ -1,23 +1,37 @@
 # Two entry points, each doing all of its own set-up: `make explore` and `make test`.
-# Re-running is quick: pip runs again only when pyproject.toml changed (the install is editable).
+# Re-running is quick: the install runs again only when pyproject.toml or its lock changed (the install is editable).
+# Versions come from the lock files in requirements/ (`make lock` refreshes them), so every machine installs the
+# same set. The installer is uv, put into the venv by pip (several times faster than pip at resolving and
+# installing ~130 packages); where uv cannot be installed, pip installs from the same lock.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
+LOCKS  := requirements
 
-.PHONY: explore test lint test-random mutate binder-constraints regen-notebooks bench clean reset-demo badges
+.PHONY: explore test lint test-random mutate binder-constraints lock regen-notebooks bench clean reset-demo badges
 
+# uv (put into the venv by pip on first use, also in a venv made before uv was used) when it can be had, else pip;
+# the same arguments either way
+INSTALL = sh -c '[ -x "$(BIN)/uv" ] || "$(BIN)/python" -m pip install --quiet uv \
+	|| echo "uv could not be installed: pip installs instead (slower)"; \
+	if [ -x "$(BIN)/uv" ]; then exec "$(BIN)/uv" pip install --quiet --python "$(BIN)/python" "$$@"; \
+	else exec "$(BIN)/python" -m pip install --quiet "$$@"; fi' install
+
+# The venv starts without pip (ensurepip costs seconds of CPU): the system's pip (22.3+: --python) puts uv in, and
+# uv puts pip in (so %pip works in notebooks). Where that fails, ensurepip gives the venv pip as usual.
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(PYTHON) -m venv --without-pip $(VENV)
+	$(PYTHON) -m pip --python $(BIN)/python install --quiet uv && $(BIN)/uv pip install --quiet --python $(BIN)/python pip \
+		|| $(BIN)/python -m ensurepip --default-pip >/dev/null
 
-$(VENV)/.installed-explore: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[explore]'
+$(VENV)/.installed-explore: pyproject.toml $(LOCKS)/explore.txt | $(BIN)/python
+	$(INSTALL) -c $(LOCKS)/explore.txt -e '.[explore]'
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: pyproject.toml $(LOCKS)/test.txt | $(BIN)/python
+	$(INSTALL) -c $(LOCKS)/test.txt -e '.[test]'
 	touch $@ $(VENV)/.installed-explore
 
 ## make explore: the sandbox with demo data + JupyterLab on notebooks/ (Ctrl-C stops both)
@@ -52,7 +66,17 @@ MODULES ?=
 mutate: $(VENV)/.installed-test
 	$(BIN)/python scripts/mutate.py $(MODULES)
 
-## make binder-constraints: pin binder/constraints.txt to the versions installed here (after upgrading packages)
+## make lock [UPGRADE=1]: after editing pyproject.toml's dependencies, write the lock files again (uv, in the venv):
+## requirements/test.txt, then requirements/explore.txt within its versions (explore installs what CI tested), then
+## binder/constraints.txt. Pins are kept where they still fit; UPGRADE=1 moves everything to the newest versions.
+LOCK_ARGS = --quiet --universal --python-version 3.11.5 --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
+lock: $(BIN)/python
+	@[ -x $(BIN)/uv ] || $(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra test $(LOCK_ARGS) -o $(LOCKS)/test.txt
+	$(BIN)/uv pip compile pyproject.toml --extra explore -c $(LOCKS)/test.txt $(LOCK_ARGS) -o $(LOCKS)/explore.txt
+	$(MAKE) binder-constraints
+
+## make binder-constraints: copy the explore lock's pins to binder/constraints.txt (what Binder installs)
 binder-constraints: $(VENV)/.installed-test
 	$(BIN)/python scripts/binder_constraints.py
 

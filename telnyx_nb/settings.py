@@ -12,7 +12,9 @@
 A blank or whitespace-only value counts as unset, everywhere (``TELNYX_API_KEY="  "`` must not mean "production,
 no credentials"); surrounding whitespace is dropped (a key read from a file keeps its newline). The real
 account's variables are never read for a sandbox, and the sandbox's never for the real API: a credential goes
-only to the server it belongs to, and no error message advises a variable that would switch the target.
+only to the server it belongs to, and no error message advises setting a variable that would switch the target
+(one may advise unsetting the real account's, to reach the sandbox that was also named: nothing is sent anywhere
+new). What chose the target is said at the start of each command (:meth:`Settings.describe_choice`).
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from typing import Any
 
 from telnyx_nb.errors import ConfigurationError
 
-__all__ = ["Settings", "read", "parse_sandbox", "API_KEY", "CLIENT_ID", "CLIENT_SECRET", "BASE_URL", "SANDBOX",
-           "SANDBOX_API_KEY", "VARIABLES", "WHERE_HELP"]
+__all__ = ["Settings", "read", "explain", "parse_sandbox", "API_KEY", "CLIENT_ID", "CLIENT_SECRET", "BASE_URL",
+           "SANDBOX", "SANDBOX_API_KEY", "VARIABLES", "WHERE_HELP"]
 
 API_KEY = "TELNYX_API_KEY"
 CLIENT_ID = "TELNYX_CLIENT_ID"
@@ -79,6 +81,42 @@ class Settings:
             return "api"
         return "sandbox" if self.sandbox else "in-process"
 
+    @property
+    def chosen_by(self) -> tuple[str, ...]:
+        """The variables that chose :attr:`target` (none: nothing set, a demo sandbox in this process)."""
+        if self.api_key:
+            return (API_KEY,)
+        if self.client_id and self.client_secret:
+            return (CLIENT_ID, CLIENT_SECRET)
+        return (SANDBOX,) if self.sandbox else ()
+
+    @property
+    def overridden(self) -> tuple[str, ...]:
+        """Target variables that are set but lose: ``TELNYX_NB_SANDBOX`` when real credentials are set too."""
+        return (SANDBOX,) if self.target == "api" and self.sandbox else ()
+
+    def describe_choice(self) -> str:
+        """Which variable chose the target, and what it overrides, for a command's first line."""
+        if not self.chosen_by:
+            return f"no {API_KEY} or {SANDBOX} set: a demo sandbox in this process"
+        text = "chosen by " + " + ".join(self.chosen_by)
+        if self.target == "api" and self.base_url:
+            text += f" at {BASE_URL}"
+        if self.overridden:
+            text += (f", which overrides {SANDBOX} (unset {' and '.join(self.chosen_by)} to use that sandbox)")
+        return text
+
+    def connection_hint(self) -> str:
+        """Where to look when the target does not answer or refuses the credential: the variables that named it."""
+        if self.target == "api":
+            hint = f"the real API was {self.describe_choice()}"
+            where = f"its address is {BASE_URL}'s" if self.base_url else f"{BASE_URL} is unset, so production"
+            return f"{hint}; {where}"
+        if self.target == "sandbox":
+            return (f"the sandbox was chosen by {SANDBOX}: is it still running? (`telnyx-nb explore` prints a fresh "
+                    "export line)")
+        return ""
+
     def api_key_for(self, sandbox: bool) -> tuple[str | None, str]:
         """The API key from the environment for a client of that kind, and the variable it comes from."""
         return (self.sandbox_api_key, SANDBOX_API_KEY) if sandbox else (self.api_key, API_KEY)
@@ -93,6 +131,19 @@ class Settings:
             raise ConfigurationError(f"{SANDBOX} is not set: set it to a sandbox's --json line "
                                      "(`telnyx-nb explore` and `telnyx-nb sandbox --json` print one)")
         return parse_sandbox(self.sandbox, source=SANDBOX)
+
+
+def explain(exc: BaseException, environ: Mapping[str, str] | None = None) -> str:
+    """``exc`` as a command prints it: a target that did not answer, or refused the credential, also gets
+    :meth:`Settings.connection_hint` (the variable that chose it), since the fix is usually there."""
+    from telnyx_nb.errors import AuthenticationError, PermissionDeniedError, TransportError
+
+    text = str(exc)
+    if isinstance(exc, (TransportError, AuthenticationError, PermissionDeniedError)):
+        hint = read(environ).connection_hint()
+        if hint:
+            text += f" — {hint}"
+    return text
 
 
 def read(environ: Mapping[str, str] | None = None) -> Settings:

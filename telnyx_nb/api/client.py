@@ -123,6 +123,10 @@ class TelnyxOAuth(AuthorizationFlows, TokenEndpoints, ManagementAPI):
         self._is_sandbox = bool(is_sandbox) if is_sandbox is not None else host in _LOOPBACK
         self.sandbox: Any = None  # the Sandbox object this client was made from, if any
         self._owns_sandbox = False  # True when connect() started it: close() then stops it
+        # set by connect(): which variable chose this target (settings.describe_choice), and whether the target
+        # text must carry it (it overrides another variable the user set)
+        self.choice: str | None = None
+        self._choice_in_target = False
         self._keys: Any = None
         self._keys_lock = threading.Lock()
         self._metadata: AuthorizationServerMetadata | None = None
@@ -183,7 +187,15 @@ class TelnyxOAuth(AuthorizationFlows, TokenEndpoints, ManagementAPI):
             how = f"client credentials of {self.client_id}"
         else:
             how = "no credentials"
-        return f"{where} ({how})"
+        text = f"{where} ({how})"
+        return f"{text}, {self.choice}" if self._choice_in_target and self.choice else text
+
+    @property
+    def target_and_choice(self) -> str:
+        """:attr:`target`, plus which variable chose it when ``connect()`` made this client: a command's first line."""
+        if self.choice and not self._choice_in_target:
+            return f"{self.target}, {self.choice}"
+        return self.target
 
     @property
     def transport(self) -> Transport:

@@ -27,11 +27,16 @@ def connect(**kwargs: Any) -> TelnyxOAuth:
     """A ready ``TelnyxOAuth``; ``.target`` says what it talks to. Keyword arguments go to the client."""
     env = settings.read()  # the same reader TelnyxOAuth uses, so both agree on what is set
     if env.target == "api":
-        return TelnyxOAuth(**kwargs)
-    if env.target == "sandbox":
-        return TelnyxOAuth.from_sandbox(env.sandbox_info(), **kwargs)
-    server = importlib.import_module("telnyx_nb.sandbox.server")
-    sandbox = server.Sandbox(seed="demo", db=":memory:").start()
-    client = TelnyxOAuth.from_sandbox(sandbox, **kwargs)
-    client._owns_sandbox = True
+        client = TelnyxOAuth(**kwargs)
+    elif env.target == "sandbox":
+        client = TelnyxOAuth.from_sandbox(env.sandbox_info(), **kwargs)
+    else:
+        server = importlib.import_module("telnyx_nb.sandbox.server")
+        sandbox = server.Sandbox(seed="demo", db=":memory:").start()
+        client = TelnyxOAuth.from_sandbox(sandbox, **kwargs)
+        client._owns_sandbox = True
+    # which variable chose the target; the target text itself says so when it overrides another one the user set
+    # (real credentials beside TELNYX_NB_SANDBOX: the sandbox's export line does not win)
+    client.choice = env.describe_choice()
+    client._choice_in_target = bool(env.overridden)
     return client

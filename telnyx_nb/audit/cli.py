@@ -21,7 +21,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from telnyx_nb.settings import WHERE_HELP
+from telnyx_nb.settings import WHERE_HELP, explain
 
 __all__ = ["add_arguments", "run"]
 
@@ -77,14 +77,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         api = telnyx_nb.connect()
     except TelnyxNBError as exc:  # messages are already masked
-        print(f"telnyx-nb audit: {exc}", file=sys.stderr)
+        print(f"telnyx-nb audit: {explain(exc)}", file=sys.stderr)
         return 2
     try:
-        print(f"Auditing {api.target}", file=sys.stderr)
+        print(f"Auditing {api.target_and_choice}", file=sys.stderr)
         result = audit(api, stale_days=args.stale_days, never_used_grace_days=args.never_used_days,
                        progress=False)
     except TelnyxNBError as exc:
-        print(f"telnyx-nb audit: {exc}", file=sys.stderr)
+        print(f"telnyx-nb audit: {explain(exc)}", file=sys.stderr)
         return 2
     finally:
         api.close()  # also stops an in-process sandbox that connect() started

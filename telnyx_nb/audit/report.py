@@ -313,6 +313,15 @@ def _parquet_ready(frame: pd.DataFrame) -> pd.DataFrame:
     return ready
 
 
+def _require_pyarrow(path: Path) -> None:
+    """A clear error before anything is written (pandas' own is a multi-line ImportError from inside to_parquet)."""
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise ConfigurationError(f"out: {path.name!r} is Parquet, which needs pyarrow: pip install "
+                                 "'telnyx-nb[parquet]' (make explore installs it), or write .html or .csv") from None
+
+
 def export(result: AuditResult, path: str | Path) -> list[Path]:
     """Write findings, clients and grants as CSV or Parquet (chosen by the suffix of ``path``).
 
@@ -323,6 +332,8 @@ def export(result: AuditResult, path: str | Path) -> list[Path]:
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise ConfigurationError(f"out: {path.name!r} — use a .html, .csv or .parquet file name")
+    if suffix == ".parquet":
+        _require_pyarrow(path)
     written = []
     for frame, target in ((result.findings, path),
                           (result.clients, path.with_name(f"{path.stem}-clients{path.suffix}")),

@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from telnyx_nb.settings import WHERE_HELP
+from telnyx_nb.settings import WHERE_HELP, explain
 
 __all__ = ["add_arguments", "run", "print_changes"]
 
@@ -48,13 +48,13 @@ def run(args: argparse.Namespace) -> int:
         previous = load_snapshot(args.out) if list_snapshots(args.out) else None
         api = telnyx_nb.connect()
     except (TelnyxNBError, OSError) as exc:
-        print(f"telnyx-nb snapshot: {exc}", file=sys.stderr)
+        print(f"telnyx-nb snapshot: {explain(exc)}", file=sys.stderr)
         return 2
     try:
-        print(f"Snapshot of {api.target}", file=sys.stderr)
+        print(f"Snapshot of {api.target_and_choice}", file=sys.stderr)
         taken = snapshot(api, args.out)
     except TelnyxNBError as exc:
-        print(f"telnyx-nb snapshot: {exc}", file=sys.stderr)
+        print(f"telnyx-nb snapshot: {explain(exc)}", file=sys.stderr)
         return 2
     except OSError as exc:
         print(f"telnyx-nb snapshot: --out {args.out}: cannot write ({exc.strerror or exc}); pick a writable "

@@ -6,6 +6,9 @@ JSON line on stdout (``{"base_url", "api_key", "demo_client_id", "demo_client_se
 else, so a script can read it. On SIGINT or SIGTERM it stops accepting, finishes in-flight requests and exits 0.
 ``--reset`` deletes the file database first and seeds it afresh (the demo after notebook 03 revoked its stale
 grants); ``--no-serve`` prepares the database, says what it holds and exits (``make reset-demo``).
+
+Exit status: 0 stopped (or prepared) cleanly; 1 could not start (the port is taken, the database is unusable);
+2 a bad setting (argparse's usage errors too). Each error is one line on stderr.
 """
 
 from __future__ import annotations
@@ -150,6 +153,10 @@ def run(args: argparse.Namespace) -> int:
                           refresh_token_ttl=args.refresh_token_ttl, threads=args.threads,
                           code_ttl=args.code_ttl, consent_ttl=args.consent_ttl, **extra).start()
     except OSError as exc:
+        if exc.filename:  # the database's file or folder, not the port
+            print(f"telnyx-nb sandbox: --db {db}: {exc.strerror or exc} ({exc.filename}). Choose another --db, or "
+                  "--db :memory: for a throwaway one.", file=sys.stderr)
+            return 1
         print(f"telnyx-nb sandbox: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}. "
               "Choose another --port (0 picks a free one).", file=sys.stderr)
         return 1

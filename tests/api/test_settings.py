@@ -214,3 +214,63 @@ def test_a_real_client_secret_without_id_names_the_real_variable(env):
 def test_sandbox_info_without_the_variable_says_how_to_get_one(env):
     with pytest.raises(ConfigurationError, match="telnyx-nb explore"):
         settings.read().sandbox_info()
+
+
+# ----------------------------------------------------------------------------------- which target won
+@pytest.mark.parametrize("variables, chosen_by, overridden", [
+    ({}, (), ()),
+    ({"TELNYX_NB_SANDBOX": LINE}, ("TELNYX_NB_SANDBOX",), ()),
+    ({"TELNYX_API_KEY": REAL_KEY}, ("TELNYX_API_KEY",), ()),
+    ({"TELNYX_API_KEY": REAL_KEY, "TELNYX_NB_SANDBOX": LINE}, ("TELNYX_API_KEY",), ("TELNYX_NB_SANDBOX",)),
+    ({"TELNYX_CLIENT_ID": "real-id", "TELNYX_CLIENT_SECRET": REAL_SECRET, "TELNYX_NB_SANDBOX": LINE},
+     ("TELNYX_CLIENT_ID", "TELNYX_CLIENT_SECRET"), ("TELNYX_NB_SANDBOX",)),
+    ({"TELNYX_CLIENT_ID": "real-id", "TELNYX_NB_SANDBOX": LINE}, ("TELNYX_NB_SANDBOX",), ()),  # half a client
+    ({"TELNYX_API_KEY": "  ", "TELNYX_NB_SANDBOX": LINE}, ("TELNYX_NB_SANDBOX",), ()),  # a blank key
+])
+def test_settings_say_which_variable_chose_the_target_and_what_it_overrides(variables, chosen_by, overridden):
+    env = settings.read(variables)
+    assert env.chosen_by == chosen_by and env.overridden == overridden
+    said = env.describe_choice()
+    assert all(name in said for name in chosen_by)
+    assert ("overrides TELNYX_NB_SANDBOX" in said) == bool(overridden)
+    if overridden:  # the way back to the sandbox the user also named
+        assert f"unset {' and '.join(chosen_by)} to use that sandbox" in said
+    if not chosen_by:
+        assert "demo sandbox in this process" in said
+    assert REAL_KEY not in said and REAL_SECRET not in said and SANDBOX_KEY not in said
+
+
+def test_the_connection_hint_points_at_the_variables_that_named_the_target():
+    garbage = settings.read({"TELNYX_API_KEY": "garbage", "TELNYX_NB_SANDBOX": LINE})
+    hint = garbage.connection_hint()
+    assert "chosen by TELNYX_API_KEY" in hint and "overrides TELNYX_NB_SANDBOX" in hint
+    assert "TELNYX_BASE_URL is unset, so production" in hint and "garbage" not in hint
+    moved = settings.read({"TELNYX_API_KEY": REAL_KEY, "TELNYX_BASE_URL": "https://example.invalid/v2"})
+    assert "TELNYX_BASE_URL's" in moved.connection_hint() and "overrides" not in moved.connection_hint()
+    assert "TELNYX_NB_SANDBOX: is it still running" in settings.read({"TELNYX_NB_SANDBOX": LINE}).connection_hint()
+    assert settings.read({}).connection_hint() == ""
+
+
+def test_explain_adds_the_hint_only_where_the_target_is_the_likely_cause():
+    from telnyx_nb.errors import APIConnectionError, AuthenticationError
+
+    variables = {"TELNYX_API_KEY": "garbage", "TELNYX_NB_SANDBOX": LINE}
+    unreachable = settings.explain(APIConnectionError("cannot resolve the host 'api.telnyx.com'"), variables)
+    assert unreachable.startswith("cannot resolve the host") and "overrides TELNYX_NB_SANDBOX" in unreachable
+    refused = settings.explain(AuthenticationError("401 Unauthorized"), variables)
+    assert "chosen by TELNYX_API_KEY" in refused
+    assert settings.explain(ConfigurationError("max_workers must be …"), variables) == "max_workers must be …"
+
+
+def test_connect_says_in_its_target_when_real_credentials_override_the_sandbox(env):
+    env.setenv("TELNYX_NB_SANDBOX", LINE)
+    env.setenv("TELNYX_API_KEY", REAL_KEY)
+    client = telnyx_nb.connect()
+    assert client.target.startswith(f"Telnyx API at {PRODUCTION_BASE_URL}")
+    assert "chosen by TELNYX_API_KEY, which overrides TELNYX_NB_SANDBOX" in client.target
+    assert client.target_and_choice == client.target  # said once
+    env.delenv("TELNYX_API_KEY")
+    sandbox_client = telnyx_nb.connect()
+    assert "chosen by" not in sandbox_client.target  # the usual case: the target text notebooks print is unchanged
+    assert sandbox_client.target_and_choice == sandbox_client.target + ", chosen by TELNYX_NB_SANDBOX"
+    assert TelnyxOAuth.from_sandbox(LINE).target_and_choice == TelnyxOAuth.from_sandbox(LINE).target  # not connect()

@@ -70,6 +70,42 @@ def test_binder_installs_exact_versions_from_the_constraints_file():
     assert {"flask", "authlib", "pandas", "jupyterlab", "voila", "jupyter-server-proxy", "ipywidgets"} <= names
 
 
+def _binder_constraints():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import binder_constraints
+    finally:
+        sys.path.pop(0)
+    return binder_constraints
+
+
+def _lock_pins(name: str) -> dict[str, str]:
+    return _binder_constraints().pins((ROOT / "requirements" / name).read_text())
+
+
+def test_binder_installs_what_make_explore_installs_from_the_same_lock():
+    """One list of versions: `make explore` installs the explore lock, Binder its copy in binder/constraints.txt
+    (scripts/binder_constraints.py; `make lock` refreshes both). Both hold what notebook 03 and `telnyx-nb snapshot`
+    need (pyarrow, duckdb), and every explore pin is the test lock's, so CI tests the versions a newcomer gets."""
+    binder_constraints = _binder_constraints()
+    explore = _lock_pins("explore.txt")
+    assert (ROOT / "binder" / "constraints.txt").read_text() == binder_constraints.render(explore), \
+        "binder/constraints.txt is out of date: run `make lock` (or `make binder-constraints`)"
+    assert {"pyarrow", "duckdb", "jupyterlab", "voila", "jupyter-server-proxy"} <= explore.keys()
+    tested = _lock_pins("test.txt")
+    assert {name: tested.get(name) for name in explore} == explore, "explore pins a version the test lock does not"
+    assert [line.strip() for line in (ROOT / "binder" / "requirements.txt").read_text().splitlines()
+            if line.strip().startswith(".")] == [".[explore]"]
+
+
+def test_make_installs_each_set_from_its_lock_with_uv_or_pip():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "$(INSTALL) -c $(LOCKS)/explore.txt -e '.[explore]'" in makefile
+    assert "$(INSTALL) -c $(LOCKS)/test.txt -e '.[test]'" in makefile
+    assert '/uv" pip install' in makefile and "-m pip install --quiet" in makefile  # uv, pip where uv cannot be had
+    assert "\nlock:" in makefile
+
+
 def test_binder_scripts_are_executable():
     for name in ("postBuild", "start"):
         assert os.access(ROOT / "binder" / name, os.X_OK), f"binder/{name} must be executable (chmod +x)"

@@ -1,6 +1,7 @@
 """`make explore` runs `telnyx-nb explore`: it says which database and how old the demo is, prints a shell
-`export` that `telnyx-nb audit` can use, prints the JupyterLab URL only once JupyterLab answers, and one Ctrl-C
-(SIGINT) stops both servers, exit 0."""
+`export` that `telnyx-nb audit` can use, prints the JupyterLab URL only once JupyterLab answers, in ten lines at
+most with no warning; a second start on the same database points at the running one; one Ctrl-C (SIGINT) stops
+both servers, exit 0."""
 
 from __future__ import annotations
 
@@ -42,6 +43,25 @@ def _wait_for_lines(stream, count: int, deadline: float) -> list[str]:
     return lines
 
 
+def _read_start(stream, deadline: float) -> list[str]:
+    """Everything explore says (stdout and stderr) up to its last start line, "Press Ctrl-C to stop both."."""
+    lines: list[str] = []
+    while time.monotonic() < deadline:
+        got = _wait_for_lines(stream, 1, deadline)
+        if not got:
+            break
+        lines += got
+        if got[0].startswith("Press Ctrl-C"):
+            break
+    return lines
+
+
+def _line(lines: list[str], prefix: str) -> str:
+    found = [line for line in lines if line.startswith(prefix)]
+    assert found, f"no {prefix!r} line in {lines}"
+    return found[0]
+
+
 def test_explore_serves_sandbox_and_jupyterlab_and_ctrl_c_stops_both(tmp_path):
     env = dict(os.environ, XDG_DATA_HOME=str(tmp_path), PYTHONUNBUFFERED="1")
     env.pop("DISPLAY", None)
@@ -50,16 +70,25 @@ def test_explore_serves_sandbox_and_jupyterlab_and_ctrl_c_stops_both(tmp_path):
         sys.executable, "-m", "telnyx_nb.cli", "explore",
         "--port", str(_free_port()), "--sandbox-port", str(_free_port()), "--notebooks", str(REPO / "notebooks"),
     ]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    # stderr too: JupyterLab's log and Python's warnings land there, and the person reads both
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        lines = _wait_for_lines(process.stdout, 5, time.monotonic() + 120)
-        sandbox_url = re.search(r"Sandbox:\s+(\S+)", lines[0]).group(1)
-        assert str(tmp_path) in lines[0], "the default database lives in the user's data directory"
-        assert lines[1].startswith("Demo data:  seeded ") and "just now" in lines[1] and "--reset" in lines[1]
-        exported = shlex.split(lines[2].split("export ", 1)[1])[0]
+        lines = _read_start(process.stdout, time.monotonic() + 120)
+        # a quiet start: what a person needs, no JupyterLab info log, no 403 from the readiness poll, no warning
+        assert lines and lines[-1].startswith("Press Ctrl-C"), lines
+        assert len(lines) <= 10, "\n".join(lines)
+        noisy = [line for line in lines if re.search(r"warning|\[W |\[E |403|Traceback", line, re.IGNORECASE)]
+        assert not noisy, "\n".join(lines)
+
+        sandbox_line = _line(lines, "Sandbox:")
+        sandbox_url = re.search(r"Sandbox:\s+(\S+)", sandbox_line).group(1)
+        assert str(tmp_path) in sandbox_line, "the default database lives in the user's data directory"
+        demo = _line(lines, "Demo data:")
+        assert demo.startswith("Demo data:  seeded ") and "just now" in demo and "--reset" in demo
+        exported = shlex.split(_line(lines, "Shell:").split("export ", 1)[1])[0]
         name, _, value = exported.partition("=")
         assert name == "TELNYX_NB_SANDBOX" and json.loads(value)["base_url"] == sandbox_url
-        lab_url = re.search(r"JupyterLab:\s+(\S+)", lines[3]).group(1)
+        lab_url = re.search(r"JupyterLab:\s+(\S+)", _line(lines, "JupyterLab:")).group(1)
 
         assert requests.get(sandbox_url + "/oauth/jwks", timeout=10).json()["keys"]
         answer = requests.get(lab_url, timeout=10)  # printed only once it answers: no waiting here
@@ -73,6 +102,16 @@ def test_explore_serves_sandbox_and_jupyterlab_and_ctrl_c_stops_both(tmp_path):
         assert audited.returncode == 0, audited.stderr
         assert f"Auditing sandbox at {sandbox_url}" in audited.stderr
 
+        # a second explore on the same database starts nothing: it says so and points at the running one
+        again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+        assert again.returncode == 0, again.stderr
+        assert f"already running on {tmp_path}" in again.stdout and "nothing new started" in again.stdout
+        assert f"JupyterLab: {lab_url}" in again.stdout and f"Sandbox:    {sandbox_url}" in again.stdout
+        # … and refuses to reset the database under it
+        reset = subprocess.run(command + ["--reset"], env=env, capture_output=True, text=True, timeout=60)
+        assert reset.returncode == 2 and "--reset refused" in reset.stderr, reset.stderr
+        assert requests.get(sandbox_url + "/oauth/jwks", timeout=10).json()["keys"]
+
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
         for url in (sandbox_url + "/oauth/jwks", lab_url):
@@ -81,6 +120,7 @@ def test_explore_serves_sandbox_and_jupyterlab_and_ctrl_c_stops_both(tmp_path):
             except requests.ConnectionError:
                 continue
             raise AssertionError(f"{url} still answers after Ctrl-C")
+        assert not list(tmp_path.rglob("*.explore.json")), "a stopped explore leaves no lock behind"
     finally:
         if process.poll() is None:
             process.kill()
@@ -96,3 +136,38 @@ def test_jupyterlab_terminals_get_the_sandbox_and_this_venv_on_path():
     assert env["PATH"].endswith("/usr/bin:/bin")
     assert env["TELNYX_NB_SANDBOX"] == '{"base_url": "http://127.0.0.1:1/v2"}'
     assert "TELNYX_NB_SANDBOX_API_KEY" not in env
+
+
+def _dead_pid() -> int:
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    return int(done.stdout)
+
+
+def test_explore_lock_points_at_a_live_explore_and_takes_over_a_dead_ones(tmp_path):
+    from telnyx_nb import explore_lock
+
+    db = tmp_path / "sandbox.sqlite3"
+    lock_file = explore_lock.lock_path(db)
+    lock_file.write_text(json.dumps({"pid": os.getppid(), "sandbox_url": "http://127.0.0.1:1/v2",
+                                     "lab_url": "http://127.0.0.1:2/lab?token=t"}))
+    held = explore_lock.claim(db)
+    assert held == explore_lock.Running(pid=os.getppid(), sandbox_url="http://127.0.0.1:1/v2",
+                                        lab_url="http://127.0.0.1:2/lab?token=t")
+
+    lock_file.write_text(json.dumps({"pid": _dead_pid()}))  # a crashed explore's lock
+    mine = explore_lock.claim(db)
+    assert isinstance(mine, explore_lock.ExploreLock)
+    assert json.loads(lock_file.read_text()) == {"pid": os.getpid()}
+    assert lock_file.stat().st_mode & 0o077 == 0, "the lock will hold JupyterLab's token: owner only"
+    mine.update(lab_url="http://127.0.0.1:3/lab?token=secret")
+    assert lock_file.stat().st_mode & 0o077 == 0
+    assert json.loads(lock_file.read_text())["lab_url"].endswith("token=secret")
+
+    lock_file.write_text(json.dumps({"pid": os.getppid()}))  # someone else's claim now: release leaves it alone
+    mine.release()
+    assert lock_file.exists()
+    lock_file.write_text(json.dumps({"pid": os.getpid()}))
+    mine.release()
+    assert not lock_file.exists()
+    assert isinstance(explore_lock.claim(":memory:"), explore_lock.ExploreLock)  # never shared: no file
+    assert not Path(":memory:.explore.json").exists()
