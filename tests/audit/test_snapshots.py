@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
-from oauth_helpers import create_client, obtain_code, redeem
+from oauth_helpers import CUSTOM_SCOPES, create_client, obtain_code, redeem
 
 pytest.importorskip("pyarrow")
 
@@ -20,7 +20,8 @@ pytest.importorskip("pyarrow")
 def demo(make_sandbox):
     from telnyx_nb import TelnyxOAuth
 
-    sb = make_sandbox(seed="demo")
+    # a custom catalog beside the demo data: "scopes widened" needs more than Telnyx's one scope to show
+    sb = make_sandbox(seed="demo", scopes=CUSTOM_SCOPES)
     with TelnyxOAuth.from_sandbox(sb) as api:
         yield sb, api
 
@@ -41,7 +42,7 @@ def test_diff_finds_planted_grant_and_client_changes_between_two_snapshots(demo,
     # planted: one revocation, one new grant, one grant widened by a second consent, client edits/create/delete
     revoked = api.list_grants(page_size=3).items[1].id
     api.revoke_grant(revoked)
-    added_client = create_client(sb)
+    added_client = create_client(sb, allowed_scopes=["messaging", "numbers:read"])
     code, verifier = obtain_code(sb, added_client, scope="messaging numbers:read")
     assert redeem(sb, added_client, code, verifier).status_code == 200
     code, verifier = obtain_code(sb, widened_client, scope="messaging voice")
