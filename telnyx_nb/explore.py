@@ -23,6 +23,7 @@ from pathlib import Path
 import requests
 
 from telnyx_nb import settings
+from telnyx_nb.terminal import echo
 
 LAB_START_TIMEOUT = 120.0  # seconds; a cold first start (building caches) is slow, a warm one takes a few
 
@@ -108,9 +109,9 @@ def run(args: argparse.Namespace) -> int:
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")  # containers and CI machines often run as root; Jupyter refuses without it
     reset_hint = "just reset" if args.reset else "`telnyx-nb explore --reset` or `make reset-demo` starts it over"
-    print(f"Sandbox:    {sandbox.base_url}   (database: {sandbox_kwargs['db']})", flush=True)
-    print(f"Demo data:  {describe_age(sandbox.seeded_at)}; {reset_hint}", flush=True)
-    print(f"Shell:      export TELNYX_NB_SANDBOX={shlex.quote(sandbox.json_line())}", flush=True)
+    echo(f"Sandbox:    {sandbox.base_url}   (database: {sandbox_kwargs['db']})", flush=True)
+    echo(f"Demo data:  {describe_age(sandbox.seeded_at)}; {reset_hint}", flush=True)
+    echo(f"Shell:      export TELNYX_NB_SANDBOX={shlex.quote(sandbox.json_line())}", flush=True)
     # JupyterLab runs in its own session so that the terminal's Ctrl-C reaches only us: its own SIGINT handler
     # would ask "Shutdown this Jupyter server (y/[n])?" and carry on. We stop it with SIGTERM instead.
     started = time.monotonic()
@@ -119,12 +120,12 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         if wait_until_answers(f"http://127.0.0.1:{port}/api/status", lab):
-            print(f"JupyterLab: http://127.0.0.1:{port}/lab?token={token}   "
-                  f"(answered after {time.monotonic() - started:.1f} s)", flush=True)
-            print("Press Ctrl-C to stop both.", flush=True)
+            echo(f"JupyterLab: http://127.0.0.1:{port}/lab?token={token}   "
+                 f"(answered after {time.monotonic() - started:.1f} s)", flush=True)
+            echo("Press Ctrl-C to stop both.", flush=True)
         elif lab.poll() is None:
-            print(f"JupyterLab did not answer on port {port} within {LAB_START_TIMEOUT:.0f} s; see its log above. "
-                  "Press Ctrl-C to stop.", flush=True)
+            echo(f"JupyterLab did not answer on port {port} within {LAB_START_TIMEOUT:.0f} s; see its log above. "
+                 "Press Ctrl-C to stop.", flush=True)
         return lab.wait()
     except KeyboardInterrupt:
         lab.send_signal(signal.SIGTERM)

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from telnyx_nb.settings import WHERE_HELP
+from telnyx_nb.terminal import echo
 
 __all__ = ["add_arguments", "run"]
 
@@ -67,37 +68,37 @@ def run(args: argparse.Namespace) -> int:
     try:
         api = telnyx_nb.connect()
     except TelnyxNBError as exc:  # messages are already masked
-        print(f"telnyx-nb audit: {exc}", file=sys.stderr)
+        echo(f"telnyx-nb audit: {exc}", file=sys.stderr)
         return 2
     try:
-        print(f"Auditing {api.target}", file=sys.stderr)
+        echo(f"Auditing {api.target}", file=sys.stderr)
         result = audit(api, stale_days=args.stale_days, never_used_grace_days=args.never_used_days,
                        progress=False)
     except TelnyxNBError as exc:
-        print(f"telnyx-nb audit: {exc}", file=sys.stderr)
+        echo(f"telnyx-nb audit: {exc}", file=sys.stderr)
         return 2
     finally:
         api.close()  # also stops an in-process sandbox that connect() started
     findings = result.findings
     counts = findings["severity"].astype(str).value_counts()
-    print(f"{len(result.clients)} clients, {len(result.grants)} grants, {len(findings)} findings ("
-          + ", ".join(f"{int(counts.get(s, 0))} {s}" for s in SEVERITIES) + ")", file=sys.stderr)
+    echo(f"{len(result.clients)} clients, {len(result.grants)} grants, {len(findings)} findings ("
+         + ", ".join(f"{int(counts.get(s, 0))} {s}" for s in SEVERITIES) + ")", file=sys.stderr)
     if args.out:
         try:
             args.out.parent.mkdir(parents=True, exist_ok=True)
             written = write_report(result, args.out)
         except OSError as exc:
-            print(f"telnyx-nb audit: --out {args.out}: cannot write ({exc.strerror or exc}); "
-                  "pick a writable path", file=sys.stderr)
+            echo(f"telnyx-nb audit: --out {args.out}: cannot write ({exc.strerror or exc}); "
+                 "pick a writable path", file=sys.stderr)
             return 2
         for path in written:
-            print(f"wrote {path}")
+            echo(f"wrote {path}")
     else:
         from telnyx_nb.audit.sanitize import terminal_safe
 
         # names are third parties' choice: no escape sequence of theirs reaches the terminal
         shown = terminal_safe(findings[["severity", "rule", "client_name", "object_id", "detail"]])
-        print(shown.to_string(index=False, max_colwidth=70) if len(shown) else "no findings")
+        echo(shown.to_string(index=False, max_colwidth=70) if len(shown) else "no findings")
     if args.fail_on:
         worst = SEVERITIES[: SEVERITIES.index(args.fail_on) + 1]
         if findings["severity"].astype(str).isin(worst).any():
