@@ -180,3 +180,33 @@ def test_an_unknown_kid_refetches_again_once_the_interval_has_passed(key):
 
 def test_the_default_refetch_interval_is_thirty_seconds(key):
     assert KeyCache(lambda: JWKS.from_json({"keys": []})).min_refetch_interval == 30.0
+
+
+# ------------------------------------------------------------------------------------ what each refusal says
+def test_the_refusals_say_what_was_expected(key):
+    keys = KeyCache(lambda: JWKS.from_json({"keys": [key.as_dict(private=False)]}))
+    token = jose_jwt.encode({"alg": "RS256", "kid": "own", "typ": "logout+jwt"}, {"aud": "x"}, key)
+    assert str(refused(lambda: verify(token, keys, audience="x"))) == \
+        "typ 'logout+jwt' is not an access token's (RFC 9068 §4; accepted: at+jwt, JWT or none)"
+    assert str(refused(lambda: verify(token, keys, audience="x", strict_typ=True))) == \
+        "typ 'logout+jwt' is not an access token's (RFC 9068 §4; accepted: at+jwt)"
+    with pytest.raises(ConfigurationError) as info:
+        verify(token, keys, audience=None)
+    assert str(info.value) == ("audience: None — pass the resource the token must be for (RFC 7519 §4.1.3), e.g. "
+                               "'https://api.telnyx.com/v2', or a list of them")
+
+
+@pytest.mark.parametrize("audience", [["x", 7], ["x", ""], [None], ("x", b"x")])
+def test_an_audience_list_holds_non_empty_strings_only(key, audience):
+    keys = KeyCache(lambda: JWKS.from_json({"keys": [key.as_dict(private=False)]}))
+    token = jose_jwt.encode({"alg": "RS256", "kid": "own"}, {"aud": "x", "exp": int(time.time()) + 60}, key)
+    with pytest.raises(ConfigurationError, match="audience"):
+        verify(token, keys, audience=audience)
+
+
+def test_an_unknown_kid_just_looked_for_says_only_that(key):
+    """When the refetch did happen, the message names the kid and the known ones, and promises no later refetch."""
+    keys = KeyCache(lambda: JWKS.from_json({"keys": [key.as_dict(private=False)]}))
+    token = jose_jwt.encode({"alg": "RS256", "kid": "gone"}, {"aud": "x"}, key)
+    assert str(refused(lambda: verify(token, keys, audience="x"))) == \
+        "no key with kid 'gone' in the server's JWKS (known: ['own'])"
