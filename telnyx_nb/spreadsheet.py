@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pandas.api.types import is_bool_dtype, is_datetime64_any_dtype, is_numeric_dtype
 
 __all__ = ["FORMULA_PREFIXES", "spreadsheet_cell", "spreadsheet_safe", "write_csv"]
 
@@ -41,17 +40,11 @@ def spreadsheet_cell(value: Any) -> Any:
     return guarded.translate(_LINE_BREAKS)
 
 
-def _is_plain(series: pd.Series) -> bool:
-    """Columns whose cells are never text: numbers, booleans, time stamps."""
-    return is_numeric_dtype(series.dtype) or is_bool_dtype(series.dtype) or is_datetime64_any_dtype(series.dtype)
-
-
 def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` with every text (or list) cell and every column name through ``spreadsheet_cell``."""
     safe = frame.copy()
-    for col in safe.columns:
-        if not _is_plain(safe[col]):
-            safe[col] = safe[col].astype(object).map(spreadsheet_cell, na_action="ignore")
+    for col in safe.columns:  # non-text cells come back unchanged (and pandas keeps a number column's dtype)
+        safe[col] = safe[col].astype(object).map(spreadsheet_cell, na_action="ignore")
     safe.columns = [spreadsheet_cell(str(col)) for col in safe.columns]
     return safe
 

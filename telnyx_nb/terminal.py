@@ -12,7 +12,6 @@ This module sits below every layer (it imports nothing of telnyx_nb) so the sand
 from __future__ import annotations
 
 import re
-import sys
 from typing import Any, TextIO
 
 __all__ = ["terminal_text", "table_cell", "echo"]
@@ -41,7 +40,6 @@ def table_cell(value: Any) -> Any:
     return _LAYOUT.sub(" ", cleaned) if isinstance(cleaned, str) else cleaned
 
 
-def echo(*parts: Any, file: TextIO | None = None, sep: str = " ", end: str = "\n", flush: bool = False) -> None:
-    """``print`` whose text is passed through :func:`terminal_text` (``file`` defaults to stdout)."""
-    text = sep.join(str(part) for part in parts)
-    print(terminal_text(text), file=file if file is not None else sys.stdout, end=end, flush=flush)
+def echo(text: Any = "", *, file: TextIO | None = None, flush: bool = False) -> None:
+    """``print(text)`` through :func:`terminal_text` (``file``: stdout when None, as for ``print``)."""
+    print(terminal_text(str(text)), file=file, flush=flush)

@@ -155,5 +155,37 @@ def test_the_printer_keeps_text_and_layout_and_drops_every_control():
     assert terminal_text(TERMINAL_EVIL) == "EvilApplinkXgnp.exeY"
     assert terminal_text("a\tb\nc é 名") == "a\tb\nc é 名"
     assert table_cell("a\tb\nc") == "a b c"
-    assert terminal_text(3) == 3
+    assert terminal_text(3) == 3 and table_cell(3) == 3 and table_cell(None) is None
     _assert_terminal_safe(terminal_text("".join(UNSAFE_FOR_TERMINAL) + "\u2028"))
+
+
+def test_list_cells_are_json_arrays_of_their_values(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    from telnyx_nb.spreadsheet import write_csv
+
+    frame = pd.DataFrame({"cell": [np.array([1, 2]), [pd.Timestamp("2026-01-02", tz="UTC"), "=x"], ("a",)]})
+    rows = _rows(write_csv(frame, tmp_path / "lists.csv"))
+    assert [r[0] for r in rows[1:]] == ["[1, 2]", '["2026-01-02 00:00:00+00:00", "=x"]', '["a"]']
+
+
+def test_number_bool_and_time_columns_keep_their_types():
+    import pandas as pd
+
+    from telnyx_nb.spreadsheet import spreadsheet_safe
+
+    frame = pd.DataFrame({"n": [-1, 2], "f": [-0.5, 1.0], "b": [True, False],
+                          "t": pd.to_datetime(["2026-01-01", "2026-01-02"], utc=True), "s": ["-1", "ok"]})
+    safe = spreadsheet_safe(frame)
+    assert list(safe.dtypes[:4]) == list(frame.dtypes[:4])  # untouched: int64, float64, bool, datetime (UTC)
+    assert list(safe["s"]) == ["'-1", "ok"]  # text that looks like a negative number is still text
+
+
+def test_csv_lines_end_in_crlf_as_rfc_4180_has_them(tmp_path):
+    import pandas as pd
+
+    from telnyx_nb.spreadsheet import write_csv
+
+    data = write_csv(pd.DataFrame({"a": ["x", "y"]}), tmp_path / "crlf.csv").read_bytes()
+    assert data == b'"a"\r\n"x"\r\n"y"\r\n'
