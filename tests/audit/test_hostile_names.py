@@ -189,3 +189,11 @@ def test_csv_lines_end_in_crlf_as_rfc_4180_has_them(tmp_path):
 
     data = write_csv(pd.DataFrame({"a": ["x", "y"]}), tmp_path / "crlf.csv").read_bytes()
     assert data == b'"a"\r\n"x"\r\n"y"\r\n'
+
+
+def test_echo_alone_prints_an_empty_line_like_print(capsys):
+    from telnyx_nb.terminal import echo
+
+    echo()
+    echo("a\x1b[2Jb", flush=True)
+    assert capsys.readouterr().out == "\nab\n"
