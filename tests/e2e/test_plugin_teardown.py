@@ -57,6 +57,12 @@ def test_what_a_test_took_refuses_after_its_teardown_and_the_next_test_is_served
         assert getattr(_get(thing, root), "status_code", 200) == 200, name
     second.close()
 
+    third = SandboxHarness(pool.fresh(seed="empty"))  # every teardown retires, not only the first
+    with pytest.raises(SandboxClosed, match="torn down"):
+        _get(fresh["raw"], root)
+    assert third.session().get(root + WELL_KNOWN, timeout=5).status_code == 200
+    third.close()
+
 
 def test_a_closed_session_or_client_refuses_at_once(pool):
     harness = SandboxHarness(pool.fresh(seed="empty"))
