@@ -30,7 +30,19 @@ EQUIVALENT_FILE = ROOT / "scripts" / "mutate_equivalent.txt"
 # module → (source file or files, the fast test files that cover it)
 MODULES: dict[str, tuple[str | list[str], list[str]]] = {
     "pkce": ("telnyx_nb/api/pkce.py", ["tests/api/test_oauth.py", "tests/api/test_pkce.py"]),
-    "jwt": ("telnyx_nb/api/jwt.py", ["tests/api/test_oauth.py", "tests/api/test_jwt.py", "tests/api/test_jwt_mutants.py"]),
+    "jwt": ("telnyx_nb/api/jwt.py", ["tests/api/test_oauth.py", "tests/api/test_jwt.py", "tests/api/test_jwt_mutants.py",
+                                     "tests/api/test_jwt_defaults.py"]),
+    # the one CSV writer and the one terminal printer (issue 22): what third parties' text may do to a file or a screen
+    "spreadsheet": ("telnyx_nb/spreadsheet.py",
+                    ["tests/audit/test_hostile_names.py", "tests/api/test_hardening_client.py"]),
+    "terminal": ("telnyx_nb/terminal.py", ["tests/audit/test_hostile_names.py", "tests/api/test_hardening_client.py"]),
+    # which redirect the Authorize panel's listener accepts, and who may start a hub sign-in
+    "loopback": ("telnyx_nb/widgets/loopback.py",
+                 ["tests/widgets/test_loopback_guards.py", "tests/widgets/test_loopback.py",
+                  "tests/widgets/test_loopback_start_page.py"]),
+    # the plugin's in-process transports: routing, and refusing once closed or torn down
+    "transports": ("telnyx_nb/testing/transports.py",
+                   ["tests/e2e/test_plugin_teardown.py", "tests/sandbox/test_in_process.py"]),
     "transport": ("telnyx_nb/api/transport.py",
                   ["tests/api/test_retries.py", "tests/api/test_retry_rules.py", "tests/api/test_errors.py",
                    "tests/api/test_transport_mutants.py", "tests/api/test_transport_layers.py"]),
@@ -80,6 +92,9 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
 # revocations and token saving (born revoked or not) decide who gets in; its list queries, bulk loading and connection setup do not (and a run of all
 # ~1,100 store mutants takes hours on a shared 2-core machine).
 FUNCTIONS: dict[str, list[str]] = {
+    # what issue 22 added: closing and retiring (the routing and WSGI translation are exercised by the plugin's
+    # acceptance project, which runs in a subprocess mutmut cannot credit)
+    "transports": ["retire", "close", "check_open"],
     "store": ["claim_consent", "claim_code", "claim_refresh", "token_status", "revoke_token", "revoke_family",
               "check_secret", "save_token"],
 }

@@ -214,6 +214,7 @@ class JWTVerificationError(TelnyxNBError):
         "not_yet_valid",
         "wrong_issuer",
         "wrong_audience",
+        "wrong_type",
         "unknown_kid",
         "bad_signature",
         "malformed",

@@ -26,6 +26,7 @@ from pathlib import Path
 import requests
 
 from telnyx_nb import explore_lock, settings
+from telnyx_nb.terminal import echo
 
 LAB_START_TIMEOUT = 120.0  # seconds; a cold first start (building caches) is slow, a warm one takes a few
 
@@ -125,18 +126,18 @@ def _claim(db: str):
 
 def _report_running(running: explore_lock.Running, db: str, reset: bool) -> int:
     """Say that another explore serves ``db`` and where; nothing new is started (2 when --reset was asked)."""
-    print(f"telnyx-nb explore is already running on {db} (pid {running.pid}): reusing it, nothing new started.")
+    echo(f"telnyx-nb explore is already running on {db} (pid {running.pid}): reusing it, nothing new started.")
     if running.lab_url:
-        print(f"JupyterLab: {running.lab_url}")
+        echo(f"JupyterLab: {running.lab_url}")
     if running.sandbox_url:
-        print(f"Sandbox:    {running.sandbox_url}")
+        echo(f"Sandbox:    {running.sandbox_url}")
     if not running.lab_url:
-        print("It is still starting: its terminal prints the JupyterLab URL in a moment.")
+        echo("It is still starting: its terminal prints the JupyterLab URL in a moment.")
     if reset:
-        print("telnyx-nb explore: --reset refused: it would delete the database under the running sandbox; stop "
+        echo("telnyx-nb explore: --reset refused: it would delete the database under the running sandbox; stop "
               "that explore first (Ctrl-C in its terminal)", file=sys.stderr)
         return 2
-    print("To start afresh, stop that one first (Ctrl-C in its terminal); for a second explorer, pass --db OTHER.")
+    echo("To start afresh, stop that one first (Ctrl-C in its terminal); for a second explorer, pass --db OTHER.")
     return 0
 
 
@@ -150,7 +151,7 @@ def _shell_hint() -> str | None:
 
 def run(args: argparse.Namespace) -> int:
     if importlib.util.find_spec("jupyterlab") is None:
-        print("telnyx-nb explore: JupyterLab is not installed in this Python: pip install 'telnyx-nb[explore]' "
+        echo("telnyx-nb explore: JupyterLab is not installed in this Python: pip install 'telnyx-nb[explore]' "
               "(or run `make explore`)", file=sys.stderr)
         return 2
     from telnyx_nb.sandbox.cli import default_db_path
@@ -174,12 +175,12 @@ def _serve(args: argparse.Namespace, db: str, lock: explore_lock.ExploreLock) ->
     token = secrets.token_urlsafe(24)
     command = lab_command(port, token, args.notebooks, browser=not args.no_browser and _has_display())
     reset_hint = "just reset" if args.reset else "`telnyx-nb explore --reset` or `make reset-demo` starts it over"
-    print(f"Sandbox:    {sandbox.base_url}   (database: {db})", flush=True)
-    print(f"Demo data:  {describe_age(sandbox.seeded_at)}; {reset_hint}", flush=True)
-    print(f"Shell:      export TELNYX_NB_SANDBOX={shlex.quote(sandbox.json_line())}", flush=True)
+    echo(f"Sandbox:    {sandbox.base_url}   (database: {db})", flush=True)
+    echo(f"Demo data:  {describe_age(sandbox.seeded_at)}; {reset_hint}", flush=True)
+    echo(f"Shell:      export TELNYX_NB_SANDBOX={shlex.quote(sandbox.json_line())}", flush=True)
     hint = _shell_hint()
     if hint:
-        print(hint, flush=True)
+        echo(hint, flush=True)
     # JupyterLab runs in its own session so that the terminal's Ctrl-C reaches only us: its own SIGINT handler
     # would ask "Shutdown this Jupyter server (y/[n])?" and carry on. We stop it with SIGTERM instead.
     started = time.monotonic()
@@ -191,11 +192,11 @@ def _serve(args: argparse.Namespace, db: str, lock: explore_lock.ExploreLock) ->
                               headers={"Authorization": f"token {token}"}):
             lab_url = f"http://127.0.0.1:{port}/lab?token={token}"
             lock.update(lab_url=lab_url)
-            print(f"JupyterLab: {lab_url}   (answered after {time.monotonic() - started:.1f} s)", flush=True)
-            print("Press Ctrl-C to stop both.", flush=True)
+            echo(f"JupyterLab: {lab_url}   (answered after {time.monotonic() - started:.1f} s)", flush=True)
+            echo("Press Ctrl-C to stop both.", flush=True)
         elif lab.poll() is None:
-            print(f"JupyterLab did not answer on port {port} within {LAB_START_TIMEOUT:.0f} s; see its log above. "
-                  "Press Ctrl-C to stop.", flush=True)
+            echo(f"JupyterLab did not answer on port {port} within {LAB_START_TIMEOUT:.0f} s; see its log above. "
+                 "Press Ctrl-C to stop.", flush=True)
         return lab.wait()
     except KeyboardInterrupt:
         lab.send_signal(signal.SIGTERM)

@@ -17,7 +17,7 @@ import socket
 import subprocess
 import sys
 import time
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import requests
 from oauth_helpers import ConsentPage, redirect_of
@@ -33,6 +33,15 @@ def wait_for(predicate, timeout: float = 20.0) -> None:
     while not predicate():
         assert time.monotonic() < deadline, "the panel never got there"
         time.sleep(0.05)
+
+
+def begin_address(start: str, page: str, origin: str) -> str:
+    """What the listener's start page (opened at ``start``) does in the browser: its script replaces the location
+    with ``begin?n=<the link's nonce>&origin=`` + ``location.origin``, relative to the page's own address."""
+    match = re.search(r"location\.replace\('(begin\?n=[\w-]+&origin=)' \+ encodeURIComponent\(location\.origin\)",
+                      page)
+    assert match, f"no begin address on the start page: {page[:300]}"
+    return urljoin(start, match.group(1) + quote(origin, safe=""))
 
 
 def proxy_headers(port: int, host: str = HUB, prefix: str = PREFIX) -> dict[str, str]:

@@ -1,16 +1,26 @@
 """Decode and verify JWT access tokens (RFC 7519, RFC 9068) with joserfc.
 
 ``decode_unverified`` is for display only (what does this token claim?). ``KeyCache`` holds the server's public
-keys by ``kid`` and fetches the JWKS again once when a token names a kid it has not seen (key rotation).
-``verify`` checks, in order, the structure, the signature (RFC 7515 §5.2) and the claims: ``exp`` and ``nbf``
-(RFC 7519 §4.1.4–4.1.5), ``iss`` (§4.1.1) and ``aud`` (§4.1.3); a failure raises
+keys by ``kid`` and fetches the JWKS again when a token names a kid it has not seen (key rotation), at most once
+per ``min_refetch_interval`` seconds: a stream of tokens with made-up kids cannot make us hammer the server.
+``verify`` checks, in order, the structure, the ``typ`` header (RFC 8725 §3.11, RFC 9068 §4), the signature
+(RFC 7515 §5.2) and the claims: ``exp`` and ``nbf`` (RFC 7519 §4.1.4–4.1.5), ``iss`` (§4.1.1) and ``aud``
+(§4.1.3, always required: a token minted for another resource must not get in here); a failure raises
 :class:`~telnyx_nb.errors.JWTVerificationError` whose ``.reason`` says which check failed.
+
+``typ``: RFC 9068 §4 has resource servers accept only ``at+jwt`` (or ``application/at+jwt``; media types compare
+case-insensitively, RFC 7515 §4.1.9). Telnyx does not publish its access tokens' ``typ``, so by default a plain
+``JWT`` or no ``typ`` is accepted too (an ID token typed ``JWT`` still fails the audience check: its ``aud`` is
+a client id, not the API). Any other value names another kind of JOSE object — ``id_token+jwt``, ``logout+jwt``
+(OIDC back-channel logout), ``secevent+jwt`` (RFC 8417), ``dpop+jwt`` (RFC 9449), ``JOSE`` — and is refused
+(``wrong_type``). ``strict_typ=True`` accepts ``at+jwt`` only, as RFC 9068 §4 asks.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -26,12 +36,16 @@ from joserfc.errors import (
 from joserfc.jwk import Key, KeySet
 
 from telnyx_nb.api.records import JWKS, VerifiedJWT
-from telnyx_nb.errors import JWTVerificationError
+from telnyx_nb.errors import ConfigurationError, JWTVerificationError
 
-__all__ = ["decode_unverified", "verify", "KeyCache", "ASYMMETRIC_ALGORITHMS"]
+__all__ = ["decode_unverified", "verify", "KeyCache", "ASYMMETRIC_ALGORITHMS", "ACCESS_TOKEN_TYPES", "PLAIN_TYPES",
+           "REFETCH_INTERVAL"]
 
 # Access tokens are signed by the server's private key; an HMAC or "none" alg must never verify against a JWKS.
 ASYMMETRIC_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
+ACCESS_TOKEN_TYPES = ("at+jwt", "application/at+jwt")  # RFC 9068 §4 (lower case: compared case-insensitively)
+PLAIN_TYPES = ("jwt", "application/jwt", None)  # RFC 7519 §5.1's generic JWT, or no typ: accepted unless strict
+REFETCH_INTERVAL = 30.0  # seconds between key-set refetches caused by unknown kids
 
 
 def decode_unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -55,12 +69,17 @@ def _as_bytes(token: Any) -> bytes:
 
 
 class KeyCache:
-    """Public keys by kid, filled from ``fetch_jwks()`` and refetched at most once per unknown kid lookup."""
+    """Public keys by kid, filled from ``fetch_jwks()`` on first use; an unknown kid fetches the set again only
+    when the last fetch is at least ``min_refetch_interval`` seconds old (``clock`` is monotonic seconds)."""
 
-    def __init__(self, fetch_jwks: Callable[[], JWKS]) -> None:
+    def __init__(self, fetch_jwks: Callable[[], JWKS], *, min_refetch_interval: float = REFETCH_INTERVAL,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._fetch = fetch_jwks
         self._keys: dict[str | None, Key] = {}
         self._lock = threading.Lock()
+        self._clock = clock
+        self._fetched_at: float | None = None
+        self.min_refetch_interval = min_refetch_interval
         self.fetch_count = 0
 
     def load(self, jwks: JWKS) -> None:
@@ -71,36 +90,75 @@ class KeyCache:
     def refresh(self) -> None:
         jwks = self._fetch()
         self.fetch_count += 1
+        self._fetched_at = self._clock()
         self.load(jwks)
 
+    def _wait(self) -> float:
+        """Seconds until the key set may be fetched again (0: now)."""
+        if self._fetched_at is None:
+            return 0.0
+        return max(0.0, self._fetched_at + self.min_refetch_interval - self._clock())
+
     def get(self, kid: str | None) -> Key:
-        """The key for ``kid``; on a miss the JWKS is fetched again once (rotation), then ``unknown_kid``."""
+        """The key for ``kid``; on a miss the JWKS is fetched again (rotation) unless it was fetched less than
+        ``min_refetch_interval`` seconds ago; then ``unknown_kid``."""
         if kid in self._keys:
             return self._keys[kid]
-        self.refresh()
-        if kid in self._keys:
-            return self._keys[kid]
+        with self._lock:
+            wait = self._wait()
+        if wait <= 0:
+            self.refresh()
+            if kid in self._keys:
+                return self._keys[kid]
         if kid is None and len(self._keys) == 1:  # a single-key set may omit kid (RFC 7517 §4.5)
             return next(iter(self._keys.values()))
+        again = f"; the key set is fetched again in {wait:.0f} s at the earliest" if wait > 0 else ""
         raise JWTVerificationError(
-            "unknown_kid", f"no key with kid {kid!r} in the server's JWKS (known: {sorted(map(str, self._keys))})"
+            "unknown_kid",
+            f"no key with kid {kid!r} in the server's JWKS (known: {sorted(map(str, self._keys))}){again}",
         )
+
+
+def _check_type(header: dict[str, Any], strict: bool) -> None:
+    """RFC 8725 §3.11 explicit typing, RFC 9068 §4: refuse a typ naming another kind of token."""
+    typ = header.get("typ")
+    allowed = ACCESS_TOKEN_TYPES if strict else ACCESS_TOKEN_TYPES + PLAIN_TYPES
+    if (typ.lower() if isinstance(typ, str) else typ) not in allowed:
+        shown = "at+jwt" if strict else "at+jwt, JWT or none"
+        raise JWTVerificationError(
+            "wrong_type", f"typ {typ!r} is not an access token's (RFC 9068 §4; accepted: {shown})"
+        )
+
+
+def _expected_audience(audience: Any) -> dict[str, Any]:
+    if isinstance(audience, (list, tuple)) and audience and all(isinstance(a, str) and a for a in audience):
+        return {"essential": True, "values": list(audience)}
+    if isinstance(audience, str) and audience:
+        return {"essential": True, "value": audience}
+    raise ConfigurationError(
+        f"audience: {audience!r} — pass the resource the token must be for (RFC 7519 §4.1.3), e.g. "
+        "'https://api.telnyx.com/v2', or a list of them"
+    )
 
 
 def verify(
     token: str,
     keys: KeyCache,
     *,
+    audience: str | list[str] | tuple[str, ...],
     issuer: str | None = None,
-    audience: str | list[str] | None = None,
     leeway: int = 0,
     now: int | None = None,
+    strict_typ: bool = False,
 ) -> VerifiedJWT:
-    """Verify ``token``'s signature against ``keys`` and its claims; return the verified header and claims.
+    """Verify ``token``'s ``typ``, signature against ``keys`` and claims; return the verified header and claims.
 
-    ``issuer``/``audience`` are checked when given (an audience list accepts any of its members).
+    ``audience`` is required (a list accepts any of its members); ``issuer`` is checked when given;
+    ``strict_typ`` accepts ``typ: at+jwt`` only (see the module's docstring).
     """
+    options: dict[str, Any] = {"exp": {"essential": True}, "aud": _expected_audience(audience)}
     header, _claims = decode_unverified(token)
+    _check_type(header, strict_typ)
     alg = header.get("alg")
     if alg not in ASYMMETRIC_ALGORITHMS:
         raise JWTVerificationError(
@@ -115,15 +173,8 @@ def verify(
         raise JWTVerificationError("bad_signature", f"cannot verify: {exc.error or type(exc).__name__}") from exc
     claims = dict(verified.claims)
 
-    options: dict[str, Any] = {"exp": {"essential": True}}
     if issuer is not None:
         options["iss"] = {"essential": True, "value": issuer}
-    if audience is not None:
-        options["aud"] = (
-            {"essential": True, "values": list(audience)}
-            if isinstance(audience, (list, tuple))
-            else {"essential": True, "value": audience}
-        )
     registry = jose_jwt.JWTClaimsRegistry(now=now, leeway=leeway, **options)
     try:
         registry.validate(claims)

@@ -148,6 +148,15 @@ class TokenEndpoints:
                 self._keys = KeyCache(self.jwks)
             return self._keys
 
+    @property
+    def resource(self) -> str:
+        """The resource identifier of the API this client calls: its base URL (``https://api.telnyx.com/v2``).
+
+        RFC 9728 §3.1/§3.3: the protected-resource document at ``/.well-known/oauth-protected-resource/v2``
+        must name exactly this URL as its ``resource``, and RFC 9068 §3 has access tokens for it carry it in
+        ``aud`` (the sandbox does both). ``verify_jwt()`` expects it by default."""
+        return self._transport.base_url
+
     def verify_jwt(
         self,
         token: str,
@@ -155,9 +164,12 @@ class TokenEndpoints:
         audience: str | list[str] | None = None,
         issuer: str | None = None,
         leeway: int = 0,
+        strict_typ: bool = False,
     ) -> VerifiedJWT:
-        """Verify an access token's signature against the server's JWKS (keys cached by kid; fetched again once
-        for an unknown kid) and its exp/nbf, ``iss`` (default: the server metadata's issuer) and ``aud`` claims.
+        """Verify an access token: its ``typ`` (not another kind of token; ``strict_typ=True``: ``at+jwt`` only),
+        its signature against the server's JWKS (keys cached by kid; an unknown kid refetches the set at most
+        once per ``KeyCache.min_refetch_interval``), exp/nbf, ``iss`` (default: the server metadata's issuer)
+        and ``aud`` (default: :attr:`resource`, the API this client calls — always checked).
 
         Raises :class:`JWTVerificationError` whose ``.reason`` names the failed check.
         """
@@ -170,7 +182,8 @@ class TokenEndpoints:
             assert self._metadata is not None
             issuer = self._metadata.issuer
         now = int(self.clock()) if self.clock is not None else None
-        return verify(token, self._key_cache(), issuer=issuer, audience=audience, leeway=leeway, now=now)
+        return verify(token, self._key_cache(), issuer=issuer, audience=self.resource if audience is None else audience,
+                      leeway=leeway, now=now, strict_typ=strict_typ)
 
     # ------------------------------------------------------------------------------------------ registration
     def register_client(self, **metadata: Any) -> Registration:

@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 from telnyx_nb.settings import WHERE_HELP, explain
+from telnyx_nb.terminal import echo
 
 __all__ = ["add_arguments", "run"]
 
@@ -77,33 +78,33 @@ def run(args: argparse.Namespace) -> int:
     try:
         api = telnyx_nb.connect()
     except TelnyxNBError as exc:  # messages are already masked
-        print(f"telnyx-nb audit: {explain(exc)}", file=sys.stderr)
+        echo(f"telnyx-nb audit: {explain(exc)}", file=sys.stderr)
         return 2
     try:
-        print(f"Auditing {api.target_and_choice}", file=sys.stderr)
+        echo(f"Auditing {api.target_and_choice}", file=sys.stderr)
         result = audit(api, stale_days=args.stale_days, never_used_grace_days=args.never_used_days,
                        progress=False)
     except TelnyxNBError as exc:
-        print(f"telnyx-nb audit: {explain(exc)}", file=sys.stderr)
+        echo(f"telnyx-nb audit: {explain(exc)}", file=sys.stderr)
         return 2
     finally:
         api.close()  # also stops an in-process sandbox that connect() started
     findings = result.findings
     counts = findings["severity"].astype(str).value_counts()
-    print(f"{len(result.clients)} clients, {len(result.grants)} grants, {len(findings)} findings ("
+    echo(f"{len(result.clients)} clients, {len(result.grants)} grants, {len(findings)} findings ("
           + ", ".join(f"{int(counts.get(s, 0))} {s}" for s in SEVERITIES) + ")", file=sys.stderr)
     if result.baseline:
-        print(result.baseline.sentence(), file=sys.stderr)
+        echo(result.baseline.sentence(), file=sys.stderr)
     if args.out:
         try:
             args.out.parent.mkdir(parents=True, exist_ok=True)
             written = write_report(result, args.out)
         except OSError as exc:
-            print(f"telnyx-nb audit: --out {args.out}: cannot write ({exc.strerror or exc}); "
-                  "pick a writable path", file=sys.stderr)
+            echo(f"telnyx-nb audit: --out {args.out}: cannot write ({exc.strerror or exc}); "
+                 "pick a writable path", file=sys.stderr)
             return 2
         for path in written:
-            print(f"wrote {path}")
+            echo(f"wrote {path}")
     else:
         _print(result)
     return 1 if _fails(result, args.fail_on) else 0
@@ -116,11 +117,11 @@ def _print(result) -> None:
 
     first = result.revoke_first()
     if len(first):
-        print("Revoke these first:")
-        print(terminal_safe(first).to_string(index=False, max_colwidth=110))
-        print()
+        echo("Revoke these first:")
+        echo(terminal_safe(first).to_string(index=False, max_colwidth=110))
+        echo()
     shown = terminal_safe(result.findings[["severity", "rule", "client_name", "object_id", "detail"]])
-    print(shown.to_string(index=False, max_colwidth=70) if len(shown) else "no findings")
+    echo(shown.to_string(index=False, max_colwidth=70) if len(shown) else "no findings")
 
 
 def _fails(result, fail_on: str | None) -> bool:

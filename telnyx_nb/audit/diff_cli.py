@@ -13,6 +13,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from telnyx_nb.spreadsheet import write_csv
+from telnyx_nb.terminal import echo
+
 __all__ = ["add_arguments", "run"]
 
 
@@ -36,18 +39,18 @@ def run(args: argparse.Namespace) -> int:
     try:
         changes = diff(args.old, args.new)
     except (OSError, ValueError, IndexError) as exc:
-        print(f"telnyx-nb diff: {exc}", file=sys.stderr)
+        echo(f"telnyx-nb diff: {exc}", file=sys.stderr)
         return 2
     if args.out:
         try:
             args.out.parent.mkdir(parents=True, exist_ok=True)
             if args.out.suffix.lower() == ".csv":
-                changes.to_csv(args.out, index=False)
+                write_csv(changes, args.out)  # quoted, no formulas, no row breaks (telnyx_nb.spreadsheet)
             else:
                 changes.to_parquet(args.out, index=False)
         except OSError as exc:
-            print(f"telnyx-nb diff: --out {args.out}: cannot write ({exc.strerror or exc})", file=sys.stderr)
+            echo(f"telnyx-nb diff: --out {args.out}: cannot write ({exc.strerror or exc})", file=sys.stderr)
             return 2
-        print(f"wrote {args.out}")
+        echo(f"wrote {args.out}")
     print_changes(changes)
     return 0

@@ -13,7 +13,6 @@ stays text. The frames hold no secrets (client secrets are never listed by the A
 from __future__ import annotations
 
 import base64
-import json
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -25,8 +24,8 @@ import pandas as pd
 from telnyx_nb.audit import plots
 from telnyx_nb.audit.risk import LEVELS, revoke_first, with_risk
 from telnyx_nb.audit.rules import RULES, SEVERITIES, AuditResult
-from telnyx_nb.audit.sanitize import spreadsheet_safe
 from telnyx_nb.errors import ConfigurationError
+from telnyx_nb.spreadsheet import write_csv
 
 __all__ = ["SECTIONS", "export", "render_html", "write_report"]
 
@@ -292,16 +291,6 @@ def render_html(result: AuditResult) -> str:
                               baseline=result.baseline.sentence() if result.baseline else None)
 
 
-def _flat(frame: pd.DataFrame) -> pd.DataFrame:
-    """CSV cannot hold lists: list cells become JSON arrays (a warehouse can parse them back)."""
-    flat = frame.copy()
-    for col in flat.columns:
-        if flat[col].dtype == object:
-            flat[col] = flat[col].map(lambda v: json.dumps(list(v)) if isinstance(v, (list, tuple))
-                                      or hasattr(v, "tolist") else v)
-    return flat
-
-
 def _parquet_ready(frame: pd.DataFrame) -> pd.DataFrame:
     """Parquet wants one type per column: list cells as lists of str."""
     ready = frame.copy()
@@ -339,7 +328,7 @@ def export(result: AuditResult, path: str | Path) -> list[Path]:
                           (result.clients, path.with_name(f"{path.stem}-clients{path.suffix}")),
                           (result.grants, path.with_name(f"{path.stem}-grants{path.suffix}"))):
         if suffix == ".csv":
-            spreadsheet_safe(_flat(frame)).to_csv(target, index=False)  # no formulas from third-party names
+            write_csv(frame, target)  # quoted, no formulas, no row breaks from third-party names
         else:
             _parquet_ready(frame).to_parquet(target, index=False)
         written.append(target)

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from telnyx_nb.settings import WHERE_HELP, explain
+from telnyx_nb.terminal import echo
 
 __all__ = ["add_arguments", "run", "print_changes"]
 
@@ -29,14 +30,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def print_changes(changes, *, limit: int = 50) -> None:
     """A count per kind of change, then the first ``limit`` rows."""
     if changes.empty:
-        print("no changes")
+        echo("no changes")
         return
     counts = changes["change"].value_counts(sort=False)
-    print(", ".join(f"{int(n)} {kind}" for kind, n in counts.items() if n))
-    shown = changes.head(limit).fillna("")
-    print(shown.to_string(index=False, max_colwidth=60))
+    echo(", ".join(f"{int(n)} {kind}" for kind, n in counts.items() if n))
+    from telnyx_nb.audit.sanitize import terminal_safe
+
+    shown = terminal_safe(changes.head(limit).fillna(""))  # names are third parties' choice: cells cleaned first
+    echo(shown.to_string(index=False, max_colwidth=60))
     if len(changes) > limit:
-        print(f"… and {len(changes) - limit} more")
+        echo(f"… and {len(changes) - limit} more")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,25 +51,25 @@ def run(args: argparse.Namespace) -> int:
         previous = load_snapshot(args.out) if list_snapshots(args.out) else None
         api = telnyx_nb.connect()
     except (TelnyxNBError, OSError) as exc:
-        print(f"telnyx-nb snapshot: {explain(exc)}", file=sys.stderr)
+        echo(f"telnyx-nb snapshot: {explain(exc)}", file=sys.stderr)
         return 2
     try:
-        print(f"Snapshot of {api.target_and_choice}", file=sys.stderr)
+        echo(f"Snapshot of {api.target_and_choice}", file=sys.stderr)
         taken = snapshot(api, args.out)
     except TelnyxNBError as exc:
-        print(f"telnyx-nb snapshot: {explain(exc)}", file=sys.stderr)
+        echo(f"telnyx-nb snapshot: {explain(exc)}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"telnyx-nb snapshot: --out {args.out}: cannot write ({exc.strerror or exc}); pick a writable "
-              "directory", file=sys.stderr)
+        echo(f"telnyx-nb snapshot: --out {args.out}: cannot write ({exc.strerror or exc}); pick a writable "
+             "directory", file=sys.stderr)
         return 2
     finally:
         api.close()
-    print(f"{len(taken.clients)} clients, {len(taken.grants)} grants at {taken.taken_at.isoformat()}",
-          file=sys.stderr)
+    echo(f"{len(taken.clients)} clients, {len(taken.grants)} grants at {taken.taken_at.isoformat()}",
+         file=sys.stderr)
     for path in taken.paths.values():
-        print(f"wrote {path}")
+        echo(f"wrote {path}")
     if previous is not None:
-        print(f"since the snapshot of {previous.taken_at.isoformat()}:")
+        echo(f"since the snapshot of {previous.taken_at.isoformat()}:")
         print_changes(diff(previous, taken))
     return 0

@@ -301,6 +301,9 @@ class SandboxHarness:
         self._closers.clear()
         self._session = None
         self.faults.clear()
+        from telnyx_nb.testing.transports import retire
+
+        retire(self.sandbox)  # whatever this test took (even from .sandbox directly) refuses from now on
         if self._owned:
             self.sandbox.stop()
 

@@ -33,3 +33,7 @@ class SandboxTransport(httpx.BaseTransport):
             raise httpx.RemoteProtocolError("Server disconnected without sending a response.",
                                             request=request) from None
         return httpx.Response(answer.status, headers=answer.headers, content=answer.body, request=request)
+
+    def close(self) -> None:
+        """``httpx.Client.close()`` calls this: from then on the transport refuses (``SandboxClosed``)."""
+        self.app.close()

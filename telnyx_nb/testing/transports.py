@@ -9,6 +9,11 @@ leaves the process by accident. Whatever host was asked for, the app sees the sa
 
 A drop fault (``faults.ConnectionDropped``) surfaces as the error a real client gets when a server closes the
 connection without answering.
+
+Nothing outlives its owner: a closed adapter or transport (``Session.close()``, ``httpx.Client.close()``) refuses
+every request, and :func:`retire` — the pytest plugin's teardown of ``telnyx_sandbox`` — makes every adapter and
+transport made for that sandbox until then refuse too, even though the pooled sandbox serves the next test. Either
+way the error is :class:`SandboxClosed`, saying why, never a quiet answer from another test's store.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import http.client
 import io
 import sys
+import weakref
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes, urlsplit
 
@@ -24,14 +30,31 @@ from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
-__all__ = ["SDK_HOSTS", "InProcess", "Answer", "UnknownHost", "SandboxAdapter", "sandbox_session"]
+__all__ = ["SDK_HOSTS", "InProcess", "Answer", "UnknownHost", "SandboxClosed", "SandboxAdapter", "sandbox_session",
+           "retire"]
 
 # Hosts answered by the sandbox besides its own: where the official SDK asks for its OAuth token.
 SDK_HOSTS = ("api.telnyx.com",)
 
 
+class SandboxClosed(RuntimeError):
+    """An in-process session, adapter or transport used after it was closed or its fixture was torn down."""
+
+
 class UnknownHost(Exception):
     """A request to a host the in-process transport does not serve."""
+
+
+# sandbox -> how many times its handed-out transports were retired (a fixture teardown each)
+_generations: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+RETIRED = ("this in-process session/transport was taken from a telnyx_sandbox fixture that has been torn down (its "
+           "test ended); take a new one from the fixture in the test that uses it")
+CLOSED = "this in-process session/transport was closed; take a new one (e.g. sandbox.requests_session())"
+
+
+def retire(sandbox) -> None:
+    """Make every adapter and transport made for ``sandbox`` so far refuse (with :data:`RETIRED`)."""
+    _generations[sandbox] = _generations.get(sandbox, 0) + 1
 
 
 @dataclass
@@ -55,6 +78,18 @@ class InProcess:
         self.server_name = root.hostname or "localhost"
         self.server_port = str(root.port or (443 if root.scheme == "https" else 80))
         self.hosts = frozenset({root.netloc.lower(), *(h.lower() for h in hosts)})
+        self._generation = _generations.get(sandbox, 0)
+        self.closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+    def check_open(self) -> None:
+        """Raise :class:`SandboxClosed` when closed or retired."""
+        if _generations.get(self.sandbox, 0) != self._generation:
+            raise SandboxClosed(RETIRED)
+        if self.closed:
+            raise SandboxClosed(CLOSED)
 
     def serves(self, url: str) -> bool:
         parts = urlsplit(url)
@@ -62,7 +97,8 @@ class InProcess:
 
     def call(self, method: str, url: str, headers, body: bytes | None) -> Answer:
         """Run the app on one request. Raises ``UnknownHost`` for a host it does not serve and
-        ``faults.ConnectionDropped`` for an armed drop fault."""
+        ``faults.ConnectionDropped`` for an armed drop fault, :class:`SandboxClosed` once closed or retired."""
+        self.check_open()
         if not self.serves(url):
             raise UnknownHost(f"{urlsplit(url).netloc or url} is not served in-process (only {sorted(self.hosts)}); "
                               "nothing leaves the process")
@@ -166,7 +202,8 @@ class SandboxAdapter(BaseAdapter):
         return response
 
     def close(self) -> None:
-        pass
+        """``Session.close()`` calls this: from then on the adapter refuses (``SandboxClosed``)."""
+        self.app.close()
 
 
 def sandbox_session(sandbox, hosts: tuple[str, ...] = SDK_HOSTS) -> requests.Session:

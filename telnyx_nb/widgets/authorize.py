@@ -158,8 +158,8 @@ class AuthorizePanel(TokenSource, Panel):
             if self.listen.value and is_loopback_uri(redirect_uri):
                 parts = urlsplit(redirect_uri)
                 self.listener = LoopbackListener(parts.port or 80, parts.path or "/", uri_host=parts.hostname,
-                                                 on_redirect=self._from_listener,
-                                                 on_start=self._start_through_proxy).start()
+                                                 on_redirect=self._from_listener, on_start=self._start_through_proxy,
+                                                 state=lambda: getattr(self.last_request, "state", None)).start()
                 redirect_uri = self.listener.redirect_uri  # another port if that one was taken, proxied on a hub
                 if self.listener.behind_proxy:  # a sandbox's client gets the hub address; a real account's never
                     self.registered_redirect_uri = register_on_sandbox(self.client, client_id, redirect_uri)

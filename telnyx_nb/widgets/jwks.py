@@ -45,7 +45,8 @@ class JWKSPanel(TokenReceiver, Panel):
         self.key_members = widgets.HTML("")
         self.key_picker.observe(lambda _c: self._refresh_view(), "value")
         self._token_inputs("JWT", "paste an access token")
-        self.audience = widgets.Text(description="Expected audience", placeholder="optional", style=LABEL_STYLE)
+        self.audience = widgets.Text(description="Expected audience", placeholder="default: the API's base URL",
+                                     style=LABEL_STYLE)
         self.issuer = widgets.Text(description="Expected issuer", placeholder="default: the server's issuer",
                                    style=LABEL_STYLE)
         self.verify_button = self._button("Verify", self.verify, style="primary", icon="check",
@@ -95,7 +96,7 @@ class JWKSPanel(TokenReceiver, Panel):
         def call() -> Any:
             if not token:
                 raise ConfigurationError("JWT is empty: paste a token, or issue one in the Token tab.")
-            self._checked_audience = audience
+            self._checked_audience = audience or self.client.resource  # verify_jwt's default (always checked)
             try:
                 self.last_result = self.client.verify_jwt(token, audience=audience, issuer=issuer)
                 self.last_verdict = "valid"
@@ -124,10 +125,8 @@ class JWKSPanel(TokenReceiver, Panel):
             self.claims.value = ""
             return
         text = html.escape(verdict_text(self.last_verdict))
-        if self.last_verdict == "valid" and self._checked_audience:
-            text = "valid: signature, issuer, audience and lifetime check out"
-        elif self.last_verdict == "valid":
-            text += " (audience not checked: enter the expected audience to check it)"
+        if self.last_verdict == "valid":
+            text = html.escape(f"valid: signature, issuer, audience ({self._checked_audience}) and lifetime check out")
         if self.last_verdict == "valid":
             self.verdict.value = f"<span class='tnb-ok' style='font-size:1.2em'>✓ {text}</span>"
             claims = self.last_result.claims or {}

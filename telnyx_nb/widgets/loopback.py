@@ -3,7 +3,9 @@
 The Authorize panel starts one in the kernel on ``127.0.0.1`` (a port the user registered, or any free one), sends
 its address as the ``redirect_uri``, and gets back the URL the browser was redirected to. The browser tab shows
 "approved" or "denied" and can be closed. One redirect is accepted, then the listener stops; it also stops after
-``lifetime`` seconds, so an abandoned sign-in leaves nothing listening.
+``lifetime`` seconds, so an abandoned sign-in leaves nothing listening. Only a redirect carrying the pending
+request's ``state`` counts (RFC 6749 §10.12): the port is well known (8976) and any page can make the browser
+request ``/callback?code=…`` (an ``<img>``); such a request is answered 400 and the listener keeps waiting.
 
 On a JupyterHub (Binder) the browser cannot reach the container's 127.0.0.1: the listener is reached through
 jupyter-server-proxy at ``{origin}{JUPYTERHUB_SERVICE_PREFIX}proxy/{port}/callback``, which the client must have
@@ -14,7 +16,10 @@ the panel's link opens the listener's **start page** first, through the proxy by
 ``location.origin`` to ``begin``; the listener accepts it only when it names the host the request came in on (the
 ``Host`` header jupyter-server-proxy passes on) and, when the proxy says where it serves the listener
 (``X-Forwarded-Context``), only when that is ``{prefix}proxy/{port}``. It then knows its public callback URL, asks the
-panel for an authorization URL with that redirect URI, and redirects the browser there.
+panel for an authorization URL with that redirect URI, and redirects the browser there. ``Host`` is the requester's
+to choose, so ``start`` and ``begin`` also require the listener's **nonce** (256 random bits, only in the panel's
+link): without it they answer 403, and no redirect URI is ever registered and no pending request replaced because of
+a request that did not come from that link. Once begun, the sign-in stays on its origin (another one: 409).
 
 The code in the redirect is a secret: nothing here logs a request line, and the page the browser sees does not
 repeat the code.
@@ -22,8 +27,10 @@ repeat the code.
 
 from __future__ import annotations
 
+import hmac
 import html
 import os
+import secrets
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -91,9 +98,15 @@ _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{ti
 
 # The start page: the browser alone knows the public origin (``location``); the relative ``begin`` resolves against
 # the proxied address this page was opened under.
-_START_SCRIPT = ("<script>location.replace('begin?origin=' + encodeURIComponent(location.origin));</script>"
+_START_SCRIPT = ("<script>location.replace({begin} + encodeURIComponent(location.origin));</script>"
                  "<noscript>Scripts are off: copy the address the sign-in ends on into the notebook's paste box."
                  "</noscript>")
+
+
+def _same(given: list[str] | None, expected: str | None) -> bool:
+    """Exactly one value equal to ``expected`` (constant time); never true when nothing is expected."""
+    return bool(expected) and given is not None and len(given) == 1 and hmac.compare_digest(
+        given[0].encode(), expected.encode())
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -107,11 +120,8 @@ class _Handler(BaseHTTPRequestHandler):
         listener = self.listener
         parts = urlsplit(self.path)
         starting = listener.on_start is not None and listener.needs_start_page
-        if starting and parts.path.endswith(START_PATH):
-            self._answer(200, "Signing in…", "Taking you to the authorization server." + _START_SCRIPT, "#555")
-            return
-        if starting and parts.path.endswith(BEGIN_PATH):
-            self._begin(parse_qs(parts.query))
+        if starting and parts.path.endswith((START_PATH, BEGIN_PATH)):
+            self._start_or_begin(parts.path, parse_qs(parts.query))
             return
         # jupyter-server-proxy strips /proxy/<port>; its /proxy/absolute/<port>/ form keeps the full path
         if not parts.path.endswith(listener.path):
@@ -121,6 +131,10 @@ class _Handler(BaseHTTPRequestHandler):
         if "code" not in query and "error" not in query:
             self._answer(400, "Nothing to receive", "This address expects the authorization server's redirect "
                          "(with code and state, or error).", "#a00")
+            return
+        if not _same(query.get("state"), listener.expected_state()):  # RFC 6749 §10.12: not our sign-in
+            self._answer(400, "Not this sign-in", "This redirect does not carry the state of the sign-in the "
+                         "notebook is waiting for; the notebook keeps waiting for its own.", "#a00")
             return
         accepted = listener._deliver(listener.redirect_uri + ("?" + parts.query if parts.query else ""))
         if not accepted:
@@ -133,6 +147,20 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._answer(200, "Approved", "The notebook received the authorization code and is exchanging it for "
                          "tokens. You can close this tab and return to the notebook.", "#070")
+
+    def _start_or_begin(self, path: str, query: dict) -> None:
+        """The start page, or its ``begin``: only for a request carrying the panel link's nonce."""
+        listener = self.listener
+        if not _same(query.get("n"), listener.nonce):
+            self._answer(403, "Not this sign-in", "Open the sign-in link from the notebook's Authorize panel.",
+                         "#a00")
+            return
+        if path.endswith(START_PATH):
+            begin = f"'begin?n={listener.nonce}&origin='"  # token_urlsafe: [A-Za-z0-9_-] only, safe in a script
+            self._answer(200, "Signing in…", "Taking you to the authorization server."
+                         + _START_SCRIPT.format(begin=begin), "#555")
+            return
+        self._begin(query)
 
     def _begin(self, query: dict) -> None:
         """The start page's origin → the public callback URL → a redirect to the authorization URL built for it."""
@@ -152,6 +180,10 @@ class _Handler(BaseHTTPRequestHandler):
         if listener.received is not None:
             self._answer(409, "Already received", "This sign-in already finished; start a new one in the "
                          "notebook.", "#a60")
+            return
+        if listener.begun_origin not in (None, origin):
+            self._answer(409, "Already begun", "This sign-in already began on another address; start a new one "
+                         "in the notebook.", "#a60")
             return
         try:
             target = listener.begin(origin)
@@ -182,15 +214,18 @@ class LoopbackListener:
 
     ``port``: the registered port (falls back to any free port when it is taken, if ``fallback``), or 0 for any
     free port. ``on_redirect(url)`` is called from the listener's thread with the redirect as the authorization
-    server sent it (``redirect_uri?code=…&state=…``); ``wait()`` returns the same. ``on_start(redirect_uri)``, when
-    given, serves the start page (a hub whose public origin is unknown): it returns the authorization URL for the
-    public redirect URI the start page found, and the browser is sent there.
+    server sent it (``redirect_uri?code=…&state=…``); ``wait()`` returns the same. ``state``: the pending request's
+    state, or a callable giving it (the panel's current request); a redirect without exactly that state is refused,
+    and without a state nothing is accepted. ``on_start(redirect_uri)``, when given, serves the start page (a hub
+    whose public origin is unknown): it returns the authorization URL for the public redirect URI the start page
+    found, and the browser is sent there.
     """
 
     def __init__(self, port: int = LISTENER_PORT, path: str = "/callback", *, fallback: bool = True,
                  lifetime: float = LIFETIME, on_redirect: Callable[[str], None] | None = None,
                  environ: dict | None = None, uri_host: str = "127.0.0.1",
-                 on_start: Callable[[str], str] | None = None) -> None:
+                 on_start: Callable[[str], str] | None = None,
+                 state: str | Callable[[], str | None] | None = None) -> None:
         self.uri_host = uri_host  # how the redirect URI names this host (RFC 8252 §8.3 prefers 127.0.0.1)
         self.path = path if path.startswith("/") else "/" + path
         self.requested_port = port
@@ -199,6 +234,9 @@ class LoopbackListener:
         self.on_redirect = on_redirect
         self.on_start = on_start
         self.public_redirect_uri: str | None = None  # learnt by the start page
+        self.begun_origin: str | None = None  # the hub origin the start page reported first
+        self.nonce = secrets.token_urlsafe(32)  # in the start link only: start/begin require it
+        self._state = state
         self._environ = environ
         self.port: int | None = None
         self.received: str | None = None
@@ -211,6 +249,10 @@ class LoopbackListener:
     def __repr__(self) -> str:
         state = "received" if self.received else ("listening" if self.running else "stopped")
         return f"<LoopbackListener {self.local_uri or 'not started'} {state}>"
+
+    def expected_state(self) -> str | None:
+        """The state a redirect must carry now (None: accept nothing)."""
+        return self._state() if callable(self._state) else self._state
 
     @property
     def running(self) -> bool:
@@ -248,7 +290,7 @@ class LoopbackListener:
         """The root-relative address of the start page through jupyter-server-proxy (None when not needed)."""
         if not (self.port and self.needs_start_page):
             return None
-        return f"{service_prefix(self._environ).rstrip('/')}/proxy/{self.port}{START_PATH}"
+        return f"{service_prefix(self._environ).rstrip('/')}/proxy/{self.port}{START_PATH}?n={self.nonce}"
 
     def describe(self) -> str:
         """What the listener is doing, as an HTML sentence for the panel (how the redirect will come back)."""
@@ -273,6 +315,7 @@ class LoopbackListener:
     def begin(self, origin: str) -> str:
         """The public redirect URI for ``origin``; returns where to send the browser (``on_start``'s URL, through
         the proxy when it is a loopback address)."""
+        self.begun_origin = origin
         self.public_redirect_uri = browser_url(self.local_uri, self._environ, origin=origin)
         target = self.on_start(self.public_redirect_uri) if self.on_start is not None else ""
         return browser_url(target, self._environ, origin=origin)

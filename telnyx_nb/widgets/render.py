@@ -208,6 +208,7 @@ VERDICTS = {
     "not_yet_valid": "not yet valid: the nbf/iat claim is in the future",
     "wrong_issuer": "wrong issuer: the iss claim is not the expected issuer",
     "wrong_audience": "wrong audience: the aud claim does not name the expected audience",
+    "wrong_type": "wrong type: the typ header names another kind of token, not an access token (RFC 9068 §4)",
     "unknown_kid": "unknown key: no key in the JWKS has this kid",
     "bad_signature": "bad signature: the token was tampered with or signed with another key",
     "malformed": "malformed: not a compact JWS (header.payload.signature)",

@@ -110,7 +110,7 @@ def test_spreadsheet_cells_starting_with_tab_or_cr_are_neutralised_too():
 
     frame = pd.DataFrame({"x": pd.Series(["\t=1", "\r=1", "ok", None], dtype="string"), "n": [-1, 2, 3, 4]})
     safe = spreadsheet_safe(frame)
-    assert list(safe["x"].fillna("")) == ["'\t=1", "'\r=1", "ok", ""]
+    assert list(safe["x"].fillna("")) == ["'\t=1", "'\\r=1", "ok", ""]  # a CR is also shown as a visible \\r
     assert list(safe["n"]) == [-1, 2, 3, 4]  # numbers stay numbers
 
 

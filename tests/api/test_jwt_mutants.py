@@ -17,8 +17,8 @@ from telnyx_nb.api.jwt import (
     ASYMMETRIC_ALGORITHMS,
     KeyCache,
     decode_unverified,
-    verify,
 )
+from telnyx_nb.api.jwt import verify as _verify
 from telnyx_nb.api.records import JWKS
 from telnyx_nb.errors import JWTVerificationError
 
@@ -47,6 +47,12 @@ def sign(key, alg="RS256", header=None, **claims):
     body.update(claims)
     body = {k: v for k, v in body.items() if v is not None}
     return jose_jwt.encode({"alg": alg, "kid": key.kid, **(header or {})}, body, key, algorithms=[alg])
+
+
+def verify(token, keys, **kwargs):
+    """``jwt.verify`` expecting this file's audience unless told otherwise (the audience is always required)."""
+    kwargs.setdefault("audience", API)
+    return _verify(token, keys, **kwargs)
 
 
 def refused(token, keys, **kwargs) -> JWTVerificationError:
@@ -110,7 +116,7 @@ def test_a_key_rotated_in_is_found_by_the_one_refetch(rsa):
         calls.append(1)
         return JWKS.from_json({"keys": [k.as_dict(private=False) for k in served[min(len(calls), 2) - 1]]})
 
-    cache = KeyCache(fetch)
+    cache = KeyCache(fetch, min_refetch_interval=0)  # test_jwt_defaults.py covers the interval
     assert verify(sign(rsa), cache).kid == "rsa"
     assert cache.fetch_count == 1
     assert verify(sign(new), cache).kid == "new"
@@ -141,9 +147,10 @@ def test_load_replaces_the_keys_without_counting_a_fetch(rsa):
 
 
 # ------------------------------------------------------------------------------------- claims asked for
-def test_without_an_expected_issuer_or_audience_any_is_accepted(rsa):
+def test_without_an_expected_issuer_any_is_accepted_but_the_audience_is_always_checked(rsa):
     token = sign(rsa, iss="https://anyone.example", aud="https://anything.example")
-    assert verify(token, cache_for(rsa)).claims["iss"] == "https://anyone.example"
+    assert verify(token, cache_for(rsa), audience="https://anything.example").claims["iss"] == "https://anyone.example"
+    assert refused(token, cache_for(rsa)).reason == "wrong_audience"
 
 
 def test_a_tuple_audience_accepts_any_member(rsa):

@@ -272,6 +272,9 @@ def test_jwt_verification_reasons(tx):
     cache = tx._key_cache()
     before = cache.fetch_count
     assert reason(_reheader(token, kid="rotated-away")) == "unknown_kid"
+    assert cache.fetch_count == before  # fetched moments ago: the next refetch waits (test_jwt_defaults.py)
+    cache.min_refetch_interval = 0
+    assert reason(_reheader(token, kid="rotated-away")) == "unknown_kid"
     assert cache.fetch_count == before + 1  # refetched exactly once for the unknown kid
 
 
@@ -282,10 +285,10 @@ def test_expired_and_not_yet_valid_tokens(tx):
     claims = decode_unverified(token)[1]
     cache = tx._key_cache()
     with pytest.raises(JWTVerificationError) as info:
-        verify(token, cache, now=claims["exp"] + 5)
+        verify(token, cache, audience=claims["aud"], now=claims["exp"] + 5)
     assert info.value.reason == "expired"
     with pytest.raises(JWTVerificationError) as info:
-        verify(token, cache, now=claims["iat"] - 3600)
+        verify(token, cache, audience=claims["aud"], now=claims["iat"] - 3600)
     assert info.value.reason == "not_yet_valid"
 
 

@@ -8,10 +8,10 @@ Click the link → start page → the authorization URL (the sandbox, proxied) �
 
 from __future__ import annotations
 
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
-from hub_proxy_helpers import PREFIX, HubBrowser, allow_and_wait, running_jupyter_server
+from hub_proxy_helpers import PREFIX, HubBrowser, allow_and_wait, begin_address, running_jupyter_server
 
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.widgets import AuthorizePanel
@@ -44,8 +44,8 @@ def test_the_demo_client_signs_in_through_the_real_jupyter_server_proxy(jupyter,
             start = browser.origin + panel.listener.start_url
             page = browser.follow(start)
             assert page.status_code == 200 and "location.origin" in page.text, page.text[:300]
-            # what the start page's script does: location.replace('begin?origin=' + location.origin)
-            consent = browser.follow(urljoin(start, "begin?origin=" + quote(browser.origin, safe="")))
+            # what the start page's script does: location.replace('begin?n=<nonce>&origin=' + location.origin)
+            consent = browser.follow(begin_address(start, page.text, browser.origin))
             assert consent.status_code == 200, consent.text[:500]
             sandbox_port = urlsplit(sandbox.root_url).port
             assert consent.url.startswith(browser.proxied(sandbox_port, "/v2/oauth/consent?consent_token="))

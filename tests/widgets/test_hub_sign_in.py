@@ -7,10 +7,10 @@ Real HTTP to the real listener and sandbox; the proxy's rewriting is ``hub_proxy
 
 from __future__ import annotations
 
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import pytest
-from hub_proxy_helpers import HUB, PREFIX, HubBrowser, allow_and_wait
+from hub_proxy_helpers import HUB, PREFIX, HubBrowser, allow_and_wait, begin_address
 
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.widgets import AuthorizePanel
@@ -50,7 +50,7 @@ def _open_link(panel: AuthorizePanel, browser: HubBrowser):
     if panel.listener.start_url:
         start = browser.follow(address)
         assert start.status_code == 200 and "location.origin" in start.text
-        address = urljoin(address, "begin?origin=" + quote(browser.origin, safe=""))
+        address = begin_address(address, start.text, browser.origin)
     return browser.follow(address)
 
 
@@ -90,9 +90,10 @@ def test_reopening_the_start_page_registers_the_address_once_and_keeps_saying_so
         try:
             browser = HubBrowser()
             start = browser.origin + panel.listener.start_url
+            page = browser.follow(start)
             assert _open_link(panel, browser).status_code == 200
             assert "for you" not in visible_text(panel)  # done: the link now opens the authorization URL
-            begin = urljoin(start, "begin?origin=" + quote(browser.origin, safe=""))
+            begin = begin_address(start, page.text, browser.origin)
             assert browser.follow(begin).status_code == 200  # the start page again (history, a second tab)
             callback = f"https://{HUB}{PREFIX}proxy/{panel.listener.port}/callback"
             assert oauth.get_client(hub_sandbox.demo_client_id).redirect_uris.count(callback) == 1

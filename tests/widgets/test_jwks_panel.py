@@ -36,13 +36,13 @@ def test_valid_token(panel, oauth):
     assert panel.last_error is None, panel.error_message
     assert panel.last_verdict == "valid"
     assert panel.last_result.claims["client_id"] == oauth.client_id
-    assert "✓ valid" in panel.verdict.value and "audience not checked" in panel.verdict.value
+    assert "✓ valid" in panel.verdict.value and f"audience ({oauth.resource})" in panel.verdict.value
     assert "Verified claims" in panel.claims.value
 
     panel.audience.value = panel.last_result.claims["aud"]
     panel.verify_button.click()
     assert panel.last_verdict == "valid"
-    assert "issuer, audience and lifetime" in panel.verdict.value
+    assert f"issuer, audience ({panel.audience.value}) and lifetime" in panel.verdict.value
 
 
 def test_tampered_token_has_a_bad_signature(panel, oauth):

@@ -72,12 +72,16 @@ def test_deny_on_the_consent_page_is_shown_as_denied_in_tab_and_panel(panel):
 
 
 def test_a_forged_redirect_with_another_state_is_refused(panel):
+    """The listener itself refuses it (400) and keeps waiting: a forged redirect neither ends nor spoils the sign-in
+    (test_loopback_guards.py has the rest); a pasted one is the panel's to refuse."""
     panel.build_button.click()
     issuer = panel.client.authorization_server_metadata().issuer  # the right iss: the state is what is forged
     forged = requests.get(panel.listener.redirect_uri, params={"code": "stolen", "state": "not-ours", "iss": issuer},
                           timeout=TIMEOUT)
-    assert forged.status_code == 200  # the tab cannot know; the panel decides
-    _wait_for(lambda: panel.last_error is not None)
+    assert forged.status_code == 400 and panel.listener.running and panel.listener.received is None
+    assert panel.last_error is None and panel.last_code is None
+    panel.paste.value = f"{panel.last_request.redirect_uri}?code=stolen&state=not-ours&iss={issuer}"
+    panel.paste_button.click()
     assert isinstance(panel.last_error, StateMismatch)
     assert panel.last_code is None and panel.last_token is None
 
@@ -121,7 +125,7 @@ def test_sandbox_shortcut_buttons_are_labelled_and_off_for_the_real_api(panel, m
 
 def test_listener_takes_one_redirect_and_never_answers_other_paths():
     got = []
-    with LoopbackListener(0, "/callback", on_redirect=got.append) as listener:
+    with LoopbackListener(0, "/callback", on_redirect=got.append, state="s") as listener:
         assert requests.get(f"http://127.0.0.1:{listener.port}/favicon.ico", timeout=TIMEOUT).status_code == 404
         assert requests.get(listener.redirect_uri, timeout=TIMEOUT).status_code == 400  # neither code nor error
         first = requests.get(listener.redirect_uri + "?code=one&state=s", timeout=TIMEOUT)
@@ -143,7 +147,7 @@ def test_on_a_jupyterhub_the_listener_is_reached_through_jupyter_server_proxy():
         "https://hub.example.org/user/ada/proxy/8765/v2/oauth/authorize?x=1"
     assert browser_url("https://api.telnyx.com/v2/oauth/authorize", hub) == "https://api.telnyx.com/v2/oauth/authorize"
     assert browser_url("http://127.0.0.1:8765/x", {}) == "http://127.0.0.1:8765/x"
-    with LoopbackListener(0, environ=hub) as listener:
+    with LoopbackListener(0, environ=hub, state="s") as listener:
         assert listener.behind_proxy
         assert listener.redirect_uri == f"https://hub.example.org/user/ada/proxy/{listener.port}/callback"
         # jupyter-server-proxy strips /user/ada/proxy/<port>: the listener gets /callback?…

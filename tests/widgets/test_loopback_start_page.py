@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from hub_proxy_helpers import wait_for
+from hub_proxy_helpers import begin_address, wait_for
 
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.widgets import AuthorizePanel
@@ -49,19 +49,27 @@ def _listener(started: list[str]) -> LoopbackListener:
         started.append(redirect_uri)
         return "https://auth.example/authorize?client_id=c&redirect_uri=x"
 
-    return LoopbackListener(0, "/callback", environ={"JUPYTERHUB_SERVICE_PREFIX": PREFIX}, on_start=on_start)
+    return LoopbackListener(0, "/callback", environ={"JUPYTERHUB_SERVICE_PREFIX": PREFIX}, on_start=on_start,
+                            state="s")
+
+
+def _begin(listener: LoopbackListener, origin: str, headers: dict[str, str]) -> requests.Response:
+    """The start page's script, run: GET begin with the link's nonce and ``origin``."""
+    return requests.get(f"http://127.0.0.1:{listener.port}/begin", params={"n": listener.nonce, "origin": origin},
+                        headers=headers, allow_redirects=False, timeout=TIMEOUT)
 
 
 def test_the_start_page_learns_the_public_callback_and_redirects_to_the_authorization_url():
     started: list[str] = []
     with _listener(started) as listener:
-        assert listener.needs_start_page and listener.start_url == f"/user/ada/proxy/{listener.port}/start"
-        base = f"http://127.0.0.1:{listener.port}"
-        page = requests.get(f"{base}/start", headers=_proxy_headers(listener.port), timeout=TIMEOUT)
-        assert page.status_code == 200 and "location.origin" in page.text and "'begin?origin='" in page.text
+        assert listener.needs_start_page
+        assert listener.start_url == f"/user/ada/proxy/{listener.port}/start?n={listener.nonce}"
+        start = f"http://127.0.0.1:{listener.port}/start?n={listener.nonce}"
+        page = requests.get(start, headers=_proxy_headers(listener.port), timeout=TIMEOUT)
+        assert page.status_code == 200 and "location.origin" in page.text
         assert page.headers["Cache-Control"] == "no-store"
-        begin = requests.get(f"{base}/begin", params={"origin": f"https://{HUB}"},
-                             headers=_proxy_headers(listener.port), allow_redirects=False, timeout=TIMEOUT)
+        begin = requests.get(begin_address(start, page.text, f"https://{HUB}"), headers=_proxy_headers(listener.port),
+                             allow_redirects=False, timeout=TIMEOUT)
         assert begin.status_code == 302
         assert begin.headers["Location"] == "https://auth.example/authorize?client_id=c&redirect_uri=x"
         assert started == [f"https://{HUB}/user/ada/proxy/{listener.port}/callback"]
@@ -77,8 +85,7 @@ def test_the_start_page_learns_the_public_callback_and_redirects_to_the_authoriz
 def test_the_start_page_refuses_an_origin_that_is_not_the_requests_own(origin, host):
     started: list[str] = []
     with _listener(started) as listener:
-        answer = requests.get(f"http://127.0.0.1:{listener.port}/begin", params={"origin": origin},
-                              headers=_proxy_headers(listener.port, host), allow_redirects=False, timeout=TIMEOUT)
+        answer = _begin(listener, origin, _proxy_headers(listener.port, host))
         assert answer.status_code == 400 and "Location" not in answer.headers
         assert started == [] and listener.public_redirect_uri is None
 
@@ -87,8 +94,7 @@ def test_the_start_page_refuses_a_proxy_context_that_is_not_this_listener():
     started: list[str] = []
     with _listener(started) as listener:
         headers = {"Host": HUB, "X-Forwarded-Context": "/user/eve/proxy/1234"}
-        answer = requests.get(f"http://127.0.0.1:{listener.port}/begin", params={"origin": f"https://{HUB}"},
-                              headers=headers, allow_redirects=False, timeout=TIMEOUT)
+        answer = _begin(listener, f"https://{HUB}", headers)
         assert answer.status_code == 400 and started == []
 
 
@@ -121,10 +127,10 @@ def test_on_a_stock_binder_the_panel_signs_in_through_the_start_page(stock_binde
         panel.build_button.click()
         assert panel.last_error is None, panel.error_message
         listener = panel.listener
-        assert f"href='/user/ada/proxy/{port}/start'" in panel.step_url.value  # root-relative: the hub's origin
+        # root-relative: the hub's origin
+        assert f"href='/user/ada/proxy/{port}/start?n={listener.nonce}'" in panel.step_url.value
 
-        begin = requests.get(f"http://127.0.0.1:{port}/begin", params={"origin": f"https://{HUB}"},
-                             headers=_proxy_headers(port), allow_redirects=False, timeout=TIMEOUT)
+        begin = _begin(listener, f"https://{HUB}", _proxy_headers(port))
         assert begin.status_code == 302, begin.text
         request = panel.last_request
         assert request.redirect_uri == hub_uri
