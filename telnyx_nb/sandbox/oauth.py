@@ -26,6 +26,7 @@ from .grants import AuthorizationCodeGrant, ClientCredentialsGrant, ClientPKCE, 
 from .models import SandboxClient, SandboxUser, TokenRecord
 from .policy import AUTH_METHODS, ERROR_DESCRIPTIONS, GRANT_TYPES, REWORDED_ERRORS
 from .tokens import SandboxTokenGenerator, unverified_claims
+from .web import BASIC_CHALLENGE
 
 # Authlib's DEBUG records print issued tokens and codes ("Issue token %r to %r"): secrets stay out of logs, so
 # its loggers never go below INFO, whatever the root level is.
@@ -109,7 +110,12 @@ class SandboxAuthorizationServer(AuthorizationServer):
         # errors names its internals (or just echoes the bad value), so ours replaces it.
         if not error.description or error.error in REWORDED_ERRORS:
             error.description = ERROR_DESCRIPTIONS.get(error.error, "The request was refused.")
-        return super().handle_error_response(request, error)
+        response = super().handle_error_response(request, error)
+        # Authlib's Basic challenge has no realm, which RFC 7617 §2 requires (RFC 6749 §5.2: the 401 answer to a
+        # client that tried HTTP Basic carries the matching challenge).
+        if response.headers.get("WWW-Authenticate", "").startswith("Basic "):
+            response.headers["WWW-Authenticate"] = BASIC_CHALLENGE
+        return response
 
     # ----- tokens as the store sees them ---------------------------------------------------------------------
     def find_token(self, token_string) -> TokenRecord | None:
