@@ -2,10 +2,11 @@
 
 DNS rebinding: a page on ``attacker.example`` re-points its name at 127.0.0.1 and then talks to the sandbox as
 "same origin" — but its requests still say ``Host: attacker.example``. So a request is served only when its
-``Host`` is exactly ``host[:port]`` (``host_header_name``) and names this server: a loopback name (``localhost``, ``127.0.0.1``, ``[::1]``), the host it is bound to, or
-a host of a public URL it was told about (``--public-url``, for proxies such as Binder's jupyter-server-proxy,
-which forwards the browser's ``Host``). Anything else gets 421 Misdirected Request (RFC 9110 §15.5.20) and nothing
-else: the check wraps the whole WSGI app. The port is not compared: a rebinding attack needs a foreign *name*.
+``Host`` is exactly ``host[:port]`` (``host_header_name``) and names this server: a loopback name (``localhost``,
+``127.0.0.1``, ``[::1]``), the host it is bound to, or a host of a public URL it was told about
+(``--public-url``, for proxies such as Binder's jupyter-server-proxy, which forwards the browser's ``Host``).
+Anything else gets 421 Misdirected Request (RFC 9110 §15.5.20) and nothing else: the check wraps the whole WSGI
+app. The port is not compared: a rebinding attack needs a foreign *name*.
 
 Behind a hub whose address the container cannot know (a stock Binder), ``--proxy-prefix PREFIX`` (the Jupyter
 server's ``JUPYTERHUB_SERVICE_PREFIX``) lets a request carry any ``Host`` when its ``X-Forwarded-Context`` is exactly

@@ -24,7 +24,7 @@ from .config import SandboxConfig
 from .endpoints import SandboxIntrospection, SandboxRegistration, SandboxRevocation
 from .grants import AuthorizationCodeGrant, ClientCredentialsGrant, ClientPKCE, RefreshTokenGrant
 from .models import SandboxClient, SandboxUser, TokenRecord
-from .policy import AUTH_METHODS, ERROR_DESCRIPTIONS, GRANT_TYPES, REWORDED_ERRORS
+from .policy import AUTH_METHODS, ERROR_DESCRIPTIONS, GRANT_TYPES, MAX_TOKEN_LENGTH, REWORDED_ERRORS
 from .tokens import SandboxTokenGenerator, unverified_claims
 from .web import BASIC_CHALLENGE
 
@@ -120,8 +120,8 @@ class SandboxAuthorizationServer(AuthorizationServer):
     # ----- tokens as the store sees them ---------------------------------------------------------------------
     def find_token(self, token_string) -> TokenRecord | None:
         """An access token (verified JWT whose jti is stored) or a refresh token, or None."""
-        if not isinstance(token_string, str) or not token_string:
-            return None
+        if not isinstance(token_string, str) or not token_string or len(token_string) > MAX_TOKEN_LENGTH:
+            return None  # longer than any token this server issues: no verification, no lookup
         if token_string.count(".") == 2:
             claims = self.keyring.verify(token_string)
             if not claims or "jti" not in claims:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from . import schema
 from . import scopes as scope_catalog
-from .policy import AUTH_METHODS, GRANT_TYPES
+from .policy import AUTH_METHODS, GRANT_TYPES, MAX_BODY_BYTES
 
 _URI = {"type": ["string", "null"], "format": "uri"}
 _TIME = {"type": "string", "format": "date-time"}
@@ -274,14 +274,15 @@ _FAULTS = {str(status): _json(_ref("Errors"), "Injected by /_sandbox/faults (500
 
 def _with_common_answers(path: str, operation: dict) -> dict:
     """Add the answers any operation of its kind can give, so that a client (or a fuzzer) built to this document
-    meets no undocumented status: unreadable bodies or query parameters (400), bodies over 1 MiB (413), a wrong
-    content type (415) and armed faults (429, 5xx)."""
+    meets no undocumented status: unreadable bodies or query parameters (400), bodies over ``MAX_BODY_BYTES``
+    (413), a wrong content type (415) and armed faults (429, 5xx)."""
     responses = dict(operation.get("responses", {}))
     rfc = path in _RFC_ENDPOINTS
     error = _json(_ref("OAuthError" if rfc else "Errors"), "The request could not be read")
     if "requestBody" in operation:
         responses.setdefault("400", error)
-        responses.setdefault("413", _json(_ref("OAuthError" if rfc else "Errors"), "The body exceeds 1 MiB"))
+        too_big = f"The body exceeds {MAX_BODY_BYTES // 1024} KiB"
+        responses.setdefault("413", _json(_ref("OAuthError" if rfc else "Errors"), too_big))
         if not rfc:
             responses.setdefault("415", _json(_ref("Errors"), "Content-Type must be application/json"))
     if operation.get("security") == _API:

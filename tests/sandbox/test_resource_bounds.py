@@ -1,0 +1,147 @@
+"""What a stranger can make the sandbox hold: junk tokens are refused by their shape before any verification and
+never remembered, request bodies and headers are capped, and every refusal is a 4xx in the error shape (never a
+500, never a plain-text page). The memory figure under the outside review's load is ``benchmarks/junk_tokens.py``
+(docs/security.md, "Junk tokens")."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+import requests
+from hardening_helpers import client_token, demo_client
+from joserfc.jwk import RSAKey
+from oauth_helpers import TIMEOUT, basic, url
+
+from telnyx_nb.sandbox import policy
+from telnyx_nb.sandbox.keys import KeyRing, new_private_jwk
+
+
+@pytest.fixture(scope="module")
+def ring():
+    return KeyRing(RSAKey.import_key(new_private_jwk()))
+
+
+@pytest.fixture
+def sb(make_sandbox, ring):
+    return make_sandbox(signing_key=ring)
+
+
+def _junk(length: int) -> str:
+    third = length // 3
+    return ".".join(secrets.token_urlsafe(third)[:third] for _ in range(2)) + "." + "A" * (length - 2 * third - 2)
+
+
+def _assert_error_shape(response, status: int):
+    assert response.status_code == status, (response.status_code, response.text[:200])
+    assert response.headers["Content-Type"].startswith("application/json"), response.headers
+    body = response.json()
+    assert body["error"] and body["error_description"], body
+    return body
+
+
+# ----- tokens: shape first, failures never remembered --------------------------------------------------------
+
+def test_a_failed_verification_is_never_remembered(ring):
+    before = ring.remembered
+    for _ in range(20):
+        assert ring.verify(_junk(300)) is None
+    assert ring.remembered == before
+
+
+def test_a_token_longer_than_the_cap_is_refused_before_any_verification(ring, monkeypatch):
+    def must_not_run(token):
+        raise AssertionError("verified a token the shape check should have refused")
+
+    monkeypatch.setattr(ring, "_verify", must_not_run)
+    for token in (_junk(policy.MAX_TOKEN_LENGTH + 1), "a.b", "a.b.c.d", "a.b.c=", "a.b.c+", "a..c", "a.b.c\n",
+                  "é.b.c", ""):
+        assert ring.verify(token) is None, token
+
+
+def test_a_signature_in_a_second_spelling_is_not_the_same_token(ring):
+    """base64url leaves unused low bits in the last character: changing them keeps the signature's bytes, so
+    only the canonical spelling of a signed token verifies."""
+    token = ring.sign({"alg": "RS256", "kid": ring.kid}, {"jti": "x"})
+    assert ring.verify(token) == {"jti": "x"}
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    last = alphabet.index(token[-1])
+    twins = [token[:-1] + alphabet[last ^ bit] for bit in (1, 2, 3)]
+    assert [ring.verify(twin) for twin in twins] == [None, None, None]
+
+
+def test_junk_bearer_tokens_and_introspections_leave_nothing_behind(sb, ring):
+    before = ring.remembered
+    for _ in range(5):
+        response = requests.get(url(sb, "/oauth_clients"), headers={"Authorization": f"Bearer {_junk(3000)}"},
+                                timeout=TIMEOUT)
+        _assert_error_shape(response, 401)
+        introspected = requests.post(url(sb, "/oauth/introspect"), data={"token": _junk(3000)}, timeout=TIMEOUT,
+                                     headers={"Authorization": basic(sb.demo_client_id, sb.demo_client_secret)})
+        assert introspected.json() == {"active": False}
+    assert ring.remembered == before
+    token = client_token(sb, demo_client(sb), "admin")["access_token"]
+    assert requests.get(url(sb, "/oauth_clients"), headers={"Authorization": f"Bearer {token}"},
+                        timeout=TIMEOUT).status_code == 200
+    assert ring.remembered == before + 1  # a good token is remembered: the cache still works
+
+
+def test_an_oversize_bearer_token_is_a_401_not_a_crash(sb):
+    response = requests.get(url(sb, "/oauth_clients"), timeout=TIMEOUT,
+                            headers={"Authorization": f"Bearer {_junk(policy.MAX_TOKEN_LENGTH + 1)}"})
+    _assert_error_shape(response, 401)
+
+
+def test_an_oversize_token_introspects_inactive(sb):
+    response = requests.post(url(sb, "/oauth/introspect"), data={"token": "x" * (policy.MAX_TOKEN_LENGTH + 1)},
+                             headers={"Authorization": basic(sb.demo_client_id, sb.demo_client_secret)},
+                             timeout=TIMEOUT)
+    assert response.status_code == 200 and response.json() == {"active": False}
+
+
+# ----- bodies and headers ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/oauth_clients", "/oauth/introspect", "/oauth/register", "/oauth/token"])
+def test_a_body_over_the_cap_is_a_413_in_the_error_shape(sb, path):
+    body = "token=" + "x" * policy.MAX_BODY_BYTES
+    response = requests.post(url(sb, path), data=body, timeout=TIMEOUT, headers={
+        "Authorization": f"Bearer {sb.api_key}", "Content-Type": "application/x-www-form-urlencoded"})
+    body = _assert_error_shape(response, 413)
+    assert f"{policy.MAX_BODY_BYTES // 1024} KiB" in body["error_description"]
+
+
+def test_a_body_at_the_cap_is_read(sb):
+    body = "token=" + "x" * (policy.MAX_BODY_BYTES - len("token="))
+    response = requests.post(url(sb, "/oauth/introspect"), data=body, timeout=TIMEOUT, headers={
+        "Authorization": f"Bearer {sb.api_key}", "Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 200 and response.json() == {"active": False}
+
+
+def test_a_body_far_over_the_cap_is_refused_by_the_server_in_the_error_shape(sb):
+    """Past what the HTTP server buffers, it refuses from the Content-Length alone, before reading the body."""
+    too_big = policy.MAX_BUFFERED_BODY_BYTES + 1
+    with requests.Session() as session:
+        request = requests.Request("POST", url(sb, "/oauth/introspect"), data=b"x" * 16,
+                                   headers={"Content-Type": "application/x-www-form-urlencoded"}).prepare()
+        request.headers["Content-Length"] = str(too_big)
+        try:
+            response = session.send(request, timeout=TIMEOUT)
+        except requests.ConnectionError:  # the server may close while the client still writes
+            return
+    body = _assert_error_shape(response, 413)
+    assert body["errors"][0]["code"] == "10014"
+
+
+def test_headers_over_the_cap_are_a_431_in_the_error_shape(sb):
+    response = requests.get(url(sb, "/oauth_clients"), timeout=TIMEOUT,
+                            headers={"Authorization": f"Bearer {sb.api_key}",
+                                     "X-Padding": "p" * policy.MAX_HEADER_BYTES})
+    body = _assert_error_shape(response, 431)
+    assert f"{policy.MAX_HEADER_BYTES // 1024} KiB" in body["error_description"]
+
+
+def test_headers_under_the_cap_are_served(sb):
+    response = requests.get(url(sb, "/oauth_clients"), timeout=TIMEOUT,
+                            headers={"Authorization": f"Bearer {sb.api_key}",
+                                     "X-Padding": "p" * (policy.MAX_HEADER_BYTES // 2)})
+    assert response.status_code == 200
