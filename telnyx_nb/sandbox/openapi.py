@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from . import schema
 from . import scopes as scope_catalog
-from .policy import AUTH_METHODS, GRANT_TYPES, MAX_BODY_BYTES
+from .policy import AUTH_METHODS, GRANT_TYPES, MAX_BODY_BYTES, MAX_LIST_ITEMS, MAX_REDIRECT_URIS
 
 _URI = {"type": ["string", "null"], "format": "uri"}
 _TIME = {"type": "string", "format": "date-time"}
@@ -102,12 +102,18 @@ SCHEMAS = {
         "description": "RFC 7591 §2 metadata; null means left out.",
         "properties": {
             "client_name": {"type": ["string", "null"], "maxLength": 255},
-            "redirect_uris": {"type": ["array", "null"], "items": {
+            "redirect_uris": {"type": ["array", "null"], "maxItems": MAX_REDIRECT_URIS, "items": {
                 "type": "string", "minLength": 1, "maxLength": 2000, "format": "uri", "pattern": "^[^#]*$",
-                "not": {"pattern": schema.FORBIDDEN_SCHEME_PATTERN}}},
-            "grant_types": {"type": ["array", "null"], "items": {"enum": GRANT_TYPES}},
-            "response_types": {"type": ["array", "null"], "items": {"enum": ["code"]}},
-            "scope": {"type": ["string", "null"], "pattern": f"^({_ONE_SCOPE})?( ({_ONE_SCOPE}))*$"},
+                "not": {"anyOf": [{"pattern": p} for p in (schema.FORBIDDEN_SCHEME_PATTERN, schema.USERINFO_PATTERN,
+                                                           schema.WILDCARD_PATTERN,
+                                                           schema.PLAIN_HTTP_BEYOND_LOOPBACK_PATTERN)]}}},
+            "grant_types": {"type": ["array", "null"], "maxItems": MAX_LIST_ITEMS, "items": {"enum": GRANT_TYPES}},
+            "response_types": {"type": ["array", "null"], "maxItems": MAX_LIST_ITEMS, "items": {"enum": ["code"]}},
+            "scope": {"type": ["string", "null"], "maxLength": 2000,
+                      "pattern": f"^({_ONE_SCOPE})?( ({_ONE_SCOPE}))*$"},
+            "contacts": {"type": ["array", "null"], "maxItems": MAX_LIST_ITEMS,
+                         "items": {"type": "string", "minLength": 1, "maxLength": 2000}},
+            **{name: {"type": ["string", "null"], "maxLength": 2000} for name in ("software_id", "software_version")},
             "token_endpoint_auth_method": {"enum": AUTH_METHODS + [None]},
             **{name: {"type": ["string", "null"], "format": "uri", "maxLength": 2000, "pattern": "^https?://[^/?#]+"}
                for name in ("client_uri", "logo_uri", "policy_uri", "tos_uri")}},

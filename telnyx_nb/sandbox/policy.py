@@ -23,6 +23,10 @@ MAX_TOKEN_LENGTH = 4096  # characters
 MAX_BODY_BYTES = 64 * 1024  # a request body the app reads; the largest real one (a client) is a few kB
 MAX_BUFFERED_BODY_BYTES = 1024 * 1024  # what the HTTP server buffers before the app refuses it (413 beyond)
 MAX_HEADER_BYTES = 32 * 1024  # a request head (nginx's default is 4 x 8 kB): 431 beyond
+# What a registered client may hold, on both paths (registration and management; docs/security.md): the answer
+# echoes it, so these bound the answer too.
+MAX_REDIRECT_URIS = 10
+MAX_LIST_ITEMS = 10  # any other list of RFC 7591 metadata (contacts, grant_types, response_types)
 GRANT_TYPES = ["authorization_code", "client_credentials", "refresh_token"]
 AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 REWORDED_ERRORS = ("invalid_client", "invalid_scope", "unsupported_response_type")

@@ -5,7 +5,8 @@ the scopes a registered client may hold are a fixed subset of the catalog (``DEF
 scope but ``admin``), configurable with ``Sandbox(registrable_scopes=…)`` / ``telnyx-nb sandbox
 --registrable-scopes`` but never including ``admin``; asking for more is ``invalid_client_metadata`` naming the
 scope (RFC 7591 §3.2.2). ``verified`` is owned by the server and starts false. ``client_name`` and every URI are
-bounded as on the management API, and redirect URIs follow ``redirects`` (``invalid_redirect_uri``).
+bounded as on the management API, and redirect URIs follow ``redirects`` (``invalid_redirect_uri``), with the
+anonymous rule besides: https, or http on loopback only.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def registration_policy_problem(body: dict, registrable: tuple[str, ...]) -> tup
         if isinstance(body.get(field), str) and len(body[field]) > MAX_URI_LENGTH:
             return "invalid_client_metadata", f"{field} must be at most {MAX_URI_LENGTH} characters."
     for i, uri in enumerate(body.get("redirect_uris") or []):
-        problem = redirect_uri_problem(uri)
+        problem = redirect_uri_problem(uri, anonymous=True)
         if problem:
             return "invalid_redirect_uri", f"redirect_uris[{i}] {problem}"
     for scope in str(body.get("scope") or "").split():
