@@ -145,3 +145,22 @@ def test_headers_under_the_cap_are_served(sb):
                             headers={"Authorization": f"Bearer {sb.api_key}",
                                      "X-Padding": "p" * (policy.MAX_HEADER_BYTES // 2)})
     assert response.status_code == 200
+
+
+def test_a_request_the_http_server_cannot_read_is_a_400_in_the_error_shape(sb):
+    """Waitress's own refusals (here a malformed head) come in the error shape too, not as a plain-text page."""
+    import json
+    import socket
+    from urllib.parse import urlsplit
+
+    where = urlsplit(sb.root_url)
+    with socket.create_connection((where.hostname, where.port), timeout=TIMEOUT) as raw:
+        raw.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: many\r\n\r\n")
+        answer = b""
+        while chunk := raw.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 "), head
+    assert b"content-type: application/json" in head.lower()
+    parsed = json.loads(body)
+    assert parsed["error"] == "invalid_request" and parsed["errors"][0]["code"] == "10015", parsed
