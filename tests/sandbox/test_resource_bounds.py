@@ -164,3 +164,61 @@ def test_a_request_the_http_server_cannot_read_is_a_400_in_the_error_shape(sb):
     assert b"content-type: application/json" in head.lower()
     parsed = json.loads(body)
     assert parsed["error"] == "invalid_request" and parsed["errors"][0]["code"] == "10015", parsed
+
+
+# ----- the shape check and the cache, one rule at a time -----------------------------------------------------
+
+def _padded(ring, length: int) -> str:
+    """A token this ring signed, its payload segment padded with base64url letters to ``length`` characters."""
+    head, body, signature = ring.sign({"alg": "RS256", "kid": ring.kid}, {"jti": "p"}).split(".")
+    return ".".join((head, body + "A" * (length - len(head) - len(body) - len(signature) - 2), signature))
+
+
+def test_the_length_cap_is_the_first_rule_and_exact(ring, monkeypatch):
+    """A token of exactly MAX_TOKEN_LENGTH characters is verified (and fails: its payload was padded); one more
+    character and no verification runs."""
+    calls = []
+    monkeypatch.setattr(ring, "_verify", lambda token: calls.append(token))
+    assert ring.verify(_padded(ring, policy.MAX_TOKEN_LENGTH)) is None and len(calls) == 1
+    assert ring.verify(_padded(ring, policy.MAX_TOKEN_LENGTH + 1)) is None and len(calls) == 1
+
+
+def test_only_the_canonical_spelling_of_a_signature_is_jwt_shaped(ring):
+    from telnyx_nb.sandbox.keys import jwt_shaped
+
+    token = ring.sign({"alg": "RS256", "kid": ring.kid}, {"jti": "x"})
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    last = alphabet.index(token[-1])
+    assert jwt_shaped(token)
+    assert not any(jwt_shaped(token[:-1] + alphabet[last ^ bit]) for bit in (1, 2, 3))
+    assert jwt_shaped("a.b.AAAX") and jwt_shaped("a.b.AAA") and jwt_shaped("a.b.AA")
+    assert not jwt_shaped("a.b.A")  # one character is no base64 at all
+
+
+def test_a_verified_token_is_checked_once_and_the_least_recently_used_is_dropped(monkeypatch):
+    from telnyx_nb.sandbox import keys
+
+    ring = KeyRing(RSAKey.import_key(new_private_jwk()))
+    monkeypatch.setattr(keys, "_VERIFIED_LIMIT", 3)
+    real, calls = ring._verify, []
+    monkeypatch.setattr(ring, "_verify", lambda token: calls.append(token) or real(token))
+    t1, t2, t3, t4 = (ring.sign({"alg": "RS256", "kid": ring.kid}, {"jti": str(i)}) for i in range(4))
+    for token in (t1, t2, t3, t1):  # t1 again: answered from memory, and now the most recently used
+        assert ring.verify(token)["jti"] in "0123"
+    assert calls == [t1, t2, t3] and ring.remembered == 3
+    ring.verify(t4)  # over the limit: t2, the least recently used, goes
+    assert ring.remembered == 3
+    for token in (t1, t3, t4):
+        ring.verify(token)
+    assert calls == [t1, t2, t3, t4]
+    ring.verify(t2)
+    assert calls == [t1, t2, t3, t4, t2]
+
+
+def test_a_token_of_this_key_under_another_algorithm_is_refused(ring):
+    from joserfc import jwt
+
+    unbound = RSAKey.import_key({k: v for k, v in ring.key.as_dict(private=True).items() if k != "alg"})
+    for alg in ("RS384", "RS512", "PS256"):
+        other = jwt.encode({"alg": alg, "kid": ring.kid}, {"jti": "x"}, unbound, algorithms=[alg])
+        assert ring.verify(other) is None, alg
