@@ -46,3 +46,51 @@ def test_the_host_reader_refuses_every_smuggled_form(host):
 ])
 def test_host_and_optional_port_are_read(host, name):
     assert host_header_name(host) == name
+
+
+# ----- the other rules of hosts.py, called directly --------------------------------------------------------------
+
+def test_a_public_url_must_be_an_absolute_http_or_https_url():
+    from telnyx_nb.errors import ConfigurationError
+    from telnyx_nb.sandbox.hosts import check_public_url
+
+    for good in ("http://hub.example/proxy/8765/", "https://hub.example/"):
+        assert check_public_url(good) == good
+    for bad in (123, None, "ftp://hub.example/", "/proxy/8765/", "https://"):
+        with pytest.raises(ConfigurationError, match="public_url"):
+            check_public_url(bad)
+
+
+@pytest.mark.parametrize("bound", ["127.0.0.1", "127.0.0.2", "localhost", "LOCALHOST", "::1", "[::1]"])
+def test_a_proxy_prefix_is_allowed_on_every_loopback_bind(bound):
+    from telnyx_nb.sandbox.hosts import check_proxy_prefix
+
+    assert check_proxy_prefix("/user/alice/", bound) == "/user/alice/"
+
+
+@pytest.mark.parametrize("bound", ["0.0.0.0", "192.168.1.10", "hub.example", "X127.0.0.1X", "localhost.example"])
+def test_a_proxy_prefix_is_refused_beyond_loopback(bound):
+    from telnyx_nb.errors import ConfigurationError
+    from telnyx_nb.sandbox.hosts import check_proxy_prefix
+
+    with pytest.raises(ConfigurationError, match="proxy_prefix"):
+        check_proxy_prefix("/user/alice/", bound)
+
+
+@pytest.mark.parametrize(("headers", "public_urls", "problem"), [
+    ({"Host": "127.0.0.1:8765", "Origin": "https://hub.example.org"}, ["https://hub.example.org/user/a/"], None),
+    ({"Host": "127.0.0.1:8765", "Origin": "https://HUB.example.org"}, ["https://hub.EXAMPLE.org/user/a/"], None),
+    ({"Host": "127.0.0.1:8765", "Origin": "https://other.example"}, ["https://hub.example.org/"], "Origin"),
+    ({"Origin": "http://xxxx"}, [], "Origin"),  # no Host at all: nothing is this server's own
+    ({"Host": "h", "Sec-Fetch-Site": "none"}, [], None),  # typed or bookmarked by the user
+    ({"Host": "h", "Sec-Fetch-Site": "same-origin", "Origin": "null"}, [], None),
+    ({"Host": "h", "Sec-Fetch-Site": "cross-site"}, [], "Sec-Fetch-Site"),
+    ({"Host": "h", "Sec-Fetch-Site": "same-site"}, [], "Sec-Fetch-Site"),
+    ({"Host": "h", "Origin": "null"}, [], "Origin"),
+    ({"Host": "h", "Referer": "http://evil.example/page"}, [], "Referer"),
+    ({"Host": "h", "Referer": "http://h/oauth/consent"}, [], None),
+])
+def test_the_consent_forms_origin_check_names_the_header_that_failed(headers, public_urls, problem):
+    from telnyx_nb.sandbox.hosts import cross_origin_problem
+
+    assert cross_origin_problem(headers, public_urls) == problem
