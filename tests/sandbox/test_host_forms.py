@@ -94,3 +94,26 @@ def test_the_consent_forms_origin_check_names_the_header_that_failed(headers, pu
     from telnyx_nb.sandbox.hosts import cross_origin_problem
 
     assert cross_origin_problem(headers, public_urls) == problem
+
+
+def _misdirected(environ: dict) -> tuple[str, dict]:
+    import json
+
+    from telnyx_nb.sandbox.hosts import HostCheck
+
+    seen = {}
+    check = HostCheck(lambda env, start: [b"served"], frozenset({"127.0.0.1"}))
+    body = b"".join(check(environ, lambda status, headers: seen.update(status=status)))
+    return seen["status"], json.loads(body)
+
+
+def test_a_request_without_a_host_header_is_misdirected_not_a_crash():
+    status, body = _misdirected({})
+    assert status.startswith("421") and body["errors"][0]["source"] == {"parameter": "Host"}
+
+
+def test_the_421_quotes_at_most_100_characters_of_the_host_and_says_what_to_use():
+    status, body = _misdirected({"HTTP_HOST": "a" * 150})
+    detail = body["errors"][0]["detail"]
+    assert status.startswith("421") and repr("a" * 100) in detail and "a" * 101 not in detail
+    assert "Use http://127.0.0.1:PORT, or start the sandbox with --public-url" in detail
