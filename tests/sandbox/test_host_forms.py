@@ -103,13 +103,26 @@ def _misdirected(environ: dict) -> tuple[str, dict]:
 
     seen = {}
     check = HostCheck(lambda env, start: [b"served"], frozenset({"127.0.0.1"}))
-    body = b"".join(check(environ, lambda status, headers: seen.update(status=status)))
+    body = b"".join(check(environ, lambda status, headers: seen.update(status=status, headers=headers)))
+    assert seen["headers"] == [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+                               ("X-Content-Type-Options", "nosniff")]
     return seen["status"], json.loads(body)
 
 
 def test_a_request_without_a_host_header_is_misdirected_not_a_crash():
     status, body = _misdirected({})
     assert status.startswith("421") and body["errors"][0]["source"] == {"parameter": "Host"}
+
+
+def test_the_421_answer_in_full():
+    status, body = _misdirected({"HTTP_HOST": "evil.example"})
+    assert status == "421 Misdirected Request"
+    assert body == {"errors": [{"code": "421", "title": "Misdirected request", "source": {"parameter": "Host"},
+                                "detail": "This server does not answer to the Host 'evil.example' (DNS-rebinding "
+                                          "defence). Use http://127.0.0.1:PORT, or start the sandbox with "
+                                          "--public-url for the address a proxy uses (--proxy-prefix behind a "
+                                          "JupyterHub's jupyter-server-proxy)."}],
+                    "error": "invalid_request", "error_description": "Host not served here"}
 
 
 def test_the_421_quotes_at_most_100_characters_of_the_host_and_says_what_to_use():
