@@ -172,6 +172,17 @@ def _extra_field_error(name: str, schema_name: str, allowed) -> WireError:
     return WireError(422, f"{fix}.", pointer=_pointer([name]))
 
 
+def _count_error(kind: str, path: list, field: str, schema: dict) -> WireError:
+    """Too few or too many values in a list (at most ``MAX_REDIRECT_URIS`` redirect URIs)."""
+    if kind == "minItems" and path == ["redirect_uris"]:
+        return WireError(422, "a client allowed the authorization_code grant needs at least one redirect URI "
+                             "in redirect_uris.", pointer="/redirect_uris")
+    if kind == "minItems":
+        return WireError(422, f"{field} must list at least {schema['minItems']} value.", pointer=_pointer(path))
+    what = "URIs" if path == ["redirect_uris"] else "values"
+    return WireError(422, f"{field} may list at most {schema['maxItems']} {what}.", pointer=_pointer(path))
+
+
 def _describe(error, schema_name: str) -> WireError:
     """One jsonschema error as an answer that names the field and says what to send instead."""
     path = list(error.absolute_path)
@@ -201,14 +212,8 @@ def _describe(error, schema_name: str) -> WireError:
     if kind == "enum":
         return WireError(422, f"{field} {error.instance!r} is not one of: {', '.join(map(str, schema['enum']))}.",
                          pointer=_pointer(path))
-    if kind == "minItems":
-        if path == ["redirect_uris"]:
-            return WireError(422, "a client allowed the authorization_code grant needs at least one redirect URI "
-                                 "in redirect_uris.", pointer="/redirect_uris")
-        return WireError(422, f"{field} must list at least {schema['minItems']} value.", pointer=_pointer(path))
-    if kind == "maxItems":
-        what = "URIs" if path == ["redirect_uris"] else "values"
-        return WireError(422, f"{field} may list at most {schema['maxItems']} {what}.", pointer=_pointer(path))
+    if kind in ("minItems", "maxItems"):
+        return _count_error(kind, path, field, schema)
     if kind in ("minLength", "pattern") and path == ["name"]:
         return WireError(422, "name must be a non-empty string (not only spaces).", pointer="/name")
     if kind == "maxLength":

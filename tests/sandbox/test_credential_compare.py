@@ -1,6 +1,6 @@
 """The API key and a Bearer token are compared whole, over HTTP: a prefix, an extension, a case or whitespace
 variant of either is a 401, never the owner (``access.identify``: ``hmac.compare_digest`` on the whole value;
-``keys.token_shape_problem`` for tokens). A mutation that accepted any prefix of the key survived every test
+``keys.jwt_shaped`` for tokens). A mutation that accepted any prefix of the key survived every test
 before these."""
 
 from __future__ import annotations
