@@ -4,9 +4,9 @@ Anyone who can reach the port may register, so registration must not be a way to
 the scopes a registered client may hold are a fixed subset of the catalog (``DEFAULT_REGISTRABLE_SCOPES``: every
 scope but ``admin``), configurable with ``Sandbox(registrable_scopes=…)`` / ``telnyx-nb sandbox
 --registrable-scopes`` but never including ``admin``; asking for more is ``invalid_client_metadata`` naming the
-scope (RFC 7591 §3.2.2). ``verified`` is owned by the server and starts false. ``client_name`` and every URI are
-bounded as on the management API, and redirect URIs follow ``redirects`` (``invalid_redirect_uri``), with the
-anonymous rule besides: https, or http on loopback only.
+scope (RFC 7591 §3.2.2). ``verified`` is owned by the server and starts false. ``client_name`` is bounded as on
+the management API (every other string and list by ``validation``, before this), and redirect URIs follow
+``redirects`` (``invalid_redirect_uri``), with the anonymous rule besides: https, or http on loopback only.
 """
 
 from __future__ import annotations
@@ -15,11 +15,10 @@ from telnyx_nb.errors import ConfigurationError
 
 from . import scopes as scope_catalog
 from .access import ADMIN_SCOPE
-from .redirects import MAX_URI_LENGTH, redirect_uri_problem
+from .redirects import redirect_uri_problem
 
 MAX_NAME_LENGTH = 255  # as the management API's name
 DEFAULT_REGISTRABLE_SCOPES: tuple[str, ...] = tuple(s for s in scope_catalog.SCOPES if s != ADMIN_SCOPE)
-_URI_FIELDS = ("client_uri", "logo_uri", "policy_uri", "tos_uri", "jwks_uri")
 
 
 def check_registrable_scopes(scopes) -> tuple[str, ...]:
@@ -42,9 +41,6 @@ def registration_policy_problem(body: dict, registrable: tuple[str, ...]) -> tup
     name = body.get("client_name")
     if isinstance(name, str) and len(name) > MAX_NAME_LENGTH:
         return "invalid_client_metadata", f"client_name must be at most {MAX_NAME_LENGTH} characters."
-    for field in _URI_FIELDS:
-        if isinstance(body.get(field), str) and len(body[field]) > MAX_URI_LENGTH:
-            return "invalid_client_metadata", f"{field} must be at most {MAX_URI_LENGTH} characters."
     for i, uri in enumerate(body.get("redirect_uris") or []):
         problem = redirect_uri_problem(uri, anonymous=True)
         if problem:

@@ -154,3 +154,45 @@ def test_the_document_spells_the_anonymous_http_rule_as_the_server_applies_it(ur
 
     by_document = re.search(PLAIN_HTTP_BEYOND_LOOPBACK_PATTERN, uri) is not None
     assert by_document == (redirect_uri_problem(uri, anonymous=True) is not None), uri
+
+
+def test_a_client_name_is_at_most_255_characters(sb):
+    assert register(sb, client_name="n" * 255, redirect_uris=[GOOD]).status_code == 201
+    refused = register(sb, client_name="n" * 256, redirect_uris=[GOOD])
+    assert refused.status_code == 400
+    assert refused.json() == {"error": "invalid_client_metadata",
+                              "error_description": "client_name must be at most 255 characters."}
+
+
+@pytest.mark.parametrize("field", ["client_uri", "logo_uri", "policy_uri", "tos_uri"])
+def test_a_web_uri_of_exactly_the_cap_registers_and_one_more_is_refused(sb, field):
+    uri = "https://app.example/" + "a" * (MAX_URI_LENGTH - len("https://app.example/"))
+    assert register(sb, client_name="x", redirect_uris=[GOOD], **{field: uri}).status_code == 201
+    refused = register(sb, client_name="x", redirect_uris=[GOOD], **{field: uri + "a"})
+    assert refused.status_code == 400
+    assert refused.json() == {"error": "invalid_client_metadata",
+                              "error_description": f"{field} must be at most {MAX_URI_LENGTH} characters."}
+
+
+def test_a_scope_open_registration_may_not_grant_is_refused_naming_what_it_may(sb):
+    from telnyx_nb.sandbox.registration_policy import DEFAULT_REGISTRABLE_SCOPES
+
+    refused = register(sb, client_name="x", redirect_uris=[GOOD], scope="admin")
+    assert refused.status_code == 400
+    assert refused.json() == {"error": "invalid_client_metadata", "error_description": (
+        f"scope admin cannot be registered openly; registrable scopes: {' '.join(DEFAULT_REGISTRABLE_SCOPES)} "
+        "(an administrator grants others through the management API).")}
+
+
+def test_the_registrable_scopes_option_says_what_to_choose():
+    from telnyx_nb.errors import ConfigurationError
+    from telnyx_nb.sandbox.registration_policy import DEFAULT_REGISTRABLE_SCOPES, check_registrable_scopes
+
+    with pytest.raises(ConfigurationError) as unknown:
+        check_registrable_scopes("no-such-scope")
+    assert str(unknown.value) == ("registrable_scopes: 'no-such-scope' is not a scope; choose from "
+                                  f"{' '.join(DEFAULT_REGISTRABLE_SCOPES)}")
+    with pytest.raises(ConfigurationError) as admin:
+        check_registrable_scopes(["admin"])
+    assert str(admin.value) == ("registrable_scopes: admin can never be registered openly (it would let anyone "
+                                "who reaches the port administer the sandbox); leave it out")
