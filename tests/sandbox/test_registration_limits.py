@@ -196,3 +196,22 @@ def test_the_registrable_scopes_option_says_what_to_choose():
         check_registrable_scopes(["admin"])
     assert str(admin.value) == ("registrable_scopes: admin can never be registered openly (it would let anyone "
                                 "who reaches the port administer the sandbox); leave it out")
+
+
+USERINFO_REFUSED = ("must not carry userinfo (user@ before the host): the consent page would show it as if it were "
+                    "the host; register the URI with its host alone.")
+WILDCARD_REFUSED = ("must not hold a wildcard '*': redirect URIs match exactly (RFC 9700 section 4.1.3); register "
+                    "each URI in full.")
+PLAIN_HTTP_REFUSED = ("must use https:// (RFC 6749 section 3.1.2.1); plain http:// is allowed only on loopback, "
+                      "e.g. http://127.0.0.1:PORT/callback (RFC 8252 section 7.3).")
+
+
+@pytest.mark.parametrize(("uri", "words"), [("https://telnyx.com@evil.example/cb", USERINFO_REFUSED),
+                                            ("https://*.example/cb", WILDCARD_REFUSED),
+                                            ("http://app.example/cb", PLAIN_HTTP_REFUSED)])
+def test_each_refusal_says_what_to_do_word_for_word(sb, uri, words):
+    registered = _registered(sb, redirect_uris=[uri])
+    assert registered.json() == {"error": "invalid_redirect_uri", "error_description": f"redirect_uris[0] {words}"}
+    if words is not PLAIN_HTTP_REFUSED:
+        [error] = _manage(sb, [uri]).json()["errors"]
+        assert error["detail"] == f"redirect_uris[0] {words}"
