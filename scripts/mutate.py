@@ -79,14 +79,26 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
                    "tests/sandbox/test_bad_input.py", "tests/sandbox/test_in_process.py"]),
     "validation": ("telnyx_nb/sandbox/validation.py",
                    ["tests/sandbox/test_bad_input.py", "tests/api/test_management.py",
-                    "tests/sandbox/test_registration_metadata.py"]),
+                    "tests/sandbox/test_registration_metadata.py", "tests/sandbox/test_registration_limits.py"]),
     # who may call what (the caller x endpoint policy), the request-body schemas, the redirect URI rules
     "access": ("telnyx_nb/sandbox/access.py", ["tests/sandbox/test_access_table.py", "tests/sandbox/test_endpoints.py",
                                                "tests/sandbox/test_access_matrix_edges.py"]),
     "schema": ("telnyx_nb/sandbox/schema.py", ["tests/sandbox/test_bad_input.py", "tests/api/test_management.py"]),
     "redirects": ("telnyx_nb/sandbox/redirects.py",
                   ["tests/sandbox/test_bad_input.py", "tests/sandbox/test_hardening_web.py", "tests/sandbox/test_access_table.py",
-                   "tests/sandbox/test_hardening_tokens.py", "tests/sandbox/test_redirect_uri_rules.py"]),
+                   "tests/sandbox/test_hardening_tokens.py", "tests/sandbox/test_redirect_uri_rules.py",
+                   "tests/sandbox/test_registration_limits.py"]),
+    # what a stranger can make the sandbox hold: the token shape check and the verified-token cache
+    "keys": ("telnyx_nb/sandbox/keys.py",
+             ["tests/sandbox/test_resource_bounds.py", "tests/sandbox/test_signing_keys.py",
+              "tests/sandbox/test_credential_compare.py"]),
+    # the Host check (host[:port] only, the allow-list) and the consent form's same-origin check
+    "hosts": ("telnyx_nb/sandbox/hosts.py",
+              ["tests/sandbox/test_host_forms.py", "tests/sandbox/test_hardening_web.py",
+               "tests/sandbox/test_hub_proxy_host_check.py", "tests/sandbox/test_sandbox_config.py"]),
+    "registration_policy": ("telnyx_nb/sandbox/registration_policy.py",
+                            ["tests/sandbox/test_registration_limits.py", "tests/sandbox/test_redirect_uri_rules.py",
+                             "tests/sandbox/test_registration_metadata.py", "tests/sandbox/test_sandbox_config.py"]),
 }
 # Modules scored over some of their functions only (the rest is not run): the store's claims, token lookups,
 # revocations and token saving (born revoked or not) decide who gets in; its list queries, bulk loading and connection setup do not (and a run of all
@@ -99,7 +111,7 @@ FUNCTIONS: dict[str, list[str]] = {
               "check_secret", "save_token"],
 }
 DEFAULT_MODULES = ["pkce", "jwt", "transport", "retry", "error_mapping", "masking", "rules", "risk", "access", "store",
-                   "grants", "schema", "redirects", "endpoints", "validation"]
+                   "grants", "schema", "redirects", "endpoints", "validation", "keys", "hosts", "registration_policy"]
 
 KILLED = {"killed", "timeout", "caught by type check"}
 _RESULT_LINE = re.compile(r"^\s*(\S+): (.+)$")

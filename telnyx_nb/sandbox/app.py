@@ -17,7 +17,7 @@ import traceback
 from dataclasses import dataclass, field
 
 from flask import Flask, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from . import access, consent, management, security_headers
 from .config import SandboxConfig
@@ -26,6 +26,7 @@ from .faults import DROP_ENVIRON_KEY, Faults, drop_connections, fault_decision
 from .hosts import HostCheck, allowed_hostnames, proxy_context
 from .models import SandboxRequest, json_request
 from .oauth import SandboxAuthorizationServer
+from .policy import MAX_BODY_BYTES
 from .ratelimit import RateLimits, too_many_requests
 from .registration_policy import registration_policy_problem
 from .validation import registration_problem
@@ -41,7 +42,8 @@ from .web import (
 
 log = logging.getLogger("telnyx_nb.sandbox")
 
-MAX_BODY = 1024 * 1024  # 1 MiB
+MAX_BODY = MAX_BODY_BYTES
+TOO_BIG = f"The request body exceeds {MAX_BODY // 1024} KiB."
 RFC_PATHS = ("/v2/oauth/token", "/v2/oauth/introspect", "/v2/oauth/revoke", "/v2/oauth/register")
 
 
@@ -72,6 +74,13 @@ def create_app(state: SandboxState) -> Flask:
     app.after_request(security_headers.apply)
 
     # ----- hooks and errors ------------------------------------------------------------------------------------
+    @app.before_request
+    def refuse_oversize_body():
+        # First of all, from the Content-Length alone: no route reads (or authenticates) a body over the cap.
+        # A chunked body is cut at the cap when read (MAX_CONTENT_LENGTH).
+        if (request.content_length or 0) > MAX_BODY:
+            raise RequestEntityTooLarge()
+
     @app.before_request
     def inject_fault():
         if request.path.startswith("/_sandbox/"):
@@ -114,7 +123,7 @@ def create_app(state: SandboxState) -> Flask:
     def on_http_error(error: HTTPException):
         status = error.code or 500
         if request.path in RFC_PATHS and status in (400, 413):
-            detail = "The body exceeds 1 MiB." if status == 413 else "The request could not be read."
+            detail = TOO_BIG if status == 413 else "The request could not be read."
             return rfc_error(status, "invalid_request", detail)
         if status == 404:
             return WireError(404, f"No route for {request.path}; the routes are listed at /v2/openapi.json.").response()
@@ -123,7 +132,7 @@ def create_app(state: SandboxState) -> Flask:
             return WireError(405, f"{request.method} is not allowed on {request.path}; use {allowed}.",
                              headers={"Allow": ", ".join(error.valid_methods or [])}).response()
         if status == 413:
-            return WireError(413, "The request body exceeds 1 MiB.").response()
+            return WireError(413, TOO_BIG).response()
         return WireError(status, error.description or error.name).response()
 
     @app.errorhandler(Exception)

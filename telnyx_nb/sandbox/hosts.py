@@ -2,10 +2,11 @@
 
 DNS rebinding: a page on ``attacker.example`` re-points its name at 127.0.0.1 and then talks to the sandbox as
 "same origin" — but its requests still say ``Host: attacker.example``. So a request is served only when its
-``Host`` names this server: a loopback name (``localhost``, ``127.0.0.1``, ``[::1]``), the host it is bound to, or
-a host of a public URL it was told about (``--public-url``, for proxies such as Binder's jupyter-server-proxy,
-which forwards the browser's ``Host``). Anything else gets 421 Misdirected Request (RFC 9110 §15.5.20) and nothing
-else: the check wraps the whole WSGI app. The port is not compared: a rebinding attack needs a foreign *name*.
+``Host`` is exactly ``host[:port]`` (``host_header_name``) and names this server: a loopback name (``localhost``,
+``127.0.0.1``, ``[::1]``), the host it is bound to, or a host of a public URL it was told about
+(``--public-url``, for proxies such as Binder's jupyter-server-proxy, which forwards the browser's ``Host``).
+Anything else gets 421 Misdirected Request (RFC 9110 §15.5.20) and nothing else: the check wraps the whole WSGI
+app. The port is not compared: a rebinding attack needs a foreign *name*.
 
 Behind a hub whose address the container cannot know (a stock Binder), ``--proxy-prefix PREFIX`` (the Jupyter
 server's ``JUPYTERHUB_SERVICE_PREFIX``) lets a request carry any ``Host`` when its ``X-Forwarded-Context`` is exactly
@@ -31,11 +32,26 @@ LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 WILDCARD_HOSTS = ("", "0.0.0.0", "::")
 
 
-def _hostname(netloc: str) -> str | None:
+# RFC 9110 §7.2: Host = uri-host [ ":" port ]; the host a DNS name or IPv4 address (letters, digits, "-", "_",
+# "."), or an IPv6 literal in brackets (RFC 3986 §3.2.2); the port digits. Nothing else: no userinfo, path, query
+# or fragment, which a URL parser would read past to find a loopback name at the end.
+_HOST_HEADER = re.compile(r"(?:(?P<name>[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_.])?)|\[(?P<ipv6>[0-9A-Fa-f:.]+)\])"
+                          r"(?::[0-9]{1,5})?")
+
+
+def host_header_name(value: str) -> str | None:
+    """The host of a ``Host`` header of the form ``host[:port]``, lower-cased (an IPv6 literal without its
+    brackets); None for any other form."""
+    match = _HOST_HEADER.fullmatch(value)
+    if match is None:
+        return None
+    if match["ipv6"] is None:
+        return match["name"].lower()
     try:
-        return urlsplit(f"//{netloc}").hostname
+        ipaddress.IPv6Address(match["ipv6"])
     except ValueError:
         return None
+    return match["ipv6"].lower()
 
 
 def check_public_url(url: str) -> str:
@@ -97,7 +113,7 @@ class HostCheck:
 
     def __call__(self, environ, start_response):
         host = environ.get("HTTP_HOST", "")
-        name = _hostname(host)
+        name = host_header_name(host)
         proxied = self.proxy_context is not None and environ.get("HTTP_X_FORWARDED_CONTEXT") == self.proxy_context
         if name is not None and (name.lower() in self.hostnames or proxied):
             return self.app(environ, start_response)

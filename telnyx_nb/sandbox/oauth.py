@@ -23,8 +23,9 @@ from .config import SandboxConfig
 from .endpoints import SandboxIntrospection, SandboxRegistration, SandboxRevocation
 from .grants import AuthorizationCodeGrant, ClientCredentialsGrant, ClientPKCE, RefreshTokenGrant
 from .models import SandboxClient, SandboxUser, TokenRecord
-from .policy import AUTH_METHODS, ERROR_DESCRIPTIONS, GRANT_TYPES, REWORDED_ERRORS
+from .policy import AUTH_METHODS, ERROR_DESCRIPTIONS, GRANT_TYPES, MAX_TOKEN_LENGTH, REWORDED_ERRORS
 from .tokens import SandboxTokenGenerator, unverified_claims
+from .web import BASIC_CHALLENGE
 
 # Authlib's DEBUG records print issued tokens and codes ("Issue token %r to %r"): secrets stay out of logs, so
 # its loggers never go below INFO, whatever the root level is.
@@ -108,13 +109,18 @@ class SandboxAuthorizationServer(AuthorizationServer):
         # errors names its internals (or just echoes the bad value), so ours replaces it.
         if not error.description or error.error in REWORDED_ERRORS:
             error.description = ERROR_DESCRIPTIONS.get(error.error, "The request was refused.")
-        return super().handle_error_response(request, error)
+        response = super().handle_error_response(request, error)
+        # Authlib's Basic challenge has no realm, which RFC 7617 §2 requires (RFC 6749 §5.2: the 401 answer to a
+        # client that tried HTTP Basic carries the matching challenge).
+        if response.headers.get("WWW-Authenticate", "").startswith("Basic "):
+            response.headers["WWW-Authenticate"] = BASIC_CHALLENGE
+        return response
 
     # ----- tokens as the store sees them ---------------------------------------------------------------------
     def find_token(self, token_string) -> TokenRecord | None:
         """An access token (verified JWT whose jti is stored) or a refresh token, or None."""
-        if not isinstance(token_string, str) or not token_string:
-            return None
+        if not isinstance(token_string, str) or not token_string or len(token_string) > MAX_TOKEN_LENGTH:
+            return None  # longer than any token this server issues: no verification, no lookup
         if token_string.count(".") == 2:
             claims = self.keyring.verify(token_string)
             if not claims or "jti" not in claims:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from . import schema
-from .policy import AUTH_METHODS, GRANT_TYPES
+from .policy import AUTH_METHODS, GRANT_TYPES, MAX_BODY_BYTES, MAX_LIST_ITEMS, MAX_REDIRECT_URIS
 
 _URI = {"type": ["string", "null"], "format": "uri"}
 _TIME = {"type": "string", "format": "date-time"}
@@ -102,12 +102,17 @@ SCHEMAS = {
         "description": "RFC 7591 §2 metadata; null means left out.",
         "properties": {
             "client_name": {"type": ["string", "null"], "maxLength": 255},
-            "redirect_uris": {"type": ["array", "null"], "items": {
+            "redirect_uris": {"type": ["array", "null"], "maxItems": MAX_REDIRECT_URIS, "items": {
                 "type": "string", "minLength": 1, "maxLength": 2000, "format": "uri", "pattern": "^[^#]*$",
-                "not": {"pattern": schema.FORBIDDEN_SCHEME_PATTERN}}},
-            "grant_types": {"type": ["array", "null"], "items": {"enum": GRANT_TYPES}},
-            "response_types": {"type": ["array", "null"], "items": {"enum": ["code"]}},
-            "scope": {"type": ["string", "null"]},  # the pattern: what this sandbox registers (_schemas)
+                "not": {"anyOf": [{"pattern": p} for p in (schema.FORBIDDEN_SCHEME_PATTERN, schema.USERINFO_PATTERN,
+                                                           schema.WILDCARD_PATTERN,
+                                                           schema.PLAIN_HTTP_BEYOND_LOOPBACK_PATTERN)]}}},
+            "grant_types": {"type": ["array", "null"], "maxItems": MAX_LIST_ITEMS, "items": {"enum": GRANT_TYPES}},
+            "response_types": {"type": ["array", "null"], "maxItems": MAX_LIST_ITEMS, "items": {"enum": ["code"]}},
+            "scope": {"type": ["string", "null"], "maxLength": 2000},  # the pattern: what this sandbox registers
+            "contacts": {"type": ["array", "null"], "maxItems": MAX_LIST_ITEMS,
+                         "items": {"type": "string", "minLength": 1, "maxLength": 2000}},
+            **{name: {"type": ["string", "null"], "maxLength": 2000} for name in ("software_id", "software_version")},
             "token_endpoint_auth_method": {"enum": AUTH_METHODS + [None]},
             **{name: {"type": ["string", "null"], "format": "uri", "maxLength": 2000, "pattern": "^https?://[^/?#]+"}
                for name in ("client_uri", "logo_uri", "policy_uri", "tos_uri")}},
@@ -277,14 +282,15 @@ _FAULTS["429"] = _json(_ref("Errors"), "Too many requests (code 10011): past the
 
 def _with_common_answers(path: str, operation: dict) -> dict:
     """Add the answers any operation of its kind can give, so that a client (or a fuzzer) built to this document
-    meets no undocumented status: unreadable bodies or query parameters (400), bodies over 1 MiB (413), a wrong
-    content type (415) and armed faults (429, 5xx)."""
+    meets no undocumented status: unreadable bodies or query parameters (400), bodies over ``MAX_BODY_BYTES``
+    (413), a wrong content type (415) and armed faults (429, 5xx)."""
     responses = dict(operation.get("responses", {}))
     rfc = path in _RFC_ENDPOINTS
     error = _json(_ref("OAuthError" if rfc else "Errors"), "The request could not be read")
     if "requestBody" in operation:
         responses.setdefault("400", error)
-        responses.setdefault("413", _json(_ref("OAuthError" if rfc else "Errors"), "The body exceeds 1 MiB"))
+        too_big = f"The body exceeds {MAX_BODY_BYTES // 1024} KiB"
+        responses.setdefault("413", _json(_ref("OAuthError" if rfc else "Errors"), too_big))
         if not rfc:
             responses.setdefault("415", _json(_ref("Errors"), "Content-Type must be application/json"))
     if operation.get("security") == _API:
@@ -306,7 +312,7 @@ def _schemas(state) -> dict:
     ask for (registrable_scopes)."""
     names = list(state.config.scopes.names)
     registration = {**SCHEMAS["Registration"], "properties": {**SCHEMAS["Registration"]["properties"]}}
-    registration["properties"]["scope"] = {"type": ["string", "null"],
+    registration["properties"]["scope"] = {"type": ["string", "null"], "maxLength": 2000,
                                            "pattern": _scope_list_pattern(state.config.registrable_scopes)}
     # Stored clients are not enumerated: a database may hold scopes of a catalog it was started with before.
     return {**SCHEMAS, **schema.body_schemas(names), "Registration": registration}

@@ -6,18 +6,18 @@ scope Telnyx publishes), but a user gives those scopes effect through the consen
 token reaches no account's management API (``access.py``; docs/security.md). The scopes it may ask for can be
 narrowed with ``Sandbox(registrable_scopes=…)`` / ``telnyx-nb sandbox --registrable-scopes``; asking for others is
 ``invalid_client_metadata`` naming the scope (RFC 7591 §3.2.2). ``verified`` is owned by the server and starts
-false. ``client_name`` and every URI are bounded as on the management API, and redirect URIs follow ``redirects``
-(``invalid_redirect_uri``).
+false. ``client_name`` is bounded as on the management API (every other string and list by ``validation``, before
+this), and redirect URIs follow ``redirects`` (``invalid_redirect_uri``), with the anonymous rule besides: https, or
+http on loopback only.
 """
 
 from __future__ import annotations
 
 from telnyx_nb.errors import ConfigurationError
 
-from .redirects import MAX_URI_LENGTH, redirect_uri_problem
+from .redirects import redirect_uri_problem
 
 MAX_NAME_LENGTH = 255  # as the management API's name
-_URI_FIELDS = ("client_uri", "logo_uri", "policy_uri", "tos_uri", "jwks_uri")
 
 
 def check_registrable_scopes(scopes, catalog) -> tuple[str, ...]:
@@ -40,11 +40,8 @@ def registration_policy_problem(body: dict, registrable: tuple[str, ...]) -> tup
     name = body.get("client_name")
     if isinstance(name, str) and len(name) > MAX_NAME_LENGTH:
         return "invalid_client_metadata", f"client_name must be at most {MAX_NAME_LENGTH} characters."
-    for field in _URI_FIELDS:
-        if isinstance(body.get(field), str) and len(body[field]) > MAX_URI_LENGTH:
-            return "invalid_client_metadata", f"{field} must be at most {MAX_URI_LENGTH} characters."
     for i, uri in enumerate(body.get("redirect_uris") or []):
-        problem = redirect_uri_problem(uri)
+        problem = redirect_uri_problem(uri, anonymous=True)
         if problem:
             return "invalid_redirect_uri", f"redirect_uris[{i}] {problem}"
     for scope in str(body.get("scope") or "").split():

@@ -18,7 +18,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from rfc3986_validator import validate_rfc3986
 
 from .errors import WireError
-from .policy import GRANT_TYPES
+from .policy import GRANT_TYPES, MAX_REDIRECT_URIS
 from .redirects import FORBIDDEN_SCHEMES, redirect_uri_problem
 from .scopes import PUBLISHED_CATALOG
 
@@ -62,14 +62,22 @@ _WEB_URI = {"type": ["string", "null"], "format": "uri", "maxLength": 2000, "pat
 # message live in redirects.py; the schema spells it case-insensitively, as ECMA-262 patterns have no flags).
 FORBIDDEN_SCHEME_PATTERN = "^[ \\t]*(?:" + "|".join("".join(f"[{c.upper()}{c}]" for c in scheme)
                                           for scheme in FORBIDDEN_SCHEMES) + "):"
+# redirects.py too: no userinfo before the host, no wildcard in the host or path (before any query or fragment).
+USERINFO_PATTERN = r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*@"
+WILDCARD_PATTERN = r"^[^?#]*\*"
+# Open registration only: plain http whose host is not a loopback IPv4 literal, [::1] or localhost (RFC 8252 §7.3).
+_OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+PLAIN_HTTP_BEYOND_LOOPBACK_PATTERN = (r"^[Hh][Tt][Tt][Pp]://(?!(?:127(?:\." + _OCTET + r"){3}|\[::1\]|"
+                                      r"[Ll][Oo][Cc][Aa][Ll][Hh][Oo][Ss][Tt])(?:[:/?#]|$))")
 _REDIRECT_URI = {"type": "string", "format": "uri", "maxLength": 2000, "pattern": r"^[^#]*$",
-                 "not": {"pattern": FORBIDDEN_SCHEME_PATTERN}}
+                 "not": {"anyOf": [{"pattern": FORBIDDEN_SCHEME_PATTERN}, {"pattern": USERINFO_PATTERN},
+                                   {"pattern": WILDCARD_PATTERN}]}}
 _CLIENT_FIELDS = {
     "name": _NAME,
     # the enum is the sandbox's scope catalog, filled in per sandbox by ``body_schemas``
     "allowed_scopes": {"type": "array", "minItems": 1, "items": {"enum": list(PUBLISHED_CATALOG.names)}},
     "allowed_grant_types": {"type": "array", "minItems": 1, "items": {"enum": list(GRANT_TYPES)}},
-    "redirect_uris": {"type": "array", "items": _REDIRECT_URI, "default": []},
+    "redirect_uris": {"type": "array", "items": _REDIRECT_URI, "maxItems": MAX_REDIRECT_URIS, "default": []},
     "require_pkce": {"type": "boolean", "default": False},
     "logo_uri": _WEB_URI, "policy_uri": _WEB_URI, "tos_uri": _WEB_URI,
 }
@@ -194,6 +202,17 @@ def _extra_field_error(name: str, schema_name: str, allowed) -> WireError:
     return WireError(422, f"{fix}.", pointer=_pointer([name]))
 
 
+def _count_error(kind: str, path: list, field: str, schema: dict) -> WireError:
+    """Too few or too many values in a list (at most ``MAX_REDIRECT_URIS`` redirect URIs)."""
+    if kind == "minItems" and path == ["redirect_uris"]:
+        return WireError(422, "a client allowed the authorization_code grant needs at least one redirect URI "
+                             "in redirect_uris.", pointer="/redirect_uris")
+    if kind == "minItems":
+        return WireError(422, f"{field} must list at least {schema['minItems']} value.", pointer=_pointer(path))
+    what = "URIs" if path == ["redirect_uris"] else "values"
+    return WireError(422, f"{field} may list at most {schema['maxItems']} {what}.", pointer=_pointer(path))
+
+
 def _describe(error, schema_name: str) -> WireError:
     """One jsonschema error as an answer that names the field and says what to send instead."""
     path = list(error.absolute_path)
@@ -226,11 +245,8 @@ def _describe(error, schema_name: str) -> WireError:
     if kind == "enum":
         return WireError(422, f"{field} {error.instance!r} is not one of: {', '.join(map(str, schema['enum']))}.",
                          pointer=_pointer(path))
-    if kind == "minItems":
-        if path == ["redirect_uris"]:
-            return WireError(422, "a client allowed the authorization_code grant needs at least one redirect URI "
-                                 "in redirect_uris.", pointer="/redirect_uris")
-        return WireError(422, f"{field} must list at least {schema['minItems']} value.", pointer=_pointer(path))
+    if kind in ("minItems", "maxItems"):
+        return _count_error(kind, path, field, schema)
     if kind in ("minLength", "pattern") and path == ["name"]:
         return WireError(422, "name must be a non-empty string (not only spaces).", pointer="/name")
     if kind == "maxLength":

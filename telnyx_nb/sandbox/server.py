@@ -237,6 +237,7 @@ class Sandbox:
         from waitress.channel import ClientDisconnected
 
         from .faults import ConnectionDropped
+        from .http_limits import JsonErrorChannel, server_limits
 
         if self._socket is None:
             raise RuntimeError("this sandbox could not open a socket (are sockets disabled?); reach it in-process "
@@ -257,7 +258,8 @@ class Sandbox:
         self._server = server = create_server(
             wsgi, sockets=[self._socket], threads=self.threads, ident="telnyx-nb-sandbox",
             clear_untrusted_proxy_headers=True, channel_timeout=15, cleanup_interval=5, connection_limit=1000,
-            asyncore_use_poll=True)
+            asyncore_use_poll=True, **server_limits())
+        server.channel_class = JsonErrorChannel  # waitress's own 413/431/400 in the error shape
         self._socket = None  # waitress owns (and closes) it now
         self._thread = threading.Thread(target=server.run, name=f"telnyx-nb-sandbox:{self.port}", daemon=True)
         self._thread.start()

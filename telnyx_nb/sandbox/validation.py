@@ -4,7 +4,8 @@ Management bodies and query parameters are declared and checked in ``schema.py``
 
 from __future__ import annotations
 
-from .policy import GRANT_TYPES
+from .policy import GRANT_TYPES, MAX_LIST_ITEMS, MAX_REDIRECT_URIS
+from .redirects import MAX_URI_LENGTH
 from .schema import is_absolute_uri
 
 
@@ -15,6 +16,22 @@ def page_meta(number: int, size: int, total: int) -> dict:
 _REGISTRATION_STRINGS = ("client_name", "client_uri", "logo_uri", "policy_uri", "tos_uri", "scope",
                          "token_endpoint_auth_method", "jwks_uri", "software_id", "software_version")
 _REGISTRATION_LISTS = ("redirect_uris", "grant_types", "response_types", "contacts")
+
+
+def _size_problem(body: dict) -> tuple[str, str] | None:
+    """Bounds on anonymous metadata, whose answer echoes it: lists of at most ``MAX_LIST_ITEMS`` values (redirect
+    URIs: ``MAX_REDIRECT_URIS``), strings of at most ``MAX_URI_LENGTH`` characters (client_name: its own cap)."""
+    uris = body.get("redirect_uris", [])
+    if len(uris) > MAX_REDIRECT_URIS:
+        return "invalid_redirect_uri", f"redirect_uris may list at most {MAX_REDIRECT_URIS} URIs."
+    for name in _REGISTRATION_LISTS:
+        if name != "redirect_uris" and len(body.get(name, [])) > MAX_LIST_ITEMS:
+            return "invalid_client_metadata", f"{name} may list at most {MAX_LIST_ITEMS} values."
+    for name in (*_REGISTRATION_STRINGS, "contacts"):
+        values = body.get(name, [])
+        if any(len(v) > MAX_URI_LENGTH for v in ([values] if isinstance(values, str) else values)):
+            return "invalid_client_metadata", f"{name} must be at most {MAX_URI_LENGTH} characters."
+    return None
 
 
 def registration_problem(body: dict, catalog) -> tuple[str, str] | None:
@@ -28,6 +45,9 @@ def registration_problem(body: dict, catalog) -> tuple[str, str] | None:
                                                                           for v in body[name])):
             error = "invalid_redirect_uri" if name == "redirect_uris" else "invalid_client_metadata"
             return error, f"{name} must be a list of non-empty strings."
+    size = _size_problem(body)
+    if size:
+        return size
     for i, uri in enumerate(body.get("redirect_uris", [])):
         if "#" in uri or not is_absolute_uri(uri):
             return "invalid_redirect_uri", (f"redirect_uris[{i}] must be an absolute URI without a fragment "

@@ -81,6 +81,11 @@ def oauth_params() -> tuple[dict, dict]:
     raise ParamError("Content-Type must be application/x-www-form-urlencoded or application/json.")
 
 
+# RFC 6749 §5.2: a 401 to a client that tried HTTP Basic carries the matching challenge; RFC 7617 §2 makes
+# ``realm`` its one required parameter (strict clients refuse a Basic challenge without it).
+BASIC_CHALLENGE = 'Basic realm="telnyx-sandbox", charset="UTF-8"'
+
+
 class ClientAuthError(Exception):
     """A client authentication the token/introspect/revoke endpoints refuse before Authlib sees it."""
 
@@ -89,8 +94,7 @@ class ClientAuthError(Exception):
         self.status, self.error, self.description = status, error, description
 
     def headers(self) -> dict:
-        # RFC 6749 section 5.2: a 401 to a client that tried HTTP Basic carries the matching challenge.
-        return {"WWW-Authenticate": 'Basic realm="telnyx-sandbox"'} if self.status == 401 else {}
+        return {"WWW-Authenticate": BASIC_CHALLENGE} if self.status == 401 else {}
 
 
 def check_client_auth(data: dict) -> None:

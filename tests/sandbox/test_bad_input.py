@@ -13,6 +13,8 @@ import pytest
 import requests
 from oauth_helpers import TIMEOUT, all_pages, api, basic, url
 
+from telnyx_nb.sandbox.policy import MAX_BODY_BYTES
+
 MIB = 1024 * 1024
 GOOD_CLIENT = {"name": "Valid", "client_type": "confidential", "allowed_grant_types": ["client_credentials"],
                "allowed_scopes": ["admin"]}
@@ -218,8 +220,8 @@ def test_bad_request_gets_a_clear_4xx(target, case):
 
 
 @pytest.mark.parametrize("method,path,auth", TOO_BIG, ids=[f"{m} {p}" for m, p, _ in TOO_BIG])
-def test_bodies_over_one_mebibyte_are_413(target, method, path, auth):
-    body = json.dumps({"name": "x" * (MIB + 10), "token": "y", "grant_type": "client_credentials"})
+def test_bodies_over_the_cap_are_413(target, method, path, auth):
+    body = json.dumps({"name": "x" * (MAX_BODY_BYTES + 10), "token": "y", "grant_type": "client_credentials"})
     case = Case("too-big", method, path, data=body, headers={"Content-Type": "application/json"}, status=(413,),
                 rfc=None, auth=auth)
     response = send(target, case)
@@ -229,8 +231,8 @@ def test_bodies_over_one_mebibyte_are_413(target, method, path, auth):
 
 
 def test_a_body_just_under_the_limit_is_not_413(target):
-    response = api(target).post(url(target, "/oauth_clients"), json={**GOOD_CLIENT, "name": "n" * (MIB - 4096)},
-                                timeout=TIMEOUT)
+    response = api(target).post(url(target, "/oauth_clients"), timeout=TIMEOUT,
+                                json={**GOOD_CLIENT, "name": "n" * (MAX_BODY_BYTES - 4096)})
     assert response.status_code != 413
     assert response.status_code < 500
 

@@ -344,13 +344,17 @@ def test_refresh_tokens_rotate_and_the_old_one_dies(sb):
     assert introspect(sb, second["access_token"])["active"] is True
     assert when(grants_of(sb, client["client_id"])[0]["last_used_at"]) > used_at
 
+    third = refresh(sb, client, second["refresh_token"])
+    assert third.status_code == 200, third.text
+    third = third.json()
+    assert third["refresh_token"] not in (first["refresh_token"], second["refresh_token"])
+
     reused = refresh(sb, client, first["refresh_token"])
     assert reused.status_code == 400
     assert reused.json()["error"] == "invalid_grant"
-
-    third = refresh(sb, client, second["refresh_token"])
-    assert third.status_code == 200, third.text
-    assert third.json()["refresh_token"] not in (first["refresh_token"], second["refresh_token"])
+    # strict by default (RFC 9700 §4.14.2): the reuse ended the family, the newest pair included
+    assert introspect(sb, third["access_token"]) == {"active": False}
+    assert refresh(sb, client, third["refresh_token"]).status_code == 400
 
 
 def test_refresh_token_of_another_client_is_refused(sb):

@@ -314,3 +314,18 @@ def test_presenting_the_refresh_token_of_a_revoked_access_token_revokes_nothing_
     refused = refresh(sb, client, second["refresh_token"])
     assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"
     assert _active(sb, first["access_token"])
+
+
+def test_by_default_any_reuse_of_a_rotated_out_refresh_token_revokes_the_family(make_sandbox):
+    """The default is strict (RFC 9700 §4.14.2): the rotated-out token coming back one second after its
+    redemption ends the family, so a thief who redeemed a stolen token first cannot keep refreshing. Uses the
+    sandbox's default grace on purpose: a change of the default (to any grace ≥ 1 s) fails here."""
+    sb = make_sandbox(seed="empty")
+    client = create_client(sb)
+    first = _user_tokens(sb, client)
+    thief = refresh(sb, client, first["refresh_token"]).json()
+    sb.clock.advance(1)
+    victim = refresh(sb, client, first["refresh_token"])
+    assert victim.status_code == 400 and victim.json()["error"] == "invalid_grant"
+    assert not _active(sb, thief["access_token"]) and not _active(sb, thief["refresh_token"])
+    assert refresh(sb, client, thief["refresh_token"]).status_code == 400

@@ -57,7 +57,7 @@ def test_a_reuse_does_not_touch_other_families_of_the_same_user(make_sandbox):
 
 def test_concurrent_refreshes_of_one_token_do_not_poison_the_family(make_sandbox):
     """Two tabs refreshing at once: exactly one wins; the loser is refused but the winner's tokens live."""
-    sb = make_sandbox()  # default grace window
+    sb = make_sandbox(refresh_reuse_grace=10)  # a grace window: racers are not reusers
     demo = demo_client(sb)
     pair = user_tokens(sb, demo, "admin")
     barrier, answers = threading.Barrier(8), []
