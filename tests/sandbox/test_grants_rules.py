@@ -320,7 +320,7 @@ def test_by_default_any_reuse_of_a_rotated_out_refresh_token_revokes_the_family(
     """The default is strict (RFC 9700 §4.14.2): the rotated-out token coming back one second after its
     redemption ends the family, so a thief who redeemed a stolen token first cannot keep refreshing. Uses the
     sandbox's default grace on purpose: a change of the default (to any grace ≥ 1 s) fails here."""
-    sb = make_sandbox(seed="empty")
+    sb = make_sandbox(seed="empty", scopes=CUSTOM_SCOPES)  # this module's catalog; the grace stays the default
     client = create_client(sb)
     first = _user_tokens(sb, client)
     thief = refresh(sb, client, first["refresh_token"]).json()

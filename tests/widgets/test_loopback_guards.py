@@ -60,7 +60,7 @@ def test_a_listener_with_no_pending_request_accepts_nothing():
 
 def test_a_planted_redirect_does_not_end_the_panels_sign_in(panel, oauth):
     """An <img src=http://127.0.0.1:8976/callback?code=x> on any page: refused; the user's approval still lands."""
-    panel.scopes.value = ("messaging:read",)
+    panel.scopes.value = ("admin",)
     panel.build_button.click()
     assert panel.last_error is None, panel.error_message
     listener = panel.listener
@@ -143,7 +143,7 @@ def test_a_forged_host_without_the_nonce_writes_nothing_on_the_sandboxs_client(m
         panel = AuthorizePanel(client, autoload=False)
         try:
             panel.load()
-            panel.scopes.value = ("messaging",)
+            panel.scopes.value = ("admin",)
             panel.build_button.click()
             assert panel.last_error is None, panel.error_message
             before = client.get_client(sandbox.demo_client_id).redirect_uris
