@@ -19,40 +19,14 @@ from __future__ import annotations
 import argparse
 import base64
 import collections
-import json
-import os
 import secrets
-import signal
-import subprocess
 import sys
 import time
-from pathlib import Path
 
 import requests
+from sandbox import start_served, stop_served  # benchmarks/sandbox.py: the served sandbox, started and stopped
 
-CLI = Path(sys.executable).with_name("telnyx-nb")
 GOAL_MIB = 64
-
-
-def start_served() -> tuple[subprocess.Popen, dict]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TELNYX")}
-    command = [str(CLI), "sandbox", "--json", "--port", "0", "--db", ":memory:", "--seed", "demo",
-               "--host", "127.0.0.1"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
-    line = process.stdout.readline()
-    if not line:
-        process.kill()
-        raise SystemExit("the sandbox did not start (no --json line)")
-    return process, json.loads(line)
-
-
-def stop_served(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def rss_mib(pid: int) -> float:
