@@ -99,6 +99,9 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
     "registration_policy": ("telnyx_nb/sandbox/registration_policy.py",
                             ["tests/sandbox/test_registration_limits.py", "tests/sandbox/test_redirect_uri_rules.py",
                              "tests/sandbox/test_registration_metadata.py", "tests/sandbox/test_sandbox_config.py"]),
+    # the sandbox's per-credential rate limit (who is refused with 429) and the client's pacing of a limited API
+    "ratelimit": ("telnyx_nb/sandbox/ratelimit.py", ["tests/sandbox/test_rate_limits.py"]),
+    "pacing": ("telnyx_nb/api/pacing.py", ["tests/api/test_pacing.py", "tests/api/test_rate_limited_paging.py"]),
 }
 # Modules scored over some of their functions only (the rest is not run): the store's claims, token lookups,
 # revocations and token saving (born revoked or not) decide who gets in; its list queries, bulk loading and connection setup do not (and a run of all
@@ -111,7 +114,8 @@ FUNCTIONS: dict[str, list[str]] = {
               "check_secret", "save_token"],
 }
 DEFAULT_MODULES = ["pkce", "jwt", "transport", "retry", "error_mapping", "masking", "rules", "risk", "access", "store",
-                   "grants", "schema", "redirects", "endpoints", "validation", "keys", "hosts", "registration_policy"]
+                   "grants", "schema", "redirects", "endpoints", "validation", "keys", "hosts", "registration_policy",
+                   "ratelimit", "pacing"]
 
 KILLED = {"killed", "timeout", "caught by type check"}
 _RESULT_LINE = re.compile(r"^\s*(\S+): (.+)$")
