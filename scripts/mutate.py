@@ -45,7 +45,8 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
                    ["tests/e2e/test_plugin_teardown.py", "tests/sandbox/test_in_process.py"]),
     "transport": ("telnyx_nb/api/transport.py",
                   ["tests/api/test_retries.py", "tests/api/test_retry_rules.py", "tests/api/test_errors.py",
-                   "tests/api/test_transport_mutants.py", "tests/api/test_transport_layers.py"]),
+                   "tests/api/test_transport_mutants.py", "tests/api/test_transport_layers.py",
+                   "tests/api/test_rate_limited_paging.py"]),  # the loop paces the base URL's server only
     "auth": ("telnyx_nb/api/auth.py",
              ["tests/api/test_auth_flow.py", "tests/api/test_transport_layers.py", "tests/api/test_oauth.py"]),
     # the retry decisions alone (what is retried, the waits, Retry-After, the budget) and the response → exception map
