@@ -213,3 +213,14 @@ def test_secrets_never_appear_in_records_reprs_or_errors(sandbox):
     assert curl.as_curl().startswith("curl -X GET") and "Authorization: Bearer KEY" in curl.as_curl()
     introspect = next(r for r in records if r.url.endswith("/oauth/introspect"))
     assert introspect.body and "token=" in introspect.body and token.access_token not in introspect.body
+
+
+def test_a_delete_retried_after_a_503_that_then_gets_404_is_not_found(sb):
+    """Only a lost answer may have deleted the client; a 503 answered, so the 404 after it means no such client."""
+    from telnyx_nb.errors import NotFoundError
+
+    tx, records = client(sb)
+    arm(sb, path="/v2/oauth_clients/no-such-client", method="DELETE", count=1, status=503)
+    with pytest.raises(NotFoundError):
+        tx.delete_client("no-such-client")
+    assert [r.status for r in attempts(records, "/no-such-client")] == [503, 404]
