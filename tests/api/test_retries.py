@@ -224,3 +224,14 @@ def test_a_delete_retried_after_a_503_that_then_gets_404_is_not_found(sb):
     with pytest.raises(NotFoundError):
         tx.delete_client("no-such-client")
     assert [r.status for r in attempts(records, "/no-such-client")] == [503, 404]
+
+
+def test_each_attempts_recorded_time_lies_within_the_call(sb):
+    """The log's elapsed seconds are the attempt's own (not a clock reading): each lies between 0 and the call's."""
+    tx, records = client(sb)
+    arm(sb, path="/v2/oauth_clients", method="GET", count=1, status=503)
+    started = time.monotonic()
+    tx.list_clients()
+    whole = time.monotonic() - started
+    tried = attempts(records, "/oauth_clients")
+    assert len(tried) == 2 and all(0 <= r.elapsed <= whole for r in tried)
