@@ -235,3 +235,17 @@ def test_each_attempts_recorded_time_lies_within_the_call(sb):
     whole = time.monotonic() - started
     tried = attempts(records, "/oauth_clients")
     assert len(tried) == 2 and all(0 <= r.elapsed <= whole for r in tried)
+
+
+def test_each_retry_is_logged_with_its_method_url_wait_and_number(sb, caplog):
+    import logging
+    import re
+
+    tx, _records = client(sb)
+    arm(sb, path="/v2/oauth_clients", method="GET", count=1, status=503)
+    with caplog.at_level(logging.INFO, logger="telnyx_nb.api"):
+        tx.list_clients()
+    retries = [r.getMessage() for r in caplog.records if r.getMessage().startswith("retrying")]
+    assert len(retries) == 1
+    assert re.fullmatch(rf"retrying GET {re.escape(sb.base_url)}/oauth_clients\S* in \d+\.\d\d s \(retry 1\)",
+                        retries[0]), retries
