@@ -228,3 +228,17 @@ def test_a_rate_limit_error_carries_the_reset_as_its_wait():
     response.url = "http://127.0.0.1:1/v2/oauth_grants"
     error = error_from_response(response)
     assert type(error).__name__ == "RateLimitError" and error.retry_after == 9.0
+
+
+def test_the_pacer_keeps_the_most_recently_used_credentials_windows():
+    """A bounded table (a client minting many credentials cannot grow it): the least recently used window goes
+    first, and only once more than MAX_CREDENTIALS are known."""
+    from telnyx_nb.api.pacing import MAX_CREDENTIALS
+
+    pacer = Pacer(clock=FakeClock())
+    pacer.release(pacer.acquire("first"), headers(limit=1, remaining=0, reset=30))
+    for i in range(MAX_CREDENTIALS - 1):
+        pacer.window(f"other-{i}")
+    assert pacer.window("first").allowance == 0  # MAX_CREDENTIALS windows: all kept
+    newest = pacer.window("newest")  # one more: the least recently used (other-0) goes, not the newest
+    assert pacer.window("newest") is newest and pacer.window("first").allowance == 0

@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from telnyx_nb import TelnyxOAuth
+from telnyx_nb.api.auth import credential_name
 from telnyx_nb.errors import RateLimitError
 
 
@@ -96,3 +97,18 @@ def test_a_reset_beyond_the_retry_budget_surfaces_at_once(make_sandbox, waits):
             client.list_clients()
     assert raised.value.retry_after == 30.0 and raised.value.code == "10011"
     assert [r.status for r in records] == [429] and waits == []
+
+
+def test_each_credential_is_paced_in_its_own_window(make_sandbox):
+    """The server counts per credential, so the client does too: the management credential's spent window is its
+    own, and a request without credentials (discovery) is not held back by it."""
+    sb = make_sandbox(seed="empty", rate_limit="2/min")
+    with TelnyxOAuth.from_sandbox(sb) as client:
+        transport = client._transport
+        name = credential_name(transport.default_auth)
+        for _ in range(2):
+            client.list_clients()
+        spent = transport.pacer.window(name)
+        assert name != "anonymous" and (spent.limit, spent.allowance) == (2, 0)
+        assert spent.deadline is not None and spent.deadline > time.monotonic()  # held until the minute ends
+        assert transport.pacer.window("anonymous").reserve(time.monotonic()) == (0.0, 0)  # free to go

@@ -213,3 +213,39 @@ def test_secrets_never_appear_in_records_reprs_or_errors(sandbox):
     assert curl.as_curl().startswith("curl -X GET") and "Authorization: Bearer KEY" in curl.as_curl()
     introspect = next(r for r in records if r.url.endswith("/oauth/introspect"))
     assert introspect.body and "token=" in introspect.body and token.access_token not in introspect.body
+
+
+def test_a_delete_retried_after_a_503_that_then_gets_404_is_not_found(sb):
+    """Only a lost answer may have deleted the client; a 503 answered, so the 404 after it means no such client."""
+    from telnyx_nb.errors import NotFoundError
+
+    tx, records = client(sb)
+    arm(sb, path="/v2/oauth_clients/no-such-client", method="DELETE", count=1, status=503)
+    with pytest.raises(NotFoundError):
+        tx.delete_client("no-such-client")
+    assert [r.status for r in attempts(records, "/no-such-client")] == [503, 404]
+
+
+def test_each_attempts_recorded_time_lies_within_the_call(sb):
+    """The log's elapsed seconds are the attempt's own (not a clock reading): each lies between 0 and the call's."""
+    tx, records = client(sb)
+    arm(sb, path="/v2/oauth_clients", method="GET", count=1, status=503)
+    started = time.monotonic()
+    tx.list_clients()
+    whole = time.monotonic() - started
+    tried = attempts(records, "/oauth_clients")
+    assert len(tried) == 2 and all(0 <= r.elapsed <= whole for r in tried)
+
+
+def test_each_retry_is_logged_with_its_method_url_wait_and_number(sb, caplog):
+    import logging
+    import re
+
+    tx, _records = client(sb)
+    arm(sb, path="/v2/oauth_clients", method="GET", count=1, status=503)
+    with caplog.at_level(logging.INFO, logger="telnyx_nb.api"):
+        tx.list_clients()
+    retries = [r.getMessage() for r in caplog.records if r.getMessage().startswith("retrying")]
+    assert len(retries) == 1
+    assert re.fullmatch(rf"retrying GET {re.escape(sb.base_url)}/oauth_clients\S* in \d+\.\d\d s \(retry 1\)",
+                        retries[0]), retries

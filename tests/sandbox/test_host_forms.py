@@ -130,3 +130,27 @@ def test_the_421_quotes_at_most_100_characters_of_the_host_and_says_what_to_use(
     detail = body["errors"][0]["detail"]
     assert status.startswith("421") and repr("a" * 100) in detail and "a" * 101 not in detail
     assert "Use http://127.0.0.1:PORT, or start the sandbox with --public-url" in detail
+
+
+def test_the_allow_list_holds_the_bound_address_in_lower_case_and_never_a_wildcard():
+    """A sandbox bound to one address answers to it (an IPv6 literal without its brackets, any name in lower case,
+    whatever letters it ends in); bound to every interface, it answers to the loopback names only."""
+    from telnyx_nb.sandbox.hosts import LOOPBACK_NAMES, allowed_hostnames
+
+    loopback = set(LOOPBACK_NAMES)
+    assert allowed_hostnames("192.0.2.7") == loopback | {"192.0.2.7"}
+    assert allowed_hostnames("[2001:DB8::5]") == loopback | {"2001:db8::5"}
+    assert allowed_hostnames("XBOX") == loopback | {"xbox"}
+    assert allowed_hostnames("0.0.0.0") == allowed_hostnames("::") == loopback
+
+
+def test_an_ipv6_host_is_read_in_lower_case():
+    assert host_header_name("[2001:DB8::A]:8765") == "2001:db8::a"
+
+
+def test_a_proxy_prefix_keeps_every_letter_of_the_hub_path():
+    from telnyx_nb.sandbox.hosts import check_proxy_prefix, proxy_context
+
+    assert check_proxy_prefix("/user/X/", "127.0.0.1") == "/user/X/"
+    assert proxy_context("/user/X/", "http://127.0.0.1:8765") == "/user/X/proxy/8765"
+    assert proxy_context("/user/X", "http://127.0.0.1:8765") == "/user/X/proxy/8765"

@@ -393,3 +393,23 @@ def test_only_a_registration_post_meets_the_flood_limit(make_sandbox):
         answer = requests.request(method, url(sb, "/oauth/register"), timeout=TIMEOUT)
         assert "x-ratelimit-limit" not in answer.headers, method
     assert register(sb).status_code == 201  # the one place of the minute is still there
+
+
+def test_http_basic_counts_for_the_client_named_before_the_first_colon_and_nothing_else_does(make_sandbox):
+    """Wrong secrets (even ones holding colons) still count for the client they name; a credential that is not
+    strict base64, or sent under another scheme, counts for the caller's address."""
+    import base64
+
+    sb = make_sandbox(rate_limit="5/min")
+    raw = base64.b64encode(f"{sb.demo_client_id}:x".encode()).decode()
+    sb.rate_limits.reset()
+
+    def token_request(authorization):
+        return requests.post(url(sb, "/oauth/token"), data={"grant_type": "client_credentials"},
+                             headers={"Authorization": authorization}, timeout=TIMEOUT)
+
+    assert limits(token_request(basic(sb.demo_client_id, "wrong:secret:with:colons")))[1] == 4
+    assert limits(token_request(basic(sb.demo_client_id, "another")))[1] == 3  # the same client's window
+    assert limits(token_request("Basic  " + raw))[1] == 2  # extra space before the credential: still the client
+    assert limits(token_request("Basic @" + raw))[1] == 4  # not base64: the address's own window
+    assert limits(token_request("Token " + raw))[1] == 3  # another scheme: the address again

@@ -175,24 +175,29 @@ def test_a_web_uri_of_exactly_the_cap_registers_and_one_more_is_refused(sb, fiel
 
 
 def test_a_scope_open_registration_may_not_ask_for_is_refused_naming_what_it_may(make_sandbox):
-    narrowed = make_sandbox(seed="empty", scopes=["admin", "messaging"], registrable_scopes=["messaging"])
+    narrowed = make_sandbox(seed="empty", scopes=["admin", "messaging", "numbers"],
+                            registrable_scopes=["messaging", "numbers"])
     refused = register(narrowed, client_name="x", redirect_uris=[GOOD], scope="admin")
     assert refused.status_code == 400
     assert refused.json() == {"error": "invalid_client_metadata", "error_description": (
-        "scope admin cannot be registered openly; registrable scopes: messaging "
+        "scope admin cannot be registered openly; registrable scopes: messaging numbers "
         "(an administrator creates clients with other scopes through the management API).")}
 
 
 def test_the_registrable_scopes_option_says_what_to_choose():
     from telnyx_nb.errors import ConfigurationError
     from telnyx_nb.sandbox.registration_policy import check_registrable_scopes
-    from telnyx_nb.sandbox.scopes import PUBLISHED_CATALOG
+    from telnyx_nb.sandbox.scopes import PUBLISHED_CATALOG, catalog_from
 
     with pytest.raises(ConfigurationError) as unknown:
         check_registrable_scopes("no-such-scope", PUBLISHED_CATALOG)
     assert str(unknown.value) == ("registrable_scopes: 'no-such-scope' is not a scope of this sandbox; choose from "
                                   "admin (or give a custom catalog with scopes=)")
     assert check_registrable_scopes(None, PUBLISHED_CATALOG) == ("admin",)  # Telnyx's one scope, as MCP clients ask
+    with pytest.raises(ConfigurationError) as unknown:
+        check_registrable_scopes(["admin", "billing"], catalog_from(["admin", "messaging"]))
+    assert str(unknown.value) == ("registrable_scopes: 'billing' is not a scope of this sandbox; choose from "
+                                  "admin messaging (or give a custom catalog with scopes=)")
 
 
 USERINFO_REFUSED = ("must not carry userinfo (user@ before the host): the consent page would show it as if it were "
