@@ -47,6 +47,23 @@ def test_rates_are_read_in_their_documented_forms(text, rate):
     assert parse_rate(str(rate)) == rate  # what the sandbox shows reads back the same
 
 
+@pytest.mark.parametrize(("rate", "shown"), [(Rate(20, 1), "20/s"), (Rate(1200, 60), "1200/min"),
+                                             (Rate(5, 3600), "5/h"), (Rate(100, 10), "100/10s"), (Rate(3, 2), "3/2s")])
+def test_a_rate_is_shown_in_the_form_a_person_would_type(rate, shown):
+    assert str(rate) == shown  # the start-up message and the docs say "20/s", never "20/1s" or "5/3600s"
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("1/86400s", 86400), ("1/24h", 86400), ("2/1440min", 86400)])
+def test_a_window_of_a_whole_day_is_the_longest_accepted(text, seconds):
+    assert parse_rate(text) == Rate(int(text.split("/")[0]), seconds)
+
+
+@pytest.mark.parametrize("text", ["1/86401s", "1/25h", "1/1441min"])
+def test_a_window_longer_than_a_day_is_refused_naming_the_option(text):
+    with pytest.raises(ConfigurationError, match=r"^rate_limit: use a window of at most a day"):
+        parse_rate(text)
+
+
 @pytest.mark.parametrize("text", [None, "", "off", "OFF", "none"])
 def test_no_rate_means_no_limit(text):
     assert parse_rate(text) is None
