@@ -27,6 +27,19 @@ HUB = "hub.example.org"
 PREFIX = "/user/ada/"
 
 
+def hub_listener(started: list[str]):
+    """A redirect listener as the Authorize panel starts it on a hub with no public URL (state ``s``); each
+    ``/begin`` appends the redirect URI it would register to ``started``."""
+    from telnyx_nb.widgets.loopback import LoopbackListener
+
+    def on_start(redirect_uri: str) -> str:
+        started.append(redirect_uri)
+        return "https://auth.example/authorize?client_id=c&redirect_uri=x"
+
+    return LoopbackListener(0, "/callback", environ={"JUPYTERHUB_SERVICE_PREFIX": PREFIX}, on_start=on_start,
+                            state="s")
+
+
 def wait_for(predicate, timeout: float = 20.0) -> None:
     """Until ``predicate()`` holds (a panel finishing on the listener's thread); fails after ``timeout``."""
     deadline = time.monotonic() + timeout

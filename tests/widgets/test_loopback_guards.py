@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 import requests
 import test_authorize_panel
-from hub_proxy_helpers import begin_address
+from hub_proxy_helpers import begin_address, hub_listener
 from test_loopback import _approve_in_browser, _wait_for
 
 from telnyx_nb.widgets.loopback import LoopbackListener
@@ -79,17 +79,10 @@ def _proxy_headers(port: int, host: str = HUB) -> dict[str, str]:
     return {"Host": host, "X-Forwarded-Context": f"{PREFIX.rstrip('/')}/proxy/{port}"}
 
 
-def _hub_listener(started: list[str]) -> LoopbackListener:
-    def on_start(redirect_uri: str) -> str:
-        started.append(redirect_uri)
-        return "https://auth.example/authorize?client_id=c&redirect_uri=x"
-
-    return LoopbackListener(0, "/callback", environ={"JUPYTERHUB_SERVICE_PREFIX": PREFIX}, on_start=on_start,
-                            state="s")
 
 
 def test_the_start_url_carries_an_unguessable_nonce_that_differs_per_listener():
-    with _hub_listener([]) as one, _hub_listener([]) as two:
+    with hub_listener([]) as one, hub_listener([]) as two:
         nonces = [re.fullmatch(rf"/user/ada/proxy/{lst.port}/start\?n=([\w-]+)", lst.start_url).group(1)
                   for lst in (one, two)]
     assert nonces[0] != nonces[1] and all(len(n) >= 43 for n in nonces)  # 256 bits, base64url
@@ -98,7 +91,7 @@ def test_the_start_url_carries_an_unguessable_nonce_that_differs_per_listener():
 @pytest.mark.parametrize("nonce", [None, "", "guess", "n"])
 def test_start_and_begin_without_the_links_nonce_are_refused(nonce):
     started: list[str] = []
-    with _hub_listener(started) as listener:
+    with hub_listener(started) as listener:
         base = f"http://127.0.0.1:{listener.port}"
         params = {} if nonce is None else {"n": nonce}
         page = requests.get(f"{base}/start", params=params, headers=_proxy_headers(listener.port), timeout=TIMEOUT)
@@ -111,7 +104,7 @@ def test_start_and_begin_without_the_links_nonce_are_refused(nonce):
 
 def test_a_begun_sign_in_cannot_be_moved_to_another_origin():
     started: list[str] = []
-    with _hub_listener(started) as listener:
+    with hub_listener(started) as listener:
         start = f"http://127.0.0.1:{listener.port}/start?{urlsplit(listener.start_url).query}"
         page = requests.get(start, headers=_proxy_headers(listener.port), timeout=TIMEOUT)
         assert page.status_code == 200
@@ -162,7 +155,7 @@ def test_a_forged_host_without_the_nonce_writes_nothing_on_the_sandboxs_client(m
 
 
 def test_the_begin_address_on_the_start_page_is_relative_and_holds_the_nonce():
-    with _hub_listener([]) as listener:
+    with hub_listener([]) as listener:
         start = f"http://127.0.0.1:{listener.port}{urlsplit(listener.start_url).path}?{urlsplit(listener.start_url).query}"
         page = requests.get(start, headers=_proxy_headers(listener.port), timeout=TIMEOUT)
         address = begin_address(start, page.text, f"https://{HUB}")

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from hub_proxy_helpers import begin_address, wait_for
+from hub_proxy_helpers import begin_address, hub_listener, wait_for
 
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.widgets import AuthorizePanel
@@ -44,13 +44,6 @@ def stock_binder(monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
-def _listener(started: list[str]) -> LoopbackListener:
-    def on_start(redirect_uri: str) -> str:
-        started.append(redirect_uri)
-        return "https://auth.example/authorize?client_id=c&redirect_uri=x"
-
-    return LoopbackListener(0, "/callback", environ={"JUPYTERHUB_SERVICE_PREFIX": PREFIX}, on_start=on_start,
-                            state="s")
 
 
 def _begin(listener: LoopbackListener, origin: str, headers: dict[str, str]) -> requests.Response:
@@ -61,7 +54,7 @@ def _begin(listener: LoopbackListener, origin: str, headers: dict[str, str]) -> 
 
 def test_the_start_page_learns_the_public_callback_and_redirects_to_the_authorization_url():
     started: list[str] = []
-    with _listener(started) as listener:
+    with hub_listener(started) as listener:
         assert listener.needs_start_page
         assert listener.start_url == f"/user/ada/proxy/{listener.port}/start?n={listener.nonce}"
         start = f"http://127.0.0.1:{listener.port}/start?n={listener.nonce}"
@@ -84,7 +77,7 @@ def test_the_start_page_learns_the_public_callback_and_redirects_to_the_authoriz
 ])
 def test_the_start_page_refuses_an_origin_that_is_not_the_requests_own(origin, host):
     started: list[str] = []
-    with _listener(started) as listener:
+    with hub_listener(started) as listener:
         answer = _begin(listener, origin, _proxy_headers(listener.port, host))
         assert answer.status_code == 400 and "Location" not in answer.headers
         assert started == [] and listener.public_redirect_uri is None
@@ -92,7 +85,7 @@ def test_the_start_page_refuses_an_origin_that_is_not_the_requests_own(origin, h
 
 def test_the_start_page_refuses_a_proxy_context_that_is_not_this_listener():
     started: list[str] = []
-    with _listener(started) as listener:
+    with hub_listener(started) as listener:
         headers = {"Host": HUB, "X-Forwarded-Context": "/user/eve/proxy/1234"}
         answer = _begin(listener, f"https://{HUB}", headers)
         assert answer.status_code == 400 and started == []
