@@ -79,8 +79,6 @@ def _proxy_headers(port: int, host: str = HUB) -> dict[str, str]:
     return {"Host": host, "X-Forwarded-Context": f"{PREFIX.rstrip('/')}/proxy/{port}"}
 
 
-
-
 def test_the_start_url_carries_an_unguessable_nonce_that_differs_per_listener():
     with hub_listener([]) as one, hub_listener([]) as two:
         nonces = [re.fullmatch(rf"/user/ada/proxy/{lst.port}/start\?n=([\w-]+)", lst.start_url).group(1)

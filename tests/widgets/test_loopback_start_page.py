@@ -44,8 +44,6 @@ def stock_binder(monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
-
-
 def _begin(listener: LoopbackListener, origin: str, headers: dict[str, str]) -> requests.Response:
     """The start page's script, run: GET begin with the link's nonce and ``origin``."""
     return requests.get(f"http://127.0.0.1:{listener.port}/begin", params={"n": listener.nonce, "origin": origin},
