@@ -20,8 +20,13 @@ import sys
 import threading
 from pathlib import Path
 
-from .policy import ACCESS_TOKEN_LIFETIME, CODE_LIFETIME, CONSENT_LIFETIME, REFRESH_TOKEN_LIFETIME
-from .ratelimit import DEFAULT_REGISTRATION_RATE
+from telnyx_nb.sandbox.policy.terms import (
+    ACCESS_TOKEN_LIFETIME,
+    CODE_LIFETIME,
+    CONSENT_LIFETIME,
+    REFRESH_TOKEN_LIFETIME,
+)
+from telnyx_nb.sandbox.web.rate_limits import DEFAULT_REGISTRATION_RATE
 
 DEFAULT_PORT = 8765
 API_KEY_VARIABLE = "TELNYX_NB_SANDBOX_API_KEY"
@@ -57,7 +62,7 @@ _threads = _whole(1, 256, "a whole number of threads from 1 to 256")
 
 
 def _seed(text: str) -> str:
-    from .config import SEED_PATTERN
+    from telnyx_nb.sandbox.config import SEED_PATTERN
 
     if not SEED_PATTERN.match(text):
         raise argparse.ArgumentTypeError(f"use demo, empty or grants=N (e.g. grants=10000), not {text!r}")
@@ -65,7 +70,7 @@ def _seed(text: str) -> str:
 
 
 def _rate(text: str) -> str:
-    from .ratelimit import parse_rate
+    from telnyx_nb.sandbox.web.rate_limits import parse_rate
 
     try:
         parse_rate(text)
@@ -129,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
     import os
     from pathlib import Path
 
-    from .server import Sandbox, describe_age, exposure_warning
+    from telnyx_nb.sandbox.web.server import Sandbox, describe_age, exposure_warning
 
     db = args.db or default_db()
     api_key = args.api_key or os.environ.get(API_KEY_VARIABLE) or None

@@ -15,12 +15,17 @@ import re
 from dataclasses import dataclass, fields, replace
 
 from telnyx_nb.errors import ArgumentTypeError, ConfigurationError
-
-from .hosts import check_proxy_prefix, check_public_url
-from .policy import ACCESS_TOKEN_LIFETIME, CODE_LIFETIME, CONSENT_LIFETIME, REFRESH_REUSE_GRACE, REFRESH_TOKEN_LIFETIME
-from .ratelimit import DEFAULT_REGISTRATION_RATE, Rate, parse_rate
-from .registration_policy import check_registrable_scopes
-from .scopes import PUBLISHED_CATALOG, ScopeCatalog, catalog_from
+from telnyx_nb.sandbox.policy.registration import check_registrable_scopes
+from telnyx_nb.sandbox.policy.scopes import PUBLISHED_CATALOG, ScopeCatalog, catalog_from
+from telnyx_nb.sandbox.policy.terms import (
+    ACCESS_TOKEN_LIFETIME,
+    CODE_LIFETIME,
+    CONSENT_LIFETIME,
+    REFRESH_REUSE_GRACE,
+    REFRESH_TOKEN_LIFETIME,
+)
+from telnyx_nb.sandbox.web.hosts import check_proxy_prefix, check_public_url
+from telnyx_nb.sandbox.web.rate_limits import DEFAULT_REGISTRATION_RATE, Rate, parse_rate
 
 SEED_PATTERN = re.compile(r"^(demo|empty|grants=(\d{1,7}))$")
 LIFETIMES = ("access_token_ttl", "refresh_token_ttl", "code_ttl", "consent_ttl")

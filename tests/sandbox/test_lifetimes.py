@@ -29,13 +29,13 @@ from oauth_helpers import (
 )
 
 from telnyx_nb.sandbox import cli as sandbox_cli
-from telnyx_nb.sandbox.policy import (
+from telnyx_nb.sandbox.policy.terms import (
     ACCESS_TOKEN_LIFETIME,
     CODE_LIFETIME,
     CONSENT_LIFETIME,
     REFRESH_TOKEN_LIFETIME,
 )
-from telnyx_nb.sandbox.server import Sandbox
+from telnyx_nb.sandbox.web.server import Sandbox
 
 
 def wait_past(deadline: float) -> None:

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from authlib.oauth2.rfc6749 import AuthorizationCodeMixin, ClientMixin, OAuth2Request, TokenMixin
 from authlib.oauth2.rfc6749.requests import JsonPayload, JsonRequest, OAuth2Payload
 
-from .redirects import redirect_uri_matches
-from .store import check_secret
+from telnyx_nb.sandbox.policy.redirects import redirect_uri_matches
+from telnyx_nb.sandbox.store.database import check_secret
 
 
 class SandboxClient(ClientMixin):

@@ -173,7 +173,7 @@ class SandboxAdapter(BaseAdapter):
         self.app = InProcess(sandbox, hosts)
 
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
-        from telnyx_nb.sandbox.faults import ConnectionDropped
+        from telnyx_nb.sandbox.web.faults import ConnectionDropped
 
         body = request.body
         if isinstance(body, str):

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from flask import Response, request
 
-from . import schema, validation
-from .errors import WireError
-from .faults import parse_fault
-from .web import json_body, json_response, require_api_auth
+from telnyx_nb.sandbox.policy import schema, validation
+from telnyx_nb.sandbox.web.faults import parse_fault
+from telnyx_nb.sandbox.web.http_errors import WireError
+from telnyx_nb.sandbox.web.messages import json_body, json_response, require_api_auth
 
 
 def client_json(client: dict, secret: str | None = None) -> dict:

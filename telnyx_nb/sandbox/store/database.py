@@ -21,10 +21,10 @@ import threading
 import uuid
 from contextlib import contextmanager
 
-from .bulk import BulkLoad
-from .clock import Clock
-from .listing import CLIENT_LIST_FIELDS, ListQueries, PageMarks, client_from_row, grant_from_row
-from .tables import SCHEMA, bump, digest, iso
+from telnyx_nb.sandbox.clock import Clock
+from telnyx_nb.sandbox.store.bulk import BulkLoad
+from telnyx_nb.sandbox.store.listing import CLIENT_LIST_FIELDS, ListQueries, PageMarks, client_from_row, grant_from_row
+from telnyx_nb.sandbox.store.tables import SCHEMA, bump, digest, iso
 
 __all__ = ["Store", "PageMarks", "check_secret", "client_from_row", "digest", "grant_from_row", "iso"]
 

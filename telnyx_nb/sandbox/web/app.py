@@ -19,18 +19,20 @@ from dataclasses import dataclass, field
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from . import access, consent, management, security_headers
-from .config import SandboxConfig
-from .errors import WireError, rfc_error
-from .faults import DROP_ENVIRON_KEY, Faults, drop_connections, fault_decision
-from .hosts import HostCheck, allowed_hostnames, proxy_context
-from .models import SandboxRequest, json_request
-from .oauth import SandboxAuthorizationServer
-from .policy import MAX_BODY_BYTES
-from .ratelimit import RateLimits, too_many_requests
-from .registration_policy import registration_policy_problem
-from .validation import registration_problem
-from .web import (
+from telnyx_nb.sandbox.config import SandboxConfig
+from telnyx_nb.sandbox.management import clients as management
+from telnyx_nb.sandbox.policy import access
+from telnyx_nb.sandbox.policy.registration import registration_policy_problem
+from telnyx_nb.sandbox.policy.terms import MAX_BODY_BYTES
+from telnyx_nb.sandbox.policy.validation import registration_problem
+from telnyx_nb.sandbox.protocol import authorize as consent
+from telnyx_nb.sandbox.protocol.authorization_server import SandboxAuthorizationServer
+from telnyx_nb.sandbox.store.models import SandboxRequest, json_request
+from telnyx_nb.sandbox.web import security_headers
+from telnyx_nb.sandbox.web.faults import DROP_ENVIRON_KEY, Faults, drop_connections, fault_decision
+from telnyx_nb.sandbox.web.hosts import HostCheck, allowed_hostnames, proxy_context
+from telnyx_nb.sandbox.web.http_errors import WireError, rfc_error
+from telnyx_nb.sandbox.web.messages import (
     ClientAuthError,
     ParamError,
     bearer_credential,
@@ -39,6 +41,7 @@ from .web import (
     load_json,
     oauth_params,
 )
+from telnyx_nb.sandbox.web.rate_limits import RateLimits, too_many_requests
 
 log = logging.getLogger("telnyx_nb.sandbox")
 
@@ -61,7 +64,7 @@ class SandboxState:
 
 
 def create_app(state: SandboxState) -> Flask:
-    app = Flask(__name__, template_folder="templates")
+    app = Flask("telnyx_nb.sandbox", template_folder="templates")  # templates/ at the package top
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.json.sort_keys = False
     app.url_map.strict_slashes = False  # "/oauth_clients/" is the same collection, not a redirect or a 404
@@ -190,7 +193,7 @@ def create_app(state: SandboxState) -> Flask:
 
     @route("/openapi.json", ["GET"])
     def openapi():
-        from .openapi import build_openapi
+        from telnyx_nb.sandbox.web.openapi import build_openapi
 
         return json_response(build_openapi(app, state))
 

@@ -31,7 +31,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, RSAKey
 
-from .policy import MAX_TOKEN_LENGTH
+from telnyx_nb.sandbox.policy.terms import MAX_TOKEN_LENGTH
 
 ALGORITHM = "RS256"
 _SETTING = "signing_key"

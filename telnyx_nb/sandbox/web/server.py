@@ -31,12 +31,18 @@ import time
 import uuid
 from datetime import datetime
 
-from .clock import Clock
-from .config import FIELDS, SEED_PATTERN, SandboxConfig, check_seed
-from .hosts import LOOPBACK_NAMES
-from .policy import ACCESS_TOKEN_LIFETIME, CODE_LIFETIME, CONSENT_LIFETIME, REFRESH_REUSE_GRACE, REFRESH_TOKEN_LIFETIME
-from .ratelimit import DEFAULT_REGISTRATION_RATE
-from .seeding import demo_credentials, describe_age, seed_store, seeded_at
+from telnyx_nb.sandbox.clock import Clock
+from telnyx_nb.sandbox.config import FIELDS, SEED_PATTERN, SandboxConfig, check_seed
+from telnyx_nb.sandbox.policy.terms import (
+    ACCESS_TOKEN_LIFETIME,
+    CODE_LIFETIME,
+    CONSENT_LIFETIME,
+    REFRESH_REUSE_GRACE,
+    REFRESH_TOKEN_LIFETIME,
+)
+from telnyx_nb.sandbox.store.seeding import demo_credentials, describe_age, seed_store, seeded_at
+from telnyx_nb.sandbox.web.hosts import LOOPBACK_NAMES
+from telnyx_nb.sandbox.web.rate_limits import DEFAULT_REGISTRATION_RATE
 
 __all__ = ["IN_PROCESS_ROOT", "SEED_PATTERN", "Sandbox", "SandboxConfig", "check_seed", "delete_database",
            "describe_age", "exposure_warning", "new_api_key", "private_database_file"]
@@ -187,12 +193,12 @@ class Sandbox:
         return sock
 
     def _start(self) -> None:
-        from .app import SandboxState, create_app
-        from .faults import Faults
-        from .keys import KeyRing
-        from .oauth import SandboxAuthorizationServer
-        from .ratelimit import RateLimits
-        from .store import Store
+        from telnyx_nb.sandbox.protocol.authorization_server import SandboxAuthorizationServer
+        from telnyx_nb.sandbox.protocol.keys import KeyRing
+        from telnyx_nb.sandbox.store.database import Store
+        from telnyx_nb.sandbox.web.app import SandboxState, create_app
+        from telnyx_nb.sandbox.web.faults import Faults
+        from telnyx_nb.sandbox.web.rate_limits import RateLimits
 
         config = self.config
         if config.throwaway:
@@ -236,8 +242,8 @@ class Sandbox:
         from waitress import create_server
         from waitress.channel import ClientDisconnected
 
-        from .faults import ConnectionDropped
-        from .http_limits import JsonErrorChannel, server_limits
+        from telnyx_nb.sandbox.web.faults import ConnectionDropped
+        from telnyx_nb.sandbox.web.http_limits import JsonErrorChannel, server_limits
 
         if self._socket is None:
             raise RuntimeError("this sandbox could not open a socket (are sockets disabled?); reach it in-process "
@@ -312,19 +318,19 @@ class Sandbox:
     # ----- in-process transports (telnyx_nb.testing) -------------------------------------------------------------
     def requests_adapter(self, **kwargs):
         """A ``requests`` adapter calling this sandbox's app in-process (mount it on a Session for its URLs)."""
-        from telnyx_nb.testing.transports import SandboxAdapter
+        from telnyx_nb.sandbox.web.in_process import SandboxAdapter
 
         return SandboxAdapter(self._started(), **kwargs)
 
     def requests_session(self, **kwargs):
         """A ``requests.Session`` whose requests to this sandbox (and ``api.telnyx.com``) stay in-process."""
-        from telnyx_nb.testing.transports import sandbox_session
+        from telnyx_nb.sandbox.web.in_process import sandbox_session
 
         return sandbox_session(self._started(), **kwargs)
 
     def httpx_transport(self, **kwargs):
         """An ``httpx.BaseTransport`` for ``httpx.Client(transport=...)``: in-process, also for api.telnyx.com."""
-        from telnyx_nb.testing.httpx_transport import SandboxTransport
+        from telnyx_nb.sandbox.web.httpx_in_process import SandboxTransport
 
         return SandboxTransport(self._started(), **kwargs)
 

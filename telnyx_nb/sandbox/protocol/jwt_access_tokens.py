@@ -16,7 +16,7 @@ import uuid
 
 from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
 
-from .policy import ACCESS_TOKEN_LIFETIME
+from telnyx_nb.sandbox.policy.terms import ACCESS_TOKEN_LIFETIME
 
 
 class SandboxTokenGenerator(JWTBearerTokenGenerator):

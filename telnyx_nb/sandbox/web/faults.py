@@ -16,8 +16,8 @@ import math
 import threading
 from dataclasses import dataclass
 
-from .ratelimit import Decision, Rate
-from .schema import check_body
+from telnyx_nb.sandbox.policy.schema import check_body
+from telnyx_nb.sandbox.web.rate_limits import Decision, Rate
 
 
 @dataclass

@@ -20,7 +20,7 @@ def seed_store(store, seed: str, now: datetime) -> None:
     """Insert the chosen seed; ids already present are skipped, so reseeding adds nothing twice."""
     if seed == "empty":
         return
-    from .demo import demo_dataset, synthetic_dataset
+    from telnyx_nb.sandbox.store.demo import demo_dataset, synthetic_dataset
 
     if store.is_empty():  # a database seeded before this was recorded stays "unknown", not "just now"
         store.set_setting_once(SEEDED_AT_SETTING, now.isoformat(timespec="seconds"))

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from flask import g, request
 
-from .errors import WireError, rfc_text
+from telnyx_nb.sandbox.web.http_errors import WireError, rfc_text
 
 PUBLIC = "public"  # no Bearer credential needed (the endpoint may authenticate a client itself)
 ADMIN = "admin"  # API key, or a token whose scope includes admin

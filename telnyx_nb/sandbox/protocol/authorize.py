@@ -18,13 +18,13 @@ from authlib.common.urls import add_params_to_uri
 from authlib.oauth2 import OAuth2Error
 from flask import Response, g, redirect, render_template, request
 
-from .errors import WireError
-from .grants import unregistered_redirect_uri
-from .hosts import cross_origin_problem
-from .models import SandboxRequest, SandboxUser
-from .schema import check_body
-from .security_headers import form_action_source
-from .web import json_body, json_response, require_api_auth
+from telnyx_nb.sandbox.policy.schema import check_body
+from telnyx_nb.sandbox.protocol.grant_types import unregistered_redirect_uri
+from telnyx_nb.sandbox.store.models import SandboxRequest, SandboxUser
+from telnyx_nb.sandbox.web.hosts import cross_origin_problem
+from telnyx_nb.sandbox.web.http_errors import WireError
+from telnyx_nb.sandbox.web.messages import json_body, json_response, require_api_auth
+from telnyx_nb.sandbox.web.security_headers import form_action_source
 
 CONSENT_TOKEN_INVALID = ("consent_token is unknown, expired or already used: start the sign-in again at "
                          "/oauth/authorize.")

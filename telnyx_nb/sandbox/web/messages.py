@@ -9,7 +9,7 @@ from urllib.parse import unquote
 
 from flask import Response, request
 
-from .errors import WireError
+from telnyx_nb.sandbox.web.http_errors import WireError
 
 
 def json_response(body, status: int = 200, headers: dict | None = None) -> Response:
@@ -125,6 +125,6 @@ def bearer_credential() -> str | None:
 
 def require_api_auth(state) -> None:
     """Management endpoints: the caller × endpoint policy of ``access`` (the one place it is decided)."""
-    from .access import enforce
+    from telnyx_nb.sandbox.policy.access import enforce
 
     enforce(state)

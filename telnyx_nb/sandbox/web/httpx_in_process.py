@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import httpx
 
-from telnyx_nb.sandbox.faults import ConnectionDropped
-from telnyx_nb.testing.transports import SDK_HOSTS, InProcess, UnknownHost
+from telnyx_nb.sandbox.web.faults import ConnectionDropped
+from telnyx_nb.sandbox.web.in_process import SDK_HOSTS, InProcess, UnknownHost
 
 __all__ = ["SandboxTransport"]
 

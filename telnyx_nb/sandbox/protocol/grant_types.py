@@ -16,8 +16,8 @@ from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError, InvalidScopeError
 from authlib.oauth2.rfc7636 import CodeChallenge
 
-from .models import CodeRecord, SandboxUser, TokenRecord
-from .policy import AUTH_METHODS
+from telnyx_nb.sandbox.policy.terms import AUTH_METHODS
+from telnyx_nb.sandbox.store.models import CodeRecord, SandboxUser, TokenRecord
 
 
 class _StoreMixin:

@@ -4,9 +4,9 @@ Management bodies and query parameters are declared and checked in ``schema.py``
 
 from __future__ import annotations
 
-from .policy import GRANT_TYPES, MAX_LIST_ITEMS, MAX_REDIRECT_URIS
-from .redirects import MAX_URI_LENGTH
-from .schema import is_absolute_uri
+from telnyx_nb.sandbox.policy.redirects import MAX_URI_LENGTH
+from telnyx_nb.sandbox.policy.schema import is_absolute_uri
+from telnyx_nb.sandbox.policy.terms import GRANT_TYPES, MAX_LIST_ITEMS, MAX_REDIRECT_URIS
 
 
 def page_meta(number: int, size: int, total: int) -> dict:

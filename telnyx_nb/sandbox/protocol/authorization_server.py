@@ -19,13 +19,24 @@ from authlib.oauth2.rfc6749.requests import JsonRequest
 from flask import Response
 from flask import json as flask_json
 
-from .config import SandboxConfig
-from .endpoints import SandboxIntrospection, SandboxRegistration, SandboxRevocation
-from .grants import AuthorizationCodeGrant, ClientCredentialsGrant, ClientPKCE, RefreshTokenGrant
-from .models import SandboxClient, SandboxUser, TokenRecord
-from .policy import AUTH_METHODS, ERROR_DESCRIPTIONS, GRANT_TYPES, MAX_TOKEN_LENGTH, REWORDED_ERRORS
-from .tokens import SandboxTokenGenerator, unverified_claims
-from .web import BASIC_CHALLENGE
+from telnyx_nb.sandbox.config import SandboxConfig
+from telnyx_nb.sandbox.policy.terms import (
+    AUTH_METHODS,
+    ERROR_DESCRIPTIONS,
+    GRANT_TYPES,
+    MAX_TOKEN_LENGTH,
+    REWORDED_ERRORS,
+)
+from telnyx_nb.sandbox.protocol.grant_types import (
+    AuthorizationCodeGrant,
+    ClientCredentialsGrant,
+    ClientPKCE,
+    RefreshTokenGrant,
+)
+from telnyx_nb.sandbox.protocol.introspection import SandboxIntrospection, SandboxRegistration, SandboxRevocation
+from telnyx_nb.sandbox.protocol.jwt_access_tokens import SandboxTokenGenerator, unverified_claims
+from telnyx_nb.sandbox.store.models import SandboxClient, SandboxUser, TokenRecord
+from telnyx_nb.sandbox.web.messages import BASIC_CHALLENGE
 
 # Authlib's DEBUG records print issued tokens and codes ("Issue token %r to %r"): secrets stay out of logs, so
 # its loggers never go below INFO, whatever the root level is.

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from . import schema
-from .policy import AUTH_METHODS, GRANT_TYPES, MAX_BODY_BYTES, MAX_LIST_ITEMS, MAX_REDIRECT_URIS
+from telnyx_nb.sandbox.policy import schema
+from telnyx_nb.sandbox.policy.terms import AUTH_METHODS, GRANT_TYPES, MAX_BODY_BYTES, MAX_LIST_ITEMS, MAX_REDIRECT_URIS
 
 _URI = {"type": ["string", "null"], "format": "uri"}
 _TIME = {"type": "string", "format": "date-time"}

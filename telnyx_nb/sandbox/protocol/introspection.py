@@ -14,8 +14,8 @@ from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7591 import ClientMetadataClaims, ClientRegistrationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 
-from . import access
-from .policy import AUTH_METHODS
+from telnyx_nb.sandbox.policy import access
+from telnyx_nb.sandbox.policy.terms import AUTH_METHODS
 
 
 class _TokenLookup:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from .tables import GRANT_INDEXES, bump, digest, iso, iso_value
+from telnyx_nb.sandbox.store.tables import GRANT_INDEXES, bump, digest, iso, iso_value
 
 
 class BulkLoad:

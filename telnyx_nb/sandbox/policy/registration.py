@@ -14,8 +14,7 @@ http on loopback only.
 from __future__ import annotations
 
 from telnyx_nb.errors import ConfigurationError
-
-from .redirects import redirect_uri_problem
+from telnyx_nb.sandbox.policy.redirects import redirect_uri_problem
 
 MAX_NAME_LENGTH = 255  # as the management API's name
 
