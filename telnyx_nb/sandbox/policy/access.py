@@ -36,31 +36,31 @@ ADMIN = "admin"  # API key, or a token whose scope includes admin
 USER_ADMIN = "user_admin"  # API key, or an admin token issued to a user (never client_credentials)
 ADMIN_SCOPE = "admin"
 
-# View name (the function behind the route, whatever its path spelling) → rule.
+# Endpoint (``<blueprint>.<view>``, whatever the path spelling) → rule.
 RULES: dict[str, str] = {
-    "authorization_server_metadata": PUBLIC,
-    "jwks": PUBLIC,
-    "openapi": PUBLIC,
-    "index": PUBLIC,
-    "token": PUBLIC,
-    "introspect": PUBLIC,
-    "revoke": PUBLIC,
-    "register": PUBLIC,
-    "authorize": PUBLIC,
-    "consent_page": PUBLIC,  # the HTML form stands for the signed-in user in a browser (Origin-checked)
-    "consent_json": USER_ADMIN,
-    "consent_decision": USER_ADMIN,
-    "grants_collection": ADMIN,
-    "grant_item": ADMIN,
-    "clients_collection": ADMIN,
-    "client_item": ADMIN,
-    "faults": ADMIN,
-    "client_verified": ADMIN,  # sandbox admin: what Telnyx does when it verifies an app
-    "static": PUBLIC,
+    "discovery.authorization_server_metadata": PUBLIC,
+    "discovery.jwks": PUBLIC,
     # RFC 9728: the protected-resource documents, one per resource URL (host root, /v2, and under /v2)
-    "protected_resource_root": PUBLIC,
-    "protected_resource_v2": PUBLIC,
-    "protected_resource_under_v2": PUBLIC,
+    "discovery.protected_resource_root": PUBLIC,
+    "discovery.protected_resource_v2": PUBLIC,
+    "discovery.protected_resource_under_v2": PUBLIC,
+    "openapi.openapi": PUBLIC,
+    "index": PUBLIC,
+    "token.token": PUBLIC,
+    "introspection.introspect": PUBLIC,
+    "revocation.revoke": PUBLIC,
+    "registration.register": PUBLIC,
+    "authorize.authorize": PUBLIC,
+    "authorize.consent_page": PUBLIC,  # the HTML form stands for the signed-in user in a browser (Origin-checked)
+    "authorize.consent_json": USER_ADMIN,
+    "authorize.consent_decision": USER_ADMIN,
+    "grants.grants_collection": ADMIN,
+    "grants.grant_item": ADMIN,
+    "clients.clients_collection": ADMIN,
+    "clients.client_item": ADMIN,
+    "clients.client_verified": ADMIN,  # sandbox admin: what Telnyx does when it verifies an app
+    "faults.faults": ADMIN,
+    "static": PUBLIC,
 }
 
 
@@ -85,11 +85,10 @@ class Caller:
 
 
 def rule_for(endpoint: str | None) -> str:
-    """The rule of a Flask endpoint name (``view:path`` / ``root-view:path``); unknown endpoints are ADMIN."""
+    """The rule of a Flask endpoint name (``blueprint.view``); unknown endpoints are ADMIN."""
     if endpoint is None:  # no route matched: the 404/405 handler answers, nothing is served
         return PUBLIC
-    view = endpoint.split(":", 1)[0].removeprefix("root-")
-    return RULES.get(view, ADMIN)
+    return RULES.get(endpoint, ADMIN)
 
 
 def _bearer() -> str | None:

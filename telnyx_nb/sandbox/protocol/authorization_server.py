@@ -33,10 +33,12 @@ from telnyx_nb.sandbox.protocol.grant_types import (
     ClientPKCE,
     RefreshTokenGrant,
 )
-from telnyx_nb.sandbox.protocol.introspection import SandboxIntrospection, SandboxRegistration, SandboxRevocation
+from telnyx_nb.sandbox.protocol.introspection import SandboxIntrospection
 from telnyx_nb.sandbox.protocol.jwt_access_tokens import SandboxTokenGenerator, unverified_claims
+from telnyx_nb.sandbox.protocol.registration import SandboxRegistration
+from telnyx_nb.sandbox.protocol.revocation import SandboxRevocation
+from telnyx_nb.sandbox.protocol.rfc_requests import BASIC_CHALLENGE
 from telnyx_nb.sandbox.store.models import SandboxClient, SandboxUser, TokenRecord
-from telnyx_nb.sandbox.web.messages import BASIC_CHALLENGE
 
 # Authlib's DEBUG records print issued tokens and codes ("Issue token %r to %r"): secrets stay out of logs, so
 # its loggers never go below INFO, whatever the root level is.

@@ -5,7 +5,7 @@ Armed through ``POST /_sandbox/faults`` (Bearer API key) with ``{"path", "method
 A fault with only a delay serves the request normally after sleeping; one with a status answers that status
 instead; one with ``"drop": true`` closes the connection without any answer (``ConnectionDropped`` tells the
 server or the in-process transport to do so), what a client sees when a proxy or the network cuts it off mid-request.
-A 429 is Telnyx's published one (``ratelimit.too_many_requests``): code 10011 and the ``x-ratelimit-*`` headers,
+A 429 is Telnyx's published one (``rate_limits.too_many_requests``): code 10011 and the ``x-ratelimit-*`` headers,
 ``x-ratelimit-reset`` from ``reset`` (default: ``retry_after`` rounded up, else 1); ``Retry-After`` only when
 ``retry_after`` is given, since Telnyx promises none.
 """
@@ -14,10 +14,16 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from dataclasses import dataclass
 
+from flask import Blueprint, Response, request
+
 from telnyx_nb.sandbox.policy.schema import check_body
-from telnyx_nb.sandbox.web.rate_limits import Decision, Rate
+from telnyx_nb.sandbox.web.http_errors import WireError
+from telnyx_nb.sandbox.web.messages import json_body, json_response, require_api_auth
+from telnyx_nb.sandbox.web.rate_limits import Decision, Rate, too_many_requests
+from telnyx_nb.sandbox.web.state import sandbox_state
 
 
 @dataclass
@@ -120,3 +126,47 @@ class Faults:
                         self._faults.remove(fault)
                     return fault
         return None
+
+
+def inject_fault():
+    """The ``before_request`` hook: serve the next armed fault of this request's method and path, if any. Faults
+    stand for the network and upstream failures a client meets before any server logic, so this runs before the
+    rate limits and the access check (arming them is what needs the account owner: ``/_sandbox/faults``)."""
+    if request.path.startswith("/_sandbox/"):
+        return None
+    state = sandbox_state()
+    fault = state.faults.take(request.method, request.path)
+    if fault is None:
+        return None
+    if fault.delay:
+        time.sleep(fault.delay)
+    if fault.drop:  # drop_connections closes the connection instead of sending this
+        request.environ[DROP_ENVIRON_KEY] = True
+        return ""
+    if fault.status is None:
+        return None
+    headers = {}
+    if fault.retry_after is not None:
+        headers["Retry-After"] = str(int(fault.retry_after) if float(fault.retry_after).is_integer()
+                                     else fault.retry_after)
+    if fault.status == 429:  # the published 429: its body and x-ratelimit-* headers (Retry-After if asked)
+        return too_many_requests(fault_decision(fault, state.config.rate_limit), headers)
+    return WireError(fault.status, f"Injected fault for {request.method} {request.path} "
+                                   "(armed through /_sandbox/faults).", headers=headers).response()
+
+
+blueprint = Blueprint("faults", __name__)
+
+
+@blueprint.route("/_sandbox/faults", methods=["GET", "POST", "DELETE"])
+def faults():
+    state = sandbox_state()
+    require_api_auth(state)
+    if request.method == "POST":
+        fault = parse_fault(json_body())
+        state.faults.add(fault)
+        return json_response({"data": fault.as_dict()}, 201)
+    if request.method == "DELETE":
+        state.faults.clear()
+        return Response(status=204)
+    return json_response({"data": state.faults.list()})

@@ -1,6 +1,6 @@
 """OpenAPI 3.1 document of everything the sandbox serves (``/v2/openapi.json``).
 
-Request bodies and query parameters come from ``schema.py`` (the same schemas the server validates with), so the
+Request bodies and query parameters come from ``policy/schema.py`` (the same schemas the server validates with), so the
 document is exactly as strict as the server. Operations are described once in ``OPERATIONS``; the older
 ``/oauth/clients…`` and ``GET /oauth/grants…`` spellings are listed as deprecated copies. Anything routed but not
 described (a safety net) still appears, so the document never silently omits an endpoint.
@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import re
 
+from flask import Blueprint, current_app
+
 from telnyx_nb.sandbox.policy import schema
 from telnyx_nb.sandbox.policy.terms import AUTH_METHODS, GRANT_TYPES, MAX_BODY_BYTES, MAX_LIST_ITEMS, MAX_REDIRECT_URIS
+from telnyx_nb.sandbox.web.messages import json_response
+from telnyx_nb.sandbox.web.routing import v2_route
+from telnyx_nb.sandbox.web.state import sandbox_state
 
 _URI = {"type": ["string", "null"], "format": "uri"}
 _TIME = {"type": "string", "format": "date-time"}
@@ -368,3 +373,11 @@ def build_openapi(app, state) -> dict:
                                         for name, description in state.config.scopes.descriptions}}}}},
         },
     }
+
+
+blueprint = Blueprint("openapi", __name__)
+
+
+@v2_route(blueprint, "/openapi.json", ["GET"])
+def openapi():
+    return json_response(build_openapi(current_app, sandbox_state()))

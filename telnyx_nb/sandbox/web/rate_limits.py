@@ -263,4 +263,4 @@ def _is_registration() -> bool:
     """An RFC 7591 registration request (the account owner's API key is exempted by the caller)."""
     from flask import request
 
-    return request.method == "POST" and (request.endpoint or "").split(":", 1)[0] == "register"
+    return request.method == "POST" and request.endpoint == "registration.register"

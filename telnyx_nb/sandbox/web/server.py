@@ -196,9 +196,10 @@ class Sandbox:
         from telnyx_nb.sandbox.protocol.authorization_server import SandboxAuthorizationServer
         from telnyx_nb.sandbox.protocol.keys import KeyRing
         from telnyx_nb.sandbox.store.database import Store
-        from telnyx_nb.sandbox.web.app import SandboxState, create_app
+        from telnyx_nb.sandbox.web.app import create_app
         from telnyx_nb.sandbox.web.faults import Faults
         from telnyx_nb.sandbox.web.rate_limits import RateLimits
+        from telnyx_nb.sandbox.web.state import SandboxState
 
         config = self.config
         if config.throwaway:
