@@ -134,7 +134,8 @@ def run(args: argparse.Namespace) -> int:
     import os
     from pathlib import Path
 
-    from telnyx_nb.sandbox.web.server import Sandbox, describe_age, exposure_warning
+    from telnyx_nb.sandbox.store.seeding import describe_age
+    from telnyx_nb.sandbox.web.server import Sandbox, exposure_warning
 
     db = args.db or default_db()
     api_key = args.api_key or os.environ.get(API_KEY_VARIABLE) or None

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from flask import g, request
 
 from telnyx_nb.sandbox.web.http_errors import WireError, rfc_text
+from telnyx_nb.sandbox.web.messages import bearer_credential
 
 PUBLIC = "public"  # no Bearer credential needed (the endpoint may authenticate a client itself)
 ADMIN = "admin"  # API key, or a token whose scope includes admin
@@ -91,18 +92,13 @@ def rule_for(endpoint: str | None) -> str:
     return RULES.get(endpoint, ADMIN)
 
 
-def _bearer() -> str | None:
-    scheme, _, credential = request.headers.get("Authorization", "").partition(" ")
-    return credential.strip() if scheme.lower() == "bearer" and credential.strip() else None
-
-
 def identify(state) -> Caller | None:
     """The caller behind ``Authorization: Bearer …``; None when no Bearer credential was sent.
 
     Raises a 401 ``invalid_token`` when one was sent that is neither the API key nor a live access token."""
     if "caller" in g:
         return g.caller
-    credential = _bearer()
+    credential = bearer_credential()
     caller = None
     if credential is not None:
         if hmac.compare_digest(credential.encode(), state.api_key.encode()):

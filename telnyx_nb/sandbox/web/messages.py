@@ -44,6 +44,7 @@ def json_body() -> dict:
 
 
 def bearer_credential() -> str | None:
+    """The credential of ``Authorization: Bearer <credential>``; None without one."""
     scheme, _, credential = request.headers.get("Authorization", "").partition(" ")
     return credential.strip() if scheme.lower() == "bearer" and credential.strip() else None
 

@@ -32,7 +32,7 @@ import uuid
 from datetime import datetime
 
 from telnyx_nb.sandbox.clock import Clock
-from telnyx_nb.sandbox.config import FIELDS, SEED_PATTERN, SandboxConfig, check_seed
+from telnyx_nb.sandbox.config import SandboxConfig
 from telnyx_nb.sandbox.policy.terms import (
     ACCESS_TOKEN_LIFETIME,
     CODE_LIFETIME,
@@ -40,12 +40,12 @@ from telnyx_nb.sandbox.policy.terms import (
     REFRESH_REUSE_GRACE,
     REFRESH_TOKEN_LIFETIME,
 )
-from telnyx_nb.sandbox.store.seeding import demo_credentials, describe_age, seed_store, seeded_at
+from telnyx_nb.sandbox.store.seeding import demo_credentials, seed_store, seeded_at
 from telnyx_nb.sandbox.web.hosts import LOOPBACK_NAMES
 from telnyx_nb.sandbox.web.rate_limits import DEFAULT_REGISTRATION_RATE
 
-__all__ = ["IN_PROCESS_ROOT", "SEED_PATTERN", "Sandbox", "SandboxConfig", "check_seed", "delete_database",
-           "describe_age", "exposure_warning", "new_api_key", "private_database_file"]
+__all__ = ["IN_PROCESS_ROOT", "Sandbox", "delete_database", "exposure_warning", "new_api_key",
+           "private_database_file"]
 _API_KEY_SETTING = "api_key"
 # The root URL of a sandbox that could not reserve a port (sockets disabled): reachable in-process only.
 # RFC 6761 §6.4: .invalid names never resolve, so nothing on a network can answer for it by mistake.
@@ -94,10 +94,6 @@ def delete_database(path: str) -> list[str]:
     return removed
 
 
-# config fields (and derived URLs) readable on the Sandbox as before; api_key is the key in use, not the override
-_CONFIG_VIEWS = (FIELDS - {"api_key"}) | {"base_url"}
-
-
 class Sandbox:
     """A Telnyx OAuth sandbox on loopback. ``start()`` returns self; ``stop()`` finishes in-flight requests."""
 
@@ -135,12 +131,34 @@ class Sandbox:
         self._socket: socket.socket | None = None
         self.clock = Clock()
 
-    def __getattr__(self, name):
-        """The options read as before (``sb.port``, ``sb.access_token_ttl``, ``sb.base_url`` …): the config's."""
-        config = self.__dict__.get("config")
-        if config is not None and name in _CONFIG_VIEWS:
-            return getattr(config, name)
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+    # ----- where it is and what it holds (every other option: ``sb.config``) ----------------------------------------
+    @property
+    def base_url(self) -> str | None:
+        """The API's base URL (``<root_url>/v2``) once started; None before."""
+        return self.config.base_url
+
+    @property
+    def root_url(self) -> str | None:
+        """The host root (``http://127.0.0.1:<port>``, or ``IN_PROCESS_ROOT``) once started; None before."""
+        return self.config.root_url
+
+    @property
+    def host(self) -> str:
+        return self.config.host
+
+    @property
+    def port(self) -> int:
+        """The port reserved at start (0 before: the system picks one)."""
+        return self.config.port
+
+    @property
+    def db(self) -> str:
+        """``":memory:"`` (a throwaway database) or the file path as given."""
+        return self.config.db
+
+    @property
+    def seed(self) -> str:
+        return self.config.seed
 
     def __repr__(self) -> str:  # the API key and secrets stay out of reprs
         where = self.base_url or "not started"
@@ -263,7 +281,7 @@ class Sandbox:
         # whole request head, so a client that trickles forever keeps its slot: beyond ~1000 such clients a
         # server with a header deadline (nginx's client_header_timeout, or uvicorn/h11's) in front is the fix.
         self._server = server = create_server(
-            wsgi, sockets=[self._socket], threads=self.threads, ident="telnyx-nb-sandbox",
+            wsgi, sockets=[self._socket], threads=self.config.threads, ident="telnyx-nb-sandbox",
             clear_untrusted_proxy_headers=True, channel_timeout=15, cleanup_interval=5, connection_limit=1000,
             asyncore_use_poll=True, **server_limits())
         server.channel_class = JsonErrorChannel  # waitress's own 413/431/400 in the error shape
