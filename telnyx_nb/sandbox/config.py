@@ -1,9 +1,9 @@
 """``SandboxConfig``: every option of one sandbox, checked once, handed whole to the parts that need it.
 
-``Sandbox(...)`` builds it from its keyword arguments; the Authlib server (``oauth.py``) and the routes' state
-(``app.SandboxState``) both read the same object instead of receiving the same URLs, ids and lifetimes twice. It
-is frozen: what is known only once the sandbox starts (the root URL after the port is bound, the org and user ids
-kept in the store) is filled in by ``bound(...)``, which returns a new config.
+``Sandbox(...)`` builds it from its keyword arguments; the Authlib server (``protocol.authorization_server``) and the
+routes' state (``web.state.SandboxState``) both read the same object instead of receiving the same URLs, ids and
+lifetimes twice. It is frozen: what is known only once the sandbox starts (the root URL after the port is bound, the
+org and user ids kept in the store) is filled in by ``bound(...)``, which returns a new config.
 
 Bad values raise ``telnyx_nb.errors.ConfigurationError`` (a ``ValueError``) naming the option and the fix; a value
 of the wrong type raises ``ArgumentTypeError`` (also a ``TypeError``), so callers that caught either keep working.
@@ -80,7 +80,7 @@ class SandboxConfig:
     public_urls: tuple[str, ...] = ()  # addresses a proxy reaches it by (--public-url)
     proxy_prefix: str | None = None  # the hub path jupyter-server-proxy serves it under (--proxy-prefix, hosts.py)
     refresh_reuse_grace: float = REFRESH_REUSE_GRACE
-    # ratelimit.py: the per-credential limit (off by default) and open registration's per-address flood limit
+    # web/rate_limits.py: the per-credential limit (off by default) and open registration's per-address flood limit
     rate_limit: Rate | str | None = None
     registration_rate_limit: Rate | str | None = DEFAULT_REGISTRATION_RATE
     # known once started (``bound``): None before

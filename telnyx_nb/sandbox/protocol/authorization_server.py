@@ -1,11 +1,12 @@
 """Authlib wiring: one authorization server with the sandbox's grants, endpoints, token generator and store.
 
-The parts live next door, one job each: ``models`` (what Authlib is handed), ``grants`` (RFC 6749 grants and
-RFC 7636 PKCE), ``endpoints`` (RFC 7662, 7009, 7591), ``tokens`` (RFC 9068), ``policy`` (lifetimes and wording).
+The parts, one job each: ``store.models`` (what Authlib is handed), ``grant_types`` (RFC 6749 grants and RFC 7636
+PKCE), ``introspection`` / ``revocation`` / ``registration`` (RFC 7662, 7009, 7591), ``jwt_access_tokens``
+(RFC 9068), ``policy.terms`` (lifetimes and wording).
 Pitfalls handled: requests are built from parsed form *or* JSON parameters; ``none``
 client authentication only for public clients; ``require_pkce`` enforced at authorize; codes and refresh tokens
 claimed atomically; introspection from the store; a pre-built ``KeySet`` and explicit lifetimes; plain HTTP
-accepted on purpose (see ``models``).
+accepted on purpose (see ``store.models``).
 """
 
 from __future__ import annotations

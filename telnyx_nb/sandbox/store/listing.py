@@ -14,7 +14,7 @@ import json
 
 CLIENT_LIST_FIELDS = ("allowed_grant_types", "allowed_scopes", "redirect_uris")
 
-# filter name (management.py's) → the SQL condition it adds (one ``?`` each)
+# filter name (management/clients.py's) → the SQL condition it adds (one ``?`` each)
 CLIENT_FILTERS = {
     "client_type": "client_type = ?",
     "name": "name = ?",

@@ -1,6 +1,6 @@
 """The sandbox database's tables and how values are written into them (digests, ISO 8601 stamps, list counts).
 
-Shared by the store (``store.py``), its list queries (``listing.py``) and its bulk loads (``bulk.py``).
+Shared by the store (``database.py``), its list queries (``listing.py``) and its bulk loads (``bulk.py``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Call a sandbox's WSGI app in-process: no socket, no thread, the same app the loopback server runs.
 
 ``InProcess`` turns one HTTP exchange into a WSGI call and back; ``SandboxAdapter`` puts it under ``requests``
-(``httpx_transport.SandboxTransport`` under ``httpx``). Requests are routed by host: the sandbox's own
+(``httpx_in_process.SandboxTransport`` under ``httpx``). Requests are routed by host: the sandbox's own
 (``sandbox.root_url``) and ``api.telnyx.com`` — the official SDK sends its client_credentials token request there
 whatever its ``base_url`` says — reach the app; any other host fails like an unreachable one, so a test never
 leaves the process by accident. Whatever host was asked for, the app sees the sandbox's own scheme and ``Host``

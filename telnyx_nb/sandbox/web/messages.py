@@ -50,7 +50,7 @@ def bearer_credential() -> str | None:
 
 
 def require_api_auth(state) -> None:
-    """Management endpoints: the caller × endpoint policy of ``access`` (the one place it is decided)."""
+    """Management endpoints: the caller × endpoint policy of ``policy.access`` (the one place it is decided)."""
     from telnyx_nb.sandbox.policy.access import enforce
 
     enforce(state)

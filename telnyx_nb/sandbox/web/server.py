@@ -5,7 +5,7 @@
 
 ``db=":memory:"`` is a throwaway database (a temporary WAL file removed on stop, so that every worker thread sees
 the same data); any other value is a file path that keeps clients, grants, keys and the API key across restarts.
-Seeds (``seeding.py``): ``"demo"``, ``"empty"``, or ``"grants=N"``; seeding a database that already holds data
+Seeds (``store/seeding.py``): ``"demo"``, ``"empty"``, or ``"grants=N"``; seeding a database that already holds data
 adds nothing twice. ``reset=True`` deletes a file database first, so the seed starts over (the demo's revoked
 grants come back). The keyword arguments become one ``SandboxConfig`` (``config.py``, checked once; bad values
 raise ``telnyx_nb.errors.ConfigurationError``), which the Authlib server and the routes share.
@@ -108,7 +108,7 @@ class Sandbox:
         # making RSA keys is the slow part of a start. A database that already holds a key keeps its own.
         # Short lifetimes let tests of expiry and refresh run on the real clock (no time patching).
         # rate_limit ("20/s", "1200/min", …; off by default) and registration_rate_limit (per source address,
-        # default 20/min; None turns it off): ratelimit.py.
+        # default 20/min; None turns it off): web/rate_limits.py.
         self.config = SandboxConfig(
             host=host, port=port, db=db, seed=seed, api_key=api_key, threads=threads, reset=reset,
             access_token_ttl=access_token_ttl, refresh_token_ttl=refresh_token_ttl, code_ttl=code_ttl,
@@ -334,7 +334,7 @@ class Sandbox:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
             self._tmpdir = None
 
-    # ----- in-process transports (telnyx_nb.testing) -------------------------------------------------------------
+    # ----- in-process transports (in_process.py, httpx_in_process.py) -----------------------------------------------
     def requests_adapter(self, **kwargs):
         """A ``requests`` adapter calling this sandbox's app in-process (mount it on a Session for its URLs)."""
         from telnyx_nb.sandbox.web.in_process import SandboxAdapter
