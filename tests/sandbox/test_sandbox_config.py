@@ -77,7 +77,7 @@ def test_one_bound_config_is_read_by_the_sandbox_the_authlib_server_and_the_rout
     try:
         config = sandbox.config
         assert config.root_url == sandbox.root_url and config.base_url == sandbox.base_url == f"{config.root_url}/v2"
-        assert sandbox.code_ttl == 42 and sandbox.port == config.port
+        assert config.code_ttl == 42 and sandbox.port == config.port
         oauth = sandbox.app.test_client().get(
             "/.well-known/oauth-authorization-server",
             headers={"Host": config.root_url.split("//", 1)[1]}).get_json()
