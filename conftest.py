@@ -35,7 +35,7 @@ def pytest_sessionstart(session):
     global _session_sandbox
     for name in _CREDENTIAL_VARIABLES:
         os.environ.pop(name, None)
-    from telnyx_nb.sandbox.server import Sandbox
+    from telnyx_nb.sandbox.web.server import Sandbox
 
     _session_sandbox = Sandbox(seed="demo", db=":memory:").start()
     os.environ["TELNYX_NB_SANDBOX"] = _session_sandbox.json_line()

@@ -27,7 +27,7 @@ TARGET_SECONDS = 20.0
 
 def run_once(notebook: nbformat.NotebookNode) -> float:
     """Execute a copy of ``notebook`` against a fresh sandbox; return the wall time in seconds."""
-    from telnyx_nb.sandbox.server import Sandbox
+    from telnyx_nb.sandbox.web.server import Sandbox
 
     with Sandbox(seed="demo", db=":memory:") as sandbox:
         os.environ["TELNYX_NB_SANDBOX"] = sandbox.json_line()  # the kernel inherits it

@@ -140,7 +140,7 @@ def flask_app(sandbox):
 
 
 def floor_figures(total: int, seconds: float) -> tuple[dict, dict]:
-    from telnyx_nb.sandbox.server import Sandbox
+    from telnyx_nb.sandbox.web.server import Sandbox
 
     with Sandbox(seed="demo", db=":memory:") as sandbox:
         app = flask_app(sandbox)

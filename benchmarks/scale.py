@@ -51,8 +51,8 @@ def start_sandbox(n: int) -> tuple[subprocess.Popen, dict, float]:
 
 def seed_in_process(n: int) -> tuple[float, float]:
     """(generate, insert) seconds for n grants, as the sandbox seeds them."""
-    from telnyx_nb.sandbox.demo import synthetic_dataset
-    from telnyx_nb.sandbox.store import Store
+    from telnyx_nb.sandbox.store.database import Store
+    from telnyx_nb.sandbox.store.demo import synthetic_dataset
 
     started, cpu = time.perf_counter(), time.process_time()
     clients, grants = synthetic_dataset(n, datetime.now(UTC))

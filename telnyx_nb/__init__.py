@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "TelnyxOAuth": "telnyx_nb.api.client",
     "connect": "telnyx_nb.api.connect",
-    "Sandbox": "telnyx_nb.sandbox.server",
+    "Sandbox": "telnyx_nb.sandbox.web.server",
     "TelnyxNBError": "telnyx_nb.errors",
     "APIError": "telnyx_nb.errors",
     "AuthenticationError": "telnyx_nb.errors",

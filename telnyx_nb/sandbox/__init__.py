@@ -1,6 +1,6 @@
 """The embedded Telnyx OAuth sandbox: a real OAuth 2.0 authorization server on loopback.
 
-``Sandbox`` (in ``server.py``) is the public face; import it from here or from ``telnyx_nb``. Flask, Authlib and
+``Sandbox`` (in ``web/server.py``) is the public face; import it from here or from ``telnyx_nb``. Flask, Authlib and
 waitress load only when a sandbox is built, so importing this package stays cheap.
 """
 
@@ -11,7 +11,7 @@ __all__ = ["Sandbox"]
 
 def __getattr__(name):
     if name == "Sandbox":
-        from .server import Sandbox
+        from .web.server import Sandbox
 
         return Sandbox
     raise AttributeError(name)

@@ -20,8 +20,13 @@ import sys
 import threading
 from pathlib import Path
 
-from .policy import ACCESS_TOKEN_LIFETIME, CODE_LIFETIME, CONSENT_LIFETIME, REFRESH_TOKEN_LIFETIME
-from .ratelimit import DEFAULT_REGISTRATION_RATE
+from telnyx_nb.sandbox.policy.terms import (
+    ACCESS_TOKEN_LIFETIME,
+    CODE_LIFETIME,
+    CONSENT_LIFETIME,
+    REFRESH_TOKEN_LIFETIME,
+)
+from telnyx_nb.sandbox.web.rate_limits import DEFAULT_REGISTRATION_RATE
 
 DEFAULT_PORT = 8765
 API_KEY_VARIABLE = "TELNYX_NB_SANDBOX_API_KEY"
@@ -57,7 +62,7 @@ _threads = _whole(1, 256, "a whole number of threads from 1 to 256")
 
 
 def _seed(text: str) -> str:
-    from .config import SEED_PATTERN
+    from telnyx_nb.sandbox.config import SEED_PATTERN
 
     if not SEED_PATTERN.match(text):
         raise argparse.ArgumentTypeError(f"use demo, empty or grants=N (e.g. grants=10000), not {text!r}")
@@ -65,7 +70,7 @@ def _seed(text: str) -> str:
 
 
 def _rate(text: str) -> str:
-    from .ratelimit import parse_rate
+    from telnyx_nb.sandbox.web.rate_limits import parse_rate
 
     try:
         parse_rate(text)
@@ -126,20 +131,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import os
-    from pathlib import Path
-
-    from .server import Sandbox, describe_age, exposure_warning
+    from telnyx_nb.sandbox.store.seeding import describe_age
+    from telnyx_nb.sandbox.web.server import exposure_warning
 
     db = args.db or default_db()
-    api_key = args.api_key or os.environ.get(API_KEY_VARIABLE) or None
     if args.scopes is not None and args.scopes_file is not None:
         print("telnyx-nb sandbox: give --scopes or --scopes-file, not both", file=sys.stderr)
         return 2
-    scopes = Path(args.scopes_file) if args.scopes_file is not None else args.scopes
-    extra = {"public_urls": tuple(args.public_url), "proxy_prefix": args.proxy_prefix, "scopes": scopes,
-             "registrable_scopes": args.registrable_scopes,
-             "rate_limit": args.rate_limit, "registration_rate_limit": args.registration_rate_limit}
     stop = threading.Event()
 
     def on_signal(signum, frame):
@@ -147,11 +145,46 @@ def run(args: argparse.Namespace) -> int:
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, on_signal)
+    sandbox = _start(args, db)
+    if isinstance(sandbox, int):  # the exit status of a start that failed (the reason is printed)
+        return sandbox
+    if args.no_serve:
+        sandbox.stop()
+        done = "reset and seeded" if args.reset else "ready"
+        print(f"Sandbox database {done}: {db} ({args.seed} data, {describe_age(sandbox.seeded_at)})", flush=True)
+        return 0
+    warning = exposure_warning(args.host)
+    if warning:  # stderr: --json keeps stdout to its one line
+        print(f"telnyx-nb sandbox: {warning}", file=sys.stderr, flush=True)
+    if args.json and sandbox.config.scopes.custom:
+        print(f"telnyx-nb sandbox: scopes: {sandbox.config.scopes.label()}", file=sys.stderr, flush=True)
     try:
-        sandbox = Sandbox(host=args.host, port=0 if args.no_serve else args.port, db=db, seed=args.seed,
-                          api_key=api_key, reset=args.reset, access_token_ttl=args.access_token_ttl,
-                          refresh_token_ttl=args.refresh_token_ttl, threads=args.threads,
-                          code_ttl=args.code_ttl, consent_ttl=args.consent_ttl, **extra).start()
+        print(sandbox.json_line() if args.json else _banner(sandbox, args, db), flush=True)  # one write
+        while not stop.wait(0.5):
+            pass
+    finally:
+        sandbox.stop()
+    if not args.json:
+        print("Sandbox stopped.", file=sys.stderr)
+    return 0
+
+
+def _start(args: argparse.Namespace, db: str):
+    """The started sandbox, or the exit status of a start that failed, with the reason printed to stderr."""
+    import os
+    from pathlib import Path
+
+    from telnyx_nb.sandbox.web.server import Sandbox
+
+    api_key = args.api_key or os.environ.get(API_KEY_VARIABLE) or None
+    scopes = Path(args.scopes_file) if args.scopes_file is not None else args.scopes
+    try:
+        return Sandbox(host=args.host, port=0 if args.no_serve else args.port, db=db, seed=args.seed,
+                       api_key=api_key, reset=args.reset, access_token_ttl=args.access_token_ttl,
+                       refresh_token_ttl=args.refresh_token_ttl, threads=args.threads,
+                       code_ttl=args.code_ttl, consent_ttl=args.consent_ttl, public_urls=tuple(args.public_url),
+                       proxy_prefix=args.proxy_prefix, scopes=scopes, registrable_scopes=args.registrable_scopes,
+                       rate_limit=args.rate_limit, registration_rate_limit=args.registration_rate_limit).start()
     except OSError as exc:
         if exc.filename:  # the database's file or folder, not the port
             print(f"telnyx-nb sandbox: --db {db}: {exc.strerror or exc} ({exc.filename}). Choose another --db, or "
@@ -167,37 +200,22 @@ def run(args: argparse.Namespace) -> int:
         print(f"telnyx-nb sandbox: {db} is not a usable SQLite database ({exc}). Choose another --db, or "
               "--db :memory: for a throwaway one.", file=sys.stderr)
         return 1
-    if args.no_serve:
-        sandbox.stop()
-        done = "reset and seeded" if args.reset else "ready"
-        print(f"Sandbox database {done}: {db} ({args.seed} data, {describe_age(sandbox.seeded_at)})", flush=True)
-        return 0
-    warning = exposure_warning(args.host)
-    if warning:  # stderr: --json keeps stdout to its one line
-        print(f"telnyx-nb sandbox: {warning}", file=sys.stderr, flush=True)
-    if args.json and sandbox.config.scopes.custom:
-        print(f"telnyx-nb sandbox: scopes: {sandbox.config.scopes.label()}", file=sys.stderr, flush=True)
-    try:
-        if args.json:
-            print(sandbox.json_line(), flush=True)
-        else:
-            lines = [f"Telnyx OAuth sandbox listening on {sandbox.base_url}",
-                     f"  scopes:             {sandbox.config.scopes.label()}",
-                     f"  database:           {db}",
-                     f"  data:               {args.seed}, {describe_age(sandbox.seeded_at)}"
-                     + ("" if args.reset else " (--reset starts it over)"),
-                     f"  API key:            {sandbox.api_key}"]
-            if sandbox.demo_client_id:
-                lines += [f"  demo client_id:     {sandbox.demo_client_id}",
-                          f"  demo client_secret: {sandbox.demo_client_secret}"]
-            if sandbox.config.rate_limit:
-                lines.append(f"  rate limit:         {sandbox.config.rate_limit} per credential")
-            lines += [f"  export TELNYX_NB_SANDBOX='{sandbox.json_line()}'", "Press Ctrl-C to stop."]
-            print("\n".join(lines), flush=True)  # one write: a reader sees all of it at once
-        while not stop.wait(0.5):
-            pass
-    finally:
-        sandbox.stop()
-    if not args.json:
-        print("Sandbox stopped.", file=sys.stderr)
-    return 0
+
+
+def _banner(sandbox, args: argparse.Namespace, db: str) -> str:
+    """What a person reads on start: where it listens, what it holds, and the credentials to use it."""
+    from telnyx_nb.sandbox.store.seeding import describe_age
+
+    lines = [f"Telnyx OAuth sandbox listening on {sandbox.base_url}",
+             f"  scopes:             {sandbox.config.scopes.label()}",
+             f"  database:           {db}",
+             f"  data:               {args.seed}, {describe_age(sandbox.seeded_at)}"
+             + ("" if args.reset else " (--reset starts it over)"),
+             f"  API key:            {sandbox.api_key}"]
+    if sandbox.demo_client_id:
+        lines += [f"  demo client_id:     {sandbox.demo_client_id}",
+                  f"  demo client_secret: {sandbox.demo_client_secret}"]
+    if sandbox.config.rate_limit:
+        lines.append(f"  rate limit:         {sandbox.config.rate_limit} per credential")
+    lines += [f"  export TELNYX_NB_SANDBOX='{sandbox.json_line()}'", "Press Ctrl-C to stop."]
+    return "\n".join(lines)

@@ -8,7 +8,7 @@ import requests
 
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.audit import RULES, audit, revoke
-from telnyx_nb.sandbox.demo import DEMO_REDIRECT_URIS, PLANTED
+from telnyx_nb.sandbox.store.demo import DEMO_REDIRECT_URIS, PLANTED
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +67,7 @@ def _age(sb, grant_id: str, days: int) -> None:
     """Make a grant look last used ``days`` ago (its tokens stay valid): stale to the audit."""
     from datetime import timedelta
 
-    from telnyx_nb.sandbox.tables import iso
+    from telnyx_nb.sandbox.store.tables import iso
 
     with sb.store.write() as db:
         db.execute("UPDATE grants SET last_used_at = ? WHERE id = ?", (iso(sb.clock.now() - timedelta(days=days)),

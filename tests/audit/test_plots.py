@@ -11,7 +11,7 @@ from frame_helpers import typed_frame
 
 from telnyx_nb.audit import find_issues, plots
 from telnyx_nb.frames import CLIENT_COLUMNS, GRANT_COLUMNS
-from telnyx_nb.sandbox.demo import demo_dataset
+from telnyx_nb.sandbox.store.demo import demo_dataset
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 

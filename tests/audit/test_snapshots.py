@@ -92,7 +92,7 @@ def test_a_snapshot_reads_back_as_the_frames_it_was_taken_from(demo, tmp_path):
 def test_snapshots_are_hive_partitioned_by_date_and_queryable_with_duckdb(demo, tmp_path):
     pytest.importorskip("duckdb")
     from telnyx_nb.audit import history, snapshot
-    from telnyx_nb.sandbox.demo import demo_dataset
+    from telnyx_nb.sandbox.store.demo import demo_dataset
 
     _, api = demo
     monday = datetime(2026, 11, 30, 9, tzinfo=UTC)

@@ -59,7 +59,7 @@ def steps() -> dict[str, dict]:
     """Every step's record, by step name, from one node run against one fresh demo sandbox."""
     node, npm = _require_node()
     _install(npm)
-    from telnyx_nb.sandbox.server import Sandbox
+    from telnyx_nb.sandbox.web.server import Sandbox
 
     with Sandbox(seed="demo", db=":memory:") as sb:
         env = dict(os.environ, TELNYX_BASE_URL=sb.base_url, TELNYX_API_KEY=sb.api_key)

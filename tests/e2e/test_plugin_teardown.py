@@ -9,8 +9,8 @@ import httpx
 import pytest
 import requests
 
+from telnyx_nb.sandbox.web.in_process import SandboxClosed
 from telnyx_nb.testing.harness import SandboxHarness, SandboxPool
-from telnyx_nb.testing.transports import SandboxClosed
 
 WELL_KNOWN = "/.well-known/oauth-authorization-server"
 

@@ -18,7 +18,7 @@ CLI = [sys.executable, "-m", "telnyx_nb.cli"]
 
 
 def _sandbox(**kwargs):
-    from telnyx_nb.sandbox.server import Sandbox
+    from telnyx_nb.sandbox.web.server import Sandbox
 
     return Sandbox(**kwargs)
 
@@ -54,7 +54,7 @@ def test_seeded_at_is_kept_in_the_database_and_renewed_by_a_reset(tmp_path):
 
 
 def test_describe_age_says_when_and_how_long_ago():
-    from telnyx_nb.sandbox.server import describe_age
+    from telnyx_nb.sandbox.store.seeding import describe_age
 
     now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
     assert describe_age(now - timedelta(days=3), now) == "seeded 2026-11-28 12:00 UTC (3 days ago)"

@@ -13,7 +13,7 @@ import pytest
 import requests
 from oauth_helpers import TIMEOUT, all_pages, api, basic, url
 
-from telnyx_nb.sandbox.policy import MAX_BODY_BYTES
+from telnyx_nb.sandbox.policy.terms import MAX_BODY_BYTES
 
 MIB = 1024 * 1024
 GOOD_CLIENT = {"name": "Valid", "client_type": "confidential", "allowed_grant_types": ["client_credentials"],
@@ -160,7 +160,7 @@ WRONG_METHODS = [
 @pytest.fixture(scope="module")
 def target():
     """A sandbox of this module's own (demo data): bad requests must not change it, and a later test checks."""
-    from telnyx_nb.sandbox.server import Sandbox
+    from telnyx_nb.sandbox.web.server import Sandbox
 
     with Sandbox(seed="demo", db=":memory:") as sb:
         yield sb

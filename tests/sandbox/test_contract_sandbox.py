@@ -10,7 +10,7 @@ import uuid
 import pytest
 import requests
 
-from telnyx_nb.sandbox.server import Sandbox
+from telnyx_nb.sandbox.web.server import Sandbox
 
 LISTS = ["/oauth_clients", "/oauth/clients", "/oauth_grants", "/oauth/grants"]
 SERVER_OWNED = ["verified", "client_id", "client_secret", "created_at", "updated_at", "record_type", "org_id",

@@ -18,7 +18,7 @@ from hub_proxy_helpers import HUB, PREFIX, TIMEOUT, HubBrowser, proxy_headers
 from oauth_helpers import ConsentPage, create_client, pkce_pair, query_of, redirect_of
 
 from telnyx_nb.errors import ConfigurationError
-from telnyx_nb.sandbox.server import Sandbox
+from telnyx_nb.sandbox.web.server import Sandbox
 
 METADATA = "/.well-known/oauth-authorization-server"
 
@@ -124,9 +124,9 @@ def test_the_proxy_prefix_is_refused_beyond_loopback():
     for host in ("0.0.0.0", "192.168.1.20", "::", "127.attacker.example"):
         with pytest.raises(ConfigurationError, match="proxy_prefix: only for a sandbox bound to loopback"):
             Sandbox(host=host, proxy_prefix=PREFIX)
-    assert Sandbox(host="127.0.0.2", proxy_prefix=PREFIX).proxy_prefix == PREFIX
-    assert Sandbox(host="::1", proxy_prefix=PREFIX).proxy_prefix == PREFIX
-    assert Sandbox(host="127.0.0.1", proxy_prefix="").proxy_prefix is None  # an unset variable: no option
+    assert Sandbox(host="127.0.0.2", proxy_prefix=PREFIX).config.proxy_prefix == PREFIX
+    assert Sandbox(host="::1", proxy_prefix=PREFIX).config.proxy_prefix == PREFIX
+    assert Sandbox(host="127.0.0.1", proxy_prefix="").config.proxy_prefix is None  # an unset variable: no option
 
 
 def test_the_cli_takes_proxy_prefix_and_serves_through_the_proxy(tmp_path):

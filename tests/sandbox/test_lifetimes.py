@@ -29,13 +29,13 @@ from oauth_helpers import (
 )
 
 from telnyx_nb.sandbox import cli as sandbox_cli
-from telnyx_nb.sandbox.policy import (
+from telnyx_nb.sandbox.policy.terms import (
     ACCESS_TOKEN_LIFETIME,
     CODE_LIFETIME,
     CONSENT_LIFETIME,
     REFRESH_TOKEN_LIFETIME,
 )
-from telnyx_nb.sandbox.server import Sandbox
+from telnyx_nb.sandbox.web.server import Sandbox
 
 
 def wait_past(deadline: float) -> None:
@@ -116,7 +116,7 @@ def test_consent_pages_expire_after_consent_ttl(make_sandbox):
 
 def test_lifetimes_default_to_the_policy_and_must_be_whole_seconds_of_at_least_one():
     sb = Sandbox()
-    assert (sb.access_token_ttl, sb.refresh_token_ttl, sb.code_ttl, sb.consent_ttl) == (
+    assert (sb.config.access_token_ttl, sb.config.refresh_token_ttl, sb.config.code_ttl, sb.config.consent_ttl) == (
         ACCESS_TOKEN_LIFETIME, REFRESH_TOKEN_LIFETIME, CODE_LIFETIME, CONSENT_LIFETIME)
     for name in ("access_token_ttl", "refresh_token_ttl", "code_ttl", "consent_ttl"):
         for bad in (0, -1, 1.5, True, "60"):

@@ -1,4 +1,4 @@
-"""The numbers that decide security, pinned: each constant of ``sandbox/policy.py`` (lifetimes, the reuse grace,
+"""The numbers that decide security, pinned: each constant of ``sandbox/policy/terms.py`` (lifetimes, the reuse grace,
 the caps on tokens, bodies, headers and registrations) and the rule constants beside it. A change to any of them
 fails here, on purpose: change the number, this table and docs/security.md together. The default lifetimes are
 also held against the sandbox's clock, so a default that stops reaching the server fails too."""
@@ -10,28 +10,30 @@ import inspect
 import pytest
 from oauth_helpers import authorize, consent_page, create_client, introspect, obtain_code, redeem, refresh, token
 
-from telnyx_nb.sandbox import keys, policy, redirects, registration_policy, server
 from telnyx_nb.sandbox.config import SandboxConfig
+from telnyx_nb.sandbox.policy import redirects, registration, terms
+from telnyx_nb.sandbox.protocol import keys
+from telnyx_nb.sandbox.web import server
 
 DAY = 86400
 PINNED = {
-    (policy, "ACCESS_TOKEN_LIFETIME"): 3600,
-    (policy, "REFRESH_TOKEN_LIFETIME"): 30 * DAY,
-    (policy, "CODE_LIFETIME"): 600,
-    (policy, "CONSENT_LIFETIME"): 600,
-    (policy, "REFRESH_REUSE_GRACE"): 0,
-    (policy, "MAX_TOKEN_LENGTH"): 4096,
-    (policy, "MAX_BODY_BYTES"): 64 * 1024,
-    (policy, "MAX_BUFFERED_BODY_BYTES"): 1024 * 1024,
-    (policy, "MAX_HEADER_BYTES"): 32 * 1024,
-    (policy, "MAX_REDIRECT_URIS"): 10,
-    (policy, "MAX_LIST_ITEMS"): 10,
-    (policy, "GRANT_TYPES"): ["authorization_code", "client_credentials", "refresh_token"],
-    (policy, "AUTH_METHODS"): ["client_secret_basic", "client_secret_post", "none"],
+    (terms, "ACCESS_TOKEN_LIFETIME"): 3600,
+    (terms, "REFRESH_TOKEN_LIFETIME"): 30 * DAY,
+    (terms, "CODE_LIFETIME"): 600,
+    (terms, "CONSENT_LIFETIME"): 600,
+    (terms, "REFRESH_REUSE_GRACE"): 0,
+    (terms, "MAX_TOKEN_LENGTH"): 4096,
+    (terms, "MAX_BODY_BYTES"): 64 * 1024,
+    (terms, "MAX_BUFFERED_BODY_BYTES"): 1024 * 1024,
+    (terms, "MAX_HEADER_BYTES"): 32 * 1024,
+    (terms, "MAX_REDIRECT_URIS"): 10,
+    (terms, "MAX_LIST_ITEMS"): 10,
+    (terms, "GRANT_TYPES"): ["authorization_code", "client_credentials", "refresh_token"],
+    (terms, "AUTH_METHODS"): ["client_secret_basic", "client_secret_post", "none"],
     (redirects, "MAX_URI_LENGTH"): 2000,
     (redirects, "FORBIDDEN_SCHEMES"): ("javascript", "data", "vbscript", "file", "blob", "about"),
     (redirects, "LOOPBACK_LITERALS"): ("127.0.0.1", "::1"),
-    (registration_policy, "MAX_NAME_LENGTH"): 255,
+    (registration, "MAX_NAME_LENGTH"): 255,
     (keys, "ALGORITHM"): "RS256",
     (keys, "_VERIFIED_LIMIT"): 4096,
 }
@@ -46,9 +48,9 @@ def test_the_security_constants_are_pinned(module, name):
 @pytest.mark.parametrize("name", ["access_token_ttl", "refresh_token_ttl", "code_ttl", "consent_ttl",
                                   "refresh_reuse_grace"])
 def test_the_sandbox_and_its_config_default_to_the_policy(name):
-    constant = {"access_token_ttl": policy.ACCESS_TOKEN_LIFETIME, "refresh_token_ttl": policy.REFRESH_TOKEN_LIFETIME,
-                "code_ttl": policy.CODE_LIFETIME, "consent_ttl": policy.CONSENT_LIFETIME,
-                "refresh_reuse_grace": policy.REFRESH_REUSE_GRACE}[name]
+    constant = {"access_token_ttl": terms.ACCESS_TOKEN_LIFETIME, "refresh_token_ttl": terms.REFRESH_TOKEN_LIFETIME,
+                "code_ttl": terms.CODE_LIFETIME, "consent_ttl": terms.CONSENT_LIFETIME,
+                "refresh_reuse_grace": terms.REFRESH_REUSE_GRACE}[name]
     assert inspect.signature(server.Sandbox).parameters[name].default == constant
     assert getattr(SandboxConfig(), name) == constant
 

@@ -13,7 +13,7 @@ N_GRANTS = 5000
 @pytest.fixture(scope="module")
 def large(tmp_path_factory):
     """A sandbox seeded with 5,000 synthetic grants, plus 250 sharing one created_at (ties broken by id)."""
-    from telnyx_nb.sandbox.server import Sandbox
+    from telnyx_nb.sandbox.web.server import Sandbox
 
     sb = Sandbox(seed=f"grants={N_GRANTS}", db=str(tmp_path_factory.mktemp("large") / "sandbox.db")).start()
     client_id = sb.store.list_clients({}, 1, 1)[0][0]["client_id"]
@@ -120,7 +120,7 @@ def test_totals_follow_every_write_that_adds_or_removes_live_grants(make_sandbox
 
     from datetime import UTC, datetime
 
-    from telnyx_nb.sandbox.demo import demo_dataset
+    from telnyx_nb.sandbox.store.demo import demo_dataset
 
     seeded = len(demo_dataset(datetime.now(UTC))[1])
     total, count = walked()

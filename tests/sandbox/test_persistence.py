@@ -34,7 +34,7 @@ CLI = Path(sys.executable).with_name("telnyx-nb")
 
 
 def _sandbox(**kwargs):
-    from telnyx_nb.sandbox.server import Sandbox
+    from telnyx_nb.sandbox.web.server import Sandbox
 
     return Sandbox(**kwargs)
 

@@ -13,8 +13,8 @@ from hardening_helpers import client_token, demo_client
 from joserfc.jwk import RSAKey
 from oauth_helpers import TIMEOUT, basic, url
 
-from telnyx_nb.sandbox import policy
-from telnyx_nb.sandbox.keys import KeyRing, new_private_jwk
+from telnyx_nb.sandbox.policy import terms
+from telnyx_nb.sandbox.protocol.keys import KeyRing, new_private_jwk
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +54,7 @@ def test_a_token_longer_than_the_cap_is_refused_before_any_verification(ring, mo
         raise AssertionError("verified a token the shape check should have refused")
 
     monkeypatch.setattr(ring, "_verify", must_not_run)
-    for token in (_junk(policy.MAX_TOKEN_LENGTH + 1), "a.b", "a.b.c.d", "a.b.c=", "a.b.c+", "a..c", "a.b.c\n",
+    for token in (_junk(terms.MAX_TOKEN_LENGTH + 1), "a.b", "a.b.c.d", "a.b.c=", "a.b.c+", "a..c", "a.b.c\n",
                   "é.b.c", ""):
         assert ring.verify(token) is None, token
 
@@ -88,12 +88,12 @@ def test_junk_bearer_tokens_and_introspections_leave_nothing_behind(sb, ring):
 
 def test_an_oversize_bearer_token_is_a_401_not_a_crash(sb):
     response = requests.get(url(sb, "/oauth_clients"), timeout=TIMEOUT,
-                            headers={"Authorization": f"Bearer {_junk(policy.MAX_TOKEN_LENGTH + 1)}"})
+                            headers={"Authorization": f"Bearer {_junk(terms.MAX_TOKEN_LENGTH + 1)}"})
     _assert_error_shape(response, 401)
 
 
 def test_an_oversize_token_introspects_inactive(sb):
-    response = requests.post(url(sb, "/oauth/introspect"), data={"token": "x" * (policy.MAX_TOKEN_LENGTH + 1)},
+    response = requests.post(url(sb, "/oauth/introspect"), data={"token": "x" * (terms.MAX_TOKEN_LENGTH + 1)},
                              headers={"Authorization": basic(sb.demo_client_id, sb.demo_client_secret)},
                              timeout=TIMEOUT)
     assert response.status_code == 200 and response.json() == {"active": False}
@@ -103,15 +103,15 @@ def test_an_oversize_token_introspects_inactive(sb):
 
 @pytest.mark.parametrize("path", ["/oauth_clients", "/oauth/introspect", "/oauth/register", "/oauth/token"])
 def test_a_body_over_the_cap_is_a_413_in_the_error_shape(sb, path):
-    body = "token=" + "x" * policy.MAX_BODY_BYTES
+    body = "token=" + "x" * terms.MAX_BODY_BYTES
     response = requests.post(url(sb, path), data=body, timeout=TIMEOUT, headers={
         "Authorization": f"Bearer {sb.api_key}", "Content-Type": "application/x-www-form-urlencoded"})
     body = _assert_error_shape(response, 413)
-    assert f"{policy.MAX_BODY_BYTES // 1024} KiB" in body["error_description"]
+    assert f"{terms.MAX_BODY_BYTES // 1024} KiB" in body["error_description"]
 
 
 def test_a_body_at_the_cap_is_read(sb):
-    body = "token=" + "x" * (policy.MAX_BODY_BYTES - len("token="))
+    body = "token=" + "x" * (terms.MAX_BODY_BYTES - len("token="))
     response = requests.post(url(sb, "/oauth/introspect"), data=body, timeout=TIMEOUT, headers={
         "Authorization": f"Bearer {sb.api_key}", "Content-Type": "application/x-www-form-urlencoded"})
     assert response.status_code == 200 and response.json() == {"active": False}
@@ -119,7 +119,7 @@ def test_a_body_at_the_cap_is_read(sb):
 
 def test_a_body_far_over_the_cap_is_refused_by_the_server_in_the_error_shape(sb):
     """Past what the HTTP server buffers, it refuses from the Content-Length alone, before reading the body."""
-    too_big = policy.MAX_BUFFERED_BODY_BYTES + 1
+    too_big = terms.MAX_BUFFERED_BODY_BYTES + 1
     with requests.Session() as session:
         request = requests.Request("POST", url(sb, "/oauth/introspect"), data=b"x" * 16,
                                    headers={"Content-Type": "application/x-www-form-urlencoded"}).prepare()
@@ -135,15 +135,15 @@ def test_a_body_far_over_the_cap_is_refused_by_the_server_in_the_error_shape(sb)
 def test_headers_over_the_cap_are_a_431_in_the_error_shape(sb):
     response = requests.get(url(sb, "/oauth_clients"), timeout=TIMEOUT,
                             headers={"Authorization": f"Bearer {sb.api_key}",
-                                     "X-Padding": "p" * policy.MAX_HEADER_BYTES})
+                                     "X-Padding": "p" * terms.MAX_HEADER_BYTES})
     body = _assert_error_shape(response, 431)
-    assert f"{policy.MAX_HEADER_BYTES // 1024} KiB" in body["error_description"]
+    assert f"{terms.MAX_HEADER_BYTES // 1024} KiB" in body["error_description"]
 
 
 def test_headers_under_the_cap_are_served(sb):
     response = requests.get(url(sb, "/oauth_clients"), timeout=TIMEOUT,
                             headers={"Authorization": f"Bearer {sb.api_key}",
-                                     "X-Padding": "p" * (policy.MAX_HEADER_BYTES // 2)})
+                                     "X-Padding": "p" * (terms.MAX_HEADER_BYTES // 2)})
     assert response.status_code == 200
 
 
@@ -179,12 +179,12 @@ def test_the_length_cap_is_the_first_rule_and_exact(ring, monkeypatch):
     character and no verification runs."""
     calls = []
     monkeypatch.setattr(ring, "_verify", lambda token: calls.append(token))
-    assert ring.verify(_padded(ring, policy.MAX_TOKEN_LENGTH)) is None and len(calls) == 1
-    assert ring.verify(_padded(ring, policy.MAX_TOKEN_LENGTH + 1)) is None and len(calls) == 1
+    assert ring.verify(_padded(ring, terms.MAX_TOKEN_LENGTH)) is None and len(calls) == 1
+    assert ring.verify(_padded(ring, terms.MAX_TOKEN_LENGTH + 1)) is None and len(calls) == 1
 
 
 def test_only_the_canonical_spelling_of_a_signature_is_jwt_shaped(ring):
-    from telnyx_nb.sandbox.keys import jwt_shaped
+    from telnyx_nb.sandbox.protocol.keys import jwt_shaped
 
     token = ring.sign({"alg": "RS256", "kid": ring.kid}, {"jti": "x"})
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -196,7 +196,7 @@ def test_only_the_canonical_spelling_of_a_signature_is_jwt_shaped(ring):
 
 
 def test_a_verified_token_is_checked_once_and_the_least_recently_used_is_dropped(monkeypatch):
-    from telnyx_nb.sandbox import keys
+    from telnyx_nb.sandbox.protocol import keys
 
     ring = KeyRing(RSAKey.import_key(new_private_jwk()))
     monkeypatch.setattr(keys, "_VERIFIED_LIMIT", 3)

@@ -71,13 +71,13 @@ def test_values_are_normalised_once():
 
 def test_one_bound_config_is_read_by_the_sandbox_the_authlib_server_and_the_routes():
     from telnyx_nb.sandbox import Sandbox
-    from telnyx_nb.sandbox.keys import new_private_jwk
+    from telnyx_nb.sandbox.protocol.keys import new_private_jwk
 
     sandbox = Sandbox(seed="empty", code_ttl=42, signing_key=new_private_jwk()).start(serve=False)
     try:
         config = sandbox.config
         assert config.root_url == sandbox.root_url and config.base_url == sandbox.base_url == f"{config.root_url}/v2"
-        assert sandbox.code_ttl == 42 and sandbox.port == config.port
+        assert config.code_ttl == 42 and sandbox.port == config.port
         oauth = sandbox.app.test_client().get(
             "/.well-known/oauth-authorization-server",
             headers={"Host": config.root_url.split("//", 1)[1]}).get_json()

@@ -27,7 +27,7 @@ ST = Path(sys.executable).with_name("st")
 
 @pytest.fixture(scope="module")
 def sb():
-    from telnyx_nb.sandbox.server import Sandbox
+    from telnyx_nb.sandbox.web.server import Sandbox
 
     with Sandbox(seed="demo") as sandbox:
         yield sandbox

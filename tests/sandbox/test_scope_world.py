@@ -147,7 +147,7 @@ def test_a_custom_catalog_works_end_to_end_and_says_it_is_not_telnyx(make_sandbo
     (42, "list of names"),
 ])
 def test_a_bad_catalog_is_refused_naming_the_option(catalog, says):
-    from telnyx_nb.sandbox.server import Sandbox
+    from telnyx_nb.sandbox.web.server import Sandbox
 
     with pytest.raises(ValueError, match=says) as caught:
         Sandbox(scopes=catalog)
@@ -217,7 +217,7 @@ def test_the_consent_json_of_an_unknown_used_or_expired_token_is_422(sb):
     body = _oauth_error(api(sb).get(url(sb, f"/oauth/consent/{used}"), timeout=TIMEOUT), 422)
     assert "already used" in body["error_description"]
     expired = _consent_token(sb, client)
-    sb.clock.advance(sb.consent_ttl)
+    sb.clock.advance(sb.config.consent_ttl)
     _oauth_error(api(sb).get(url(sb, f"/oauth/consent/{expired}"), timeout=TIMEOUT), 422)
 
 

@@ -7,7 +7,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from telnyx_nb.sandbox.keys import KeyRing, new_private_jwk
+from telnyx_nb.sandbox.protocol.keys import KeyRing, new_private_jwk
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,9 @@ from datetime import datetime
 import pytest
 
 from telnyx_nb.sandbox.clock import Clock
-from telnyx_nb.sandbox.listing import PageMarks
-from telnyx_nb.sandbox.store import Store, check_secret, digest
-from telnyx_nb.sandbox.tokens import unverified_claims
+from telnyx_nb.sandbox.protocol.jwt_access_tokens import unverified_claims
+from telnyx_nb.sandbox.store.database import Store, check_secret, digest
+from telnyx_nb.sandbox.store.listing import PageMarks
 
 CLIENT = {"client_id": "client-a", "name": "Alpha Dispatch", "client_type": "confidential", "org_id": "org",
           "user_id": "user", "allowed_grant_types": ["authorization_code", "refresh_token"],

@@ -1,4 +1,4 @@
-"""What the store's claims and revocations (``telnyx_nb/sandbox/store.py``) mean to a user, over HTTP: a consent
+"""What the store's claims and revocations (``telnyx_nb/sandbox/store/database.py``) mean to a user, over HTTP: a consent
 link's lifetime to the second, what revoking a grant or deleting a client does to codes and links still in flight,
 and how a new consent after a revocation starts a new grant instead of reviving the old one."""
 

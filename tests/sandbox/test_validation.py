@@ -1,12 +1,12 @@
 """The management schema's answers for bad input, without a server: status, the JSON pointer (bodies) or the
-parameter (queries) each answer names, and a detail that says what to fix (``sandbox/schema.py``)."""
+parameter (queries) each answer names, and a detail that says what to fix (``sandbox/policy/schema.py``)."""
 
 from __future__ import annotations
 
 import pytest
 
-from telnyx_nb.sandbox import schema
-from telnyx_nb.sandbox.errors import WireError
+from telnyx_nb.sandbox.policy import schema
+from telnyx_nb.sandbox.web.http_errors import WireError
 
 CREATE = {"name": "App", "allowed_scopes": ["admin"], "client_type": "confidential",
           "allowed_grant_types": ["client_credentials"]}

@@ -1,0 +1,69 @@
+"""The Flask application: a short factory that puts the web shell around the rooms' blueprints.
+
+Each room serves its own routes as a Flask blueprint: the OAuth protocol endpoints (``protocol``: authorize and
+consent, token, introspection, revocation, registration, discovery), Telnyx's management API (``management``:
+clients, grants), and the sandbox's own tools (``web.faults``, ``web.openapi``). Both path spellings and the
+well-known documents at the host root come from ``web.routing``. Before any view runs, in this order: the Host check
+(DNS rebinding, ``hosts``), the body size cap, armed faults, rate limits, then who may call what (``policy.access``).
+Errors are answered by ``web.error_handlers``; nothing answers with a traceback.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from telnyx_nb.sandbox.management import clients, grants
+from telnyx_nb.sandbox.policy import access
+from telnyx_nb.sandbox.policy.terms import MAX_BODY_BYTES
+from telnyx_nb.sandbox.protocol import authorize, discovery, introspection, registration, revocation, token
+from telnyx_nb.sandbox.web import error_handlers, faults, openapi, security_headers
+from telnyx_nb.sandbox.web.hosts import HostCheck, allowed_hostnames, proxy_context
+from telnyx_nb.sandbox.web.messages import json_response
+from telnyx_nb.sandbox.web.state import SandboxState, attach, sandbox_state
+
+BLUEPRINTS = (discovery.blueprint, token.blueprint, introspection.blueprint, revocation.blueprint,
+              registration.blueprint, authorize.blueprint, grants.blueprint, clients.blueprint, faults.blueprint,
+              openapi.blueprint)
+
+
+def create_app(state: SandboxState) -> Flask:
+    # templates/ sits at the package top (the consent and error pages), so the app is named for the package
+    app = Flask("telnyx_nb.sandbox", template_folder="templates")
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.json.sort_keys = False
+    app.url_map.strict_slashes = False  # "/oauth_clients/" is the same collection, not a redirect or a 404
+    attach(app, state)
+    # DNS rebinding: a foreign Host gets 421 before anything else runs (hosts.py); its own root URL is allowed
+    # too: an in-process sandbox (sockets disabled) lives at IN_PROCESS_ROOT
+    config = state.config
+    app.wsgi_app = HostCheck(app.wsgi_app, allowed_hostnames(config.host, (*config.public_urls, config.root_url)),
+                             proxy_context(config.proxy_prefix, config.root_url))
+    app.after_request(security_headers.apply)
+    app.before_request(refuse_oversize_body)
+    app.before_request(faults.inject_fault)
+    # Rate limits come after faults and before the access check: a flood of refused requests is still a flood.
+    if state.rate_limits is not None:
+        app.before_request(lambda: state.rate_limits.check(state))
+        app.after_request(state.rate_limits.add_headers)
+    app.before_request(lambda: access.enforce(state))  # who may call what: decided in policy/access.py only
+    error_handlers.install(app)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    app.add_url_rule("/", view_func=index)
+    app.wsgi_app = faults.drop_connections(app.wsgi_app)
+    return app
+
+
+def refuse_oversize_body():
+    """First of all, from the Content-Length alone: no route reads (or authenticates) a body over the cap. A chunked
+    body is cut at the cap when read (``MAX_CONTENT_LENGTH``)."""
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        raise RequestEntityTooLarge()
+
+
+def index():
+    config = sandbox_state().config
+    return json_response({"name": "telnyx-nb sandbox", "base_url": config.base_url,
+                          "openapi": f"{config.base_url}/openapi.json",
+                          "metadata": f"{config.root_url}/.well-known/oauth-authorization-server"})
