@@ -2,11 +2,13 @@
 
 The HTML is written for an account owner deciding what to revoke: the account's scope baseline in one sentence (on
 Telnyx every grant holds ``admin``), then "Revoke these first" (the riskiest grants, one reason line each, see
-:mod:`telnyx_nb.audit.risk`), a per-client roll-up (grants, worst severity, what to do), one row per flagged grant
-riskiest first with every rule it broke and the suggested action, then the pictures and the full frames. It needs
-nothing but itself — no stylesheets, images or scripts from elsewhere — so it can be mailed, archived by cron, or
-attached to a CI run; one small inline script sorts (click a header), filters and pages the tables, and without it
-every row is still there. The page comes from a Jinja2 template with autoescaping on, so a client named ``<script>``
+:mod:`telnyx_nb.audit.risk`) with the ``telnyx-nb revoke --from`` command that acts on exactly that list (carried
+in the page as data, :mod:`telnyx_nb.audit.selection`), a per-client roll-up (grants, worst severity, what to do),
+one row per flagged grant riskiest first with every rule it broke and the suggested action, then the pictures and
+the full frames. It needs nothing but itself — no stylesheets, images or scripts from elsewhere — so it can be
+mailed, archived by cron, or attached to a CI run; one small inline script sorts (click a header), filters and
+pages the tables and reveals a copy button beside every (whole) id; without it every row is still there and every
+id selectable text. The page comes from a Jinja2 template with autoescaping on, so a client named ``<script>``
 stays text. The frames hold no secrets (client secrets are never listed by the API).
 """
 
