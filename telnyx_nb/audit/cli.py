@@ -84,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
     except TelnyxNBError as exc:  # messages are already masked
         echo(f"telnyx-nb audit: {explain(exc)}", file=sys.stderr)
         return 2
+    throwaway = getattr(api, "_owns_sandbox", False)  # gone when this command ends: nothing left to revoke on it
     try:
         echo(f"Auditing {api.target_and_choice}", file=sys.stderr)
         result = audit(api, stale_days=args.stale_days, never_used_grace_days=args.never_used_days,
@@ -109,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
             return 2
         for path in written:
             echo(f"wrote {path}")
-        if args.out.suffix.lower() in (".html", ".htm", ".json") and len(result.revoke_first()):
+        if args.out.suffix.lower() in (".html", ".htm", ".json") and len(result.revoke_first()) and not throwaway:
             echo(f"to revoke its \"Revoke these first\" list: telnyx-nb revoke --from {shlex.quote(str(args.out))} "
                  "(a dry run; add --apply to revoke)", file=sys.stderr)
     else:
@@ -124,7 +125,7 @@ def _print(result) -> None:
 
     first = result.revoke_first()
     if len(first):
-        echo("Revoke these first:")
+        echo("Revoke these first (to act on them: --out report.html, then telnyx-nb revoke --from report.html):")
         echo(terminal_safe(first).to_string(index=False, max_colwidth=110))
         echo()
     shown = terminal_safe(result.findings[["severity", "rule", "client_name", "object_id", "detail"]])
