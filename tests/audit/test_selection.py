@@ -89,3 +89,16 @@ def test_a_json_file_that_is_not_a_selection_is_refused_by_name(tmp_path, docume
     path.write_text(json.dumps(document))
     with pytest.raises(ConfigurationError, match=said):
         selection.read(path)
+
+
+def test_a_list_narrowed_to_nothing_revokes_nothing_and_connects_nowhere(tmp_path, monkeypatch, capsys):
+    from telnyx_nb.cli import main
+
+    monkeypatch.delenv("TELNYX_NB_SANDBOX", raising=False)  # no server at all: none is needed
+    document = {"kind": selection.KIND, "version": 1, "generated_at": "2026-06-01T00:00:00+00:00", "target": "t",
+                "base_url": "http://127.0.0.1:9/v2", "grants": [{**SEEN, "client_name": "Alpha", "risk_level": "medium",
+                                                                 "risk_score": 25, "reason": "never used"}]}
+    (tmp_path / "revoke-first.json").write_text(json.dumps(document))
+    assert main(["revoke", "--from", str(tmp_path / "revoke-first.json"), "--risk", "high", "--apply"]) == 0
+    out = capsys.readouterr()
+    assert out.out == "" and "nothing to revoke" in out.err and "none matching --risk/--grant" in out.err
