@@ -31,6 +31,7 @@ EXIT_FAILED = 1  # a revoke (or the re-read before it) failed: the others were d
 EXIT_CHANGED = 3  # a grant changed since the report: left alone
 LEVELS = ["low", "medium", "high", "critical"]
 EPILOG = WHERE_HELP + """
+       revoke acts only on the server the report audited: set the variables the audit ran with
 exit status: 0 every listed grant is (dry run: would be) revoked, or was already gone; 1 a grant could not be
              revoked or read again (the others were done: run it again); 3 a grant changed since the report and
              was left alone (audit again); 2 nothing done (no or damaged selection, another server than the
