@@ -23,7 +23,7 @@ def _revoke_cell_output(sb) -> str:
 
 
 def test_running_notebook_03_twice_says_what_it_revoked_and_then_that_nothing_is_new(make_sandbox):
-    from telnyx_nb.sandbox.demo import PLANTED
+    from telnyx_nb.sandbox.store.demo import PLANTED
 
     sb = make_sandbox()
     stale = len(PLANTED["stale_grant"]["ids"])

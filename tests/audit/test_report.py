@@ -13,7 +13,7 @@ import pytest
 from telnyx_nb.audit import audit
 from telnyx_nb.audit.report import SECTIONS, render_html
 from telnyx_nb.cli import main
-from telnyx_nb.sandbox.demo import PLANTED
+from telnyx_nb.sandbox.store.demo import PLANTED
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -64,7 +64,7 @@ def _grant_ids(sb) -> set[str]:
 
 def _last_used_now(sb, grant_id: str) -> None:
     """The app used this grant a minute ago: it is no longer what the report saw (idle for a year)."""
-    from telnyx_nb.sandbox.tables import iso
+    from telnyx_nb.sandbox.store.tables import iso
 
     with sb.store.write() as db:
         db.execute("UPDATE grants SET last_used_at = ? WHERE id = ?", (iso(sb.clock.now() - timedelta(minutes=1)),
