@@ -19,6 +19,8 @@ SUBCOMMANDS = {
     "snapshot": ("telnyx_nb.audit.snapshot_cli", "write the account's clients and grants as Parquet; show what "
                  "changed since the last snapshot"),
     "diff": ("telnyx_nb.audit.diff_cli", "what changed between two snapshots (grants, scopes, clients)"),
+    "revoke": ("telnyx_nb.audit.revoke_cli", "revoke the grants an audit report lists under \"Revoke these first\" "
+               "(a dry run unless --apply)"),
     "explore": ("telnyx_nb.explore", "run the sandbox with demo data and JupyterLab on notebooks/"),
 }
 
@@ -56,8 +58,9 @@ def failure(command: str, exc: BaseException) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run a subcommand. Its exit status is its own (0 done; audit's 1: --fail-on matched); an error that escapes
-    it is one line on stderr and status 2, never a traceback's 1, which `telnyx-nb audit` reserves for --fail-on."""
+    """Run a subcommand. Its exit status is its own (0 done; audit's 1: --fail-on matched; revoke's 1 and 3: a grant
+    failed or changed); an error that escapes it is one line on stderr and status 2 (nothing done), never a
+    traceback's 1, which `telnyx-nb audit` reserves for --fail-on."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     if not argv or argv[0] not in SUBCOMMANDS:

@@ -104,3 +104,41 @@ def test_a_bug_keeps_its_traceback_but_not_status_1(monkeypatch, capsys):
     assert cli.main(["diff", "somewhere"]) == 2
     err = capsys.readouterr().err
     assert "ZeroDivisionError" in err and err.rstrip().endswith("the traceback above says where)")
+
+
+def _revoke_in_a_shell(args: list[str], env_extra: dict[str, str], cwd) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELNYX_")}
+    env.update(env_extra)
+    return subprocess.run([sys.executable, "-m", "telnyx_nb.cli", "revoke", *args], env=env, capture_output=True,
+                          text=True, timeout=180, cwd=cwd)
+
+
+@pytest.mark.parametrize("setup, args, expected", [
+    (None, ["--from", "missing.html"], "telnyx-nb revoke: --from missing.html: No such file or directory"),
+    ("<html>a page</html>", ["--from", "page.html"], "page.html holds no revoke selection"),
+    ('{"kind": "something else"}', ["--from", "page.json"], "page.json is not a revoke selection"),
+])
+def test_revoke_without_a_usable_selection_is_one_line_and_status_2(sandbox, tmp_path, setup, args, expected):
+    if setup is not None:
+        (tmp_path / args[1]).write_text(setup)
+    done = _revoke_in_a_shell([*args, "--apply"], {"TELNYX_NB_SANDBOX": sandbox.json_line()}, tmp_path)
+    line = _one_error_line(done, "revoke")
+    assert expected in line and done.stdout == ""
+
+
+def test_revoke_of_a_file_that_is_not_a_report_is_a_usage_error_naming_the_option(tmp_path):
+    done = _revoke_in_a_shell(["--from", "notes.txt"], {}, tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "argument --from: 'notes.txt': pass the report.html (or revoke-first.json)" in done.stderr
+    missing = _revoke_in_a_shell([], {}, tmp_path)
+    assert missing.returncode == 2 and "the following arguments are required: --from" in missing.stderr
+
+
+def test_revoke_help_says_it_is_a_dry_run_unless_apply_and_documents_every_exit_status():
+    done = _revoke_in_a_shell(["--help"], {}, None)
+    assert done.returncode == 0
+    text = " ".join(done.stdout.split())
+    assert "without it this is a dry run that changes nothing" in text and "TELNYX_NB_SANDBOX" in text
+    for status in ("exit status: 0 every listed grant is", "; 1 a grant could not be revoked",
+                   "; 3 a grant changed since the report", "; 2 nothing done"):
+        assert status in text, status

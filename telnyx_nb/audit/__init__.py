@@ -4,7 +4,11 @@
     result = audit(api)                       # or audit(clients_df, grants_df): no network
     result.findings                           # severity, rule, object_type, object_id, client_name, detail, …
     revoke(result.findings[result.findings.rule == "stale_grant"], api)                 # dry run: lists only
-    revoke(result.findings[result.findings.rule == "stale_grant"], api, dry_run=False)  # revokes
+    outcomes = revoke(result.findings[result.findings.rule == "stale_grant"], api, dry_run=False)  # revokes
+    summarize(outcomes)                       # "12 revoked"; "nothing new to revoke: all 12 grants were …"
+
+From a shell, ``telnyx-nb revoke --from report.html`` acts on a report's "Revoke these first" list
+(``telnyx_nb.audit.revoke_cli``; the list itself: ``telnyx_nb.audit.selection``).
 
 Snapshots (``telnyx_nb.audit.snapshots``): ``snapshot(api, "snapshots")`` writes Parquet partitioned by date;
 ``diff("snapshots")`` lists what changed between the last two; ``history("snapshots")`` queries them with DuckDB.
@@ -14,7 +18,7 @@ Plots load matplotlib on first use (``telnyx_nb.audit.plots``); the report lives
 
 from __future__ import annotations
 
-from telnyx_nb.audit.remediate import revoke
+from telnyx_nb.audit.remediate import revoke, summarize
 from telnyx_nb.audit.rules import (
     RULES,
     SEVERITIES,
@@ -33,7 +37,7 @@ from telnyx_nb.audit.snapshots import (
 )
 
 __all__ = ["RULES", "SEVERITIES", "AuditResult", "Snapshot", "Thresholds", "audit", "diff", "find_issues", "history",
-           "list_snapshots", "load_snapshot", "revoke", "snapshot", "write_report"]
+           "list_snapshots", "load_snapshot", "revoke", "snapshot", "summarize", "write_report"]
 
 
 def write_report(result, path):

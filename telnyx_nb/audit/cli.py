@@ -1,13 +1,14 @@
 """``telnyx-nb audit``: audit the account headlessly (cron, CI) and write a report.
 
-    telnyx-nb audit [--out report.html|.csv|.parquet] [--stale-days N] [--never-used-days N]
+    telnyx-nb audit [--out report.html|.csv|.parquet|revoke-first.json] [--stale-days N] [--never-used-days N]
                     [--fail-on high|medium|low|risk:critical|risk:high|risk:medium]
 
 Where to connect follows ``telnyx_nb.connect()``: Telnyx credentials in the environment → the real API;
 ``TELNYX_NB_SANDBOX`` → that sandbox; otherwise a throwaway in-process sandbox with demo data.
 
 It says the account's scope baseline once (on Telnyx every grant holds ``admin``) and lists the grants to revoke
-first, riskiest first (``telnyx_nb.audit.risk``). ``--fail-on high`` (``medium``, ``low``) fails on a finding of that
+first, riskiest first (``telnyx_nb.audit.risk``); ``telnyx-nb revoke --from report.html`` acts on that list
+(:mod:`telnyx_nb.audit.revoke_cli`). ``--fail-on high`` (``medium``, ``low``) fails on a finding of that
 severity or worse, as before; ``--fail-on risk:high`` (``risk:critical``, ``risk:medium``) on a grant whose risk is
 that level or worse.
 
@@ -18,6 +19,7 @@ connection or authentication failure, unwritable ``--out``); argparse's usage er
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
@@ -26,7 +28,7 @@ from telnyx_nb.terminal import echo
 
 __all__ = ["add_arguments", "run"]
 
-_SUFFIXES = (".html", ".htm", ".csv", ".parquet")
+_SUFFIXES = (".html", ".htm", ".csv", ".parquet", ".json")
 
 
 def _days(value: str) -> int:
@@ -42,7 +44,8 @@ def _days(value: str) -> int:
 def _out(value: str) -> Path:
     path = Path(value)
     if path.suffix.lower() not in _SUFFIXES:
-        raise argparse.ArgumentTypeError(f"{value!r}: use a .html, .csv or .parquet file name, e.g. report.html")
+        raise argparse.ArgumentTypeError(f"{value!r}: use a .html, .csv, .parquet or .json file name, e.g. "
+                                         "report.html")
     return path
 
 
@@ -58,7 +61,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("--out", type=_out, metavar="FILE",
                         help="write report.html (self-contained), or findings as .csv/.parquet with the clients "
-                             "and grants frames beside it; without it the findings are printed")
+                             "and grants frames beside it, or revoke-first.json (the list telnyx-nb revoke --from "
+                             "reads; a report.html carries it too); without it the findings are printed")
     parser.add_argument("--stale-days", type=_days, default=90, metavar="N",
                         help="a grant unused for more than N days is stale (default 90)")
     parser.add_argument("--never-used-days", type=_days, default=7, metavar="N",
@@ -80,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
     except TelnyxNBError as exc:  # messages are already masked
         echo(f"telnyx-nb audit: {explain(exc)}", file=sys.stderr)
         return 2
+    throwaway = getattr(api, "_owns_sandbox", False)  # gone when this command ends: nothing left to revoke on it
     try:
         echo(f"Auditing {api.target_and_choice}", file=sys.stderr)
         result = audit(api, stale_days=args.stale_days, never_used_grace_days=args.never_used_days,
@@ -105,6 +110,9 @@ def run(args: argparse.Namespace) -> int:
             return 2
         for path in written:
             echo(f"wrote {path}")
+        if args.out.suffix.lower() in (".html", ".htm", ".json") and len(result.revoke_first()) and not throwaway:
+            echo(f"to revoke its \"Revoke these first\" list: telnyx-nb revoke --from {shlex.quote(str(args.out))} "
+                 "(a dry run; add --apply to revoke)", file=sys.stderr)
     else:
         _print(result)
     return 1 if _fails(result, args.fail_on) else 0
@@ -117,7 +125,7 @@ def _print(result) -> None:
 
     first = result.revoke_first()
     if len(first):
-        echo("Revoke these first:")
+        echo("Revoke these first (to act on them: --out report.html, then telnyx-nb revoke --from report.html):")
         echo(terminal_safe(first).to_string(index=False, max_colwidth=110))
         echo()
     shown = terminal_safe(result.findings[["severity", "rule", "client_name", "object_id", "detail"]])

@@ -2,11 +2,13 @@
 
 The HTML is written for an account owner deciding what to revoke: the account's scope baseline in one sentence (on
 Telnyx every grant holds ``admin``), then "Revoke these first" (the riskiest grants, one reason line each, see
-:mod:`telnyx_nb.audit.risk`), a per-client roll-up (grants, worst severity, what to do), one row per flagged grant
-riskiest first with every rule it broke and the suggested action, then the pictures and the full frames. It needs
-nothing but itself — no stylesheets, images or scripts from elsewhere — so it can be mailed, archived by cron, or
-attached to a CI run; one small inline script sorts (click a header), filters and pages the tables, and without it
-every row is still there. The page comes from a Jinja2 template with autoescaping on, so a client named ``<script>``
+:mod:`telnyx_nb.audit.risk`) with the ``telnyx-nb revoke --from`` command that acts on exactly that list (carried
+in the page as data, :mod:`telnyx_nb.audit.selection`), a per-client roll-up (grants, worst severity, what to do),
+one row per flagged grant riskiest first with every rule it broke and the suggested action, then the pictures and
+the full frames. It needs nothing but itself — no stylesheets, images or scripts from elsewhere — so it can be
+mailed, archived by cron, or attached to a CI run; one small inline script sorts (click a header), filters and
+pages the tables and reveals a copy button beside every (whole) id; without it every row is still there and every
+id selectable text. The page comes from a Jinja2 template with autoescaping on, so a client named ``<script>``
 stays text. The frames hold no secrets (client secrets are never listed by the API).
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import re
+import shlex
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -21,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from telnyx_nb.audit import plots
+from telnyx_nb.audit import plots, selection
 from telnyx_nb.audit.risk import LEVELS, revoke_first, with_risk
 from telnyx_nb.audit.rules import RULES, SEVERITIES, AuditResult
 from telnyx_nb.errors import ConfigurationError
@@ -46,7 +49,7 @@ SECTIONS = {
 GRANTS_PAGE_SIZE = 50  # rows per page of the per-grant table: 100k grants stay readable
 REVOKE_FIRST = 10  # grants in "Revoke these first"
 _RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}  # high = 0
-_ID_COLUMNS = {"client_id", "grant_id", "id", "object_id", "org_id", "user_id"}
+_ID_COLUMNS = {"client_id", "grant", "grant_id", "id", "object_id", "org_id", "user_id"}
 
 
 def plain_doc(text: str) -> str:
@@ -77,8 +80,8 @@ def _cell(value: Any, column: str = "") -> dict:
         return {"text": text, "sort": str(_RANK[text]), "cls": f"sev-{text}", "title": None}
     if column == "risk_level" and text in LEVELS:  # sorts by urgency, not alphabetically
         return {"text": text, "sort": str(LEVELS.index(text)), "cls": f"risk-{text}", "title": None}
-    if column in _ID_COLUMNS and len(text) > 12:  # short on screen; whole on hover and when copied
-        return {"text": text[:8] + "…", "sort": text, "cls": "id", "title": text}
+    if column in _ID_COLUMNS:  # whole (an owner pastes it into a command), one click from the clipboard
+        return {"text": text, "sort": text, "cls": "id", "title": None, "copy_id": True}
     return {"text": text, "sort": None, "cls": None, "title": None}
 
 
@@ -221,8 +224,9 @@ def _facts(result: AuditResult, now: pd.Timestamp) -> pd.DataFrame:
     })
 
 
-def render_html(result: AuditResult) -> str:
-    """The whole report as one HTML string."""
+def render_html(result: AuditResult, report_name: str = "report.html") -> str:
+    """The whole report as one HTML string; ``report_name``: the file it is saved as, for the revoke command it
+    shows (which reads its list back from the report, :mod:`telnyx_nb.audit.selection`)."""
     t = result.thresholds
     now = pd.Timestamp(t.now).tz_convert("UTC") if t.now else pd.Timestamp.now(tz="UTC")
     findings, clients, grants = result.findings, result.clients, result.grants
@@ -256,14 +260,15 @@ def render_html(result: AuditResult) -> str:
     first = revoke_first(result, REVOKE_FIRST)
     sections = [
         section("revoke-first", intro="The riskiest grants, one reason each (risk: the sum of the weights of what a "
-                                      "grant shows; see Rules below and docs/audit-history.md). Revoking a grant ends "
+                                      "grant shows; see Rules below and docs/audit-risk.md). Revoking a grant ends "
                                       "the tokens issued under it (RFC 7009 §2).",
                 tables=[_table(first, "revoke-first-table", f"the {len(first)} riskiest grants",
                                "no grant stands out: every one is low risk")]),
         section("summary", tables=[_table(facts, "facts", "what was audited"),
                                    _table(summary_by_rule, "per-rule", "findings per rule", "no findings")]),
-        section("per-client", intro=f"Clients with findings, most severe first ({unflagged} client(s) have none). "
-                                    "Click a column heading to sort; type to filter.",
+        section("per-client", intro="Clients with findings, most severe first"
+                                    + (f" ({unflagged} {'client has' if unflagged == 1 else 'clients have'} none)"
+                                       if unflagged else "") + ". Click a column heading to sort; type to filter.",
                 tables=[_table(_severity_column(roll_up), "clients-roll-up", "per-client roll-up",
                                "no findings: nothing to do")]),
         section("grants-to-review", intro="One row per flagged grant, riskiest first, with every rule it broke. "
@@ -286,9 +291,22 @@ def render_html(result: AuditResult) -> str:
         section("clients", tables=[_table(clients, "clients-table", "every client", "no clients")]),
         section("rules", tables=[_table(rules_frame, "rules-table", "the audit rules")]),
     ]
+    sections[0]["act"] = how_to_act(len(first), report_name)
     return _template().render(title="telnyx-nb OAuth audit", target=result.target,
                               generated=now.isoformat(timespec="seconds"), sections=sections,
-                              baseline=result.baseline.sentence() if result.baseline else None)
+                              baseline=result.baseline.sentence() if result.baseline else None,
+                              selection=selection.embeddable(selection.build(result, REVOKE_FIRST)),
+                              selection_id=selection.ELEMENT_ID)
+
+
+def how_to_act(listed: int, report_name: str) -> dict | None:
+    """Beside "Revoke these first": the commands that revoke exactly that list (a dry run, then for real) and where
+    else to do it by hand; None when the list is empty."""
+    if not listed:
+        return None
+    source = shlex.quote(report_name)
+    return {"dry_run": f"telnyx-nb revoke --from {source}", "apply": f"telnyx-nb revoke --from {source} --apply",
+            "listed": listed}
 
 
 def _parquet_ready(frame: pd.DataFrame) -> pd.DataFrame:
@@ -336,9 +354,12 @@ def export(result: AuditResult, path: str | Path) -> list[Path]:
 
 
 def write_report(result: AuditResult, path: str | Path) -> list[Path]:
-    """Write the report the suffix asks for: ``.html`` (self-contained), ``.csv`` or ``.parquet``."""
+    """Write the report the suffix asks for: ``.html`` (self-contained), ``.csv`` or ``.parquet``, or ``.json``
+    (the revoke selection alone)."""
     path = Path(path)
     if path.suffix.lower() in (".html", ".htm"):
-        path.write_text(render_html(result), encoding="utf-8")
+        path.write_text(render_html(result, str(path)), encoding="utf-8")
         return [path]
+    if path.suffix.lower() == ".json":  # the "Revoke these first" list alone, for telnyx-nb revoke --from
+        return [selection.write(result, path, REVOKE_FIRST)]
     return export(result, path)

@@ -144,6 +144,7 @@ class AuditResult:
     thresholds: Thresholds
     target: str = "DataFrames supplied by the caller"
     baseline: Baseline | None = None  # admin held by every grant: said once, not flagged per grant
+    base_url: str | None = None  # where a live audit ran: `telnyx-nb revoke` acts only on that same server
 
     def revoke_first(self, n: int = 10) -> pd.DataFrame:
         """The ``n`` riskiest grants (above ``low``) with the reason in one line each: what to revoke first."""
@@ -180,11 +181,12 @@ def audit(
     if isinstance(source, pd.DataFrame):
         if grants is None:
             raise ConfigurationError("grants: pass the grants DataFrame too, e.g. audit(clients_df, grants_df)")
-        clients, target = source, "DataFrames supplied by the caller"
+        clients, target, base_url = source, "DataFrames supplied by the caller", None
     elif source is not None and hasattr(source, "clients_df") and hasattr(source, "grants_df"):
         clients = source.clients_df(progress=progress)
         grants = source.grants_df(with_clients=False, progress=progress)
         target = str(getattr(source, "target", "a live session"))
+        base_url = getattr(source, "base_url", None)
         if scopes_supported is None:
             scopes_supported = _published_scopes(source)
     else:
@@ -194,7 +196,8 @@ def audit(
     t = replace(t, now=t.at().to_pydatetime())
     findings = find_issues(clients, grants, stale_days=t.stale_days, never_used_grace_days=t.never_used_grace_days,
                            admin_scopes=t.admin_scopes, now=t.now, scopes_supported=t.scopes_supported)
-    return AuditResult(clients, with_risk(clients, grants, t, findings), findings, t, target, admin_baseline(grants, t))
+    return AuditResult(clients, with_risk(clients, grants, t, findings), findings, t, target, admin_baseline(grants, t),
+                       base_url)
 
 
 def _published_scopes(source: Any) -> tuple[str, ...] | None:

@@ -59,9 +59,11 @@ def _assert_self_contained_with_every_section(text: str) -> _Page:
     assert page.sections == list(SECTIONS)
     assert page.external == []
     assert "link" not in page.tags
-    # one inline script (sorting, filtering, paging) that reaches nothing outside the page
-    assert page.tags.count("script") == 1 and len(page.scripts) == 1
-    assert not any(word in page.scripts[0] for word in ("fetch(", "XMLHttpRequest", "import(", "http:", "https:",
+    # one inline script (sorting, filtering, paging, copying) that reaches nothing outside the page, and one
+    # block of data the page never runs (the revoke selection)
+    assert page.tags.count("script") == 2 and len(page.scripts) == 2
+    assert page.scripts[0].startswith('{"kind": "telnyx-nb revoke selection"')
+    assert not any(word in page.scripts[1] for word in ("fetch(", "XMLHttpRequest", "import(", "http:", "https:",
                                                         "innerHTML", "eval("))
     assert len(page.images) >= 4
     for src in page.images:

@@ -1,5 +1,5 @@
 """The HTML report rendered from hand-built frames, no sandbox: the per-client roll-up's rows, the per-grant table,
-what each cell shows (counts, times, yes/no, shortened ids), escaping inside attributes, and the sort/filter/page
+what each cell shows (counts, times, yes/no, whole ids with a copy button), escaping inside attributes, and the sort/filter/page
 controls the inline script works on."""
 
 from __future__ import annotations
@@ -113,7 +113,15 @@ def test_no_findings_means_an_empty_roll_up_and_review_and_a_nothing_to_do_line(
     assert per_client(result).empty and grants_to_review(result).empty
     text = render_html(result)
     assert "no findings: nothing to do" in text and "no grant is flagged" in text
-    assert "(1 client(s) have none)" in text
+    assert "most severe first (1 client has none)." in text
+
+
+def test_the_roll_up_says_nothing_of_clients_without_findings_when_there_are_none(mixed):
+    # every client of `mixed` has a finding: no "(0 clients have none)" clause
+    text = render_html(mixed)
+    assert "Clients with findings, most severe first. Click" in text and "have none" not in text
+    two_clean = _result([_client("a", "Alpha"), _client("b", "Beta")], [_grant("a1", "a"), _grant("b1", "b")])
+    assert "most severe first (2 clients have none)." in render_html(two_clean)
 
 
 # --------------------------------------------------------------------------------------------- grants to review
@@ -145,11 +153,17 @@ def test_cells_show_times_to_the_minute_yes_no_and_whole_counts(mixed_html):
     assert a2[0] == ({"class": "risk-critical", "data-sort": "3"}, "critical")  # levels sort by urgency
 
 
-def test_long_ids_are_shortened_on_screen_and_whole_on_hover():
+def test_ids_are_whole_on_screen_with_a_copy_button_the_script_reveals():
     result = _result([_client(LONG_ID, "Alpha", require_pkce=False)], [])
-    row = cells(render_html(result), "client-findings-table")[0]
-    assert row[3] == ({"class": "id", "data-sort": LONG_ID, "title": LONG_ID}, "c0ffee00…")
+    text = render_html(result)
+    row = cells(text, "client-findings-table")[0]
+    assert row[3] == ({"class": "id", "data-sort": LONG_ID}, LONG_ID)  # the whole id, nothing else as text
     assert row[2] == ({}, "Alpha")  # names are never shortened
+    # the button carries the id; it is hidden until the script runs, so without it the id is plain selectable text
+    assert (f'<span class="id-text">{LONG_ID}</span><button type="button" class="copy" data-copy="{LONG_ID}" '
+            f'aria-label="Copy the id {LONG_ID}" title="Copy to the clipboard" hidden></button>') in text
+    assert "navigator.clipboard.writeText(text)" in text and 'document.execCommand("copy")' in text
+    assert "button.hidden = false" in text
 
 
 def test_text_in_attributes_and_headings_is_escaped():

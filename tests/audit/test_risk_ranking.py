@@ -92,7 +92,8 @@ def test_fail_on_risk_levels_and_severities_keep_their_meaning(planted, monkeypa
     assert main(["audit", "--fail-on", "risk:critical"]) == 0  # the worst grant scores 40: high, not critical
     assert main(["audit", "--fail-on", "risk:high"]) == 1
     out = capsys.readouterr()
-    assert "Revoke these first:" in out.out and risky["deleted client"] in out.out
+    assert "Revoke these first (to act on them: --out report.html, then telnyx-nb revoke --from report.html):" \
+        in out.out and risky["deleted client"] in out.out
     assert "Baseline: all 11 grants hold admin" in out.err
     for grant_id in risky.values():
         api.revoke_grant(grant_id)
