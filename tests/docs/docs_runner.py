@@ -120,7 +120,7 @@ class DocWorld:
     @contextlib.contextmanager
     def inside(self, *, real_account: bool = False):
         """This process's environment and working directory as the block's reader has them, restored after."""
-        saved = dict(os.environ)
+        saved, panels_client = dict(os.environ), _panels_default_client()
         os.environ.clear()
         os.environ.update(self.env(real_account=real_account))
         try:
@@ -129,11 +129,20 @@ class DocWorld:
         finally:
             os.environ.clear()
             os.environ.update(saved)
+            # a panel made without a client (README's Explorer()) left the process-wide connect() session on this
+            # document's sandbox, which stops with it: the tests after this one get theirs back
+            if "telnyx_nb.widgets.base" in sys.modules:
+                sys.modules["telnyx_nb.widgets.base"]._default_client = panels_client
 
     def close(self) -> None:
         if self._sandbox is not None:
             self._sandbox.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _panels_default_client():
+    base = sys.modules.get("telnyx_nb.widgets.base")
+    return getattr(base, "_default_client", None)
 
 
 _WORLDS: dict[str, DocWorld] = {}
