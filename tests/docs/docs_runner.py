@@ -85,6 +85,9 @@ class DocWorld:
         self._sandbox = None
         self.pytest_outcomes: dict[str, str] | None = None  # the document's test modules, run once
         for name in BESIDE.get(shown(path), ()):
+            if not (ROOT / name).exists():
+                raise BlockFailure(f"{shown(path)}: its test blocks run beside {name}, which is not there (moved?): "
+                                   "update BESIDE in tests/docs/docs_runner.py")
             shutil.copy(ROOT / name, self.dir)
 
     @property
