@@ -59,7 +59,7 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
     "request_log": ("telnyx_nb/api/request_log.py",
                     ["tests/api/test_request_log.py", "tests/api/test_retries.py", "tests/api/test_transport_mutants.py",
                      "tests/api/test_transport_layers.py"]),
-    "masking": ("telnyx_nb/masking.py", ["tests/api/test_masking.py", "tests/api/test_masking_mutants.py"]),
+    "masking": ("telnyx_nb/core/masking.py", ["tests/api/test_masking.py", "tests/api/test_masking_mutants.py"]),
     "rules": (["telnyx_nb/audit/registry.py", "telnyx_nb/audit/grant_rules.py", "telnyx_nb/audit/client_rules.py",
                "telnyx_nb/audit/rules.py"],
               ["tests/audit/test_rules.py", "tests/audit/test_thresholds.py", "tests/audit/test_rule_edges.py",

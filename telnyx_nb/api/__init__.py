@@ -1,7 +1,7 @@
 """The Telnyx OAuth API over ``requests``: one method per endpoint, typed records, retries, PKCE, JWT checks.
 
 ``telnyx_nb.api`` never imports ``telnyx_nb.sandbox``: the two meet over HTTP only (``connect()`` alone may start
-an in-process sandbox, and it imports it only then). The exports load lazily, so ``telnyx_nb.api.wire`` (the wire
+an in-process sandbox, and it imports it only then). The exports load lazily, so ``telnyx_nb.core.wire`` (the wire
 vocabulary the frames, widgets and audit read) costs no ``requests`` import.
 """
 

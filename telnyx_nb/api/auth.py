@@ -22,8 +22,8 @@ from typing import Any
 
 import requests
 
-from telnyx_nb.api.records import TokenResponse
-from telnyx_nb.masking import mask, remember
+from telnyx_nb.core.masking import mask, remember
+from telnyx_nb.core.records import TokenResponse
 
 __all__ = ["BearerKey", "ClientCredentialsToken", "ClientBasic", "auth_flow", "AuthFlow", "credential_name"]
 

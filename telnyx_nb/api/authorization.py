@@ -13,8 +13,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from telnyx_nb.api import pkce as _pkce  # `pkce` is a keyword argument of authorization_url()
 from telnyx_nb.api.arguments import required, segment
 from telnyx_nb.api.error_mapping import explain
-from telnyx_nb.api.records import AuthorizationRequest, AuthorizationServerMetadata, Consent, ProtectedResourceMetadata
-from telnyx_nb.errors import (
+from telnyx_nb.core.errors import (
     APIError,
     AuthorizationDenied,
     AuthorizationFlowError,
@@ -24,7 +23,8 @@ from telnyx_nb.errors import (
     StateMismatch,
     TelnyxNBError,
 )
-from telnyx_nb.masking import remember
+from telnyx_nb.core.masking import remember
+from telnyx_nb.core.records import AuthorizationRequest, AuthorizationServerMetadata, Consent, ProtectedResourceMetadata
 
 __all__ = ["AuthorizationFlows", "AUTHORIZE_STATUSES", "CONSENT_STATUSES"]
 

@@ -21,17 +21,16 @@ from urllib.parse import urlsplit
 
 import requests
 
-from telnyx_nb import settings
-from telnyx_nb.api import wire
 from telnyx_nb.api.auth import BearerKey, ClientBasic, ClientCredentialsToken
 from telnyx_nb.api.authorization import AuthorizationFlows
 from telnyx_nb.api.management import ManagementAPI
 from telnyx_nb.api.pagination import MAX_WORKERS
-from telnyx_nb.api.records import AuthorizationServerMetadata, TokenResponse
 from telnyx_nb.api.tokens import TokenEndpoints
 from telnyx_nb.api.transport import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, RequestRecord, Transport
-from telnyx_nb.errors import APIError, ConfigurationError, NotFoundError
-from telnyx_nb.masking import mask, remember
+from telnyx_nb.core import settings, wire
+from telnyx_nb.core.errors import APIError, ConfigurationError, NotFoundError
+from telnyx_nb.core.masking import mask, remember
+from telnyx_nb.core.records import AuthorizationServerMetadata, TokenResponse
 
 __all__ = ["TelnyxOAuth", "PRODUCTION_BASE_URL", "CLIENT_FILTERS", "CLIENT_FIELDS"]
 
@@ -58,7 +57,7 @@ class TelnyxOAuth(AuthorizationFlows, TokenEndpoints, ManagementAPI):
     ``client_secret`` obtain a client_credentials token from ``{base_url}/oauth/token`` that is cached, renewed
     before it expires and renewed once more on a 401. ``client_id``/``client_secret`` are also the default client
     for token, introspection and revocation calls. Arguments fall back to ``TELNYX_API_KEY``, ``TELNYX_CLIENT_ID``,
-    ``TELNYX_CLIENT_SECRET`` and ``TELNYX_BASE_URL``, as in the official SDKs (read by :mod:`telnyx_nb.settings`);
+    ``TELNYX_CLIENT_SECRET`` and ``TELNYX_BASE_URL``, as in the official SDKs (read by :mod:`telnyx_nb.core.settings`);
     of the credential variables, a client declared a sandbox reads only ``TELNYX_NB_SANDBOX_API_KEY``.
     """
 

@@ -9,7 +9,7 @@ Resolution order (docs/ARCHITECTURE.md, "Connecting"):
 3. otherwise → start an in-process ``Sandbox(seed="demo", db=":memory:")``; the client keeps it alive and stops it
    on ``close()``. Only this branch imports ``telnyx_nb.sandbox``.
 
-Every variable is read by :mod:`telnyx_nb.settings` (blank values count as unset).
+Every variable is read by :mod:`telnyx_nb.core.settings` (blank values count as unset).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from telnyx_nb import settings
 from telnyx_nb.api.client import TelnyxOAuth
+from telnyx_nb.core import settings
 
 __all__ = ["connect"]
 

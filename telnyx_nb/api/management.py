@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from telnyx_nb.api import wire
 from telnyx_nb.api.arguments import names, segment
 from telnyx_nb.api.pagination import fetch_all, iterate
-from telnyx_nb.api.records import OAuthClient, OAuthGrant, Page
-from telnyx_nb.errors import ConfigurationError
+from telnyx_nb.core import wire
+from telnyx_nb.core.errors import ConfigurationError
+from telnyx_nb.core.records import OAuthClient, OAuthGrant, Page
 
 __all__ = ["ManagementAPI"]
 

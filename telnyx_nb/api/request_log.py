@@ -2,7 +2,7 @@
 
 The transport calls its hook (by default a :class:`RequestLog`) once per attempt, as httpx calls its ``response``
 event hooks; the panels' request logs and ``TelnyxOAuth.add_listener`` subscribe to it. Records are masked when
-made (:mod:`telnyx_nb.masking`), so no listener ever holds a secret.
+made (:mod:`telnyx_nb.core.masking`), so no listener ever holds a secret.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from urllib.parse import urlencode
 import requests
 
 from telnyx_nb.api.error_mapping import request_id
-from telnyx_nb.errors import TelnyxNBError
-from telnyx_nb.masking import mask_mapping, mask_text
+from telnyx_nb.core.errors import TelnyxNBError
+from telnyx_nb.core.masking import mask_mapping, mask_text
 
 __all__ = ["RequestRecord", "RequestLog", "make_record", "preview_body"]
 

@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from telnyx_nb.errors import ConfigurationError
+from telnyx_nb.core.errors import ConfigurationError
 
 __all__ = ["RetryPolicy", "parse_retry_after", "parse_rate_limit_reset", "DEFAULT_MAX_RETRIES",
            "DEFAULT_MAX_RETRY_TIME", "MAX_RETRY_AFTER"]

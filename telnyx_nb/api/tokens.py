@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from telnyx_nb.api import wire
 from telnyx_nb.api.arguments import required
-from telnyx_nb.api.records import JWKS, Introspection, Registration, TokenResponse, VerifiedJWT
 from telnyx_nb.api.transport import DEFAULT
-from telnyx_nb.errors import ConfigurationError
-from telnyx_nb.masking import remember
+from telnyx_nb.core import wire
+from telnyx_nb.core.errors import ConfigurationError
+from telnyx_nb.core.masking import remember
+from telnyx_nb.core.records import JWKS, Introspection, Registration, TokenResponse, VerifiedJWT
 
 __all__ = ["TokenEndpoints"]
 

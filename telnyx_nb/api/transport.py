@@ -5,14 +5,14 @@ A request goes through layers, each in its own module, as in httpx's ``Client.se
 * authentication (:mod:`telnyx_nb.api.auth`): the auth object sets the credentials, and its flow decides whether a
   401 earns one more try with a fresh client-credentials token (outside the retry count);
 * the send itself (here): a timeout is always set, and connection failures and timeouts become
-  :class:`~telnyx_nb.errors.TransportError` with one readable reason;
+  :class:`~telnyx_nb.core.errors.TransportError` with one readable reason;
 * pacing (:mod:`telnyx_nb.api.pacing`, :class:`Pacer`): before each attempt to the base URL's origin, wait as
   the credential's ``x-ratelimit-*`` headers say (nothing when the server sends none); every answer updates them;
 * the request log hook (:mod:`telnyx_nb.api.request_log`), called once per attempt with a masked record;
 * the retry policy (:mod:`telnyx_nb.api.retry`, :class:`RetryPolicy`): which outcomes are sent again, after how
   long, within which budget — its docstring states the policy in full;
 * error mapping (:mod:`telnyx_nb.api.error_mapping`, ``error_from_response``): the one place an HTTP answer
-  becomes a :mod:`telnyx_nb.errors` exception.
+  becomes a :mod:`telnyx_nb.core.errors` exception.
 
 Credentials (the API key, a token, client credentials) go only to the base URL's origin (scheme, host, port): a
 request to any other origin — a pasted authorize URL, a discovery document elsewhere — is sent without them.
@@ -45,8 +45,8 @@ from telnyx_nb.api.retry import (
     RetryPolicy,
     parse_retry_after,
 )
-from telnyx_nb.errors import APIConnectionError, APITimeoutError, ConfigurationError, TelnyxNBError
-from telnyx_nb.masking import mask_text, mask_third_party_logs
+from telnyx_nb.core.errors import APIConnectionError, APITimeoutError, ConfigurationError, TelnyxNBError
+from telnyx_nb.core.masking import mask_text, mask_third_party_logs
 
 log = logging.getLogger("telnyx_nb.api")
 mask_third_party_logs()  # urllib3 logs request paths at DEBUG; the consent path carries the consent token
@@ -209,7 +209,7 @@ class Transport:
         allow_redirects: bool = False,
         ok_statuses: tuple[int, ...] = (),
     ) -> requests.Response:
-        """Send a request with retries; return the response or raise a :mod:`telnyx_nb.errors` exception.
+        """Send a request with retries; return the response or raise a :mod:`telnyx_nb.core.errors` exception.
 
         Any 2xx/3xx (and ``ok_statuses``) is returned; other statuses raise through ``error_from_response``.
         """

@@ -5,7 +5,7 @@
 is frozen: what is known only once the sandbox starts (the root URL after the port is bound, the org and user ids
 kept in the store) is filled in by ``bound(...)``, which returns a new config.
 
-Bad values raise ``telnyx_nb.errors.ConfigurationError`` (a ``ValueError``) naming the option and the fix; a value
+Bad values raise ``telnyx_nb.core.errors.ConfigurationError`` (a ``ValueError``) naming the option and the fix; a value
 of the wrong type raises ``ArgumentTypeError`` (also a ``TypeError``), so callers that caught either keep working.
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields, replace
 
-from telnyx_nb.errors import ArgumentTypeError, ConfigurationError
+from telnyx_nb.core.errors import ArgumentTypeError, ConfigurationError
 
 from .hosts import check_proxy_prefix, check_public_url
 from .policy import ACCESS_TOKEN_LIFETIME, CODE_LIFETIME, CONSENT_LIFETIME, REFRESH_REUSE_GRACE, REFRESH_TOKEN_LIFETIME

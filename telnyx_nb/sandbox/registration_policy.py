@@ -13,7 +13,7 @@ http on loopback only.
 
 from __future__ import annotations
 
-from telnyx_nb.errors import ConfigurationError
+from telnyx_nb.core.errors import ConfigurationError
 
 from .redirects import redirect_uri_problem
 

@@ -17,15 +17,15 @@ import pytest
 from canned_server import serve
 
 from telnyx_nb import TelnyxOAuth
-from telnyx_nb.api import wire
-from telnyx_nb.api.records import OAuthClient, OAuthGrant
-from telnyx_nb.errors import (
+from telnyx_nb.core import wire
+from telnyx_nb.core.errors import (
     AuthenticationError,
     ConfigurationError,
     NotFoundError,
     ValidationError,
 )
-from telnyx_nb.masking import mask_text
+from telnyx_nb.core.masking import mask_text
+from telnyx_nb.core.records import OAuthClient, OAuthGrant
 
 KEY = "KEY" + "0193aF2c-3D8e9B7f_6A5c4D3e2F1a0B9xYz" + "Q7w_E4r-T1yU6i8O2pL"  # the published shape, made up
 assert len(KEY) == 58
@@ -299,7 +299,7 @@ def test_the_client_never_shows_the_key():
 # -- one vocabulary, imported lightly -----------------------------------------------------------------------------
 
 def test_the_wire_module_loads_neither_requests_nor_pandas():
-    code = ("import sys, telnyx_nb.api.wire; print(','.join(m for m in ('requests', 'pandas', 'telnyx_nb.api.client')"
+    code = ("import sys, telnyx_nb.core.wire; print(','.join(m for m in ('requests', 'pandas', 'telnyx_nb.api.client')"
             " if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""

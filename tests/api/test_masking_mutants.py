@@ -1,5 +1,5 @@
 """Masking at its edges: the length boundaries of a stub, what ``remember`` keeps, which text is scrubbed and which is
-left readable, header mappings, and the log filter. Each test pins a line of ``telnyx_nb.masking`` that a one-line
+left readable, header mappings, and the log filter. Each test pins a line of ``telnyx_nb.core.masking`` that a one-line
 change would break (found by ``make mutate MODULES=masking``).
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 import logging
 import secrets
 
-import telnyx_nb.api.records  # noqa: F401  (the records register their secret field names: client_secret …)
-from telnyx_nb.masking import (
+import telnyx_nb.core.records  # noqa: F401  (the records register their secret field names: client_secret …)
+from telnyx_nb.core.masking import (
     ELLIPSIS,
     MaskingFilter,
     mask,

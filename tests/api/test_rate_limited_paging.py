@@ -11,7 +11,7 @@ import requests
 
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.api.auth import credential_name
-from telnyx_nb.errors import RateLimitError
+from telnyx_nb.core.errors import RateLimitError
 
 
 def logged(client: TelnyxOAuth) -> list:

@@ -17,7 +17,7 @@ from canned_server import Script, serve, transport
 
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.api.transport import MAX_RETRY_AFTER, RequestRecord, Transport, parse_retry_after
-from telnyx_nb.errors import APIError, RateLimitError, ServerError
+from telnyx_nb.core.errors import APIError, RateLimitError, ServerError
 
 NOW = {"retry-after": "0"}  # "come back now": a retry that costs no wait
 

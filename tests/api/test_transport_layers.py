@@ -12,11 +12,11 @@ import pytest
 from canned_server import serve
 
 from telnyx_nb.api.auth import BearerKey, ClientCredentialsToken
-from telnyx_nb.api.records import TokenResponse
 from telnyx_nb.api.request_log import RequestLog
 from telnyx_nb.api.retry import RetryPolicy
 from telnyx_nb.api.transport import Transport
-from telnyx_nb.errors import AuthenticationError, ConfigurationError, ServerError
+from telnyx_nb.core.errors import AuthenticationError, ConfigurationError, ServerError
+from telnyx_nb.core.records import TokenResponse
 
 
 class Script:

@@ -25,7 +25,7 @@ from telnyx_nb.api.transport import (
     _never_connected,
     error_from_response,
 )
-from telnyx_nb.errors import (
+from telnyx_nb.core.errors import (
     APIConnectionError,
     APIError,
     ConfigurationError,

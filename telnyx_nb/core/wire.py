@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from telnyx_nb.errors import ConfigurationError
+from telnyx_nb.core.errors import ConfigurationError
 
 __all__ = [
     "AUTHORIZATION_CODE",
