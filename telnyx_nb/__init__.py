@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _EXPORTS = {
     "TelnyxOAuth": "telnyx_nb.api.client",
-    "connect": "telnyx_nb.api.connect",
+    "connect": "telnyx_nb.connection",
     "Sandbox": "telnyx_nb.sandbox.server",
     "TelnyxNBError": "telnyx_nb.core.errors",
     "APIError": "telnyx_nb.core.errors",

@@ -63,7 +63,7 @@ def default_client() -> TelnyxOAuth:
     global _default_client
     with _default_lock:
         if _default_client is None:
-            from telnyx_nb.api.connect import connect
+            from telnyx_nb.connection import connect
 
             _default_client = connect()
         return _default_client
