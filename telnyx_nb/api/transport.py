@@ -29,7 +29,6 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from telnyx_nb import __version__
 from telnyx_nb.api.auth import auth_flow, credential_name
 from telnyx_nb.api.error_mapping import REQUEST_ID_HEADERS, error_from_response, readable_text
 from telnyx_nb.api.pacing import Pacer
@@ -47,6 +46,7 @@ from telnyx_nb.api.retry import (
 )
 from telnyx_nb.core.errors import APIConnectionError, APITimeoutError, ConfigurationError, TelnyxNBError
 from telnyx_nb.core.masking import mask_text, mask_third_party_logs
+from telnyx_nb.core.version import __version__
 
 log = logging.getLogger("telnyx_nb.api")
 mask_third_party_logs()  # urllib3 logs request paths at DEBUG; the consent path carries the consent token
