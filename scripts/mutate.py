@@ -43,7 +43,7 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
     # the plugin's in-process transports: routing, and refusing once closed or torn down
     "transports": ("telnyx_nb/testing/transports.py",
                    ["tests/e2e/test_plugin_teardown.py", "tests/sandbox/test_in_process.py"]),
-    "transport": ("telnyx_nb/api/transport.py",
+    "transport": ("telnyx_nb/api/send_loop.py",
                   ["tests/api/test_retries.py", "tests/api/test_retry_rules.py", "tests/api/test_errors.py",
                    "tests/api/test_transport_mutants.py", "tests/api/test_transport_layers.py",
                    "tests/api/test_rate_limited_paging.py",  # the loop paces the base URL's server only

@@ -19,7 +19,7 @@ Retry policy (at least the official SDK's, and safer):
   gets 404 did its work the first time: that 404 is the success of the call (logged), not ``NotFoundError``.
 
 :class:`RetryPolicy` holds these rules as data and answers one question per attempt (:meth:`RetryPolicy.wait`);
-the transport (:mod:`telnyx_nb.api.transport`) sends, sleeps and counts. Renewing a token after a 401 is not a
+the send loop (:mod:`telnyx_nb.api.send_loop`) sends, sleeps and counts. Renewing a token after a 401 is not a
 retry: the client-credentials auth object decides that (:mod:`telnyx_nb.api.auth`).
 """
 

@@ -260,7 +260,7 @@ def test_third_party_loggers_get_the_masking_filter_once():
 
 
 def test_urllib3_request_lines_are_masked_by_default(caplog):
-    import telnyx_nb.api.transport  # noqa: F401  (importing the transport attaches the filter)
+    import telnyx_nb.api.send_loop  # noqa: F401  (importing the transport attaches the filter)
 
     logger = logging.getLogger("urllib3.connectionpool")
     with caplog.at_level(logging.DEBUG, logger="urllib3.connectionpool"):

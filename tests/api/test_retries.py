@@ -11,7 +11,8 @@ import requests
 from oauth_helpers import wait_for
 
 from telnyx_nb import TelnyxOAuth
-from telnyx_nb.api.transport import RequestRecord, parse_retry_after
+from telnyx_nb.api.request_log import RequestRecord
+from telnyx_nb.api.retry import parse_retry_after
 from telnyx_nb.core.errors import (
     APIConnectionError,
     APIError,
