@@ -235,7 +235,8 @@ def test_a_secret_field_read_from_an_answer_is_masked_in_any_later_text():
 
 
 def test_a_record_class_registers_its_secret_fields_with_masking_when_defined():
-    """Masking learns secret names from the records (it sits below the API module and imports none of it)."""
+    """A record class of one's own (its names not among those core declares) adds its secret fields to masking
+    when it is defined; masking itself imports no record."""
     from telnyx_nb.core.fields import Record, json_field, record
 
     value = "never-decoded-signing-value"

@@ -1,6 +1,6 @@
 """Masking at its edges: the length boundaries of a stub, what ``remember`` keeps, which text is scrubbed and which is
 left readable, header mappings, and the log filter. Each test pins a line of ``telnyx_nb.core.masking`` that a one-line
-change would break (found by ``make mutate MODULES=masking``).
+change would break (found by ``make mutate MODULES=masking``; named for what it pins, the edges).
 """
 
 from __future__ import annotations
