@@ -43,7 +43,7 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
     # the plugin's in-process transports: routing, and refusing once closed or torn down
     "transports": ("telnyx_nb/testing/transports.py",
                    ["tests/e2e/test_plugin_teardown.py", "tests/sandbox/test_in_process.py"]),
-    "transport": ("telnyx_nb/api/send_loop.py",
+    "send_loop": ("telnyx_nb/api/send_loop.py",
                   ["tests/api/test_retries.py", "tests/api/test_retry_rules.py", "tests/core/test_errors.py",
                    "tests/api/test_transport_mutants.py", "tests/api/test_transport_layers.py",
                    "tests/api/test_rate_limited_paging.py",  # the loop paces the base URL's server only
@@ -116,7 +116,7 @@ FUNCTIONS: dict[str, list[str]] = {
     "store": ["claim_consent", "claim_code", "claim_refresh", "token_status", "revoke_token", "revoke_family",
               "check_secret", "save_token"],
 }
-DEFAULT_MODULES = ["pkce", "jwt", "transport", "retry", "error_mapping", "masking", "rules", "risk", "access", "store",
+DEFAULT_MODULES = ["pkce", "jwt", "send_loop", "retry", "error_mapping", "masking", "rules", "risk", "access", "store",
                    "grants", "schema", "redirects", "endpoints", "validation", "keys", "hosts", "registration_policy",
                    "ratelimit", "pacing"]
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import secrets
 
-import telnyx_nb.core.records  # noqa: F401  (the records register their secret field names: client_secret …)
 from telnyx_nb.core.masking import (
     ELLIPSIS,
     MaskingFilter,
