@@ -9,10 +9,9 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from telnyx_nb.core.version import __version__
-
 # public name -> module that defines it
 _EXPORTS = {
+    "__version__": "telnyx_nb.core.version",
     "TelnyxOAuth": "telnyx_nb.api.client",
     "connect": "telnyx_nb.connection",
     "Sandbox": "telnyx_nb.sandbox.server",
@@ -42,7 +41,7 @@ _EXPORTS = {
     "Explorer": "telnyx_nb.widgets",
 }
 
-__all__ = sorted(_EXPORTS) + ["__version__"]
+__all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
