@@ -14,7 +14,7 @@ _EXPORTS = {
     "__version__": "telnyx_nb.core.version",
     "TelnyxOAuth": "telnyx_nb.api.client",
     "connect": "telnyx_nb.connection",
-    "Sandbox": "telnyx_nb.sandbox.server",
+    "Sandbox": "telnyx_nb.sandbox.web.server",
     "TelnyxNBError": "telnyx_nb.core.errors",
     "APIError": "telnyx_nb.core.errors",
     "AuthenticationError": "telnyx_nb.core.errors",

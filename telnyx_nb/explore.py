@@ -168,7 +168,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace, db: str, lock: explore_lock.ExploreLock) -> int:
-    from telnyx_nb.sandbox.server import Sandbox, describe_age
+    from telnyx_nb.sandbox.web.server import Sandbox
+    from telnyx_nb.sandbox.store.seeding import describe_age
 
     sandbox = Sandbox(seed="demo", port=_free_port(args.sandbox_port), reset=args.reset, db=db).start()
     lock.update(sandbox_url=sandbox.base_url)

@@ -312,19 +312,19 @@ class Sandbox:
     # ----- in-process transports (telnyx_nb.testing) -------------------------------------------------------------
     def requests_adapter(self, **kwargs):
         """A ``requests`` adapter calling this sandbox's app in-process (mount it on a Session for its URLs)."""
-        from telnyx_nb.testing.transports import SandboxAdapter
+        from telnyx_nb.sandbox.web.in_process import SandboxAdapter
 
         return SandboxAdapter(self._started(), **kwargs)
 
     def requests_session(self, **kwargs):
         """A ``requests.Session`` whose requests to this sandbox (and ``api.telnyx.com``) stay in-process."""
-        from telnyx_nb.testing.transports import sandbox_session
+        from telnyx_nb.sandbox.web.in_process import sandbox_session
 
         return sandbox_session(self._started(), **kwargs)
 
     def httpx_transport(self, **kwargs):
         """An ``httpx.BaseTransport`` for ``httpx.Client(transport=...)``: in-process, also for api.telnyx.com."""
-        from telnyx_nb.testing.httpx_transport import SandboxTransport
+        from telnyx_nb.sandbox.web.httpx_in_process import SandboxTransport
 
         return SandboxTransport(self._started(), **kwargs)
 

@@ -75,8 +75,8 @@ class FaultControl:
             delay: float | None = None, drop: bool = False, count: int = 1, method: str | None = None,
             reset: int | None = None) -> ArmedFault:
         """Arm a fault, checked as ``POST /_sandbox/faults`` checks it (a bad value raises, naming the field)."""
-        from telnyx_nb.sandbox.errors import WireError
-        from telnyx_nb.sandbox.faults import parse_fault
+        from telnyx_nb.sandbox.web.http_errors import WireError
+        from telnyx_nb.sandbox.web.faults import parse_fault
 
         body = {"path": path, "method": method, "count": count, "status": status, "retry_after": retry_after,
                 "delay": delay, "drop": drop, "reset": reset}
@@ -146,7 +146,7 @@ class SandboxHarness:
     @property
     def demo_client(self) -> dict:
         """The demo client's credentials (confidential, every grant type, `admin`, PKCE required)."""
-        from telnyx_nb.sandbox.demo import DEMO_REDIRECT_URIS
+        from telnyx_nb.sandbox.store.demo import DEMO_REDIRECT_URIS
 
         return {"client_id": self.sandbox.demo_client_id, "client_secret": self.sandbox.demo_client_secret,
                 "redirect_uris": list(DEMO_REDIRECT_URIS)}
@@ -301,7 +301,7 @@ class SandboxHarness:
         self._closers.clear()
         self._session = None
         self.faults.clear()
-        from telnyx_nb.testing.transports import retire
+        from telnyx_nb.sandbox.web.in_process import retire
 
         retire(self.sandbox)  # whatever this test took (even from .sandbox directly) refuses from now on
         if self._owned:
@@ -322,7 +322,7 @@ def _new_demo_secret(sandbox) -> None:
     import json
     import secrets
 
-    from telnyx_nb.sandbox.store import digest
+    from telnyx_nb.sandbox.store.database import digest
 
     secret = secrets.token_urlsafe(36)
     with sandbox.store.write() as db:
@@ -345,14 +345,14 @@ class SandboxPool:
         if self._keyring is None:
             from joserfc.jwk import RSAKey
 
-            from telnyx_nb.sandbox.keys import KeyRing, new_private_jwk
+            from telnyx_nb.sandbox.protocol.keys import KeyRing, new_private_jwk
 
             self._keyring = KeyRing(RSAKey.import_key(new_private_jwk()))
         return self._keyring
 
     def new(self, **options):
         """A new started (not serving) sandbox on a throwaway database, signing with the session key."""
-        from telnyx_nb.sandbox.server import Sandbox
+        from telnyx_nb.sandbox.web.server import Sandbox
 
         options.setdefault("db", ":memory:")
         options.setdefault("signing_key", self.keyring)

@@ -16,7 +16,7 @@ NOW = datetime(2026, 6, 1, tzinfo=UTC)
 def frames_of_demo():
     from telnyx_nb import frames
     from telnyx_nb.core.records import OAuthClient
-    from telnyx_nb.sandbox.demo import demo_dataset
+    from telnyx_nb.sandbox.store.demo import demo_dataset
 
     clients, grants = demo_dataset(NOW)
     records = [OAuthClient.from_json({**c, "created_at": c["created_at"].isoformat(),
@@ -29,7 +29,7 @@ def frames_of_demo():
 @pytest.mark.parametrize("spelling", ["own list", "tuple", "string", "array"])
 def test_findings_do_not_depend_on_how_scopes_are_held(frames_of_demo, spelling):
     from telnyx_nb.audit import find_issues
-    from telnyx_nb.sandbox.demo import PLANTED
+    from telnyx_nb.sandbox.store.demo import PLANTED
 
     clients, grants = frames_of_demo
     shared = find_issues(clients, grants, now=NOW)

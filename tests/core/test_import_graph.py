@@ -165,8 +165,8 @@ def test_the_sandbox_reaches_nothing_of_the_client_side():
                                         "telnyx_nb.connection")) == []
 
 
-@pytest.mark.xfail(strict=True, reason="sandbox/server.py imports telnyx_nb.testing.transports and "
-                   "telnyx_nb.testing.httpx_transport (the in-process adapters), which move beside the sandbox in "
+@pytest.mark.xfail(strict=True, reason="sandbox/server.py imports telnyx_nb.sandbox.web.in_process and "
+                   "telnyx_nb.sandbox.web.httpx_in_process (the in-process adapters), which move beside the sandbox in "
                    "issue 23's sandbox rooms; then this passes, and strict=True fails the run until the marker goes")
 def test_the_sandbox_reaches_nothing_of_the_testing_harness():
     assert arrows("telnyx_nb.sandbox", ("telnyx_nb.testing",)) == []

@@ -10,7 +10,7 @@ import requests
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.core.errors import ConfigurationError
 from telnyx_nb.sandbox.clock import Clock
-from telnyx_nb.sandbox.server import IN_PROCESS_ROOT, Sandbox
+from telnyx_nb.sandbox.web.server import IN_PROCESS_ROOT, Sandbox
 
 
 @pytest.fixture
@@ -113,7 +113,7 @@ def test_a_drop_fault_cannot_also_carry_a_status(in_process):
 
 
 def test_a_shared_signing_key_signs_for_every_sandbox():
-    from telnyx_nb.sandbox.keys import new_private_jwk
+    from telnyx_nb.sandbox.protocol.keys import new_private_jwk
 
     key = new_private_jwk()
     first, second = (Sandbox(seed="empty", signing_key=key).start(serve=False) for _ in range(2))

@@ -13,8 +13,8 @@ from hardening_helpers import client_token, demo_client, user_tokens
 from oauth_helpers import TIMEOUT, basic, url
 
 from telnyx_nb.core.errors import ArgumentTypeError, ConfigurationError
-from telnyx_nb.sandbox.ratelimit import FixedWindows, Rate, parse_rate
-from telnyx_nb.sandbox.server import Sandbox
+from telnyx_nb.sandbox.web.rate_limits import FixedWindows, Rate, parse_rate
+from telnyx_nb.sandbox.web.server import Sandbox
 
 PUBLISHED_429 = {"code": "10011", "title": "Too many requests",
                  "detail": "You have exceeded the maximum number of allowed requests."}

@@ -71,7 +71,7 @@ def test_values_are_normalised_once():
 
 def test_one_bound_config_is_read_by_the_sandbox_the_authlib_server_and_the_routes():
     from telnyx_nb.sandbox import Sandbox
-    from telnyx_nb.sandbox.keys import new_private_jwk
+    from telnyx_nb.sandbox.protocol.keys import new_private_jwk
 
     sandbox = Sandbox(seed="empty", code_ttl=42, signing_key=new_private_jwk()).start(serve=False)
     try:
