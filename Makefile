@@ -47,10 +47,11 @@ reset-demo: $(VENV)/.installed-explore
 test: $(VENV)/.installed-test lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## make lint: ruff, and import-linter's contracts on who may import whom
+## make lint: ruff, import-linter's contracts on who may import whom, and mypy (strict on core and the API module)
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 ## make test-random: the fast part of the suite (no notebooks, browser or Binder) in a random order, then reversed;
 ## order dependence shows up as a failure. SEED=N replays one order (pytest prints the seed it used).

@@ -44,7 +44,7 @@ import pandas as pd
 import requests
 
 from telnyx_nb.api.pagination import MAX_WORKERS
-from telnyx_nb.api.wire import MAX_PAGE_SIZE
+from telnyx_nb.core.wire import MAX_PAGE_SIZE
 
 LIST_PATHS = ("/v2/oauth_grants", "/v2/oauth_clients")
 TARGETS = {"local": 0.35, "realistic": 0.2}  # telnyx-nb grants_df / official SDK, by median wall time

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/masking.py [--secrets 5000]
 
-Every token the client handles is registered with ``telnyx_nb.masking.remember`` and every request-log line goes
+Every token the client handles is registered with ``telnyx_nb.core.masking.remember`` and every request-log line goes
 through ``mask_text``. A notebook that issues tokens in a loop must not slow down as the session ages: this prints
 the time per remember+mask step at the start and at the end of the run (the two should be of the same order).
 """
@@ -13,7 +13,7 @@ import argparse
 import secrets
 import time
 
-from telnyx_nb.masking import mask_text, remember
+from telnyx_nb.core.masking import mask_text, remember
 
 LINE = "POST https://api.telnyx.com/v2/oauth/token → 200 in 21 ms (attempt 1)"
 

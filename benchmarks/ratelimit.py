@@ -58,8 +58,8 @@ def read_once(info: dict, *, paced: bool) -> tuple[float, int, int, int]:
     records: list = []
     with TelnyxOAuth.from_sandbox(info) as client:
         if not paced:
-            client._transport.pacer = None
-        client._transport.add_listener(records.append)
+            client._send_loop.pacer = None
+        client._send_loop.add_listener(records.append)
         started = time.perf_counter()
         frame = client.grants_df(progress=False)
         seconds = time.perf_counter() - started

@@ -4,7 +4,7 @@
 
 Records are decoded on every list call, so their cost scales with an account's size. Times are shown as ratios to
 ``json.loads`` of the same page (the work no client can avoid), so runs on different machines compare; the
-import time of ``telnyx_nb.api`` and ``telnyx_nb.api.records`` is measured in a fresh interpreter each (CPU time,
+import time of ``telnyx_nb.api`` and ``telnyx_nb.core.records`` is measured in a fresh interpreter each (CPU time,
 best of five).
 """
 
@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 
-from telnyx_nb.api.records import OAuthClient, OAuthGrant, Page
+from telnyx_nb.core.records import OAuthClient, OAuthGrant, Page
 
 GRANT = {"record_type": "oauth_grant", "id": "0f6c8a3e-1b2d-4e5f-8a9b-0c1d2e3f4a5b",
          "client_id": "c0ffee00-1111-2222-3333-444455556666", "scopes": ["messaging", "numbers"],
@@ -63,7 +63,7 @@ def main() -> None:
                                lambda body=body, parse=parse: Page.from_json(body, parse)], args.rounds)
         print(f"page of 100 {name:<7}: decode {decode * 1e6:8.1f} µs = {decode / loads:5.2f}× json.loads "
               f"({loads * 1e6:.1f} µs)")
-    for module in ("telnyx_nb.api", "telnyx_nb.api.records"):
+    for module in ("telnyx_nb.api", "telnyx_nb.core.records"):
         print(f"import {module:<22}: {_import_time(module) * 1e3:6.1f} ms (CPU, fresh interpreter, best of 5)")
 
 

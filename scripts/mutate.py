@@ -43,8 +43,8 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
     # the plugin's in-process transports: routing, and refusing once closed or torn down
     "transports": ("telnyx_nb/sandbox/web/in_process.py",
                    ["tests/e2e/test_plugin_teardown.py", "tests/sandbox/test_in_process.py"]),
-    "transport": ("telnyx_nb/api/transport.py",
-                  ["tests/api/test_retries.py", "tests/api/test_retry_rules.py", "tests/api/test_errors.py",
+    "send_loop": ("telnyx_nb/api/send_loop.py",
+                  ["tests/api/test_retries.py", "tests/api/test_retry_rules.py", "tests/core/test_errors.py",
                    "tests/api/test_transport_mutants.py", "tests/api/test_transport_layers.py",
                    "tests/api/test_rate_limited_paging.py",  # the loop paces the base URL's server only
                    "tests/api/test_hardening_client.py",  # a DELETE whose answer was lost
@@ -55,11 +55,11 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
     "retry": ("telnyx_nb/api/retry.py",
               ["tests/api/test_retry_policy.py", "tests/api/test_retry_rules.py", "tests/api/test_transport_mutants.py"]),
     "error_mapping": ("telnyx_nb/api/error_mapping.py",
-                      ["tests/api/test_errors.py", "tests/api/test_transport_mutants.py"]),
+                      ["tests/core/test_errors.py", "tests/api/test_transport_mutants.py"]),
     "request_log": ("telnyx_nb/api/request_log.py",
                     ["tests/api/test_request_log.py", "tests/api/test_retries.py", "tests/api/test_transport_mutants.py",
                      "tests/api/test_transport_layers.py"]),
-    "masking": ("telnyx_nb/masking.py", ["tests/api/test_masking.py", "tests/api/test_masking_mutants.py"]),
+    "masking": ("telnyx_nb/core/masking.py", ["tests/core/test_masking.py", "tests/core/test_masking_edges.py"]),
     "rules": (["telnyx_nb/audit/registry.py", "telnyx_nb/audit/grant_rules.py", "telnyx_nb/audit/client_rules.py",
                "telnyx_nb/audit/rules.py"],
               ["tests/audit/test_rules.py", "tests/audit/test_thresholds.py", "tests/audit/test_rule_edges.py",
@@ -117,7 +117,7 @@ FUNCTIONS: dict[str, list[str]] = {
     "store": ["claim_consent", "claim_code", "claim_refresh", "token_status", "revoke_token", "revoke_family",
               "check_secret", "save_token"],
 }
-DEFAULT_MODULES = ["pkce", "jwt", "transport", "retry", "error_mapping", "masking", "rules", "risk", "access", "store",
+DEFAULT_MODULES = ["pkce", "jwt", "send_loop", "retry", "error_mapping", "masking", "rules", "risk", "access", "store",
                    "grants", "schema", "redirects", "endpoints", "validation", "keys", "hosts", "registration_policy",
                    "ratelimit", "pacing"]
 

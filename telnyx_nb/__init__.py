@@ -9,30 +9,29 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.1.0"
-
 # public name -> module that defines it
 _EXPORTS = {
+    "__version__": "telnyx_nb.core.version",
     "TelnyxOAuth": "telnyx_nb.api.client",
-    "connect": "telnyx_nb.api.connect",
+    "connect": "telnyx_nb.connection",
     "Sandbox": "telnyx_nb.sandbox.web.server",
-    "TelnyxNBError": "telnyx_nb.errors",
-    "APIError": "telnyx_nb.errors",
-    "AuthenticationError": "telnyx_nb.errors",
-    "PermissionDeniedError": "telnyx_nb.errors",
-    "NotFoundError": "telnyx_nb.errors",
-    "ConflictError": "telnyx_nb.errors",
-    "ValidationError": "telnyx_nb.errors",
-    "RateLimitError": "telnyx_nb.errors",
-    "ServerError": "telnyx_nb.errors",
-    "TransportError": "telnyx_nb.errors",
-    "APIConnectionError": "telnyx_nb.errors",
-    "APITimeoutError": "telnyx_nb.errors",
-    "AuthorizationFlowError": "telnyx_nb.errors",
-    "AuthorizationDenied": "telnyx_nb.errors",
-    "StateMismatch": "telnyx_nb.errors",
-    "IssuerMismatch": "telnyx_nb.errors",
-    "JWTVerificationError": "telnyx_nb.errors",
+    "TelnyxNBError": "telnyx_nb.core.errors",
+    "APIError": "telnyx_nb.core.errors",
+    "AuthenticationError": "telnyx_nb.core.errors",
+    "PermissionDeniedError": "telnyx_nb.core.errors",
+    "NotFoundError": "telnyx_nb.core.errors",
+    "ConflictError": "telnyx_nb.core.errors",
+    "ValidationError": "telnyx_nb.core.errors",
+    "RateLimitError": "telnyx_nb.core.errors",
+    "ServerError": "telnyx_nb.core.errors",
+    "TransportError": "telnyx_nb.core.errors",
+    "APIConnectionError": "telnyx_nb.core.errors",
+    "APITimeoutError": "telnyx_nb.core.errors",
+    "AuthorizationFlowError": "telnyx_nb.core.errors",
+    "AuthorizationDenied": "telnyx_nb.core.errors",
+    "StateMismatch": "telnyx_nb.core.errors",
+    "IssuerMismatch": "telnyx_nb.core.errors",
+    "JWTVerificationError": "telnyx_nb.core.errors",
     "TokenPanel": "telnyx_nb.widgets",
     "IntrospectionPanel": "telnyx_nb.widgets",
     "JWKSPanel": "telnyx_nb.widgets",
@@ -42,7 +41,7 @@ _EXPORTS = {
     "Explorer": "telnyx_nb.widgets",
 }
 
-__all__ = sorted(_EXPORTS) + ["__version__"]
+__all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:

@@ -11,7 +11,7 @@ import importlib
 import sys
 import traceback
 
-from telnyx_nb.errors import TelnyxNBError
+from telnyx_nb.core.errors import TelnyxNBError
 
 SUBCOMMANDS = {
     "sandbox": ("telnyx_nb.sandbox.cli", "run the embedded Telnyx OAuth sandbox on loopback"),
@@ -43,7 +43,7 @@ EXTRAS = {"pyarrow": "parquet", "duckdb": "history", "jupyterlab": "explore", "v
 def failure(command: str, exc: BaseException) -> str:
     """The one line a failed command prints: no traceback for what the user can fix (a missing optional package,
     a setting, a file, a server that does not answer), and the fix named."""
-    from telnyx_nb.settings import explain
+    from telnyx_nb.core.settings import explain
 
     if isinstance(exc, ImportError):
         name = (exc.name or "").split(".")[0]

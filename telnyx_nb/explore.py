@@ -25,7 +25,8 @@ from pathlib import Path
 
 import requests
 
-from telnyx_nb import explore_lock, settings
+from telnyx_nb import explore_lock
+from telnyx_nb.core import settings
 from telnyx_nb.terminal import echo
 
 LAB_START_TIMEOUT = 120.0  # seconds; a cold first start (building caches) is slow, a warm one takes a few

@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from telnyx_nb.api import wire
 from telnyx_nb.api.pagination import MAX_WORKERS, fetch_all
-from telnyx_nb.api.records import Page
+from telnyx_nb.core import wire
+from telnyx_nb.core.records import Page
 
 if TYPE_CHECKING:
-    from telnyx_nb.api.records import JWKS, Introspection, OAuthClient, OAuthGrant
+    from telnyx_nb.core.records import JWKS, Introspection, OAuthClient, OAuthGrant
 
 __all__ = [
     "CLIENT_COLUMNS",
@@ -191,7 +191,7 @@ class GrantColumns:
     __slots__ = ("id", "client_id", "scopes", "created_at", "last_used_at")
 
     def __init__(self, data: Sequence[dict[str, Any]], scope_lists: dict[tuple, list] | None = None):
-        from telnyx_nb.errors import APIError
+        from telnyx_nb.core.errors import APIError
 
         scope_lists = {} if scope_lists is None else scope_lists
         try:
@@ -223,7 +223,7 @@ def _timestamps(name: str, values: list[Any]) -> pd.Series:
     try:
         parsed = pd.to_datetime(pd.Series(values, dtype=object), utc=True, format="ISO8601")
     except (ValueError, TypeError):
-        from telnyx_nb.api.records import parse_datetime
+        from telnyx_nb.core.records import parse_datetime
 
         parsed = pd.to_datetime(pd.Series([parse_datetime(v) for v in values], dtype=object), utc=True)
     return parsed.astype(DATETIME).rename(name)
@@ -287,7 +287,7 @@ def grants_frame_from_pages(
 
 
 def _grant_columns(fetch_page: Callable[[int], Any], max_workers: int, progress: bool | None) -> list[GrantColumns]:
-    from telnyx_nb.errors import APIError
+    from telnyx_nb.core.errors import APIError
 
     scope_lists: dict[tuple, list] = {}  # shared across pages: one list per distinct scope set
 

@@ -2,7 +2,7 @@
 
 ``serve(respond)`` calls ``respond(method, path, headers)`` for each request and sends back the
 ``(status, headers, body)`` it returns; it yields the server's ``/v2`` base URL and stops when the block ends.
-``Script`` is such a ``respond`` that plays answers in order; ``transport`` is a ``Transport`` with its request log
+``Script`` is such a ``respond`` that plays answers in order; ``transport`` is a ``SendLoop`` with its request log
 collected in a list, so a test counts attempts on both sides.
 """
 
@@ -13,7 +13,8 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from telnyx_nb.api.transport import RequestRecord, Transport
+from telnyx_nb.api.request_log import RequestRecord
+from telnyx_nb.api.send_loop import SendLoop
 
 BODY = b'{"errors": [{"code": "x", "title": "scripted", "detail": "scripted answer"}]}'
 
@@ -65,9 +66,9 @@ class Script:
         return status, extra, self.body
 
 
-def transport(base_url, **kwargs) -> tuple[Transport, list[RequestRecord]]:
-    """A ``Transport`` on ``base_url`` and the list its request log fills, one record an attempt."""
-    tx = Transport(base_url, **kwargs)
+def transport(base_url, **kwargs) -> tuple[SendLoop, list[RequestRecord]]:
+    """A ``SendLoop`` on ``base_url`` and the list its request log fills, one record an attempt."""
+    tx = SendLoop(base_url, **kwargs)
     records: list[RequestRecord] = []
     tx.add_listener(records.append)
     return tx, records

@@ -1,8 +1,8 @@
 """The Telnyx OAuth API over ``requests``: one method per endpoint, typed records, retries, PKCE, JWT checks.
 
-``telnyx_nb.api`` never imports ``telnyx_nb.sandbox``: the two meet over HTTP only (``connect()`` alone may start
-an in-process sandbox, and it imports it only then). The exports load lazily, so ``telnyx_nb.api.wire`` (the wire
-vocabulary the frames, widgets and audit read) costs no ``requests`` import.
+``telnyx_nb.api`` never imports ``telnyx_nb.sandbox`` nor ``telnyx_nb.testing``: the two meet over HTTP only.
+``telnyx_nb.connect()``, which may start an in-process sandbox, lives above both (:mod:`telnyx_nb.connection`). The
+exports load lazily, so importing the package costs no ``requests`` import.
 """
 
 from __future__ import annotations
@@ -12,12 +12,11 @@ from typing import Any
 
 _EXPORTS = {
     "TelnyxOAuth": "telnyx_nb.api.client",
-    "connect": "telnyx_nb.api.connect",
     "RequestRecord": "telnyx_nb.api.request_log",
     "RetryPolicy": "telnyx_nb.api.retry",
 }
 
-__all__ = ["TelnyxOAuth", "connect", "RequestRecord", "RetryPolicy"]
+__all__ = ["TelnyxOAuth", "RequestRecord", "RetryPolicy"]
 
 
 def __getattr__(name: str) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from telnyx_nb.errors import ConfigurationError
+from telnyx_nb.core.errors import ConfigurationError
 
 __all__ = ["required", "names", "segment"]
 

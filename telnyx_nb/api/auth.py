@@ -7,7 +7,7 @@ a fresh one. Its clock is injectable (``clock=`` any callable returning seconds,
 test can move time past ``expires_in`` instead of sleeping.
 
 Renewal after a 401 is the token's own decision, as in httpx's ``Auth.auth_flow`` (and requests' digest auth,
-which re-sends from a response hook): the transport asks :func:`auth_flow` for one generator per request and sends
+which re-sends from a response hook): the send loop asks :func:`auth_flow` for one generator per request and sends
 every answer into it; the generator says whether to send the request once more. Only the client-credentials token
 ever says yes — once per request, after forgetting the token the server refused — so a fixed API key or client
 Basic credentials that get 401 end in ``AuthenticationError`` at once.
@@ -22,8 +22,8 @@ from typing import Any
 
 import requests
 
-from telnyx_nb.api.records import TokenResponse
-from telnyx_nb.masking import mask, remember
+from telnyx_nb.core.masking import mask, remember
+from telnyx_nb.core.records import TokenResponse
 
 __all__ = ["BearerKey", "ClientCredentialsToken", "ClientBasic", "auth_flow", "AuthFlow", "credential_name"]
 
@@ -48,7 +48,7 @@ def credential_name(auth: Any) -> str:
     if isinstance(auth, BearerKey):
         return "api_key"
     if isinstance(auth, requests.auth.HTTPBasicAuth):
-        return f"client:{auth.username}"
+        return f"client:{auth.username!s}"
     return type(auth).__name__
 
 

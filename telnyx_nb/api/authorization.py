@@ -1,6 +1,6 @@
 """The authorization-code flow and discovery (RFC 6749 §4.1, RFC 7636 PKCE, RFC 9207 ``iss``, RFC 8414/9728
-metadata): a mixin of :class:`~telnyx_nb.api.client.TelnyxOAuth`, which provides ``_json``, ``_data``,
-``_transport``, ``client_id`` and ``_metadata``.
+metadata): a mixin of :class:`~telnyx_nb.api.client.TelnyxOAuth`; what it needs of the client is declared by
+:class:`~telnyx_nb.api.session_protocol.OAuthSession`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from telnyx_nb.api import pkce as _pkce  # `pkce` is a keyword argument of authorization_url()
 from telnyx_nb.api.arguments import required, segment
 from telnyx_nb.api.error_mapping import explain
-from telnyx_nb.api.records import AuthorizationRequest, AuthorizationServerMetadata, Consent, ProtectedResourceMetadata
-from telnyx_nb.errors import (
+from telnyx_nb.api.session_protocol import OAuthSession
+from telnyx_nb.core.errors import (
     APIError,
     AuthorizationDenied,
     AuthorizationFlowError,
@@ -24,7 +24,8 @@ from telnyx_nb.errors import (
     StateMismatch,
     TelnyxNBError,
 )
-from telnyx_nb.masking import remember
+from telnyx_nb.core.masking import remember
+from telnyx_nb.core.records import AuthorizationRequest, AuthorizationServerMetadata, Consent, ProtectedResourceMetadata
 
 __all__ = ["AuthorizationFlows", "AUTHORIZE_STATUSES", "CONSENT_STATUSES"]
 
@@ -54,20 +55,19 @@ class _class_or_instance:
         return functools.wraps(self.func)(functools.partial(self.func, obj))
 
 
-class AuthorizationFlows:
+class AuthorizationFlows(OAuthSession):
     """Discovery documents, the authorize URL, the consent screen and the redirect's checks."""
-
-    _metadata: AuthorizationServerMetadata | None
 
     # ------------------------------------------------------------------------------------------- discovery
     def _well_known(self, name: str) -> dict[str, Any]:
         # RFC 8414 §3 / RFC 9728 §3: the document lives at the host root for an issuer without a path; servers
         # reached through an overridden base URL (and the official SDK) also serve it under the base.
-        urls = [self._transport.root(f"/.well-known/{name}"), self._transport.url(f"/.well-known/{name}")]
+        urls = [self._send_loop.root(f"/.well-known/{name}"), self._send_loop.url(f"/.well-known/{name}")]
         last: NotFoundError | None = None
         for url in dict.fromkeys(urls):
             try:
-                return self._json("GET", url, auth=None)
+                document: dict[str, Any] = self._json("GET", url, auth=None)
+                return document
             except NotFoundError as exc:
                 last = exc
         assert last is not None
@@ -119,7 +119,7 @@ class AuthorizationFlows:
             params["code_challenge"] = challenge
             params["code_challenge_method"] = pkce
             remember(verifier)
-        url = self._transport.url("/oauth/authorize") + "?" + urlencode(params)
+        url = self._send_loop.url("/oauth/authorize") + "?" + urlencode(params)
         return AuthorizationRequest(
             url=url,
             client_id=client_id,
@@ -141,7 +141,7 @@ class AuthorizationFlows:
         """
         url = request.url if isinstance(request, AuthorizationRequest) else str(request)
         try:
-            response = self._transport.request("GET", url, headers={"Accept": "text/html"}, allow_redirects=False)
+            response = self._send_loop.request("GET", url, headers={"Accept": "text/html"}, allow_redirects=False)
         except APIError as exc:
             raise explain(exc, AUTHORIZE_STATUSES) from None
         location = response.headers.get("location")
@@ -183,7 +183,7 @@ class AuthorizationFlows:
             )
         except APIError as exc:
             raise explain(exc, CONSENT_STATUSES) from None
-        redirect = (body or {}).get("redirect_uri")
+        redirect: str | None = (body or {}).get("redirect_uri")
         if not redirect:
             raise AuthorizationFlowError("POST /oauth/grants answered without a redirect_uri")
         return redirect
@@ -194,10 +194,10 @@ class AuthorizationFlows:
             try:
                 self.authorization_server_metadata()
             except TelnyxNBError:  # no discovery: an iss present must still be the API's host (Telnyx's issuer)
-                return self._transport.root_url, False
+                return self._send_loop.root_url, False
         assert self._metadata is not None
         promised = self._metadata.raw.get("authorization_response_iss_parameter_supported") is True
-        return self._metadata.issuer or self._transport.root_url, promised
+        return self._metadata.issuer or self._send_loop.root_url, promised
 
     @_class_or_instance
     def parse_redirect(self, redirect_uri: str, expected_state: str | None, *,

@@ -2,9 +2,9 @@
 
 The methods come by subject from three mixins — :mod:`.authorization` (discovery, the authorization-code flow),
 :mod:`.tokens` (token endpoints, JWKS and JWT checks, registration) and :mod:`.management` (clients and grants) —
-which share what this class holds: the credentials, the transport and the internals below (``_json``, ``_data``,
+which share what this class holds: the credentials, the send loop and the internals below (``_json``, ``_data``,
 ``_require_management``, ``_client_auth``). The shared mechanics (session, retries, error mapping, request log)
-live in :mod:`.transport`, credentials in :mod:`.auth`, page walking in :mod:`.pagination`; each method only says
+live in :mod:`.send_loop`, credentials in :mod:`.auth`, page walking in :mod:`.pagination`; each method only says
 which endpoint it calls, what it sends, whether a replay is safe, and which record it returns. The ``*_df()``
 conveniences hand records (or raw pages) to :mod:`telnyx_nb.frames`, which builds the frames.
 
@@ -21,34 +21,26 @@ from urllib.parse import urlsplit
 
 import requests
 
-from telnyx_nb import settings
-from telnyx_nb.api import wire
 from telnyx_nb.api.auth import BearerKey, ClientBasic, ClientCredentialsToken
 from telnyx_nb.api.authorization import AuthorizationFlows
 from telnyx_nb.api.management import ManagementAPI
 from telnyx_nb.api.pagination import MAX_WORKERS
-from telnyx_nb.api.records import AuthorizationServerMetadata, TokenResponse
+from telnyx_nb.api.request_log import RequestRecord
+from telnyx_nb.api.retry import DEFAULT_MAX_RETRIES
+from telnyx_nb.api.send_loop import DEFAULT_TIMEOUT, SendLoop
 from telnyx_nb.api.tokens import TokenEndpoints
-from telnyx_nb.api.transport import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, RequestRecord, Transport
-from telnyx_nb.errors import APIError, ConfigurationError, NotFoundError
-from telnyx_nb.masking import mask, remember
+from telnyx_nb.core import settings, wire
+from telnyx_nb.core.errors import APIError, ConfigurationError, NotFoundError
+from telnyx_nb.core.masking import mask, remember
+from telnyx_nb.core.records import TokenResponse
 
-__all__ = ["TelnyxOAuth", "PRODUCTION_BASE_URL", "CLIENT_FILTERS", "CLIENT_FIELDS"]
+__all__ = ["TelnyxOAuth", "PRODUCTION_BASE_URL"]
 
 PRODUCTION_BASE_URL = "https://api.telnyx.com/v2"
 # Endpoints with no id in the path (docs/contract.md): a 404 from one of them points at the base URL.
 _FIXED_PATHS = frozenset({"/oauth_clients", "/oauth_grants", "/oauth/token", "/oauth/introspect", "/oauth/jwks",
                           "/oauth/register", "/oauth/revoke"})
-# The wire vocabulary (enums, page bounds, body fields, filters) lives in .wire; these names stay importable here.
-MAX_PAGE_SIZE = wire.MAX_PAGE_SIZE
-DEFAULT_PAGE_SIZE = wire.DEFAULT_PAGE_SIZE
-GRANT_TYPES = wire.GRANT_TYPES
-CLIENT_TYPES = wire.CLIENT_TYPES
-CLIENT_FILTERS = wire.CLIENT_FILTERS  # keyword → query parameter of GET /oauth_clients
-CLIENT_FIELDS = wire.CLIENT_UPDATE_FIELDS  # fields PUT /oauth_clients/{id} accepts
-REGISTRATION_FIELDS = wire.REGISTRATION_FIELDS
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
-SANDBOX_KEY_VARIABLE = settings.SANDBOX_API_KEY  # the key for a sandbox given by its bare URL
 
 
 class TelnyxOAuth(AuthorizationFlows, TokenEndpoints, ManagementAPI):
@@ -58,7 +50,7 @@ class TelnyxOAuth(AuthorizationFlows, TokenEndpoints, ManagementAPI):
     ``client_secret`` obtain a client_credentials token from ``{base_url}/oauth/token`` that is cached, renewed
     before it expires and renewed once more on a 401. ``client_id``/``client_secret`` are also the default client
     for token, introspection and revocation calls. Arguments fall back to ``TELNYX_API_KEY``, ``TELNYX_CLIENT_ID``,
-    ``TELNYX_CLIENT_SECRET`` and ``TELNYX_BASE_URL``, as in the official SDKs (read by :mod:`telnyx_nb.settings`);
+    ``TELNYX_CLIENT_SECRET`` and ``TELNYX_BASE_URL``, as in the official SDKs (read by :mod:`telnyx_nb.core.settings`);
     of the credential variables, a client declared a sandbox reads only ``TELNYX_NB_SANDBOX_API_KEY``.
     """
 
@@ -110,7 +102,7 @@ class TelnyxOAuth(AuthorizationFlows, TokenEndpoints, ManagementAPI):
             management = self.token_cache
         else:
             management = None
-        self._transport = Transport(
+        self._send_loop = SendLoop(
             base_url or env.base_url or PRODUCTION_BASE_URL,
             timeout=timeout,
             max_retries=max_retries,
@@ -127,9 +119,9 @@ class TelnyxOAuth(AuthorizationFlows, TokenEndpoints, ManagementAPI):
         # text must carry it (it overrides another variable the user set)
         self.choice: str | None = None
         self._choice_in_target = False
-        self._keys: Any = None
+        self._keys = None
         self._keys_lock = threading.Lock()
-        self._metadata: AuthorizationServerMetadata | None = None
+        self._metadata = None
 
     # ------------------------------------------------------------------------------------------------ set-up
     @classmethod
@@ -170,7 +162,7 @@ class TelnyxOAuth(AuthorizationFlows, TokenEndpoints, ManagementAPI):
 
     @property
     def base_url(self) -> str:
-        return self._transport.base_url
+        return self._send_loop.base_url
 
     @property
     def is_sandbox(self) -> bool:
@@ -198,23 +190,24 @@ class TelnyxOAuth(AuthorizationFlows, TokenEndpoints, ManagementAPI):
         return self.target
 
     @property
-    def transport(self) -> Transport:
-        return self._transport
+    def send_loop(self) -> SendLoop:
+        """The loop every request of this client goes through (session, auth, pacing, retries, request log)."""
+        return self._send_loop
 
     @property
     def timeout(self) -> Any:
-        return self._transport.timeout
+        return self._send_loop.timeout
 
     def add_listener(self, callback: Callable[[RequestRecord], None]) -> None:
         """Call ``callback(RequestRecord)`` after every HTTP exchange (each attempt), e.g. for a request log."""
-        self._transport.add_listener(callback)
+        self._send_loop.add_listener(callback)
 
     def remove_listener(self, callback: Callable[[RequestRecord], None]) -> None:
-        self._transport.remove_listener(callback)
+        self._send_loop.remove_listener(callback)
 
     def close(self) -> None:
         """Close pooled connections (and stop a sandbox this client started)."""
-        self._transport.close()
+        self._send_loop.close()
         if self.sandbox is not None and getattr(self, "_owns_sandbox", False):
             self.sandbox.stop()
 
@@ -229,13 +222,13 @@ class TelnyxOAuth(AuthorizationFlows, TokenEndpoints, ManagementAPI):
 
     # ------------------------------------------------------------------------------------------- internals
     def _require_management(self) -> None:
-        if self._transport.default_auth is None and self._declared_sandbox:
+        if self._send_loop.default_auth is None and self._declared_sandbox:
             raise ConfigurationError(  # never advise TELNYX_API_KEY here: connect() would then pick production
                 f"this call needs the sandbox's API key: set TELNYX_NB_SANDBOX to the sandbox's --json line (it "
-                f"carries the key; `telnyx-nb explore` prints an export line), or set {SANDBOX_KEY_VARIABLE}, "
+                f"carries the key; `telnyx-nb explore` prints an export line), or set {settings.SANDBOX_API_KEY}, "
                 "or pass api_key="
             )
-        if self._transport.default_auth is None:
+        if self._send_loop.default_auth is None:
             raise ConfigurationError(
                 "this call needs an API key or client credentials: pass api_key= (or set TELNYX_API_KEY), "
                 "or client_id= and client_secret= (TELNYX_CLIENT_ID / TELNYX_CLIENT_SECRET)"
@@ -243,7 +236,7 @@ class TelnyxOAuth(AuthorizationFlows, TokenEndpoints, ManagementAPI):
 
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
-            response = self._transport.request(method, path, **kwargs)
+            response = self._send_loop.request(method, path, **kwargs)
         except NotFoundError as exc:
             if path in _FIXED_PATHS:  # these always exist: a 404 means the base URL is wrong, not the object
                 exc.message = f"{exc.message} — is the base URL right? ({self.base_url}; Telnyx's is " \
@@ -294,14 +287,15 @@ class TelnyxOAuth(AuthorizationFlows, TokenEndpoints, ManagementAPI):
         return self.issue_token("client_credentials", client_id=self.client_id, client_secret=self.client_secret)
 
     # ------------------------------------------------------------------------------------------------ frames
-    def clients_df(self, *, progress: bool | None = None, page_size: int = DEFAULT_PAGE_SIZE, **filters: Any) -> Any:
+    def clients_df(self, *, progress: bool | None = None, page_size: int = wire.DEFAULT_PAGE_SIZE,
+                   **filters: Any) -> Any:
         """Every client matching ``filters`` as a DataFrame (columns: ``telnyx_nb.frames.CLIENT_COLUMNS``)."""
         from telnyx_nb import frames
 
         return frames.clients_frame(self.all_clients(page_size=page_size, progress=progress, **filters))
 
     def grants_df(
-        self, *, with_clients: bool = True, progress: bool | None = None, page_size: int = DEFAULT_PAGE_SIZE
+        self, *, with_clients: bool = True, progress: bool | None = None, page_size: int = wire.DEFAULT_PAGE_SIZE
     ) -> Any:
         """Every grant as a DataFrame (``GRANT_COLUMNS``), joined with its client's name, type and verified flag
         unless ``with_clients=False``. Grants and clients are fetched at the same time; the grant pages are read

@@ -1,7 +1,7 @@
-"""An HTTP error answer → the :mod:`telnyx_nb.errors` exception for it. The only place this happens.
+"""An HTTP error answer → the :mod:`telnyx_nb.core.errors` exception for it. The only place this happens.
 
-The status alone picks the class (:func:`telnyx_nb.errors.class_for_status`: 404 → ``NotFoundError`` whichever body
-shape); the body fills in what the server said, in either published shape (:func:`telnyx_nb.api.wire.read_error_body`).
+The status alone picks the class (:func:`telnyx_nb.core.errors.class_for_status`: 404 → ``NotFoundError`` whichever body
+shape); the body fills in what the server said, in either published shape (:func:`telnyx_nb.core.wire.read_error_body`).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 import requests
 
 from telnyx_nb.api.retry import parse_rate_limit_reset, parse_retry_after
-from telnyx_nb.api.wire import read_error_body
-from telnyx_nb.errors import APIError, RateLimitError, class_for_status
-from telnyx_nb.masking import mask_text
+from telnyx_nb.core.errors import APIError, RateLimitError, class_for_status
+from telnyx_nb.core.masking import mask_text
+from telnyx_nb.core.wire import read_error_body
 
 __all__ = ["error_from_response", "explain", "request_id", "readable_text", "REQUEST_ID_HEADERS"]
 
@@ -37,7 +37,7 @@ def error_from_response(response: requests.Response) -> APIError:
 
     The body may be the published ``oauth_Error`` (``{"error", "error_description"}``, also RFC 6749 §5.2, RFC 7591
     §3.2.2), Telnyx's ``{"errors": [{code, title, detail, source: {pointer|parameter}}]}``, or both in one body
-    (:func:`telnyx_nb.api.wire.read_error_body` reads either); the message names the fields the server pointed at.
+    (:func:`telnyx_nb.core.wire.read_error_body` reads either); the message names the fields the server pointed at.
     """
     status = response.status_code
     try:

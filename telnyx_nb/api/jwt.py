@@ -6,7 +6,7 @@ per ``min_refetch_interval`` seconds: a stream of tokens with made-up kids canno
 ``verify`` checks, in order, the structure, the ``typ`` header (RFC 8725 §3.11, RFC 9068 §4), the signature
 (RFC 7515 §5.2) and the claims: ``exp`` and ``nbf`` (RFC 7519 §4.1.4–4.1.5), ``iss`` (§4.1.1) and ``aud``
 (§4.1.3, always required: a token minted for another resource must not get in here); a failure raises
-:class:`~telnyx_nb.errors.JWTVerificationError` whose ``.reason`` says which check failed.
+:class:`~telnyx_nb.core.errors.JWTVerificationError` whose ``.reason`` says which check failed.
 
 ``typ``: RFC 9068 §4 has resource servers accept only ``at+jwt`` (or ``application/at+jwt``; media types compare
 case-insensitively, RFC 7515 §4.1.9). Telnyx does not publish its access tokens' ``typ``, so by default a plain
@@ -35,8 +35,8 @@ from joserfc.errors import (
 )
 from joserfc.jwk import Key, KeySet
 
-from telnyx_nb.api.records import JWKS, VerifiedJWT
-from telnyx_nb.errors import ConfigurationError, JWTVerificationError
+from telnyx_nb.core.errors import ConfigurationError, JWTVerificationError
+from telnyx_nb.core.records import JWKS, VerifiedJWT
 
 __all__ = ["decode_unverified", "verify", "KeyCache", "ASYMMETRIC_ALGORITHMS", "ACCESS_TOKEN_TYPES", "PLAIN_TYPES",
            "REFETCH_INTERVAL"]

@@ -1,6 +1,6 @@
 """The management API: ``/oauth_clients`` and ``/oauth_grants`` (create, read, update, delete, one page or every
-page): a mixin of :class:`~telnyx_nb.api.client.TelnyxOAuth`, which provides ``_json``, ``_data``,
-``_require_management`` and ``max_workers``.
+page): a mixin of :class:`~telnyx_nb.api.client.TelnyxOAuth`; what it needs of the client is declared by
+:class:`~telnyx_nb.api.session_protocol.OAuthSession`.
 """
 
 from __future__ import annotations
@@ -8,20 +8,18 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from telnyx_nb.api import wire
 from telnyx_nb.api.arguments import names, segment
 from telnyx_nb.api.pagination import fetch_all, iterate
-from telnyx_nb.api.records import OAuthClient, OAuthGrant, Page
-from telnyx_nb.errors import ConfigurationError
+from telnyx_nb.api.session_protocol import OAuthSession
+from telnyx_nb.core import wire
+from telnyx_nb.core.errors import ConfigurationError
+from telnyx_nb.core.records import OAuthClient, OAuthGrant, Page
 
 __all__ = ["ManagementAPI"]
 
-DEFAULT_PAGE_SIZE = wire.DEFAULT_PAGE_SIZE
-CLIENT_FILTERS = wire.CLIENT_FILTERS  # keyword → query parameter of GET /oauth_clients
-CLIENT_FIELDS = wire.CLIENT_UPDATE_FIELDS  # fields PUT /oauth_clients/{id} accepts
 
 
-class ManagementAPI:
+class ManagementAPI(OAuthSession):
     """OAuth clients and grants of the account (API key or an admin token)."""
 
     # ----------------------------------------------------------------------------------------------- clients
@@ -31,9 +29,9 @@ class ManagementAPI:
         for key, value in filters.items():
             if value is None:
                 continue
-            if key not in CLIENT_FILTERS:
+            if key not in wire.CLIENT_FILTERS:
                 raise ConfigurationError(
-                    f"unknown client filter {key!r}; use one of {sorted(CLIENT_FILTERS)} (GET /oauth_clients)"
+                    f"unknown client filter {key!r}; use one of {sorted(wire.CLIENT_FILTERS)} (GET /oauth_clients)"
                 )
             if key == "client_type" and value not in wire.CLIENT_TYPES:
                 raise ConfigurationError(f"client_type filter must be one of {list(wire.CLIENT_TYPES)}, got {value!r}")
@@ -44,7 +42,7 @@ class ManagementAPI:
                     raise ConfigurationError(f"verified filter must be True or False, got {value!r}")
             if isinstance(value, bool):
                 value = "true" if value else "false"
-            params[CLIENT_FILTERS[key]] = str(value)
+            params[wire.CLIENT_FILTERS[key]] = str(value)
         return params
 
     @staticmethod
@@ -55,7 +53,7 @@ class ManagementAPI:
                 wire.PAGE_SIZE: wire.check_page_size(page_size)}
 
     def list_clients(
-        self, *, page_number: int = 1, page_size: int = DEFAULT_PAGE_SIZE, **filters: Any
+        self, *, page_number: int = 1, page_size: int = wire.DEFAULT_PAGE_SIZE, **filters: Any
     ) -> Page[OAuthClient]:
         """``GET /oauth_clients`` — one page of clients. Filters: ``client_type``, ``name``, ``name_contains``,
         ``client_id``, ``grant_type`` (allowed_grant_types contains), ``verified``."""
@@ -64,14 +62,14 @@ class ManagementAPI:
         body = self._json("GET", "/oauth_clients", params=params)
         return Page.from_json(body or {}, OAuthClient.from_json)
 
-    def iter_clients(self, *, page_size: int = DEFAULT_PAGE_SIZE, **filters: Any) -> Iterator[OAuthClient]:
+    def iter_clients(self, *, page_size: int = wire.DEFAULT_PAGE_SIZE, **filters: Any) -> Iterator[OAuthClient]:
         """Every client matching ``filters``, fetched page after page as you iterate."""
         self._client_filters(filters)  # validate before the first request
         wire.check_page_size(page_size)
         return iterate(lambda n: self.list_clients(page_number=n, page_size=page_size, **filters))
 
     def all_clients(
-        self, *, page_size: int = DEFAULT_PAGE_SIZE, progress: bool | None = None, **filters: Any
+        self, *, page_size: int = wire.DEFAULT_PAGE_SIZE, progress: bool | None = None, **filters: Any
     ) -> list[OAuthClient]:
         """Every client matching ``filters``: page 1, then the rest concurrently (order preserved)."""
         self._client_filters(filters)
@@ -130,12 +128,14 @@ class ManagementAPI:
         return OAuthClient.from_json(self._data("GET", f"/oauth_clients/{segment(client_id, 'client_id')}"))
 
     def update_client(self, client_id: str, **changes: Any) -> OAuthClient:
-        """``PUT /oauth_clients/{id}`` — change any of ``CLIENT_FIELDS`` (a PUT of the same body is idempotent)."""
-        unknown = sorted(set(changes) - set(CLIENT_FIELDS))
+        """``PUT /oauth_clients/{id}`` — change any of ``wire.CLIENT_UPDATE_FIELDS`` (a PUT of the same body is
+        idempotent)."""
+        unknown = sorted(set(changes) - set(wire.CLIENT_UPDATE_FIELDS))
         if unknown:
-            raise ConfigurationError(f"cannot update {unknown}; updatable fields: {list(CLIENT_FIELDS)}")
+            raise ConfigurationError(f"cannot update {unknown}; updatable fields: {list(wire.CLIENT_UPDATE_FIELDS)}")
         if not changes:
-            raise ConfigurationError(f"update_client() needs at least one change among {list(CLIENT_FIELDS)}")
+            raise ConfigurationError("update_client() needs at least one change among "
+                                     f"{list(wire.CLIENT_UPDATE_FIELDS)}")
         body = {k: list(v) if isinstance(v, tuple) else v for k, v in changes.items()}
         return OAuthClient.from_json(
             self._data("PUT", f"/oauth_clients/{segment(client_id, 'client_id')}", json=body)
@@ -147,18 +147,18 @@ class ManagementAPI:
         self._json("DELETE", f"/oauth_clients/{segment(client_id, 'client_id')}")
 
     # ------------------------------------------------------------------------------------------------ grants
-    def list_grants(self, *, page_number: int = 1, page_size: int = DEFAULT_PAGE_SIZE) -> Page[OAuthGrant]:
+    def list_grants(self, *, page_number: int = 1, page_size: int = wire.DEFAULT_PAGE_SIZE) -> Page[OAuthGrant]:
         """``GET /oauth_grants`` — one page of grants."""
         self._require_management()
         body = self._json("GET", "/oauth_grants", params=self._page_params(page_number, page_size))
         return Page.from_json(body or {}, OAuthGrant.from_json)
 
-    def iter_grants(self, *, page_size: int = DEFAULT_PAGE_SIZE) -> Iterator[OAuthGrant]:
+    def iter_grants(self, *, page_size: int = wire.DEFAULT_PAGE_SIZE) -> Iterator[OAuthGrant]:
         """Every grant, fetched page after page as you iterate."""
         wire.check_page_size(page_size)  # now, not at the first next()
         return iterate(lambda n: self.list_grants(page_number=n, page_size=page_size))
 
-    def all_grants(self, *, page_size: int = DEFAULT_PAGE_SIZE, progress: bool | None = None) -> list[OAuthGrant]:
+    def all_grants(self, *, page_size: int = wire.DEFAULT_PAGE_SIZE, progress: bool | None = None) -> list[OAuthGrant]:
         """Every grant: page 1, then the rest concurrently (order preserved)."""
         wire.check_page_size(page_size)
         return fetch_all(

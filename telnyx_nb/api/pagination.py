@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any, TypeVar
 
-from telnyx_nb.api.records import Page
+from telnyx_nb.core.records import Page
 
 __all__ = ["fetch_all", "iterate", "MAX_WORKERS"]
 

@@ -11,8 +11,8 @@ import hashlib
 import re
 import secrets
 
-from telnyx_nb.api.wire import CODE_CHALLENGE_METHODS
-from telnyx_nb.errors import ConfigurationError
+from telnyx_nb.core.errors import ConfigurationError
+from telnyx_nb.core.wire import CODE_CHALLENGE_METHODS
 
 __all__ = ["METHODS", "generate_verifier", "code_challenge", "generate_state", "validate_verifier"]
 

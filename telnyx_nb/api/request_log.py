@@ -1,8 +1,8 @@
 """The request log: one masked :class:`RequestRecord` per HTTP attempt, handed to listeners.
 
-The transport calls its hook (by default a :class:`RequestLog`) once per attempt, as httpx calls its ``response``
+The send loop calls its hook (by default a :class:`RequestLog`) once per attempt, as httpx calls its ``response``
 event hooks; the panels' request logs and ``TelnyxOAuth.add_listener`` subscribe to it. Records are masked when
-made (:mod:`telnyx_nb.masking`), so no listener ever holds a secret.
+made (:mod:`telnyx_nb.core.masking`), so no listener ever holds a secret.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from urllib.parse import urlencode
 import requests
 
 from telnyx_nb.api.error_mapping import request_id
-from telnyx_nb.errors import TelnyxNBError
-from telnyx_nb.masking import mask_mapping, mask_text
+from telnyx_nb.core.errors import TelnyxNBError
+from telnyx_nb.core.masking import mask_mapping, mask_text
 
 __all__ = ["RequestRecord", "RequestLog", "make_record", "preview_body"]
 
@@ -59,7 +59,7 @@ class RequestRecord:
 
 
 class RequestLog:
-    """The transport's per-attempt hook: logs each record at DEBUG and hands it to every listener (thread-safe).
+    """The send loop's per-attempt hook: logs each record at DEBUG and hands it to every listener (thread-safe).
 
     A listener that raises is logged and skipped: a broken request log must not break the call it records.
     """

@@ -19,7 +19,7 @@ Retry policy (at least the official SDK's, and safer):
   gets 404 did its work the first time: that 404 is the success of the call (logged), not ``NotFoundError``.
 
 :class:`RetryPolicy` holds these rules as data and answers one question per attempt (:meth:`RetryPolicy.wait`);
-the transport (:mod:`telnyx_nb.api.transport`) sends, sleeps and counts. Renewing a token after a 401 is not a
+the send loop (:mod:`telnyx_nb.api.send_loop`) sends, sleeps and counts. Renewing a token after a 401 is not a
 retry: the client-credentials auth object decides that (:mod:`telnyx_nb.api.auth`).
 """
 
@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from telnyx_nb.errors import ConfigurationError
+from telnyx_nb.core.errors import ConfigurationError
 
 __all__ = ["RetryPolicy", "parse_retry_after", "parse_rate_limit_reset", "DEFAULT_MAX_RETRIES",
            "DEFAULT_MAX_RETRY_TIME", "MAX_RETRY_AFTER"]

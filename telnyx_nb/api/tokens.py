@@ -1,23 +1,27 @@
 """Token endpoints (RFC 6749 §3.2, RFC 7662 introspection, RFC 7009 revocation), the JWKS and JWT checks, and
-open registration (RFC 7591): a mixin of :class:`~telnyx_nb.api.client.TelnyxOAuth`, which provides ``_json``,
-``_client_auth``, ``_transport``, ``_metadata``, the default client's credentials and the key cache's lock.
+open registration (RFC 7591): a mixin of :class:`~telnyx_nb.api.client.TelnyxOAuth`; what it needs of the client
+is declared by :class:`~telnyx_nb.api.session_protocol.OAuthSession`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from telnyx_nb.api import wire
 from telnyx_nb.api.arguments import required
-from telnyx_nb.api.records import JWKS, Introspection, Registration, TokenResponse, VerifiedJWT
-from telnyx_nb.api.transport import DEFAULT
-from telnyx_nb.errors import ConfigurationError
-from telnyx_nb.masking import remember
+from telnyx_nb.api.send_loop import DEFAULT
+from telnyx_nb.api.session_protocol import OAuthSession
+from telnyx_nb.core import wire
+from telnyx_nb.core.errors import ConfigurationError
+from telnyx_nb.core.masking import remember
+from telnyx_nb.core.records import JWKS, Introspection, Registration, TokenResponse, VerifiedJWT
+
+if TYPE_CHECKING:  # joserfc loads only when a JWT is first verified
+    from telnyx_nb.api.jwt import KeyCache
 
 __all__ = ["TokenEndpoints"]
 
 
-class TokenEndpoints:
+class TokenEndpoints(OAuthSession):
     """Issue, refresh, introspect and revoke tokens; fetch the keys and verify a JWT; register a client."""
 
     # ------------------------------------------------------------------------------------------------ tokens
@@ -102,11 +106,12 @@ class TokenEndpoints:
             raise ConfigurationError("introspect() needs the token to inspect")
         remember(token)
         secret = client_secret or (self.client_secret if (client_id or self.client_id) == self.client_id else None)
+        extra: dict[str, str]
         if self.api_key and client_id is None and client_secret is None:
             auth, extra = DEFAULT, {}
         elif (client_id or self.client_id) and secret:
             auth, extra = self._client_auth(client_id, secret)
-        elif self._transport.default_auth is not None:
+        elif self._send_loop.default_auth is not None:
             auth, extra = DEFAULT, {}
         else:
             auth, extra = self._client_auth(client_id, client_secret)
@@ -140,7 +145,7 @@ class TokenEndpoints:
         jwks = JWKS.from_json(self._json("GET", "/oauth/jwks", auth=None) or {})
         return jwks
 
-    def _key_cache(self) -> Any:
+    def _key_cache(self) -> KeyCache:
         with self._keys_lock:
             if self._keys is None:
                 from telnyx_nb.api.jwt import KeyCache
@@ -155,7 +160,7 @@ class TokenEndpoints:
         RFC 9728 §3.1/§3.3: the protected-resource document at ``/.well-known/oauth-protected-resource/v2``
         must name exactly this URL as its ``resource``, and RFC 9068 §3 has access tokens for it carry it in
         ``aud`` (the sandbox does both). ``verify_jwt()`` expects it by default."""
-        return self._transport.base_url
+        return self._send_loop.base_url
 
     def verify_jwt(
         self,

@@ -23,7 +23,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from telnyx_nb.settings import WHERE_HELP, explain
+from telnyx_nb.core.settings import WHERE_HELP, explain
 from telnyx_nb.terminal import echo
 
 __all__ = ["add_arguments", "run"]
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     import telnyx_nb
     from telnyx_nb.audit.report import write_report
     from telnyx_nb.audit.rules import SEVERITIES, audit
-    from telnyx_nb.errors import TelnyxNBError
+    from telnyx_nb.core.errors import TelnyxNBError
 
     try:
         api = telnyx_nb.connect()

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from telnyx_nb.api import wire
 from telnyx_nb.audit.registry import Thresholds, client_rows, items, rule
+from telnyx_nb.core import wire
 
 __all__ = ["auth_code_without_pkce", "client_without_grants", "duplicate_client_name", "non_https_redirect_uri",
            "public_client_credentials", "redirect_uri_wildcard_or_fragment", "unverified_client_with_grants"]

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from telnyx_nb.errors import ArgumentTypeError, ConfigurationError
+from telnyx_nb.core.errors import ArgumentTypeError, ConfigurationError
 from telnyx_nb.frames import CLIENT_COLUMNS
 
 __all__ = ["FINDING_COLUMNS", "RULES", "SEVERITIES", "Rule", "Thresholds", "rule"]

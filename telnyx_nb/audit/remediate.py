@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from telnyx_nb.errors import ArgumentTypeError, ConfigurationError, NotFoundError, TelnyxNBError
+from telnyx_nb.core.errors import ArgumentTypeError, ConfigurationError, NotFoundError, TelnyxNBError
 
 __all__ = ["OUTCOME_COLUMNS", "OUTCOMES", "revoke", "revoke_each", "revocable", "summarize"]
 

@@ -27,7 +27,7 @@ import pandas as pd
 from telnyx_nb.audit import plots, selection
 from telnyx_nb.audit.risk import LEVELS, revoke_first, with_risk
 from telnyx_nb.audit.rules import RULES, SEVERITIES, AuditResult
-from telnyx_nb.errors import ConfigurationError
+from telnyx_nb.core.errors import ConfigurationError
 from telnyx_nb.spreadsheet import write_csv
 
 __all__ = ["SECTIONS", "export", "render_html", "write_report"]

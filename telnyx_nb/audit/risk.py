@@ -31,9 +31,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from telnyx_nb.api import wire
 from telnyx_nb.audit import client_rules, grant_rules
 from telnyx_nb.audit.registry import Thresholds
+from telnyx_nb.core import wire
 
 __all__ = ["CROWDED_CLIENT_GRANTS", "LEVELS", "LEVEL_FLOORS", "OLD_CLIENT_DAYS", "RISK_COLUMNS", "SIGNALS", "WEIGHTS",
            "level_of", "revoke_first", "score_grants", "with_risk"]

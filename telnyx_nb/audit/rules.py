@@ -29,7 +29,7 @@ from telnyx_nb.audit import client_rules  # noqa: F401
 from telnyx_nb.audit.baseline import Baseline, admin_baseline
 from telnyx_nb.audit.registry import CLIENT_NEEDS, FINDING_COLUMNS, RULES, SEVERITIES, Rule, Thresholds, rule
 from telnyx_nb.audit.risk import revoke_first, with_risk
-from telnyx_nb.errors import ArgumentTypeError, ConfigurationError
+from telnyx_nb.core.errors import ArgumentTypeError, ConfigurationError
 from telnyx_nb.frames import GRANT_COLUMNS
 
 __all__ = [
@@ -202,7 +202,7 @@ def audit(
 
 def _published_scopes(source: Any) -> tuple[str, ...] | None:
     """The server's ``scopes_supported`` (RFC 8414 §2), or None when it cannot be read: the audit goes on without."""
-    from telnyx_nb.errors import TelnyxNBError
+    from telnyx_nb.core.errors import TelnyxNBError
 
     read = getattr(source, "authorization_server_metadata", None)
     if not callable(read):

@@ -4,7 +4,7 @@
 
 Writes ``DIR/clients/date=YYYY-MM-DD/snapshot-<stamp>.parquet`` and the same under ``DIR/grants``
 (``telnyx_nb.audit.snapshots``), then prints the changes since the previous snapshot in DIR, if there is one.
-Where to connect follows ``telnyx_nb.connect()`` (``--help`` lists the variables, :mod:`telnyx_nb.settings`).
+Where to connect follows ``telnyx_nb.connect()`` (``--help`` lists the variables, :mod:`telnyx_nb.core.settings`).
 Exit status: 0 written; 2 nothing written (bad setting, connection or authentication failure, unwritable DIR).
 """
 
@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from telnyx_nb.settings import WHERE_HELP, explain
+from telnyx_nb.core.settings import WHERE_HELP, explain
 from telnyx_nb.terminal import echo
 
 __all__ = ["add_arguments", "run", "print_changes"]
@@ -45,7 +45,7 @@ def print_changes(changes, *, limit: int = 50) -> None:
 def run(args: argparse.Namespace) -> int:
     import telnyx_nb
     from telnyx_nb.audit.snapshots import diff, list_snapshots, load_snapshot, snapshot
-    from telnyx_nb.errors import TelnyxNBError
+    from telnyx_nb.core.errors import TelnyxNBError
 
     try:
         previous = load_snapshot(args.out) if list_snapshots(args.out) else None

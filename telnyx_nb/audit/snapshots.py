@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from telnyx_nb.errors import ArgumentTypeError, ConfigurationError
+from telnyx_nb.core.errors import ArgumentTypeError, ConfigurationError
 from telnyx_nb.frames import CLIENT_COLUMNS, DTYPES, GRANT_COLUMNS, LIST
 
 __all__ = ["CHANGES", "CLIENT_FIELDS_COMPARED", "DIFF_COLUMNS", "Snapshot", "diff", "history", "list_snapshots",

@@ -16,7 +16,7 @@ import threading
 import time
 from datetime import UTC, datetime
 
-from telnyx_nb.errors import ArgumentTypeError, ConfigurationError
+from telnyx_nb.core.errors import ArgumentTypeError, ConfigurationError
 
 
 class Clock:

@@ -5,7 +5,7 @@ routes' state (``web.state.SandboxState``) both read the same object instead of 
 lifetimes twice. It is frozen: what is known only once the sandbox starts (the root URL after the port is bound, the
 org and user ids kept in the store) is filled in by ``bound(...)``, which returns a new config.
 
-Bad values raise ``telnyx_nb.errors.ConfigurationError`` (a ``ValueError``) naming the option and the fix; a value
+Bad values raise ``telnyx_nb.core.errors.ConfigurationError`` (a ``ValueError``) naming the option and the fix; a value
 of the wrong type raises ``ArgumentTypeError`` (also a ``TypeError``), so callers that caught either keep working.
 """
 

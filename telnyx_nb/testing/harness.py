@@ -225,7 +225,7 @@ class SandboxHarness:
 
     # ----- data ---------------------------------------------------------------------------------------------
     def _call(self, method: str, path: str, **kwargs):
-        from telnyx_nb.api.transport import error_from_response
+        from telnyx_nb.api.error_mapping import error_from_response
 
         response = self.session().request(method, self.in_process_base_url + path, timeout=10, **kwargs)
         if response.status_code >= 400:
@@ -309,9 +309,9 @@ class SandboxHarness:
 
 
 def _page_text(html: str, limit: int = 300) -> str:
-    from telnyx_nb.api.transport import _readable_text
+    from telnyx_nb.api.error_mapping import readable_text
 
-    return _readable_text(html or "", limit)
+    return readable_text(html or "", limit)
 
 
 def _new_demo_secret(sandbox) -> None:

@@ -16,7 +16,7 @@ from telnyx_nb.widgets.jwt_view import JWTView
 
 if TYPE_CHECKING:
     from telnyx_nb.api.client import TelnyxOAuth
-    from telnyx_nb.api.records import TokenResponse
+    from telnyx_nb.core.records import TokenResponse
     from telnyx_nb.widgets.controls import SecretText
 
 

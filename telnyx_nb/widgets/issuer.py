@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
-from telnyx_nb.errors import AuthorizationFlowError
+from telnyx_nb.core.errors import AuthorizationFlowError
 
 if TYPE_CHECKING:
-    from telnyx_nb.api.records import AuthorizationServerMetadata
+    from telnyx_nb.core.records import AuthorizationServerMetadata
 
 
 def check_issuer(redirect: str, metadata: AuthorizationServerMetadata | None) -> None:

@@ -1,7 +1,7 @@
 """HTML for records, DataFrames and errors, and the reverse: the text a widget shows.
 
 Panels never parse JSON: they render the API module's records and frames with these helpers, which escape every
-value and mask every secret (through :mod:`telnyx_nb.masking`) unless the user chose to reveal them.
+value and mask every secret (through :mod:`telnyx_nb.core.masking`) unless the user chose to reveal them.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from telnyx_nb.errors import (
+from telnyx_nb.core.errors import (
     AuthenticationError,
     ConfigurationError,
     JWTVerificationError,
@@ -24,7 +24,7 @@ from telnyx_nb.errors import (
     TransportError,
     ValidationError,
 )
-from telnyx_nb.masking import ELLIPSIS, mask, mask_text, secret_names
+from telnyx_nb.core.masking import ELLIPSIS, mask, mask_text, secret_names
 
 TIME_FIELDS = frozenset({"exp", "iat", "nbf", "auth_time", "client_id_issued_at", "client_secret_expires_at"})
 

@@ -2,7 +2,7 @@
 
 Every panel that lets a user choose scopes (Token, Authorize, the Clients form) fills its picker from the server's
 metadata (RFC 8414 §2 ``scopes_supported``), never from a list of its own. The metadata carries names only, so a
-name's description comes from Telnyx's published vocabulary (:data:`telnyx_nb.api.wire.PUBLISHED_SCOPE_DESCRIPTIONS`);
+name's description comes from Telnyx's published vocabulary (:data:`telnyx_nb.core.wire.PUBLISHED_SCOPE_DESCRIPTIONS`);
 a name Telnyx does not publish (a sandbox started with a custom catalog, another server) is labelled so. A scope
 whose grant is worth a second thought (``admin``: the whole account) carries a plain warning next to the picker.
 """
@@ -13,7 +13,7 @@ import html
 from collections.abc import Iterable
 from typing import Any
 
-from telnyx_nb.api import wire
+from telnyx_nb.core import wire
 
 NOT_PUBLISHED = "not published by Telnyx"
 # What a scope gives, in plain words, for the scopes a user should think twice about before asking for them.

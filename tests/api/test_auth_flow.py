@@ -12,7 +12,7 @@ import secrets
 import requests
 
 from telnyx_nb.api.auth import BearerKey, ClientBasic, ClientCredentialsToken, auth_flow
-from telnyx_nb.api.records import TokenResponse
+from telnyx_nb.core.records import TokenResponse
 
 
 def answer(status: int, sent_token: str | None = None) -> requests.Response:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from telnyx_nb import TelnyxOAuth
-from telnyx_nb.errors import APIError, ConfigurationError
+from telnyx_nb.core.errors import APIError, ConfigurationError
 
 API_KEY = "KEY0123456789abcdefghijklmnopqrstuv"
 REDIRECT = "http://127.0.0.1:9/cb"
@@ -52,7 +52,7 @@ def test_a_single_string_of_grant_types_or_scopes_is_not_split_into_letters(make
 def test_a_wrong_port_says_connection_refused_and_what_to_check():
     import socket
 
-    from telnyx_nb.errors import APIConnectionError
+    from telnyx_nb.core.errors import APIConnectionError
 
     with socket.socket() as sock:  # bound, so nobody else takes the port, but not listening: refused
         sock.bind(("127.0.0.1", 0))
@@ -66,7 +66,7 @@ def test_a_wrong_port_says_connection_refused_and_what_to_check():
 
 
 def test_https_to_a_plain_http_server_says_to_use_http(canned):
-    from telnyx_nb.errors import APIConnectionError
+    from telnyx_nb.core.errors import APIConnectionError
 
     https = canned.base_url.replace("http://", "https://")
     with TelnyxOAuth(API_KEY, base_url=https, max_retries=0, timeout=5) as tx:

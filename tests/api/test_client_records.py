@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from canned_server import as_json, client_json
 
-from telnyx_nb.errors import APIError
+from telnyx_nb.core.errors import APIError
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import pytest
 from canned_server import as_json
 
 from telnyx_nb import TelnyxOAuth
-from telnyx_nb.errors import APIError, ConfigurationError
+from telnyx_nb.core.errors import APIError, ConfigurationError
 
 API_KEY = "KEY0123456789abcdefghijklmnopqrstuv"
 REDIRECT = "http://127.0.0.1:9/cb"
@@ -38,7 +38,7 @@ def test_debug_logs_of_every_library_hide_the_consent_token_in_the_path(make_san
 
 
 def test_prose_after_bearer_stays_readable_while_credentials_are_masked():
-    from telnyx_nb.masking import mask_text
+    from telnyx_nb.core.masking import mask_text
 
     assert mask_text("The Bearer credential is not this sandbox's API key") == \
         "The Bearer credential is not this sandbox's API key"
@@ -79,7 +79,7 @@ def test_a_bad_header_from_a_users_session_is_masked_in_the_whole_traceback(cann
 
     import requests
 
-    from telnyx_nb.errors import TelnyxNBError
+    from telnyx_nb.core.errors import TelnyxNBError
 
     session = requests.Session()
     session.headers["X-Extra"] = f"Bearer {API_KEY}\n"
@@ -94,7 +94,7 @@ def test_every_remembered_secret_stays_masked_across_batches_even_inside_another
     last: a notebook issuing tokens in a loop slowed to ~0.1 s a token); no secret may slip between batches."""
     import secrets as random_secrets
 
-    from telnyx_nb.masking import mask_text, remember
+    from telnyx_nb.core.masking import mask_text, remember
 
     inner = random_secrets.token_urlsafe(12)
     remember(inner)

@@ -10,7 +10,7 @@ import pytest
 
 import telnyx_nb
 from telnyx_nb import TelnyxOAuth, connect
-from telnyx_nb.errors import ConfigurationError
+from telnyx_nb.core.errors import ConfigurationError
 
 CREDENTIALS = ("TELNYX_API_KEY", "TELNYX_CLIENT_ID", "TELNYX_CLIENT_SECRET", "TELNYX_BASE_URL",
                "TELNYX_NB_SANDBOX_API_KEY")

@@ -23,8 +23,8 @@ from joserfc.jwk import RSAKey
 
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.api.jwt import KeyCache, verify
-from telnyx_nb.api.records import JWKS
-from telnyx_nb.errors import ConfigurationError, JWTVerificationError
+from telnyx_nb.core.errors import ConfigurationError, JWTVerificationError
+from telnyx_nb.core.records import JWKS
 
 OTHER_API = "https://other-api.example/v2"
 

@@ -7,8 +7,8 @@ from datetime import datetime
 import pytest
 
 from telnyx_nb import TelnyxOAuth
-from telnyx_nb.api.records import OAuthClient, OAuthGrant, Page
-from telnyx_nb.errors import ConfigurationError, NotFoundError, ValidationError
+from telnyx_nb.core.errors import ConfigurationError, NotFoundError, ValidationError
+from telnyx_nb.core.records import OAuthClient, OAuthGrant, Page
 
 
 @pytest.fixture(scope="module")
@@ -200,7 +200,7 @@ def test_progress_bar_shows_for_several_pages_and_can_be_off(tx, capsys):
 def test_a_failing_page_fails_the_whole_fetch(make_sandbox):
     import requests
 
-    from telnyx_nb.errors import ServerError
+    from telnyx_nb.core.errors import ServerError
 
     sb = make_sandbox(seed="demo")
     tx = TelnyxOAuth.from_sandbox(sb, max_retries=0)

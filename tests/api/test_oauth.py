@@ -12,8 +12,7 @@ import pytest
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.api import pkce
 from telnyx_nb.api.jwt import decode_unverified
-from telnyx_nb.api.records import Introspection, TokenResponse
-from telnyx_nb.errors import (
+from telnyx_nb.core.errors import (
     AuthenticationError,
     AuthorizationDenied,
     ConfigurationError,
@@ -22,6 +21,7 @@ from telnyx_nb.errors import (
     StateMismatch,
     ValidationError,
 )
+from telnyx_nb.core.records import Introspection, TokenResponse
 
 REDIRECT = "http://127.0.0.1:8888/callback"
 

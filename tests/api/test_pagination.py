@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from telnyx_nb.api.pagination import fetch_all, iterate
-from telnyx_nb.api.records import Page
+from telnyx_nb.core.records import Page
 
 TIMEOUT = 10
 

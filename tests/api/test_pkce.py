@@ -9,7 +9,7 @@ import re
 import pytest
 
 from telnyx_nb.api import pkce
-from telnyx_nb.errors import ConfigurationError
+from telnyx_nb.core.errors import ConfigurationError
 
 UNRESERVED = re.compile(r"^[A-Za-z0-9\-._~]+$")
 

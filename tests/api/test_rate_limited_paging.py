@@ -11,12 +11,12 @@ import requests
 
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.api.auth import credential_name
-from telnyx_nb.errors import RateLimitError
+from telnyx_nb.core.errors import RateLimitError
 
 
 def logged(client: TelnyxOAuth) -> list:
     records: list = []
-    client._transport.add_listener(records.append)
+    client._send_loop.add_listener(records.append)
     return records
 
 
@@ -30,7 +30,7 @@ def waits(monkeypatch):
         taken.append(seconds)
         real(seconds)
 
-    monkeypatch.setattr("telnyx_nb.api.transport.time.sleep", sleep)
+    monkeypatch.setattr("telnyx_nb.api.send_loop.time.sleep", sleep)
     return taken
 
 
@@ -57,7 +57,7 @@ def test_grants_df_and_clients_df_pace_themselves_through_20_a_second(make_sandb
 def test_unpaced_the_same_paging_is_refused_and_paced_it_is_not(make_sandbox):
     sb = make_sandbox(seed="grants=3000", rate_limit="20/s")
     with TelnyxOAuth.from_sandbox(sb) as client:
-        client._transport.pacer = None
+        client._send_loop.pacer = None
         records = logged(client)
         client.grants_df(progress=False, with_clients=False)
     assert [r.status for r in records].count(429) >= 3  # the limit is real; pacing is what avoids it
@@ -104,7 +104,7 @@ def test_each_credential_is_paced_in_its_own_window(make_sandbox):
     own, and a request without credentials (discovery) is not held back by it."""
     sb = make_sandbox(seed="empty", rate_limit="2/min")
     with TelnyxOAuth.from_sandbox(sb) as client:
-        transport = client._transport
+        transport = client._send_loop
         name = credential_name(transport.default_auth)
         for _ in range(2):
             client.list_clients()

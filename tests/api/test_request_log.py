@@ -10,7 +10,7 @@ import logging
 import requests
 
 from telnyx_nb.api.request_log import RequestLog, RequestRecord, make_record, preview_body
-from telnyx_nb.errors import APITimeoutError
+from telnyx_nb.core.errors import APITimeoutError
 
 KEY = "KEY" + "q" * 55
 

@@ -11,8 +11,9 @@ import requests
 from oauth_helpers import wait_for
 
 from telnyx_nb import TelnyxOAuth
-from telnyx_nb.api.transport import RequestRecord, parse_retry_after
-from telnyx_nb.errors import (
+from telnyx_nb.api.request_log import RequestRecord
+from telnyx_nb.api.retry import parse_retry_after
+from telnyx_nb.core.errors import (
     APIConnectionError,
     APIError,
     APITimeoutError,
@@ -217,7 +218,7 @@ def test_secrets_never_appear_in_records_reprs_or_errors(sandbox):
 
 def test_a_delete_retried_after_a_503_that_then_gets_404_is_not_found(sb):
     """Only a lost answer may have deleted the client; a 503 answered, so the 404 after it means no such client."""
-    from telnyx_nb.errors import NotFoundError
+    from telnyx_nb.core.errors import NotFoundError
 
     tx, records = client(sb)
     arm(sb, path="/v2/oauth_clients/no-such-client", method="DELETE", count=1, status=503)

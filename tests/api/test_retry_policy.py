@@ -21,7 +21,7 @@ from telnyx_nb.api.retry import (
     RetryPolicy,
     parse_retry_after,
 )
-from telnyx_nb.errors import ConfigurationError
+from telnyx_nb.core.errors import ConfigurationError
 
 
 def policy(**kwargs) -> RetryPolicy:

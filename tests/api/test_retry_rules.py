@@ -1,4 +1,4 @@
-"""What is retried, and when not: the retry rules of ``telnyx_nb.api.transport`` one at a time.
+"""What is retried, and when not: the retry rules of ``telnyx_nb.api.send_loop`` one at a time.
 
 A canned loopback server (``tests/canned_server.py``) gives the answers the sandbox never gives (``x-should-retry``,
 a 400 that asks for a retry, ``retry-after-ms``); the sandbox's fault injection gives the rest. Attempts are counted
@@ -16,8 +16,10 @@ import requests
 from canned_server import Script, serve, transport
 
 from telnyx_nb import TelnyxOAuth
-from telnyx_nb.api.transport import MAX_RETRY_AFTER, RequestRecord, Transport, parse_retry_after
-from telnyx_nb.errors import APIError, RateLimitError, ServerError
+from telnyx_nb.api.request_log import RequestRecord
+from telnyx_nb.api.retry import MAX_RETRY_AFTER, parse_retry_after
+from telnyx_nb.api.send_loop import SendLoop
+from telnyx_nb.core.errors import APIError, RateLimitError, ServerError
 
 NOW = {"retry-after": "0"}  # "come back now": a retry that costs no wait
 
@@ -132,7 +134,7 @@ def test_backoff_without_retry_after_waits_at_least_three_quarters_of_half_a_sec
     stamps: list[float] = []
     script = Script((503, {}), (503, {}), (200, {}))
     with serve(script) as base:
-        tx = Transport(base, max_retries=2)
+        tx = SendLoop(base, max_retries=2)
         tx.add_listener(lambda record: stamps.append(time.monotonic()))
         assert tx.request("GET", "/oauth_grants").status_code == 200
     # 0.5 s then 1 s, less at most 25 % jitter (lower bounds only: a sleep never ends early)

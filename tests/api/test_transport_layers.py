@@ -12,11 +12,11 @@ import pytest
 from canned_server import serve
 
 from telnyx_nb.api.auth import BearerKey, ClientCredentialsToken
-from telnyx_nb.api.records import TokenResponse
 from telnyx_nb.api.request_log import RequestLog
 from telnyx_nb.api.retry import RetryPolicy
-from telnyx_nb.api.transport import Transport
-from telnyx_nb.errors import AuthenticationError, ConfigurationError, ServerError
+from telnyx_nb.api.send_loop import SendLoop
+from telnyx_nb.core.errors import AuthenticationError, ConfigurationError, ServerError
+from telnyx_nb.core.records import TokenResponse
 
 
 class Script:
@@ -38,32 +38,32 @@ def test_a_policy_given_whole_decides_the_retries():
     script = Script(503, 200)
     with serve(script) as base:
         with pytest.raises(ServerError):
-            Transport(base, retry=RetryPolicy(max_retries=0)).request("GET", "/x")
+            SendLoop(base, retry=RetryPolicy(max_retries=0)).request("GET", "/x")
         assert len(script.seen) == 1
-        assert Transport(base, retry=RetryPolicy(max_retries=1)).request("GET", "/x").status_code == 200
+        assert SendLoop(base, retry=RetryPolicy(max_retries=1)).request("GET", "/x").status_code == 200
 
 
 def test_max_retries_builds_the_policy_when_none_is_given():
-    tx = Transport("http://127.0.0.1:9/v2", max_retries=4, max_retry_time=7)
+    tx = SendLoop("http://127.0.0.1:9/v2", max_retries=4, max_retry_time=7)
     assert tx.retry == RetryPolicy(max_retries=4, max_retry_time=7) and (tx.max_retries, tx.max_retry_time) == (4, 7)
 
 
 def test_a_policy_must_be_a_retry_policy():
     with pytest.raises(ConfigurationError, match="retry must be a RetryPolicy"):
-        Transport("http://127.0.0.1:9/v2", retry={"max_retries": 1})
+        SendLoop("http://127.0.0.1:9/v2", retry={"max_retries": 1})
 
 
 def test_any_callable_is_the_per_attempt_hook():
     seen = []
     with serve(Script(503, 503, 200)) as base:
-        Transport(base, request_log=seen.append).request("GET", "/x")
+        SendLoop(base, request_log=seen.append).request("GET", "/x")
     assert [(r.status, r.attempt) for r in seen] == [(503, 1), (503, 2), (200, 3)]
 
 
 def test_the_default_hook_is_a_request_log_with_listeners():
     seen = []
     with serve(Script(200)) as base:
-        tx = Transport(base)
+        tx = SendLoop(base)
         assert isinstance(tx.request_log, RequestLog)
         tx.add_listener(seen.append)
         tx.request("GET", "/x")
@@ -78,7 +78,7 @@ def test_a_broken_listener_does_not_break_the_call():
 
     seen = []
     with serve(Script(200)) as base:
-        tx = Transport(base)
+        tx = SendLoop(base)
         tx.add_listener(broken)
         tx.add_listener(seen.append)
         assert tx.request("GET", "/x").status_code == 200
@@ -95,7 +95,7 @@ def test_a_401_is_sent_once_more_with_a_fresh_token_outside_the_retry_count():
     script = Script(401, 200)
     seen = []
     with serve(script) as base:
-        tx = Transport(base, default_auth=_token_cache(), max_retries=0, request_log=seen.append)
+        tx = SendLoop(base, default_auth=_token_cache(), max_retries=0, request_log=seen.append)
         assert tx.request("GET", "/x").status_code == 200
     assert script.seen == ["Bearer tok1", "Bearer tok2"]
     assert [(r.status, r.attempt) for r in seen] == [(401, 1), (200, 2)]
@@ -104,7 +104,7 @@ def test_a_401_is_sent_once_more_with_a_fresh_token_outside_the_retry_count():
 def test_a_second_401_is_final():
     script = Script(401)
     with serve(script) as base:
-        tx = Transport(base, default_auth=_token_cache(), max_retries=3)
+        tx = SendLoop(base, default_auth=_token_cache(), max_retries=3)
         with pytest.raises(AuthenticationError):
             tx.request("GET", "/x")
     assert script.seen == ["Bearer tok1", "Bearer tok2"]
@@ -113,7 +113,7 @@ def test_a_second_401_is_final():
 def test_a_401_after_a_retried_503_still_renews():
     script = Script(503, 401, 200)
     with serve(script) as base:
-        tx = Transport(base, default_auth=_token_cache(), max_retries=1)
+        tx = SendLoop(base, default_auth=_token_cache(), max_retries=1)
         assert tx.request("GET", "/x").status_code == 200
     assert script.seen == ["Bearer tok1", "Bearer tok1", "Bearer tok2"]
 
@@ -122,5 +122,5 @@ def test_a_fixed_key_that_gets_401_is_not_sent_again():
     script = Script(401, 200)
     with serve(script) as base:
         with pytest.raises(AuthenticationError):
-            Transport(base, default_auth=BearerKey("KEY" + "k" * 55), max_retries=3).request("GET", "/x")
+            SendLoop(base, default_auth=BearerKey("KEY" + "k" * 55), max_retries=3).request("GET", "/x")
     assert len(script.seen) == 1

@@ -1,7 +1,7 @@
 """The transport's failed connections, request records, settings and the messages a user reads when a call fails,
 at their edges (its retry decisions are pinned in ``test_retry_rules.py``).
 
-Each test pins a line of ``telnyx_nb.api.transport`` that a one-line change would break without any other test
+Each test pins a line of ``telnyx_nb.api.send_loop`` that a one-line change would break without any other test
 noticing (found by ``make mutate MODULES=transport``). Servers are real sockets on 127.0.0.1: a canned HTTP server
 (``tests/canned_server.py``), a port bound but not listening (refused), and a listener that hangs up (reset).
 Attempts are counted with a request-log listener and on the server side, never by timing.
@@ -18,14 +18,10 @@ import pytest
 import requests
 from canned_server import BODY, Script, serve, transport
 
-from telnyx_nb.api.transport import (
-    RequestRecord,
-    Transport,
-    _connection_reason,
-    _never_connected,
-    error_from_response,
-)
-from telnyx_nb.errors import (
+from telnyx_nb.api.error_mapping import error_from_response
+from telnyx_nb.api.request_log import RequestRecord
+from telnyx_nb.api.send_loop import SendLoop, _connection_reason, _never_connected
+from telnyx_nb.core.errors import (
     APIConnectionError,
     APIError,
     ConfigurationError,
@@ -323,7 +319,7 @@ def test_a_listener_that_raises_does_not_break_the_call_and_others_still_hear():
         raise RuntimeError("listener bug")
 
     with serve(Script((200, {}))) as base:
-        tx = Transport(base, max_retries=0)
+        tx = SendLoop(base, max_retries=0)
         tx.add_listener(broken)
         tx.add_listener(heard.append)
         assert tx.request("GET", "/x").status_code == 200
@@ -343,20 +339,20 @@ def test_a_listener_that_raises_does_not_break_the_call_and_others_still_hear():
 ])
 def test_bad_transport_settings_are_refused_naming_the_setting(kwargs):
     with pytest.raises(ConfigurationError) as caught:
-        Transport("http://127.0.0.1:1/v2", **kwargs)
+        SendLoop("http://127.0.0.1:1/v2", **kwargs)
     assert next(iter(kwargs)) in str(caught.value)
 
 
 @pytest.mark.parametrize("url", ["ftp://h/v2", "127.0.0.1:8000/v2", "http:///v2", 42])
 def test_a_base_url_must_be_absolute_http(url):
     with pytest.raises(ConfigurationError, match="base_url must be an absolute URL"):
-        Transport(url)
+        SendLoop(url)
 
 
 @pytest.mark.parametrize("kwargs", [{"timeout": (1, 2)}, {"timeout": 0.5}, {"max_retries": 0},
                                     {"max_retry_time": 0}])
 def test_good_transport_settings_are_accepted(kwargs):
-    Transport("HTTPS://h.example/v2/", **kwargs)
+    SendLoop("HTTPS://h.example/v2/", **kwargs)
 
 
 def test_a_transport_sends_its_user_agent():
@@ -367,20 +363,20 @@ def test_a_transport_sends_its_user_agent():
         return 200, {}, b"{}"
 
     with serve(respond) as base:
-        Transport(base + "/").request("GET", "x")
+        SendLoop(base + "/").request("GET", "x")
     assert got["User-Agent"].startswith("telnyx-nb/")
 
 
 def test_a_given_session_keeps_its_own_headers():
     session = requests.Session()
     session.headers["User-Agent"] = "mine"
-    tx = Transport("http://h.example/v2", session=session)
+    tx = SendLoop("http://h.example/v2", session=session)
     assert tx.session is session and session.headers["User-Agent"] == "mine"
 
 
 # -------------------------------------------------------------------------------------------------- URLs
 def test_urls_join_under_the_base_and_absolute_ones_pass_through():
-    tx = Transport("http://h.example:8080/v2/")
+    tx = SendLoop("http://h.example:8080/v2/")
     assert tx.url("/oauth_clients") == "http://h.example:8080/v2/oauth_clients"
     assert tx.url("oauth_clients") == "http://h.example:8080/v2/oauth_clients"
     assert tx.url("https://other/x") == "https://other/x"
@@ -395,11 +391,11 @@ def test_urls_join_under_the_base_and_absolute_ones_pass_through():
     ("http://h.example:8080/x", False), ("http://evil.example/x", False), ("http://h.example:bad/x", False),
 ])
 def test_same_origin_compares_scheme_host_and_port(url, same):
-    assert Transport("http://h.example/v2").same_origin(url) is same
+    assert SendLoop("http://h.example/v2").same_origin(url) is same
 
 
 def test_https_default_port_is_443():
-    assert Transport("https://h.example/v2").same_origin("https://h.example:443/z")
+    assert SendLoop("https://h.example/v2").same_origin("https://h.example:443/z")
 
 
 # ------------------------------------------------------------------------------------------- log and redirects
@@ -408,7 +404,7 @@ def test_every_attempt_is_logged_at_debug_and_a_broken_listener_is_logged(caplog
         raise RuntimeError("listener bug")
 
     with serve(Script((200, {}))) as base:
-        tx = Transport(base, max_retries=0)
+        tx = SendLoop(base, max_retries=0)
         tx.add_listener(broken)
         with caplog.at_level(logging.DEBUG, logger="telnyx_nb.api"):
             tx.request("GET", "/x")

@@ -13,7 +13,7 @@ from frame_helpers import typed_frame
 from telnyx_nb.audit import audit, diff, find_issues
 from telnyx_nb.audit.registry import Thresholds
 from telnyx_nb.audit.report import export
-from telnyx_nb.errors import ArgumentTypeError, ConfigurationError, TelnyxNBError
+from telnyx_nb.core.errors import ArgumentTypeError, ConfigurationError, TelnyxNBError
 from telnyx_nb.frames import CLIENT_COLUMNS, GRANT_COLUMNS
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)

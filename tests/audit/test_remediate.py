@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from telnyx_nb.audit.remediate import OUTCOME_COLUMNS, OUTCOMES, revocable, revoke
-from telnyx_nb.errors import ArgumentTypeError, ConfigurationError
+from telnyx_nb.core.errors import ArgumentTypeError, ConfigurationError
 
 
 def findings(*rows):

@@ -133,8 +133,8 @@ class _Session:
         return self.grants
 
     def authorization_server_metadata(self):
-        from telnyx_nb.api.records import AuthorizationServerMetadata
-        from telnyx_nb.errors import TelnyxNBError
+        from telnyx_nb.core.errors import TelnyxNBError
+        from telnyx_nb.core.records import AuthorizationServerMetadata
 
         if self.published is None:
             raise TelnyxNBError("metadata unavailable")

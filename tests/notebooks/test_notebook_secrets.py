@@ -3,7 +3,7 @@
 The scan reads the whole notebook file — cell sources, every text output and rich representation, attachments and
 notebook metadata (where the saved widget state keeps widget *values*) — and reports every token-, secret-
 or key-shaped string that is not masked. Only images are skipped (base64 noise). Masked values from
-``telnyx_nb.masking.mask`` keep a short prefix and suffix around an ellipsis, which is too short to match.
+``telnyx_nb.core.masking.mask`` keep a short prefix and suffix around an ellipsis, which is too short to match.
 """
 
 from __future__ import annotations
@@ -187,7 +187,7 @@ def test_scanner_accepts_masked_and_harmless_strings(text):
 
 
 def test_project_masking_passes_the_scanner():
-    from telnyx_nb import masking  # a missing module is a failure, not a skip
+    from telnyx_nb.core import masking  # a missing module is a failure, not a skip
     opaque = "q8ZT3vN1xK0bLw7YpR2sFj5HcUd9MeGa4ViQ"
     for secret in (_JWT, "KEY01934AF2C3D8E9B7F6A5C4D3E2F1A0B9_xyz", _KEY55, opaque):
         masked = masking.mask(secret)

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from telnyx_nb import TelnyxOAuth
-from telnyx_nb.errors import ConfigurationError
+from telnyx_nb.core.errors import ConfigurationError
 from telnyx_nb.sandbox.clock import Clock
 from telnyx_nb.sandbox.web.server import IN_PROCESS_ROOT, Sandbox
 

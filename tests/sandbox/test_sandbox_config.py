@@ -1,11 +1,11 @@
-"""``SandboxConfig``: options checked once, errors from the ``telnyx_nb.errors`` tree, one object shared by the
+"""``SandboxConfig``: options checked once, errors from the ``telnyx_nb.core.errors`` tree, one object shared by the
 Authlib server and the routes. No server: ``start(serve=False)`` builds the app in-process."""
 
 from __future__ import annotations
 
 import pytest
 
-from telnyx_nb.errors import ArgumentTypeError, ConfigurationError
+from telnyx_nb.core.errors import ArgumentTypeError, ConfigurationError
 from telnyx_nb.sandbox.config import SandboxConfig
 
 

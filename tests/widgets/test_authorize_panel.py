@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from telnyx_nb import TelnyxOAuth
-from telnyx_nb.errors import ValidationError
+from telnyx_nb.core.errors import ValidationError
 from telnyx_nb.widgets import AuthorizePanel
 from telnyx_nb.widgets.base import html_to_text, visible_text
 

@@ -3,7 +3,7 @@ in order; a receiver takes the access token out of a token response (or a bare s
 
 from __future__ import annotations
 
-from telnyx_nb.api.records import TokenResponse
+from telnyx_nb.core.records import TokenResponse
 from telnyx_nb.widgets.controls import SecretText
 from telnyx_nb.widgets.handoff import TokenReceiver, TokenSource
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from telnyx_nb.api.records import TokenResponse
-from telnyx_nb.errors import JWTVerificationError
+from telnyx_nb.core.errors import JWTVerificationError
+from telnyx_nb.core.records import TokenResponse
 from telnyx_nb.widgets.render import (
     VERDICTS,
     describe_error,

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from telnyx_nb.api import wire
-from telnyx_nb.api.records import AuthorizationServerMetadata, ConsentScope
+from telnyx_nb.core import wire
+from telnyx_nb.core.records import AuthorizationServerMetadata, ConsentScope
 from telnyx_nb.widgets.render import html_to_text
 from telnyx_nb.widgets.scopes import (
     consent_scopes_html,

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from telnyx_nb import TelnyxOAuth
-from telnyx_nb.api.records import AuthorizationServerMetadata
+from telnyx_nb.core.records import AuthorizationServerMetadata
 from telnyx_nb.widgets import TokenPanel
 from telnyx_nb.widgets.base import html_to_text, visible_text
 

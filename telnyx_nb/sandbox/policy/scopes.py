@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from telnyx_nb.errors import ArgumentTypeError, ConfigurationError
+from telnyx_nb.core.errors import ArgumentTypeError, ConfigurationError
 
 ADMIN = "admin"
 # Telnyx's OAuth security scheme: the one scope it publishes, with its own description.

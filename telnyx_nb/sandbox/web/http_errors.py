@@ -39,7 +39,7 @@ ERROR_CODES = {
 
 class WireError(Exception):
     """An error answer the sandbox sends: status, a detail that says what to fix, and the field it concerns (if
-    any). Server side only — not to be confused with the client's ``telnyx_nb.errors.APIError``, which is what
+    any). Server side only — not to be confused with the client's ``telnyx_nb.core.errors.APIError``, which is what
     ``telnyx_nb.api`` raises when it *receives* such an answer."""
 
     def __init__(self, status: int, detail: str, *, pointer: str | None = None, parameter: str | None = None,

@@ -36,7 +36,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from telnyx_nb.errors import ArgumentTypeError, ConfigurationError
+from telnyx_nb.core.errors import ArgumentTypeError, ConfigurationError
 
 __all__ = ["Rate", "Decision", "FixedWindows", "parse_rate", "DEFAULT_REGISTRATION_RATE", "TOO_MANY_DETAIL",
            "TOO_MANY_TITLE", "HEADERS"]

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from telnyx_nb.errors import ConfigurationError
+from telnyx_nb.core.errors import ConfigurationError
 
 __all__ = ["Settings", "read", "explain", "parse_sandbox", "API_KEY", "CLIENT_ID", "CLIENT_SECRET", "BASE_URL",
            "SANDBOX", "SANDBOX_API_KEY", "VARIABLES", "WHERE_HELP"]
@@ -136,7 +136,7 @@ class Settings:
 def explain(exc: BaseException, environ: Mapping[str, str] | None = None) -> str:
     """``exc`` as a command prints it: a target that did not answer, or refused the credential, also gets
     :meth:`Settings.connection_hint` (the variable that chose it), since the fix is usually there."""
-    from telnyx_nb.errors import AuthenticationError, PermissionDeniedError, TransportError
+    from telnyx_nb.core.errors import AuthenticationError, PermissionDeniedError, TransportError
 
     text = str(exc)
     if isinstance(exc, (TransportError, AuthenticationError, PermissionDeniedError)):

@@ -25,7 +25,7 @@ TelnyxNBError                      base of everything below
 Every error carries the same attributes (``None`` when they do not apply): ``status``, ``code``, ``title``,
 ``detail`` (the first Telnyx error object), ``errors`` (all of them), ``error`` and ``error_description``
 (RFC 6749 / 7591 error answers), ``request_id``, ``pointers`` (JSON pointers or field names a validation error
-names), ``method`` and ``url``. Messages pass through :func:`telnyx_nb.masking.mask_text`, so no secret appears in
+names), ``method`` and ``url``. Messages pass through :func:`telnyx_nb.core.masking.mask_text`, so no secret appears in
 ``str(exc)`` or a traceback. Responses are mapped to these classes in exactly one place:
 ``telnyx_nb.api.error_mapping.error_from_response``.
 """
@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telnyx_nb.masking import mask_text
+from telnyx_nb.core.masking import mask_text
 
 __all__ = [
     "TelnyxNBError",

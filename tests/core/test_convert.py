@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from telnyx_nb.api.convert import active, audience, enum, flag, parse_datetime, seconds, secret_expiry, tuple_of
+from telnyx_nb.core.convert import active, audience, enum, flag, parse_datetime, seconds, secret_expiry, tuple_of
 
 NOON = datetime(2026, 1, 1, 12, tzinfo=UTC)
 

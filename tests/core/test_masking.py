@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telnyx_nb import TelnyxOAuth
-from telnyx_nb.masking import mask, mask_mapping, mask_text, remember
+from telnyx_nb.core.masking import mask, mask_mapping, mask_text, remember
 
 API_KEY = "KEY0123456789abcdefghijklmnopqrstuvwx"
 
@@ -59,8 +59,8 @@ def test_secret_names_are_masked_in_a_process_that_never_loaded_the_records():
     import subprocess
     import sys
 
-    script = ("import sys, telnyx_nb.masking as m\n"
-              "assert 'telnyx_nb.api.records' not in sys.modules\n"
+    script = ("import sys, telnyx_nb.core.masking as m\n"
+              "assert 'telnyx_nb.core.records' not in sys.modules\n"
               "print(m.mask_text('refresh_token=q8ZT3vN1xK0bLw7YpR2sFj5HcUd9MeGa4ViQ'))\n")
     shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True).stdout
     assert "q8ZT3vN1xK0bLw7YpR2sFj5HcUd9MeGa4ViQ" not in shown and shown.startswith("refresh_token=")

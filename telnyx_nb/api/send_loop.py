@@ -1,18 +1,18 @@
-"""HTTP mechanics shared by every endpoint: the pooled session and timeouts, and the loop that ties the layers.
+"""The client's send loop: the pooled session and timeouts, and the loop that sends a request through the layers.
 
 A request goes through layers, each in its own module, as in httpx's ``Client.send``:
 
 * authentication (:mod:`telnyx_nb.api.auth`): the auth object sets the credentials, and its flow decides whether a
   401 earns one more try with a fresh client-credentials token (outside the retry count);
 * the send itself (here): a timeout is always set, and connection failures and timeouts become
-  :class:`~telnyx_nb.errors.TransportError` with one readable reason;
+  :class:`~telnyx_nb.core.errors.TransportError` with one readable reason;
 * pacing (:mod:`telnyx_nb.api.pacing`, :class:`Pacer`): before each attempt to the base URL's origin, wait as
   the credential's ``x-ratelimit-*`` headers say (nothing when the server sends none); every answer updates them;
 * the request log hook (:mod:`telnyx_nb.api.request_log`), called once per attempt with a masked record;
 * the retry policy (:mod:`telnyx_nb.api.retry`, :class:`RetryPolicy`): which outcomes are sent again, after how
   long, within which budget — its docstring states the policy in full;
 * error mapping (:mod:`telnyx_nb.api.error_mapping`, ``error_from_response``): the one place an HTTP answer
-  becomes a :mod:`telnyx_nb.errors` exception.
+  becomes a :mod:`telnyx_nb.core.errors` exception.
 
 Credentials (the API key, a token, client credentials) go only to the base URL's origin (scheme, host, port): a
 request to any other origin — a pasted authorize URL, a discovery document elsewhere — is sent without them.
@@ -23,41 +23,29 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 
-from telnyx_nb import __version__
 from telnyx_nb.api.auth import auth_flow, credential_name
-from telnyx_nb.api.error_mapping import REQUEST_ID_HEADERS, error_from_response, readable_text
+from telnyx_nb.api.error_mapping import error_from_response
 from telnyx_nb.api.pacing import Pacer
 from telnyx_nb.api.request_log import RequestLog, RequestRecord, make_record, preview_body
 from telnyx_nb.api.retry import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_MAX_RETRY_TIME,
-    IDEMPOTENT_METHODS,
-    INITIAL_RETRY_DELAY,
-    MAX_RETRY_AFTER,
-    MAX_RETRY_DELAY,
-    RETRY_STATUSES,
     RetryPolicy,
-    parse_retry_after,
 )
-from telnyx_nb.errors import APIConnectionError, APITimeoutError, ConfigurationError, TelnyxNBError
-from telnyx_nb.masking import mask_text, mask_third_party_logs
+from telnyx_nb.core.errors import APIConnectionError, APITimeoutError, ConfigurationError, TelnyxNBError
+from telnyx_nb.core.masking import mask_text, mask_third_party_logs
+from telnyx_nb.core.version import __version__
 
 log = logging.getLogger("telnyx_nb.api")
 mask_third_party_logs()  # urllib3 logs request paths at DEBUG; the consent path carries the consent token
 
-__all__ = ["Transport", "RequestRecord", "RetryPolicy", "error_from_response", "parse_retry_after",
-           "DEFAULT_TIMEOUT"]
-# Moved to their own modules; importable from here as before.
-__all__ += ["DEFAULT_MAX_RETRIES", "IDEMPOTENT_METHODS", "INITIAL_RETRY_DELAY", "MAX_RETRY_AFTER", "MAX_RETRY_DELAY",
-            "RETRY_STATUSES", "REQUEST_ID_HEADERS"]
-
-_readable_text = readable_text  # the old private name: telnyx_nb.testing.harness reads a sandbox page's text with it
+__all__ = ["SendLoop", "DEFAULT", "DEFAULT_TIMEOUT", "USER_AGENT"]
 
 DEFAULT_TIMEOUT = 30.0
 USER_AGENT = f"telnyx-nb/{__version__} python-requests/{requests.__version__}"
@@ -104,7 +92,7 @@ def _connection_reason(exc: requests.exceptions.ConnectionError, url: str) -> st
     return f"cannot connect to {where} ({type(last).__name__}: {last})"
 
 
-class Transport:
+class SendLoop:
     """A pooled ``requests.Session`` bound to one base URL, sending through the layers above.
 
     ``retry`` is the :class:`RetryPolicy` (default: one from ``max_retries`` and ``max_retry_time``);
@@ -169,11 +157,12 @@ class Transport:
         return self.retry.max_retry_time
 
     # -- request log -------------------------------------------------------------------------------------------
+    # listeners live on the default RequestLog; a hook of one's own (request_log=) has none: AttributeError
     def add_listener(self, callback: Callable[[RequestRecord], None]) -> None:
-        self.request_log.add(callback)
+        cast(RequestLog, self.request_log).add(callback)
 
     def remove_listener(self, callback: Callable[[RequestRecord], None]) -> None:
-        self.request_log.remove(callback)
+        cast(RequestLog, self.request_log).remove(callback)
 
     # -- URLs --------------------------------------------------------------------------------------------------
     def url(self, path: str) -> str:
@@ -209,7 +198,7 @@ class Transport:
         allow_redirects: bool = False,
         ok_statuses: tuple[int, ...] = (),
     ) -> requests.Response:
-        """Send a request with retries; return the response or raise a :mod:`telnyx_nb.errors` exception.
+        """Send a request with retries; return the response or raise a :mod:`telnyx_nb.core.errors` exception.
 
         Any 2xx/3xx (and ``ok_statuses``) is returned; other statuses raise through ``error_from_response``.
         """
@@ -226,6 +215,7 @@ class Transport:
             headers = {k: v for k, v in (headers or {}).items() if k.lower() != "authorization"}
         flow = auth_flow(auth)
         # the server's windows are per credential, and only the base URL's server publishes ours
+        # a window is named only when there is a pacer, so below `window is not None` means self.pacer is set
         window = credential_name(auth) if self.pacer is not None and self.same_origin(url) else None
         started = time.monotonic()
         answer_lost = False  # an earlier attempt reached the server but its answer never came
@@ -234,7 +224,7 @@ class Transport:
         body_preview = preview_body(json, data)
         while True:
             attempt = retries_taken + 1 + renewals
-            ticket = self.pacer.acquire(window) if window is not None else None
+            ticket = self.pacer.acquire(window) if window is not None else None  # type: ignore[union-attr]
             t0 = time.monotonic()
             response = None
             try:
@@ -242,7 +232,8 @@ class Transport:
                                                         headers=headers, auth=auth, allow_redirects=allow_redirects)
             finally:  # every attempt let go is handed back, answered or not
                 if ticket is not None:
-                    self.pacer.release(ticket, response.headers if response is not None else None)
+                    self.pacer.release(  # type: ignore[union-attr]  # a ticket comes from the pacer
+                        ticket, response.headers if response is not None else None)
             self.request_log(make_record(method, url, response, failure, time.monotonic() - t0, attempt,
                                          body_preview, params))
 
@@ -266,7 +257,7 @@ class Transport:
             if self.retry.done_by_earlier_attempt(method, response.status_code, answer_lost):
                 log.info("%s %s: 404 on a retry after a lost answer; the first attempt deleted it", method,
                          mask_text(url))
-                response.deleted_by_earlier_attempt = True
+                response.deleted_by_earlier_attempt = True  # type: ignore[attr-defined]  # read by TelnyxOAuth._json
                 return response
             if response.status_code >= 400 and response.status_code not in ok_statuses:
                 raise error_from_response(response)

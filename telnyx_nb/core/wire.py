@@ -11,9 +11,9 @@ code reads. It imports nothing heavy (no requests, no pandas), so any layer may 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
-from telnyx_nb.errors import ConfigurationError
+from telnyx_nb.core.errors import ConfigurationError
 
 __all__ = [
     "AUTHORIZATION_CODE",
@@ -97,7 +97,7 @@ DEFAULT_PAGE_SIZE = MAX_PAGE_SIZE
 PAGE_META_FIELDS: tuple[str, ...] = ("page_number", "page_size", "total_pages", "total_results")
 
 
-def _whole(value: Any) -> bool:
+def _whole(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 

@@ -66,7 +66,7 @@ def meta_int(meta: dict[str, Any], name: str) -> int | None:
         return None
 
 
-def tuple_of(value: Any) -> tuple:
+def tuple_of(value: Any) -> tuple[Any, ...]:
     if value is None:
         return ()
     if isinstance(value, str):  # RFC 6749 §3.3 scope strings are space separated

@@ -1,6 +1,6 @@
 """The declarative record: fields declare how they are read from JSON (``json_field(converter)``) and whether they
 are secret (``json_field(secret=True)``); one :meth:`Record.from_json` reads them all and one ``repr`` masks the
-secrets. The wire API's records (:mod:`telnyx_nb.api.records`) are subclasses.
+secrets. The wire API's records (:mod:`telnyx_nb.core.records`) are subclasses.
 """
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, dataclass_transform
+from typing import Any, Self, TypeVar, dataclass_transform
 
-from telnyx_nb.errors import APIError
-from telnyx_nb.masking import mask, register_secret_names, remember
+from telnyx_nb.core.errors import APIError
+from telnyx_nb.core.masking import mask, register_secret_names, remember
 
 __all__ = ["Record", "record", "json_field", "REQUIRED", "all_secret_fields", "malformed"]
 
@@ -43,7 +43,7 @@ _plans: dict[type, _Plan] = {}
 _secrets: dict[type, frozenset[str]] = {}
 
 
-def _decoder(cls: type) -> _Plan:
+def _decoder(cls: type[Record]) -> _Plan:
     """Generate ``decode(data) -> values`` for ``cls``: one dict display reading each field as declared, as
     ``dataclasses`` generates ``__init__`` — a loop over the fields costs ~30% more per record."""
     env: dict[str, Any] = {}
@@ -87,7 +87,7 @@ class Record:
         return plan
 
     @classmethod
-    def from_json(cls, data: Any, **local: Any) -> Any:
+    def from_json(cls, data: Any, **local: Any) -> Self:
         """Build the record from a JSON object: each field's converter reads its value (absent → the field's
         default), fields without a default must be present, unknown fields stay in ``raw`` only. ``local`` sets
         fields that are not on the wire. A malformed answer is an :class:`APIError` naming the record and field.
@@ -143,7 +143,7 @@ class Record:
 @dataclass_transform(kw_only_default=True, frozen_default=True, field_specifiers=(field, json_field))
 def record(cls: type[T]) -> type[T]:
     """Make a :class:`Record` subclass a frozen, keyword-only dataclass (``repr`` is Record's, masked) and register
-    its secret field names with :mod:`telnyx_nb.masking`."""
+    its secret field names with :mod:`telnyx_nb.core.masking`."""
     cls = dataclass(frozen=True, kw_only=True, repr=False)(cls)
     register_secret_names(*cls.secret_fields())  # type: ignore[attr-defined]
     return cls

@@ -1,6 +1,6 @@
 """Masking at its edges: the length boundaries of a stub, what ``remember`` keeps, which text is scrubbed and which is
-left readable, header mappings, and the log filter. Each test pins a line of ``telnyx_nb.masking`` that a one-line
-change would break (found by ``make mutate MODULES=masking``).
+left readable, header mappings, and the log filter. Each test pins a line of ``telnyx_nb.core.masking`` that a one-line
+change would break (found by ``make mutate MODULES=masking``; named for what it pins, the edges).
 """
 
 from __future__ import annotations
@@ -8,8 +8,7 @@ from __future__ import annotations
 import logging
 import secrets
 
-import telnyx_nb.api.records  # noqa: F401  (the records register their secret field names: client_secret …)
-from telnyx_nb.masking import (
+from telnyx_nb.core.masking import (
     ELLIPSIS,
     MaskingFilter,
     mask,
@@ -260,7 +259,7 @@ def test_third_party_loggers_get_the_masking_filter_once():
 
 
 def test_urllib3_request_lines_are_masked_by_default(caplog):
-    import telnyx_nb.api.transport  # noqa: F401  (importing the transport attaches the filter)
+    import telnyx_nb.api.send_loop  # noqa: F401  (importing the transport attaches the filter)
 
     logger = logging.getLogger("urllib3.connectionpool")
     with caplog.at_level(logging.DEBUG, logger="urllib3.connectionpool"):

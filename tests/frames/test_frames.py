@@ -74,7 +74,7 @@ def test_grants_df_page_size_one_equals_page_size_100(tx):
 
 
 def test_grant_of_a_deleted_client_has_na_client_fields():
-    from telnyx_nb.api.records import OAuthClient, OAuthGrant
+    from telnyx_nb.core.records import OAuthClient, OAuthGrant
 
     grant = OAuthGrant.from_json(
         {"id": "g", "client_id": "gone", "scopes": ["a"], "created_at": "2025-01-01T00:00:00Z"}

@@ -1,4 +1,4 @@
-"""One settings reader (``telnyx_nb.settings``): blanks are unset, each variable's precedence, and errors that never
+"""One settings reader (``telnyx_nb.core.settings``): blanks are unset, each variable's precedence, and errors that never
 advise a setting that would switch the target. No sandbox runs: a client is built, never called (building one
 makes no request), and the sandbox URLs point at a closed port.
 """
@@ -11,9 +11,9 @@ import secrets
 import pytest
 
 import telnyx_nb
-from telnyx_nb import settings
 from telnyx_nb.api.client import PRODUCTION_BASE_URL, TelnyxOAuth
-from telnyx_nb.errors import ConfigurationError
+from telnyx_nb.core import settings
+from telnyx_nb.core.errors import ConfigurationError
 
 SANDBOX_URL = "http://127.0.0.1:9/v2"
 # Fresh values: TelnyxOAuth remembers every secret it is given for masking, process-wide, so a fixed word
@@ -252,7 +252,7 @@ def test_the_connection_hint_points_at_the_variables_that_named_the_target():
 
 
 def test_explain_adds_the_hint_only_where_the_target_is_the_likely_cause():
-    from telnyx_nb.errors import APIConnectionError, AuthenticationError
+    from telnyx_nb.core.errors import APIConnectionError, AuthenticationError
 
     variables = {"TELNYX_API_KEY": "garbage", "TELNYX_NB_SANDBOX": LINE}
     unreachable = settings.explain(APIConnectionError("cannot resolve the host 'api.telnyx.com'"), variables)

@@ -16,27 +16,28 @@ requests' loggers, which print request paths at DEBUG.
 from __future__ import annotations
 
 import functools
-import importlib
 import logging
 import re
-import sys
 import threading
 from typing import Any
 
 ELLIPSIS = "…"
 
-# Secret-named parameters, in query strings/forms (name=value) and JSON ("name": "value"): every record field
-# declared secret (the records register them as they are defined: client_secret, access_token, refresh_token,
-# code_verifier …) plus the secrets no record holds — the API key, the authorization code of a redirect (RFC 6749
-# §4.1.2) and generic names. Registration keeps this module below the API module (which imports it), so the
-# sandbox, whose errors pass through here, never loads the client's code.
+# Secret-named parameters, in query strings/forms (name=value) and JSON ("name": "value"), declared here, in the
+# bottom floor, so every process masks them whatever it has imported: the sandbox raising a ``ConfigurationError``
+# loads no record. The wire records' secret fields (``json_field(secret=True)`` in :mod:`telnyx_nb.core.records`;
+# a test holds the two declarations equal), then the secrets no record holds — the API key, the authorization code
+# of a redirect (RFC 6749 §4.1.2) and generic names. A record class defined elsewhere (a user's own) adds its
+# secret fields through ``register_secret_names`` when it is defined.
+RECORD_SECRET_NAMES = ("access_token", "client_secret", "code_verifier", "consent_token", "id_token",
+                       "refresh_token", "registration_access_token", "token")
 NON_RECORD_SECRET_NAMES = ("api_key", "code", "password", "secret")
 _registered_names: set[str] = set()
 
 
 def register_secret_names(*names: str) -> None:
     """Hide the values of fields with these names wherever ``mask_text``/``mask_mapping`` see them by name."""
-    new = set(names) - _registered_names
+    new = set(names) - _registered_names - set(RECORD_SECRET_NAMES)
     if new:
         _registered_names.update(new)
         secret_names.cache_clear()
@@ -45,14 +46,8 @@ def register_secret_names(*names: str) -> None:
 
 @functools.cache
 def secret_names() -> frozenset[str]:
-    """Names whose values are secrets wherever they appear: the registered record fields and the others.
-
-    The record fields (``json_field(secret=True)``) are the one declaration. A process that has not loaded them yet
-    — the sandbox raising a ``ConfigurationError``, a bare ``mask_text`` call — loads them here, by name, so no
-    secret name is missed because of import order (the records import nothing of the sandbox or the client)."""
-    if "telnyx_nb.api.records" not in sys.modules:
-        importlib.import_module("telnyx_nb.api.records")  # its @record classes call register_secret_names()
-    return frozenset(_registered_names) | frozenset(NON_RECORD_SECRET_NAMES)
+    """Names whose values are secrets wherever they appear: the declared ones and any a record class registered."""
+    return frozenset(RECORD_SECRET_NAMES) | frozenset(NON_RECORD_SECRET_NAMES) | frozenset(_registered_names)
 
 
 def _alternation(names: Any) -> str:

@@ -13,7 +13,7 @@ import pytest
 from canned_server import serve
 
 from telnyx_nb import TelnyxOAuth
-from telnyx_nb.errors import (
+from telnyx_nb.core.errors import (
     APIError,
     ConflictError,
     PermissionDeniedError,

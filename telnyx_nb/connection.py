@@ -9,16 +9,16 @@ Resolution order (docs/ARCHITECTURE.md, "Connecting"):
 3. otherwise → start an in-process ``Sandbox(seed="demo", db=":memory:")``; the client keeps it alive and stops it
    on ``close()``. Only this branch imports ``telnyx_nb.sandbox``.
 
-Every variable is read by :mod:`telnyx_nb.settings` (blank values count as unset).
+Every variable is read by :mod:`telnyx_nb.core.settings` (blank values count as unset). This module sits above
+both the API module and the sandbox (it is the one place that knows both), so neither of them imports the other.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
-from telnyx_nb import settings
 from telnyx_nb.api.client import TelnyxOAuth
+from telnyx_nb.core import settings
 
 __all__ = ["connect"]
 
@@ -31,8 +31,9 @@ def connect(**kwargs: Any) -> TelnyxOAuth:
     elif env.target == "sandbox":
         client = TelnyxOAuth.from_sandbox(env.sandbox_info(), **kwargs)
     else:
-        server = importlib.import_module("telnyx_nb.sandbox.server")
-        sandbox = server.Sandbox(seed="demo", db=":memory:").start()
+        from telnyx_nb.sandbox import Sandbox  # Flask, Authlib and waitress load only on this branch
+
+        sandbox = Sandbox(seed="demo", db=":memory:").start()
         client = TelnyxOAuth.from_sandbox(sandbox, **kwargs)
         client._owns_sandbox = True
     # which variable chose the target; the target text itself says so when it overrides another one the user set

@@ -4,9 +4,9 @@ Records are frozen dataclasses: lists become tuples, ISO 8601 date-times become 
 the parsed JSON stays available as ``.raw`` for fields a newer server adds. Each field declares how it is read
 (``json_field(converter)``, converters in :mod:`.convert`) and whether it is a secret (``json_field(secret=True)``);
 one :meth:`Record.from_json` (:mod:`.fields`) reads them all. ``repr()`` masks every secret field through
-:mod:`telnyx_nb.masking`, with which ``@record`` registers the names of the secret fields (the panels mask the
-same names), so printing a record in a notebook never leaks one. Widgets, frames and the audit consume these
-records; none parses JSON.
+:mod:`telnyx_nb.core.masking`, which declares the same secret names (``RECORD_SECRET_NAMES``; a test holds the two
+equal) and hides them in any text, and the panels mask them too, so printing a record in a notebook never leaks
+one. Widgets, frames and the audit consume these records; none parses JSON.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from telnyx_nb.api import wire
-from telnyx_nb.api.convert import (
+from telnyx_nb.core import wire
+from telnyx_nb.core.convert import (
     active,
     audience,
     enum,
@@ -29,7 +29,7 @@ from telnyx_nb.api.convert import (
     secret_expiry,
     tuple_of,
 )
-from telnyx_nb.api.fields import REQUIRED, Record, all_secret_fields, json_field, malformed, record
+from telnyx_nb.core.fields import REQUIRED, Record, all_secret_fields, json_field, malformed, record
 
 __all__ = [
     "Record",
