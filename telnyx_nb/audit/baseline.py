@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from telnyx_nb.audit.registry import Thresholds
+from telnyx_nb.audit.scope_sets import scope_sets
 
 __all__ = ["Baseline", "admin_baseline", "holds_admin"]
 
@@ -39,8 +40,6 @@ class Baseline:
 
 def holds_admin(grants: pd.DataFrame, t: Thresholds) -> np.ndarray:
     """One boolean per grant: does it hold any of ``t.admin_scopes``? (judged once per distinct scope set)"""
-    from telnyx_nb.audit.grant_rules import scope_sets
-
     if not len(grants):
         return np.zeros(0, dtype=bool)
     codes, sets = scope_sets(grants)

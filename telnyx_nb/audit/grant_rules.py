@@ -12,10 +12,11 @@ from typing import Any
 
 import pandas as pd
 
+from telnyx_nb.audit.baseline import admin_baseline
 from telnyx_nb.audit.registry import Thresholds, client_names, client_rows, items, rule
+from telnyx_nb.audit.scope_sets import scope_sets
 
-__all__ = ["admin_scope_grant", "grant_scope_exceeds_client", "never_used_grant", "orphan_grant", "scope_sets",
-           "stale_grant"]
+__all__ = ["admin_scope_grant", "grant_scope_exceeds_client", "never_used_grant", "orphan_grant", "stale_grant"]
 
 
 def _utc(series: pd.Series) -> pd.Series:
@@ -35,22 +36,6 @@ def _grant_findings(grants: pd.DataFrame, mask: Any, clients: pd.DataFrame, deta
 
 def _days_text(delta: pd.Series) -> pd.Series:
     return (delta // pd.Timedelta(days=1)).astype("int64").astype("string")
-
-
-def scope_sets(grants: pd.DataFrame) -> tuple[Any, list[tuple]]:
-    """Each grant's scopes as a code into a list of distinct scope tuples. Grants repeat a few sets and
-    ``grants_df()`` shares one list object per set, so cells are told apart by identity first (vectorised) and
-    only one cell per distinct object is read."""
-    import numpy as np
-
-    values = grants["scopes"].to_numpy(dtype=object)
-    identities = np.fromiter(map(id, values), dtype=np.int64, count=len(values))
-    object_codes, _ = pd.factorize(identities)
-    first = np.full(object_codes.max() + 1 if len(values) else 0, -1, dtype=np.int64)
-    first[object_codes[::-1]] = np.arange(len(values))[::-1]  # first cell holding each distinct object
-    keys = [tuple(items(values[i])) for i in first]
-    set_codes, sets = pd.factorize(pd.Series(keys, dtype=object), use_na_sentinel=False)
-    return set_codes[object_codes] if len(values) else object_codes, list(sets)
 
 
 def per_scope_set(grants: pd.DataFrame, t: Thresholds,
@@ -125,8 +110,6 @@ def admin_scope_grant(clients: pd.DataFrame, grants: pd.DataFrame, t: Thresholds
     """A grant holding an admin-level scope: whoever holds its tokens controls the whole account. Silent when
     admin is the account's baseline (every grant holds it, as on Telnyx, where it is the one published scope):
     the report says that once instead of once per grant."""
-    from telnyx_nb.audit.baseline import admin_baseline
-
     if admin_baseline(grants, t) is not None:
         return _grant_findings(grants, grants.index[:0], clients, pd.Series([], dtype="string"))
     admin = set(t.admin_scopes)

@@ -15,8 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from telnyx_nb.audit.grant_rules import scope_sets
 from telnyx_nb.audit.registry import SEVERITIES
+from telnyx_nb.audit.scope_sets import scope_sets
 
 __all__ = [
     "findings_by_severity",

@@ -22,7 +22,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from telnyx_nb.settings import WHERE_HELP, explain
+from telnyx_nb.core.settings import WHERE_HELP, explain
 from telnyx_nb.terminal import echo
 
 __all__ = ["EXIT_CHANGED", "EXIT_FAILED", "add_arguments", "run"]
@@ -61,7 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from telnyx_nb.errors import TelnyxNBError
+    from telnyx_nb.core.errors import TelnyxNBError
 
     try:
         document, targets = _selected(args)
@@ -84,7 +84,7 @@ def _one_line(exc: BaseException) -> str:
 def _selected(args: argparse.Namespace):
     """The selection in ``--from``, narrowed by ``--risk`` and ``--grant`` (which never add a grant)."""
     from telnyx_nb.audit import selection
-    from telnyx_nb.errors import ConfigurationError
+    from telnyx_nb.core.errors import ConfigurationError
 
     document = selection.read(args.source)
     targets = selection.frame(document)
@@ -104,7 +104,7 @@ def _selected(args: argparse.Namespace):
 def _act(args: argparse.Namespace, document: dict, targets) -> int:
     import telnyx_nb
     from telnyx_nb.audit import remediate, selection
-    from telnyx_nb.errors import TelnyxNBError
+    from telnyx_nb.core.errors import TelnyxNBError
 
     try:
         api = telnyx_nb.connect()

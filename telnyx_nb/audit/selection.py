@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from telnyx_nb.audit.risk import revoke_first
-from telnyx_nb.errors import ConfigurationError
+from telnyx_nb.core.errors import ConfigurationError
 
 __all__ = ["ELEMENT_ID", "KIND", "build", "differences", "embeddable", "frame", "read", "write"]
 

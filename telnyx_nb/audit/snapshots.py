@@ -246,10 +246,10 @@ def diff(old: Any, new: Any = None) -> pd.DataFrame:
 
 
 def _scope_column(grants: pd.DataFrame):
-    """Each grant's scopes as a frozenset (one object per distinct set; see grant_rules.scope_sets)."""
+    """Each grant's scopes as a frozenset (one object per distinct set; see audit.scope_sets)."""
     import numpy as np
 
-    from telnyx_nb.audit.grant_rules import scope_sets
+    from telnyx_nb.audit.scope_sets import scope_sets
 
     codes, sets = scope_sets(grants)
     return np.array([frozenset(s) for s in sets] + [frozenset()], dtype=object)[codes] if len(grants) else \

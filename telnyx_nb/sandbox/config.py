@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields, replace
 
-from telnyx_nb.errors import ArgumentTypeError, ConfigurationError
+from telnyx_nb.core.errors import ArgumentTypeError, ConfigurationError
 from telnyx_nb.sandbox.policy.registration import check_registrable_scopes
 from telnyx_nb.sandbox.policy.scopes import PUBLISHED_CATALOG, ScopeCatalog, catalog_from
 from telnyx_nb.sandbox.policy.terms import (

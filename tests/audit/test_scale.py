@@ -15,7 +15,7 @@ NOW = datetime(2026, 6, 1, tzinfo=UTC)
 @pytest.fixture(scope="module")
 def frames_of_demo():
     from telnyx_nb import frames
-    from telnyx_nb.api.records import OAuthClient
+    from telnyx_nb.core.records import OAuthClient
     from telnyx_nb.sandbox.store.demo import demo_dataset
 
     clients, grants = demo_dataset(NOW)

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from telnyx_nb.api.records import OAuthGrant
 from telnyx_nb.audit import selection
 from telnyx_nb.audit.report import render_html
-from telnyx_nb.errors import ConfigurationError
+from telnyx_nb.core.errors import ConfigurationError
+from telnyx_nb.core.records import OAuthGrant
 
 SEEN = {"grant_id": "g1", "client_id": "c1", "scopes": ["admin"], "created_at": "2025-01-01T00:00:00+00:00",
         "last_used_at": "2025-02-01T00:00:00+00:00"}

@@ -1,4 +1,4 @@
-"""Every module, file and test the docs name by path exists: after a move (``telnyx_nb.errors`` into
+"""Every module, file and test the docs name by path exists: after a move (``telnyx_nb.core.errors`` into
 ``telnyx_nb.core``, a sandbox module into its room) the sentence that still names the old place fails here, with
 its file and line, as a code block that imports it fails in test_docs.py."""
 
@@ -10,7 +10,7 @@ import re
 import docs_runner
 import pytest
 
-DOTTED = re.compile(r"\btelnyx_nb(?:\.[A-Za-z_]\w*)+")  # a module, or a module's attribute: telnyx_nb.api.connect
+DOTTED = re.compile(r"\btelnyx_nb(?:\.[A-Za-z_]\w*)+")  # a module, or a module's attribute: telnyx_nb.connection
 # a repository path in backticks, optionally a test in it: `tests/api/test_x.py::test_y`, `telnyx_nb/audit/`
 PATH = re.compile(r"`((?:telnyx_nb|tests|benchmarks|scripts|notebooks|binder|requirements|docs)/[^`\s]*)`")
 MADE_BY_RUNS = ("tests/artifacts/",)  # written by test runs, not kept in the repository

@@ -51,7 +51,7 @@ def test_host_and_optional_port_are_read(host, name):
 # ----- the other rules of hosts.py, called directly --------------------------------------------------------------
 
 def test_a_public_url_must_be_an_absolute_http_or_https_url():
-    from telnyx_nb.errors import ConfigurationError
+    from telnyx_nb.core.errors import ConfigurationError
     from telnyx_nb.sandbox.web.hosts import check_public_url
 
     for good in ("http://hub.example/proxy/8765/", "https://hub.example/"):
@@ -70,7 +70,7 @@ def test_a_proxy_prefix_is_allowed_on_every_loopback_bind(bound):
 
 @pytest.mark.parametrize("bound", ["0.0.0.0", "192.168.1.10", "hub.example", "X127.0.0.1X", "localhost.example"])
 def test_a_proxy_prefix_is_refused_beyond_loopback(bound):
-    from telnyx_nb.errors import ConfigurationError
+    from telnyx_nb.core.errors import ConfigurationError
     from telnyx_nb.sandbox.web.hosts import check_proxy_prefix
 
     with pytest.raises(ConfigurationError, match="proxy_prefix"):

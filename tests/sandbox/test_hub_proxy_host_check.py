@@ -17,7 +17,7 @@ import requests
 from hub_proxy_helpers import HUB, PREFIX, TIMEOUT, HubBrowser, proxy_headers
 from oauth_helpers import ConsentPage, create_client, pkce_pair, query_of, redirect_of
 
-from telnyx_nb.errors import ConfigurationError
+from telnyx_nb.core.errors import ConfigurationError
 from telnyx_nb.sandbox.web.server import Sandbox
 
 METADATA = "/.well-known/oauth-authorization-server"

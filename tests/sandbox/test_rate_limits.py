@@ -12,7 +12,7 @@ import requests
 from hardening_helpers import client_token, demo_client, user_tokens
 from oauth_helpers import TIMEOUT, basic, url
 
-from telnyx_nb.errors import ArgumentTypeError, ConfigurationError
+from telnyx_nb.core.errors import ArgumentTypeError, ConfigurationError
 from telnyx_nb.sandbox.web.rate_limits import FixedWindows, Rate, parse_rate
 from telnyx_nb.sandbox.web.server import Sandbox
 

@@ -185,7 +185,7 @@ def test_a_scope_open_registration_may_not_ask_for_is_refused_naming_what_it_may
 
 
 def test_the_registrable_scopes_option_says_what_to_choose():
-    from telnyx_nb.errors import ConfigurationError
+    from telnyx_nb.core.errors import ConfigurationError
     from telnyx_nb.sandbox.policy.registration import check_registrable_scopes
     from telnyx_nb.sandbox.policy.scopes import PUBLISHED_CATALOG, catalog_from
 

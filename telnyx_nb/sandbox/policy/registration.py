@@ -13,7 +13,7 @@ http on loopback only.
 
 from __future__ import annotations
 
-from telnyx_nb.errors import ConfigurationError
+from telnyx_nb.core.errors import ConfigurationError
 from telnyx_nb.sandbox.policy.redirects import redirect_uri_problem
 
 MAX_NAME_LENGTH = 255  # as the management API's name
