@@ -253,9 +253,18 @@ def test_a_newcomer_clones_installs_runs_every_notebook_and_the_documented_comma
 
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     ARTIFACTS.mkdir(parents=True)
+    timings: dict[str, float] = {}  # seconds per step, written beside the screenshots (the test's cost)
+    started = time.monotonic()
+
+    def lap(step: str) -> None:
+        timings[step] = round(time.monotonic() - started - sum(timings.values()), 1)
+        (ARTIFACTS / "timings.json").write_text(json.dumps(timings, indent=1))
+
     env = _newcomer_env(tmp_path / "home")
     clone = _clone_and_install(tmp_path, env)
+    lap("clone and install")
     explore, lab_url, sandbox_json = _start_explore(clone, env)
+    lap("explore to its URL")
     shell = {**env, "TELNYX_NB_SANDBOX": sandbox_json}  # the `export` line explore printed
     out = tmp_path / "out"
     lab, token = lab_url.split("/lab?token=")
@@ -275,8 +284,10 @@ def test_a_newcomer_clones_installs_runs_every_notebook_and_the_documented_comma
                         commands.result()
                         _screenshot_revoke_list(browser, out / "report.html")
                     failures[notebook.name] = _run_notebook(page, lab, token, notebook)
+                    lap(notebook.name)
                 commands.result()
                 _consent_screenshot(page, sandbox_json)
+                lap("consent page")
             finally:
                 browser.close()
         assert len(failures) == len(notebooks) >= 5, sorted(failures)
@@ -285,5 +296,10 @@ def test_a_newcomer_clones_installs_runs_every_notebook_and_the_documented_comma
         _cli(clone, shell, "snapshot", "--out", str(out / "snapshots"))
         changes = _cli(clone, shell, "diff", str(out / "snapshots"), "--out", str(out / "changes.csv"))
         assert (out / "changes.csv").stat().st_size > 0, changes.stdout
+        assert "grant revoked" in changes.stdout, changes.stdout  # notebook 03's revocations, between the snapshots
+        lap("snapshot and diff")
+        (ARTIFACTS / "diff.txt").write_text(changes.stdout)
+        shutil.copy(out / "changes.csv", ARTIFACTS)
+        shutil.copy(out / "report.html", ARTIFACTS)
     finally:
         _stop(explore)
