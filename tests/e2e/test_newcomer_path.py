@@ -163,7 +163,21 @@ def _screenshot_panels(page, name: str) -> None:
     panels = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell",
                           has_text=re.compile(r"telnyx_nb\.\w*(Panel|Explorer)\("))
     for index in range(panels.count()):
-        panels.nth(index).screenshot(path=str(ARTIFACTS / f"{name}_panel{index + 1}.png"))
+        _settled_screenshot(panels.nth(index), ARTIFACTS / f"{name}_panel{index + 1}.png")
+
+
+def _settled_screenshot(locator, path: Path) -> None:
+    """Scroll to the element and wait until it stops moving: JupyterLab lays out the cells above it only as they
+    come into view, and a screenshot taken meanwhile shows whichever cell has moved into its place."""
+    box = None
+    for _ in range(20):
+        locator.scroll_into_view_if_needed()
+        time.sleep(0.3)
+        now = locator.bounding_box()
+        if now == box:
+            break
+        box = now
+    locator.screenshot(path=str(path))
 
 
 def _run_all_and_save(page, lab: str, token: str, notebook: Path) -> None:
