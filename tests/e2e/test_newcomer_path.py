@@ -51,6 +51,11 @@ def _newcomer_env(home: Path) -> dict[str, str]:
     env.update(XDG_DATA_HOME=str(home), PYTHONUNBUFFERED="1", JUPYTER_CONFIG_DIR=str(home / "jupyter-config"),
                JUPYTERLAB_SETTINGS_DIR=str(home / "lab-settings"), JUPYTERLAB_WORKSPACES_DIR=str(home / "lab-workspaces"))
     env.pop("DISPLAY", None)
+    # "Would you like to get notified about official Jupyter news?" answered No, as a person would at once: its
+    # toast would cover part of every screenshot
+    news = home / "lab-settings/@jupyterlab/apputils-extension/notification.jupyterlab-settings"
+    news.parent.mkdir(parents=True)
+    news.write_text(json.dumps({"fetchNews": "false"}))
     return env
 
 
@@ -218,16 +223,9 @@ def _screenshot_revoke_list(browser, report: Path) -> None:
 
 
 def _open_lab(page, lab_url: str) -> None:
-    """JupyterLab's start page (the token becomes a cookie); its "Jupyter news?" toast answered No."""
+    """JupyterLab's start page (the token becomes a cookie), its file browser listed."""
     page.goto(lab_url, timeout=WAIT_MS)
     page.locator(".jp-DirListing-item").first.wait_for(timeout=WAIT_MS)
-    from playwright.sync_api import TimeoutError as NotShown
-
-    no_news = page.locator(".jp-Notification-Toast button", has_text=re.compile(r"^No$"))
-    try:
-        no_news.first.click(timeout=5_000)
-    except NotShown:  # the toast is JupyterLab's to show or not; nothing depends on it
-        pass
 
 
 def _consent_screenshot(page, sandbox_json: str) -> None:
