@@ -55,7 +55,8 @@ lint: $(VENV)/.installed-test
 
 ## make test-random: the fast part of the suite (no notebooks, browser or Binder) in a random order, then reversed;
 ## order dependence shows up as a failure. SEED=N replays one order (pytest prints the seed it used).
-FAST_TESTS := --ignore=tests/notebooks/test_notebooks.py --ignore=tests/e2e/test_browser.py --ignore=tests/e2e/test_binder.py
+FAST_TESTS := --ignore=tests/notebooks/test_notebooks.py --ignore=tests/e2e/test_browser.py --ignore=tests/e2e/test_binder.py \
+	--ignore=tests/e2e/test_newcomer_path.py
 SEED ?=
 test-random: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(FAST_TESTS) -p random_order --random-order $(if $(SEED),--random-order-seed=$(SEED)) $(PYTEST_ARGS)
