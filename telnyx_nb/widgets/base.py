@@ -76,7 +76,8 @@ REVEAL_ON = "Hide secrets"
 class Panel(widgets.VBox):
     """Base of every panel: header with the target and a reveal toggle, status line, request log.
 
-    Subclasses build their widgets, then call :meth:`_assemble`; actions go through :meth:`_run`.
+    Subclasses build their widgets, then end ``__init__`` with :meth:`_assemble` (layout, first render, first
+    load); actions go through :meth:`_run`.
     """
 
     title = "Panel"
@@ -119,10 +120,15 @@ class Panel(widgets.VBox):
         return f"{type(self).__name__}(target={str(getattr(self.client, 'target', ''))!r})"
 
     # -- layout -------------------------------------------------------------------------------------------
-    def _assemble(self, *body: widgets.Widget) -> None:
+    def _assemble(self, *body: widgets.Widget, autoload: bool) -> None:
+        """The last step of every panel's ``__init__``: header, ``body``, status line and request log in one column,
+        drawn from the panel's initial state, then (``autoload``) the first fetch (:meth:`activate`)."""
         top = widgets.HBox([self.header, self.reveal],
                            layout=widgets.Layout(justify_content="space-between", align_items="center"))
         self.children = [top, *body, self.status, self.request_log]
+        self._refresh_view()
+        if autoload:
+            self.activate()
 
     def _button(self, description: str, handler: Callable[[], Any], *, style: str = "",
                 icon: str = "", tooltip: str = "") -> widgets.Button:

@@ -78,4 +78,4 @@ class Explorer(widgets.VBox):
         super().close()
 
 
-__all__ = ["Explorer", "DiscoveryPanel"]  # DiscoveryPanel lives in discovery.py; importable from here as before
+__all__ = ["Explorer"]

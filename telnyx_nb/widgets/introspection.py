@@ -64,9 +64,8 @@ class IntrospectionPanel(TokenReceiver, Panel):
         self._token_inputs("Token", "paste an access or refresh token")
         self.introspect_button = self._button("Introspect", self.introspect, style="primary", icon="search",
                                               tooltip="POST /oauth/introspect")
-        self._assemble(self.token, self.decoded, self.introspect_button, self.verdict, self.claims)
-        self._refresh_view()
-        _ = autoload  # nothing to preload: introspection needs a token first
+        # nothing to preload (introspection needs a token first): autoload only marks the panel opened
+        self._assemble(self.token, self.decoded, self.introspect_button, self.verdict, self.claims, autoload=autoload)
 
     def _forget_result(self) -> None:
         self.last_introspection = self.last_active = self.last_reason = None

@@ -63,10 +63,8 @@ class JWKSPanel(TokenReceiver, Panel):
             self.verify_button,
             self.verdict,
             self.claims,
+            autoload=autoload,
         )
-        self._refresh_view()
-        if autoload:
-            self.activate()
 
     def load(self) -> Any:
         """GET /oauth/jwks: the key set as a frame (kid, kty, alg, use, size or curve, thumbprint)."""
