@@ -158,10 +158,13 @@ class Panel(widgets.VBox):
                         reveal=self.revealed)
 
     # -- actions ------------------------------------------------------------------------------------------
-    def _run(self, label: str, fn: Callable[[], Any], *, hint: str = "") -> Any:
+    def _run(self, label: str, fn: Callable[[], Any], *, hint: str = "",
+             verdict: Callable[[Any], str | None] | None = None) -> Any:
         """Run one user action: busy state on, requests logged, errors shown; returns fn()'s result or None.
 
-        ``hint`` is added to a failure message when the step has a likely cause worth naming.
+        ``hint`` is added to a failure message when the step has a likely cause worth naming. ``verdict`` turns a
+        check's result into the reason it failed (None: it passed), so a check that ran but said no reads "✗ …"
+        in the status line too, never "✓" beside a "✗" verdict.
         """
         if self.busy:
             return None
@@ -187,9 +190,10 @@ class Panel(widgets.VBox):
             )
             return None
         else:
-            took = time.perf_counter() - started
-            self.status.value = f"<span class='tnb-ok'>✓ {html.escape(label)}</span> " \
-                                f"<span class='tnb-muted'>({took * 1000:.0f} ms)</span>"
+            took = f"<span class='tnb-muted'>({(time.perf_counter() - started) * 1000:.0f} ms)</span>"
+            failed = verdict(result) if verdict is not None else None
+            self.status.value = (f"<span class='tnb-bad'>✗ {html.escape(label)}: {html.escape(failed)}</span> {took}"
+                                 if failed else f"<span class='tnb-ok'>✓ {html.escape(label)}</span> {took}")
             return result
         finally:
             self._collecting = False

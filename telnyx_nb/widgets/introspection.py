@@ -75,6 +75,7 @@ class IntrospectionPanel(TokenReceiver, Panel):
         token = self.token.value.strip()
 
         def call() -> Any:
+            self._forget_result()  # a verdict belongs to one attempt: never the last one beside a new failure
             if not token:
                 raise ConfigurationError("Token is empty: paste a token, or issue one in the Token tab.")
             result = self.client.introspect(token)
@@ -83,7 +84,8 @@ class IntrospectionPanel(TokenReceiver, Panel):
             self.last_reason = None if self.last_active else inactive_reason(self.client, token)
             return result
 
-        return self._run("Introspect token", call)
+        return self._run("Introspect token", call,
+                         verdict=lambda result: None if result.active else "the token is inactive")
 
     def _render(self) -> None:
         result = self.last_introspection
