@@ -38,6 +38,7 @@ from telnyx_nb.widgets.render import (
     visible_text,
 )
 from telnyx_nb.widgets.scopes import scope_options, scopes_from_metadata, show_scopes
+from telnyx_nb.widgets.stored import StoredView, static_children, static_html
 
 if TYPE_CHECKING:
     from telnyx_nb.api.client import TelnyxOAuth
@@ -73,8 +74,9 @@ REVEAL_OFF = "Show secrets"  # what pressing the toggle does, not what it is
 REVEAL_ON = "Hide secrets"
 
 
-class Panel(widgets.VBox):
-    """Base of every panel: header with the target and a reveal toggle, status line, request log.
+class Panel(StoredView, widgets.VBox):
+    """Base of every panel: header with the target and a reveal toggle, status line, request log; its outputs
+    carry a stored view (:mod:`.stored`) beside the widget.
 
     Subclasses build their widgets, then end ``__init__`` with :meth:`_assemble` (layout, first render, first
     load); actions go through :meth:`_run`.
@@ -118,6 +120,15 @@ class Panel(widgets.VBox):
     def __repr__(self) -> str:
         # ipywidgets' default repr dumps every child's state; a notebook's text/plain output wants one short line
         return f"{type(self).__name__}(target={str(getattr(self.client, 'target', ''))!r})"
+
+    def _stored_html(self) -> str:
+        """The stored view's body: everything the panel shows, inert and masked; nothing but the header while
+        secrets are revealed (a stored view never holds one, and re-masking a revealed table is guesswork)."""
+        if self.revealed:
+            return static_html(self.header) + (
+                "<div class='tnb-muted'>Secrets were shown in full when this was stored, so the stored view keeps "
+                "nothing of the panel: press “Hide secrets”, then run any cell, to store it again.</div>")
+        return static_children(self, skip=(self.reveal,))
 
     # -- layout -------------------------------------------------------------------------------------------
     def _assemble(self, *body: widgets.Widget, autoload: bool) -> None:

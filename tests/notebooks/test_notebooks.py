@@ -31,7 +31,14 @@ from nbclient import NotebookClient
 from test_notebook_secrets import NOTEBOOKS, scan_notebook
 
 # Widget state gets new ids every run (its values are checked by the render test); kernel/language versions vary.
-ALWAYS_IGNORED = ("/metadata/widgets", "/metadata/language_info", "/metadata/kernelspec")
+# A panel's widget view is live-only: the committed output keeps its stored view instead (_keep_stored_views).
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+ALWAYS_IGNORED = ("/metadata/widgets", "/metadata/language_info", "/metadata/kernelspec",
+                  f"/cells/*/outputs/*/data/{WIDGET_VIEW}")
+STORED_VIEW_CLASS = "telnyx-nb-stored-view"  # telnyx_nb.widgets.stored.CSS_CLASS
+# A panel's tables show times to the minute (the notebooks' own DATETIME pattern, which runs after this one, needs
+# seconds: times with seconds are left to it)
+STORED_VIEW_REPLACE = (("/cells/*/outputs", r"\b\d{4}-\d{2}-\d{2} \d{2}:\d{2}\b(?!:)", "DATETIME"),)
 STORED_SANDBOX_PORT = 8765  # what `make explore` uses: stored outputs show the port a reader will see
 _MASKED_STUB = re.compile(r"(?<![A-Za-z0-9_.~+/=-])([A-Za-z0-9_.~+/-]{1,4})\u2026([A-Za-z0-9_-]{0,2})")
 
@@ -112,9 +119,26 @@ def _stable_model_ids(notebook, name: str) -> None:
     notebook.cells, notebook.metadata = fresh.cells, fresh.metadata
 
 
+def _keep_stored_views(notebook) -> None:
+    """A panel's committed output keeps its stored view (text/html, text/plain) and drops its widget view, and so
+    the panel's saved widget state: a model saved from a run is a dead copy — JupyterLab, given a trusted
+    notebook, would draw it with live-looking buttons and a frozen countdown, and nbconvert would prefer it to the
+    stored view and draw nothing offline (its widget script comes from a CDN). Running the cell brings the widget
+    back. Outputs without a stored view (progress bars) keep their widget view and state."""
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else ():
+            data = output.get("data", {})
+            if WIDGET_VIEW in data and STORED_VIEW_CLASS in str(data.get("text/html", "")):
+                del data[WIDGET_VIEW]
+
+
 def _prepare_for_commit(path: Path, sandbox) -> None:
     notebook = nbformat.read(path, as_version=4)
+    _keep_stored_views(notebook)
     _stable_model_ids(notebook, path.stem)
+    state = notebook.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    if "widgets" in notebook.metadata and not state.get("state"):
+        del notebook.metadata["widgets"]  # no widget view left to draw
     replacements = _signing_key_placeholders(sandbox)
     for cell in notebook.cells:
         if cell.cell_type == "code":
@@ -133,6 +157,9 @@ def test_notebook_reproduces_its_stored_outputs(path, nb_regression, make_sandbo
     ignored = ALWAYS_IGNORED if not nb_regression.force_regen else tuple(p for p in ALWAYS_IGNORED
                                                                           if p != "/metadata/widgets")
     nb_regression.diff_ignore = tuple(nb_regression.diff_ignore) + ignored
+    # stored views show the sandbox's signing key (kid, modulus, thumbprint): new every run, named when committed
+    nb_regression.diff_replace = tuple(nb_regression.diff_replace) + STORED_VIEW_REPLACE + tuple(
+        ("/cells/*/outputs", re.escape(value), name) for value, name in _signing_key_placeholders(sandbox).items())
     nb_regression.exec_timeout = max(nb_regression.exec_timeout or 0, 120)
     try:
         result = nb_regression.check(str(path))
