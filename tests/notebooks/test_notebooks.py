@@ -8,10 +8,11 @@ relative to the sandbox's start time, so a fresh sandbox gives the same tables e
 Volatile values (ids, timestamps, ports, masked token stubs, widget model ids, durations) are normalised by the
 ``nbreg`` ``diff_replace`` / ``diff_ignore`` entries in each notebook's own metadata — the notebook says what in
 it may vary. Regenerate the stored outputs with ``make regen-notebooks`` (``pytest tests/notebooks/test_notebooks.py
---nb-force-regen``; pytest-notebook reports those runs as FAILED by design). Regeneration keeps the saved widget
-state (``/metadata/widgets``), so GitHub, nbviewer and nbconvert show the panels and progress bars as they ended
-instead of "Loading widget…"; it holds only what the panels put in their models, which is masked, and the secret
-scan covers it. Before it is written, what differs run to run for no reason is normalised
+--nb-force-regen``; pytest-notebook reports those runs as FAILED by design). A panel's output is committed as its
+stored view only (static, masked HTML: :func:`_keep_stored_views`); the progress bars keep their widget view and
+saved widget state (``/metadata/widgets``), so GitHub, nbviewer and nbconvert show both as they ended instead of
+"Loading widget…"; the saved state is masked, and the secret scan covers it. Before it is written, what differs run
+to run for no reason is normalised
 (:func:`normalise_for_commit`): this run's sandbox port becomes the default 8765, masked stubs keep only their
 kind (``KEYx…xx``, ``eyJ0…xx``), the sandbox's fresh signing-key values (kid, modulus, thumbprint) become named
 placeholders, and widget model ids are renamed by order of creation.
