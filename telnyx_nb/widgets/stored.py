@@ -63,6 +63,7 @@ def field(label: str, value: str, *, placeholder: str = "") -> str:
 
 
 def utc(epoch: float) -> str:
+    """An epoch time as a UTC date-time: the stored view's way to say when (never "in 59 min")."""
     return f"{dt.datetime.fromtimestamp(epoch, dt.UTC):%Y-%m-%d %H:%M:%S} UTC"
 
 
@@ -96,7 +97,8 @@ def static_html(widget: Any, skip: tuple[Any, ...] = ()) -> str:
 
 
 def _choice_labels(widget: Any) -> list[str]:
-    chosen = getattr(widget, "label", None) if not isinstance(widget, widgets.SelectMultiple) else widget.label
+    """The label(s) of what a picker has chosen (a tuple for a multiple selection)."""
+    chosen = getattr(widget, "label", None)
     if isinstance(chosen, (tuple, list)):
         return [str(c) for c in chosen]
     return [str(chosen)] if chosen not in (None, "") else []
