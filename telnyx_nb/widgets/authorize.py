@@ -25,8 +25,8 @@ from urllib.parse import urlsplit
 
 import ipywidgets as widgets
 
-from telnyx_nb.errors import AuthorizationDenied, AuthorizationFlowError, ConfigurationError
-from telnyx_nb.masking import mask_text
+from telnyx_nb.core.errors import AuthorizationDenied, AuthorizationFlowError, ConfigurationError
+from telnyx_nb.core.masking import mask_text
 from telnyx_nb.widgets.base import LABEL_STYLE, Panel, kv_table, show_scopes, token_table, wide
 from telnyx_nb.widgets.handoff import TokenSource
 from telnyx_nb.widgets.hub_redirect import REGISTER_HINT, register_on_sandbox, registration_note
@@ -36,7 +36,7 @@ from telnyx_nb.widgets.scopes import consent_scopes_html, default_scopes_phrase,
 
 if TYPE_CHECKING:
     from telnyx_nb.api.client import TelnyxOAuth
-    from telnyx_nb.api.records import AuthorizationRequest, AuthorizationServerMetadata, Consent, TokenResponse
+    from telnyx_nb.core.records import AuthorizationRequest, AuthorizationServerMetadata, Consent, TokenResponse
 
 PKCE_METHODS = (("S256 (recommended)", "S256"), ("plain", "plain"), ("no PKCE", None))
 

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from telnyx_nb.errors import TelnyxNBError
-from telnyx_nb.masking import mask
+from telnyx_nb.core.errors import TelnyxNBError
+from telnyx_nb.core.masking import mask
 from telnyx_nb.widgets.controls import LABEL_STYLE, ConfirmBar, Countdown, RequestLog, SecretText, wide
 from telnyx_nb.widgets.render import (
     CSS,
@@ -64,7 +64,7 @@ def default_client() -> TelnyxOAuth:
     global _default_client
     with _default_lock:
         if _default_client is None:
-            from telnyx_nb.api.connect import connect
+            from telnyx_nb.connection import connect
 
             _default_client = connect()
         return _default_client

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from telnyx_nb.api import wire
-from telnyx_nb.errors import ConfigurationError
+from telnyx_nb.core import wire
+from telnyx_nb.core.errors import ConfigurationError
 from telnyx_nb.widgets.base import LABEL_STYLE, ConfirmBar, Panel, frame_html, show_scopes
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from telnyx_nb.masking import mask, mask_text
+from telnyx_nb.core.masking import mask, mask_text
 from telnyx_nb.widgets.stored import field, utc
 
 # Labels at their natural width: ipywidgets' default cuts a description after ~8 characters.

@@ -11,7 +11,7 @@ from telnyx_nb.widgets.base import Panel
 
 if TYPE_CHECKING:
     from telnyx_nb.api.client import TelnyxOAuth
-    from telnyx_nb.api.records import AuthorizationServerMetadata, ProtectedResourceMetadata
+    from telnyx_nb.core.records import AuthorizationServerMetadata, ProtectedResourceMetadata
 
 
 class DiscoveryPanel(Panel):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from telnyx_nb.errors import NotFoundError
+from telnyx_nb.core.errors import NotFoundError
 from telnyx_nb.widgets.base import LABEL_STYLE, ConfirmBar, Panel, frame_html
 
 if TYPE_CHECKING:

@@ -13,13 +13,13 @@ import html
 import time
 from typing import TYPE_CHECKING, Any
 
-from telnyx_nb.errors import ConfigurationError, JWTVerificationError
+from telnyx_nb.core.errors import ConfigurationError, JWTVerificationError
 from telnyx_nb.widgets.base import VERDICTS, Panel, verdict_text
 from telnyx_nb.widgets.handoff import TokenReceiver
 
 if TYPE_CHECKING:
     from telnyx_nb.api.client import TelnyxOAuth
-    from telnyx_nb.api.records import Introspection
+    from telnyx_nb.core.records import Introspection
 
 # One verdict table for every panel (render.VERDICTS); the name REASONS stays for callers that imported it here.
 REASONS = VERDICTS

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from telnyx_nb.errors import ConfigurationError, JWTVerificationError
+from telnyx_nb.core.errors import ConfigurationError, JWTVerificationError
 from telnyx_nb.widgets.base import LABEL_STYLE, Panel, as_dict, frame_html, kv_table, verdict_text
 from telnyx_nb.widgets.handoff import TokenReceiver
 
 if TYPE_CHECKING:
     from telnyx_nb.api.client import TelnyxOAuth
-    from telnyx_nb.api.records import JWK, JWKS, VerifiedJWT
+    from telnyx_nb.core.records import JWK, JWKS, VerifiedJWT
 
 # Members a public JWK must never carry (RFC 7518 §6.2.2, §6.3.2, §6.4): hidden even if a server leaks them.
 PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})

@@ -10,7 +10,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from telnyx_nb.errors import JWTVerificationError
+from telnyx_nb.core.errors import JWTVerificationError
 from telnyx_nb.widgets.stored import defuse
 
 TIME_CLAIMS = ("iat", "nbf", "exp", "auth_time")

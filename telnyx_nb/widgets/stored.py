@@ -26,7 +26,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from telnyx_nb.masking import mask_text
+from telnyx_nb.core.masking import mask_text
 from telnyx_nb.widgets.render import CSS
 
 BANNER = "Stored view — run the cell to use this panel"

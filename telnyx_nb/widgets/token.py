@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from telnyx_nb.api import wire
-from telnyx_nb.errors import ConfigurationError, TelnyxNBError
+from telnyx_nb.core import wire
+from telnyx_nb.core.errors import ConfigurationError, TelnyxNBError
 from telnyx_nb.widgets.base import LABEL_STYLE, Countdown, Panel, kv_table, show_scopes, token_table, wide
 from telnyx_nb.widgets.handoff import TokenSource
 from telnyx_nb.widgets.introspection import decode_jwt, inactive_reason
@@ -22,7 +22,7 @@ from telnyx_nb.widgets.scopes import default_scopes_phrase, scope_sentence_html
 
 if TYPE_CHECKING:
     from telnyx_nb.api.client import TelnyxOAuth
-    from telnyx_nb.api.records import AuthorizationServerMetadata, Introspection, TokenResponse
+    from telnyx_nb.core.records import AuthorizationServerMetadata, Introspection, TokenResponse
 
 GRANT_TYPES = wire.GRANT_TYPES
 

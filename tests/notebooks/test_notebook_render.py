@@ -69,7 +69,7 @@ def _demo_ports() -> set[str]:
     """Ports the demo data itself names (its clients' loopback redirect URIs): fixed, not run-specific."""
     from datetime import datetime
 
-    from telnyx_nb.sandbox.demo import demo_dataset
+    from telnyx_nb.sandbox.store.demo import demo_dataset
 
     clients, _ = demo_dataset(datetime.now(UTC))
     return {m for c in clients for uri in c["redirect_uris"] for m in re.findall(r"127\.0\.0\.1:(\d+)", uri)}

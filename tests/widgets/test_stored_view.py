@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from telnyx_nb.masking import mask
+from telnyx_nb.core.masking import mask
 from telnyx_nb.widgets import (
     AuthorizePanel,
     ClientsPanel,
@@ -34,7 +34,7 @@ PLANTED_CODE = "planted-Code-9876543210-ZYXfedcba"
 def world(tmp_path_factory):
     """A sandbox of this module's own (tests issue tokens and create clients) and a session on it."""
     from telnyx_nb import TelnyxOAuth
-    from telnyx_nb.sandbox.server import Sandbox
+    from telnyx_nb.sandbox.web.server import Sandbox
 
     sandbox = Sandbox(db=":memory:", seed="demo").start()
     client = TelnyxOAuth.from_sandbox(sandbox)
