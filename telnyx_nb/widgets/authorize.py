@@ -112,10 +112,8 @@ class AuthorizePanel(TokenSource, Panel):
             self.step_consent,
             self.step_redirect,
             self.step_token,
+            autoload=autoload,
         )
-        self._refresh_view()
-        if autoload:
-            self.activate()
 
     def _step_buttons(self) -> widgets.HBox:
         """The step buttons at their labels' width (148 px cuts "Allow (sandbox shortcut)"), wrapping if narrow."""

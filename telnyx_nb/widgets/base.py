@@ -38,6 +38,7 @@ from telnyx_nb.widgets.render import (
     visible_text,
 )
 from telnyx_nb.widgets.scopes import scope_options, scopes_from_metadata, show_scopes
+from telnyx_nb.widgets.stored import StoredView, static_children, static_html
 
 if TYPE_CHECKING:
     from telnyx_nb.api.client import TelnyxOAuth
@@ -73,10 +74,12 @@ REVEAL_OFF = "Show secrets"  # what pressing the toggle does, not what it is
 REVEAL_ON = "Hide secrets"
 
 
-class Panel(widgets.VBox):
-    """Base of every panel: header with the target and a reveal toggle, status line, request log.
+class Panel(StoredView, widgets.VBox):
+    """Base of every panel: header with the target and a reveal toggle, status line, request log; its outputs
+    carry a stored view (:mod:`.stored`) beside the widget.
 
-    Subclasses build their widgets, then call :meth:`_assemble`; actions go through :meth:`_run`.
+    Subclasses build their widgets, then end ``__init__`` with :meth:`_assemble` (layout, first render, first
+    load); actions go through :meth:`_run`.
     """
 
     title = "Panel"
@@ -118,11 +121,25 @@ class Panel(widgets.VBox):
         # ipywidgets' default repr dumps every child's state; a notebook's text/plain output wants one short line
         return f"{type(self).__name__}(target={str(getattr(self.client, 'target', ''))!r})"
 
+    def _stored_html(self) -> str:
+        """The stored view's body: everything the panel shows, inert and masked; nothing but the header while
+        secrets are revealed (a stored view never holds one, and re-masking a revealed table is guesswork)."""
+        if self.revealed:
+            return static_html(self.header) + (
+                "<div class='tnb-muted'>Secrets were shown in full when this was stored, so the stored view keeps "
+                "nothing of the panel: press “Hide secrets”, then run any cell, to store it again.</div>")
+        return static_children(self, skip=(self.reveal,))
+
     # -- layout -------------------------------------------------------------------------------------------
-    def _assemble(self, *body: widgets.Widget) -> None:
+    def _assemble(self, *body: widgets.Widget, autoload: bool) -> None:
+        """The last step of every panel's ``__init__``: header, ``body``, status line and request log in one column,
+        drawn from the panel's initial state, then (``autoload``) the first fetch (:meth:`activate`)."""
         top = widgets.HBox([self.header, self.reveal],
                            layout=widgets.Layout(justify_content="space-between", align_items="center"))
         self.children = [top, *body, self.status, self.request_log]
+        self._refresh_view()
+        if autoload:
+            self.activate()
 
     def _button(self, description: str, handler: Callable[[], Any], *, style: str = "",
                 icon: str = "", tooltip: str = "") -> widgets.Button:
@@ -152,10 +169,13 @@ class Panel(widgets.VBox):
                         reveal=self.revealed)
 
     # -- actions ------------------------------------------------------------------------------------------
-    def _run(self, label: str, fn: Callable[[], Any], *, hint: str = "") -> Any:
+    def _run(self, label: str, fn: Callable[[], Any], *, hint: str = "",
+             verdict: Callable[[Any], str | None] | None = None) -> Any:
         """Run one user action: busy state on, requests logged, errors shown; returns fn()'s result or None.
 
-        ``hint`` is added to a failure message when the step has a likely cause worth naming.
+        ``hint`` is added to a failure message when the step has a likely cause worth naming. ``verdict`` turns a
+        check's result into the reason it failed (None: it passed), so a check that ran but said no reads "✗ …"
+        in the status line too, never "✓" beside a "✗" verdict.
         """
         if self.busy:
             return None
@@ -181,9 +201,10 @@ class Panel(widgets.VBox):
             )
             return None
         else:
-            took = time.perf_counter() - started
-            self.status.value = f"<span class='tnb-ok'>✓ {html.escape(label)}</span> " \
-                                f"<span class='tnb-muted'>({took * 1000:.0f} ms)</span>"
+            took = f"<span class='tnb-muted'>({(time.perf_counter() - started) * 1000:.0f} ms)</span>"
+            failed = verdict(result) if verdict is not None else None
+            self.status.value = (f"<span class='tnb-bad'>✗ {html.escape(label)}: {html.escape(failed)}</span> {took}"
+                                 if failed else f"<span class='tnb-ok'>✓ {html.escape(label)}</span> {took}")
             return result
         finally:
             self._collecting = False

@@ -88,10 +88,8 @@ class ClientsPanel(Panel):
             self.save_button,
             self.confirm,
             self.secret_box,
+            autoload=autoload,
         )
-        self._refresh_view()
-        if autoload:
-            self.activate()
 
     def _on_activate(self) -> None:
         self._load_scopes()

@@ -11,6 +11,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from telnyx_nb.core.masking import mask, mask_text
+from telnyx_nb.widgets.stored import field, utc
 
 # Labels at their natural width: ipywidgets' default cuts a description after ~8 characters.
 LABEL_STYLE = {"description_width": "initial"}
@@ -49,25 +50,10 @@ class RequestLog(widgets.Accordion):
         self._render()
 
     def _render(self) -> None:
-        rows = []
-        for i, r in enumerate(self.records, 1):
-            status = getattr(r, "status", None)
-            err = getattr(r, "error", None)
-            status_text = str(status) if status is not None else mask_text(err or "—")
-            attempt = getattr(r, "attempt", 1) or 1
-            if attempt > 1:  # the API module retried (429 / 5xx / connection errors): show it
-                status_text += f" (attempt {attempt})"
-            cls = "tnb-ok" if status is not None and status < 400 else "tnb-bad"
-            elapsed = getattr(r, "elapsed", None)
-            ms = f"{elapsed * 1000:.0f} ms" if isinstance(elapsed, (int, float)) else "—"
-            rows.append(
-                f"<tr><td>{i}</td><td>{html.escape(str(getattr(r, 'method', '')))}</td>"
-                f"<td>{html.escape(mask_text(getattr(r, 'url', '')))}</td>"
-                f"<td class='{cls}'>{html.escape(status_text)}</td><td>{ms}</td></tr>"
-            )
+        rows = "".join(f"<tr><td>{i}</td>{_log_cells(r)}</tr>" for i, r in enumerate(self.records, 1))
         self.table.value = (
             "<table class='tnb-table'><tr><th>#</th><th>method</th><th>URL</th><th>status</th><th>time</th></tr>"
-            + "".join(rows) + "</table>"
+            + rows + "</table>"
         )
         self.set_title(0, f"Request log ({len(self.records)})")
         options = [
@@ -77,6 +63,16 @@ class RequestLog(widgets.Accordion):
         self.picker.options = options
         self.picker.value = len(self.records) - 1 if self.records else None
         self._show_curl()
+
+    def _stored_html(self) -> str:
+        """The stored view: the (masked) requests folded under the log's title, no curl picker. Sorted by address:
+        concurrent pages finish in any order, and a stored notebook must not change from run to run."""
+        rows = "".join(f"<tr>{_log_cells(r)}</tr>" for r in sorted(self.records, key=lambda r: (
+            str(getattr(r, "url", "")), str(getattr(r, "method", "")))))
+        note = "<div class='tnb-muted'>sorted by address (the live log lists them as they finished)</div>"
+        return (f"<details><summary>Request log ({len(self.records)})</summary>{note if rows else ''}"
+                "<table class='tnb-table'><tr><th>method</th><th>URL</th><th>status</th><th>time</th></tr>"
+                f"{rows}</table></details>")
 
     def _show_curl(self, _change: Any = None) -> None:
         index = self.picker.value
@@ -93,6 +89,22 @@ class RequestLog(widgets.Accordion):
             "onclick=\"navigator.clipboard && navigator.clipboard.writeText(this.dataset.curl)\">"
             "Copy as curl</button>"
         )
+
+
+def _log_cells(record: Any) -> str:
+    """One exchange as table cells: method, URL (masked), status (and retry attempt), duration."""
+    status = getattr(record, "status", None)
+    err = getattr(record, "error", None)
+    status_text = str(status) if status is not None else mask_text(err or "—")
+    attempt = getattr(record, "attempt", 1) or 1
+    if attempt > 1:  # the API module retried (429 / 5xx / connection errors): show it
+        status_text += f" (attempt {attempt})"
+    cls = "tnb-ok" if status is not None and status < 400 else "tnb-bad"
+    elapsed = getattr(record, "elapsed", None)
+    ms = f"{elapsed * 1000:.0f} ms" if isinstance(elapsed, (int, float)) else "—"
+    return (f"<td>{html.escape(str(getattr(record, 'method', '')))}</td>"
+            f"<td>{html.escape(mask_text(getattr(record, 'url', '')))}</td>"
+            f"<td class='{cls}'>{html.escape(status_text)}</td><td>{ms}</td>")
 
 
 class Countdown(widgets.HTML):
@@ -140,6 +152,14 @@ class Countdown(widgets.HTML):
         else:
             self.value = "<span class='tnb-bad'>expired</span>"
 
+    def _stored_html(self) -> str:
+        """The stored view: the expiry as a time (a countdown would be frozen at whatever it last said)."""
+        if self.expires_at is None:
+            return ""
+        remaining = self.remaining or 0
+        said = f"expired at {utc(self.expires_at)}" if remaining <= 0 else f"valid until {utc(self.expires_at)}"
+        return f"<span class='tnb-muted'>token {said} (the countdown runs when the cell runs)</span>"
+
     def _loop(self, stop: threading.Event) -> None:
         while not stop.wait(1.0):
             if self.comm is None:  # closed behind our back: nothing left to update
@@ -178,6 +198,11 @@ class SecretText(widgets.Box):
         if not self._syncing:
             self._secret = change["new"]
             self._changed()
+
+    def _stored_html(self) -> str:
+        """The stored view: the masked stub, never the secret — even while it is revealed in the live panel."""
+        return field(str(self.hidden.description), mask(self._secret) if self._secret else "",
+                     placeholder=self._placeholder)
 
     def on_change(self, callback) -> None:
         """Call ``callback(value)`` whenever the value changes (typed, pasted or assigned)."""

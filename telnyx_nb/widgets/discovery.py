@@ -28,9 +28,7 @@ class DiscoveryPanel(Panel):
                                                 "/.well-known/oauth-protected-resource")
         self.server_view = widgets.HTML("")
         self.resource_view = widgets.HTML("")
-        self._assemble(self.load_button, self.server_view, self.resource_view)
-        if autoload:
-            self.activate()
+        self._assemble(self.load_button, self.server_view, self.resource_view, autoload=autoload)
 
     def load(self) -> Any:
         def call() -> Any:

@@ -19,14 +19,17 @@ from telnyx_nb.widgets.discovery import DiscoveryPanel
 from telnyx_nb.widgets.grants import GrantsPanel
 from telnyx_nb.widgets.introspection import IntrospectionPanel
 from telnyx_nb.widgets.jwks import JWKSPanel
+from telnyx_nb.widgets.stored import StoredView, static_children
 from telnyx_nb.widgets.token import TokenPanel
 
 if TYPE_CHECKING:
     from telnyx_nb.api.client import TelnyxOAuth
 
 
-class Explorer(widgets.VBox):
-    """Every panel in tabs on one session: Token, Introspection, JWKS, Authorize, Clients, Grants, Discovery."""
+class Explorer(StoredView, widgets.VBox):
+    """Every panel in tabs on one session: Token, Introspection, JWKS, Authorize, Clients, Grants, Discovery.
+
+    Its outputs carry a stored view (:mod:`.stored`): the tab strip and the open tab, as they were."""
 
     TAB_TITLES = ("Token", "Introspection", "JWKS", "Authorize", "Clients", "Grants", "Discovery")
 
@@ -59,6 +62,9 @@ class Explorer(widgets.VBox):
     def __repr__(self) -> str:
         return f"Explorer(target={str(getattr(self.client, 'target', ''))!r})"
 
+    def _stored_html(self) -> str:
+        return static_children(self)
+
     @property
     def last_token(self) -> Any:
         return self.token.last_token
@@ -78,4 +84,4 @@ class Explorer(widgets.VBox):
         super().close()
 
 
-__all__ = ["Explorer", "DiscoveryPanel"]  # DiscoveryPanel lives in discovery.py; importable from here as before
+__all__ = ["Explorer"]

@@ -51,10 +51,8 @@ class GrantsPanel(Panel):
             self.table_view,
             widgets.HBox([self.picker, self.revoke_button]),
             self.confirm,
+            autoload=autoload,
         )
-        self._refresh_view()
-        if autoload:
-            self.activate()
 
     @property
     def selected(self) -> str | None:

@@ -64,9 +64,8 @@ class IntrospectionPanel(TokenReceiver, Panel):
         self._token_inputs("Token", "paste an access or refresh token")
         self.introspect_button = self._button("Introspect", self.introspect, style="primary", icon="search",
                                               tooltip="POST /oauth/introspect")
-        self._assemble(self.token, self.decoded, self.introspect_button, self.verdict, self.claims)
-        self._refresh_view()
-        _ = autoload  # nothing to preload: introspection needs a token first
+        # nothing to preload (introspection needs a token first): autoload only marks the panel opened
+        self._assemble(self.token, self.decoded, self.introspect_button, self.verdict, self.claims, autoload=autoload)
 
     def _forget_result(self) -> None:
         self.last_introspection = self.last_active = self.last_reason = None
@@ -76,6 +75,7 @@ class IntrospectionPanel(TokenReceiver, Panel):
         token = self.token.value.strip()
 
         def call() -> Any:
+            self._forget_result()  # a verdict belongs to one attempt: never the last one beside a new failure
             if not token:
                 raise ConfigurationError("Token is empty: paste a token, or issue one in the Token tab.")
             result = self.client.introspect(token)
@@ -84,7 +84,8 @@ class IntrospectionPanel(TokenReceiver, Panel):
             self.last_reason = None if self.last_active else inactive_reason(self.client, token)
             return result
 
-        return self._run("Introspect token", call)
+        return self._run("Introspect token", call,
+                         verdict=lambda result: None if result.active else "the token is inactive")
 
     def _render(self) -> None:
         result = self.last_introspection

@@ -63,10 +63,8 @@ class JWKSPanel(TokenReceiver, Panel):
             self.verify_button,
             self.verdict,
             self.claims,
+            autoload=autoload,
         )
-        self._refresh_view()
-        if autoload:
-            self.activate()
 
     def load(self) -> Any:
         """GET /oauth/jwks: the key set as a frame (kid, kty, alg, use, size or curve, thumbprint)."""
@@ -94,6 +92,7 @@ class JWKSPanel(TokenReceiver, Panel):
         issuer = self.issuer.value.strip() or None
 
         def call() -> Any:
+            self._forget_result()  # a verdict belongs to one attempt: never the last one beside a new failure
             if not token:
                 raise ConfigurationError("JWT is empty: paste a token, or issue one in the Token tab.")
             self._checked_audience = audience or self.client.resource  # verify_jwt's default (always checked)
@@ -105,7 +104,7 @@ class JWKSPanel(TokenReceiver, Panel):
                 self.last_verdict = exc.reason
             return self.last_verdict
 
-        return self._run("Verify JWT", call)
+        return self._run("Verify JWT", call, verdict=_failed_check)
 
     def _keys(self) -> list[JWK]:
         return list(self.last_jwks.keys) if self.last_jwks is not None else []
@@ -142,6 +141,11 @@ class JWKSPanel(TokenReceiver, Panel):
                 f"<div class='tnb-muted'>{detail}</div>"
             )
             self.claims.value = ""
+
+
+def _failed_check(verdict: str | None) -> str | None:
+    """The status line's word for a verdict: None when the JWT checked out, else the short reason ("malformed")."""
+    return None if verdict in (None, "valid") else f"the JWT does not verify ({verdict_text(verdict).split(':')[0]})"
 
 
 __all__ = ["JWKSPanel", "PRIVATE_MEMBERS"]

@@ -11,6 +11,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from telnyx_nb.core.errors import JWTVerificationError
+from telnyx_nb.widgets.stored import defuse
 
 TIME_CLAIMS = ("iat", "nbf", "exp", "auth_time")
 
@@ -41,8 +42,13 @@ def _shown(claim: str, value, now: float | None) -> str:
     return " ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
-def _rows(values: dict, now: float | None = None) -> str:
-    cells = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(_shown(k, v, now))}</td></tr>"
+def _rows(values: dict, now: float | None = None, *, relative_times: bool = True) -> str:
+    def shown(claim: str, value: Any) -> str:
+        if not relative_times and claim in TIME_CLAIMS and isinstance(value, (int, float)):
+            return f"{dt.datetime.fromtimestamp(value, dt.UTC):%Y-%m-%d %H:%M:%S} UTC"
+        return _shown(claim, value, now)
+
+    cells = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(shown(k, v))}</td></tr>"
                     for k, v in values.items())
     return f"<table class='tnb-table'>{cells}</table>"
 
@@ -54,12 +60,14 @@ class JWTView(widgets.HTML):
         super().__init__("")
         self.client = client
         self.last_verdict: str | None = None
+        self._decoded: tuple[dict, dict, str] | None = None  # header, claims, verdict line of the shown JWT
 
     def show(self, token: str) -> None:
         from telnyx_nb.api.jwt import decode_unverified
 
         token = (token or "").strip()
         self.last_verdict = None
+        self._decoded = None
         if token.count(".") != 2:
             self.value = ""
             return
@@ -77,8 +85,20 @@ class JWTView(widgets.HTML):
             verdict = f"<span class='tnb-bad'>✗ does not verify: {html.escape(str(exc.reason))}</span>"
         except Exception as exc:  # the JWKS could not be fetched: decoding still helps
             verdict = f"<span class='tnb-muted'>not verified ({html.escape(type(exc).__name__)})</span>"
-        self.value = (
+        self._decoded = (header, claims, verdict)
+        self.value = self._html()
+
+    def _html(self, *, relative_times: bool = True) -> str:
+        if self._decoded is None:
+            return self.value
+        header, claims, verdict = self._decoded
+        return (
             f"<div><b>Decoded JWT</b> — {verdict}</div>"
             "<div style='display:flex; gap:16px; flex-wrap:wrap'>"
-            f"<div><b>header</b>{_rows(header)}</div><div><b>claims</b>{_rows(claims)}</div></div>"
+            f"<div><b>header</b>{_rows(header, relative_times=relative_times)}</div>"
+            f"<div><b>claims</b>{_rows(claims, relative_times=relative_times)}</div></div>"
         )
+
+    def _stored_html(self) -> str:
+        """The stored view: times as UTC dates only ("in 59 min" would be wrong by the time anyone reads it)."""
+        return f"<div>{defuse(self._html(relative_times=False))}</div>" if self.value else ""

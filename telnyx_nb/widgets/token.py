@@ -75,6 +75,7 @@ class TokenPanel(TokenSource, Panel):
         self.introspection = widgets.HTML("")
         self.grant_type.observe(lambda _c: self._show_grant_fields(), "value")
         self.scopes.observe(lambda _c: self._show_default_scopes(), "value")
+        self._show_grant_fields()
         self._assemble(
             self.credentials,
             widgets.HBox([self.grant_type, self.scopes]),
@@ -87,11 +88,8 @@ class TokenPanel(TokenSource, Panel):
             self.response,
             self.decoded,
             self.introspection,
+            autoload=autoload,
         )
-        self._show_grant_fields()
-        self._refresh_view()
-        if autoload:
-            self.activate()
 
     # -- public API ---------------------------------------------------------------------------------------
     def load(self) -> None:

@@ -1,6 +1,7 @@
 """Committed notebooks render before they run: nbconvert (no kernel — what GitHub, nbviewer and Binder's first paint
-do) finds every panel's and progress bar's saved widget state, so they show as they ended instead of
-"Loading widget…" or a frozen text bar. The saved state holds every model a view needs, and only masked values
+do) finds the saved widget state of every widget view still stored — progress bars, which show as they ended
+instead of "Loading widget…" or a frozen text bar. Panels store no widget view at all: their outputs hold a static
+stored view instead (test_stored_views.py). The saved state holds every model a view needs, and only masked values
 (the secret scan in test_notebook_secrets.py walks /metadata/widgets too)."""
 
 from __future__ import annotations

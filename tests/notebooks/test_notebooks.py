@@ -8,10 +8,11 @@ relative to the sandbox's start time, so a fresh sandbox gives the same tables e
 Volatile values (ids, timestamps, ports, masked token stubs, widget model ids, durations) are normalised by the
 ``nbreg`` ``diff_replace`` / ``diff_ignore`` entries in each notebook's own metadata — the notebook says what in
 it may vary. Regenerate the stored outputs with ``make regen-notebooks`` (``pytest tests/notebooks/test_notebooks.py
---nb-force-regen``; pytest-notebook reports those runs as FAILED by design). Regeneration keeps the saved widget
-state (``/metadata/widgets``), so GitHub, nbviewer and nbconvert show the panels and progress bars as they ended
-instead of "Loading widget…"; it holds only what the panels put in their models, which is masked, and the secret
-scan covers it. Before it is written, what differs run to run for no reason is normalised
+--nb-force-regen``; pytest-notebook reports those runs as FAILED by design). A panel's output is committed as its
+stored view only (static, masked HTML: :func:`_keep_stored_views`); the progress bars keep their widget view and
+saved widget state (``/metadata/widgets``), so GitHub, nbviewer and nbconvert show both as they ended instead of
+"Loading widget…"; the saved state is masked, and the secret scan covers it. Before it is written, what differs run
+to run for no reason is normalised
 (:func:`normalise_for_commit`): this run's sandbox port becomes the default 8765, masked stubs keep only their
 kind (``KEYx…xx``, ``eyJ0…xx``), the sandbox's fresh signing-key values (kid, modulus, thumbprint) become named
 placeholders, and widget model ids are renamed by order of creation.
@@ -31,7 +32,14 @@ from nbclient import NotebookClient
 from test_notebook_secrets import NOTEBOOKS, scan_notebook
 
 # Widget state gets new ids every run (its values are checked by the render test); kernel/language versions vary.
-ALWAYS_IGNORED = ("/metadata/widgets", "/metadata/language_info", "/metadata/kernelspec")
+# A panel's widget view is live-only: the committed output keeps its stored view instead (_keep_stored_views).
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+ALWAYS_IGNORED = ("/metadata/widgets", "/metadata/language_info", "/metadata/kernelspec",
+                  f"/cells/*/outputs/*/data/{WIDGET_VIEW}")
+STORED_VIEW_CLASS = "telnyx-nb-stored-view"  # telnyx_nb.widgets.stored.CSS_CLASS
+# A panel's tables show times to the minute (the notebooks' own DATETIME pattern, which runs after this one, needs
+# seconds: times with seconds are left to it)
+STORED_VIEW_REPLACE = (("/cells/*/outputs", r"\b\d{4}-\d{2}-\d{2} \d{2}:\d{2}\b(?!:)", "DATETIME"),)
 STORED_SANDBOX_PORT = 8765  # what `make explore` uses: stored outputs show the port a reader will see
 _MASKED_STUB = re.compile(r"(?<![A-Za-z0-9_.~+/=-])([A-Za-z0-9_.~+/-]{1,4})\u2026([A-Za-z0-9_-]{0,2})")
 
@@ -112,9 +120,26 @@ def _stable_model_ids(notebook, name: str) -> None:
     notebook.cells, notebook.metadata = fresh.cells, fresh.metadata
 
 
+def _keep_stored_views(notebook) -> None:
+    """A panel's committed output keeps its stored view (text/html, text/plain) and drops its widget view, and so
+    the panel's saved widget state: a model saved from a run is a dead copy — JupyterLab, given a trusted
+    notebook, would draw it with live-looking buttons and a frozen countdown, and nbconvert would prefer it to the
+    stored view and draw nothing offline (its widget script comes from a CDN). Running the cell brings the widget
+    back. Outputs without a stored view (progress bars) keep their widget view and state."""
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else ():
+            data = output.get("data", {})
+            if WIDGET_VIEW in data and STORED_VIEW_CLASS in str(data.get("text/html", "")):
+                del data[WIDGET_VIEW]
+
+
 def _prepare_for_commit(path: Path, sandbox) -> None:
     notebook = nbformat.read(path, as_version=4)
+    _keep_stored_views(notebook)
     _stable_model_ids(notebook, path.stem)
+    state = notebook.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    if "widgets" in notebook.metadata and not state.get("state"):
+        del notebook.metadata["widgets"]  # no widget view left to draw
     replacements = _signing_key_placeholders(sandbox)
     for cell in notebook.cells:
         if cell.cell_type == "code":
@@ -133,6 +158,9 @@ def test_notebook_reproduces_its_stored_outputs(path, nb_regression, make_sandbo
     ignored = ALWAYS_IGNORED if not nb_regression.force_regen else tuple(p for p in ALWAYS_IGNORED
                                                                           if p != "/metadata/widgets")
     nb_regression.diff_ignore = tuple(nb_regression.diff_ignore) + ignored
+    # stored views show the sandbox's signing key (kid, modulus, thumbprint): new every run, named when committed
+    nb_regression.diff_replace = tuple(nb_regression.diff_replace) + STORED_VIEW_REPLACE + tuple(
+        ("/cells/*/outputs", re.escape(value), name) for value, name in _signing_key_placeholders(sandbox).items())
     nb_regression.exec_timeout = max(nb_regression.exec_timeout or 0, 120)
     try:
         result = nb_regression.check(str(path))

@@ -67,3 +67,19 @@ def test_empty_input_names_the_field(panel):
     panel.introspect_button.click()
     assert panel.last_introspection is None
     assert "Token is empty" in panel.status.value
+
+
+def test_an_inactive_answer_reads_as_one_state(panel):
+    """The request succeeded, the answer is no: the status line says "✗ … inactive" like the verdict above it."""
+    panel.token.value = "not-a-token-this-server-issued"
+    panel.introspect_button.click()
+    assert "✗ inactive" in panel.verdict.value
+    assert "✗ Introspect token: the token is inactive" in panel.status.value and "✓" not in panel.status.value
+
+
+def test_a_new_attempt_forgets_the_last_answer(panel):
+    panel.token.value = "not-a-token-this-server-issued"
+    panel.introspect_button.click()
+    panel.token.value = ""
+    panel.introspect_button.click()
+    assert "Token is empty" in panel.status.value and panel.verdict.value == "" and panel.last_active is None

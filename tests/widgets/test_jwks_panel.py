@@ -10,7 +10,7 @@ from joserfc.jwk import RSAKey
 from oauth_helpers import tamper
 
 from telnyx_nb.widgets import JWKSPanel
-from telnyx_nb.widgets.base import visible_text
+from telnyx_nb.widgets.base import html_to_text, visible_text
 
 
 @pytest.fixture
@@ -105,3 +105,36 @@ def test_expired_token(make_sandbox):
             assert "expired: the exp claim is in the past" in panel.verdict.value
         finally:
             panel.close()
+
+
+def _status_and_verdict(panel) -> tuple[str, str]:
+    return html_to_text(panel.status.value).strip(), html_to_text(panel.verdict.value).strip()
+
+
+def test_a_failed_check_reads_as_failed_in_every_line(panel):
+    """Issue 25: "✗ malformed…" sat right above "✓ Verify JWT". The check ran, but its answer is no: the status line
+    says so too, with the same reason."""
+    panel.token.value = "definitely.not.ajwt"
+    panel.verify_button.click()
+    status, verdict = _status_and_verdict(panel)
+    assert verdict.startswith("✗ malformed")
+    assert status.startswith("✗ Verify JWT: the JWT does not verify (malformed)"), status
+    assert "✓" not in visible_text(panel).replace(panel.title, "")
+
+
+def test_a_passed_check_reads_as_passed_in_every_line(panel, oauth):
+    panel.receive(oauth.client_credentials_token("admin"))
+    panel.verify_button.click()
+    status, verdict = _status_and_verdict(panel)
+    assert status.startswith("✓ Verify JWT") and verdict.startswith("✓ valid")
+
+
+def test_a_new_attempt_never_leaves_the_last_verdict_beside_it(panel, oauth):
+    """A valid verdict, then an empty box and Verify: the error is about the empty box, and no "✓ valid" is left."""
+    panel.receive(oauth.client_credentials_token("admin"))
+    panel.verify_button.click()
+    assert panel.last_verdict == "valid"
+    panel.token.value = ""
+    panel.verify_button.click()
+    assert "JWT is empty" in panel.status.value
+    assert panel.last_verdict is None and panel.verdict.value == "" and panel.claims.value == ""
