@@ -20,7 +20,9 @@ import time
 from urllib.parse import quote, urljoin, urlsplit
 
 import requests
-from oauth_helpers import ConsentPage, redirect_of
+from oauth_helpers import redirect_of, wait_for
+
+from telnyx_nb.testing.harness import ConsentPage
 
 TIMEOUT = 10
 HUB = "hub.example.org"
@@ -38,14 +40,6 @@ def hub_listener(started: list[str]):
 
     return LoopbackListener(0, "/callback", environ={"JUPYTERHUB_SERVICE_PREFIX": PREFIX}, on_start=on_start,
                             state="s")
-
-
-def wait_for(predicate, timeout: float = 20.0) -> None:
-    """Until ``predicate()`` holds (a panel finishing on the listener's thread); fails after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "the panel never got there"
-        time.sleep(0.05)
 
 
 def begin_address(start: str, page: str, origin: str) -> str:
@@ -122,7 +116,7 @@ def allow_and_wait(browser: HubBrowser, consent: requests.Response, callback: st
     assert landed.startswith(callback + "?"), landed
     tab = browser.follow(landed)
     assert tab.status_code == 200 and "Approved" in tab.text
-    wait_for(lambda: panel.last_token is not None or panel.last_error is not None)
+    wait_for(lambda: panel.last_token is not None or panel.last_error is not None, what="the panel's token")
     assert panel.last_error is None, panel.error_message
     return panel.last_token
 

@@ -9,7 +9,8 @@ import httpx
 import pytest
 import requests
 
-from telnyx_nb.testing.harness import SandboxHarness, SandboxPool
+from telnyx_nb.testing.harness import SandboxHarness
+from telnyx_nb.testing.plugin import SandboxPool
 from telnyx_nb.testing.transports import SandboxClosed
 
 WELL_KNOWN = "/.well-known/oauth-authorization-server"

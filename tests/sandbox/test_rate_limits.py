@@ -373,7 +373,8 @@ def test_an_injected_429_reports_the_sandbox_limit_and_its_retry_after_when_aske
 
 
 def test_the_harness_shortcut_arms_one_published_429_without_retry_after():
-    from telnyx_nb.testing.harness import SandboxHarness, SandboxPool
+    from telnyx_nb.testing.harness import SandboxHarness
+    from telnyx_nb.testing.plugin import SandboxPool
 
     pool = SandboxPool()
     try:
@@ -390,7 +391,7 @@ def test_the_harness_shortcut_arms_one_published_429_without_retry_after():
 
 
 def test_the_pool_hands_out_full_windows_to_every_test():
-    from telnyx_nb.testing.harness import SandboxPool
+    from telnyx_nb.testing.plugin import SandboxPool
 
     pool = SandboxPool()
     try:

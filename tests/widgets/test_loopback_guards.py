@@ -17,7 +17,7 @@ import pytest
 import requests
 import test_authorize_panel
 from hub_proxy_helpers import begin_address, hub_listener
-from test_loopback import _approve_in_browser, _wait_for
+from oauth_helpers import approve_in_browser, wait_for
 
 from telnyx_nb.widgets.loopback import LoopbackListener
 
@@ -41,7 +41,7 @@ def test_a_redirect_without_the_pending_state_is_refused_and_the_listener_keeps_
         ok = requests.get(f"{listener.redirect_uri}?code=real&state=good", timeout=TIMEOUT)
         assert ok.status_code == 200 and "Approved" in ok.text
         assert listener.wait(5) == f"{listener.redirect_uri}?code=real&state=good"
-    _wait_for(lambda: got)
+    wait_for(lambda: got, what="the redirect")
     assert got == [f"{listener.redirect_uri}?code=real&state=good"]
 
 
@@ -67,9 +67,9 @@ def test_a_planted_redirect_does_not_end_the_panels_sign_in(panel, oauth):
     for query in ("code=planted", "code=planted&state=forged", "error=access_denied"):
         assert requests.get(f"{listener.redirect_uri}?{query}", timeout=TIMEOUT).status_code == 400
     assert listener.running and listener.received is None and panel.last_error is None
-    landed = _approve_in_browser(panel.last_request.url)
+    landed = approve_in_browser(panel.last_request.url)
     assert landed.status_code == 200 and "Approved" in landed.text
-    _wait_for(lambda: panel.last_token is not None or panel.last_error is not None)
+    wait_for(lambda: panel.last_token is not None or panel.last_error is not None, what="the panel's token")
     assert panel.last_error is None, panel.error_message
     assert oauth.introspect(panel.last_token.access_token).active
 

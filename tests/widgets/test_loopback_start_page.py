@@ -15,7 +15,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from hub_proxy_helpers import begin_address, hub_listener, wait_for
+from hub_proxy_helpers import begin_address, hub_listener
+from oauth_helpers import wait_for
 
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.widgets import AuthorizePanel
@@ -136,7 +137,7 @@ def test_on_a_stock_binder_the_panel_signs_in_through_the_start_page(stock_binde
         tab = requests.get(f"http://127.0.0.1:{port}/callback?{urlsplit(landed).query}",
                            headers=_proxy_headers(port), timeout=TIMEOUT)
         assert tab.status_code == 200 and "Approved" in tab.text
-        wait_for(lambda: panel.last_token is not None or panel.last_error is not None)
+        wait_for(lambda: panel.last_token is not None or panel.last_error is not None, what="the panel's token")
         assert panel.last_error is None, panel.error_message
         assert panel.last_token.scope == "admin"
         assert oauth.introspect(panel.last_token.access_token).client_id == app.client_id
