@@ -9,10 +9,6 @@ from oauth_helpers import TIMEOUT, api, authorize, basic, query_of, url
 from telnyx_nb.sandbox.demo import DEMO_REDIRECT_URIS
 
 
-def demo_client(sb) -> dict:
-    return {"client_id": sb.demo_client_id, "client_secret": sb.demo_client_secret}
-
-
 def token_request(sb, client: dict, **form) -> requests.Response:
     headers = {}
     if client.get("client_secret"):

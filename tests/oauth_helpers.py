@@ -163,6 +163,7 @@ def introspect(sb, token_value: str) -> dict:
 
 
 def demo_client(sb) -> dict:
+    """The demo client's credentials, as ``create_client`` returns a client's (the suite's one copy of them)."""
     return {"client_id": sb.demo_client_id, "client_secret": sb.demo_client_secret}
 
 

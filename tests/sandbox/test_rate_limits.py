@@ -9,8 +9,8 @@ import threading
 
 import pytest
 import requests
-from hardening_helpers import client_token, demo_client, user_tokens
-from oauth_helpers import TIMEOUT, basic, url
+from hardening_helpers import client_token, user_tokens
+from oauth_helpers import TIMEOUT, basic, demo_client, url
 
 from telnyx_nb.errors import ArgumentTypeError, ConfigurationError
 from telnyx_nb.sandbox.ratelimit import FixedWindows, Rate, parse_rate

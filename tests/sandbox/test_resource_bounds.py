@@ -9,9 +9,9 @@ import secrets
 
 import pytest
 import requests
-from hardening_helpers import client_token, demo_client
+from hardening_helpers import client_token
 from joserfc.jwk import RSAKey
-from oauth_helpers import TIMEOUT, basic, url
+from oauth_helpers import TIMEOUT, basic, demo_client, url
 
 from telnyx_nb.sandbox import policy
 from telnyx_nb.sandbox.keys import KeyRing, new_private_jwk
