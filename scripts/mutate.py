@@ -42,7 +42,7 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
                   "tests/widgets/test_loopback_start_page.py"]),
     # the plugin's in-process transports: routing, and refusing once closed or torn down
     "transports": ("telnyx_nb/testing/transports.py",
-                   ["tests/e2e/test_plugin_teardown.py", "tests/sandbox/test_in_process.py"]),
+                   ["tests/testing/test_fixture_teardown.py", "tests/sandbox/test_in_process.py"]),
     "transport": ("telnyx_nb/api/transport.py",
                   ["tests/api/test_retries.py", "tests/api/test_retry_rules.py", "tests/api/test_errors.py",
                    "tests/api/test_transport_mutants.py", "tests/api/test_transport_layers.py",

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-# An outside project's tests of the pytest plugin: run as their own session by test_plugin_acceptance.py.
-collect_ignore = ["e2e/plugin_project"]
+# An outside project's tests of the pytest plugin: run as their own session by test_plugin_in_an_outside_project.py.
+collect_ignore = ["testing/plugin_project"]
 
 
 @pytest.fixture(scope="session")

@@ -239,6 +239,25 @@ def race(call, racers: int = 8) -> list:
         return list(pool.map(one, range(racers)))
 
 
+# ----- Telnyx's published 429 (its rate-limit answer, as the sandbox sends it when a window is spent) -----------
+PUBLISHED_429 = {"code": "10011", "title": "Too many requests",
+                 "detail": "You have exceeded the maximum number of allowed requests."}
+HEADERS = ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset")
+
+
+def limits(response) -> tuple[int, int, int]:
+    """The answer's ``x-ratelimit-*`` headers: (limit, remaining, reset)."""
+    return tuple(int(response.headers[name]) for name in HEADERS)
+
+
+def assert_published_429(response) -> None:
+    assert response.status_code == 429
+    body = response.json()
+    assert body["errors"] == [PUBLISHED_429]
+    assert body["error"] == "too_many_requests" and body["error_description"] == PUBLISHED_429["detail"]
+    assert "Retry-After" not in response.headers  # Telnyx promises none
+
+
 # ----- the same helpers for a sandbox publishing CUSTOM_SCOPES (modules about narrowing, widening, invalid_scope)
 CUSTOM_CLIENT_SCOPES = ["messaging", "numbers:read", "voice"]  # a client of the custom catalog, without admin
 

@@ -1,6 +1,6 @@
 """The plugin's in-process sessions end with their fixture (``SandboxHarness.close()`` is the fixture's teardown):
 a session, adapter or transport used after it refuses with ``SandboxClosed`` naming the cause, while what the next
-test takes from the same pooled sandbox works. tests/e2e/plugin_project/test_teardown.py runs the same through the
+test takes from the same pooled sandbox works. tests/testing/plugin_project/test_teardown.py runs the same through the
 plugin's fixtures."""
 
 from __future__ import annotations
