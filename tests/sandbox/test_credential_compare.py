@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 import requests
-from hardening_helpers import client_token
+from caller_helpers import client_token
 from oauth_helpers import TIMEOUT, demo_client, url
 
 

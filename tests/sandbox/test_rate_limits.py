@@ -9,7 +9,7 @@ import threading
 
 import pytest
 import requests
-from hardening_helpers import client_token, user_tokens
+from caller_helpers import client_token, user_tokens
 from oauth_helpers import PUBLISHED_429, TIMEOUT, assert_published_429, basic, demo_client, limits, url
 
 from telnyx_nb.errors import ArgumentTypeError, ConfigurationError

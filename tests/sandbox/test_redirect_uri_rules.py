@@ -5,7 +5,7 @@ RFC 8252 §7.3 (any port, but the same path, query and no user part)."""
 from __future__ import annotations
 
 import pytest
-from hardening_helpers import register
+from caller_helpers import register
 from oauth_helpers import TIMEOUT, api, authorize, create_client, url
 
 from telnyx_nb.sandbox.redirects import MAX_URI_LENGTH

@@ -9,7 +9,7 @@ import secrets
 
 import pytest
 import requests
-from hardening_helpers import client_token
+from caller_helpers import client_token
 from joserfc.jwk import RSAKey
 from oauth_helpers import TIMEOUT, basic, demo_client, url
 

@@ -1,5 +1,5 @@
-"""Plain-HTTP helpers for the hardening tests: the callers of docs/security.md, built the way an attacker or a
-user would get them (registration, token requests, the consent flow)."""
+"""Plain-HTTP callers of docs/security.md (client and user tokens, anonymous registration, introspection), built
+the way an attacker or a user would get them (registration, token requests, the consent flow)."""
 
 from __future__ import annotations
 

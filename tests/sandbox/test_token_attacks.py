@@ -7,7 +7,7 @@ import threading
 
 import pytest
 import requests
-from hardening_helpers import introspect_as, token_request, user_code, user_tokens
+from caller_helpers import introspect_as, token_request, user_code, user_tokens
 from oauth_helpers import TIMEOUT, api, authorize, basic, create_client, demo_client, query_of, url
 
 from telnyx_nb import TelnyxOAuth
