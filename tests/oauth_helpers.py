@@ -8,6 +8,7 @@ redeem codes; assertions about behaviour stay in the test modules.
 from __future__ import annotations
 
 import base64
+import json
 import secrets
 import uuid
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -212,16 +213,31 @@ def readline_within(stream, timeout: float = 30.0, *, what: str = "a line") -> s
     return line[0]
 
 
-def tamper(token: str) -> str:
-    """Change the payload (scope widened) but keep the original signature."""
-    import base64
-    import json
+# ----- a JWT's parts, read and rewritten (the signature kept, so a rewritten token no longer verifies) -----------
+def jwt_part(data: dict) -> str:
+    """``data`` as a JWT segment: base64url-encoded JSON without padding (RFC 7515 §2)."""
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
+
+def _read_part(part: str) -> dict:
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+
+
+def claims_of(token: str) -> dict:
+    """A JWT's claims, read without verifying anything."""
+    return _read_part(token.split(".")[1])
+
+
+def tamper(token: str, **claims) -> str:
+    """``token`` with claims changed (by default its scope widened to admin) under the original signature."""
     header, payload, signature = token.split(".")
-    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    claims["scope"] = "admin"
-    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
-    return f"{header}.{forged}.{signature}"
+    return f"{header}.{jwt_part({**_read_part(payload), **(claims or {'scope': 'admin'})})}.{signature}"
+
+
+def reheader(token: str, **fields) -> str:
+    """``token`` with its JOSE header changed (``alg``, ``kid``) under the original signature."""
+    header, payload, signature = token.split(".")
+    return f"{jwt_part({**_read_part(header), **fields})}.{payload}.{signature}"
 
 
 def race(call, racers: int = 8) -> list:
