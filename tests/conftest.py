@@ -48,6 +48,14 @@ def custom_sandbox(make_sandbox):
 
 
 @pytest.fixture
+def stock_binder(monkeypatch):
+    """The environment of a Binder kernel: the hub's prefix (``hub_proxy_helpers.PREFIX``), no public URL."""
+    from hub_proxy_helpers import hub_environment
+
+    hub_environment(monkeypatch)
+
+
+@pytest.fixture
 def oauth(sandbox):
     """An API session on the shared sandbox (read-only demo data), closed after the test."""
     from telnyx_nb import TelnyxOAuth

@@ -42,6 +42,35 @@ def hub_listener(started: list[str]):
                             state="s")
 
 
+def hub_environment(monkeypatch, public_url: str | None = None) -> None:
+    """A kernel's environment on the hub: ``JUPYTERHUB_SERVICE_PREFIX`` set, the public URL given or (as on a stock
+    Binder) unknown."""
+    monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", PREFIX)
+    monkeypatch.delenv("JUPYTERHUB_PUBLIC_URL", raising=False)
+    if public_url:
+        monkeypatch.setenv("TELNYX_NB_PUBLIC_URL", public_url)
+    else:
+        monkeypatch.delenv("TELNYX_NB_PUBLIC_URL", raising=False)
+
+
+@contextlib.contextmanager
+def built_panel(oauth):
+    """The Authorize panel on the demo client and its first registered (loopback) redirect URI, ``admin`` asked
+    for and the request built (the listener started); closed on exit."""
+    from telnyx_nb.widgets import AuthorizePanel
+
+    panel = AuthorizePanel(oauth, autoload=False)
+    try:
+        panel.load()
+        assert urlsplit(panel.redirect_uri.value).hostname == "127.0.0.1"
+        panel.scopes.value = ("admin",)
+        panel.build_button.click()
+        assert panel.last_error is None, panel.error_message
+        yield panel
+    finally:
+        panel.close()
+
+
 def begin_address(start: str, page: str, origin: str) -> str:
     """What the listener's start page (opened at ``start``) does in the browser: its script replaces the location
     with ``begin?n=<the link's nonce>&origin=`` + ``location.origin``, relative to the page's own address."""
