@@ -12,15 +12,13 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
-import time
 from urllib.parse import quote, urljoin, urlsplit
 
 import requests
 from oauth_helpers import redirect_of, wait_for
+from server_helpers import free_port, stop_group, wait_listening
 
 from telnyx_nb.testing.harness import ConsentPage
 
@@ -150,12 +148,6 @@ def allow_and_wait(browser: HubBrowser, consent: requests.Response, callback: st
     return panel.last_token
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextlib.contextmanager
 def running_jupyter_server(base_url: str, root_dir, home, env: dict | None = None):
     """A Jupyter server under a hub-style ``base_url`` as Binder runs it (jupyter-server-proxy and Voila are
@@ -171,20 +163,7 @@ def running_jupyter_server(base_url: str, root_dir, home, env: dict | None = Non
             start_new_session=True,
         )
     try:
-        deadline = time.monotonic() + 90
-        while True:  # a TCP connect is enough to know it listens
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"jupyter server did not start:\n{log.read_text()[-3000:]}") from None
-                time.sleep(0.2)
+        wait_listening(port, server, log, timeout=90, what="jupyter server")
         yield f"http://127.0.0.1:{port}"
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        stop_group(server)

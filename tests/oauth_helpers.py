@@ -183,7 +183,7 @@ def all_pages(sb, path: str, **params) -> list[dict]:
         number += 1
 
 
-def wait_for(condition, *, timeout: float = 20.0, what: str = "the condition"):
+def wait_for(condition, *, timeout: float = 20.0, every: float = 0.02, what: str = "the condition"):
     """Poll ``condition()`` until it returns something truthy (returned) or ``timeout`` seconds pass (AssertionError
     naming ``what``): for waiting on a signal the server gives — a request counter, a list, a port, a panel done on
     the listener's thread — not a sleep. The one polling loop of the suite."""
@@ -196,7 +196,7 @@ def wait_for(condition, *, timeout: float = 20.0, what: str = "the condition"):
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.02)
+        time.sleep(every)
 
 
 def readline_within(stream, timeout: float = 30.0, *, what: str = "a line") -> str:

@@ -14,8 +14,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from hub_proxy_helpers import HUB, TIMEOUT, begin_address, free_port, hub_listener, proxy_headers
+from hub_proxy_helpers import HUB, TIMEOUT, begin_address, hub_listener, proxy_headers
 from oauth_helpers import wait_for
+from server_helpers import free_port
 
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.widgets import AuthorizePanel
