@@ -4,18 +4,14 @@ the way an attacker or a user would get them (registration, token requests, the 
 from __future__ import annotations
 
 import requests
-from oauth_helpers import TIMEOUT, api, authorize, basic, query_of, url
+from oauth_helpers import TIMEOUT, api, authorize, basic, query_of, token, url
 
 from telnyx_nb.sandbox.demo import DEMO_REDIRECT_URIS
 
 
 def token_request(sb, client: dict, **form) -> requests.Response:
-    headers = {}
-    if client.get("client_secret"):
-        headers["Authorization"] = basic(client["client_id"], client["client_secret"])
-    else:
-        form["client_id"] = client["client_id"]
-    return requests.post(url(sb, "/oauth/token"), data=form, headers=headers, timeout=TIMEOUT)
+    """POST /oauth/token as the client sends it: HTTP Basic when it has a secret, else its ``client_id`` alone."""
+    return token(sb, client, auth="basic" if client.get("client_secret") else "none", **form)
 
 
 def client_token(sb, client: dict, scope: str | None = None) -> dict:
