@@ -188,13 +188,18 @@ def test_a_code_is_refused_from_its_expiry_second(sb):
     assert late.json() == {"error": "invalid_grant", "error_description": "Invalid 'code' in request."}
 
 
+def _one_winner(answers, refusals) -> None:
+    """Exactly one racer got 200; every other one ``invalid_grant`` with one of ``refusals`` as its reason."""
+    assert sorted(a.status_code for a in answers) == [200] + [400] * (len(answers) - 1)
+    for loser in (a.json() for a in answers if a.status_code != 200):
+        assert loser["error"] == "invalid_grant" and loser["error_description"] in refusals, loser
+
+
 def test_the_losers_of_a_race_for_one_code_are_told_it_was_used(sb):
     client = create_client(sb)
     code, verifier = obtain_code(sb, client)
     answers = race(lambda: redeem(sb, client, code, verifier))
-    assert sorted(a.status_code for a in answers) == [200] + [400] * (len(answers) - 1)
-    for loser in (a.json() for a in answers if a.status_code != 200):
-        assert loser["error"] == "invalid_grant" and loser["error_description"] in CODE_REFUSALS, loser
+    _one_winner(answers, CODE_REFUSALS)
 
 
 # --- refresh tokens ---------------------------------------------------------------------------------------------
@@ -255,9 +260,7 @@ def test_the_losers_of_a_race_for_one_refresh_token_are_told_it_was_used(sb):
     client = create_client(sb)
     first = _user_tokens(sb, client)
     answers = race(lambda: refresh(sb, client, first["refresh_token"]))
-    assert sorted(a.status_code for a in answers) == [200] + [400] * (len(answers) - 1)
-    for loser in (a.json() for a in answers if a.status_code != 200):
-        assert loser["error"] == "invalid_grant" and loser["error_description"] in REFRESH_REFUSALS, loser
+    _one_winner(answers, REFRESH_REFUSALS)
 
 
 # --- refresh-token reuse (RFC 9700 §4.14.2) -----------------------------------------------------------------

@@ -10,17 +10,9 @@ import pytest
 import requests
 
 from telnyx_nb.testing.harness import SandboxHarness
-from telnyx_nb.testing.plugin import SandboxPool
 from telnyx_nb.testing.transports import SandboxClosed
 
 WELL_KNOWN = "/.well-known/oauth-authorization-server"
-
-
-@pytest.fixture(scope="module")
-def pool():
-    pool = SandboxPool()
-    yield pool
-    pool.close()
 
 
 def _handed_out(harness: SandboxHarness) -> dict:

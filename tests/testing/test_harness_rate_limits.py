@@ -3,18 +3,9 @@ rate-limited Telnyx sends it, and the pool hands every test full windows, whatev
 
 from __future__ import annotations
 
-import pytest
 from oauth_helpers import assert_published_429, limits
 
 from telnyx_nb.testing.harness import SandboxHarness
-from telnyx_nb.testing.plugin import SandboxPool
-
-
-@pytest.fixture(scope="module")
-def pool():
-    pool = SandboxPool()
-    yield pool
-    pool.close()
 
 
 def test_the_harness_shortcut_arms_one_published_429_without_retry_after(pool):
