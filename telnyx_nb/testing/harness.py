@@ -25,7 +25,8 @@ ALL_GRANT_TYPES = ("authorization_code", "client_credentials", "refresh_token")
 
 
 class ApprovalError(AssertionError):
-    """``approve()`` could not reach a consent page: the authorize request itself was refused."""
+    """``approve()`` could not get a decision through: the authorize request, the consent page or the decision
+    was refused, or the page has no such button."""
 
 
 class ConsentPage:
@@ -63,8 +64,9 @@ class ConsentPage:
         word = "allow" if allow else "deny"
         pressed = [(form, button) for form in self.forms for button in form["submits"]
                    if word in f"{button['text']} {button['value']}".lower()]
-        if not pressed:
-            raise ApprovalError(f"the consent page has no {word!r} button: {self.forms}")
+        if not pressed:  # name the buttons, never the form's fields: they hold the consent token
+            buttons = [b["text"].strip() or b["value"] for form in self.forms for b in form["submits"]]
+            raise ApprovalError(f"the consent page has no {word!r} button (its buttons: {buttons})")
         form, button = pressed[0]
         data = {**form["fields"], **({button["name"]: button["value"]} if button["name"] else {})}
         target = urljoin(self.url, form["action"] or self.url)

@@ -52,10 +52,12 @@ def test_a_get_form_sends_its_fields_in_the_query_and_an_empty_action_posts_back
     assert browser.sent == [("GET", URL, None, {"a": "1"}, False)]
 
 
-def test_a_page_without_the_button_refuses_naming_it():
-    html = '<form method="post"><button name="decision" value="allow">Allow</button></form>'
-    with pytest.raises(ApprovalError, match="no 'deny' button"):
+def test_a_page_without_the_button_refuses_naming_the_buttons_it_has_and_not_the_token():
+    html = ('<form method="post"><input type="hidden" name="consent_token" value="secret-consent-token">'
+            '<button name="decision" value="allow">Allow</button></form>')
+    with pytest.raises(ApprovalError, match=r"no 'deny' button \(its buttons: \['Allow'\]\)") as refused:
         ConsentPage(URL, SimpleNamespace(text=html), Recorder()).decide(False)
+    assert "secret-consent-token" not in str(refused.value)
 
 
 def test_the_sandboxs_own_page_approves_and_denies_through_its_form(pool):
