@@ -42,9 +42,9 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
                  ["tests/widgets/test_loopback_guards.py", "tests/widgets/test_loopback.py",
                   "tests/widgets/test_loopback_start_page.py"]),
     # the plugin's in-process transports: routing, and refusing once closed or torn down
-    "transports": ("telnyx_nb/testing/transports.py",
+    "transports": ("telnyx_nb/sandbox/web/in_process.py",
                    ["tests/testing/test_fixture_teardown.py", "tests/sandbox/test_in_process.py"]),
-    "transport": ("telnyx_nb/api/transport.py",
+    "transport": ("telnyx_nb/api/send_loop.py",
                   ["tests/api/test_retries.py", "tests/api/test_retry_rules.py", "tests/api/test_errors.py",
                    "tests/api/test_transport_mutants.py", "tests/api/test_transport_layers.py",
                    "tests/api/test_rate_limited_paging.py",  # the loop paces the base URL's server only
@@ -60,7 +60,7 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
     "request_log": ("telnyx_nb/api/request_log.py",
                     ["tests/api/test_request_log.py", "tests/api/test_retries.py", "tests/api/test_transport_mutants.py",
                      "tests/api/test_transport_layers.py"]),
-    "masking": ("telnyx_nb/masking.py", ["tests/api/test_masking.py", "tests/api/test_masking_mutants.py"]),
+    "masking": ("telnyx_nb/core/masking.py", ["tests/api/test_masking.py", "tests/api/test_masking_mutants.py"]),
     "rules": (["telnyx_nb/audit/registry.py", "telnyx_nb/audit/grant_rules.py", "telnyx_nb/audit/client_rules.py",
                "telnyx_nb/audit/rules.py"],
               ["tests/audit/test_rules.py", "tests/audit/test_thresholds.py", "tests/audit/test_rule_edges.py",
@@ -68,43 +68,43 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
     "risk": (["telnyx_nb/audit/risk.py", "telnyx_nb/audit/baseline.py"],
              ["tests/audit/test_risk_weights.py", "tests/audit/test_thresholds.py"]),
     "plots": ("telnyx_nb/audit/plots.py", ["tests/audit/test_plots.py", "tests/audit/test_plots_numbers.py"]),
-    "store": ("telnyx_nb/sandbox/store.py",
+    "store": ("telnyx_nb/sandbox/store/database.py",
               ["tests/sandbox/test_concurrency.py", "tests/sandbox/test_flow.py", "tests/sandbox/test_lifetimes.py",
                "tests/sandbox/test_token_attacks.py", "tests/sandbox/test_grants_rules.py",
                "tests/sandbox/test_store_claims.py", "tests/sandbox/test_store.py"]),
-    "grants": ("telnyx_nb/sandbox/grants.py",
+    "grants": ("telnyx_nb/sandbox/protocol/grant_types.py",
                ["tests/sandbox/test_flow.py", "tests/sandbox/test_lifetimes.py", "tests/sandbox/test_token_attacks.py",
                 "tests/sandbox/test_concurrency.py", "tests/sandbox/test_grants_rules.py"]),
-    "endpoints": ("telnyx_nb/sandbox/endpoints.py",
+    "endpoints": ("telnyx_nb/sandbox/protocol/introspection.py",
                   ["tests/sandbox/test_endpoints.py", "tests/sandbox/test_flow.py",
                    "tests/sandbox/test_registration_metadata.py", "tests/sandbox/test_token_attacks.py",
                    "tests/sandbox/test_web_attacks.py", "tests/sandbox/test_grants_rules.py",
                    "tests/sandbox/test_access_table.py", "tests/sandbox/test_access_matrix_edges.py",
                    "tests/sandbox/test_bad_input.py", "tests/sandbox/test_in_process.py"]),
-    "validation": ("telnyx_nb/sandbox/validation.py",
+    "validation": ("telnyx_nb/sandbox/policy/validation.py",
                    ["tests/sandbox/test_bad_input.py", "tests/api/test_management.py",
                     "tests/sandbox/test_registration_metadata.py", "tests/sandbox/test_registration_limits.py"]),
     # who may call what (the caller x endpoint policy), the request-body schemas, the redirect URI rules
-    "access": ("telnyx_nb/sandbox/access.py", ["tests/sandbox/test_access_table.py", "tests/sandbox/test_endpoints.py",
+    "access": ("telnyx_nb/sandbox/policy/access.py", ["tests/sandbox/test_access_table.py", "tests/sandbox/test_endpoints.py",
                                                "tests/sandbox/test_access_matrix_edges.py"]),
-    "schema": ("telnyx_nb/sandbox/schema.py", ["tests/sandbox/test_bad_input.py", "tests/api/test_management.py"]),
-    "redirects": ("telnyx_nb/sandbox/redirects.py",
+    "schema": ("telnyx_nb/sandbox/policy/schema.py", ["tests/sandbox/test_bad_input.py", "tests/api/test_management.py"]),
+    "redirects": ("telnyx_nb/sandbox/policy/redirects.py",
                   ["tests/sandbox/test_bad_input.py", "tests/sandbox/test_web_attacks.py", "tests/sandbox/test_access_table.py",
                    "tests/sandbox/test_token_attacks.py", "tests/sandbox/test_redirect_uri_rules.py",
                    "tests/sandbox/test_registration_limits.py"]),
     # what a stranger can make the sandbox hold: the token shape check and the verified-token cache
-    "keys": ("telnyx_nb/sandbox/keys.py",
+    "keys": ("telnyx_nb/sandbox/protocol/keys.py",
              ["tests/sandbox/test_resource_bounds.py", "tests/sandbox/test_signing_keys.py",
               "tests/sandbox/test_credential_compare.py"]),
     # the Host check (host[:port] only, the allow-list) and the consent form's same-origin check
-    "hosts": ("telnyx_nb/sandbox/hosts.py",
+    "hosts": ("telnyx_nb/sandbox/web/hosts.py",
               ["tests/sandbox/test_host_forms.py", "tests/sandbox/test_web_attacks.py",
                "tests/sandbox/test_hub_proxy_host_check.py", "tests/sandbox/test_sandbox_config.py"]),
-    "registration_policy": ("telnyx_nb/sandbox/registration_policy.py",
+    "registration_policy": ("telnyx_nb/sandbox/policy/registration.py",
                             ["tests/sandbox/test_registration_limits.py", "tests/sandbox/test_redirect_uri_rules.py",
                              "tests/sandbox/test_registration_metadata.py", "tests/sandbox/test_sandbox_config.py"]),
     # the sandbox's per-credential rate limit (who is refused with 429) and the client's pacing of a limited API
-    "ratelimit": ("telnyx_nb/sandbox/ratelimit.py", ["tests/sandbox/test_rate_limits.py"]),
+    "ratelimit": ("telnyx_nb/sandbox/web/rate_limits.py", ["tests/sandbox/test_rate_limits.py"]),
     "pacing": ("telnyx_nb/api/pacing.py", ["tests/api/test_pacing.py", "tests/api/test_rate_limited_paging.py"]),
 }
 # Modules scored over some of their functions only (the rest is not run): the store's claims, token lookups,
@@ -172,7 +172,7 @@ def prepare(module: str) -> Path:
 
 def function_patterns(module: str) -> list[str]:
     """mutmut mutant-name patterns for the scored functions of ``module`` (none: every function)."""
-    # names look like telnyx_nb.sandbox.store.xǁStoreǁclaim_code__mutmut_3 (methods) or ….x_digest__mutmut_1
+    # names look like telnyx_nb.sandbox.store.database.xǁStoreǁclaim_code__mutmut_3 (methods) or ….x_digest__mutmut_1
     return [f"*[ǁ_]{name}__mutmut_*" for name in FUNCTIONS.get(module, [])]
 
 

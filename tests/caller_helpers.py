@@ -6,7 +6,7 @@ from __future__ import annotations
 import requests
 from oauth_helpers import TIMEOUT, api, authorize, basic, query_of, token, url
 
-from telnyx_nb.sandbox.demo import DEMO_REDIRECT_URIS
+from telnyx_nb.sandbox.store.demo import DEMO_REDIRECT_URIS
 
 
 def token_request(sb, client: dict, **form) -> requests.Response:

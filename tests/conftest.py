@@ -22,7 +22,7 @@ def sandbox(pytestconfig):
 @pytest.fixture
 def make_sandbox():
     """Start throwaway sandboxes (``make_sandbox(seed="empty", db=path)``); all are stopped after the test."""
-    from telnyx_nb.sandbox.server import Sandbox
+    from telnyx_nb.sandbox.web.server import Sandbox
 
     started = []
 

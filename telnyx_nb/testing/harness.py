@@ -168,8 +168,8 @@ class FaultControl:
             delay: float | None = None, drop: bool = False, count: int = 1, method: str | None = None,
             reset: int | None = None) -> ArmedFault:
         """Arm a fault, checked as ``POST /_sandbox/faults`` checks it (a bad value raises, naming the field)."""
-        from telnyx_nb.sandbox.errors import WireError
-        from telnyx_nb.sandbox.faults import parse_fault
+        from telnyx_nb.sandbox.web.http_errors import WireError
+        from telnyx_nb.sandbox.web.faults import parse_fault
 
         body = {"path": path, "method": method, "count": count, "status": status, "retry_after": retry_after,
                 "delay": delay, "drop": drop, "reset": reset}
@@ -239,7 +239,7 @@ class SandboxHarness:
     @property
     def demo_client(self) -> dict:
         """The demo client's credentials (confidential, every grant type, `admin`, PKCE required)."""
-        from telnyx_nb.sandbox.demo import DEMO_REDIRECT_URIS
+        from telnyx_nb.sandbox.store.demo import DEMO_REDIRECT_URIS
 
         return {"client_id": self.sandbox.demo_client_id, "client_secret": self.sandbox.demo_client_secret,
                 "redirect_uris": list(DEMO_REDIRECT_URIS)}
@@ -390,7 +390,7 @@ class SandboxHarness:
         self._closers.clear()
         self._session = None
         self.faults.clear()
-        from telnyx_nb.testing.transports import retire
+        from telnyx_nb.sandbox.web.in_process import retire
 
         retire(self.sandbox)  # whatever this test took (even from .sandbox directly) refuses from now on
         if self._owned:

@@ -98,7 +98,7 @@ def _new_demo_secret(sandbox) -> None:
     import json
     import secrets
 
-    from telnyx_nb.sandbox.store import digest
+    from telnyx_nb.sandbox.store.database import digest
 
     secret = secrets.token_urlsafe(36)
     with sandbox.store.write() as db:
@@ -121,14 +121,14 @@ class SandboxPool:
         if self._keyring is None:
             from joserfc.jwk import RSAKey
 
-            from telnyx_nb.sandbox.keys import KeyRing, new_private_jwk
+            from telnyx_nb.sandbox.protocol.keys import KeyRing, new_private_jwk
 
             self._keyring = KeyRing(RSAKey.import_key(new_private_jwk()))
         return self._keyring
 
     def new(self, **options):
         """A new started (not serving) sandbox on a throwaway database, signing with the session key."""
-        from telnyx_nb.sandbox.server import Sandbox
+        from telnyx_nb.sandbox.web.server import Sandbox
 
         options.setdefault("db", ":memory:")
         options.setdefault("signing_key", self.keyring)

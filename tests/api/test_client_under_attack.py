@@ -14,7 +14,7 @@ import pytest
 from canned_server import serve
 
 from telnyx_nb import TelnyxOAuth
-from telnyx_nb.errors import NotFoundError
+from telnyx_nb.core.errors import NotFoundError
 
 
 def _recorder():

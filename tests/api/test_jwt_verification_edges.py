@@ -19,8 +19,8 @@ from telnyx_nb.api.jwt import (
     decode_unverified,
 )
 from telnyx_nb.api.jwt import verify as _verify
-from telnyx_nb.api.records import JWKS
-from telnyx_nb.errors import JWTVerificationError
+from telnyx_nb.core.records import JWKS
+from telnyx_nb.core.errors import JWTVerificationError
 
 ISSUER = "https://issuer.example"
 API = "https://api.example/v2"

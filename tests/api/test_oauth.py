@@ -11,8 +11,8 @@ from oauth_helpers import reheader, tamper
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.api import pkce
 from telnyx_nb.api.jwt import decode_unverified
-from telnyx_nb.api.records import Introspection, TokenResponse
-from telnyx_nb.errors import (
+from telnyx_nb.core.records import Introspection, TokenResponse
+from telnyx_nb.core.errors import (
     AuthenticationError,
     AuthorizationDenied,
     ConfigurationError,
@@ -172,7 +172,7 @@ def test_begin_authorization_with_an_unregistered_redirect_uri_is_refused_not_re
 
 
 def test_begin_authorization_surfaces_an_error_redirect(tx):
-    from telnyx_nb.sandbox.demo import DEMO_REDIRECT_URIS  # tx is the demo client
+    from telnyx_nb.sandbox.store.demo import DEMO_REDIRECT_URIS  # tx is the demo client
 
     request = tx.authorization_url(redirect_uri=DEMO_REDIRECT_URIS[0], scope="no-such-scope")
     with pytest.raises(AuthorizationDenied) as info:

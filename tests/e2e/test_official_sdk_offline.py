@@ -34,7 +34,7 @@ def sdk_methods() -> list[str]:
 
 @pytest.fixture(scope="module")
 def sb():
-    from telnyx_nb.sandbox.server import Sandbox
+    from telnyx_nb.sandbox.web.server import Sandbox
 
     with Sandbox(seed="demo", db=":memory:") as sandbox:
         yield sandbox

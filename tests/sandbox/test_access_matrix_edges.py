@@ -1,4 +1,4 @@
-"""The edges of the caller × endpoint policy (``telnyx_nb/sandbox/access.py``) that the table test does not look
+"""The edges of the caller × endpoint policy (``telnyx_nb/sandbox/policy/access.py``) that the table test does not look
 at: what a refused caller is told (body and RFC 6750 / RFC 9728 challenge, word for word), how the Authorization
 header is read (scheme case, other schemes, an empty credential), routes no rule covers (404, OPTIONS, the host
 root), and which tokens a Bearer caller may introspect (RFC 7662 §4)."""
@@ -10,7 +10,7 @@ import requests
 from caller_helpers import client_token, introspect_as, registered_client, user_tokens
 from oauth_helpers import CUSTOM_SCOPES, TIMEOUT, create_client, url
 
-from telnyx_nb.sandbox.demo import DEMO_REDIRECT_URIS
+from telnyx_nb.sandbox.store.demo import DEMO_REDIRECT_URIS
 
 NO_CREDENTIAL = ("Send 'Authorization: Bearer <API key>' (the sandbox prints its key on start) or a Bearer access "
                  "token whose scope includes admin.")
@@ -27,7 +27,7 @@ NOT_A_USER = ("A client_credentials token cannot decide a consent (no client may
 
 @pytest.fixture(scope="module")
 def sb():
-    from telnyx_nb.sandbox.server import Sandbox
+    from telnyx_nb.sandbox.web.server import Sandbox
 
     # a custom catalog (not Telnyx's): tokens without admin exist only there
     with Sandbox(seed="demo", db=":memory:", scopes=CUSTOM_SCOPES) as sandbox:

@@ -15,8 +15,8 @@ import requests
 from caller_helpers import client_token, introspect_as, register, registered_client, user_tokens
 from oauth_helpers import CUSTOM_SCOPES, TIMEOUT, api, basic, create_client, demo_client, url
 
-from telnyx_nb.sandbox.demo import DEMO_REDIRECT_URIS
-from telnyx_nb.sandbox.server import Sandbox
+from telnyx_nb.sandbox.store.demo import DEMO_REDIRECT_URIS
+from telnyx_nb.sandbox.web.server import Sandbox
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"
 CALLERS = ("API key", "admin user token", "admin client token", "non-admin token", "registered client's token",
@@ -268,7 +268,7 @@ def test_the_sdk_client_credentials_mode_still_gets_admin_without_asking(sb):
 
 def test_every_route_has_an_explicit_rule_and_an_unlisted_one_is_admin_only(sb):
     """Fail closed: a route added without a rule must not be open to every caller."""
-    from telnyx_nb.sandbox.access import ADMIN, RULES, rule_for
+    from telnyx_nb.sandbox.policy.access import ADMIN, RULES, rule_for
 
     views = {rule.endpoint.split(":", 1)[0].removeprefix("root-") for rule in sb.app.url_map.iter_rules()}
     assert views <= set(RULES), sorted(views - set(RULES))

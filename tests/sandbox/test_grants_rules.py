@@ -1,4 +1,4 @@
-"""The rules the sandbox's grants enforce (``telnyx_nb/sandbox/grants.py``), over HTTP, one behaviour per test.
+"""The rules the sandbox's grants enforce (``telnyx_nb/sandbox/protocol/grant_types.py``), over HTTP, one behaviour per test.
 
 PKCE demanded at the authorization endpoint (RFC 7636 §4.4.1), the redirect_uri rules of RFC 6749 §3.1.2.3 and
 §4.1.3, what a code and a refresh token carry into the tokens they buy (user, grant, scope: RFC 6749 §4.1.2, §6),

@@ -12,9 +12,9 @@ import requests
 from caller_helpers import client_token, user_tokens
 from oauth_helpers import PUBLISHED_429, TIMEOUT, assert_published_429, basic, demo_client, limits, url
 
-from telnyx_nb.errors import ArgumentTypeError, ConfigurationError
-from telnyx_nb.sandbox.ratelimit import FixedWindows, Rate, parse_rate
-from telnyx_nb.sandbox.server import Sandbox
+from telnyx_nb.core.errors import ArgumentTypeError, ConfigurationError
+from telnyx_nb.sandbox.web.rate_limits import FixedWindows, Rate, parse_rate
+from telnyx_nb.sandbox.web.server import Sandbox
 
 
 def get(sb, path="/oauth_clients", *, bearer=None, **kwargs):

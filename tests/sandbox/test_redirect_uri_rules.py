@@ -1,4 +1,4 @@
-"""The redirect URI rules (``telnyx_nb/sandbox/redirects.py``) as a registering client and an authorizing browser
+"""The redirect URI rules (``telnyx_nb/sandbox/policy/redirects.py``) as a registering client and an authorizing browser
 meet them: the length bound at its edge, the refused schemes and what the refusal says, and the loopback rule of
 RFC 8252 §7.3 (any port, but the same path, query and no user part)."""
 
@@ -8,7 +8,7 @@ import pytest
 from caller_helpers import register
 from oauth_helpers import TIMEOUT, api, authorize, create_client, url
 
-from telnyx_nb.sandbox.redirects import MAX_URI_LENGTH
+from telnyx_nb.sandbox.policy.redirects import MAX_URI_LENGTH
 
 SCHEME_REFUSED = ("the {scheme}: scheme is not allowed for a redirect URI (it would run in or read from the "
                   "user's browser); use https://, a loopback http:// URI or a private-use scheme.")

@@ -11,8 +11,8 @@ import pytest
 from caller_helpers import register
 from oauth_helpers import TIMEOUT, api, url
 
-from telnyx_nb.sandbox.policy import MAX_LIST_ITEMS, MAX_REDIRECT_URIS
-from telnyx_nb.sandbox.redirects import MAX_URI_LENGTH
+from telnyx_nb.sandbox.policy.terms import MAX_LIST_ITEMS, MAX_REDIRECT_URIS
+from telnyx_nb.sandbox.policy.redirects import MAX_URI_LENGTH
 
 GOOD = "https://app.example/cb"
 REFUSED_ON_BOTH = {
@@ -35,7 +35,7 @@ LOOPBACK_HTTP = ["http://127.0.0.1:8976/callback", "http://[::1]:8976/callback",
 
 @pytest.fixture(scope="module")
 def sb():
-    from telnyx_nb.sandbox.server import Sandbox
+    from telnyx_nb.sandbox.web.server import Sandbox
 
     with Sandbox(seed="empty", db=":memory:") as sandbox:
         yield sandbox
@@ -132,7 +132,7 @@ def test_open_registration_caps_every_string(sb, field):
 
 def test_the_registration_answer_stays_small(sb):
     """The answer echoes what was registered: with every field at its cap it stays within the body cap."""
-    from telnyx_nb.sandbox.policy import MAX_BODY_BYTES
+    from telnyx_nb.sandbox.policy.terms import MAX_BODY_BYTES
 
     uri = "https://app.example/" + "a" * (MAX_URI_LENGTH - 40)
     response = register(sb, client_name="n" * 255, grant_types=["authorization_code"],
@@ -149,8 +149,8 @@ def test_the_document_spells_the_anonymous_http_rule_as_the_server_applies_it(ur
     """openapi.json declares the rule as a pattern; a client built to the document meets no surprise."""
     import re
 
-    from telnyx_nb.sandbox.redirects import redirect_uri_problem
-    from telnyx_nb.sandbox.schema import PLAIN_HTTP_BEYOND_LOOPBACK_PATTERN
+    from telnyx_nb.sandbox.policy.redirects import redirect_uri_problem
+    from telnyx_nb.sandbox.policy.schema import PLAIN_HTTP_BEYOND_LOOPBACK_PATTERN
 
     by_document = re.search(PLAIN_HTTP_BEYOND_LOOPBACK_PATTERN, uri) is not None
     assert by_document == (redirect_uri_problem(uri, anonymous=True) is not None), uri
@@ -185,9 +185,9 @@ def test_a_scope_open_registration_may_not_ask_for_is_refused_naming_what_it_may
 
 
 def test_the_registrable_scopes_option_says_what_to_choose():
-    from telnyx_nb.errors import ConfigurationError
-    from telnyx_nb.sandbox.registration_policy import check_registrable_scopes
-    from telnyx_nb.sandbox.scopes import PUBLISHED_CATALOG, catalog_from
+    from telnyx_nb.core.errors import ConfigurationError
+    from telnyx_nb.sandbox.policy.registration import check_registrable_scopes
+    from telnyx_nb.sandbox.policy.scopes import PUBLISHED_CATALOG, catalog_from
 
     with pytest.raises(ConfigurationError) as unknown:
         check_registrable_scopes("no-such-scope", PUBLISHED_CATALOG)

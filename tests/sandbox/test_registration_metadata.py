@@ -1,4 +1,4 @@
-"""RFC 7591 registration metadata refused before Authlib sees it (``telnyx_nb/sandbox/validation.py``): each
+"""RFC 7591 registration metadata refused before Authlib sees it (``telnyx_nb/sandbox/policy/validation.py``): each
 wrong type or value gets the RFC 7591 §3.2.2 error code and a description naming the field and what it accepts;
 what a registered client becomes (``endpoints.SandboxRegistration``: defaults, PKCE for public apps, a working
 secret for confidential ones); and the paging metadata of the management lists (``page_meta``)."""

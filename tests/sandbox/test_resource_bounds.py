@@ -13,8 +13,8 @@ from caller_helpers import client_token
 from joserfc.jwk import RSAKey
 from oauth_helpers import TIMEOUT, basic, demo_client, url
 
-from telnyx_nb.sandbox import policy
-from telnyx_nb.sandbox.keys import KeyRing, new_private_jwk
+from telnyx_nb.sandbox.policy import terms as policy
+from telnyx_nb.sandbox.protocol.keys import KeyRing, new_private_jwk
 
 
 @pytest.fixture(scope="module")
@@ -184,7 +184,7 @@ def test_the_length_cap_is_the_first_rule_and_exact(ring, monkeypatch):
 
 
 def test_only_the_canonical_spelling_of_a_signature_is_jwt_shaped(ring):
-    from telnyx_nb.sandbox.keys import jwt_shaped
+    from telnyx_nb.sandbox.protocol.keys import jwt_shaped
 
     token = ring.sign({"alg": "RS256", "kid": ring.kid}, {"jti": "x"})
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -196,7 +196,7 @@ def test_only_the_canonical_spelling_of_a_signature_is_jwt_shaped(ring):
 
 
 def test_a_verified_token_is_checked_once_and_the_least_recently_used_is_dropped(monkeypatch):
-    from telnyx_nb.sandbox import keys
+    from telnyx_nb.sandbox.protocol import keys
 
     ring = KeyRing(RSAKey.import_key(new_private_jwk()))
     monkeypatch.setattr(keys, "_VERIFIED_LIMIT", 3)

@@ -30,7 +30,7 @@ from oauth_helpers import custom_create_client as create_client
 
 @pytest.fixture(scope="module")
 def sb():
-    from telnyx_nb.sandbox.server import Sandbox
+    from telnyx_nb.sandbox.web.server import Sandbox
 
     with Sandbox(seed="empty", scopes=CUSTOM_SCOPES) as sandbox:
         yield sandbox
@@ -338,7 +338,7 @@ def _wait_past(moment: int) -> None:
 
 
 def test_short_lifetimes_expire_access_then_refresh_tokens():
-    from telnyx_nb.sandbox.server import Sandbox
+    from telnyx_nb.sandbox.web.server import Sandbox
 
     with Sandbox(seed="empty", access_token_ttl=1, refresh_token_ttl=3, scopes=CUSTOM_SCOPES) as short:
         client = create_client(short)
@@ -364,7 +364,7 @@ def test_short_lifetimes_expire_access_then_refresh_tokens():
 
 @pytest.mark.parametrize("ttl", [0, -5, 1.5, "60", True])
 def test_a_bad_lifetime_is_refused_by_name(ttl):
-    from telnyx_nb.sandbox.server import Sandbox
+    from telnyx_nb.sandbox.web.server import Sandbox
 
     with pytest.raises(ValueError, match="access_token_ttl"):
         Sandbox(access_token_ttl=ttl)

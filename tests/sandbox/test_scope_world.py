@@ -147,7 +147,7 @@ def test_a_custom_catalog_works_end_to_end_and_says_it_is_not_telnyx(make_sandbo
     (42, "list of names"),
 ])
 def test_a_bad_catalog_is_refused_naming_the_option(catalog, says):
-    from telnyx_nb.sandbox.server import Sandbox
+    from telnyx_nb.sandbox.web.server import Sandbox
 
     with pytest.raises(ValueError, match=says) as caught:
         Sandbox(scopes=catalog)

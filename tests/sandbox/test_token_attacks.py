@@ -11,8 +11,8 @@ from caller_helpers import introspect_as, token_request, user_code, user_tokens
 from oauth_helpers import TIMEOUT, api, authorize, basic, create_client, demo_client, query_of, url
 
 from telnyx_nb import TelnyxOAuth
-from telnyx_nb.errors import IssuerMismatch
-from telnyx_nb.sandbox.demo import DEMO_REDIRECT_URIS
+from telnyx_nb.core.errors import IssuerMismatch
+from telnyx_nb.sandbox.store.demo import DEMO_REDIRECT_URIS
 
 REDIRECT = DEMO_REDIRECT_URIS[0]  # the demo client's registered redirect (the Authorize panel's listener)
 

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from telnyx_nb.testing.harness import SandboxHarness
-from telnyx_nb.testing.transports import SandboxClosed
+from telnyx_nb.sandbox.web.in_process import SandboxClosed
 
 WELL_KNOWN = "/.well-known/oauth-authorization-server"
 

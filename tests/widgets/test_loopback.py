@@ -12,7 +12,7 @@ import test_authorize_panel
 from oauth_helpers import approve_in_browser, wait_for
 
 from telnyx_nb import TelnyxOAuth
-from telnyx_nb.errors import AuthorizationFlowError, StateMismatch
+from telnyx_nb.core.errors import AuthorizationFlowError, StateMismatch
 from telnyx_nb.widgets import AuthorizePanel
 from telnyx_nb.widgets.base import visible_text
 from telnyx_nb.widgets.loopback import LoopbackListener, browser_url, public_origin

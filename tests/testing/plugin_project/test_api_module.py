@@ -4,7 +4,7 @@ import pytest
 import requests
 
 from telnyx_nb import TelnyxOAuth
-from telnyx_nb.errors import AuthenticationError
+from telnyx_nb.core.errors import AuthenticationError
 
 
 def test_the_api_module_runs_on_a_session_with_the_in_process_adapter(telnyx_sandbox):

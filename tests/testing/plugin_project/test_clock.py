@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from webapp import create_app
 
-from telnyx_nb.errors import JWTVerificationError, ValidationError
+from telnyx_nb.core.errors import JWTVerificationError, ValidationError
 
 REDIRECT_URI = "http://localhost:8000/callback"
 

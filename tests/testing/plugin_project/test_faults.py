@@ -4,7 +4,7 @@ import httpx
 import pytest
 import requests
 
-from telnyx_nb.errors import APIConnectionError, RateLimitError, ServerError
+from telnyx_nb.core.errors import APIConnectionError, RateLimitError, ServerError
 
 telnyx = pytest.importorskip("telnyx")
 

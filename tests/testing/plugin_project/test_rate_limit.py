@@ -2,7 +2,7 @@
 
 import pytest
 
-from telnyx_nb.errors import RateLimitError
+from telnyx_nb.core.errors import RateLimitError
 
 PUBLISHED = {"code": "10011", "title": "Too many requests",
              "detail": "You have exceeded the maximum number of allowed requests."}

@@ -5,7 +5,7 @@ import httpx
 import pytest
 import requests
 
-from telnyx_nb.testing.transports import SandboxClosed
+from telnyx_nb.sandbox.web.in_process import SandboxClosed
 
 LEAKED = {}
 WELL_KNOWN = "/.well-known/oauth-authorization-server"
