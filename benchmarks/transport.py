@@ -37,7 +37,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from telnyx_nb.testing.harness import SandboxHarness, SandboxPool  # noqa: E402
+from telnyx_nb.testing.harness import SandboxHarness  # noqa: E402
+from telnyx_nb.testing.plugin import SandboxPool  # noqa: E402
 
 
 def in_blocks(calls: dict, rounds: int, block: int, warm: int, seconds: float) -> tuple[dict, int]:

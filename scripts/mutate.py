@@ -30,24 +30,25 @@ EQUIVALENT_FILE = ROOT / "scripts" / "mutate_equivalent.txt"
 # module → (source file or files, the fast test files that cover it)
 MODULES: dict[str, tuple[str | list[str], list[str]]] = {
     "pkce": ("telnyx_nb/api/pkce.py", ["tests/api/test_oauth.py", "tests/api/test_pkce.py"]),
-    "jwt": ("telnyx_nb/api/jwt.py", ["tests/api/test_oauth.py", "tests/api/test_jwt.py", "tests/api/test_jwt_mutants.py",
-                                     "tests/api/test_jwt_defaults.py"]),
+    "jwt": ("telnyx_nb/api/jwt.py", ["tests/api/test_oauth.py", "tests/api/test_jwt.py",
+                                     "tests/api/test_jwt_verification_edges.py", "tests/api/test_jwt_defaults.py"]),
     # the one CSV writer and the one terminal printer (issue 22): what third parties' text may do to a file or a screen
     "spreadsheet": ("telnyx_nb/spreadsheet.py",
-                    ["tests/audit/test_hostile_names.py", "tests/api/test_hardening_client.py"]),
-    "terminal": ("telnyx_nb/terminal.py", ["tests/audit/test_hostile_names.py", "tests/api/test_hardening_client.py"]),
+                    ["tests/audit/test_hostile_names.py", "tests/api/test_client_under_attack.py"]),
+    "terminal": ("telnyx_nb/terminal.py",
+                 ["tests/audit/test_hostile_names.py", "tests/api/test_client_under_attack.py"]),
     # which redirect the Authorize panel's listener accepts, and who may start a hub sign-in
     "loopback": ("telnyx_nb/widgets/loopback.py",
                  ["tests/widgets/test_loopback_guards.py", "tests/widgets/test_loopback.py",
                   "tests/widgets/test_loopback_start_page.py"]),
     # the plugin's in-process transports: routing, and refusing once closed or torn down
     "transports": ("telnyx_nb/sandbox/web/in_process.py",
-                   ["tests/e2e/test_plugin_teardown.py", "tests/sandbox/test_in_process.py"]),
+                   ["tests/testing/test_fixture_teardown.py", "tests/sandbox/test_in_process.py"]),
     "send_loop": ("telnyx_nb/api/send_loop.py",
                   ["tests/api/test_retries.py", "tests/api/test_retry_rules.py", "tests/core/test_errors.py",
                    "tests/api/test_transport_mutants.py", "tests/api/test_transport_layers.py",
                    "tests/api/test_rate_limited_paging.py",  # the loop paces the base URL's server only
-                   "tests/api/test_hardening_client.py",  # a DELETE whose answer was lost
+                   "tests/api/test_client_under_attack.py",  # a DELETE whose answer was lost
                    "tests/api/test_client_secrets.py"]),  # a header http.client refuses, raised as ours
     "auth": ("telnyx_nb/api/auth.py",
              ["tests/api/test_auth_flow.py", "tests/api/test_transport_layers.py", "tests/api/test_oauth.py"]),
@@ -69,16 +70,16 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
     "plots": ("telnyx_nb/audit/plots.py", ["tests/audit/test_plots.py", "tests/audit/test_plots_numbers.py"]),
     "store": ("telnyx_nb/sandbox/store/database.py",
               ["tests/sandbox/test_concurrency.py", "tests/sandbox/test_flow.py", "tests/sandbox/test_lifetimes.py",
-               "tests/sandbox/test_hardening_tokens.py", "tests/sandbox/test_grants_rules.py",
+               "tests/sandbox/test_token_attacks.py", "tests/sandbox/test_grants_rules.py",
                "tests/sandbox/test_store_claims.py", "tests/sandbox/test_store.py"]),
     "grants": ("telnyx_nb/sandbox/protocol/grant_types.py",
-               ["tests/sandbox/test_flow.py", "tests/sandbox/test_lifetimes.py", "tests/sandbox/test_hardening_tokens.py",
+               ["tests/sandbox/test_flow.py", "tests/sandbox/test_lifetimes.py", "tests/sandbox/test_token_attacks.py",
                 "tests/sandbox/test_concurrency.py", "tests/sandbox/test_grants_rules.py"]),
     "endpoints": (["telnyx_nb/sandbox/protocol/token_lookup.py", "telnyx_nb/sandbox/protocol/introspection.py",
                    "telnyx_nb/sandbox/protocol/revocation.py", "telnyx_nb/sandbox/protocol/registration.py"],
                   ["tests/sandbox/test_endpoints.py", "tests/sandbox/test_flow.py",
-                   "tests/sandbox/test_registration_metadata.py", "tests/sandbox/test_hardening_tokens.py",
-                   "tests/sandbox/test_hardening_web.py", "tests/sandbox/test_grants_rules.py",
+                   "tests/sandbox/test_registration_metadata.py", "tests/sandbox/test_token_attacks.py",
+                   "tests/sandbox/test_web_attacks.py", "tests/sandbox/test_grants_rules.py",
                    "tests/sandbox/test_access_table.py", "tests/sandbox/test_access_matrix_edges.py",
                    "tests/sandbox/test_bad_input.py", "tests/sandbox/test_in_process.py"]),
     "validation": ("telnyx_nb/sandbox/policy/validation.py",
@@ -89,8 +90,8 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
                                                "tests/sandbox/test_access_matrix_edges.py"]),
     "schema": ("telnyx_nb/sandbox/policy/schema.py", ["tests/sandbox/test_bad_input.py", "tests/api/test_management.py"]),
     "redirects": ("telnyx_nb/sandbox/policy/redirects.py",
-                  ["tests/sandbox/test_bad_input.py", "tests/sandbox/test_hardening_web.py", "tests/sandbox/test_access_table.py",
-                   "tests/sandbox/test_hardening_tokens.py", "tests/sandbox/test_redirect_uri_rules.py",
+                  ["tests/sandbox/test_bad_input.py", "tests/sandbox/test_web_attacks.py", "tests/sandbox/test_access_table.py",
+                   "tests/sandbox/test_token_attacks.py", "tests/sandbox/test_redirect_uri_rules.py",
                    "tests/sandbox/test_registration_limits.py"]),
     # what a stranger can make the sandbox hold: the token shape check and the verified-token cache
     "keys": ("telnyx_nb/sandbox/protocol/keys.py",
@@ -98,7 +99,7 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
               "tests/sandbox/test_credential_compare.py"]),
     # the Host check (host[:port] only, the allow-list) and the consent form's same-origin check
     "hosts": ("telnyx_nb/sandbox/web/hosts.py",
-              ["tests/sandbox/test_host_forms.py", "tests/sandbox/test_hardening_web.py",
+              ["tests/sandbox/test_host_forms.py", "tests/sandbox/test_web_attacks.py",
                "tests/sandbox/test_hub_proxy_host_check.py", "tests/sandbox/test_sandbox_config.py"]),
     "registration_policy": ("telnyx_nb/sandbox/policy/registration.py",
                             ["tests/sandbox/test_registration_limits.py", "tests/sandbox/test_redirect_uri_rules.py",
@@ -151,7 +152,7 @@ def prepare(module: str) -> Path:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "artifacts")
     shutil.copytree(ROOT / "telnyx_nb", where / "telnyx_nb", ignore=ignore)
     shutil.copytree(ROOT / "tests", where / "tests", ignore=ignore)
-    shutil.copytree(ROOT / "docs", where / "docs", ignore=ignore)  # test_hardening_access reads docs/security.md
+    shutil.copytree(ROOT / "docs", where / "docs", ignore=ignore)  # test_access_table reads docs/security.md
     shutil.copy2(ROOT / "conftest.py", where / "conftest.py")
     config = (ROOT / "pyproject.toml").read_text()
     config += (

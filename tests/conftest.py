@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-# An outside project's tests of the pytest plugin: run as their own session by test_plugin_acceptance.py.
-collect_ignore = ["e2e/plugin_project"]
+# An outside project's tests of the pytest plugin: run as their own session by test_plugin_in_an_outside_project.py.
+collect_ignore = ["testing/plugin_project"]
 
 
 @pytest.fixture(scope="session")
@@ -45,6 +45,14 @@ def custom_sandbox(make_sandbox):
     from oauth_helpers import CUSTOM_SCOPES
 
     return make_sandbox(seed="empty", scopes=CUSTOM_SCOPES)
+
+
+@pytest.fixture
+def stock_binder(monkeypatch):
+    """The environment of a Binder kernel: the hub's prefix (``hub_proxy_helpers.PREFIX``), no public URL."""
+    from hub_proxy_helpers import hub_environment
+
+    hub_environment(monkeypatch)
 
 
 @pytest.fixture

@@ -12,15 +12,15 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
-import time
 from urllib.parse import quote, urljoin, urlsplit
 
 import requests
-from oauth_helpers import ConsentPage, redirect_of
+from oauth_helpers import redirect_of, wait_for
+from server_helpers import free_port, stop_group, wait_listening
+
+from telnyx_nb.testing.harness import ConsentPage
 
 TIMEOUT = 10
 HUB = "hub.example.org"
@@ -40,12 +40,33 @@ def hub_listener(started: list[str]):
                             state="s")
 
 
-def wait_for(predicate, timeout: float = 20.0) -> None:
-    """Until ``predicate()`` holds (a panel finishing on the listener's thread); fails after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "the panel never got there"
-        time.sleep(0.05)
+def hub_environment(monkeypatch, public_url: str | None = None) -> None:
+    """A kernel's environment on the hub: ``JUPYTERHUB_SERVICE_PREFIX`` set, the public URL given or (as on a stock
+    Binder) unknown."""
+    monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", PREFIX)
+    monkeypatch.delenv("JUPYTERHUB_PUBLIC_URL", raising=False)
+    if public_url:
+        monkeypatch.setenv("TELNYX_NB_PUBLIC_URL", public_url)
+    else:
+        monkeypatch.delenv("TELNYX_NB_PUBLIC_URL", raising=False)
+
+
+@contextlib.contextmanager
+def built_panel(oauth):
+    """The Authorize panel on the demo client and its first registered (loopback) redirect URI, ``admin`` asked
+    for and the request built (the listener started); closed on exit."""
+    from telnyx_nb.widgets import AuthorizePanel
+
+    panel = AuthorizePanel(oauth, autoload=False)
+    try:
+        panel.load()
+        assert urlsplit(panel.redirect_uri.value).hostname == "127.0.0.1"
+        panel.scopes.value = ("admin",)
+        panel.build_button.click()
+        assert panel.last_error is None, panel.error_message
+        yield panel
+    finally:
+        panel.close()
 
 
 def begin_address(start: str, page: str, origin: str) -> str:
@@ -122,15 +143,9 @@ def allow_and_wait(browser: HubBrowser, consent: requests.Response, callback: st
     assert landed.startswith(callback + "?"), landed
     tab = browser.follow(landed)
     assert tab.status_code == 200 and "Approved" in tab.text
-    wait_for(lambda: panel.last_token is not None or panel.last_error is not None)
+    wait_for(lambda: panel.last_token is not None or panel.last_error is not None, what="the panel's token")
     assert panel.last_error is None, panel.error_message
     return panel.last_token
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextlib.contextmanager
@@ -148,20 +163,7 @@ def running_jupyter_server(base_url: str, root_dir, home, env: dict | None = Non
             start_new_session=True,
         )
     try:
-        deadline = time.monotonic() + 90
-        while True:  # a TCP connect is enough to know it listens
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"jupyter server did not start:\n{log.read_text()[-3000:]}") from None
-                time.sleep(0.2)
+        wait_listening(port, server, log, timeout=90, what="jupyter server")
         yield f"http://127.0.0.1:{port}"
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        stop_group(server)

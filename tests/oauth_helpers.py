@@ -8,13 +8,15 @@ redeem codes; assertions about behaviour stay in the test modules.
 from __future__ import annotations
 
 import base64
+import json
 import secrets
 import uuid
-from html.parser import HTMLParser
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import requests
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
+
+from telnyx_nb.testing.harness import ConsentPage
 
 TIMEOUT = 10
 REDIRECT_URI = "http://127.0.0.1:9/callback"  # never followed: the tests stop at the 302
@@ -89,117 +91,25 @@ def authorize(sb, client: dict, *, scope: str | None = "admin", state: str | Non
     return response, verifier
 
 
-class _FormParser(HTMLParser):
-    """Collects every <form> with its hidden inputs and submit controls (buttons or input type=submit)."""
-
-    def __init__(self):
-        super().__init__()
-        self.forms: list[dict] = []
-        self._form: dict | None = None
-        self._button: dict | None = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            self._form = {"action": attrs.get("action", ""), "method": (attrs.get("method") or "get").lower(),
-                          "fields": {}, "submits": []}
-            self.forms.append(self._form)
-        elif self._form is None:
-            return
-        elif tag == "input":
-            kind = (attrs.get("type") or "text").lower()
-            if kind == "submit":
-                self._form["submits"].append({"name": attrs.get("name"), "value": attrs.get("value", ""),
-                                              "text": attrs.get("value", "")})
-            elif attrs.get("name") and kind in ("hidden", "text"):
-                self._form["fields"][attrs["name"]] = attrs.get("value", "")
-        elif tag == "button" and (attrs.get("type") or "submit").lower() == "submit":
-            self._button = {"name": attrs.get("name"), "value": attrs.get("value", ""), "text": ""}
-            self._form["submits"].append(self._button)
-
-    def handle_data(self, data):
-        if self._button is not None:
-            self._button["text"] += data
-
-    def handle_endtag(self, tag):
-        if tag == "button":
-            self._button = None
-        elif tag == "form":
-            self._form = None
-
-
-class _TextParser(HTMLParser):
-    """What a person reads on the page: text outside <style>, <script> and <template>."""
-
-    def __init__(self):
-        super().__init__()
-        self.parts: list[str] = []
-        self._hidden = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in ("style", "script", "template"):
-            self._hidden += 1
-
-    def handle_endtag(self, tag):
-        if tag in ("style", "script", "template"):
-            self._hidden -= 1
-
-    def handle_data(self, data):
-        if not self._hidden and data.strip():
-            self.parts.append(data.strip())
-
-
-class ConsentPage:
-    """The sandbox's HTML consent page, reached by following the authorize redirect."""
-
-    def __init__(self, page_url: str, response: requests.Response):
-        self.url = page_url
-        self.response = response
-        self.html = response.text
-        parser = _FormParser()
-        parser.feed(self.html)
-        self.forms = parser.forms
-
-    @property
-    def text(self) -> str:
-        parser = _TextParser()
-        parser.feed(self.html)
-        return " ".join(parser.parts)
-
-    @property
-    def consent_token(self) -> str:
-        return query_of(self.url)["consent_token"]
-
-    def _choose(self, word: str) -> tuple[dict, dict]:
-        for form in self.forms:
-            for control in form["submits"]:
-                label = f"{control['text']} {control['value']}".strip().lower()
-                if word in label:
-                    return form, control
-        raise AssertionError(f"consent page has no {word!r} button: {self.forms}")
-
-    def decide(self, allow: bool, session: requests.Session | None = None) -> requests.Response:
-        """Submit the page's own form as a browser would (hidden fields + the clicked button), no redirects."""
-        form, control = self._choose("allow" if allow else "deny")
-        data = dict(form["fields"])
-        if control.get("name"):
-            data[control["name"]] = control["value"]
-        target = urljoin(self.url, form["action"] or self.url)
-        send = (session or requests).request
-        if form["method"] == "post":
-            return send("POST", target, data=data, allow_redirects=False, timeout=TIMEOUT)
-        return send("GET", target, params=data, allow_redirects=False, timeout=TIMEOUT)
-
-
 def consent_page(authorize_response: requests.Response) -> ConsentPage:
-    """Follow the authorize 302 to the consent page and parse it."""
+    """Follow the authorize 302 to the consent page and parse it (the shipped harness's ``ConsentPage``, the one
+    ``telnyx_sandbox.approve()`` presses too)."""
     assert authorize_response.status_code == 302, (authorize_response.status_code, authorize_response.text[:500])
     page_url = urljoin(authorize_response.url, authorize_response.headers["Location"])
     assert "consent_token" in query_of(page_url), page_url
-    response = requests.get(page_url, headers={"Accept": "text/html"}, timeout=TIMEOUT)
-    assert response.status_code == 200, response.text[:500]
-    assert response.headers["Content-Type"].startswith("text/html")
-    return ConsentPage(page_url, response)
+    page = ConsentPage.open(page_url)
+    assert page.response.headers["Content-Type"].startswith("text/html")
+    return page
+
+
+def approve_in_browser(url: str, *, allow: bool = True) -> requests.Response:
+    """What a person's browser does with an authorization link: open it (following the redirect to the consent
+    page), press Allow (or Deny) on the page's own form and follow the 303; returns the page it lands on."""
+    browser = requests.Session()
+    opened = browser.get(url, timeout=TIMEOUT)
+    assert opened.status_code == 200 and 'id="consent-form"' in opened.text, opened.text[:300]
+    decided = ConsentPage(opened.url, opened, browser).decide(allow)
+    return browser.get(urljoin(decided.url, redirect_of(decided)), timeout=TIMEOUT)
 
 
 def redirect_of(decision: requests.Response) -> str:
@@ -254,6 +164,7 @@ def introspect(sb, token_value: str) -> dict:
 
 
 def demo_client(sb) -> dict:
+    """The demo client's credentials, as ``create_client`` returns a client's (the suite's one copy of them)."""
     return {"client_id": sb.demo_client_id, "client_secret": sb.demo_client_secret}
 
 
@@ -272,9 +183,10 @@ def all_pages(sb, path: str, **params) -> list[dict]:
         number += 1
 
 
-def wait_for(condition, *, timeout: float = TIMEOUT, what: str = "the condition"):
+def wait_for(condition, *, timeout: float = 20.0, every: float = 0.02, what: str = "the condition"):
     """Poll ``condition()`` until it returns something truthy (returned) or ``timeout`` seconds pass (AssertionError
-    naming ``what``): for waiting on a signal the server gives — a request counter, a list, a port — not a sleep."""
+    naming ``what``): for waiting on a signal the server gives — a request counter, a list, a port, a panel done on
+    the listener's thread — not a sleep. The one polling loop of the suite."""
     import time
 
     deadline = time.monotonic() + timeout
@@ -284,7 +196,7 @@ def wait_for(condition, *, timeout: float = TIMEOUT, what: str = "the condition"
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.02)
+        time.sleep(every)
 
 
 def readline_within(stream, timeout: float = 30.0, *, what: str = "a line") -> str:
@@ -301,16 +213,31 @@ def readline_within(stream, timeout: float = 30.0, *, what: str = "a line") -> s
     return line[0]
 
 
-def tamper(token: str) -> str:
-    """Change the payload (scope widened) but keep the original signature."""
-    import base64
-    import json
+# ----- a JWT's parts, read and rewritten (the signature kept, so a rewritten token no longer verifies) -----------
+def jwt_part(data: dict) -> str:
+    """``data`` as a JWT segment: base64url-encoded JSON without padding (RFC 7515 §2)."""
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
+
+def _read_part(part: str) -> dict:
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+
+
+def claims_of(token: str) -> dict:
+    """A JWT's claims, read without verifying anything."""
+    return _read_part(token.split(".")[1])
+
+
+def tamper(token: str, **claims) -> str:
+    """``token`` with claims changed (by default its scope widened to admin) under the original signature."""
     header, payload, signature = token.split(".")
-    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    claims["scope"] = "admin"
-    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
-    return f"{header}.{forged}.{signature}"
+    return f"{header}.{jwt_part({**_read_part(payload), **(claims or {'scope': 'admin'})})}.{signature}"
+
+
+def reheader(token: str, **fields) -> str:
+    """``token`` with its JOSE header changed (``alg``, ``kid``) under the original signature."""
+    header, payload, signature = token.split(".")
+    return f"{jwt_part({**_read_part(header), **fields})}.{payload}.{signature}"
 
 
 def race(call, racers: int = 8) -> list:
@@ -326,6 +253,25 @@ def race(call, racers: int = 8) -> list:
 
     with ThreadPoolExecutor(racers) as pool:
         return list(pool.map(one, range(racers)))
+
+
+# ----- Telnyx's published 429 (its rate-limit answer, as the sandbox sends it when a window is spent) -----------
+PUBLISHED_429 = {"code": "10011", "title": "Too many requests",
+                 "detail": "You have exceeded the maximum number of allowed requests."}
+HEADERS = ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset")
+
+
+def limits(response) -> tuple[int, int, int]:
+    """The answer's ``x-ratelimit-*`` headers: (limit, remaining, reset)."""
+    return tuple(int(response.headers[name]) for name in HEADERS)
+
+
+def assert_published_429(response) -> None:
+    assert response.status_code == 429
+    body = response.json()
+    assert body["errors"] == [PUBLISHED_429]
+    assert body["error"] == "too_many_requests" and body["error_description"] == PUBLISHED_429["detail"]
+    assert "Retry-After" not in response.headers  # Telnyx promises none
 
 
 # ----- the same helpers for a sandbox publishing CUSTOM_SCOPES (modules about narrowing, widening, invalid_scope)

@@ -5,27 +5,120 @@
 user on the consent page), ``faults`` and ``clock``. Everything in-process by default; ``base_url`` (and
 ``root_url``) start the loopback server the first time they are read, for code that only takes a URL.
 
-``SandboxPool`` keeps one built sandbox per set of options for a whole test session and hands it out with its
-database restored from a snapshot taken right after seeding (SQLite's backup API, well under a millisecond), so
-each test sees a fresh store without paying for a new app, seed and signing key.
+``ConsentPage`` is the consent page as a browser holds it (its forms and words); ``approve()`` presses its buttons.
+The sandboxes themselves come from the plugin's ``SandboxPool`` (``telnyx_nb.testing.plugin``).
 """
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-__all__ = ["SandboxHarness", "SandboxPool", "FaultControl", "ArmedFault", "ApprovalError", "DEFAULT_REDIRECT_URI"]
+__all__ = ["SandboxHarness", "ConsentPage", "FaultControl", "ArmedFault", "ApprovalError",
+           "DEFAULT_REDIRECT_URI"]
 
 DEFAULT_REDIRECT_URI = "http://localhost:8000/callback"
 ALL_GRANT_TYPES = ("authorization_code", "client_credentials", "refresh_token")
 
 
 class ApprovalError(AssertionError):
-    """``approve()`` could not reach a consent page: the authorize request itself was refused."""
+    """``approve()`` could not get a decision through: the authorize request, the consent page or the decision
+    was refused, or the page has no such button."""
+
+
+class ConsentPage:
+    """The sandbox's consent page as the user's browser holds it: ``url``, ``response``, ``html``, the words a person
+    reads (``text``) and its ``forms``. ``decide()`` submits the page's own form (its hidden fields and the button
+    pressed), as a browser would, so a page whose form lost a field fails here too."""
+
+    def __init__(self, url: str, response, session=None) -> None:
+        self.url, self.response, self.html, self.session = url, response, response.text, session
+        parser = _PageParser()
+        parser.feed(self.html)
+        self.forms: list[dict] = parser.forms
+        self.text = " ".join(parser.words)
+
+    @classmethod
+    def open(cls, url: str, session=None) -> ConsentPage:
+        """GET the consent page at ``url`` (with ``session``, else plain ``requests``); ``ApprovalError`` unless
+        it opens (200)."""
+        import requests
+
+        page = (session or requests).get(url, headers={"Accept": "text/html"}, timeout=10)
+        if page.status_code != 200:
+            raise ApprovalError(f"the consent page did not open ({page.status_code}): {_page_text(page.text)}")
+        return cls(url, page, session)
+
+    @property
+    def consent_token(self) -> str | None:
+        return parse_qs(urlsplit(self.url).query).get("consent_token", [None])[0]
+
+    def decide(self, allow: bool = True, session=None):
+        """Press Allow (or Deny) and return the answer, its redirect not followed (303 to the client's redirect URI
+        when accepted)."""
+        import requests
+
+        word = "allow" if allow else "deny"
+        pressed = [(form, button) for form in self.forms for button in form["submits"]
+                   if word in f"{button['text']} {button['value']}".lower()]
+        if not pressed:  # name the buttons, never the form's fields: they hold the consent token
+            buttons = [b["text"].strip() or b["value"] for form in self.forms for b in form["submits"]]
+            raise ApprovalError(f"the consent page has no {word!r} button (its buttons: {buttons})")
+        form, button = pressed[0]
+        data = {**form["fields"], **({button["name"]: button["value"]} if button["name"] else {})}
+        target = urljoin(self.url, form["action"] or self.url)
+        send = (session or self.session or requests).request
+        if form["method"] == "post":
+            return send("POST", target, data=data, allow_redirects=False, timeout=10)
+        return send("GET", target, params=data, allow_redirects=False, timeout=10)
+
+
+class _PageParser(HTMLParser):
+    """A page's forms (action, method, hidden and text fields, submit controls) and the words a person reads on it
+    (text outside ``<style>``, ``<script>`` and ``<template>``)."""
+
+    UNSEEN = ("style", "script", "template")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict] = []
+        self.words: list[str] = []
+        self._form: dict | None = None
+        self._button: dict | None = None
+        self._unseen = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self._unseen += tag in self.UNSEEN
+        if tag == "form":
+            self._form = {"action": attrs.get("action") or "", "method": (attrs.get("method") or "get").lower(),
+                          "fields": {}, "submits": []}
+            self.forms.append(self._form)
+        elif self._form is not None and tag in ("input", "button"):
+            kind = (attrs.get("type") or ("submit" if tag == "button" else "text")).lower()
+            value = attrs.get("value") or ""
+            if kind == "submit":
+                control = {"name": attrs.get("name"), "value": value, "text": value if tag == "input" else ""}
+                self._form["submits"].append(control)
+                self._button = control if tag == "button" else None
+            elif attrs.get("name") and kind in ("hidden", "text"):
+                self._form["fields"][attrs["name"]] = value
+
+    def handle_endtag(self, tag):
+        self._unseen -= tag in self.UNSEEN
+        if tag == "button":
+            self._button = None
+        elif tag == "form":
+            self._form = None
+
+    def handle_data(self, data):
+        if self._button is not None:
+            self._button["text"] += data
+        if not self._unseen and data.strip():
+            self.words.append(data.strip())
 
 
 class ArmedFault:
@@ -264,10 +357,11 @@ class SandboxHarness:
 
     # ----- the user -----------------------------------------------------------------------------------------
     def approve(self, authorize_url: str, *, allow: bool = True) -> str:
-        """Act as the signed-in user: open ``authorize_url`` (the sandbox's or api.telnyx.com's), answer the
-        consent page, and return the redirect URI the browser would be sent to (with ``code`` and ``state``, or
-        ``error=access_denied`` when ``allow=False``). An authorize request answered by a redirect with an error
-        (RFC 6749 §4.1.2.1) returns that redirect; one refused outright raises ``ApprovalError``."""
+        """Act as the signed-in user: open ``authorize_url`` (the sandbox's or api.telnyx.com's), press Allow (or
+        Deny) on the consent page's own form, and return the redirect URI the browser would be sent to (with
+        ``code`` and ``state``, or ``error=access_denied`` when ``allow=False``). An authorize request answered by
+        a redirect with an error (RFC 6749 §4.1.2.1) returns that redirect; one refused outright raises
+        ``ApprovalError``."""
         session = self.session()
         answer = session.get(authorize_url, allow_redirects=False, timeout=10)
         location = answer.headers.get("Location", "")
@@ -275,14 +369,9 @@ class SandboxHarness:
             raise ApprovalError(f"the authorize request was refused ({answer.status_code}): "
                                 f"{_page_text(answer.text)}")
         consent_url = urljoin(authorize_url, location)
-        consent_token = parse_qs(urlsplit(consent_url).query).get("consent_token")
-        if not consent_token:
+        if "consent_token" not in parse_qs(urlsplit(consent_url).query):
             return location  # an error redirect to the client (RFC 6749 §4.1.2.1)
-        page = session.get(consent_url, timeout=10)
-        if page.status_code != 200:
-            raise ApprovalError(f"the consent page did not open ({page.status_code}): {_page_text(page.text)}")
-        decided = session.post(consent_url.split("?", 1)[0], allow_redirects=False, timeout=10,
-                               data={"consent_token": consent_token[0], "decision": "allow" if allow else "deny"})
+        decided = ConsentPage.open(consent_url, session).decide(allow)
         if decided.status_code != 303:
             raise ApprovalError(f"the consent decision was refused ({decided.status_code}): "
                                 f"{_page_text(decided.text)}")
@@ -312,75 +401,3 @@ def _page_text(html: str, limit: int = 300) -> str:
     from telnyx_nb.api.error_mapping import readable_text
 
     return readable_text(html or "", limit)
-
-
-def _new_demo_secret(sandbox) -> None:
-    """Give the restored demo client a secret of its own: clients that cache tokens per credentials for the
-    whole process (the official SDK does, with an lru_cache) would otherwise send the last test's token."""
-    if not sandbox.demo_client_id or not sandbox.demo_client_secret:
-        return
-    import json
-    import secrets
-
-    from telnyx_nb.sandbox.store.database import digest
-
-    secret = secrets.token_urlsafe(36)
-    with sandbox.store.write() as db:
-        db.execute("UPDATE clients SET secret_hash = ? WHERE client_id = ?", (digest(secret), sandbox.demo_client_id))
-        db.execute("UPDATE settings SET value = ? WHERE key = 'demo_client'",
-                   (json.dumps([sandbox.demo_client_id, secret]),))
-    sandbox.demo_client_secret = secret
-
-
-class SandboxPool:
-    """Built sandboxes by options, each with a snapshot of its freshly seeded database, for a whole session."""
-
-    def __init__(self) -> None:
-        self._keyring = None
-        self._entries: dict[str, tuple[Any, sqlite3.Connection]] = {}
-
-    @property
-    def keyring(self):
-        """One signing key for every sandbox of the session (generated on first use)."""
-        if self._keyring is None:
-            from joserfc.jwk import RSAKey
-
-            from telnyx_nb.sandbox.protocol.keys import KeyRing, new_private_jwk
-
-            self._keyring = KeyRing(RSAKey.import_key(new_private_jwk()))
-        return self._keyring
-
-    def new(self, **options):
-        """A new started (not serving) sandbox on a throwaway database, signing with the session key."""
-        from telnyx_nb.sandbox.web.server import Sandbox
-
-        options.setdefault("db", ":memory:")
-        options.setdefault("signing_key", self.keyring)
-        return Sandbox(**options).start(serve=False)
-
-    def fresh(self, **options):
-        """The pooled sandbox for ``options``, its database back to the seeded snapshot, faults and clock reset."""
-        options.setdefault("seed", "demo")
-        key = repr(sorted(options.items()))
-        entry = self._entries.get(key)
-        if entry is not None and entry[0].app is None:  # a test stopped it: build another
-            entry = None
-        if entry is None:
-            sandbox = self.new(**options)
-            snapshot = sqlite3.connect(":memory:", check_same_thread=False)
-            sandbox.store.conn().backup(snapshot)
-            self._entries[key] = (sandbox, snapshot)
-            return sandbox
-        sandbox, snapshot = entry
-        snapshot.backup(sandbox.store.conn())
-        sandbox.faults.clear()
-        sandbox.rate_limits.reset()  # every test starts with full windows
-        sandbox.clock.reset()
-        _new_demo_secret(sandbox)
-        return sandbox
-
-    def close(self) -> None:
-        for sandbox, snapshot in self._entries.values():
-            sandbox.stop()
-            snapshot.close()
-        self._entries.clear()

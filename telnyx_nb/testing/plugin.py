@@ -12,6 +12,10 @@ Choose the seed and sandbox options with ``@pytest.mark.telnyx_sandbox(seed="emp
 ``@pytest.mark.parametrize("telnyx_sandbox", ["demo", "grants=500"], indirect=True)``; the session sandbox's seed
 is the ``telnyx_sandbox_seed`` ini option. Opt out with ``-p no:telnyx_nb``.
 
+``SandboxPool`` keeps one built sandbox per set of options for a whole test session and hands it out with its
+database restored from a snapshot taken right after seeding (SQLite's backup API, well under a millisecond), so
+each test sees a fresh store without paying for a new app, seed and signing key.
+
 This module imports nothing but pytest at load time: a project that does not use the fixtures pays nothing.
 """
 
@@ -53,8 +57,6 @@ def _options(request) -> dict:
 
 @pytest.fixture(scope="session")
 def _telnyx_sandbox_pool():
-    from telnyx_nb.testing.harness import SandboxPool
-
     pool = SandboxPool()
     yield pool
     pool.close()
@@ -85,3 +87,78 @@ def telnyx_sandbox_session(request, _telnyx_sandbox_pool):
 def telnyx_oauth(telnyx_sandbox):
     """A ``TelnyxOAuth`` on ``telnyx_sandbox`` (API key, demo client, sandbox clock), in-process."""
     return telnyx_sandbox.oauth()
+
+
+# ----- the sandboxes behind the fixtures -----------------------------------------------------------------
+def _new_demo_secret(sandbox) -> None:
+    """Give the restored demo client a secret of its own: clients that cache tokens per credentials for the
+    whole process (the official SDK does, with an lru_cache) would otherwise send the last test's token."""
+    if not sandbox.demo_client_id or not sandbox.demo_client_secret:
+        return
+    import json
+    import secrets
+
+    from telnyx_nb.sandbox.store.database import digest
+
+    secret = secrets.token_urlsafe(36)
+    with sandbox.store.write() as db:
+        db.execute("UPDATE clients SET secret_hash = ? WHERE client_id = ?", (digest(secret), sandbox.demo_client_id))
+        db.execute("UPDATE settings SET value = ? WHERE key = 'demo_client'",
+                   (json.dumps([sandbox.demo_client_id, secret]),))
+    sandbox.demo_client_secret = secret
+
+
+class SandboxPool:
+    """Built sandboxes by options, each with a snapshot of its freshly seeded database, for a whole session."""
+
+    def __init__(self) -> None:
+        self._keyring = None
+        self._entries: dict[str, tuple] = {}  # options → (sandbox, sqlite3 snapshot)
+
+    @property
+    def keyring(self):
+        """One signing key for every sandbox of the session (generated on first use)."""
+        if self._keyring is None:
+            from joserfc.jwk import RSAKey
+
+            from telnyx_nb.sandbox.protocol.keys import KeyRing, new_private_jwk
+
+            self._keyring = KeyRing(RSAKey.import_key(new_private_jwk()))
+        return self._keyring
+
+    def new(self, **options):
+        """A new started (not serving) sandbox on a throwaway database, signing with the session key."""
+        from telnyx_nb.sandbox.web.server import Sandbox
+
+        options.setdefault("db", ":memory:")
+        options.setdefault("signing_key", self.keyring)
+        return Sandbox(**options).start(serve=False)
+
+    def fresh(self, **options):
+        """The pooled sandbox for ``options``, its database back to the seeded snapshot, faults and clock reset."""
+        import sqlite3
+
+        options.setdefault("seed", "demo")
+        key = repr(sorted(options.items()))
+        entry = self._entries.get(key)
+        if entry is not None and entry[0].app is None:  # a test stopped it: build another
+            entry = None
+        if entry is None:
+            sandbox = self.new(**options)
+            snapshot = sqlite3.connect(":memory:", check_same_thread=False)
+            sandbox.store.conn().backup(snapshot)
+            self._entries[key] = (sandbox, snapshot)
+            return sandbox
+        sandbox, snapshot = entry
+        snapshot.backup(sandbox.store.conn())
+        sandbox.faults.clear()
+        sandbox.rate_limits.reset()  # every test starts with full windows
+        sandbox.clock.reset()
+        _new_demo_secret(sandbox)
+        return sandbox
+
+    def close(self) -> None:
+        for sandbox, snapshot in self._entries.values():
+            sandbox.stop()
+            snapshot.close()
+        self._entries.clear()

@@ -3,11 +3,10 @@ revocation, registration, JWKS and JWT verification, and the client-credentials 
 
 from __future__ import annotations
 
-import base64
-import json
 import time
 
 import pytest
+from oauth_helpers import reheader, tamper
 
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.api import pkce
@@ -236,22 +235,6 @@ def test_jwks_lists_public_signing_keys(tx):
         assert "d" not in key.raw and "p" not in key.raw  # never a private member
 
 
-def _tamper(token: str, **changes) -> str:
-    header, payload, signature = token.split(".")
-    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    claims.update(changes)
-    body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
-    return f"{header}.{body}.{signature}"
-
-
-def _reheader(token: str, **changes) -> str:
-    header, payload, signature = token.split(".")
-    data = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))
-    data.update(changes)
-    head = base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
-    return f"{head}.{payload}.{signature}"
-
-
 def test_jwt_verification_reasons(tx):
     token = tx.client_credentials_token().access_token
     claims = decode_unverified(token)[1]
@@ -262,19 +245,19 @@ def test_jwt_verification_reasons(tx):
             tx.verify_jwt(tok, **kwargs)
         return info.value.reason
 
-    assert reason(_tamper(token, scope="admin")) == "bad_signature"
+    assert reason(tamper(token, scope="admin")) == "bad_signature"
     assert reason(token, issuer="https://someone-else.example") == "wrong_issuer"
     assert reason(token, audience="https://not-this-api.example") == "wrong_audience"
     assert reason("not.a.jwt") == "malformed"
     assert reason("garbage") == "malformed"
-    assert reason(_reheader(token, alg="HS256")) == "bad_signature"
+    assert reason(reheader(token, alg="HS256")) == "bad_signature"
 
     cache = tx._key_cache()
     before = cache.fetch_count
-    assert reason(_reheader(token, kid="rotated-away")) == "unknown_kid"
+    assert reason(reheader(token, kid="rotated-away")) == "unknown_kid"
     assert cache.fetch_count == before  # fetched moments ago: the next refetch waits (test_jwt_defaults.py)
     cache.min_refetch_interval = 0
-    assert reason(_reheader(token, kid="rotated-away")) == "unknown_kid"
+    assert reason(reheader(token, kid="rotated-away")) == "unknown_kid"
     assert cache.fetch_count == before + 1  # refetched exactly once for the unknown kid
 
 

@@ -15,14 +15,12 @@ import contextlib
 import json
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from server_helpers import free_port, stop_group, wait_listening
 
 pytestmark = pytest.mark.browser
 
@@ -73,31 +71,11 @@ def _require_chromium() -> None:
     pytest.skip(message)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_listening(port: int, process: subprocess.Popen, log: Path) -> None:
-    """Readiness by TCP connect: an HTTP GET would make Voila start a kernel of its own."""
-    deadline = time.monotonic() + STARTUP_LIMIT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"voila exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"voila did not listen on 127.0.0.1:{port} within {STARTUP_LIMIT} s:\n{log.read_text()[-3000:]}")
-
-
 @contextlib.contextmanager
 def _serve_voila(notebook: Path, sandbox_json: str, log: Path):
     """Voila serving ``notebook`` on a free loopback port, its kernels connected to ``sandbox_json``; stopped on
     exit. Yields the page's URL."""
-    port = _free_port()
+    port = free_port()
     command = [
         sys.executable, "-m", "voila", str(notebook),
         "--no-browser",
@@ -111,20 +89,10 @@ def _serve_voila(notebook: Path, sandbox_json: str, log: Path):
                                    env={**os.environ, "TELNYX_NB_SANDBOX": sandbox_json},
                                    start_new_session=True)
     try:
-        _wait_listening(port, process, log)
+        wait_listening(port, process, log, timeout=STARTUP_LIMIT, what="voila")
         yield f"http://127.0.0.1:{port}/"
     finally:
-        _stop(process)
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+        stop_group(process)
 
 
 @pytest.fixture
@@ -287,7 +255,7 @@ def _start_sandbox_cli(db: Path, port: int, log: Path) -> tuple[subprocess.Popen
                                start_new_session=True)
     line = process.stdout.readline().strip()
     if not line:
-        _stop(process)
+        stop_group(process)
         pytest.fail(f"telnyx-nb sandbox printed no JSON line:\n{log.read_text()[-3000:]}")
     return process, line
 
@@ -299,7 +267,7 @@ def test_reset_brings_the_stale_grants_back_in_the_browser(tmp_path):
     _require_chromium()
     from playwright.sync_api import sync_playwright
 
-    db, port, log = tmp_path / "demo.sqlite3", _free_port(), tmp_path / "sandbox.log"
+    db, port, log = tmp_path / "demo.sqlite3", free_port(), tmp_path / "sandbox.log"
     sandbox, line = _start_sandbox_cli(db, port, log)
     ARTIFACTS.mkdir(exist_ok=True)
     try:
@@ -324,7 +292,7 @@ def test_reset_brings_the_stale_grants_back_in_the_browser(tmp_path):
                 assert again == 0  # the demo is used up: the problem a reset solves
                 page.screenshot(path=str(ARTIFACTS / "reset_used_up.png"), full_page=False)
 
-                _stop(sandbox)
+                stop_group(sandbox)
                 reset = subprocess.run([str(Path(sys.executable).with_name("telnyx-nb")), "sandbox", "--reset",
                                         "--no-serve", "--db", str(db)], capture_output=True, text=True,
                                        env={**os.environ, "TELNYX_NB_SANDBOX_API_KEY": RESET_TEST_KEY}, timeout=120)
@@ -339,7 +307,7 @@ def test_reset_brings_the_stale_grants_back_in_the_browser(tmp_path):
             finally:
                 browser.close()
     finally:
-        _stop(sandbox)
+        stop_group(sandbox)
 
 
 def test_audit_report_roll_up_sorts_filters_and_pages_in_the_browser(sandbox, tmp_path):

@@ -10,7 +10,6 @@ import os
 import re
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,16 +17,9 @@ from pathlib import Path
 
 import requests
 from oauth_helpers import readline_within
+from server_helpers import free_port
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    """A port that was free a moment ago. Released before use, but harmlessly: `telnyx-nb explore` moves on to
-    the next free port when its preferred one is taken, and the test reads the URLs it prints."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _wait_for_lines(stream, count: int, deadline: float) -> list[str]:
@@ -68,7 +60,7 @@ def test_explore_serves_sandbox_and_jupyterlab_and_ctrl_c_stops_both(tmp_path):
     env.pop("TELNYX_NB_SANDBOX", None)
     command = [
         sys.executable, "-m", "telnyx_nb.cli", "explore",
-        "--port", str(_free_port()), "--sandbox-port", str(_free_port()), "--notebooks", str(REPO / "notebooks"),
+        "--port", str(free_port()), "--sandbox-port", str(free_port()), "--notebooks", str(REPO / "notebooks"),
     ]
     # stderr too: JupyterLab's log and Python's warnings land there, and the person reads both
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -11,10 +11,9 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from hub_proxy_helpers import PREFIX, HubBrowser, allow_and_wait, begin_address, running_jupyter_server
+from hub_proxy_helpers import PREFIX, HubBrowser, allow_and_wait, begin_address, built_panel, running_jupyter_server
 
 from telnyx_nb import TelnyxOAuth
-from telnyx_nb.widgets import AuthorizePanel
 
 
 @pytest.fixture(scope="module")
@@ -24,38 +23,23 @@ def jupyter(tmp_path_factory):
         yield url
 
 
-@pytest.fixture
-def stock_binder(monkeypatch):
-    monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", PREFIX)
-    for name in ("TELNYX_NB_PUBLIC_URL", "JUPYTERHUB_PUBLIC_URL"):
-        monkeypatch.delenv(name, raising=False)
-
-
 def test_the_demo_client_signs_in_through_the_real_jupyter_server_proxy(jupyter, stock_binder, make_sandbox):
     sandbox = make_sandbox(proxy_prefix=PREFIX)
     browser = HubBrowser(jupyter=jupyter)
-    with TelnyxOAuth.from_sandbox(sandbox) as oauth:
-        panel = AuthorizePanel(oauth, autoload=False)
-        try:
-            panel.load()
-            panel.scopes.value = ("admin",)
-            panel.build_button.click()
-            assert panel.last_error is None, panel.error_message
-            start = browser.origin + panel.listener.start_url
-            page = browser.follow(start)
-            assert page.status_code == 200 and "location.origin" in page.text, page.text[:300]
-            # what the start page's script does: location.replace('begin?n=<nonce>&origin=' + location.origin)
-            consent = browser.follow(begin_address(start, page.text, browser.origin))
-            assert consent.status_code == 200, consent.text[:500]
-            sandbox_port = urlsplit(sandbox.root_url).port
-            assert consent.url.startswith(browser.proxied(sandbox_port, "/v2/oauth/consent?consent_token="))
+    with TelnyxOAuth.from_sandbox(sandbox) as oauth, built_panel(oauth) as panel:
+        start = browser.origin + panel.listener.start_url
+        page = browser.follow(start)
+        assert page.status_code == 200 and "location.origin" in page.text, page.text[:300]
+        # what the start page's script does: location.replace('begin?n=<nonce>&origin=' + location.origin)
+        consent = browser.follow(begin_address(start, page.text, browser.origin))
+        assert consent.status_code == 200, consent.text[:500]
+        sandbox_port = urlsplit(sandbox.root_url).port
+        assert consent.url.startswith(browser.proxied(sandbox_port, "/v2/oauth/consent?consent_token="))
 
-            callback = browser.proxied(panel.listener.port, "/callback")
-            assert panel.registered_redirect_uri == callback == panel.last_request.redirect_uri
-            token = allow_and_wait(browser, consent, callback, panel)
-            assert oauth.introspect(token.access_token).active
-        finally:
-            panel.close()
+        callback = browser.proxied(panel.listener.port, "/callback")
+        assert panel.registered_redirect_uri == callback == panel.last_request.redirect_uri
+        token = allow_and_wait(browser, consent, callback, panel)
+        assert oauth.introspect(token.access_token).active
 
 
 def test_without_proxy_prefix_the_sandbox_refuses_the_hubs_host_through_the_proxy(jupyter, make_sandbox):

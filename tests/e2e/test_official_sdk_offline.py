@@ -70,6 +70,14 @@ def _code_via_sdk(client, sb, oauth_client, scope="admin"):
     return params["code"], verifier
 
 
+def _user_token_via_sdk(client, sb, oauth_client):
+    """The code of ``_code_via_sdk`` exchanged with the SDK's ``oauth.token`` (authorization_code + PKCE)."""
+    code, verifier = _code_via_sdk(client, sb, oauth_client)
+    return client.oauth.token(grant_type="authorization_code", client_id=oauth_client["client_id"],
+                              client_secret=oauth_client["client_secret"], code=code, code_verifier=verifier,
+                              redirect_uri=REDIRECT_URI)
+
+
 # --- one exercise per SDK method -------------------------------------------------------------------------------
 
 def check_oauth_retrieve_authorize(client, sb):
@@ -107,10 +115,7 @@ def check_oauth_grants(client, sb):
 
 def check_oauth_token(client, sb):
     oauth_client = create_client(sb)
-    code, verifier = _code_via_sdk(client, sb, oauth_client)
-    issued = client.oauth.token(grant_type="authorization_code", client_id=oauth_client["client_id"],
-                                client_secret=oauth_client["client_secret"], code=code, code_verifier=verifier,
-                                redirect_uri=REDIRECT_URI)
+    issued = _user_token_via_sdk(client, sb, oauth_client)
     assert issued.token_type == "Bearer" and issued.refresh_token
     assert issued.scope == "admin"
     refreshed = client.oauth.token(grant_type="refresh_token", client_id=oauth_client["client_id"],
@@ -217,10 +222,7 @@ def check_oauth_grants_retrieve(client, sb):
 
 def check_oauth_grants_delete(client, sb):
     oauth_client = create_client(sb)
-    code, verifier = _code_via_sdk(client, sb, oauth_client)
-    issued = client.oauth.token(grant_type="authorization_code", client_id=oauth_client["client_id"],
-                                client_secret=oauth_client["client_secret"], code=code, code_verifier=verifier,
-                                redirect_uri=REDIRECT_URI)
+    issued = _user_token_via_sdk(client, sb, oauth_client)
     grant = next(g for g in client.oauth_grants.list(page_size=100) if g.client_id == oauth_client["client_id"])
     revoked = client.oauth_grants.delete(grant.id)
     assert revoked.data.id == grant.id

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 import requests
-from hardening_helpers import client_token, introspect_as, registered_client, user_tokens
+from caller_helpers import client_token, introspect_as, registered_client, user_tokens
 from oauth_helpers import CUSTOM_SCOPES, TIMEOUT, create_client, url
 
 from telnyx_nb.sandbox.store.demo import DEMO_REDIRECT_URIS

@@ -12,15 +12,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from hardening_helpers import (
-    client_token,
-    demo_client,
-    introspect_as,
-    register,
-    registered_client,
-    user_tokens,
-)
-from oauth_helpers import CUSTOM_SCOPES, TIMEOUT, api, basic, create_client, url
+from caller_helpers import client_token, introspect_as, register, registered_client, user_tokens
+from oauth_helpers import CUSTOM_SCOPES, TIMEOUT, api, basic, create_client, demo_client, url
 
 from telnyx_nb.sandbox.store.demo import DEMO_REDIRECT_URIS
 from telnyx_nb.sandbox.web.server import Sandbox

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 import requests
-from hardening_helpers import client_token, demo_client
-from oauth_helpers import TIMEOUT, url
+from caller_helpers import client_token
+from oauth_helpers import TIMEOUT, demo_client, url
 
 
 def _variants(value: str, cut: int) -> dict[str, str]:

@@ -6,9 +6,7 @@ then refresh rotation, revocation, grant and client deletion, and tokens that ar
 
 from __future__ import annotations
 
-import base64
 import html
-import json
 import time
 from datetime import datetime
 
@@ -21,8 +19,10 @@ from oauth_helpers import (  # several scope names: this module's sandboxes publ
     all_pages,
     api,
     basic,
+    claims_of,
     consent_page,
     introspect,
+    jwt_part,
     query_of,
     redeem,
     redirect_of,
@@ -46,11 +46,6 @@ def grants_of(sb, client_id: str) -> list[dict]:
 
 def when(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-def claims_of(access_token: str) -> dict:
-    payload = access_token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
 
 
 # --- the happy path --------------------------------------------------------------------------------------------
@@ -444,10 +439,6 @@ def test_deleting_a_client_kills_its_grants_and_tokens(sb):
 
 # --- tampered and expired tokens --------------------------------------------------------------------------------
 
-def _b64(data: dict) -> str:
-    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
-
-
 def test_tampered_tokens_are_inactive_and_refused(sb):
     client = create_client(sb)
     good = token(sb, client, grant_type="client_credentials", scope="messaging").json()["access_token"]
@@ -455,9 +446,9 @@ def test_tampered_tokens_are_inactive_and_refused(sb):
     claims = claims_of(good)
     forged = [
         f"{header}.{payload}.{signature[:-6]}{'A' * 6 if not signature.endswith('AAAAAA') else 'B' * 6}",
-        f"{header}.{_b64({**claims, 'scope': 'admin'})}.{signature}",
-        f"{_b64({'alg': 'none', 'typ': 'at+jwt'})}.{payload}.",
-        f"{_b64({'alg': 'HS256', 'typ': 'at+jwt'})}.{payload}.{signature}",
+        f"{header}.{jwt_part({**claims, 'scope': 'admin'})}.{signature}",
+        f"{jwt_part({'alg': 'none', 'typ': 'at+jwt'})}.{payload}.",
+        f"{jwt_part({'alg': 'HS256', 'typ': 'at+jwt'})}.{payload}.{signature}",
         good[:-1],
         "garbage",
     ]

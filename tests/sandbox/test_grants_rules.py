@@ -8,9 +8,7 @@ with the sandbox's own clock (``sb.clock.advance``), never by sleeping or patchi
 
 from __future__ import annotations
 
-import base64
 import html
-import json
 
 import pytest
 import requests
@@ -21,6 +19,7 @@ from oauth_helpers import (  # several scope names: this module's sandboxes publ
     all_pages,
     api,
     basic,
+    claims_of,
     consent_page,
     introspect,
     query_of,
@@ -132,11 +131,6 @@ def test_a_client_with_one_registered_redirect_uri_may_leave_it_out_of_authorize
 
 # --- what a code carries into its tokens ----------------------------------------------------------------------
 
-def _jwt_claims(access_token: str) -> dict:
-    payload = access_token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-
-
 def test_tokens_from_a_code_and_from_its_refreshes_name_the_user_and_the_grant(sb):
     """Every access token of the family says, in its own claims (RFC 9068 §2.2, for a resource server that
     verifies it locally) and through introspection (RFC 7662 §2.2), the consenting user and the grant; so
@@ -151,7 +145,7 @@ def test_tokens_from_a_code_and_from_its_refreshes_name_the_user_and_the_grant(s
         assert described["active"] is True
         assert (described["sub"], described["grant_id"]) == (grant["user_id"], grant["id"])
     for value in (first["access_token"], second["access_token"], third["access_token"]):
-        claims = _jwt_claims(value)
+        claims = claims_of(value)
         assert (claims["sub"], claims["grant_id"]) == (grant["user_id"], grant["id"])
     assert api(sb).delete(url(sb, f"/oauth_grants/{grant['id']}"), timeout=TIMEOUT).status_code == 200
     assert not _active(sb, third["access_token"]) and not _active(sb, third["refresh_token"])
@@ -194,13 +188,18 @@ def test_a_code_is_refused_from_its_expiry_second(sb):
     assert late.json() == {"error": "invalid_grant", "error_description": "Invalid 'code' in request."}
 
 
+def _one_winner(answers, refusals) -> None:
+    """Exactly one racer got 200; every other one ``invalid_grant`` with one of ``refusals`` as its reason."""
+    assert sorted(a.status_code for a in answers) == [200] + [400] * (len(answers) - 1)
+    for loser in (a.json() for a in answers if a.status_code != 200):
+        assert loser["error"] == "invalid_grant" and loser["error_description"] in refusals, loser
+
+
 def test_the_losers_of_a_race_for_one_code_are_told_it_was_used(sb):
     client = create_client(sb)
     code, verifier = obtain_code(sb, client)
     answers = race(lambda: redeem(sb, client, code, verifier))
-    assert sorted(a.status_code for a in answers) == [200] + [400] * (len(answers) - 1)
-    for loser in (a.json() for a in answers if a.status_code != 200):
-        assert loser["error"] == "invalid_grant" and loser["error_description"] in CODE_REFUSALS, loser
+    _one_winner(answers, CODE_REFUSALS)
 
 
 # --- refresh tokens ---------------------------------------------------------------------------------------------
@@ -261,9 +260,7 @@ def test_the_losers_of_a_race_for_one_refresh_token_are_told_it_was_used(sb):
     client = create_client(sb)
     first = _user_tokens(sb, client)
     answers = race(lambda: refresh(sb, client, first["refresh_token"]))
-    assert sorted(a.status_code for a in answers) == [200] + [400] * (len(answers) - 1)
-    for loser in (a.json() for a in answers if a.status_code != 200):
-        assert loser["error"] == "invalid_grant" and loser["error_description"] in REFRESH_REFUSALS, loser
+    _one_winner(answers, REFRESH_REFUSALS)
 
 
 # --- refresh-token reuse (RFC 9700 §4.14.2) -----------------------------------------------------------------

@@ -15,10 +15,11 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 from hub_proxy_helpers import HUB, PREFIX, TIMEOUT, HubBrowser, proxy_headers
-from oauth_helpers import ConsentPage, create_client, pkce_pair, query_of, redirect_of
+from oauth_helpers import create_client, pkce_pair, query_of, redirect_of
 
 from telnyx_nb.core.errors import ConfigurationError
 from telnyx_nb.sandbox.web.server import Sandbox
+from telnyx_nb.testing.harness import ConsentPage
 
 METADATA = "/.well-known/oauth-authorization-server"
 

@@ -9,33 +9,17 @@ import threading
 
 import pytest
 import requests
-from hardening_helpers import client_token, demo_client, user_tokens
-from oauth_helpers import TIMEOUT, basic, url
+from caller_helpers import client_token, user_tokens
+from oauth_helpers import PUBLISHED_429, TIMEOUT, assert_published_429, basic, demo_client, limits, url
 
 from telnyx_nb.core.errors import ArgumentTypeError, ConfigurationError
 from telnyx_nb.sandbox.web.rate_limits import FixedWindows, Rate, parse_rate
 from telnyx_nb.sandbox.web.server import Sandbox
 
-PUBLISHED_429 = {"code": "10011", "title": "Too many requests",
-                 "detail": "You have exceeded the maximum number of allowed requests."}
-HEADERS = ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset")
-
 
 def get(sb, path="/oauth_clients", *, bearer=None, **kwargs):
     headers = {"Authorization": f"Bearer {bearer or sb.api_key}"}
     return requests.get(url(sb, path), headers=headers, timeout=TIMEOUT, **kwargs)
-
-
-def limits(response) -> tuple[int, int, int]:
-    return tuple(int(response.headers[name]) for name in HEADERS)
-
-
-def assert_published_429(response) -> None:
-    assert response.status_code == 429
-    body = response.json()
-    assert body["errors"] == [PUBLISHED_429]
-    assert body["error"] == "too_many_requests" and body["error_description"] == PUBLISHED_429["detail"]
-    assert "Retry-After" not in response.headers  # Telnyx promises none
 
 
 # ----------------------------------------------------------------------------------------------- the options
@@ -370,38 +354,6 @@ def test_an_injected_429_reports_the_sandbox_limit_and_its_retry_after_when_aske
     refused = get(sb)
     assert refused.status_code == 429 and refused.json()["errors"] == [PUBLISHED_429]
     assert refused.headers["Retry-After"] == "2.5" and limits(refused) == (50, 0, 3)
-
-
-def test_the_harness_shortcut_arms_one_published_429_without_retry_after():
-    from telnyx_nb.testing.harness import SandboxHarness, SandboxPool
-
-    pool = SandboxPool()
-    try:
-        harness = SandboxHarness(pool.fresh(seed="empty"))
-        with harness.faults.too_many_requests("/v2/oauth_clients", reset=4) as fault:
-            session = harness.session()
-            headers = {"Authorization": f"Bearer {harness.api_key}"}
-            refused = session.get(f"{harness.sandbox.base_url}/oauth_clients", headers=headers)
-            assert_published_429(refused)
-            assert limits(refused) == (20, 0, 4) and fault.fired == 1
-            assert session.get(f"{harness.sandbox.base_url}/oauth_clients", headers=headers).status_code == 200
-    finally:
-        pool.close()
-
-
-def test_the_pool_hands_out_full_windows_to_every_test():
-    from telnyx_nb.testing.harness import SandboxPool
-
-    pool = SandboxPool()
-    try:
-        sb = pool.fresh(seed="empty", rate_limit="2/min")
-        sb.rate_limits.general.hit("account")
-        sb.rate_limits.general.hit("account")
-        assert not sb.rate_limits.general.hit("account").allowed
-        assert pool.fresh(seed="empty", rate_limit="2/min") is sb
-        assert sb.rate_limits.general.hit("account").allowed
-    finally:
-        pool.close()
 
 
 def test_only_a_registration_post_meets_the_flood_limit(make_sandbox):

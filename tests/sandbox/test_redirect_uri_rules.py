@@ -5,7 +5,7 @@ RFC 8252 §7.3 (any port, but the same path, query and no user part)."""
 from __future__ import annotations
 
 import pytest
-from hardening_helpers import register
+from caller_helpers import register
 from oauth_helpers import TIMEOUT, api, authorize, create_client, url
 
 from telnyx_nb.sandbox.policy.redirects import MAX_URI_LENGTH
@@ -73,10 +73,20 @@ def test_a_refused_scheme_is_named_in_lower_case_with_what_to_use_instead(sb, ur
     ("http://127.0.0.1:notaport/", False),  # refused, not a server error
     ("https://app.example/cb", True),  # an exact match among the registered ones, whatever its position
     ("https://app.example:444/cb", False),  # only loopback literals match on any port
+    ("http://127.0.0.1:51234/callback", True),  # any port on the IPv4 loopback literal
+    ("http://127.0.0.1/callback", True),
+    ("http://[::1]:40000/callback", True),  # and on the IPv6 one
+    ("http://127.0.0.1:51234/other", False),  # the path still matches exactly
+    ("http://127.0.0.1:51234/callback?x=1", False),
+    ("http://localhost:51234/callback", False),  # localhost names are not loopback literals (RFC 8252 §8.3)
+    ("https://127.0.0.1:51234/callback", False),
+    ("http://127.0.0.2:8888/callback", False),  # no other host is loosened: a code sent to an attacker's host
+    ("http://evil.example:8888/callback", False),
 ])
 def test_loopback_redirect_uris_match_on_any_port_with_the_same_path_and_query(sb, presented, matches):
     client = create_client(sb, redirect_uris=["http://127.0.0.1:8888/", "https://app.example/cb",
-                                              "http://127.0.0.1:8888/q?x=1"])
+                                              "http://127.0.0.1:8888/q?x=1", "http://127.0.0.1:8888/callback",
+                                              "http://[::1]:8888/callback", "http://localhost:8888/callback"])
     response, _ = authorize(sb, client, redirect_uri=presented)
     if matches:
         assert response.status_code == 302 and "consent_token" in response.headers["Location"], response.text

@@ -8,7 +8,7 @@ the field: RFC 7591 §3.2.2 codes on registration, a 422 with ``/redirect_uris/N
 from __future__ import annotations
 
 import pytest
-from hardening_helpers import register
+from caller_helpers import register
 from oauth_helpers import TIMEOUT, api, url
 
 from telnyx_nb.sandbox.policy.redirects import MAX_URI_LENGTH

@@ -6,7 +6,7 @@ secret for confidential ones); and the paging metadata of the management lists (
 from __future__ import annotations
 
 import pytest
-from hardening_helpers import register
+from caller_helpers import register
 from oauth_helpers import TIMEOUT, api, authorize, consent_page, create_client, query_of, redirect_of, token, url
 
 LIST_OF_STRINGS = "must be a list of non-empty strings."

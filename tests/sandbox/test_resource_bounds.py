@@ -9,9 +9,9 @@ import secrets
 
 import pytest
 import requests
-from hardening_helpers import client_token, demo_client
+from caller_helpers import client_token
 from joserfc.jwk import RSAKey
-from oauth_helpers import TIMEOUT, basic, url
+from oauth_helpers import TIMEOUT, basic, demo_client, url
 
 from telnyx_nb.sandbox.policy import terms
 from telnyx_nb.sandbox.protocol.keys import KeyRing, new_private_jwk

@@ -16,7 +16,7 @@ import sys
 
 import pytest
 import requests
-from hardening_helpers import client_token
+from caller_helpers import client_token
 from oauth_helpers import (
     REDIRECT_URI,
     TIMEOUT,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from hub_proxy_helpers import HUB, PREFIX, HubBrowser, allow_and_wait, begin_address
+from hub_proxy_helpers import HUB, PREFIX, HubBrowser, allow_and_wait, begin_address, built_panel, hub_environment
 
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.widgets import AuthorizePanel
@@ -20,26 +20,6 @@ from telnyx_nb.widgets.base import visible_text
 @pytest.fixture
 def hub_sandbox(make_sandbox):
     return make_sandbox(proxy_prefix=PREFIX)
-
-
-def _hub_env(monkeypatch, public_url: str | None) -> None:
-    monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", PREFIX)
-    monkeypatch.delenv("JUPYTERHUB_PUBLIC_URL", raising=False)
-    if public_url:
-        monkeypatch.setenv("TELNYX_NB_PUBLIC_URL", public_url)
-    else:
-        monkeypatch.delenv("TELNYX_NB_PUBLIC_URL", raising=False)
-
-
-def _panel(oauth: TelnyxOAuth) -> AuthorizePanel:
-    """The Authorize panel on the demo client, its first registered (loopback) redirect URI, built."""
-    panel = AuthorizePanel(oauth, autoload=False)
-    panel.load()
-    assert urlsplit(panel.redirect_uri.value).hostname == "127.0.0.1"
-    panel.scopes.value = ("admin",)
-    panel.build_button.click()
-    assert panel.last_error is None, panel.error_message
-    return panel
 
 
 def _open_link(panel: AuthorizePanel, browser: HubBrowser):
@@ -56,10 +36,9 @@ def _open_link(panel: AuthorizePanel, browser: HubBrowser):
 
 @pytest.mark.parametrize("public_url", [None, f"https://{HUB}/"], ids=["stock-binder", "public-url-known"])
 def test_the_demo_client_signs_in_through_the_hubs_proxy(hub_sandbox, monkeypatch, public_url):
-    _hub_env(monkeypatch, public_url)
+    hub_environment(monkeypatch, public_url)
     with TelnyxOAuth.from_sandbox(hub_sandbox) as oauth:
-        panel = _panel(oauth)
-        try:
+        with built_panel(oauth) as panel:
             promised = "registers that address on the client for you" in visible_text(panel)
             assert promised == (public_url is None)  # before the start page ran; with a known URL it is done
             browser = HubBrowser()
@@ -79,15 +58,12 @@ def test_the_demo_client_signs_in_through_the_hubs_proxy(hub_sandbox, monkeypatc
 
             token = allow_and_wait(browser, consent, callback, panel)
             assert oauth.introspect(token.access_token).client_id == hub_sandbox.demo_client_id
-        finally:
-            panel.close()
 
 
 def test_reopening_the_start_page_registers_the_address_once_and_keeps_saying_so(hub_sandbox, monkeypatch):
-    _hub_env(monkeypatch, None)
+    hub_environment(monkeypatch, None)
     with TelnyxOAuth.from_sandbox(hub_sandbox) as oauth:
-        panel = _panel(oauth)
-        try:
+        with built_panel(oauth) as panel:
             browser = HubBrowser()
             start = browser.origin + panel.listener.start_url
             page = browser.follow(start)
@@ -98,24 +74,19 @@ def test_reopening_the_start_page_registers_the_address_once_and_keeps_saying_so
             callback = f"https://{HUB}{PREFIX}proxy/{panel.listener.port}/callback"
             assert oauth.get_client(hub_sandbox.demo_client_id).redirect_uris.count(callback) == 1
             assert panel.registered_redirect_uri == callback and callback in visible_text(panel)
-        finally:
-            panel.close()
 
 
 def test_against_an_account_that_is_not_a_sandbox_the_panel_registers_nothing(hub_sandbox, monkeypatch):
     """Only a sandbox's client is written to: a session that is not declared a sandbox (a real Telnyx account)
     leaves the client as it is, and the authorization server then refuses the unregistered redirect URI."""
-    _hub_env(monkeypatch, None)
+    hub_environment(monkeypatch, None)
     with TelnyxOAuth(hub_sandbox.api_key, base_url=hub_sandbox.base_url, client_id=hub_sandbox.demo_client_id,
                      client_secret=hub_sandbox.demo_client_secret, is_sandbox=False) as oauth:
         before = oauth.get_client(hub_sandbox.demo_client_id).redirect_uris
-        panel = _panel(oauth)
-        try:
+        with built_panel(oauth) as panel:
             refused = _open_link(panel, HubBrowser())
             assert refused.status_code == 422 and "redirect" in refused.text.lower()  # Telnyx: 422 "Invalid redirect URI"
             assert panel.registered_redirect_uri is None
             assert oauth.get_client(hub_sandbox.demo_client_id).redirect_uris == before
             shown = visible_text(panel)
             assert "must have" in shown and "registered the" not in shown and "for you" not in shown
-        finally:
-            panel.close()

@@ -6,11 +6,10 @@ over real HTTP; tests/e2e/test_browser.py does the same in chromium."""
 from __future__ import annotations
 
 import re
-import time
-from urllib.parse import urljoin
 
 import requests
 import test_authorize_panel
+from oauth_helpers import approve_in_browser, wait_for
 
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.core.errors import AuthorizationFlowError, StateMismatch
@@ -23,23 +22,6 @@ oauth = test_authorize_panel.oauth  # the same throwaway-sandbox fixtures
 panel = test_authorize_panel.panel
 
 
-def _approve_in_browser(url: str, decision: str = "allow") -> requests.Response:
-    """What a person's browser does: open the link, get the consent page, press Allow/Deny, follow the 303."""
-    browser = requests.Session()
-    consent_page = browser.get(url, timeout=TIMEOUT)
-    assert consent_page.status_code == 200 and 'id="consent-form"' in consent_page.text
-    consent_token = re.search(r'name="consent_token" value="([^"]+)"', consent_page.text).group(1)
-    return browser.post(urljoin(consent_page.url, ""), data={"consent_token": consent_token, "decision": decision},
-                        timeout=TIMEOUT)
-
-
-def _wait_for(predicate, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "the panel never got there"
-        time.sleep(0.05)
-
-
 def test_allow_on_the_consent_page_reaches_the_listener_and_the_panel_shows_tokens(panel, oauth):
     panel.scopes.value = ("admin",)
     panel.build_button.click()
@@ -48,25 +30,25 @@ def test_allow_on_the_consent_page_reaches_the_listener_and_the_panel_shows_toke
     assert listener.running and panel.last_request.redirect_uri == listener.redirect_uri
     assert f"listener on 127.0.0.1:{listener.port}" in visible_text(panel)
 
-    landed = _approve_in_browser(panel.last_request.url)
+    landed = approve_in_browser(panel.last_request.url)
     assert landed.status_code == 200 and "Approved" in landed.text
     assert landed.url.startswith(listener.redirect_uri + "?")
     code = re.search(r"code=([^&]+)", landed.url).group(1)
     assert code not in landed.text  # the page does not repeat the secret
 
-    _wait_for(lambda: panel.last_token is not None or panel.last_error is not None)
+    wait_for(lambda: panel.last_token is not None or panel.last_error is not None, what="the panel's token")
     assert panel.last_error is None, panel.error_message
     assert panel.last_token.refresh_token and panel.last_token.scope == "admin"
     assert oauth.introspect(panel.last_token.access_token).active
     assert "4 · Token response" in visible_text(panel)
-    _wait_for(lambda: not listener.running)  # one redirect, then it stops
+    wait_for(lambda: not listener.running, what="the listener to stop")  # one redirect, then it stops
 
 
 def test_deny_on_the_consent_page_is_shown_as_denied_in_tab_and_panel(panel):
     panel.build_button.click()
-    landed = _approve_in_browser(panel.last_request.url, "deny")
+    landed = approve_in_browser(panel.last_request.url, allow=False)
     assert "Access denied" in landed.text and "access_denied" in landed.text
-    _wait_for(lambda: panel.last_denial is not None)
+    wait_for(lambda: panel.last_denial is not None, what="the panel's denial")
     assert panel.last_code is None and panel.last_token is None
     assert "access denied" in visible_text(panel)
 
@@ -131,7 +113,7 @@ def test_listener_takes_one_redirect_and_never_answers_other_paths():
         first = requests.get(listener.redirect_uri + "?code=one&state=s", timeout=TIMEOUT)
         assert first.status_code == 200 and first.headers["Cache-Control"] == "no-store"
         assert listener.wait(5) == listener.redirect_uri + "?code=one&state=s"
-    _wait_for(lambda: got)
+    wait_for(lambda: got, what="the redirect")
     assert got == [listener.redirect_uri + "?code=one&state=s"]
 
 

@@ -16,14 +16,11 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 import requests
 import test_authorize_panel
-from hub_proxy_helpers import begin_address, hub_listener
-from test_loopback import _approve_in_browser, _wait_for
+from hub_proxy_helpers import HUB, PREFIX, TIMEOUT, begin_address, built_panel, hub_listener, proxy_headers
+from oauth_helpers import approve_in_browser, wait_for
 
 from telnyx_nb.widgets.loopback import LoopbackListener
 
-TIMEOUT = 10
-HUB = "hub.example.org"
-PREFIX = "/user/ada/"
 oauth = test_authorize_panel.oauth
 panel = test_authorize_panel.panel
 
@@ -41,7 +38,7 @@ def test_a_redirect_without_the_pending_state_is_refused_and_the_listener_keeps_
         ok = requests.get(f"{listener.redirect_uri}?code=real&state=good", timeout=TIMEOUT)
         assert ok.status_code == 200 and "Approved" in ok.text
         assert listener.wait(5) == f"{listener.redirect_uri}?code=real&state=good"
-    _wait_for(lambda: got)
+    wait_for(lambda: got, what="the redirect")
     assert got == [f"{listener.redirect_uri}?code=real&state=good"]
 
 
@@ -67,18 +64,14 @@ def test_a_planted_redirect_does_not_end_the_panels_sign_in(panel, oauth):
     for query in ("code=planted", "code=planted&state=forged", "error=access_denied"):
         assert requests.get(f"{listener.redirect_uri}?{query}", timeout=TIMEOUT).status_code == 400
     assert listener.running and listener.received is None and panel.last_error is None
-    landed = _approve_in_browser(panel.last_request.url)
+    landed = approve_in_browser(panel.last_request.url)
     assert landed.status_code == 200 and "Approved" in landed.text
-    _wait_for(lambda: panel.last_token is not None or panel.last_error is not None)
+    wait_for(lambda: panel.last_token is not None or panel.last_error is not None, what="the panel's token")
     assert panel.last_error is None, panel.error_message
     assert oauth.introspect(panel.last_token.access_token).active
 
 
 # ------------------------------------------------------------------------------------------ /start, /begin
-def _proxy_headers(port: int, host: str = HUB) -> dict[str, str]:
-    return {"Host": host, "X-Forwarded-Context": f"{PREFIX.rstrip('/')}/proxy/{port}"}
-
-
 def test_the_start_url_carries_an_unguessable_nonce_that_differs_per_listener():
     with hub_listener([]) as one, hub_listener([]) as two:
         nonces = [re.fullmatch(rf"/user/ada/proxy/{lst.port}/start\?n=([\w-]+)", lst.start_url).group(1)
@@ -92,10 +85,10 @@ def test_start_and_begin_without_the_links_nonce_are_refused(nonce):
     with hub_listener(started) as listener:
         base = f"http://127.0.0.1:{listener.port}"
         params = {} if nonce is None else {"n": nonce}
-        page = requests.get(f"{base}/start", params=params, headers=_proxy_headers(listener.port), timeout=TIMEOUT)
+        page = requests.get(f"{base}/start", params=params, headers=proxy_headers(listener.port), timeout=TIMEOUT)
         assert page.status_code == 403 and "begin" not in page.text
         begin = requests.get(f"{base}/begin", params={**params, "origin": f"https://{HUB}"},
-                             headers=_proxy_headers(listener.port), allow_redirects=False, timeout=TIMEOUT)
+                             headers=proxy_headers(listener.port), allow_redirects=False, timeout=TIMEOUT)
         assert begin.status_code == 403 and "Location" not in begin.headers
         assert started == [] and listener.public_redirect_uri is None
 
@@ -104,57 +97,45 @@ def test_a_begun_sign_in_cannot_be_moved_to_another_origin():
     started: list[str] = []
     with hub_listener(started) as listener:
         start = f"http://127.0.0.1:{listener.port}/start?{urlsplit(listener.start_url).query}"
-        page = requests.get(start, headers=_proxy_headers(listener.port), timeout=TIMEOUT)
+        page = requests.get(start, headers=proxy_headers(listener.port), timeout=TIMEOUT)
         assert page.status_code == 200
-        first = requests.get(begin_address(start, page.text, f"https://{HUB}"), headers=_proxy_headers(listener.port),
+        first = requests.get(begin_address(start, page.text, f"https://{HUB}"), headers=proxy_headers(listener.port),
                              allow_redirects=False, timeout=TIMEOUT)
         assert first.status_code == 302
-        again = requests.get(begin_address(start, page.text, f"https://{HUB}"), headers=_proxy_headers(listener.port),
+        again = requests.get(begin_address(start, page.text, f"https://{HUB}"), headers=proxy_headers(listener.port),
                              allow_redirects=False, timeout=TIMEOUT)
         assert again.status_code == 302  # a reload on the same hub is fine
         moved = requests.get(begin_address(start, page.text, "https://evil.example"),
-                             headers=_proxy_headers(listener.port, "evil.example"), allow_redirects=False,
+                             headers=proxy_headers(listener.port, "evil.example"), allow_redirects=False,
                              timeout=TIMEOUT)
         assert moved.status_code == 409 and "Location" not in moved.headers
         assert started == [f"https://{HUB}/user/ada/proxy/{listener.port}/callback"] * 2
         assert listener.public_redirect_uri == started[0]
 
 
-def test_a_forged_host_without_the_nonce_writes_nothing_on_the_sandboxs_client(make_sandbox, monkeypatch):
+def test_a_forged_host_without_the_nonce_writes_nothing_on_the_sandboxs_client(make_sandbox, stock_binder):
     """The reproduction: on a hub without a public URL, GET /begin?origin=https://evil.example with Host:
     evil.example made the panel register the attacker's redirect URI and replace the pending request."""
     from telnyx_nb import TelnyxOAuth
-    from telnyx_nb.widgets import AuthorizePanel
 
-    monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", PREFIX)
-    for name in ("TELNYX_NB_PUBLIC_URL", "JUPYTERHUB_PUBLIC_URL"):
-        monkeypatch.delenv(name, raising=False)
     sandbox = make_sandbox(proxy_prefix=PREFIX)
-    with TelnyxOAuth.from_sandbox(sandbox) as client:
-        panel = AuthorizePanel(client, autoload=False)
-        try:
-            panel.load()
-            panel.scopes.value = ("admin",)
-            panel.build_button.click()
-            assert panel.last_error is None, panel.error_message
-            before = client.get_client(sandbox.demo_client_id).redirect_uris
-            pending = panel.last_request
-            port = panel.listener.port
-            for params in ({"origin": "https://evil.example"}, {"origin": "https://evil.example", "n": "x" * 43}):
-                answer = requests.get(f"http://127.0.0.1:{port}/begin", params=params,
-                                      headers=_proxy_headers(port, "evil.example"), allow_redirects=False,
-                                      timeout=TIMEOUT)
-                assert answer.status_code == 403 and "Location" not in answer.headers
-            assert client.get_client(sandbox.demo_client_id).redirect_uris == before
-            assert panel.last_request is pending and panel.registered_redirect_uri is None
-            assert panel.listener.public_redirect_uri is None
-        finally:
-            panel.close()
+    with TelnyxOAuth.from_sandbox(sandbox) as client, built_panel(client) as panel:
+        before = client.get_client(sandbox.demo_client_id).redirect_uris
+        pending = panel.last_request
+        port = panel.listener.port
+        for params in ({"origin": "https://evil.example"}, {"origin": "https://evil.example", "n": "x" * 43}):
+            answer = requests.get(f"http://127.0.0.1:{port}/begin", params=params,
+                                  headers=proxy_headers(port, "evil.example"), allow_redirects=False,
+                                  timeout=TIMEOUT)
+            assert answer.status_code == 403 and "Location" not in answer.headers
+        assert client.get_client(sandbox.demo_client_id).redirect_uris == before
+        assert panel.last_request is pending and panel.registered_redirect_uri is None
+        assert panel.listener.public_redirect_uri is None
 
 
 def test_the_begin_address_on_the_start_page_is_relative_and_holds_the_nonce():
     with hub_listener([]) as listener:
         start = f"http://127.0.0.1:{listener.port}{urlsplit(listener.start_url).path}?{urlsplit(listener.start_url).query}"
-        page = requests.get(start, headers=_proxy_headers(listener.port), timeout=TIMEOUT)
+        page = requests.get(start, headers=proxy_headers(listener.port), timeout=TIMEOUT)
         address = begin_address(start, page.text, f"https://{HUB}")
         assert address.startswith(urljoin(start, "begin?n=")) and urlsplit(listener.start_url).query in address

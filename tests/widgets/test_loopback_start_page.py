@@ -10,38 +10,17 @@ behaviour; the path each request uses here is the one the listener sees behind i
 
 from __future__ import annotations
 
-import socket
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from hub_proxy_helpers import begin_address, hub_listener, wait_for
+from hub_proxy_helpers import HUB, TIMEOUT, begin_address, hub_listener, proxy_headers
+from oauth_helpers import wait_for
+from server_helpers import free_port
 
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.widgets import AuthorizePanel
 from telnyx_nb.widgets.loopback import LoopbackListener
-
-TIMEOUT = 10
-HUB = "hub.example.org"
-PREFIX = "/user/ada/"
-
-
-def _proxy_headers(port: int, host: str = HUB) -> dict[str, str]:
-    return {"Host": host, "X-Forwarded-Context": f"{PREFIX.rstrip('/')}/proxy/{port}"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def stock_binder(monkeypatch):
-    """The environment of a Binder kernel: a hub prefix, no public URL."""
-    monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", PREFIX)
-    for name in ("TELNYX_NB_PUBLIC_URL", "JUPYTERHUB_PUBLIC_URL"):
-        monkeypatch.delenv(name, raising=False)
 
 
 def _begin(listener: LoopbackListener, origin: str, headers: dict[str, str]) -> requests.Response:
@@ -56,10 +35,10 @@ def test_the_start_page_learns_the_public_callback_and_redirects_to_the_authoriz
         assert listener.needs_start_page
         assert listener.start_url == f"/user/ada/proxy/{listener.port}/start?n={listener.nonce}"
         start = f"http://127.0.0.1:{listener.port}/start?n={listener.nonce}"
-        page = requests.get(start, headers=_proxy_headers(listener.port), timeout=TIMEOUT)
+        page = requests.get(start, headers=proxy_headers(listener.port), timeout=TIMEOUT)
         assert page.status_code == 200 and "location.origin" in page.text
         assert page.headers["Cache-Control"] == "no-store"
-        begin = requests.get(begin_address(start, page.text, f"https://{HUB}"), headers=_proxy_headers(listener.port),
+        begin = requests.get(begin_address(start, page.text, f"https://{HUB}"), headers=proxy_headers(listener.port),
                              allow_redirects=False, timeout=TIMEOUT)
         assert begin.status_code == 302
         assert begin.headers["Location"] == "https://auth.example/authorize?client_id=c&redirect_uri=x"
@@ -76,7 +55,7 @@ def test_the_start_page_learns_the_public_callback_and_redirects_to_the_authoriz
 def test_the_start_page_refuses_an_origin_that_is_not_the_requests_own(origin, host):
     started: list[str] = []
     with hub_listener(started) as listener:
-        answer = _begin(listener, origin, _proxy_headers(listener.port, host))
+        answer = _begin(listener, origin, proxy_headers(listener.port, host))
         assert answer.status_code == 400 and "Location" not in answer.headers
         assert started == [] and listener.public_redirect_uri is None
 
@@ -104,7 +83,7 @@ def oauth(make_sandbox):
 
 
 def test_on_a_stock_binder_the_panel_signs_in_through_the_start_page(stock_binder, oauth):
-    port = _free_port()
+    port = free_port()
     loopback_uri, hub_uri = f"http://127.0.0.1:{port}/callback", f"https://{HUB}/user/ada/proxy/{port}/callback"
     app = oauth.create_client("Binder notebook", "confidential", ["authorization_code"], ["admin"],
                               redirect_uris=[loopback_uri, hub_uri], require_pkce=True)
@@ -121,7 +100,7 @@ def test_on_a_stock_binder_the_panel_signs_in_through_the_start_page(stock_binde
         # root-relative: the hub's origin
         assert f"href='/user/ada/proxy/{port}/start?n={listener.nonce}'" in panel.step_url.value
 
-        begin = _begin(listener, f"https://{HUB}", _proxy_headers(port))
+        begin = _begin(listener, f"https://{HUB}", proxy_headers(port))
         assert begin.status_code == 302, begin.text
         request = panel.last_request
         assert request.redirect_uri == hub_uri
@@ -134,9 +113,9 @@ def test_on_a_stock_binder_the_panel_signs_in_through_the_start_page(stock_binde
         landed = oauth.decide_consent(oauth.begin_authorization(request), True)
         assert landed.startswith(hub_uri + "?")
         tab = requests.get(f"http://127.0.0.1:{port}/callback?{urlsplit(landed).query}",
-                           headers=_proxy_headers(port), timeout=TIMEOUT)
+                           headers=proxy_headers(port), timeout=TIMEOUT)
         assert tab.status_code == 200 and "Approved" in tab.text
-        wait_for(lambda: panel.last_token is not None or panel.last_error is not None)
+        wait_for(lambda: panel.last_token is not None or panel.last_error is not None, what="the panel's token")
         assert panel.last_error is None, panel.error_message
         assert panel.last_token.scope == "admin"
         assert oauth.introspect(panel.last_token.access_token).client_id == app.client_id

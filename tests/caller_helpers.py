@@ -1,25 +1,17 @@
-"""Plain-HTTP helpers for the hardening tests: the callers of docs/security.md, built the way an attacker or a
-user would get them (registration, token requests, the consent flow)."""
+"""Plain-HTTP callers of docs/security.md (client and user tokens, anonymous registration, introspection), built
+the way an attacker or a user would get them (registration, token requests, the consent flow)."""
 
 from __future__ import annotations
 
 import requests
-from oauth_helpers import TIMEOUT, api, authorize, basic, query_of, url
+from oauth_helpers import TIMEOUT, api, authorize, basic, query_of, token, url
 
 from telnyx_nb.sandbox.store.demo import DEMO_REDIRECT_URIS
 
 
-def demo_client(sb) -> dict:
-    return {"client_id": sb.demo_client_id, "client_secret": sb.demo_client_secret}
-
-
 def token_request(sb, client: dict, **form) -> requests.Response:
-    headers = {}
-    if client.get("client_secret"):
-        headers["Authorization"] = basic(client["client_id"], client["client_secret"])
-    else:
-        form["client_id"] = client["client_id"]
-    return requests.post(url(sb, "/oauth/token"), data=form, headers=headers, timeout=TIMEOUT)
+    """POST /oauth/token as the client sends it: HTTP Basic when it has a secret, else its ``client_id`` alone."""
+    return token(sb, client, auth="basic" if client.get("client_secret") else "none", **form)
 
 
 def client_token(sb, client: dict, scope: str | None = None) -> dict:

@@ -1,4 +1,4 @@
-"""The pytest plugin as an outside project uses it: ``tests/e2e/plugin_project`` (its own conftest.py empty) run as a
+"""The pytest plugin as an outside project uses it: ``tests/testing/plugin_project`` (its own conftest.py empty) run as a
 separate pytest session in a temporary directory, so nothing from this repository's conftests reaches it."""
 
 from __future__ import annotations

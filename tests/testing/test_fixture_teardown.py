@@ -1,6 +1,6 @@
 """The plugin's in-process sessions end with their fixture (``SandboxHarness.close()`` is the fixture's teardown):
 a session, adapter or transport used after it refuses with ``SandboxClosed`` naming the cause, while what the next
-test takes from the same pooled sandbox works. tests/e2e/plugin_project/test_teardown.py runs the same through the
+test takes from the same pooled sandbox works. tests/testing/plugin_project/test_teardown.py runs the same through the
 plugin's fixtures."""
 
 from __future__ import annotations
@@ -10,16 +10,9 @@ import pytest
 import requests
 
 from telnyx_nb.sandbox.web.in_process import SandboxClosed
-from telnyx_nb.testing.harness import SandboxHarness, SandboxPool
+from telnyx_nb.testing.harness import SandboxHarness
 
 WELL_KNOWN = "/.well-known/oauth-authorization-server"
-
-
-@pytest.fixture(scope="module")
-def pool():
-    pool = SandboxPool()
-    yield pool
-    pool.close()
 
 
 def _handed_out(harness: SandboxHarness) -> dict:

@@ -1,5 +1,5 @@
 """RFC 9700 token hardening over HTTP: refresh-token reuse, revocation of a family, code replay by another
-client, RFC 9207 ``iss`` (server and client), loopback redirect ports (RFC 8252 §7.3)."""
+client, RFC 9207 ``iss`` (server and client). Loopback redirect ports (RFC 8252 §7.3): test_redirect_uri_rules.py."""
 
 from __future__ import annotations
 
@@ -7,14 +7,8 @@ import threading
 
 import pytest
 import requests
-from hardening_helpers import (
-    demo_client,
-    introspect_as,
-    token_request,
-    user_code,
-    user_tokens,
-)
-from oauth_helpers import TIMEOUT, api, authorize, basic, create_client, query_of, url
+from caller_helpers import introspect_as, token_request, user_code, user_tokens
+from oauth_helpers import TIMEOUT, api, authorize, basic, create_client, demo_client, query_of, url
 
 from telnyx_nb import TelnyxOAuth
 from telnyx_nb.core.errors import IssuerMismatch
@@ -148,26 +142,3 @@ def test_the_client_refuses_a_redirect_from_another_issuer(make_sandbox):
         without_iss = "&".join(p for p in good.split("&") if not p.startswith("iss="))
         with pytest.raises(IssuerMismatch):  # the server promised iss: a response without it is not its own
             oauth.parse_redirect(without_iss, request.state)
-
-
-@pytest.mark.parametrize("presented, matches", [
-    ("http://127.0.0.1:51234/callback", True),  # any port on the IPv4 loopback literal
-    ("http://127.0.0.1/callback", True),
-    ("http://[::1]:40000/callback", True),
-    ("http://127.0.0.1:51234/other", False),  # the path still matches exactly
-    ("http://127.0.0.1:51234/callback?x=1", False),
-    ("http://localhost:51234/callback", False),  # localhost names are not loopback literals (RFC 8252 §8.3)
-    ("https://127.0.0.1:51234/callback", False),
-    ("http://127.0.0.2:8888/callback", False),
-    ("http://evil.example:8888/callback", False),
-])
-def test_loopback_redirect_uris_match_on_any_port_and_nothing_else(make_sandbox, presented, matches):
-    """RFC 8252 §7.3 for native apps, without loosening any other host (a code sent to an attacker's host)."""
-    sb = make_sandbox(seed="empty")
-    client = create_client(sb, redirect_uris=["http://127.0.0.1:8888/callback", "http://[::1]:8888/callback",
-                                              "http://localhost:8888/callback"])
-    response, _ = authorize(sb, client, redirect_uri=presented)
-    if matches:
-        assert response.status_code == 302 and "consent_token" in response.headers["Location"], response.text
-    else:
-        assert response.status_code == 422 and "Location" not in response.headers, response.text
