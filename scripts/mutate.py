@@ -46,7 +46,7 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
                    ["tests/testing/test_fixture_teardown.py", "tests/sandbox/test_in_process.py"]),
     "send_loop": ("telnyx_nb/api/send_loop.py",
                   ["tests/api/test_retries.py", "tests/api/test_retry_rules.py", "tests/core/test_errors.py",
-                   "tests/api/test_transport_mutants.py", "tests/api/test_transport_layers.py",
+                   "tests/api/test_send_loop_edges.py", "tests/api/test_transport_layers.py",
                    "tests/api/test_rate_limited_paging.py",  # the loop paces the base URL's server only
                    "tests/api/test_client_under_attack.py",  # a DELETE whose answer was lost
                    "tests/api/test_client_secrets.py"]),  # a header http.client refuses, raised as ours
@@ -54,11 +54,11 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
              ["tests/api/test_auth_flow.py", "tests/api/test_transport_layers.py", "tests/api/test_oauth.py"]),
     # the retry decisions alone (what is retried, the waits, Retry-After, the budget) and the response → exception map
     "retry": ("telnyx_nb/api/retry.py",
-              ["tests/api/test_retry_policy.py", "tests/api/test_retry_rules.py", "tests/api/test_transport_mutants.py"]),
+              ["tests/api/test_retry_policy.py", "tests/api/test_retry_rules.py", "tests/api/test_send_loop_edges.py"]),
     "error_mapping": ("telnyx_nb/api/error_mapping.py",
-                      ["tests/core/test_errors.py", "tests/api/test_transport_mutants.py"]),
+                      ["tests/core/test_errors.py", "tests/api/test_send_loop_edges.py"]),
     "request_log": ("telnyx_nb/api/request_log.py",
-                    ["tests/api/test_request_log.py", "tests/api/test_retries.py", "tests/api/test_transport_mutants.py",
+                    ["tests/api/test_request_log.py", "tests/api/test_retries.py", "tests/api/test_send_loop_edges.py",
                      "tests/api/test_transport_layers.py"]),
     "masking": ("telnyx_nb/core/masking.py", ["tests/core/test_masking.py", "tests/core/test_masking_edges.py"]),
     "rules": (["telnyx_nb/audit/registry.py", "telnyx_nb/audit/grant_rules.py", "telnyx_nb/audit/client_rules.py",

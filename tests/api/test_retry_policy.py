@@ -1,6 +1,6 @@
 """The retry policy on its own (``telnyx_nb.api.retry``): every rule and edge, no server, no sleeping.
 
-The same rules are exercised over real sockets in tests/api/test_retry_rules.py and tests/api/test_transport_mutants.py;
+The same rules are exercised over real sockets in tests/api/test_retry_rules.py and tests/api/test_send_loop_edges.py;
 here each decision is a function call, so the boundaries can be walked one by one.
 """
 

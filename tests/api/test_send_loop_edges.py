@@ -1,8 +1,8 @@
-"""The transport's failed connections, request records, settings and the messages a user reads when a call fails,
+"""The send loop's failed connections, request records, settings and the messages a user reads when a call fails,
 at their edges (its retry decisions are pinned in ``test_retry_rules.py``).
 
 Each test pins a line of ``telnyx_nb.api.send_loop`` that a one-line change would break without any other test
-noticing (found by ``make mutate MODULES=transport``). Servers are real sockets on 127.0.0.1: a canned HTTP server
+noticing (found by ``make mutate MODULES=send_loop``). Servers are real sockets on 127.0.0.1: a canned HTTP server
 (``tests/canned_server.py``), a port bound but not listening (refused), and a listener that hangs up (reset).
 Attempts are counted with a request-log listener and on the server side, never by timing.
 """
