@@ -231,27 +231,14 @@ def render_html(result: AuditResult, report_name: str = "report.html") -> str:
     now = pd.Timestamp(t.now).tz_convert("UTC") if t.now else pd.Timestamp.now(tz="UTC")
     findings, clients, grants = result.findings, result.clients, result.grants
     facts = _facts(result, now)
-    actions = pd.Series({name: r.suggested_action for name, r in RULES.items()}, name="suggested action")
-    summary_by_rule = result.summary()
-    if not summary_by_rule.empty:
-        summary_by_rule["suggested action"] = summary_by_rule["rule"].astype(str).map(actions)
+    summary_by_rule = _summary_by_rule(result)
     roll_up = per_client(result)
     review = grants_to_review(result)
-    client_findings = findings[findings["object_type"].astype(str) == "client"][
-        ["severity", "rule", "client_name", "object_id", "detail", "suggested_action"]
-    ].rename(columns={"object_id": "client_id", "client_name": "client"})
-    idle = plots.last_used_age_days(grants, now)
-    age_facts = pd.DataFrame([{
-        "grants": len(grants), "used": int(idle.notna().sum()), "never used": int(idle.isna().sum()),
-        f"idle > {t.stale_days} days": int((idle > t.stale_days).sum()),
-        "median days idle": idle.median() if idle.notna().any() else None,
-        "most days idle": idle.max() if idle.notna().any() else None,
-    }])
+    client_findings = _client_findings(findings)
+    age_facts = _age_facts(grants, now, t.stale_days)
     per_client_counts = plots.grants_per_client_counts(grants, clients).rename_axis("client").reset_index()
     matrix = plots.scope_client_matrix(grants, clients).rename_axis(columns=None).reset_index()
-    rules_frame = pd.DataFrame([{"rule": r.name, "severity": r.severity, "applies to": r.object_type,
-                                 "risk": plain_doc(r.doc), "suggested action": r.suggested_action}
-                                for r in RULES.values()])
+    rules_frame = _rules_frame()
 
     def section(key: str, *, intro: str = "", images=(), tables=()) -> dict:
         return {"id": key, "heading": SECTIONS[key], "intro": intro, "images": list(images), "tables": list(tables)}
@@ -297,6 +284,41 @@ def render_html(result: AuditResult, report_name: str = "report.html") -> str:
                               baseline=result.baseline.sentence() if result.baseline else None,
                               selection=selection.embeddable(selection.build(result, REVOKE_FIRST)),
                               selection_id=selection.ELEMENT_ID)
+
+
+
+def _summary_by_rule(result: AuditResult) -> pd.DataFrame:
+    """Findings per rule, each with the rule's suggested action."""
+    actions = pd.Series({name: r.suggested_action for name, r in RULES.items()}, name="suggested action")
+    summary = result.summary()
+    if not summary.empty:
+        summary["suggested action"] = summary["rule"].astype(str).map(actions)
+    return summary
+
+
+def _client_findings(findings: pd.DataFrame) -> pd.DataFrame:
+    """The findings about clients (not grants), in the columns the report shows."""
+    return findings[findings["object_type"].astype(str) == "client"][
+        ["severity", "rule", "client_name", "object_id", "detail", "suggested_action"]
+    ].rename(columns={"object_id": "client_id", "client_name": "client"})
+
+
+def _age_facts(grants: pd.DataFrame, now: pd.Timestamp, stale_days: int) -> pd.DataFrame:
+    """One row: how many grants were used, never used, idle past the threshold, and the idle days' median/max."""
+    idle = plots.last_used_age_days(grants, now)
+    return pd.DataFrame([{
+        "grants": len(grants), "used": int(idle.notna().sum()), "never used": int(idle.isna().sum()),
+        f"idle > {stale_days} days": int((idle > stale_days).sum()),
+        "median days idle": idle.median() if idle.notna().any() else None,
+        "most days idle": idle.max() if idle.notna().any() else None,
+    }])
+
+
+def _rules_frame() -> pd.DataFrame:
+    """Every audit rule: its severity, what it applies to, the risk in words and the suggested action."""
+    return pd.DataFrame([{"rule": r.name, "severity": r.severity, "applies to": r.object_type,
+                          "risk": plain_doc(r.doc), "suggested action": r.suggested_action}
+                         for r in RULES.values()])
 
 
 def how_to_act(listed: int, report_name: str) -> dict | None:
