@@ -48,6 +48,29 @@ class AuthorizePanel(TokenSource, Panel):
 
     def __init__(self, client: TelnyxOAuth | None = None, *, autoload: bool = True) -> None:
         super().__init__(client)
+        self._start_flow_state()
+        self._build_controls()
+        self.client_id.observe(lambda _c: self._client_changed(), "value")
+        self.scopes.observe(lambda _c: self._show_default_scopes(), "value")
+        self._assemble(
+            widgets.HBox([self.client_id, self.load_button]),
+            self.client_secret,
+            self.redirect_uri,
+            widgets.HBox([self.scopes, self.pkce]),
+            self.scope_notes,
+            self.default_scopes,
+            self.listen,
+            self._step_buttons(),
+            self.step_url,
+            widgets.HBox([self.paste, self.paste_button]),
+            self.step_consent,
+            self.step_redirect,
+            self.step_token,
+            autoload=autoload,
+        )
+
+    def _start_flow_state(self) -> None:
+        """What one authorization flow leaves behind, each step's result, all empty before the first."""
         self.metadata: AuthorizationServerMetadata | None = None
         self.last_request: AuthorizationRequest | None = None
         self.consent_token: str | None = None
@@ -60,6 +83,8 @@ class AuthorizePanel(TokenSource, Panel):
         self.listener: LoopbackListener | None = None
         self.registered_redirect_uri: str | None = None  # the hub address this panel registered on a sandbox
 
+    def _build_controls(self) -> None:
+        """The inputs and the step buttons, one per step of the flow (RFC 6749 §4.1 with PKCE)."""
         self.client_id = widgets.Text(value=self.client.client_id or "",
                                       description="Client id", layout=widgets.Layout(width="70%"), style=LABEL_STYLE)
         self.client_secret = self._secret_input(
@@ -96,24 +121,6 @@ class AuthorizePanel(TokenSource, Panel):
         self.step_consent = widgets.HTML("")
         self.step_redirect = widgets.HTML("")
         self.step_token = widgets.HTML("")
-        self.client_id.observe(lambda _c: self._client_changed(), "value")
-        self.scopes.observe(lambda _c: self._show_default_scopes(), "value")
-        self._assemble(
-            widgets.HBox([self.client_id, self.load_button]),
-            self.client_secret,
-            self.redirect_uri,
-            widgets.HBox([self.scopes, self.pkce]),
-            self.scope_notes,
-            self.default_scopes,
-            self.listen,
-            self._step_buttons(),
-            self.step_url,
-            widgets.HBox([self.paste, self.paste_button]),
-            self.step_consent,
-            self.step_redirect,
-            self.step_token,
-            autoload=autoload,
-        )
 
     def _step_buttons(self) -> widgets.HBox:
         """The step buttons at their labels' width (148 px cuts "Allow (sandbox shortcut)"), wrapping if narrow."""
