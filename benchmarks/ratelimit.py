@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from telnyx_nb import TelnyxOAuth  # noqa: E402
-from telnyx_nb.sandbox.web.rate_limits import parse_rate  # noqa: E402
+from telnyx_nb.sandbox.policy.rate_limits import parse_rate  # noqa: E402
 
 
 def start_sandbox(grants: int, rate: str | None) -> tuple[subprocess.Popen, dict]:

@@ -98,14 +98,14 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
              ["tests/sandbox/test_resource_bounds.py", "tests/sandbox/test_signing_keys.py",
               "tests/sandbox/test_credential_compare.py"]),
     # the Host check (host[:port] only, the allow-list) and the consent form's same-origin check
-    "hosts": ("telnyx_nb/sandbox/web/hosts.py",
+    "hosts": ("telnyx_nb/sandbox/http/hosts.py",
               ["tests/sandbox/test_host_forms.py", "tests/sandbox/test_web_attacks.py",
                "tests/sandbox/test_hub_proxy_host_check.py", "tests/sandbox/test_sandbox_config.py"]),
     "registration_policy": ("telnyx_nb/sandbox/policy/registration.py",
                             ["tests/sandbox/test_registration_limits.py", "tests/sandbox/test_redirect_uri_rules.py",
                              "tests/sandbox/test_registration_metadata.py", "tests/sandbox/test_sandbox_config.py"]),
     # the sandbox's per-credential rate limit (who is refused with 429) and the client's pacing of a limited API
-    "ratelimit": ("telnyx_nb/sandbox/web/rate_limits.py", ["tests/sandbox/test_rate_limits.py"]),
+    "ratelimit": ("telnyx_nb/sandbox/policy/rate_limits.py", ["tests/sandbox/test_rate_limits.py"]),
     "pacing": ("telnyx_nb/api/pacing.py", ["tests/api/test_pacing.py", "tests/api/test_rate_limited_paging.py"]),
 }
 # Modules scored over some of their functions only (the rest is not run): the store's claims, token lookups,

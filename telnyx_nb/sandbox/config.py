@@ -1,7 +1,7 @@
 """``SandboxConfig``: every option of one sandbox, checked once, handed whole to the parts that need it.
 
 ``Sandbox(...)`` builds it from its keyword arguments; the Authlib server (``protocol.authorization_server``) and the
-routes' state (``web.state.SandboxState``) both read the same object instead of receiving the same URLs, ids and
+routes' state (``web.app.SandboxState``) both read the same object instead of receiving the same URLs, ids and
 lifetimes twice. It is frozen: what is known only once the sandbox starts (the root URL after the port is bound, the
 org and user ids kept in the store) is filled in by ``bound(...)``, which returns a new config.
 
@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, fields, replace
 
 from telnyx_nb.core.errors import ArgumentTypeError, ConfigurationError
+from telnyx_nb.sandbox.http.hosts import check_proxy_prefix, check_public_url
+from telnyx_nb.sandbox.policy.rate_limits import DEFAULT_REGISTRATION_RATE, Rate, parse_rate
 from telnyx_nb.sandbox.policy.registration import check_registrable_scopes
 from telnyx_nb.sandbox.policy.scopes import PUBLISHED_CATALOG, ScopeCatalog, catalog_from
 from telnyx_nb.sandbox.policy.terms import (
@@ -24,8 +26,6 @@ from telnyx_nb.sandbox.policy.terms import (
     REFRESH_REUSE_GRACE,
     REFRESH_TOKEN_LIFETIME,
 )
-from telnyx_nb.sandbox.web.hosts import check_proxy_prefix, check_public_url
-from telnyx_nb.sandbox.web.rate_limits import DEFAULT_REGISTRATION_RATE, Rate, parse_rate
 
 SEED_PATTERN = re.compile(r"^(demo|empty|grants=(\d{1,7}))$")
 LIFETIMES = ("access_token_ttl", "refresh_token_ttl", "code_ttl", "consent_ttl")
@@ -80,7 +80,7 @@ class SandboxConfig:
     public_urls: tuple[str, ...] = ()  # addresses a proxy reaches it by (--public-url)
     proxy_prefix: str | None = None  # the hub path jupyter-server-proxy serves it under (--proxy-prefix, hosts.py)
     refresh_reuse_grace: float = REFRESH_REUSE_GRACE
-    # web/rate_limits.py: the per-credential limit (off by default) and open registration's per-address flood limit
+    # policy/rate_limits.py: the per-credential limit (off by default) and open registration's per-address flood limit
     rate_limit: Rate | str | None = None
     registration_rate_limit: Rate | str | None = DEFAULT_REGISTRATION_RATE
     # known once started (``bound``): None before

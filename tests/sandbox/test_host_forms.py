@@ -9,7 +9,7 @@ import pytest
 import requests
 from oauth_helpers import TIMEOUT
 
-from telnyx_nb.sandbox.web.hosts import host_header_name
+from telnyx_nb.sandbox.http.hosts import host_header_name
 
 SMUGGLED = [
     "evil.example@127.0.0.1", "evil.example@localhost:8765", "user:pass@127.0.0.1", "127.0.0.1#.evil.example",
@@ -52,7 +52,7 @@ def test_host_and_optional_port_are_read(host, name):
 
 def test_a_public_url_must_be_an_absolute_http_or_https_url():
     from telnyx_nb.core.errors import ConfigurationError
-    from telnyx_nb.sandbox.web.hosts import check_public_url
+    from telnyx_nb.sandbox.http.hosts import check_public_url
 
     for good in ("http://hub.example/proxy/8765/", "https://hub.example/"):
         assert check_public_url(good) == good
@@ -63,7 +63,7 @@ def test_a_public_url_must_be_an_absolute_http_or_https_url():
 
 @pytest.mark.parametrize("bound", ["127.0.0.1", "127.0.0.2", "localhost", "LOCALHOST", "::1", "[::1]"])
 def test_a_proxy_prefix_is_allowed_on_every_loopback_bind(bound):
-    from telnyx_nb.sandbox.web.hosts import check_proxy_prefix
+    from telnyx_nb.sandbox.http.hosts import check_proxy_prefix
 
     assert check_proxy_prefix("/user/alice/", bound) == "/user/alice/"
 
@@ -71,7 +71,7 @@ def test_a_proxy_prefix_is_allowed_on_every_loopback_bind(bound):
 @pytest.mark.parametrize("bound", ["0.0.0.0", "192.168.1.10", "hub.example", "X127.0.0.1X", "localhost.example"])
 def test_a_proxy_prefix_is_refused_beyond_loopback(bound):
     from telnyx_nb.core.errors import ConfigurationError
-    from telnyx_nb.sandbox.web.hosts import check_proxy_prefix
+    from telnyx_nb.sandbox.http.hosts import check_proxy_prefix
 
     with pytest.raises(ConfigurationError, match="proxy_prefix"):
         check_proxy_prefix("/user/alice/", bound)
@@ -91,7 +91,7 @@ def test_a_proxy_prefix_is_refused_beyond_loopback(bound):
     ({"Host": "h", "Referer": "http://h/oauth/consent"}, [], None),
 ])
 def test_the_consent_forms_origin_check_names_the_header_that_failed(headers, public_urls, problem):
-    from telnyx_nb.sandbox.web.hosts import cross_origin_problem
+    from telnyx_nb.sandbox.http.hosts import cross_origin_problem
 
     assert cross_origin_problem(headers, public_urls) == problem
 
@@ -99,7 +99,7 @@ def test_the_consent_forms_origin_check_names_the_header_that_failed(headers, pu
 def _misdirected(environ: dict) -> tuple[str, dict]:
     import json
 
-    from telnyx_nb.sandbox.web.hosts import HostCheck
+    from telnyx_nb.sandbox.http.hosts import HostCheck
 
     seen = {}
     check = HostCheck(lambda env, start: [b"served"], frozenset({"127.0.0.1"}))
@@ -135,7 +135,7 @@ def test_the_421_quotes_at_most_100_characters_of_the_host_and_says_what_to_use(
 def test_the_allow_list_holds_the_bound_address_in_lower_case_and_never_a_wildcard():
     """A sandbox bound to one address answers to it (an IPv6 literal without its brackets, any name in lower case,
     whatever letters it ends in); bound to every interface, it answers to the loopback names only."""
-    from telnyx_nb.sandbox.web.hosts import LOOPBACK_NAMES, allowed_hostnames
+    from telnyx_nb.sandbox.http.hosts import LOOPBACK_NAMES, allowed_hostnames
 
     loopback = set(LOOPBACK_NAMES)
     assert allowed_hostnames("192.0.2.7") == loopback | {"192.0.2.7"}
@@ -149,7 +149,7 @@ def test_an_ipv6_host_is_read_in_lower_case():
 
 
 def test_a_proxy_prefix_keeps_every_letter_of_the_hub_path():
-    from telnyx_nb.sandbox.web.hosts import check_proxy_prefix, proxy_context
+    from telnyx_nb.sandbox.http.hosts import check_proxy_prefix, proxy_context
 
     assert check_proxy_prefix("/user/X/", "127.0.0.1") == "/user/X/"
     assert proxy_context("/user/X/", "http://127.0.0.1:8765") == "/user/X/proxy/8765"

@@ -1,4 +1,4 @@
-"""The sandbox's rate limits (sandbox/web/rate_limits.py) over real HTTP: per-credential windows, the published headers
+"""The sandbox's rate limits (sandbox/policy/rate_limits.py) over real HTTP: per-credential windows, the published headers
 and 429 body, the options that turn them on, and the windows' own rules without a server (memory, threads)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from caller_helpers import client_token, user_tokens
 from oauth_helpers import PUBLISHED_429, TIMEOUT, assert_published_429, basic, demo_client, limits, url
 
 from telnyx_nb.core.errors import ArgumentTypeError, ConfigurationError
-from telnyx_nb.sandbox.web.rate_limits import FixedWindows, Rate, parse_rate
+from telnyx_nb.sandbox.policy.rate_limits import FixedWindows, Rate, parse_rate
 from telnyx_nb.sandbox.web.server import Sandbox
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from telnyx_nb.sandbox.http.wire_errors import WireError
 from telnyx_nb.sandbox.policy import schema
-from telnyx_nb.sandbox.web.http_errors import WireError
 
 CREATE = {"name": "App", "allowed_scopes": ["admin"], "client_type": "confidential",
           "allowed_grant_types": ["client_credentials"]}

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from telnyx_nb.sandbox.web.messages import json_response
-from telnyx_nb.sandbox.web.routing import v2_route
-from telnyx_nb.sandbox.web.state import sandbox_state
+from telnyx_nb.sandbox.http.messages import json_response
+from telnyx_nb.sandbox.http.routing import v2_route
+from telnyx_nb.sandbox.http.state import sandbox_state
 
 blueprint = Blueprint("discovery", __name__)
 

@@ -13,13 +13,13 @@ import uuid
 from authlib.oauth2.rfc7591 import ClientMetadataClaims, ClientRegistrationEndpoint
 from flask import Blueprint, request
 
+from telnyx_nb.sandbox.http.messages import load_json
+from telnyx_nb.sandbox.http.routing import v2_route
+from telnyx_nb.sandbox.http.state import sandbox_state
+from telnyx_nb.sandbox.http.wire_errors import rfc_error
 from telnyx_nb.sandbox.policy.registration import registration_policy_problem
 from telnyx_nb.sandbox.policy.validation import registration_problem
 from telnyx_nb.sandbox.store.models import json_request
-from telnyx_nb.sandbox.web.http_errors import rfc_error
-from telnyx_nb.sandbox.web.messages import load_json
-from telnyx_nb.sandbox.web.routing import v2_route
-from telnyx_nb.sandbox.web.state import sandbox_state
 
 blueprint = Blueprint("registration", __name__)
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from flask import Blueprint
 
+from telnyx_nb.sandbox.http.routing import v2_route
+from telnyx_nb.sandbox.http.state import sandbox_state
 from telnyx_nb.sandbox.protocol.rfc_requests import require, rfc_request
 from telnyx_nb.sandbox.protocol.token_lookup import TokenLookup
-from telnyx_nb.sandbox.web.routing import v2_route
-from telnyx_nb.sandbox.web.state import sandbox_state
 
 blueprint = Blueprint("revocation", __name__)
 

@@ -9,8 +9,8 @@ from urllib.parse import unquote
 
 from flask import request
 
+from telnyx_nb.sandbox.http.messages import load_json
 from telnyx_nb.sandbox.store.models import SandboxRequest
-from telnyx_nb.sandbox.web.messages import load_json
 
 
 class ParamError(Exception):

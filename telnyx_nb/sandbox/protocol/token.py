@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from telnyx_nb.sandbox.http.routing import v2_route
+from telnyx_nb.sandbox.http.state import sandbox_state
 from telnyx_nb.sandbox.protocol.rfc_requests import require, rfc_request
-from telnyx_nb.sandbox.web.routing import v2_route
-from telnyx_nb.sandbox.web.state import sandbox_state
 
 blueprint = Blueprint("token", __name__)
 

@@ -3,28 +3,48 @@
 Each room serves its own routes as a Flask blueprint: the OAuth protocol endpoints (``protocol``: authorize and
 consent, token, introspection, revocation, registration, discovery), Telnyx's management API (``management``:
 clients, grants), and the sandbox's own tools (``web.faults``, ``web.openapi``). Both path spellings and the
-well-known documents at the host root come from ``web.routing``. Before any view runs, in this order: the Host check
-(DNS rebinding, ``hosts``), the body size cap, armed faults, rate limits, then who may call what (``policy.access``).
-Errors are answered by ``web.error_handlers``; nothing answers with a traceback.
+well-known documents at the host root come from ``http.routing``. Before any view runs, in this order: the Host check
+(DNS rebinding, ``http.hosts``), the body size cap, armed faults, rate limits (``policy.rate_limits``), then who may
+call what (``policy.access``). Errors are answered by ``web.error_handlers``; nothing answers with a traceback.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Flask, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from telnyx_nb.sandbox.config import SandboxConfig
+from telnyx_nb.sandbox.http import security_headers
+from telnyx_nb.sandbox.http.hosts import HostCheck, allowed_hostnames, proxy_context
+from telnyx_nb.sandbox.http.messages import json_response
+from telnyx_nb.sandbox.http.state import attach, sandbox_state
 from telnyx_nb.sandbox.management import clients, grants
 from telnyx_nb.sandbox.policy import access
+from telnyx_nb.sandbox.policy.rate_limits import RateLimits
 from telnyx_nb.sandbox.policy.terms import MAX_BODY_BYTES
 from telnyx_nb.sandbox.protocol import authorize, discovery, introspection, registration, revocation, token
-from telnyx_nb.sandbox.web import error_handlers, faults, openapi, security_headers
-from telnyx_nb.sandbox.web.hosts import HostCheck, allowed_hostnames, proxy_context
-from telnyx_nb.sandbox.web.messages import json_response
-from telnyx_nb.sandbox.web.state import SandboxState, attach, sandbox_state
+from telnyx_nb.sandbox.web import error_handlers, faults, openapi
+from telnyx_nb.sandbox.web.faults import Faults
 
 BLUEPRINTS = (discovery.blueprint, token.blueprint, introspection.blueprint, revocation.blueprint,
               registration.blueprint, authorize.blueprint, grants.blueprint, clients.blueprint, faults.blueprint,
               openapi.blueprint)
+
+
+@dataclass
+class SandboxState:
+    """What every route reads, through ``http.state.sandbox_state()``: the store, the Authlib server
+    (``protocol.authorization_server``) and the one ``SandboxConfig`` both read (URLs, account ids, bound host, public
+    URLs), the API key in use, the armed faults and the rate limits. Built by ``web.server.Sandbox``."""
+
+    store: object  # store.database.Store
+    oauth: object  # protocol.authorization_server.SandboxAuthorizationServer
+    config: SandboxConfig
+    api_key: str
+    faults: Faults
+    rate_limits: RateLimits | None = None  # policy/rate_limits.py; None: no limits at all
 
 
 def create_app(state: SandboxState) -> Flask:

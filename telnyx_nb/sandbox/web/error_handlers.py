@@ -1,7 +1,7 @@
 """Every failure as an answer in the sandbox's error shapes, never a traceback: Telnyx error objects
-(``http_errors.WireError``) on the management API and the front channel, RFC 6749 §5.2 / RFC 7591 §3.2.2 errors on
-the RFC endpoints (token, introspect, revoke, register). An unexpected exception is a 500 error object, logged
-without request data (its message or locals may hold secrets)."""
+(``http.wire_errors.WireError``) on the management API and the front channel, RFC 6749 §5.2 / RFC 7591 §3.2.2
+errors on the RFC endpoints (token, introspect, revoke, register). An unexpected exception is a 500 error object,
+logged without request data (its message or locals may hold secrets)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import traceback
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
+from telnyx_nb.sandbox.http.wire_errors import WireError, rfc_error
 from telnyx_nb.sandbox.policy.terms import MAX_BODY_BYTES
 from telnyx_nb.sandbox.protocol.rfc_requests import ClientAuthError, ParamError
-from telnyx_nb.sandbox.web.http_errors import WireError, rfc_error
 
 log = logging.getLogger("telnyx_nb.sandbox")
 

@@ -15,8 +15,8 @@ import json
 from waitress.channel import HTTPChannel
 from waitress.task import ErrorTask
 
+from telnyx_nb.sandbox.http.wire_errors import WireError
 from telnyx_nb.sandbox.policy.terms import MAX_BODY_BYTES, MAX_BUFFERED_BODY_BYTES, MAX_HEADER_BYTES
-from telnyx_nb.sandbox.web.http_errors import WireError
 
 _DETAILS = {
     413: f"The request body exceeds {MAX_BODY_BYTES // 1024} KiB.",

@@ -33,6 +33,8 @@ from datetime import datetime
 
 from telnyx_nb.sandbox.clock import Clock
 from telnyx_nb.sandbox.config import SandboxConfig
+from telnyx_nb.sandbox.http.hosts import LOOPBACK_NAMES
+from telnyx_nb.sandbox.policy.rate_limits import DEFAULT_REGISTRATION_RATE
 from telnyx_nb.sandbox.policy.terms import (
     ACCESS_TOKEN_LIFETIME,
     CODE_LIFETIME,
@@ -41,8 +43,6 @@ from telnyx_nb.sandbox.policy.terms import (
     REFRESH_TOKEN_LIFETIME,
 )
 from telnyx_nb.sandbox.store.seeding import demo_credentials, seed_store, seeded_at
-from telnyx_nb.sandbox.web.hosts import LOOPBACK_NAMES
-from telnyx_nb.sandbox.web.rate_limits import DEFAULT_REGISTRATION_RATE
 
 __all__ = ["IN_PROCESS_ROOT", "Sandbox", "delete_database", "exposure_warning", "new_api_key",
            "private_database_file"]
@@ -108,7 +108,7 @@ class Sandbox:
         # making RSA keys is the slow part of a start. A database that already holds a key keeps its own.
         # Short lifetimes let tests of expiry and refresh run on the real clock (no time patching).
         # rate_limit ("20/s", "1200/min", …; off by default) and registration_rate_limit (per source address,
-        # default 20/min; None turns it off): web/rate_limits.py.
+        # default 20/min; None turns it off): policy/rate_limits.py.
         self.config = SandboxConfig(
             host=host, port=port, db=db, seed=seed, api_key=api_key, threads=threads, reset=reset,
             access_token_ttl=access_token_ttl, refresh_token_ttl=refresh_token_ttl, code_ttl=code_ttl,
@@ -121,8 +121,8 @@ class Sandbox:
         self.demo_client_secret: str | None = None
         self.store = None
         self.app = None
-        self.faults = None  # the armed faults (faults.Faults) once started
-        self.rate_limits = None  # the limiters' windows (ratelimit.RateLimits) once started
+        self.faults = None  # the armed faults (web.faults.Faults) once started
+        self.rate_limits = None  # the limiters' windows (policy.rate_limits.RateLimits) once started
         self._server = None
         self._thread: threading.Thread | None = None
         self._tmpdir: str | None = None
@@ -211,13 +211,12 @@ class Sandbox:
         return sock
 
     def _start(self) -> None:
+        from telnyx_nb.sandbox.policy.rate_limits import RateLimits
         from telnyx_nb.sandbox.protocol.authorization_server import SandboxAuthorizationServer
         from telnyx_nb.sandbox.protocol.keys import KeyRing
         from telnyx_nb.sandbox.store.database import Store
-        from telnyx_nb.sandbox.web.app import create_app
+        from telnyx_nb.sandbox.web.app import SandboxState, create_app
         from telnyx_nb.sandbox.web.faults import Faults
-        from telnyx_nb.sandbox.web.rate_limits import RateLimits
-        from telnyx_nb.sandbox.web.state import SandboxState
 
         config = self.config
         if config.throwaway:

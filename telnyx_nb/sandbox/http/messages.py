@@ -1,4 +1,5 @@
-"""JSON in and out: the JSON answer, reading a JSON body (management calls), and who the Bearer credential is."""
+"""JSON in and out: the JSON answer, reading a JSON body (management calls), and the Bearer credential sent (whether
+it may call is ``policy.access``'s to decide)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import json
 
 from flask import Response, request
 
-from telnyx_nb.sandbox.web.http_errors import WireError
+from telnyx_nb.sandbox.http.wire_errors import WireError
 
 
 def json_response(body, status: int = 200, headers: dict | None = None) -> Response:
@@ -48,9 +49,3 @@ def bearer_credential() -> str | None:
     scheme, _, credential = request.headers.get("Authorization", "").partition(" ")
     return credential.strip() if scheme.lower() == "bearer" and credential.strip() else None
 
-
-def require_api_auth(state) -> None:
-    """Management endpoints: the caller × endpoint policy of ``policy.access`` (the one place it is decided)."""
-    from telnyx_nb.sandbox.policy.access import enforce
-
-    enforce(state)
