@@ -30,7 +30,8 @@ import nbformat
 import pytest
 import requests
 from oauth_helpers import readline_within
-from test_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, _free_port, _require_chromium, _stop
+from server_helpers import free_port, stop_group
+from test_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, _require_chromium
 
 pytestmark = pytest.mark.browser
 
@@ -73,7 +74,7 @@ def _clone_and_install(tmp_path: Path, env: dict[str, str]) -> Path:
 def _start_explore(clone: Path, env: dict[str, str]) -> tuple[subprocess.Popen, str, str]:
     """``telnyx-nb explore`` from the clone's venv; returns the process, the JupyterLab URL and the export value."""
     command = [str(clone / ".venv/bin/telnyx-nb"), "explore", "--no-browser",
-               "--port", str(_free_port()), "--sandbox-port", str(_free_port())]
+               "--port", str(free_port()), "--sandbox-port", str(free_port())]
     process = subprocess.Popen(command, cwd=clone, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True, start_new_session=True)
     lines: list[str] = []
@@ -84,7 +85,7 @@ def _start_explore(clone: Path, env: dict[str, str]) -> tuple[subprocess.Popen, 
             assert line, f"explore exited ({process.poll()}) before its URL:\n" + "".join(lines)
             lines.append(line)
     except AssertionError:
-        _stop(process)
+        stop_group(process)
         raise
     # JupyterLab's log goes to the same pipe: keep reading it, so a full pipe never blocks the server
     threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()
@@ -316,4 +317,4 @@ def test_a_newcomer_clones_installs_runs_every_notebook_and_the_documented_comma
         shutil.copy(out / "changes.csv", ARTIFACTS)
         shutil.copy(out / "report.html", ARTIFACTS)
     finally:
-        _stop(explore)
+        stop_group(explore)
