@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask import Flask, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from telnyx_nb.sandbox.management import clients, grants
+from telnyx_nb.sandbox.management import clients, grants, managed_accounts
 from telnyx_nb.sandbox.policy import access
 from telnyx_nb.sandbox.policy.terms import MAX_BODY_BYTES
 from telnyx_nb.sandbox.protocol import authorize, discovery, introspection, registration, revocation, token
@@ -23,8 +23,8 @@ from telnyx_nb.sandbox.web.messages import json_response
 from telnyx_nb.sandbox.web.state import SandboxState, attach, sandbox_state
 
 BLUEPRINTS = (discovery.blueprint, token.blueprint, introspection.blueprint, revocation.blueprint,
-              registration.blueprint, authorize.blueprint, grants.blueprint, clients.blueprint, faults.blueprint,
-              openapi.blueprint)
+              registration.blueprint, authorize.blueprint, grants.blueprint, clients.blueprint,
+              managed_accounts.blueprint, faults.blueprint, openapi.blueprint)
 
 
 def create_app(state: SandboxState) -> Flask:
