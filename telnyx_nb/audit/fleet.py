@@ -172,6 +172,7 @@ def audit_fleet(
     *,
     max_accounts_in_flight: int = 8,
     progress: bool = True,
+    include_cancelled: bool = False,
     stale_days: int = 90,
     never_used_grace_days: int = 7,
     admin_scopes: Iterable[str] = ("admin",),
@@ -182,6 +183,7 @@ def audit_fleet(
     ``max_accounts_in_flight`` accounts are read at once, each paced by its own rate-limit window; ``progress``
     shows one bar for the fleet (``tqdm.auto``: a widget in a notebook). A failing account is a row of
     ``failures``; the listing of the accounts itself failing (not a manager's key) raises, as nothing was audited.
+    ``include_cancelled``: list cancelled accounts too (their keys are refused: each becomes a failure).
     """
     ids = _account_ids(accounts)
     if not isinstance(max_accounts_in_flight, int) or isinstance(max_accounts_in_flight, bool) \
@@ -190,7 +192,8 @@ def audit_fleet(
     if not callable(getattr(oauth, "for_managed_account", None)):
         raise ArgumentTypeError(f"oauth: pass a manager account's TelnyxOAuth, not {type(oauth).__name__}")
     if ids is None:
-        names = {a.id: a.organization_name for a in oauth.managed_accounts(progress=False)}
+        listed = oauth.managed_accounts(progress=False, include_cancelled=include_cancelled)
+        names = {a.id: a.organization_name for a in listed}
     else:
         names = dict.fromkeys(ids)
     t = Thresholds(stale_days, never_used_grace_days, tuple(admin_scopes), now, _published_scopes(oauth))
