@@ -27,9 +27,11 @@ from typing import Any
 import pandas as pd
 
 from telnyx_nb import frames
-from telnyx_nb.audit.registry import Thresholds
-from telnyx_nb.audit.risk import LEVELS
-from telnyx_nb.audit.rules import AuditResult, _published_scopes, audit
+
+# rules first: it registers the rule families in their order (grant rules, then client rules); risk.py would load
+# client_rules first and change the order RULES lists them in
+from telnyx_nb.audit.rules import AuditResult, Thresholds, _published_scopes, audit  # isort: skip
+from telnyx_nb.audit.risk import LEVELS  # isort: skip
 from telnyx_nb.core.errors import ArgumentTypeError, ConfigurationError
 from telnyx_nb.core.masking import mask_text
 
