@@ -286,14 +286,15 @@ class TelnyxOAuth(AuthorizationFlows, TokenEndpoints, ManagementAPI, ManagedAcco
             return ClientBasic(client_id, client_secret), {}
         return None, {"client_id": client_id}
 
-    def _as_managed_account(self, account: ManagedAccount) -> Self:
+    def _as_managed_account(self, account: ManagedAccount, *, session: requests.Session | None = None) -> Self:
         """A client acting as ``account`` with its ``api_key``: this one's base URL, timeouts, retry policy, paging
-        threads and clock; its own connection pool and pacer (another credential, another rate-limit window); none
-        of this client's other credentials (not its default OAuth client)."""
+        threads and clock; its own connection pool (``session``, or a new one) and pacer (another credential,
+        another rate-limit window); none of this client's other credentials (not its default OAuth client)."""
         assert account.api_key
         loop = self._send_loop
         other = type(self)(account.api_key, base_url=loop.base_url, timeout=loop.timeout or DEFAULT_TIMEOUT,
-                           max_workers=self.max_workers, is_sandbox=self.is_sandbox, clock=self.clock)
+                           max_workers=self.max_workers, is_sandbox=self.is_sandbox, clock=self.clock,
+                           session=session)
         other.client_id = other.client_secret = None  # never the environment's TELNYX_CLIENT_ID for another account
         other._send_loop.retry = loop.retry  # frozen: shared as is
         other._send_loop.pacer = None if loop.pacer is None else Pacer(max_wait=loop.retry.max_retry_after)

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, Self
 
+import requests
+
 from telnyx_nb.api.arguments import segment
 from telnyx_nb.api.error_mapping import explain
 from telnyx_nb.api.pagination import fetch_all, iterate
@@ -110,10 +112,11 @@ class ManagedAccountsAPI(OAuthSession):
         data = body.get("data") if isinstance(body, dict) else body
         return ManagedAccount.from_json(data)
 
-    def for_managed_account(self, account_id: str) -> Self:
+    def for_managed_account(self, account_id: str, *, session: requests.Session | None = None) -> Self:
         """A new client acting as managed account ``account_id``: its key, read once with :meth:`managed_account`;
         the same base URL, timeouts and retry policy; its own rate-limit window (another credential's) and pool.
-        Its ``acting_as`` is the account (``repr`` and ``target`` show the key masked).
+        Its ``acting_as`` is the account (``repr`` and ``target`` show the key masked). ``session``: the
+        ``requests.Session`` it sends through (closed with it), e.g. a new in-process one for an in-process sandbox.
 
         Raises ``NotFoundError`` naming the id when the manager has no such account, ``PermissionDeniedError`` /
         ``AuthenticationError`` with the fix when this client's key is not a manager's, and ``APIError`` when the
@@ -122,4 +125,4 @@ class ManagedAccountsAPI(OAuthSession):
         if not account.api_key:
             raise APIError(f"the managed account {account_id!r} came back without its api_key: "
                            "GET /managed_accounts/{id} must carry it to act as the account")
-        return self._as_managed_account(account)
+        return self._as_managed_account(account, session=session)

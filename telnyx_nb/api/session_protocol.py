@@ -66,7 +66,7 @@ class OAuthSession(Protocol):
         """The client authentication of a token-endpoint call: Basic auth, or ``client_id`` in the body."""
         ...
 
-    def _as_managed_account(self, account: ManagedAccount) -> Self:
+    def _as_managed_account(self, account: ManagedAccount, *, session: requests.Session | None = None) -> Self:
         """A new client of the same class acting as ``account`` with its ``api_key``: same base URL, timeouts and
         retry policy, its own connection pool and rate-limit window."""
         ...

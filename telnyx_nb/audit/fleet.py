@@ -18,7 +18,7 @@ JSON), and they are concatenated once at the end.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -96,12 +96,14 @@ def _account_ids(accounts: Any) -> list[str] | None:
     return list(dict.fromkeys(ids))
 
 
-def _audit_one(manager: Any, account_id: str, name: str | None, t: Thresholds) -> _Account:
+def _audit_one(manager: Any, account_id: str, name: str | None, t: Thresholds,
+               session_factory: Callable[[], Any] | None) -> _Account:
     """Audit one account; any failure is caught here and said with its stage, so the fleet goes on."""
     done = _Account(account_id, name)
     stage, client = "retrieve", None
     try:
-        client = manager.for_managed_account(account_id)
+        session = session_factory() if session_factory is not None else None
+        client = manager.for_managed_account(account_id, session=session)
         if done.organization_name is None:  # ids given: the name comes with the key
             done.organization_name = client.acting_as.organization_name
         stage = "read"
@@ -175,6 +177,7 @@ def audit_fleet(
     max_accounts_in_flight: int = 8,
     progress: bool = True,
     include_cancelled: bool = False,
+    session_factory: Callable[[], Any] | None = None,
     stale_days: int = 90,
     never_used_grace_days: int = 7,
     admin_scopes: Iterable[str] = ("admin",),
@@ -186,6 +189,8 @@ def audit_fleet(
     shows one bar for the fleet (``tqdm.auto``: a widget in a notebook). A failing account is a row of
     ``failures``; the listing of the accounts itself failing (not a manager's key) raises, as nothing was audited.
     ``include_cancelled``: list cancelled accounts too (their keys are refused: each becomes a failure).
+    ``session_factory``: makes each account's ``requests.Session`` (default: a new pooled one), e.g.
+    ``sandbox.requests_session`` for an in-process sandbox.
     """
     ids = _account_ids(accounts)
     if not isinstance(max_accounts_in_flight, int) or isinstance(max_accounts_in_flight, bool) \
@@ -205,7 +210,8 @@ def audit_fleet(
     pool = ThreadPoolExecutor(max_workers=max(1, min(max_accounts_in_flight, len(names) or 1)),
                               thread_name_prefix="telnyx-nb-account")
     try:
-        futures = [pool.submit(_audit_one, oauth, account_id, name, t) for account_id, name in names.items()]
+        futures = [pool.submit(_audit_one, oauth, account_id, name, t, session_factory)
+                   for account_id, name in names.items()]
         for future in as_completed(futures):
             done.append(future.result())
             if bar is not None:

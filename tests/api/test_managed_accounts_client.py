@@ -124,3 +124,22 @@ def test_acting_as_a_managed_account_uses_its_key_its_own_pacer_and_the_same_pol
     assert len(retrieves) == 1  # the key is read once
     for text in (repr(member), member.target, caplog.text):
         assert account_key(4) not in text
+
+
+def test_a_refused_key_is_an_authentication_error_naming_the_manager_key(manager):
+    from telnyx_nb.core.errors import AuthenticationError
+
+    stranger = "KEY" + "z" * 55
+    with TelnyxOAuth(stranger, base_url=manager.base_url) as client:
+        with pytest.raises(AuthenticationError, match="the API key was refused; only a manager account's") as caught:
+            client.list_managed_accounts()
+    assert caught.value.status == 401 and stranger not in str(caught.value)
+
+
+def test_a_session_given_for_the_account_is_the_one_it_sends_through(manager):
+    import requests
+
+    session = requests.Session()
+    with manager.for_managed_account("acct-02", session=session) as member:
+        assert member.send_loop.session is session
+        assert len(member.grants_df(progress=False)) == 3

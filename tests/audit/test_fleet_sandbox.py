@@ -79,3 +79,24 @@ def test_a_fleet_of_twenty_reports_seventeen_and_the_three_it_could_not_read(fle
     for key in account_keys(fleet_sandbox):
         for text in (result.failures.to_string(), result.grants.to_csv(), caplog.text):
             assert key not in text
+
+
+def test_an_in_process_fleet_is_audited_with_one_in_process_session_per_account():
+    from telnyx_nb.sandbox import Sandbox
+
+    sb = Sandbox(seed="accounts=6,grants=5").start(serve=False)  # not served: every request is a WSGI call
+    try:
+        made = []
+
+        def session():
+            made.append(sb.requests_session())
+            return made[-1]
+
+        with TelnyxOAuth(sb.api_key, base_url=sb.base_url, is_sandbox=True, session=sb.requests_session()) as manager:
+            result = audit_fleet(manager, session_factory=session, progress=False)
+            assert len(manager.managed_accounts_df(progress=False)) == 6  # the manager's session still works
+        assert len(made) == 6 and result.failures.empty
+        assert set(result.accounts["account_id"]) == {i for (i,) in stored(sb, "SELECT id FROM accounts")}
+        assert len(result.grants) == stored(sb, "SELECT count(*) FROM grants WHERE account_id != ''")[0][0]
+    finally:
+        sb.stop()
