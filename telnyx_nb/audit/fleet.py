@@ -4,6 +4,7 @@
     fleet = audit_fleet(manager)             # or audit(manager, accounts="managed"), or accounts=[id, …]
     fleet.accounts                           # one row per account: grants, findings, worst risk, failed?
     fleet.findings, fleet.grants             # every account's, with account_id and organization_name first
+    fleet.clients                            # every account's OAuth clients, keyed the same way
     fleet.failures                           # accounts that could not be read: stage and reason
 
 Per account (on a pool of ``max_accounts_in_flight`` threads): ``retrieve`` its key with the manager's
@@ -51,7 +52,8 @@ class FleetAuditResult:
     accounts: pd.DataFrame  # ACCOUNT_COLUMNS: riskiest account first, the failed ones last
     findings: pd.DataFrame  # FLEET_KEYS + the findings columns
     grants: pd.DataFrame  # FLEET_KEYS + the grants columns with their risk, riskiest first
-    failures: pd.DataFrame  # FAILURE_COLUMNS
+    failures: pd.DataFrame  # FAILURE_COLUMNS, by account_id
+    clients: pd.DataFrame  # FLEET_KEYS + the clients columns
     thresholds: Thresholds
     target: str = "a manager account"
     base_url: str | None = None
@@ -72,13 +74,17 @@ class FleetAuditResult:
 
 @dataclass
 class _Account:
-    """What one account left behind: its frames, or where and why it failed."""
+    """What one account left behind: its audit's frames (no JSON, no client), or where and why it failed."""
 
     account_id: str
     organization_name: str | None
     result: AuditResult | None = None
     stage: str | None = None
     reason: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.result is None
 
 
 def _account_ids(accounts: Any) -> list[str] | None:
@@ -135,7 +141,7 @@ def _roll_up(done: Sequence[_Account]) -> pd.DataFrame:
                      "grants": len(r.grants) if r is not None else None,
                      "findings": len(r.findings) if r is not None else None,
                      "worst_risk_level": r.grants["risk_level"].max() if worst is not None else None,
-                     "worst_risk_score": worst, "failed": r is None})
+                     "worst_risk_score": worst, "failed": a.failed})
     frame = pd.DataFrame(rows, columns=list(ACCOUNT_COLUMNS)).astype({
         "account_id": "string", "organization_name": "string", "grants": "Int64", "findings": "Int64",
         "worst_risk_score": "Int64", "failed": "boolean"})
@@ -145,21 +151,25 @@ def _roll_up(done: Sequence[_Account]) -> pd.DataFrame:
     return frame.loc[order].reset_index(drop=True)
 
 
-def _combine(done: Sequence[_Account], t: Thresholds) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The fleet's findings, grants and failures, each concatenated once (an empty audit gives the columns)."""
-    empty = audit(frames.empty_frame(frames.CLIENT_COLUMNS), frames.empty_frame(frames.GRANT_COLUMNS), now=t.now)
-    template = _Account("", None)
-    findings = [_keyed(empty.findings, template)] + [_keyed(a.result.findings, a) for a in done if a.result]
-    grants = [_keyed(empty.grants, template)] + [_keyed(a.result.grants, a) for a in done if a.result]
-    fleet_findings = pd.concat(findings, ignore_index=True)
-    fleet_grants = pd.concat(grants, ignore_index=True)
+def _combine(done: Sequence[_Account], t: Thresholds) -> dict[str, pd.DataFrame]:
+    """The fleet's findings, grants, clients and failures, each concatenated once (an empty audit gives the
+    columns and dtypes when no account could be read)."""
+    empty = _Account("", None, audit(frames.empty_frame(frames.CLIENT_COLUMNS),
+                                     frames.empty_frame(frames.GRANT_COLUMNS), now=t.now))
+    read = [empty, *(a for a in done if not a.failed)]
+
+    def joined(part: str) -> pd.DataFrame:
+        return pd.concat([_keyed(getattr(a.result, part), a) for a in read], ignore_index=True)
+
+    fleet_findings, fleet_grants = joined("findings"), joined("grants")
     fleet_findings = fleet_findings.sort_values(["severity", "account_id", "rule"], kind="stable",
                                                 ignore_index=True)
     fleet_grants = fleet_grants.sort_values(["risk_score", "account_id"], ascending=[False, True], kind="stable",
                                             ignore_index=True)
-    failures = pd.DataFrame([(a.account_id, a.organization_name, a.stage, a.reason) for a in done if not a.result],
+    failures = pd.DataFrame([(a.account_id, a.organization_name, a.stage, a.reason) for a in done if a.failed],
                             columns=list(FAILURE_COLUMNS)).astype("string")
-    return fleet_findings, fleet_grants, failures
+    return {"findings": fleet_findings, "grants": fleet_grants, "clients": joined("clients"),
+            "failures": failures.sort_values("account_id", ignore_index=True)}
 
 
 def _fleet_bar(total: int, progress: bool) -> Any:
@@ -220,6 +230,6 @@ def audit_fleet(
         pool.shutdown(wait=True, cancel_futures=True)
         if bar is not None:
             bar.close()
-    findings, grants, failures = _combine(done, t)
-    return FleetAuditResult(_roll_up(done), findings, grants, failures, t,
-                            str(getattr(oauth, "target", "a manager account")), getattr(oauth, "base_url", None))
+    parts = _combine(done, t)
+    return FleetAuditResult(_roll_up(done), thresholds=t, target=str(getattr(oauth, "target", "a manager account")),
+                            base_url=getattr(oauth, "base_url", None), **parts)

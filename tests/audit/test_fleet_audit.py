@@ -45,7 +45,7 @@ def test_seventeen_accounts_are_reported_and_three_failures_say_why(manager, fle
 
     failures = result.failures.set_index("account_id")
     assert tuple(result.failures.columns) == FAILURE_COLUMNS
-    assert sorted(failures.index) == ["acct-04", "acct-09", "acct-15"]
+    assert list(failures.index) == ["acct-04", "acct-09", "acct-15"]
     assert failures.loc["acct-04", "stage"] == "read" and "401" in failures.loc["acct-04", "reason"]
     assert failures.loc["acct-09", "stage"] == "retrieve" and "404" in failures.loc["acct-09", "reason"]
     assert failures.loc["acct-15", "stage"] == "read" and "503" in failures.loc["acct-15", "reason"]
@@ -84,6 +84,8 @@ def test_the_risk_and_the_findings_are_each_accounts_own(manager):
     assert str(roll.loc["acct-03", "worst_risk_level"]) == "critical"
     assert roll.loc["acct-03", "organization_name"] == "Org 3"  # named by the retrieve when ids are given
     assert not result.partial and result.failures.empty
+    assert sorted(zip(result.clients["account_id"], result.clients["client_id"])) == [
+        ("acct-01", "client-1"), ("acct-03", "client-3")]
 
 
 def test_a_fleet_where_every_account_fails_still_has_its_columns(manager):
