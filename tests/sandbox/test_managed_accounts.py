@@ -205,6 +205,21 @@ def test_the_grants_default_and_the_cli_accept_the_fleet_seed():
     assert _seed("accounts=50,grants=100") == "accounts=50,grants=100"
 
 
+def test_the_openapi_document_describes_both_endpoints(sb):
+    document = requests.get(url(sb, "/openapi.json"), timeout=TIMEOUT).json()
+    listed = document["paths"]["/v2/managed_accounts"]["get"]
+    assert {p["name"] for p in listed["parameters"]} == {
+        "page[number]", "page[size]", "filter[email][contains]", "filter[organization_name][contains]", "sort",
+        "include_cancelled_accounts"}
+    assert {"200", "401", "403", "422"} <= set(listed["responses"])
+    single = document["paths"]["/v2/managed_accounts/{id}"]["get"]
+    assert {"200", "401", "403", "404"} <= set(single["responses"])
+    assert "/v2/managed_accounts/{account_id}" not in document["paths"]
+    schemas = document["components"]["schemas"]
+    assert set(schemas["ManagedAccount"]["properties"]) == LISTED
+    assert set(schemas["ManagedAccountWithKey"]["allOf"][1]["required"]) == {"api_key", "api_token", "balance"}
+
+
 def test_policy_and_store_name_the_same_own_account():
     from telnyx_nb.sandbox.policy import access
     from telnyx_nb.sandbox.store import accounts
