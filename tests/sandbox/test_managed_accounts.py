@@ -225,3 +225,15 @@ def test_policy_and_store_name_the_same_own_account():
     from telnyx_nb.sandbox.store import accounts
 
     assert access.OWN_ACCOUNT == accounts.OWN_ACCOUNT
+
+
+@pytest.mark.telnyx_sandbox(seed="accounts=4,grants=5")
+def test_the_plugin_marker_seeds_a_fleet_served_in_process(telnyx_sandbox):
+    session, base = telnyx_sandbox.session(), telnyx_sandbox.in_process_base_url
+    manager = {"Authorization": f"Bearer {telnyx_sandbox.api_key}"}
+    listed = session.get(f"{base}/managed_accounts", headers=manager, timeout=TIMEOUT).json()
+    assert listed["meta"]["total_results"] == 4
+    key = session.get(f"{base}/managed_accounts/{listed['data'][0]['id']}", headers=manager,
+                      timeout=TIMEOUT).json()["data"]["api_key"]
+    grants = session.get(f"{base}/oauth_grants", headers={"Authorization": f"Bearer {key}"}, timeout=TIMEOUT)
+    assert grants.status_code == 200 and grants.json()["meta"]["total_results"] == 5
