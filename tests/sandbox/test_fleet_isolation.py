@@ -232,3 +232,38 @@ def test_the_manager_and_each_account_have_their_own_rate_limit_budget(make_sand
     assert spend(second) == [200] * 5 + [429]
     response = api(sb, first).get(url(sb, "/oauth_grants"), timeout=TIMEOUT)
     assert response.status_code == 429 and response.headers["x-ratelimit-limit"] == "5"
+
+
+def test_a_managed_accounts_grants_page_the_same_as_one_page(fleet):
+    sb, a, _, _ = fleet
+    whole = [g["id"] for g in items(sb, a["key"], "/oauth_grants")]
+    paged, number = [], 1
+    while True:
+        body = api(sb, a["key"]).get(url(sb, "/oauth_grants"), params={"page[size]": 4, "page[number]": number},
+                                     timeout=TIMEOUT).json()
+        paged += [g["id"] for g in body["data"]]
+        if number >= body["meta"]["total_pages"]:
+            break
+        number += 1
+    assert paged == whole and body["meta"]["total_results"] == len(whole) == 15
+
+
+def test_a_pooled_fleet_restored_for_the_next_test_counts_afresh():
+    """The plugin's pool puts the seeded database back between tests; the lists' remembered totals must not
+    outlive it (a count kept from before the restore would be wrong for the next test)."""
+    from telnyx_nb.testing.harness import SandboxPool
+
+    pool = SandboxPool()
+    try:
+        sb = pool.fresh(seed="accounts=2,grants=3")
+        accounts = _keys_by_index(sb.serve(), 2)
+        first, second = accounts[0]["key"], accounts[1]["key"]
+        seeded = len(items(sb, first, "/oauth_clients"))
+        create_client_as(sb, first)  # this test's write: first's count is remembered at the new generation
+        assert len(items(sb, first, "/oauth_clients")) == seeded + 1
+        assert pool.fresh(seed="accounts=2,grants=3") is sb  # the next test: the same sandbox, restored
+        create_client_as(sb, second)  # moves the generation to where the remembered count was taken
+        response = api(sb, first).get(url(sb, "/oauth_clients"), timeout=TIMEOUT).json()
+        assert response["meta"]["total_results"] == len(response["data"]) == seeded
+    finally:
+        pool.close()
