@@ -267,3 +267,30 @@ def test_a_pooled_fleet_restored_for_the_next_test_counts_afresh():
         assert response["meta"]["total_results"] == len(response["data"]) == seeded
     finally:
         pool.close()
+
+
+def test_a_database_from_before_accounts_keeps_its_clients_and_grants(make_sandbox, tmp_path):
+    """An older file database has no account_id columns: opening it adds them, and its rows stay the own
+    account's (the printed key lists them; no managed account exists)."""
+    import sqlite3
+
+    from telnyx_nb.sandbox.store.tables import SCHEMA
+
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript(SCHEMA)  # the tables as they were: no account_id, no accounts table
+    assert "account_id" not in {row[1] for row in db.execute("PRAGMA table_info(clients)")}
+    db.execute("INSERT INTO clients VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+               ("old-client", "Old app", "org", "user", "public", 1, 0, '["authorization_code"]', '["admin"]',
+                '["http://127.0.0.1:9/callback"]', None, None, None, None, "2025-01-01T00:00:00.000Z",
+                "2025-01-01T00:00:00.000Z"))
+    db.execute("INSERT INTO grants VALUES (?,?,?,?,?,?,?)",
+               ("old-grant", "old-client", "user", '["admin"]', "2025-01-02T00:00:00.000Z", None, None))
+    db.execute("UPDATE list_state SET rows = rows + 1")
+    db.commit()
+    db.close()
+    sb = make_sandbox(seed="empty", db=str(path))
+    assert [c["client_id"] for c in items(sb, sb.api_key, "/oauth_clients")] == ["old-client"]
+    assert [g["id"] for g in items(sb, sb.api_key, "/oauth_grants")] == ["old-grant"]
+    assert api(sb).get(url(sb, "/oauth_grants/old-grant"), timeout=TIMEOUT).status_code == 200
+    assert items(sb, sb.api_key, "/managed_accounts") == []
