@@ -86,8 +86,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"port (default {DEFAULT_PORT}; 0 = any free port)")
     parser.add_argument("--db", default=None, help="SQLite file, or :memory: for a throwaway database "
                                                    "(default: sandbox.sqlite3 in the user data directory)")
-    parser.add_argument("--seed", type=_seed, default="demo", help="demo (default), empty, grants=N, or accounts=N,grants=M (a manager "
-                        "account with N managed accounts of about M grants each)")
+    parser.add_argument("--seed", type=_seed, default="demo",
+                        help="demo (default), empty, grants=N, or accounts=N,grants=M (a manager account with N "
+                             "managed accounts of about M grants each)")
     parser.add_argument("--reset", action="store_true",
                         help="delete the database first and seed it afresh (brings the demo back to its start)")
     parser.add_argument("--no-serve", action="store_true",

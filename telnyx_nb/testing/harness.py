@@ -373,6 +373,7 @@ class SandboxPool:
             return sandbox
         sandbox, snapshot = entry
         snapshot.backup(sandbox.store.conn())
+        sandbox.store.forget_list_caches()  # the restored generations repeat: remembered totals would lie
         sandbox.faults.clear()
         sandbox.rate_limits.reset()  # every test starts with full windows
         sandbox.clock.reset()

@@ -2,8 +2,9 @@
 the sandbox-only admin route that sets ``verified`` (what Telnyx does when it verifies an app).
 
 Every call needs ``Authorization: Bearer <api key>`` or a live access token whose scope includes ``admin``
-(``policy.access``, docs/security.md), and sees only its account's clients (another account's is a 404). Bodies and query parameters are checked against ``policy.schema``; lists take
-``page[number]`` (>= 1) and ``page[size]`` (1–100) and answer with exact ``meta``.
+(``policy.access``, docs/security.md), and sees only its account's clients (another account's is a 404). Bodies
+and query parameters are checked against ``policy.schema``; lists take ``page[number]`` (>= 1) and ``page[size]``
+(1–100) and answer with exact ``meta``.
 """
 
 from __future__ import annotations

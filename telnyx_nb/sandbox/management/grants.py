@@ -29,7 +29,8 @@ def grants_collection():
     state = sandbox_state()
     require_api_auth(state)
     _, number, size = page_of(request.args, "grants")
-    rows, total = state.store.list_grants(min(number, LAST_PAGE), size, access.list_scope(state, access.identify(state)))
+    account_id = access.list_scope(state, access.identify(state))
+    rows, total = state.store.list_grants(min(number, LAST_PAGE), size, account_id)
     return json_response({"data": [grant_json(g) for g in rows], "meta": validation.page_meta(number, size, total)})
 
 

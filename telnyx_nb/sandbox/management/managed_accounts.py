@@ -22,6 +22,27 @@ from telnyx_nb.sandbox.web.state import sandbox_state
 
 blueprint = Blueprint("managed_accounts", __name__)
 
+_TIME = {"type": "string", "format": "date-time"}
+# The objects as web/openapi.py documents them (components.schemas).
+OPENAPI_SCHEMAS = {
+    "ManagedAccount": {
+        "type": "object",
+        "required": ["record_type", "id", "email", "api_user", "manager_account_id", "created_at", "updated_at"],
+        "properties": {
+            "record_type": {"const": "managed_account"}, "id": {"type": "string", "format": "uuid"},
+            "email": {"type": "string"}, "api_user": {"type": "string"}, "manager_account_id": {"type": "string"},
+            "organization_name": {"type": ["string", "null"]}, "rollup_billing": {"type": "boolean"},
+            "managed_account_allow_custom_pricing": {"type": "boolean"}, "created_at": _TIME, "updated_at": _TIME,
+        },
+    },
+}
+OPENAPI_SCHEMAS["ManagedAccountWithKey"] = {
+    "allOf": [{"$ref": "#/components/schemas/ManagedAccount"}, {
+        "type": "object", "required": ["api_key", "api_token", "balance"],
+        "properties": {"api_key": {"type": "string", "description": "the managed account's V2 API key"},
+                       "api_token": {"type": "string"},
+                       "balance": {"type": "string", "description": "a decimal amount, e.g. '0.00'"}}}]}
+
 
 def managed_account_json(account: dict) -> dict:
     """The published managed_account object (list and retrieve alike)."""

@@ -10,7 +10,6 @@ import json
 
 from telnyx_nb.sandbox.store.tables import GRANT_INDEXES, bump, digest, iso, iso_value
 
-
 # Named, not positional: an older database gained ``account_id`` last (store/accounts.py).
 CLIENT_COLUMNS = ("client_id, name, org_id, user_id, client_type, require_pkce, verified, allowed_grant_types, "
                   "allowed_scopes, redirect_uris, logo_uri, policy_uri, tos_uri, secret_hash, created_at, updated_at, "
@@ -77,8 +76,8 @@ class BulkLoad:
                     db.execute("DROP INDEX IF EXISTS grants_client")
                     db.execute("DROP INDEX IF EXISTS grants_live_order")
                 before = db.total_changes
-                db.executemany("INSERT OR IGNORE INTO grants (id, client_id, user_id, scopes, created_at, last_used_at, "
-                               "revoked_at, account_id) VALUES (?,?,?,?,?,?,?,?)", rows)
+                db.executemany("INSERT OR IGNORE INTO grants (id, client_id, user_id, scopes, created_at, "
+                               "last_used_at, revoked_at, account_id) VALUES (?,?,?,?,?,?,?,?)", rows)
                 added = db.total_changes - before
                 bump(db, "grants", added)
                 if bulk:

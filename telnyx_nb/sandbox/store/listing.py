@@ -82,6 +82,13 @@ class ListQueries:
     """``list_clients`` and ``list_grants`` for ``Store`` (which provides ``read()``, ``_lock``, ``_marks``,
     ``_totals``)."""
 
+    def forget_list_caches(self) -> None:
+        """Drop the remembered totals and page boundaries: after the database was put back from a snapshot, its
+        generations repeat, so what was remembered for a generation may no longer describe it."""
+        with self._lock:
+            self._marks.clear()
+            self._totals.clear()
+
     def list_clients(self, filters: dict, page: int, size: int) -> tuple[list[dict], int]:
         """One page of clients, newest first, and the total matching ``filters`` (already validated)."""
         where = [CLIENT_FILTERS[name] for name in CLIENT_FILTERS if name in filters]
