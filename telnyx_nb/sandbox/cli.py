@@ -20,13 +20,13 @@ import sys
 import threading
 from pathlib import Path
 
+from telnyx_nb.sandbox.policy.rate_limits import DEFAULT_REGISTRATION_RATE
 from telnyx_nb.sandbox.policy.terms import (
     ACCESS_TOKEN_LIFETIME,
     CODE_LIFETIME,
     CONSENT_LIFETIME,
     REFRESH_TOKEN_LIFETIME,
 )
-from telnyx_nb.sandbox.web.rate_limits import DEFAULT_REGISTRATION_RATE
 
 DEFAULT_PORT = 8765
 API_KEY_VARIABLE = "TELNYX_NB_SANDBOX_API_KEY"
@@ -71,7 +71,7 @@ def _seed(text: str) -> str:
 
 
 def _rate(text: str) -> str:
-    from telnyx_nb.sandbox.web.rate_limits import parse_rate
+    from telnyx_nb.sandbox.policy.rate_limits import parse_rate
 
     try:
         parse_rate(text)

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, fields, replace
 
 from telnyx_nb.core.errors import ArgumentTypeError, ConfigurationError
+from telnyx_nb.sandbox.http.hosts import check_proxy_prefix, check_public_url
+from telnyx_nb.sandbox.policy.rate_limits import DEFAULT_REGISTRATION_RATE, Rate, parse_rate
 from telnyx_nb.sandbox.policy.registration import check_registrable_scopes
 from telnyx_nb.sandbox.policy.scopes import PUBLISHED_CATALOG, ScopeCatalog, catalog_from
 from telnyx_nb.sandbox.policy.terms import (
@@ -24,8 +26,6 @@ from telnyx_nb.sandbox.policy.terms import (
     REFRESH_REUSE_GRACE,
     REFRESH_TOKEN_LIFETIME,
 )
-from telnyx_nb.sandbox.web.hosts import check_proxy_prefix, check_public_url
-from telnyx_nb.sandbox.web.rate_limits import DEFAULT_REGISTRATION_RATE, Rate, parse_rate
 
 SEED_PATTERN = re.compile(r"^(demo|empty|grants=(\d{1,7})|accounts=(\d{1,5})(,grants=(\d{1,5}))?)$")
 LIFETIMES = ("access_token_ttl", "refresh_token_ttl", "code_ttl", "consent_ttl")

@@ -75,8 +75,8 @@ class FaultControl:
             delay: float | None = None, drop: bool = False, count: int = 1, method: str | None = None,
             reset: int | None = None) -> ArmedFault:
         """Arm a fault, checked as ``POST /_sandbox/faults`` checks it (a bad value raises, naming the field)."""
+        from telnyx_nb.sandbox.http.wire_errors import WireError
         from telnyx_nb.sandbox.web.faults import parse_fault
-        from telnyx_nb.sandbox.web.http_errors import WireError
 
         body = {"path": path, "method": method, "count": count, "status": status, "retry_after": retry_after,
                 "delay": delay, "drop": drop, "reset": reset}

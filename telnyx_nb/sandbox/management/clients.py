@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
+from telnyx_nb.sandbox.http.messages import json_body, json_response
+from telnyx_nb.sandbox.http.routing import v2_route
+from telnyx_nb.sandbox.http.state import sandbox_state
+from telnyx_nb.sandbox.http.wire_errors import WireError
 from telnyx_nb.sandbox.management.paging import LAST_PAGE, page_of
 from telnyx_nb.sandbox.policy import access, schema, validation
-from telnyx_nb.sandbox.web.http_errors import WireError
-from telnyx_nb.sandbox.web.messages import json_body, json_response, require_api_auth
-from telnyx_nb.sandbox.web.routing import v2_route
-from telnyx_nb.sandbox.web.state import sandbox_state
 
 blueprint = Blueprint("clients", __name__)
 
@@ -50,7 +50,7 @@ def _missing(client_id: str, parameter: str = "id") -> WireError:
 @v2_route(blueprint, "/oauth_clients", ["GET", "POST"], spellings=("/oauth/clients",))
 def clients_collection():
     state = sandbox_state()
-    require_api_auth(state)
+    access.enforce(state)
     if request.method == "POST":
         fields = schema.check_create(json_body(), state.config.scopes.names)
         client, secret = state.store.create_client(fields, state.config.org_id, state.config.user_id,
@@ -70,7 +70,7 @@ def clients_collection():
 @v2_route(blueprint, "/oauth_clients/<client_id>", ["GET", "PUT", "DELETE"], spellings=("/oauth/clients/<client_id>",))
 def client_item(client_id):
     state = sandbox_state()
-    require_api_auth(state)
+    access.enforce(state)
     store = state.store
     current = access.owned(access.identify(state), store.get_client(client_id))
     if current is None:
@@ -92,7 +92,7 @@ def client_item(client_id):
 def client_verified(client_id):
     """What Telnyx does when it verifies an app: ``verified`` is never set by a create/update body."""
     state = sandbox_state()
-    require_api_auth(state)
+    access.enforce(state)
     if access.owned(access.identify(state), state.store.get_client(client_id)) is None:
         raise _missing(client_id, "client_id")
     verified = schema.check_body("VerifiedUpdate", json_body())["verified"]

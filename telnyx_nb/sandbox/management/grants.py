@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
+from telnyx_nb.sandbox.http.messages import json_response
+from telnyx_nb.sandbox.http.routing import v2_route
+from telnyx_nb.sandbox.http.state import sandbox_state
+from telnyx_nb.sandbox.http.wire_errors import WireError
 from telnyx_nb.sandbox.management.paging import LAST_PAGE, page_of
 from telnyx_nb.sandbox.policy import access, validation
-from telnyx_nb.sandbox.web.http_errors import WireError
-from telnyx_nb.sandbox.web.messages import json_response, require_api_auth
-from telnyx_nb.sandbox.web.routing import v2_route
-from telnyx_nb.sandbox.web.state import sandbox_state
 
 blueprint = Blueprint("grants", __name__)
 
@@ -27,7 +27,7 @@ def grant_json(grant: dict) -> dict:
 @v2_route(blueprint, "/oauth_grants", ["GET"], spellings=("/oauth/grants",))
 def grants_collection():
     state = sandbox_state()
-    require_api_auth(state)
+    access.enforce(state)
     _, number, size = page_of(request.args, "grants")
     account_id = access.list_scope(state, access.identify(state))
     rows, total = state.store.list_grants(min(number, LAST_PAGE), size, account_id)
@@ -37,7 +37,7 @@ def grants_collection():
 @v2_route(blueprint, "/oauth_grants/<grant_id>", ["GET", "DELETE"], spellings=("/oauth/grants/<grant_id>",))
 def grant_item(grant_id):
     state = sandbox_state()
-    require_api_auth(state)
+    access.enforce(state)
     grant = access.owned(access.identify(state), state.store.get_grant(grant_id))
     if grant is not None and request.method == "DELETE":
         grant = state.store.revoke_grant(grant_id)

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
+from telnyx_nb.sandbox.http.messages import json_response
+from telnyx_nb.sandbox.http.routing import v2_route
+from telnyx_nb.sandbox.http.state import sandbox_state
+from telnyx_nb.sandbox.http.wire_errors import WireError
 from telnyx_nb.sandbox.management.paging import LAST_PAGE
-from telnyx_nb.sandbox.policy import schema, validation
-from telnyx_nb.sandbox.web.http_errors import WireError
-from telnyx_nb.sandbox.web.messages import json_response, require_api_auth
-from telnyx_nb.sandbox.web.routing import v2_route
-from telnyx_nb.sandbox.web.state import sandbox_state
+from telnyx_nb.sandbox.policy import access, schema, validation
 
 blueprint = Blueprint("managed_accounts", __name__)
 
@@ -66,7 +66,7 @@ def _query() -> dict:
 @v2_route(blueprint, "/managed_accounts", ["GET"])
 def managed_accounts_collection():
     state = sandbox_state()
-    require_api_auth(state)
+    access.enforce(state)
     values = _query()
     number, size = values["page[number]"], values["page[size]"]
     rows, total = state.store.list_accounts(
@@ -80,7 +80,7 @@ def managed_accounts_collection():
 def managed_account_item(account_id):
     """One managed account with its V2 ``api_key``, ``api_token`` and ``balance`` (a decimal string)."""
     state = sandbox_state()
-    require_api_auth(state)
+    access.enforce(state)
     account = state.store.account(account_id, secrets=True)
     if account is None:  # every stored account is the sandbox's own account's (the one manager)
         raise WireError(404, f"No managed_account with id {account_id!r} managed by this account.", parameter="id")

@@ -36,8 +36,8 @@ from dataclasses import dataclass
 
 from flask import g, request
 
-from telnyx_nb.sandbox.web.http_errors import WireError, rfc_text
-from telnyx_nb.sandbox.web.messages import bearer_credential
+from telnyx_nb.sandbox.http.messages import bearer_credential
+from telnyx_nb.sandbox.http.wire_errors import WireError, rfc_text
 
 PUBLIC = "public"  # no Bearer credential needed (the endpoint may authenticate a client itself)
 ADMIN = "admin"  # API key, or a token whose scope includes admin

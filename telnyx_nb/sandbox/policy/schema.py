@@ -17,10 +17,10 @@ from urllib.parse import urlsplit
 from jsonschema import Draft202012Validator, FormatChecker
 from rfc3986_validator import validate_rfc3986
 
+from telnyx_nb.sandbox.http.wire_errors import WireError
 from telnyx_nb.sandbox.policy.redirects import FORBIDDEN_SCHEMES, redirect_uri_problem
 from telnyx_nb.sandbox.policy.scopes import PUBLISHED_CATALOG
 from telnyx_nb.sandbox.policy.terms import GRANT_TYPES, MAX_REDIRECT_URIS
-from telnyx_nb.sandbox.web.http_errors import WireError
 
 CLIENT_TYPES = ["public", "confidential"]
 MAX_PAGE_SIZE = 100  # Telnyx's published maximum for page[size]

@@ -18,16 +18,16 @@ from authlib.common.urls import add_params_to_uri
 from authlib.oauth2 import OAuth2Error
 from flask import Blueprint, Response, g, redirect, render_template, request
 
+from telnyx_nb.sandbox.http.hosts import cross_origin_problem
+from telnyx_nb.sandbox.http.messages import json_body, json_response
+from telnyx_nb.sandbox.http.routing import v2_route
+from telnyx_nb.sandbox.http.security_headers import form_action_source
+from telnyx_nb.sandbox.http.state import sandbox_state
+from telnyx_nb.sandbox.http.wire_errors import WireError
 from telnyx_nb.sandbox.policy import access
 from telnyx_nb.sandbox.policy.schema import check_body
 from telnyx_nb.sandbox.protocol.grant_types import unregistered_redirect_uri
 from telnyx_nb.sandbox.store.models import SandboxRequest, SandboxUser
-from telnyx_nb.sandbox.web.hosts import cross_origin_problem
-from telnyx_nb.sandbox.web.http_errors import WireError
-from telnyx_nb.sandbox.web.messages import json_body, json_response, require_api_auth
-from telnyx_nb.sandbox.web.routing import v2_route
-from telnyx_nb.sandbox.web.security_headers import form_action_source
-from telnyx_nb.sandbox.web.state import sandbox_state
 
 blueprint = Blueprint("authorize", __name__)
 
@@ -174,7 +174,7 @@ def apply_consent_form() -> Response:
 @v2_route(blueprint, "/oauth/consent/<consent_token>", ["GET"])
 def consent_json(consent_token):
     state = sandbox_state()
-    require_api_auth(state)
+    access.enforce(state)
     consent = None if _foreign_consent(state, consent_token) else state.store.get_consent(consent_token)
     if consent is None:  # Telnyx publishes 422 for an invalid consent token
         raise WireError(422, CONSENT_TOKEN_INVALID, parameter="consent_token")
@@ -192,7 +192,7 @@ def _foreign_consent(state, consent_token) -> bool:
 @v2_route(blueprint, "/oauth/grants", ["POST"])
 def consent_decision():
     state = sandbox_state()
-    require_api_auth(state)
+    access.enforce(state)
     body = check_body("ConsentDecision", json_body())  # additionalProperties false: 422 naming an extra field
     if _foreign_consent(state, body["consent_token"]):
         raise WireError(422, CONSENT_TOKEN_INVALID, pointer="/consent_token")

@@ -10,12 +10,12 @@ from __future__ import annotations
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from flask import Blueprint
 
+from telnyx_nb.sandbox.http.messages import bearer_credential, json_response
+from telnyx_nb.sandbox.http.routing import v2_route
+from telnyx_nb.sandbox.http.state import sandbox_state
 from telnyx_nb.sandbox.policy import access
 from telnyx_nb.sandbox.protocol.rfc_requests import require, rfc_request
 from telnyx_nb.sandbox.protocol.token_lookup import TokenLookup
-from telnyx_nb.sandbox.web.messages import bearer_credential, json_response
-from telnyx_nb.sandbox.web.routing import v2_route
-from telnyx_nb.sandbox.web.state import sandbox_state
 
 blueprint = Blueprint("introspection", __name__)
 

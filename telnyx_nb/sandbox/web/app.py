@@ -13,14 +13,16 @@ from __future__ import annotations
 from flask import Flask, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from telnyx_nb.sandbox.http import security_headers
+from telnyx_nb.sandbox.http.hosts import HostCheck, allowed_hostnames, proxy_context
+from telnyx_nb.sandbox.http.messages import json_response
+from telnyx_nb.sandbox.http.state import attach, sandbox_state
 from telnyx_nb.sandbox.management import clients, grants, managed_accounts
 from telnyx_nb.sandbox.policy import access
 from telnyx_nb.sandbox.policy.terms import MAX_BODY_BYTES
 from telnyx_nb.sandbox.protocol import authorize, discovery, introspection, registration, revocation, token
-from telnyx_nb.sandbox.web import error_handlers, faults, openapi, security_headers
-from telnyx_nb.sandbox.web.hosts import HostCheck, allowed_hostnames, proxy_context
-from telnyx_nb.sandbox.web.messages import json_response
-from telnyx_nb.sandbox.web.state import SandboxState, attach, sandbox_state
+from telnyx_nb.sandbox.web import error_handlers, faults, openapi
+from telnyx_nb.sandbox.web.app import SandboxState
 
 BLUEPRINTS = (discovery.blueprint, token.blueprint, introspection.blueprint, revocation.blueprint,
               registration.blueprint, authorize.blueprint, grants.blueprint, clients.blueprint,

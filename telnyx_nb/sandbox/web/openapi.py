@@ -12,12 +12,12 @@ import re
 
 from flask import Blueprint, current_app
 
+from telnyx_nb.sandbox.http.messages import json_response
+from telnyx_nb.sandbox.http.routing import v2_route
+from telnyx_nb.sandbox.http.state import sandbox_state
 from telnyx_nb.sandbox.management.managed_accounts import OPENAPI_SCHEMAS as MANAGED_ACCOUNT_SCHEMAS
 from telnyx_nb.sandbox.policy import schema
 from telnyx_nb.sandbox.policy.terms import AUTH_METHODS, GRANT_TYPES, MAX_BODY_BYTES, MAX_LIST_ITEMS, MAX_REDIRECT_URIS
-from telnyx_nb.sandbox.web.messages import json_response
-from telnyx_nb.sandbox.web.routing import v2_route
-from telnyx_nb.sandbox.web.state import sandbox_state
 
 _URI = {"type": ["string", "null"], "format": "uri"}
 _TIME = {"type": "string", "format": "date-time"}

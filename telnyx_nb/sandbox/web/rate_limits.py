@@ -215,7 +215,7 @@ class RateLimits:
 def too_many_requests(decision: Decision, headers: dict | None = None):
     """The published 429: ``errors[0]`` code 10011 plus the ``oauth_Error`` members; no ``Retry-After`` (an
     injected fault may add one through ``headers``)."""
-    from telnyx_nb.sandbox.web.http_errors import WireError
+    from telnyx_nb.sandbox.http.wire_errors import WireError
 
     return WireError(429, TOO_MANY_DETAIL, title=TOO_MANY_TITLE,
                      headers={**decision.headers(), **(headers or {})}).response()
@@ -231,8 +231,8 @@ def credential_key(state) -> str:
 
     from flask import request
 
+    from telnyx_nb.sandbox.http.wire_errors import WireError
     from telnyx_nb.sandbox.policy import access
-    from telnyx_nb.sandbox.web.http_errors import WireError
 
     scheme, _, credential = request.headers.get("Authorization", "").strip().partition(" ")
     scheme, credential = scheme.lower(), credential.strip()

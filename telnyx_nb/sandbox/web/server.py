@@ -34,6 +34,8 @@ from datetime import datetime
 
 from telnyx_nb.sandbox.clock import Clock
 from telnyx_nb.sandbox.config import SandboxConfig
+from telnyx_nb.sandbox.http.hosts import LOOPBACK_NAMES
+from telnyx_nb.sandbox.policy.rate_limits import DEFAULT_REGISTRATION_RATE
 from telnyx_nb.sandbox.policy.terms import (
     ACCESS_TOKEN_LIFETIME,
     CODE_LIFETIME,
@@ -42,8 +44,6 @@ from telnyx_nb.sandbox.policy.terms import (
     REFRESH_TOKEN_LIFETIME,
 )
 from telnyx_nb.sandbox.store.seeding import demo_credentials, seed_store, seeded_at
-from telnyx_nb.sandbox.web.hosts import LOOPBACK_NAMES
-from telnyx_nb.sandbox.web.rate_limits import DEFAULT_REGISTRATION_RATE
 
 __all__ = ["IN_PROCESS_ROOT", "Sandbox", "delete_database", "exposure_warning", "new_api_key",
            "private_database_file"]
@@ -212,13 +212,12 @@ class Sandbox:
         return sock
 
     def _start(self) -> None:
+        from telnyx_nb.sandbox.policy.rate_limits import RateLimits
         from telnyx_nb.sandbox.protocol.authorization_server import SandboxAuthorizationServer
         from telnyx_nb.sandbox.protocol.keys import KeyRing
         from telnyx_nb.sandbox.store.database import Store
-        from telnyx_nb.sandbox.web.app import create_app
+        from telnyx_nb.sandbox.web.app import SandboxState, create_app
         from telnyx_nb.sandbox.web.faults import Faults
-        from telnyx_nb.sandbox.web.rate_limits import RateLimits
-        from telnyx_nb.sandbox.web.state import SandboxState
 
         config = self.config
         if config.throwaway:
