@@ -21,7 +21,7 @@ from flask import Blueprint, Response, request
 
 from telnyx_nb.sandbox.policy.schema import check_body
 from telnyx_nb.sandbox.web.http_errors import WireError
-from telnyx_nb.sandbox.web.messages import json_body, json_response
+from telnyx_nb.sandbox.web.messages import json_body, json_response, require_api_auth
 from telnyx_nb.sandbox.web.rate_limits import Decision, Rate, too_many_requests
 from telnyx_nb.sandbox.web.state import sandbox_state
 
@@ -161,7 +161,7 @@ blueprint = Blueprint("faults", __name__)
 @blueprint.route("/_sandbox/faults", methods=["GET", "POST", "DELETE"])
 def faults():
     state = sandbox_state()
-    access.enforce(state)
+    require_api_auth(state)
     if request.method == "POST":
         fault = parse_fault(json_body())
         state.faults.add(fault)

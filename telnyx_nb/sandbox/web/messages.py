@@ -49,7 +49,7 @@ def bearer_credential() -> str | None:
     return credential.strip() if scheme.lower() == "bearer" and credential.strip() else None
 
 
-def access.enforce(state) -> None:
+def require_api_auth(state) -> None:
     """Management endpoints: the caller × endpoint policy of ``policy.access`` (the one place it is decided)."""
     from telnyx_nb.sandbox.policy.access import enforce
 
