@@ -22,7 +22,7 @@ from telnyx_nb.core import wire
 from telnyx_nb.core.records import Page
 
 if TYPE_CHECKING:
-    from telnyx_nb.core.records import JWKS, Introspection, OAuthClient, OAuthGrant
+    from telnyx_nb.core.records import JWKS, Introspection, ManagedAccount, OAuthClient, OAuthGrant
 
 __all__ = [
     "CLIENT_COLUMNS",
@@ -30,6 +30,7 @@ __all__ = [
     "GRANT_CLIENT_COLUMNS",
     "JWKS_COLUMNS",
     "INTROSPECTION_COLUMNS",
+    "MANAGED_ACCOUNT_COLUMNS",
     "DTYPES",
     "CLIENT_TYPE",
     "DATETIME",
@@ -40,6 +41,7 @@ __all__ = [
     "GrantColumns",
     "jwks_frame",
     "introspection_frame",
+    "managed_accounts_frame",
     "empty_frame",
 ]
 
@@ -83,6 +85,10 @@ INTROSPECTION_COLUMNS: tuple[str, ...] = (
     "jti",
     "expires_in",
 )
+# the published list fields of a managed account; its api_key/api_token are never a column
+MANAGED_ACCOUNT_COLUMNS: tuple[str, ...] = ("id", "email", "api_user", "organization_name", "manager_account_id",
+                                            "rollup_billing", "managed_account_allow_custom_pricing", "created_at",
+                                            "updated_at")
 
 DTYPES: dict[str, Any] = {
     # clients
@@ -126,6 +132,9 @@ DTYPES: dict[str, Any] = {
     "nbf": DATETIME,
     "jti": STRING,
     "expires_in": pd.Int64Dtype(),
+    # managed accounts
+    **dict.fromkeys(("email", "api_user", "organization_name", "manager_account_id"), STRING),
+    **dict.fromkeys(("rollup_billing", "managed_account_allow_custom_pricing"), BOOLEAN),
 }
 
 
@@ -153,6 +162,12 @@ def clients_frame(clients: Iterable[OAuthClient]) -> pd.DataFrame:
     """Clients as a frame with ``CLIENT_COLUMNS`` (``verified`` is ``<NA>`` when the server does not send it)."""
     rows = list(clients)
     return _frame(CLIENT_COLUMNS, {name: [getattr(c, name) for c in rows] for name in CLIENT_COLUMNS})
+
+
+def managed_accounts_frame(accounts: Iterable[ManagedAccount]) -> pd.DataFrame:
+    """Managed accounts as a frame with ``MANAGED_ACCOUNT_COLUMNS`` (the published list fields: no credential)."""
+    rows = list(accounts)
+    return _frame(MANAGED_ACCOUNT_COLUMNS, {name: [getattr(a, name) for a in rows] for name in MANAGED_ACCOUNT_COLUMNS})
 
 
 def grants_frame(

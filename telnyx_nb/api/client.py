@@ -16,14 +16,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 import requests
 
 from telnyx_nb.api.auth import BearerKey, ClientBasic, ClientCredentialsToken
 from telnyx_nb.api.authorization import AuthorizationFlows
+from telnyx_nb.api.managed_accounts import ManagedAccountsAPI
 from telnyx_nb.api.management import ManagementAPI
+from telnyx_nb.api.pacing import Pacer
 from telnyx_nb.api.pagination import MAX_WORKERS
 from telnyx_nb.api.request_log import RequestRecord
 from telnyx_nb.api.retry import DEFAULT_MAX_RETRIES
@@ -32,18 +34,18 @@ from telnyx_nb.api.tokens import TokenEndpoints
 from telnyx_nb.core import settings, wire
 from telnyx_nb.core.errors import APIError, ConfigurationError, NotFoundError
 from telnyx_nb.core.masking import mask, remember
-from telnyx_nb.core.records import TokenResponse
+from telnyx_nb.core.records import ManagedAccount, TokenResponse
 
 __all__ = ["TelnyxOAuth", "PRODUCTION_BASE_URL"]
 
 PRODUCTION_BASE_URL = "https://api.telnyx.com/v2"
 # Endpoints with no id in the path (docs/contract.md): a 404 from one of them points at the base URL.
 _FIXED_PATHS = frozenset({"/oauth_clients", "/oauth_grants", "/oauth/token", "/oauth/introspect", "/oauth/jwks",
-                          "/oauth/register", "/oauth/revoke"})
+                          "/oauth/register", "/oauth/revoke", "/managed_accounts"})
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
-class TelnyxOAuth(AuthorizationFlows, TokenEndpoints, ManagementAPI):
+class TelnyxOAuth(AuthorizationFlows, TokenEndpoints, ManagementAPI, ManagedAccountsAPI):
     """A client for the Telnyx OAuth API — or any server speaking it, such as the bundled sandbox.
 
     ``api_key`` authenticates management calls (clients, grants, consent). Without one, ``client_id`` +
@@ -119,6 +121,7 @@ class TelnyxOAuth(AuthorizationFlows, TokenEndpoints, ManagementAPI):
         # text must carry it (it overrides another variable the user set)
         self.choice: str | None = None
         self._choice_in_target = False
+        self.acting_as: ManagedAccount | None = None  # the account a for_managed_account() client acts as
         self._keys = None
         self._keys_lock = threading.Lock()
         self._metadata = None
@@ -174,7 +177,8 @@ class TelnyxOAuth(AuthorizationFlows, TokenEndpoints, ManagementAPI):
         """A one-line human description of where calls go and with which credential (masked)."""
         where = f"sandbox at {self.base_url}" if self.is_sandbox else f"Telnyx API at {self.base_url}"
         if self.api_key:
-            how = f"API key {mask(self.api_key)}"
+            how = f"API key {mask(self.api_key)}" + (
+                f" of managed account {self.acting_as.id}" if self.acting_as else "")
         elif self.token_cache is not None:
             how = f"client credentials of {self.client_id}"
         else:
@@ -282,6 +286,21 @@ class TelnyxOAuth(AuthorizationFlows, TokenEndpoints, ManagementAPI):
             return ClientBasic(client_id, client_secret), {}
         return None, {"client_id": client_id}
 
+    def _as_managed_account(self, account: ManagedAccount, *, session: requests.Session | None = None) -> Self:
+        """A client acting as ``account`` with its ``api_key``: this one's base URL, timeouts, retry policy, paging
+        threads and clock; its own connection pool (``session``, or a new one) and pacer (another credential,
+        another rate-limit window); none of this client's other credentials (not its default OAuth client)."""
+        assert account.api_key
+        loop = self._send_loop
+        other = type(self)(account.api_key, base_url=loop.base_url, timeout=loop.timeout or DEFAULT_TIMEOUT,
+                           max_workers=self.max_workers, is_sandbox=self.is_sandbox, clock=self.clock,
+                           session=session)
+        other.client_id = other.client_secret = None  # never the environment's TELNYX_CLIENT_ID for another account
+        other._send_loop.retry = loop.retry  # frozen: shared as is
+        other._send_loop.pacer = None if loop.pacer is None else Pacer(max_wait=loop.retry.max_retry_after)
+        other.acting_as = account
+        return other
+
     def _fetch_management_token(self) -> TokenResponse:
         assert self.client_id and self.client_secret
         return self.issue_token("client_credentials", client_id=self.client_id, client_secret=self.client_secret)
@@ -313,6 +332,14 @@ class TelnyxOAuth(AuthorizationFlows, TokenEndpoints, ManagementAPI):
 
         return frames.grants_frame_from_pages(grants_page, clients=clients if with_clients else None,
                                               max_workers=self.max_workers, progress=progress)
+
+    def managed_accounts_df(self, *, progress: bool | None = None, page_size: int = wire.DEFAULT_PAGE_SIZE,
+                            **filters: Any) -> Any:
+        """Every managed account (the manager's key) as a DataFrame (``frames.MANAGED_ACCOUNT_COLUMNS``: the
+        published list fields; never a credential). Filters as :meth:`managed_accounts`."""
+        from telnyx_nb import frames
+
+        return frames.managed_accounts_frame(self.managed_accounts(page_size=page_size, progress=progress, **filters))
 
     def jwks_df(self) -> Any:
         """The server's signing keys as a DataFrame: kid, kty, alg, use, size/curve, RFC 7638 thumbprint."""

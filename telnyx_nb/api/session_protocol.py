@@ -1,11 +1,11 @@
-"""What the client's mixins need of the client, declared: the contract behind ``TelnyxOAuth``'s three mixins.
+"""What the client's mixins need of the client, declared: the contract behind ``TelnyxOAuth``'s four mixins.
 
-``TelnyxOAuth`` is composed by subject from :mod:`.authorization`, :mod:`.tokens` and :mod:`.management`. Their
-methods send through the client's internals (``_json``, ``_data``, ``_require_management``, ``_client_auth``) and
-read its state (the credentials, the send loop, the cached discovery document, the key cache, the clock, the paging
-threads). :class:`OAuthSession` names each of them with its type; every mixin subclasses it, so the type checker
-(``make lint``, mypy strict) checks each use against this list, and refuses a ``TelnyxOAuth`` that leaves one of
-the methods out (it would be abstract).
+``TelnyxOAuth`` is composed by subject from :mod:`.authorization`, :mod:`.tokens`, :mod:`.management` and
+:mod:`.managed_accounts`. Their methods send through the client's internals (``_json``, ``_data``,
+``_require_management``, ``_client_auth``, ``_as_managed_account``) and read its state (the credentials, the send
+loop, the cached discovery document, the key cache, the clock, the paging threads). :class:`OAuthSession` names
+each of them with its type; every mixin subclasses it, so the type checker (``make lint``, mypy strict) checks each
+use against this list, and refuses a ``TelnyxOAuth`` that leaves one of the methods out (it would be abstract).
 
 Why a Protocol and not composition (Authlib hands its ``server`` to each grant object): the mixins' methods *are*
 the client's public API (``tx.issue_token()``, ``tx.create_client()``), so composition would need a forwarding
@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 import requests
 
 from telnyx_nb.api.send_loop import SendLoop
-from telnyx_nb.core.records import AuthorizationServerMetadata
+from telnyx_nb.core.records import AuthorizationServerMetadata, ManagedAccount
 
 if TYPE_CHECKING:  # joserfc loads only when a JWT is first verified
     from telnyx_nb.api.jwt import KeyCache
@@ -64,6 +64,11 @@ class OAuthSession(Protocol):
     def _client_auth(self, client_id: str | None,
                      client_secret: str | None) -> tuple[requests.auth.AuthBase | None, dict[str, str]]:
         """The client authentication of a token-endpoint call: Basic auth, or ``client_id`` in the body."""
+        ...
+
+    def _as_managed_account(self, account: ManagedAccount, *, session: requests.Session | None = None) -> Self:
+        """A new client of the same class acting as ``account`` with its ``api_key``: same base URL, timeouts and
+        retry policy, its own connection pool and rate-limit window."""
         ...
 
     # one mixin calls another: the token endpoints read the issuer from discovery, discovery needs no token

@@ -7,6 +7,10 @@
     outcomes = revoke(result.findings[result.findings.rule == "stale_grant"], api, dry_run=False)  # revokes
     summarize(outcomes)                       # "12 revoked"; "nothing new to revoke: all 12 grants were …"
 
+A manager account's fleet (``telnyx_nb.audit.fleet``): ``audit_fleet(manager)`` audits every managed account with
+its own key, concurrently, into one roll-up, one findings and one grants frame (``account_id`` first) and a
+``failures`` frame for the accounts that could not be read.
+
 From a shell, ``telnyx-nb revoke --from report.html`` acts on a report's "Revoke these first" list
 (``telnyx_nb.audit.revoke_cli``; the list itself: ``telnyx_nb.audit.selection``).
 
@@ -18,6 +22,7 @@ Plots load matplotlib on first use (``telnyx_nb.audit.plots``); the report lives
 
 from __future__ import annotations
 
+from telnyx_nb.audit.fleet import FleetAuditResult, audit_fleet
 from telnyx_nb.audit.remediate import revoke, summarize
 from telnyx_nb.audit.rules import (
     RULES,
@@ -36,8 +41,9 @@ from telnyx_nb.audit.snapshots import (
     snapshot,
 )
 
-__all__ = ["RULES", "SEVERITIES", "AuditResult", "Snapshot", "Thresholds", "audit", "diff", "find_issues", "history",
-           "list_snapshots", "load_snapshot", "revoke", "snapshot", "summarize", "write_report"]
+__all__ = ["RULES", "SEVERITIES", "AuditResult", "FleetAuditResult", "Snapshot", "Thresholds", "audit", "audit_fleet",
+           "diff", "find_issues", "history", "list_snapshots", "load_snapshot", "revoke", "snapshot", "summarize",
+           "write_report"]
 
 
 def write_report(result, path):

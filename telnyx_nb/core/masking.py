@@ -26,12 +26,12 @@ ELLIPSIS = "…"
 # Secret-named parameters, in query strings/forms (name=value) and JSON ("name": "value"), declared here, in the
 # bottom floor, so every process masks them whatever it has imported: the sandbox raising a ``ConfigurationError``
 # loads no record. The wire records' secret fields (``json_field(secret=True)`` in :mod:`telnyx_nb.core.records`;
-# a test holds the two declarations equal), then the secrets no record holds — the API key, the authorization code
-# of a redirect (RFC 6749 §4.1.2) and generic names. A record class defined elsewhere (a user's own) adds its
-# secret fields through ``register_secret_names`` when it is defined.
-RECORD_SECRET_NAMES = ("access_token", "client_secret", "code_verifier", "consent_token", "id_token",
-                       "refresh_token", "registration_access_token", "token")
-NON_RECORD_SECRET_NAMES = ("api_key", "code", "password", "secret")
+# a test holds the two declarations equal; ``api_key``/``api_token`` are a managed account's), then the secrets no
+# record holds — the authorization code of a redirect (RFC 6749 §4.1.2) and generic names. A record class defined
+# elsewhere (a user's own) adds its secret fields through ``register_secret_names`` when it is defined.
+RECORD_SECRET_NAMES = ("access_token", "api_key", "api_token", "client_secret", "code_verifier", "consent_token",
+                       "id_token", "refresh_token", "registration_access_token", "token")
+NON_RECORD_SECRET_NAMES = ("code", "password", "secret")
 _registered_names: set[str] = set()
 
 

@@ -35,6 +35,7 @@ __all__ = [
     "Record",
     "OAuthClient",
     "OAuthGrant",
+    "ManagedAccount",
     "Page",
     "TokenResponse",
     "Introspection",
@@ -95,6 +96,31 @@ class OAuthGrant(Record):
     scopes: tuple[str, ...] = json_field(tuple_of, default=())
     created_at: datetime | None = json_field(parse_datetime)
     last_used_at: datetime | None = json_field(parse_datetime)
+
+
+@record
+class ManagedAccount(Record):
+    """A ``managed_account`` of a manager account (``GET /managed_accounts``, ``GET /managed_accounts/{id}``).
+
+    The list answer carries the published fields (``wire.MANAGED_ACCOUNT_FIELDS``); only the single-account answer
+    carries ``api_key`` (the managed account's own V2 API key), ``api_token`` and ``balance``. Both credentials are
+    secret: masked in the repr and, once read, in any later text (``masking.remember``).
+    """
+
+    WIRE_FIELDS = wire.MANAGED_ACCOUNT_FIELDS
+
+    id: str
+    email: str | None = None
+    api_user: str | None = None
+    manager_account_id: str | None = None
+    organization_name: str | None = None
+    rollup_billing: bool | None = json_field(flag)
+    managed_account_allow_custom_pricing: bool | None = json_field(flag)
+    created_at: datetime | None = json_field(parse_datetime)
+    updated_at: datetime | None = json_field(parse_datetime)
+    balance: Any = None  # the single-account answer's balance object, as sent
+    api_key: str | None = json_field(secret=True)
+    api_token: str | None = json_field(secret=True)
 
 
 T = TypeVar("T")

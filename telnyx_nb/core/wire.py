@@ -43,6 +43,13 @@ __all__ = [
     "MIN_PAGE_SIZE",
     "OAUTH_ERROR_FIELDS",
     "PAGE_META_FIELDS",
+    "MANAGED_ACCOUNT_FIELDS",
+    "MANAGED_ACCOUNT_FILTERS",
+    "MANAGED_ACCOUNT_INCLUDE_CANCELLED",
+    "MANAGED_ACCOUNT_RECORD_TYPE",
+    "MANAGED_ACCOUNT_SECRETS",
+    "MANAGED_ACCOUNT_SORT",
+    "MANAGED_ACCOUNT_SORT_FIELDS",
     "PAGE_NUMBER",
     "PAGE_SIZE",
     "PUBLIC",
@@ -230,3 +237,21 @@ def read_error_body(body: Any) -> ErrorBody:
         errors=errors,
         pointers=pointers,
     )
+
+
+# -- managed accounts (GET /managed_accounts, GET /managed_accounts/{id}) ---------------------------------------
+MANAGED_ACCOUNT_RECORD_TYPE = "managed_account"
+# the listed object (every field the list answer carries); the single-account answer adds MANAGED_ACCOUNT_SECRETS
+# and ``balance``
+MANAGED_ACCOUNT_FIELDS: tuple[str, ...] = ("record_type", "id", "email", "api_user", "manager_account_id",
+                                           "created_at", "updated_at", "organization_name", "rollup_billing",
+                                           "managed_account_allow_custom_pricing")
+MANAGED_ACCOUNT_SECRETS: tuple[str, ...] = ("api_key", "api_token")  # the managed account's own credentials
+# keyword → query parameter of GET /managed_accounts
+MANAGED_ACCOUNT_FILTERS: dict[str, str] = {
+    "email_contains": "filter[email][contains]",
+    "organization_name_contains": "filter[organization_name][contains]",
+}
+MANAGED_ACCOUNT_SORT = "sort"
+MANAGED_ACCOUNT_SORT_FIELDS: tuple[str, ...] = ("created_at", "email")  # ascending; "-" first: descending
+MANAGED_ACCOUNT_INCLUDE_CANCELLED = "include_cancelled_accounts"

@@ -65,7 +65,8 @@ def _seed(text: str) -> str:
     from telnyx_nb.sandbox.config import SEED_PATTERN
 
     if not SEED_PATTERN.match(text):
-        raise argparse.ArgumentTypeError(f"use demo, empty or grants=N (e.g. grants=10000), not {text!r}")
+        raise argparse.ArgumentTypeError(f"use demo, empty, grants=N (e.g. grants=10000) or accounts=N,grants=M "
+                                         f"(a fleet, e.g. accounts=50,grants=100), not {text!r}")
     return text
 
 
@@ -85,7 +86,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"port (default {DEFAULT_PORT}; 0 = any free port)")
     parser.add_argument("--db", default=None, help="SQLite file, or :memory: for a throwaway database "
                                                    "(default: sandbox.sqlite3 in the user data directory)")
-    parser.add_argument("--seed", type=_seed, default="demo", help="demo (default), empty, or grants=N")
+    parser.add_argument("--seed", type=_seed, default="demo",
+                        help="demo (default), empty, grants=N, or accounts=N,grants=M (a manager account with N "
+                             "managed accounts of about M grants each)")
     parser.add_argument("--reset", action="store_true",
                         help="delete the database first and seed it afresh (brings the demo back to its start)")
     parser.add_argument("--no-serve", action="store_true",

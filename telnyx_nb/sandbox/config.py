@@ -27,13 +27,14 @@ from telnyx_nb.sandbox.policy.terms import (
     REFRESH_TOKEN_LIFETIME,
 )
 
-SEED_PATTERN = re.compile(r"^(demo|empty|grants=(\d{1,7}))$")
+SEED_PATTERN = re.compile(r"^(demo|empty|grants=(\d{1,7})|accounts=(\d{1,5})(,grants=(\d{1,5}))?)$")
 LIFETIMES = ("access_token_ttl", "refresh_token_ttl", "code_ttl", "consent_ttl")
 
 
 def check_seed(seed: str) -> str:
     if not isinstance(seed, str) or not SEED_PATTERN.match(seed):
-        raise ConfigurationError(f"seed: use 'demo', 'empty' or 'grants=N' (e.g. 'grants=10000'); got {seed!r}")
+        raise ConfigurationError(f"seed: use 'demo', 'empty', 'grants=N' (e.g. 'grants=10000') or "
+                                 f"'accounts=N,grants=M' (a fleet, e.g. 'accounts=50,grants=100'); got {seed!r}")
     return seed
 
 

@@ -27,14 +27,16 @@ MARKER = "telnyx_sandbox"
 
 
 def pytest_addoption(parser):
-    parser.addini("telnyx_sandbox_seed", "seed of the telnyx_sandbox_session fixture: demo, empty or grants=N",
+    parser.addini("telnyx_sandbox_seed",
+                  "seed of the telnyx_sandbox_session fixture: demo, empty, grants=N or accounts=N,grants=M",
                   default="demo")
 
 
 def pytest_configure(config):
     config.addinivalue_line(
-        "markers", f"{MARKER}(seed='demo', **options): the seed ('demo', 'empty', 'grants=N') and Sandbox options "
-                   "(e.g. access_token_ttl=60, rate_limit='20/s') of the telnyx_sandbox fixture")
+        "markers", f"{MARKER}(seed='demo', **options): the seed ('demo', 'empty', 'grants=N', "
+                   "'accounts=N,grants=M') and Sandbox options (e.g. access_token_ttl=60, rate_limit='20/s') of the "
+                   "telnyx_sandbox fixture")
 
 
 def _options(request) -> dict:
@@ -151,6 +153,7 @@ class SandboxPool:
             return sandbox
         sandbox, snapshot = entry
         snapshot.backup(sandbox.store.conn())
+        sandbox.store.forget_list_caches()  # the restored generations repeat: remembered totals would lie
         sandbox.faults.clear()
         sandbox.rate_limits.reset()  # every test starts with full windows
         sandbox.clock.reset()

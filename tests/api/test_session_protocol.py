@@ -7,6 +7,7 @@ import inspect
 
 from telnyx_nb.api.authorization import AuthorizationFlows
 from telnyx_nb.api.client import TelnyxOAuth
+from telnyx_nb.api.managed_accounts import ManagedAccountsAPI
 from telnyx_nb.api.management import ManagementAPI
 from telnyx_nb.api.session_protocol import OAuthSession
 from telnyx_nb.api.tokens import TokenEndpoints
@@ -19,13 +20,14 @@ def declared() -> tuple[list[str], list[str]]:
 
 
 def test_each_mixin_declares_what_it_needs_by_the_protocol():
-    for mixin in (AuthorizationFlows, TokenEndpoints, ManagementAPI):
+    for mixin in (AuthorizationFlows, TokenEndpoints, ManagementAPI, ManagedAccountsAPI):
         assert OAuthSession in mixin.__mro__, mixin.__name__
 
 
 def test_every_declared_method_is_implemented_not_the_protocols_stub():
     methods, _ = declared()
-    assert {"_json", "_data", "_require_management", "_client_auth", "authorization_server_metadata"} <= set(methods)
+    assert {"_json", "_data", "_require_management", "_client_auth", "_as_managed_account",
+            "authorization_server_metadata"} <= set(methods)
     for name in methods:
         assert getattr(TelnyxOAuth, name) is not vars(OAuthSession)[name], name
 

@@ -43,6 +43,8 @@ REQUESTS = {
                                                 ("DELETE", "/_sandbox/faults", None)],
     "`PUT /_sandbox/clients/{client_id}/verified`": [("PUT", f"/_sandbox/clients/{MISSING}/verified",
                                                       {"verified": "not a boolean"})],
+    "`GET /managed_accounts`, `GET /managed_accounts/{id}`": [("GET", "/managed_accounts", None),
+                                                              ("GET", f"/managed_accounts/{MISSING}", None)],
     "`GET /oauth/consent/{consent_token}`": [("GET", "/oauth/consent/not-a-consent-token", None)],
     "`POST /oauth/grants` (consent decision)": [("POST", "/oauth/grants", {"consent_token": "nope",
                                                                           "allowed": True})],
@@ -120,6 +122,11 @@ def test_caller_endpoint_table(sb, credentials, row, caller, expected):
             assert challenge.startswith("Bearer ") and 'error="insufficient_scope"' in challenge, where
             assert 'scope="admin"' in challenge, where
             assert response.json()["error"] == "insufficient_scope", where
+        elif expected == "403 manager":
+            assert response.status_code == 403, where
+            body = response.json()
+            assert body["error"] == "forbidden" and body["errors"][0]["code"] == "10010", where
+            assert "manager account's own API key" in body["errors"][0]["detail"], where
         elif expected == "403 no account":
             assert response.status_code == 403, where
             body = response.json()

@@ -2,8 +2,9 @@
 the sandbox-only admin route that sets ``verified`` (what Telnyx does when it verifies an app).
 
 Every call needs ``Authorization: Bearer <api key>`` or a live access token whose scope includes ``admin``
-(``policy.access``, docs/security.md). Bodies and query parameters are checked against ``policy.schema``; lists take
-``page[number]`` (>= 1) and ``page[size]`` (1–100) and answer with exact ``meta``.
+(``policy.access``, docs/security.md), and sees only its account's clients (another account's is a 404). Bodies
+and query parameters are checked against ``policy.schema``; lists take ``page[number]`` (>= 1) and ``page[size]``
+(1–100) and answer with exact ``meta``.
 """
 
 from __future__ import annotations
@@ -52,12 +53,17 @@ def clients_collection():
     access.enforce(state)
     if request.method == "POST":
         fields = schema.check_create(json_body(), state.config.scopes.names)
-        client, secret = state.store.create_client(fields, state.config.org_id, state.config.user_id)
+        client, secret = state.store.create_client(fields, state.config.org_id, state.config.user_id,
+                                                   access.identify(state).account_id)
         # The one answer holding client_secret: no cache may keep it (as RFC 6749 section 5.1 asks of tokens).
         return json_response({"data": client_json(client, secret)}, 201,
                              {"Cache-Control": "no-store", "Pragma": "no-cache"})
     values, number, size = page_of(request.args, "clients")
-    rows, total = state.store.list_clients(_client_filters(values), min(number, LAST_PAGE), size)
+    filters = _client_filters(values)
+    account_id = access.list_scope(state, access.identify(state))
+    if account_id is not None:
+        filters["account_id"] = account_id
+    rows, total = state.store.list_clients(filters, min(number, LAST_PAGE), size)
     return json_response({"data": [client_json(c) for c in rows], "meta": validation.page_meta(number, size, total)})
 
 
@@ -66,7 +72,7 @@ def client_item(client_id):
     state = sandbox_state()
     access.enforce(state)
     store = state.store
-    current = store.get_client(client_id)
+    current = access.owned(access.identify(state), store.get_client(client_id))
     if current is None:
         raise _missing(client_id)
     if request.method == "DELETE":
@@ -87,7 +93,7 @@ def client_verified(client_id):
     """What Telnyx does when it verifies an app: ``verified`` is never set by a create/update body."""
     state = sandbox_state()
     access.enforce(state)
-    if state.store.get_client(client_id) is None:
+    if access.owned(access.identify(state), state.store.get_client(client_id)) is None:
         raise _missing(client_id, "client_id")
     verified = schema.check_body("VerifiedUpdate", json_body())["verified"]
     client = state.store.update_client(client_id, {"verified": verified})

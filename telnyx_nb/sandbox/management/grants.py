@@ -1,6 +1,7 @@
 """``oauth_grants``: list, get and revoke a user's grants (both path spellings, docs/contract.md).
 
-Every call needs the API key or an admin token (``policy.access``); a revoked grant is gone (404).
+Every call needs the API key or an admin token (``policy.access``) and sees only its account's grants; a revoked
+grant, like another account's, is gone (404).
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ def grants_collection():
     state = sandbox_state()
     access.enforce(state)
     _, number, size = page_of(request.args, "grants")
-    rows, total = state.store.list_grants(min(number, LAST_PAGE), size)
+    account_id = access.list_scope(state, access.identify(state))
+    rows, total = state.store.list_grants(min(number, LAST_PAGE), size, account_id)
     return json_response({"data": [grant_json(g) for g in rows], "meta": validation.page_meta(number, size, total)})
 
 
@@ -36,10 +38,9 @@ def grants_collection():
 def grant_item(grant_id):
     state = sandbox_state()
     access.enforce(state)
-    if request.method == "DELETE":
+    grant = access.owned(access.identify(state), state.store.get_grant(grant_id))
+    if grant is not None and request.method == "DELETE":
         grant = state.store.revoke_grant(grant_id)
-    else:
-        grant = state.store.get_grant(grant_id)
     if grant is None:
         raise WireError(404, f"No oauth_grant with id {grant_id!r} (it may have been revoked).", parameter="id")
     return json_response({"data": grant_json(grant)})

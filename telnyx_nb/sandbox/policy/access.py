@@ -17,6 +17,13 @@ open by accident. Callers:
   scope="admin"`` (RFC 6750 §3.1);
 - **no credential** / an unknown one: 401 with the RFC 9728 challenge.
 
+Accounts (``store/accounts.py``): every caller acts for one account, and the management views show and touch only
+that account's clients and grants. The sandbox's API key acts for its own account, which manages the fleet when a
+fleet seed made one; a managed account's API key acts for that account (a disabled or cancelled one's key is
+refused: 401); a token acts for the account owning its client. Only the manager's own API key reads the
+managed-accounts list (``MANAGER_KEY``): not a managed account's key, not a token (403). Armed faults change the
+whole sandbox, so only the own account's admins arm them (``OWN_ADMIN``).
+
 The RFC endpoints (token, introspect, revoke, register) and the front channel are ``PUBLIC`` here: they
 authenticate the *client* themselves (RFC 6749 §2.3), and what a client may see there is decided below too
 (``may_introspect``).
@@ -35,6 +42,11 @@ from telnyx_nb.sandbox.http.wire_errors import WireError, rfc_text
 PUBLIC = "public"  # no Bearer credential needed (the endpoint may authenticate a client itself)
 ADMIN = "admin"  # API key, or a token whose scope includes admin
 USER_ADMIN = "user_admin"  # API key, or an admin token issued to a user (never client_credentials)
+MANAGER_KEY = "manager_key"  # the sandbox's own API key only: the manager of a fleet
+OWN_ADMIN = "own_admin"  # ADMIN, acting for the sandbox's own account (sandbox-wide controls)
+# The sandbox's own account in the account_id columns: store.accounts.OWN_ACCOUNT's value (the store imports policy,
+# so policy does not import it back; tests/sandbox/test_managed_accounts.py holds the two equal).
+OWN_ACCOUNT = ""
 ADMIN_SCOPE = "admin"
 
 # Endpoint (``<blueprint>.<view>``, whatever the path spelling) → rule.
@@ -60,7 +72,9 @@ RULES: dict[str, str] = {
     "clients.clients_collection": ADMIN,
     "clients.client_item": ADMIN,
     "clients.client_verified": ADMIN,  # sandbox admin: what Telnyx does when it verifies an app
-    "faults.faults": ADMIN,
+    "faults.faults": OWN_ADMIN,
+    "managed_accounts.managed_accounts_collection": MANAGER_KEY,
+    "managed_accounts.managed_account_item": MANAGER_KEY,
     "static": PUBLIC,
 }
 
@@ -74,11 +88,17 @@ class Caller:
     user_id: str | None = None
     scopes: tuple[str, ...] = ()
     acts_for_account: bool = True  # False: a client_credentials token of a self-registered client
+    account_id: str = OWN_ACCOUNT  # the account it acts for (store/accounts.py)
 
     @property
     def is_admin(self) -> bool:
         return self.kind == "api_key" or (self.kind == "token" and ADMIN_SCOPE in self.scopes
                                           and self.acts_for_account)
+
+    @property
+    def is_manager_key(self) -> bool:
+        """The sandbox's own API key: the manager of its fleet."""
+        return self.kind == "api_key" and self.account_id == OWN_ACCOUNT
 
     @property
     def is_user_admin(self) -> bool:
@@ -103,6 +123,8 @@ def identify(state) -> Caller | None:
     if credential is not None:
         if hmac.compare_digest(credential.encode(), state.api_key.encode()):
             caller = Caller("api_key")
+        elif credential.startswith("KEY") and (account := state.store.account_for_key(credential)) is not None:
+            caller = _managed_key_caller(state, account)
         else:
             token = state.oauth.active_access_token(credential)
             if token is None:
@@ -112,10 +134,23 @@ def identify(state) -> Caller | None:
             client_id, user_id = token.row["client_id"], token.row["user_id"]
             # a user's token acts for the user's account; a client's own token for the account owning the client
             acts = user_id is not None or not state.store.is_self_registered(client_id)
+            client = state.store.get_client(client_id)  # its token acts for the account owning the client
             caller = Caller("token", client_id=client_id, user_id=user_id,
-                            scopes=tuple(str(token.row["scope"] or "").split()), acts_for_account=acts)
+                            scopes=tuple(str(token.row["scope"] or "").split()), acts_for_account=acts,
+                            account_id=client["account_id"] if client else OWN_ACCOUNT)
     g.caller = caller
     return caller
+
+
+def _managed_key_caller(state, account: dict) -> Caller:
+    """A managed account's API key: its caller, or 401 when the account is disabled or cancelled (the sandbox's
+    own wording: Telnyx publishes no answer for it)."""
+    if account["status"] != "active":
+        raise WireError(401, f"This API key belongs to managed account {account['id']}, which is {account['status']}: "
+                             "its key is refused until the manager account enables it again (sandbox behaviour, "
+                             "not a published Telnyx answer).", title="Account " + account["status"],
+                        headers=_challenge(state, 'error="invalid_token"'))
+    return Caller("api_key", account_id=account["id"])
 
 
 def _challenge(state, extra: str = "") -> dict:
@@ -144,8 +179,19 @@ def enforce(state) -> None:
     if caller is None:
         raise WireError(401, "Send 'Authorization: Bearer <API key>' (the sandbox prints its key on start) or "
                             "a Bearer access token whose scope includes admin.", headers=_challenge(state))
+    if rule == MANAGER_KEY:
+        if caller.is_manager_key:
+            return
+        raise WireError(403, "Only the manager account's own API key lists and reads managed accounts: not a managed "
+                             "account's key, not an OAuth access token.", title="Manager account key required")
     if rule == ADMIN and caller.is_admin:
         return
+    if rule == OWN_ADMIN and caller.is_admin:
+        if caller.account_id == OWN_ACCOUNT:
+            return
+        raise WireError(403, "Armed faults change the whole sandbox: only the sandbox's own account (its printed "
+                             "API key, or an admin token of one of its clients) arms them, not a managed account.",
+                        title="Sandbox account required")
     if caller.kind == "token" and not caller.acts_for_account:
         raise WireError(403, "This client registered itself (open registration, RFC 7591) and owns no account: its "
                              "client_credentials token reaches no account's management API, whatever its scope. "
@@ -160,6 +206,22 @@ def enforce(state) -> None:
         detail = ("This token's scope does not include admin: management, fault injection and consent decisions "
                   "need the API key or an access token with the admin scope (RFC 6750 section 3.1).")
     raise InsufficientScope(403, detail, headers=_challenge(state, 'error="insufficient_scope", scope="admin"'))
+
+
+def owned(caller: Caller, row: dict | None) -> dict | None:
+    """A client or grant row if it belongs to the caller's account, else None: another account's object answers
+    exactly like one that does not exist (404), so its existence is not disclosed either."""
+    if row is None or row.get("account_id", OWN_ACCOUNT) != caller.account_id:
+        return None
+    return row
+
+
+def list_scope(state, caller: Caller) -> str | None:
+    """The account a list is filtered to, or None when the sandbox manages no accounts (every row is the own
+    account's, so the lists keep their unfiltered fast path)."""
+    if caller.account_id == OWN_ACCOUNT and not state.store.has_fleet():
+        return None
+    return caller.account_id
 
 
 def may_introspect(caller_client_id: str | None, token_client_id: str, *, sees_all: bool) -> bool:

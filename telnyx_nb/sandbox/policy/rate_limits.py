@@ -180,7 +180,7 @@ class RateLimits:
             return None  # with only the flood limit on, other requests cost nothing here
         key = credential_key(state)
         decision = self.general.hit(key) if self.general is not None else None
-        if registering and key != "account" and (decision is None or decision.allowed):
+        if registering and not key.startswith("account") and (decision is None or decision.allowed):
             flood_key = f"address:{request.remote_addr or 'unknown'}"
             flood = self.registration.hit(flood_key)
             # the answer describes the tighter of the two windows
@@ -241,8 +241,8 @@ def credential_key(state) -> str:
             caller = access.identify(state)
         except WireError:
             caller = None
-        if caller is not None and caller.kind == "api_key":
-            return "account"
+        if caller is not None and caller.kind == "api_key":  # each managed account has a budget of its own
+            return f"account:{caller.account_id}" if caller.account_id else "account"
         if caller is not None:
             return f"grant:{caller.client_id}:{caller.user_id}" if caller.user_id else f"client:{caller.client_id}"
     elif scheme == "basic" and credential:

@@ -152,7 +152,14 @@ _CLIENT_FILTERS = [{"name": name, "in": "query", "schema": schema} for name, sch
     ("filter[allowed_grant_types][contains]", {"enum": list(GRANT_TYPES)}),
     ("filter[verified]", {"type": "boolean", "description": "Sandbox: the server-owned verified flag."}),
 ]]
-QUERIES: dict[str, list[dict]] = {"clients": _PAGE + _CLIENT_FILTERS, "grants": _PAGE}
+MANAGED_ACCOUNT_SORTS = ["created_at", "-created_at", "email", "-email"]  # '-' descending; default created_at
+_MANAGED_ACCOUNT_PARAMS = [{"name": name, "in": "query", "schema": schema} for name, schema in [
+    ("filter[email][contains]", {"type": "string"}), ("filter[organization_name][contains]", {"type": "string"}),
+    ("sort", {"enum": MANAGED_ACCOUNT_SORTS, "default": "created_at"}),
+    ("include_cancelled_accounts", {"type": "boolean", "default": False}),
+]]
+QUERIES: dict[str, list[dict]] = {"clients": _PAGE + _CLIENT_FILTERS, "grants": _PAGE,
+                                  "managed_accounts": _PAGE + _MANAGED_ACCOUNT_PARAMS}
 
 _SCOPED_BODIES = ("OAuthClientCreate", "OAuthClientUpdate")
 

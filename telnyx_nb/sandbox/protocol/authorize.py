@@ -175,14 +175,25 @@ def apply_consent_form() -> Response:
 def consent_json(consent_token):
     state = sandbox_state()
     access.enforce(state)
-    consent = state.store.get_consent(consent_token)
+    consent = None if _foreign_consent(state, consent_token) else state.store.get_consent(consent_token)
     if consent is None:  # Telnyx publishes 422 for an invalid consent token
         raise WireError(422, CONSENT_TOKEN_INVALID, parameter="consent_token")
     return json_response({"data": consent_data(consent)})
 
 
+def _foreign_consent(state, consent_token) -> bool:
+    """Whether the consent's client belongs to another account than the caller's (store/accounts.py): such a
+    consent answers as an unknown token, so a managed account neither reads nor decides it."""
+    consent = state.store.get_consent(consent_token) if isinstance(consent_token, str) and consent_token else None
+    client = state.store.get_client(consent["client_id"]) if consent else None
+    return client is not None and access.owned(access.identify(state), client) is None
+
+
 @v2_route(blueprint, "/oauth/grants", ["POST"])
 def consent_decision():
-    access.enforce(sandbox_state())
+    state = sandbox_state()
+    access.enforce(state)
     body = check_body("ConsentDecision", json_body())  # additionalProperties false: 422 naming an extra field
+    if _foreign_consent(state, body["consent_token"]):
+        raise WireError(422, CONSENT_TOKEN_INVALID, pointer="/consent_token")
     return json_response({"redirect_uri": decide(body["consent_token"], body["allowed"])})  # 200

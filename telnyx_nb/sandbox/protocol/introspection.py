@@ -43,7 +43,9 @@ def introspect():
     if caller is None:
         return server.create_endpoint_response("introspection", oauth_request)
     answer = server.introspect(oauth_request.payload.data["token"])
-    if answer.get("active") and not access.may_introspect(caller.client_id, answer["client_id"],
-                                                          sees_all=caller.is_admin):
+    # an admin sees every token of its own account's clients, none of another account's (store/accounts.py)
+    sees_all = caller.is_admin and answer.get("active") and access.owned(
+        caller, state.store.get_client(answer["client_id"])) is not None
+    if answer.get("active") and not access.may_introspect(caller.client_id, answer["client_id"], sees_all=sees_all):
         answer = {"active": False}  # RFC 7662 section 4: nothing about other clients' tokens
     return json_response(answer)

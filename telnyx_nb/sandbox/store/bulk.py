@@ -10,6 +10,11 @@ import json
 
 from telnyx_nb.sandbox.store.tables import GRANT_INDEXES, bump, digest, iso, iso_value
 
+# Named, not positional: an older database gained ``account_id`` last (store/accounts.py).
+CLIENT_COLUMNS = ("client_id, name, org_id, user_id, client_type, require_pkce, verified, allowed_grant_types, "
+                  "allowed_scopes, redirect_uris, logo_uri, policy_uri, tos_uri, secret_hash, created_at, updated_at, "
+                  "account_id")
+
 
 class BulkLoad:
     """``insert_clients`` / ``insert_grants`` for ``Store`` (which provides ``write()`` and ``clock``)."""
@@ -31,10 +36,11 @@ class BulkLoad:
                 json.dumps(list(c.get("redirect_uris") or [])), c.get("logo_uri"), c.get("policy_uri"),
                 c.get("tos_uri"), digest(secret) if secret else None,
                 iso_value(c.get("created_at")) or now, iso_value(c.get("updated_at")) or now,
+                c.get("account_id") or "",  # store/accounts.py: '' is the sandbox's own account
             ))
         with self.write() as db:
             before = db.total_changes
-            db.executemany("INSERT OR IGNORE INTO clients VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+            db.executemany(f"INSERT OR IGNORE INTO clients ({CLIENT_COLUMNS}) VALUES ({', '.join('?' * 17)})", rows)
             added = db.total_changes - before
             bump(db, "clients", added)
             db.executemany("INSERT OR IGNORE INTO self_registered VALUES (?)",
@@ -58,7 +64,8 @@ class BulkLoad:
             return text
 
         rows = [(g["id"], g["client_id"], g.get("user_id") or "", scopes_json(g["scopes"]),
-                 iso_value(g["created_at"]), iso_value(g.get("last_used_at")), None) for g in records]
+                 iso_value(g["created_at"]), iso_value(g.get("last_used_at")), None, g.get("account_id") or "")
+                for g in records]
         rows.sort()  # primary-key order: the id index grows at its end instead of splitting pages at random
         with self.write() as db:
             (cache_size,) = db.execute("PRAGMA cache_size").fetchone()
@@ -69,7 +76,8 @@ class BulkLoad:
                     db.execute("DROP INDEX IF EXISTS grants_client")
                     db.execute("DROP INDEX IF EXISTS grants_live_order")
                 before = db.total_changes
-                db.executemany("INSERT OR IGNORE INTO grants VALUES (?,?,?,?,?,?,?)", rows)
+                db.executemany("INSERT OR IGNORE INTO grants (id, client_id, user_id, scopes, created_at, "
+                               "last_used_at, revoked_at, account_id) VALUES (?,?,?,?,?,?,?,?)", rows)
                 added = db.total_changes - before
                 bump(db, "grants", added)
                 if bulk:

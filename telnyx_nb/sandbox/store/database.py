@@ -22,6 +22,7 @@ import uuid
 from contextlib import contextmanager
 
 from telnyx_nb.sandbox.clock import Clock
+from telnyx_nb.sandbox.store.accounts import AccountQueries, ensure_account_columns
 from telnyx_nb.sandbox.store.bulk import BulkLoad
 from telnyx_nb.sandbox.store.listing import CLIENT_LIST_FIELDS, ListQueries, PageMarks, client_from_row, grant_from_row
 from telnyx_nb.sandbox.store.tables import SCHEMA, bump, digest, iso
@@ -29,9 +30,10 @@ from telnyx_nb.sandbox.store.tables import SCHEMA, bump, digest, iso
 __all__ = ["Store", "PageMarks", "check_secret", "client_from_row", "digest", "grant_from_row", "iso"]
 
 
-class Store(ListQueries, BulkLoad):
+class Store(ListQueries, BulkLoad, AccountQueries):
     """The sandbox's database: a file path (WAL) shared by per-thread connections. The list queries
-    (``listing.py``) and bulk loads (``bulk.py``) are mixed in; the claims and revocations are here."""
+    (``listing.py``), bulk loads (``bulk.py``) and accounts (``accounts.py``) are mixed in; the claims and
+    revocations are here."""
 
     def __init__(self, path: str, clock: Clock | None = None, *, durable: bool = True):
         self.path = path
@@ -45,6 +47,7 @@ class Store(ListQueries, BulkLoad):
         self._marks: dict[object, PageMarks] = {}  # list (and filters) → its page boundaries
         self._totals: dict[object, tuple[int, int]] = {}  # filtered client list → (generation, total)
         self.conn().executescript(SCHEMA)
+        ensure_account_columns(self.conn())
 
     def __repr__(self) -> str:
         return f"Store({self.path!r})"
@@ -115,14 +118,17 @@ class Store(ListQueries, BulkLoad):
                     or db.execute("SELECT 1 FROM grants LIMIT 1").fetchone())
 
     # ----- clients -----------------------------------------------------------------------------------------------
-    def create_client(self, fields: dict, org_id: str, user_id: str) -> tuple[dict, str | None]:
-        """Create a client from validated fields; returns (client, plain secret or None for public clients)."""
+    def create_client(self, fields: dict, org_id: str, user_id: str,
+                      account_id: str = "") -> tuple[dict, str | None]:
+        """Create a client of ``account_id`` (default the own account) from validated fields; returns (client, plain
+        secret or None for public clients)."""
         now = iso(self.clock.now())
         secret = secrets.token_urlsafe(36) if fields["client_type"] == "confidential" else None
         record = {
             "client_id": str(uuid.uuid4()), "org_id": org_id, "user_id": user_id, "created_at": now,
             "updated_at": now, "secret": secret, "require_pkce": fields.get("require_pkce", False),
             "verified": fields.get("verified", False), **{k: v for k, v in fields.items() if k != "secret"},
+            "account_id": account_id,
         }
         self.insert_clients([record])
         return self.get_client(record["client_id"]), secret
@@ -195,8 +201,11 @@ class Store(ListQueries, BulkLoad):
                              (client_id, user_id)).fetchone()
             if row is None:
                 grant_id = str(uuid.uuid4())
-                db.execute("INSERT INTO grants VALUES (?,?,?,?,?,?,?)",
-                           (grant_id, client_id, user_id, json.dumps(scopes), iso(self.clock.now()), None, None))
+                # the grant belongs to the client's account (store/accounts.py)
+                db.execute("INSERT INTO grants (id, client_id, user_id, scopes, created_at, last_used_at, revoked_at,"
+                           " account_id) VALUES (?,?,?,?,?,NULL,NULL, coalesce((SELECT account_id FROM clients "
+                           "WHERE client_id = ?), ''))",
+                           (grant_id, client_id, user_id, json.dumps(scopes), iso(self.clock.now()), client_id))
                 bump(db, "grants", 1)
                 return grant_id
             held = json.loads(row["scopes"])

@@ -38,6 +38,7 @@ __all__ = [
     "DEMO_REDIRECT_URIS",
     "GRANT_TYPES",
     "PLANTED",
+    "demo_variant",
     "demo_dataset",
     "synthetic_dataset",
 ]
@@ -181,8 +182,8 @@ def _grant_ages(rng: random.Random, usage: str, client_age: int) -> tuple[int, i
     return created_age, rng.randint(0, min(_FRESH_LAST_USED[1] * _DAY, created_age))
 
 
-def _generate(now: datetime) -> tuple[list[dict], list[dict], dict[str, dict]]:
-    rng = random.Random(_DEMO_SEED)
+def _generate(now: datetime, seed: int = _DEMO_SEED) -> tuple[list[dict], list[dict], dict[str, dict]]:
+    rng = random.Random(seed)
     org_id = _uuid(rng)
     users = [_uuid(rng) for _ in range(6)]
     clients: list[dict] = []
@@ -260,6 +261,13 @@ def _planted(clients: list[dict], grants: list[dict], hits: dict[str, set[int]])
 def demo_dataset(now: datetime) -> tuple[list[dict], list[dict]]:
     """The demo account as ``(clients, grants)``; the first client is the demo client (it holds no grants)."""
     clients, grants, _ = _generate(_check_now(now))
+    return clients, grants
+
+
+def demo_variant(seed: int, now: datetime) -> tuple[list[dict], list[dict]]:
+    """An account like the demo's (same plan of clients and weak spots) with ids, ages and users drawn from
+    ``seed``: what each managed account of a fleet starts from (``store/fleet.py``)."""
+    clients, grants, _ = _generate(_check_now(now), seed)
     return clients, grants
 
 

@@ -23,6 +23,7 @@ CLIENT_FILTERS = {
     "client_id": "client_id = ?",
     "grant_type": "EXISTS (SELECT 1 FROM json_each(allowed_grant_types) WHERE value = ?)",
     "verified": "verified = ?",
+    "account_id": "account_id = ?",  # the caller's account (store/accounts.py): never a query parameter
 }
 
 
@@ -81,6 +82,13 @@ class ListQueries:
     """``list_clients`` and ``list_grants`` for ``Store`` (which provides ``read()``, ``_lock``, ``_marks``,
     ``_totals``)."""
 
+    def forget_list_caches(self) -> None:
+        """Drop the remembered totals and page boundaries: after the database was put back from a snapshot, its
+        generations repeat, so what was remembered for a generation may no longer describe it."""
+        with self._lock:
+            self._marks.clear()
+            self._totals.clear()
+
     def list_clients(self, filters: dict, page: int, size: int) -> tuple[list[dict], int]:
         """One page of clients, newest first, and the total matching ``filters`` (already validated)."""
         where = [CLIENT_FILTERS[name] for name in CLIENT_FILTERS if name in filters]
@@ -90,12 +98,19 @@ class ListQueries:
         rows, total = self._list("clients", "client_id", where, params, key, page, size)
         return [client_from_row(r) for r in rows], total
 
-    def list_grants(self, page: int, size: int) -> tuple[list[dict], int]:
+    def list_grants(self, page: int, size: int, account_id: str | None = None) -> tuple[list[dict], int]:
         """One page of live grants, newest first (``created_at DESC, id``), and how many there are.
 
         The total is ``list_state``'s maintained count and the page a seek on ``grants_live_order``, so page
-        10,000 costs what page 1 does."""
-        rows, total = self._list("grants", "id", ["revoked_at IS NULL"], [], "grants", page, size, counted=True)
+        10,000 costs what page 1 does. ``account_id``: only that account's grants (store/accounts.py), counted
+        once per generation; None: every grant (a sandbox without a fleet, where all are the own account's)."""
+        if account_id is None:
+            rows, total = self._list("grants", "id", ["revoked_at IS NULL"], [], "grants", page, size, counted=True)
+        else:
+            where = ["revoked_at IS NULL", "account_id = ?"]
+            if account_id:  # a managed account: the partial index grants_account_order holds its rows
+                where.append("account_id != ''")
+            rows, total = self._list("grants", "id", where, [account_id], ("grants", account_id), page, size)
         return [grant_from_row(r) for r in rows], total
 
     def _list(self, table: str, id_column: str, where: list[str], params: list, key, page: int, size: int, *,

@@ -1,6 +1,7 @@
 """Filling a new database: the chosen seed's clients and grants, and the settings that remember it.
 
-Seeds: ``"demo"`` (the demo account of ``demo.py``), ``"empty"``, or ``"grants=N"`` (a synthetic account). Seeding
+Seeds: ``"demo"`` (the demo account of ``demo.py``), ``"empty"``, ``"grants=N"`` (a synthetic account), or
+``"accounts=N,grants=M"`` (the demo account as the manager of N managed accounts: ``fleet.py``). Seeding
 a database that already holds data adds nothing twice (ids are deterministic). When a seed first filled the
 database is kept in its settings (``seeded_at``), because the demo's ages are counted from that moment; ``explore``
 says how long ago that was (``describe_age``).
@@ -21,10 +22,12 @@ def seed_store(store, seed: str, now: datetime) -> None:
     if seed == "empty":
         return
     from telnyx_nb.sandbox.store.demo import demo_dataset, synthetic_dataset
+    from telnyx_nb.sandbox.store.fleet import parse_fleet_seed, seed_fleet
 
     if store.is_empty():  # a database seeded before this was recorded stays "unknown", not "just now"
         store.set_setting_once(SEEDED_AT_SETTING, now.isoformat(timespec="seconds"))
-    if seed == "demo":
+    fleet = parse_fleet_seed(seed) is not None
+    if seed == "demo" or fleet:
         clients, grants = demo_dataset(now)
     else:
         clients, grants = synthetic_dataset(int(seed.split("=", 1)[1]), now)
@@ -38,6 +41,8 @@ def seed_store(store, seed: str, now: datetime) -> None:
         store.set_setting_once("user_id", demo_client["user_id"])
     store.insert_clients(clients)
     store.insert_grants(grants)
+    if fleet:
+        seed_fleet(store, seed, now)
 
 
 def seeded_at(store) -> datetime | None:

@@ -20,7 +20,7 @@ from telnyx_nb.sandbox.http import security_headers
 from telnyx_nb.sandbox.http.hosts import HostCheck, allowed_hostnames, proxy_context
 from telnyx_nb.sandbox.http.messages import json_response
 from telnyx_nb.sandbox.http.state import attach, sandbox_state
-from telnyx_nb.sandbox.management import clients, grants
+from telnyx_nb.sandbox.management import clients, grants, managed_accounts
 from telnyx_nb.sandbox.policy import access
 from telnyx_nb.sandbox.policy.rate_limits import RateLimits
 from telnyx_nb.sandbox.policy.terms import MAX_BODY_BYTES
@@ -29,8 +29,8 @@ from telnyx_nb.sandbox.web import error_handlers, faults, openapi
 from telnyx_nb.sandbox.web.faults import Faults
 
 BLUEPRINTS = (discovery.blueprint, token.blueprint, introspection.blueprint, revocation.blueprint,
-              registration.blueprint, authorize.blueprint, grants.blueprint, clients.blueprint, faults.blueprint,
-              openapi.blueprint)
+              registration.blueprint, authorize.blueprint, grants.blueprint, clients.blueprint,
+              managed_accounts.blueprint, faults.blueprint, openapi.blueprint)
 
 
 @dataclass

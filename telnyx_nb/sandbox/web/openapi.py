@@ -15,6 +15,7 @@ from flask import Blueprint, current_app
 from telnyx_nb.sandbox.http.messages import json_response
 from telnyx_nb.sandbox.http.routing import v2_route
 from telnyx_nb.sandbox.http.state import sandbox_state
+from telnyx_nb.sandbox.management.managed_accounts import OPENAPI_SCHEMAS as MANAGED_ACCOUNT_SCHEMAS
 from telnyx_nb.sandbox.policy import schema
 from telnyx_nb.sandbox.policy.terms import AUTH_METHODS, GRANT_TYPES, MAX_BODY_BYTES, MAX_LIST_ITEMS, MAX_REDIRECT_URIS
 
@@ -159,6 +160,7 @@ _ERRORS = {"401": _json(_ref("Errors"), "Missing or wrong API key"), "404": _jso
            "422": _json(_ref("Errors"), "Invalid field (source.pointer names it)")}
 _RFC_ERRORS = {"400": _json(_ref("OAuthError"), "RFC 6749 error"), "401": _json(_ref("OAuthError"), "Bad client")}
 _API = [{"bearerAuth": []}]
+_MANAGER_ONLY = _json(_ref("Errors"), "Not the manager account's own API key (a managed account's key, a token)")
 _CLIENT_AUTH = [{"basicAuth": []}, {}]
 
 
@@ -254,6 +256,14 @@ OPERATIONS: dict[str, dict[str, dict]] = {
                 "responses": {"200": _json(_data("OAuthGrant")), **_ERRORS}},
         "delete": {"summary": "Revoke an OAuth grant and its tokens", "security": _API, "parameters": _id("id"),
                    "responses": {"200": _json(_data("OAuthGrant")), **_ERRORS}}},
+    "/managed_accounts": {"get": {
+        "summary": "List the accounts this manager account manages (its own API key only)", "security": _API,
+        "parameters": schema.QUERIES["managed_accounts"],
+        "responses": {"200": _json(_page("ManagedAccount")), **_ERRORS, "403": _MANAGER_ONLY}}},
+    "/managed_accounts/{id}": {"get": {
+        "summary": "One managed account, with its API key (the manager's own API key only)", "security": _API,
+        "parameters": _id("id"),
+        "responses": {"200": _json(_data("ManagedAccountWithKey")), **_ERRORS, "403": _MANAGER_ONLY}}},
     "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}},
     "!/_sandbox/clients/{client_id}/verified": {"put": {
         "summary": "Sandbox only: set a client's server-owned verified flag (what Telnyx does when it verifies an app)",
@@ -320,7 +330,7 @@ def _schemas(state) -> dict:
     registration["properties"]["scope"] = {"type": ["string", "null"], "maxLength": 2000,
                                            "pattern": _scope_list_pattern(state.config.registrable_scopes)}
     # Stored clients are not enumerated: a database may hold scopes of a catalog it was started with before.
-    return {**SCHEMAS, **schema.body_schemas(names), "Registration": registration}
+    return {**SCHEMAS, **MANAGED_ACCOUNT_SCHEMAS, **schema.body_schemas(names), "Registration": registration}
 
 
 def _description(catalog) -> str:
@@ -352,7 +362,7 @@ def build_openapi(app, state) -> dict:
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             path = _rule_path(rule)
             if not path.startswith("/_sandbox/"):
-                path = path.replace("{grant_id}", "{id}").replace("{client_id}", "{id}")
+                path = path.replace("{grant_id}", "{id}").replace("{client_id}", "{id}").replace("{account_id}", "{id}")
             paths.setdefault(path,
                              {}).setdefault(method.lower(), {"responses": {"200": {"description": "OK"}}})
     paths = {path: {method: _with_common_answers(path, operation) for method, operation in operations.items()}

@@ -5,10 +5,11 @@
 
 ``db=":memory:"`` is a throwaway database (a temporary WAL file removed on stop, so that every worker thread sees
 the same data); any other value is a file path that keeps clients, grants, keys and the API key across restarts.
-Seeds (``store/seeding.py``): ``"demo"``, ``"empty"``, or ``"grants=N"``; seeding a database that already holds data
-adds nothing twice. ``reset=True`` deletes a file database first, so the seed starts over (the demo's revoked
-grants come back). The keyword arguments become one ``SandboxConfig`` (``config.py``, checked once; bad values
-raise ``telnyx_nb.core.errors.ConfigurationError``), which the Authlib server and the routes share.
+Seeds (``store/seeding.py``): ``"demo"``, ``"empty"``, ``"grants=N"`` or ``"accounts=N,grants=M"`` (a fleet:
+``store/fleet.py``); seeding a database that already holds data adds nothing twice. ``reset=True`` deletes a file
+database first, so the seed starts over (the demo's revoked grants come back). The keyword arguments become one
+``SandboxConfig`` (``config.py``, checked once; bad values raise ``telnyx_nb.core.errors.ConfigurationError``),
+which the Authlib server and the routes share.
 
 ``start(serve=False)`` builds the same app without serving it: ``requests_adapter()`` and ``httpx_transport()``
 call it in-process (no socket, no thread), and ``serve()`` starts the loopback server later on the port reserved

@@ -1,0 +1,235 @@
+"""The fleet audit: every managed account of a manager account, audited in one run, as one set of frames.
+
+    from telnyx_nb.audit.fleet import audit_fleet
+    fleet = audit_fleet(manager)             # or audit(manager, accounts="managed"), or accounts=[id, …]
+    fleet.accounts                           # one row per account: grants, findings, worst risk, failed?
+    fleet.findings, fleet.grants             # every account's, with account_id and organization_name first
+    fleet.clients                            # every account's OAuth clients, keyed the same way
+    fleet.failures                           # accounts that could not be read: stage and reason
+
+Per account (on a pool of ``max_accounts_in_flight`` threads): ``retrieve`` its key with the manager's
+(``TelnyxOAuth.for_managed_account``: a client of its own, so its own ``x-ratelimit-*`` window paces it), ``read``
+its clients and grants with that key, then ``audit`` them with the same rules, the same clock and the same
+published scopes as every other account (:func:`telnyx_nb.audit.rules.audit` on frames, with the per-grant risk of
+:mod:`telnyx_nb.audit.risk`). An account that fails at any stage — its key refused (a disabled or cancelled account
+answers 401), gone (404), a server error left after the retry budget — becomes one row of ``failures`` with the stage
+and the (masked) reason; the other accounts finish regardless. Only each account's frames are kept (never its raw
+JSON), and they are concatenated once at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from telnyx_nb import frames
+
+# rules first: it registers the rule families in their order (grant rules, then client rules); risk.py would load
+# client_rules first and change the order RULES lists them in
+from telnyx_nb.audit.rules import AuditResult, Thresholds, _published_scopes, audit  # isort: skip
+from telnyx_nb.audit.risk import LEVELS  # isort: skip
+from telnyx_nb.core.errors import ArgumentTypeError, ConfigurationError
+from telnyx_nb.core.masking import mask_text
+
+__all__ = ["ACCOUNT_COLUMNS", "FAILURE_COLUMNS", "FLEET_KEYS", "STAGES", "FleetAuditResult", "audit_fleet"]
+
+FLEET_KEYS = ("account_id", "organization_name")  # the first columns of the fleet's findings and grants
+ACCOUNT_COLUMNS = ("account_id", "organization_name", "grants", "findings", "worst_risk_level", "worst_risk_score",
+                   "failed")
+FAILURE_COLUMNS = ("account_id", "organization_name", "stage", "reason")
+STAGES = ("retrieve", "read", "audit")  # where an account's audit stopped: its key, its clients/grants, the rules
+
+
+@dataclass
+class FleetAuditResult:
+    """One audit of many managed accounts: the roll-up, every account's findings and grants, and the failures."""
+
+    accounts: pd.DataFrame  # ACCOUNT_COLUMNS: riskiest account first, the failed ones last
+    findings: pd.DataFrame  # FLEET_KEYS + the findings columns
+    grants: pd.DataFrame  # FLEET_KEYS + the grants columns with their risk, riskiest first
+    failures: pd.DataFrame  # FAILURE_COLUMNS, by account_id
+    clients: pd.DataFrame  # FLEET_KEYS + the clients columns
+    thresholds: Thresholds
+    target: str = "a manager account"
+    base_url: str | None = None
+
+    @property
+    def partial(self) -> bool:
+        """True when some account could not be audited (``failures`` says which and why)."""
+        return not self.failures.empty
+
+    def summary(self) -> pd.DataFrame:
+        """Findings counted per account, severity and rule."""
+        return (self.findings.groupby(["account_id", "severity", "rule"], observed=True).size()
+                .rename("findings").reset_index())
+
+    def _repr_html_(self) -> str:  # a notebook shows the roll-up
+        return self.accounts._repr_html_()
+
+
+@dataclass
+class _Account:
+    """What one account left behind: its audit's frames (no JSON, no client), or where and why it failed."""
+
+    account_id: str
+    organization_name: str | None
+    result: AuditResult | None = None
+    stage: str | None = None
+    reason: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.result is None
+
+
+def _account_ids(accounts: Any) -> list[str] | None:
+    """``None`` (every managed account) or the ids asked for, in order, each once; refused before any request."""
+    if accounts is None or accounts == "managed":
+        return None
+    if isinstance(accounts, str) or not isinstance(accounts, Iterable):
+        raise ArgumentTypeError(f"accounts: pass None (every managed account) or a list of managed account ids, "
+                                f"got {accounts!r}")
+    ids = list(accounts)
+    bad = [a for a in ids if not isinstance(a, str) or not a.strip() or "/" in a]
+    if bad:
+        raise ConfigurationError(f"accounts: each must be a managed account id (a non-empty string without '/'), "
+                                 f"got {bad[:3]!r}")
+    return list(dict.fromkeys(ids))
+
+
+def _audit_one(manager: Any, account_id: str, name: str | None, t: Thresholds,
+               session_factory: Callable[[], Any] | None) -> _Account:
+    """Audit one account; any failure is caught here and said with its stage, so the fleet goes on."""
+    done = _Account(account_id, name)
+    stage, client = "retrieve", None
+    try:
+        session = session_factory() if session_factory is not None else None
+        client = manager.for_managed_account(account_id, session=session)
+        if done.organization_name is None:  # ids given: the name comes with the key
+            done.organization_name = client.acting_as.organization_name
+        stage = "read"
+        clients = client.clients_df(progress=False)
+        grants = client.grants_df(with_clients=False, progress=False)
+        stage = "audit"
+        done.result = audit(clients, grants, stale_days=t.stale_days, never_used_grace_days=t.never_used_grace_days,
+                            admin_scopes=t.admin_scopes, now=t.now, scopes_supported=t.scopes_supported)
+    except Exception as exc:  # noqa: BLE001 — one account's failure, whatever it is, must not stop the fleet
+        done.stage, done.reason = stage, mask_text(f"{type(exc).__name__}: {exc}")
+    finally:
+        if client is not None:
+            client.close()
+    return done
+
+
+def _keyed(frame: pd.DataFrame, account: _Account) -> pd.DataFrame:
+    keys = pd.DataFrame({"account_id": pd.Series([account.account_id] * len(frame), dtype="string"),
+                         "organization_name": pd.Series([account.organization_name] * len(frame), dtype="string")})
+    return pd.concat([keys, frame.reset_index(drop=True)], axis=1)
+
+
+def _roll_up(done: Sequence[_Account]) -> pd.DataFrame:
+    rows = []
+    for a in done:
+        r = a.result
+        worst = r.grants["risk_score"].max() if r is not None and len(r.grants) else None
+        rows.append({"account_id": a.account_id, "organization_name": a.organization_name,
+                     "grants": len(r.grants) if r is not None else None,
+                     "findings": len(r.findings) if r is not None else None,
+                     "worst_risk_level": r.grants["risk_level"].max() if worst is not None else None,
+                     "worst_risk_score": worst, "failed": a.failed})
+    frame = pd.DataFrame(rows, columns=list(ACCOUNT_COLUMNS)).astype({
+        "account_id": "string", "organization_name": "string", "grants": "Int64", "findings": "Int64",
+        "worst_risk_score": "Int64", "failed": "boolean"})
+    frame["worst_risk_level"] = pd.Categorical(frame["worst_risk_level"], categories=LEVELS, ordered=True)
+    order = frame.assign(_failed=frame["failed"].astype(bool), _score=-frame["worst_risk_score"].astype("Float64"))
+    order = order.sort_values(["_failed", "_score", "account_id"], na_position="last", kind="stable").index
+    return frame.loc[order].reset_index(drop=True)
+
+
+def _combine(done: Sequence[_Account], t: Thresholds) -> dict[str, pd.DataFrame]:
+    """The fleet's findings, grants, clients and failures, each concatenated once (an empty audit gives the
+    columns and dtypes when no account could be read)."""
+    empty = _Account("", None, audit(frames.empty_frame(frames.CLIENT_COLUMNS),
+                                     frames.empty_frame(frames.GRANT_COLUMNS), now=t.now))
+    read = [empty, *(a for a in done if not a.failed)]
+
+    def joined(part: str) -> pd.DataFrame:
+        return pd.concat([_keyed(getattr(a.result, part), a) for a in read], ignore_index=True)
+
+    fleet_findings, fleet_grants = joined("findings"), joined("grants")
+    fleet_findings = fleet_findings.sort_values(["severity", "account_id", "rule"], kind="stable",
+                                                ignore_index=True)
+    fleet_grants = fleet_grants.sort_values(["risk_score", "account_id"], ascending=[False, True], kind="stable",
+                                            ignore_index=True)
+    failures = pd.DataFrame([(a.account_id, a.organization_name, a.stage, a.reason) for a in done if a.failed],
+                            columns=list(FAILURE_COLUMNS)).astype("string")
+    return {"findings": fleet_findings, "grants": fleet_grants, "clients": joined("clients"),
+            "failures": failures.sort_values("account_id", ignore_index=True)}
+
+
+def _fleet_bar(total: int, progress: bool) -> Any:
+    if not progress:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="managed accounts", unit="account")
+
+
+def audit_fleet(
+    oauth: Any,
+    accounts: Any = None,
+    *,
+    max_accounts_in_flight: int = 8,
+    progress: bool = True,
+    include_cancelled: bool = False,
+    session_factory: Callable[[], Any] | None = None,
+    stale_days: int = 90,
+    never_used_grace_days: int = 7,
+    admin_scopes: Iterable[str] = ("admin",),
+    now: datetime | None = None,
+) -> FleetAuditResult:
+    """Audit every managed account of ``oauth`` (a manager account's ``TelnyxOAuth``), or the ids in ``accounts``.
+
+    ``max_accounts_in_flight`` accounts are read at once, each paced by its own rate-limit window; ``progress``
+    shows one bar for the fleet (``tqdm.auto``: a widget in a notebook). A failing account is a row of
+    ``failures``; the listing of the accounts itself failing (not a manager's key) raises, as nothing was audited.
+    ``include_cancelled``: list cancelled accounts too (their keys are refused: each becomes a failure).
+    ``session_factory``: makes each account's ``requests.Session`` (default: a new pooled one), e.g.
+    ``sandbox.requests_session`` for an in-process sandbox.
+    """
+    ids = _account_ids(accounts)
+    if not isinstance(max_accounts_in_flight, int) or isinstance(max_accounts_in_flight, bool) \
+            or max_accounts_in_flight < 1:
+        raise ConfigurationError(f"max_accounts_in_flight must be a whole number >= 1, got {max_accounts_in_flight!r}")
+    if not callable(getattr(oauth, "for_managed_account", None)):
+        raise ArgumentTypeError(f"oauth: pass a manager account's TelnyxOAuth, not {type(oauth).__name__}")
+    if ids is None:
+        listed = oauth.managed_accounts(progress=False, include_cancelled=include_cancelled)
+        names = {a.id: a.organization_name for a in listed}
+    else:
+        names = dict.fromkeys(ids)
+    t = Thresholds(stale_days, never_used_grace_days, tuple(admin_scopes), now, _published_scopes(oauth))
+    t = replace(t, now=t.at().to_pydatetime())  # one clock for every account
+    done: list[_Account] = []
+    bar = _fleet_bar(len(names), progress)
+    pool = ThreadPoolExecutor(max_workers=max(1, min(max_accounts_in_flight, len(names) or 1)),
+                              thread_name_prefix="telnyx-nb-account")
+    try:
+        futures = [pool.submit(_audit_one, oauth, account_id, name, t, session_factory)
+                   for account_id, name in names.items()]
+        for future in as_completed(futures):
+            done.append(future.result())
+            if bar is not None:
+                bar.update(1)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        if bar is not None:
+            bar.close()
+    parts = _combine(done, t)
+    return FleetAuditResult(_roll_up(done), thresholds=t, target=str(getattr(oauth, "target", "a manager account")),
+                            base_url=getattr(oauth, "base_url", None), **parts)
