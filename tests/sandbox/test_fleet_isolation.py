@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 import requests
-from hardening_helpers import client_token
+from caller_helpers import client_token
 from oauth_helpers import TIMEOUT, api, authorize, query_of, url
 
 from telnyx_nb.sandbox.store.fleet import is_empty_account, status_of
