@@ -27,8 +27,8 @@ import pandas as pd
 from telnyx_nb.core.errors import ArgumentTypeError, ConfigurationError
 from telnyx_nb.frames import CLIENT_COLUMNS, DTYPES, GRANT_COLUMNS, LIST
 
-__all__ = ["CHANGES", "CLIENT_FIELDS_COMPARED", "DIFF_COLUMNS", "Snapshot", "diff", "history", "list_snapshots",
-           "load_snapshot", "snapshot"]
+__all__ = ["CHANGES", "CLIENT_FIELDS_COMPARED", "DIFF_COLUMNS", "Snapshot", "diff", "fleet_diff", "fleet_history",
+           "history", "list_snapshots", "load_snapshot", "snapshot", "write_fleet_snapshot"]
 
 TABLES = {"clients": CLIENT_COLUMNS, "grants": GRANT_COLUMNS}
 _STAMP = "%Y%m%dT%H%M%S%fZ"
@@ -85,6 +85,14 @@ def _table(frame: pd.DataFrame, columns, taken_at: pd.Timestamp):
     return pa.Table.from_arrays(arrays, names=names)
 
 
+def _taken_at(at: datetime | None) -> pd.Timestamp:
+    """The snapshot's moment in UTC (now when not given); a naive time is refused, its zone unknown."""
+    moment = pd.Timestamp(at or datetime.now(UTC))
+    if moment.tzinfo is None:
+        raise ConfigurationError(f"taken_at: pass a timezone-aware time (e.g. datetime.now(UTC)), got {at!r}")
+    return moment.tz_convert("UTC")
+
+
 def snapshot(api: Any, directory: str | Path, *, at: datetime | None = None) -> Snapshot:
     """Write the account's clients and grants under ``directory`` (created if needed); returns the Snapshot.
 
@@ -92,7 +100,7 @@ def snapshot(api: Any, directory: str | Path, *, at: datetime | None = None) -> 
     ``.clients`` and ``.grants`` frames (an ``AuditResult``). ``at`` (tz-aware) overrides the time stamp."""
     _, pq = _arrow()
     clients, grants = _frames(api, "api")
-    taken_at = pd.Timestamp(at or datetime.now(UTC)).tz_convert("UTC")
+    taken_at = _taken_at(at)
     root = Path(directory)
     paths = {}
     for table, frame in (("clients", clients), ("grants", grants)):
@@ -326,3 +334,30 @@ def history(directory: str | Path):
         quoted = str(files).replace("'", "''")
         connection.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{quoted}', hive_partitioning = true)")
     return connection
+
+
+# ------------------------------------------------------------------------------------------------ the fleet
+# a fleet's snapshots, partitioned by account_id and date, live in fleet_snapshots.py and fleet_diff.py (this
+# module's size); these are their names here, imported when first called
+
+def write_fleet_snapshot(result: Any, out_dir: str | Path, *, taken_at: datetime | None = None) -> list[Path]:
+    """A ``FleetAuditResult``'s clients and grants per account as Hive-partitioned Parquet (see
+    :func:`telnyx_nb.audit.fleet_snapshots.write_fleet_snapshot`)."""
+    from telnyx_nb.audit.fleet_snapshots import write_fleet_snapshot as write
+
+    return write(result, out_dir, taken_at=taken_at)
+
+
+def fleet_history(out_dir: str | Path):
+    """A DuckDB connection with views ``clients``, ``grants`` and ``runs`` over a fleet's snapshots (see
+    :func:`telnyx_nb.audit.fleet_snapshots.fleet_history`)."""
+    from telnyx_nb.audit.fleet_snapshots import fleet_history as open_history
+
+    return open_history(out_dir)
+
+
+def fleet_diff(out_dir: str | Path, *, account: str | None = None, since: Any = None) -> pd.DataFrame:
+    """What changed in each account of a fleet between two runs (see :func:`telnyx_nb.audit.fleet_diff.fleet_diff`)."""
+    from telnyx_nb.audit.fleet_diff import fleet_diff as compare
+
+    return compare(out_dir, account=account, since=since)
