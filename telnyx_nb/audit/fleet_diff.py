@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from telnyx_nb.audit.fleet_snapshots import HIVE
-from telnyx_nb.audit.snapshots import _STAMP, CHANGES, CLIENT_FIELDS_COMPARED, DIFF_COLUMNS
+from telnyx_nb.audit.snapshot_format import CHANGES, CLIENT_FIELDS_COMPARED, DIFF_COLUMNS, STAMP, arrow
 from telnyx_nb.core.errors import ConfigurationError
 
 __all__ = ["FLEET_DIFF_COLUMNS", "fleet_diff"]
@@ -31,7 +31,7 @@ _BOOLEANS = ("require_pkce", "verified")
 
 
 def _stamp(path: Path) -> pd.Timestamp:
-    return pd.Timestamp(pd.to_datetime(path.stem, format=_STAMP, utc=True))
+    return pd.Timestamp(pd.to_datetime(path.stem, format=STAMP, utc=True))
 
 
 def _runs(root: Path) -> dict[pd.Timestamp, Path]:
@@ -58,7 +58,7 @@ def _snapshots(root: Path, account: str | None) -> dict[str, list[pd.Timestamp]]
 def _pairs(root: Path, account: str | None, since: Any) -> tuple[pd.DataFrame, dict[str, str], pd.Series]:
     """(account_id, old_at, new_at) per account compared, the accounts of the latest run left out (with why), and
     the accounts' names in the latest run."""
-    import pyarrow.parquet as pq
+    _, pq = arrow()
 
     runs = _runs(root)
     if not runs:
@@ -92,7 +92,7 @@ def _pairs(root: Path, account: str | None, since: Any) -> tuple[pd.DataFrame, d
 
 
 def _file(root: Path, table: str, account_id: str, at: pd.Timestamp) -> str:
-    return str(root / table / f"account_id={account_id}" / f"date={at:%Y-%m-%d}" / f"{at.strftime(_STAMP)}.parquet")
+    return str(root / table / f"account_id={account_id}" / f"date={at:%Y-%m-%d}" / f"{at.strftime(STAMP)}.parquet")
 
 
 def _text(column: str, side: str) -> str:

@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from telnyx_nb.audit.snapshots import _STAMP, TABLES, _arrow, _table, _taken_at
+from telnyx_nb.audit.snapshot_format import STAMP, TABLES, arrow, arrow_table, utc_moment
 from telnyx_nb.core.errors import ConfigurationError
 
 __all__ = ["RUN_COLUMNS", "SECRET_COLUMNS", "fleet_history", "write_fleet_snapshot"]
@@ -58,7 +58,7 @@ def _checked_ids(ids) -> list[str]:
 
 def _write_atomically(table, path: Path) -> Path:
     """Write beside the final name, then rename: a reader (or a killed run) never sees half a file."""
-    _, pq = _arrow()
+    _, pq = arrow()
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # not *.parquet: no glob picks it up
     try:
@@ -71,14 +71,14 @@ def _write_atomically(table, path: Path) -> Path:
 
 def _fleet_table(frame: pd.DataFrame, columns, taken_at: pd.Timestamp):
     """The single-account snapshot's table with ``organization_name`` first (``account_id`` is the path's)."""
-    pa, _ = _arrow()
-    table = _table(frame, columns, taken_at)
+    pa, _ = arrow()
+    table = arrow_table(frame, columns, taken_at)
     names = frame["organization_name"].astype("string").to_numpy(dtype=object, na_value=None)
     return table.add_column(0, "organization_name", pa.array(names, pa.string()))
 
 
 def _run_table(result: Any, taken_at: pd.Timestamp):
-    pa, _ = _arrow()
+    pa, _ = arrow()
     failures = result.failures.set_index("account_id")[["stage", "reason"]]
     rows = result.accounts.join(failures, on="account_id")
     rows["worst_risk_level"] = rows["worst_risk_level"].astype("string")
@@ -96,9 +96,9 @@ def write_fleet_snapshot(result: Any, out_dir: str | Path, *, taken_at: datetime
         if not isinstance(getattr(result, name, None), pd.DataFrame):
             raise ConfigurationError(f"result: pass a FleetAuditResult (audit_fleet(...)); it has no {name} frame")
         _no_secrets(getattr(result, name), f"result.{name}")
-    pa, _ = _arrow()
-    moment = _taken_at(taken_at)
-    root, stamp, day = Path(out_dir), moment.strftime(_STAMP), f"{moment:%Y-%m-%d}"
+    pa, _ = arrow()
+    moment = utc_moment(taken_at)
+    root, stamp, day = Path(out_dir), moment.strftime(STAMP), f"{moment:%Y-%m-%d}"
     read = _checked_ids(result.accounts.loc[~result.accounts["failed"].astype(bool), "account_id"].tolist())
     written = []
     for table_name, columns in TABLES.items():

@@ -24,22 +24,22 @@ from typing import Any
 
 import pandas as pd
 
+from telnyx_nb.audit.fleet_diff import fleet_diff
+from telnyx_nb.audit.fleet_snapshots import fleet_history, write_fleet_snapshot
+from telnyx_nb.audit.snapshot_format import CHANGES, CLIENT_FIELDS_COMPARED, DIFF_COLUMNS, TABLES
+from telnyx_nb.audit.snapshot_format import STAMP as _STAMP
+from telnyx_nb.audit.snapshot_format import arrow as _arrow
+from telnyx_nb.audit.snapshot_format import arrow_table as _table
+from telnyx_nb.audit.snapshot_format import utc_moment as _taken_at
 from telnyx_nb.core.errors import ArgumentTypeError, ConfigurationError
 from telnyx_nb.frames import CLIENT_COLUMNS, DTYPES, GRANT_COLUMNS, LIST
 
 __all__ = ["CHANGES", "CLIENT_FIELDS_COMPARED", "DIFF_COLUMNS", "Snapshot", "diff", "fleet_diff", "fleet_history",
            "history", "list_snapshots", "load_snapshot", "snapshot", "write_fleet_snapshot"]
 
-TABLES = {"clients": CLIENT_COLUMNS, "grants": GRANT_COLUMNS}
-_STAMP = "%Y%m%dT%H%M%S%fZ"
 _FILE = re.compile(r"^snapshot-(\d{8}T\d{12}Z)\.parquet$")
-# what a diff row can say, in the order the diff lists them
-CHANGES = ["grant added", "grant revoked", "scopes widened", "scopes narrowed", "scopes changed",
-           "client created", "client deleted", "client changed"]
-DIFF_COLUMNS = ["change", "object_type", "object_id", "client_id", "client_name", "field", "before", "after"]
-# client fields whose change is reported (one row per field): who may redirect where, ask for what, and how
-CLIENT_FIELDS_COMPARED = ("name", "client_type", "redirect_uris", "allowed_scopes", "allowed_grant_types",
-                          "require_pkce", "verified", "logo_uri", "policy_uri", "tos_uri")
+# fleet_diff, fleet_history and write_fleet_snapshot: a fleet's snapshots, partitioned by account_id and date as
+# well (fleet_snapshots.py, fleet_diff.py), named here beside the single account's
 
 
 @dataclass
@@ -54,43 +54,6 @@ class Snapshot:
     def __repr__(self) -> str:
         return (f"Snapshot(taken_at={self.taken_at.isoformat()}, clients={len(self.clients)}, "
                 f"grants={len(self.grants)})")
-
-
-def _arrow():
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError:  # pragma: no cover - pyarrow comes with the parquet extra
-        raise ConfigurationError("snapshots are Parquet files: install pyarrow "
-                                 "(pip install 'telnyx-nb[parquet]')") from None
-    return pa, pq
-
-
-def _table(frame: pd.DataFrame, columns, taken_at: pd.Timestamp):
-    """A frame as an Arrow table with explicit types (lists of strings even when every list is empty)."""
-    pa, _ = _arrow()
-    arrays, names = [], []
-    for name in columns:
-        column = frame[name]
-        if DTYPES[name] is LIST:
-            arrays.append(pa.array([list(v) if v is not None else [] for v in column.tolist()],
-                                   type=pa.list_(pa.string())))
-        elif name == "client_type":
-            arrays.append(pa.array(column.astype("string").to_numpy(dtype=object, na_value=None), pa.string()))
-        else:
-            arrays.append(pa.Array.from_pandas(column))
-        names.append(name)
-    arrays.append(pa.array([taken_at.to_pydatetime()] * len(frame), pa.timestamp("us", tz="UTC")))
-    names.append("snapshot_at")
-    return pa.Table.from_arrays(arrays, names=names)
-
-
-def _taken_at(at: datetime | None) -> pd.Timestamp:
-    """The snapshot's moment in UTC (now when not given); a naive time is refused, its zone unknown."""
-    moment = pd.Timestamp(at or datetime.now(UTC))
-    if moment.tzinfo is None:
-        raise ConfigurationError(f"taken_at: pass a timezone-aware time (e.g. datetime.now(UTC)), got {at!r}")
-    return moment.tz_convert("UTC")
 
 
 def snapshot(api: Any, directory: str | Path, *, at: datetime | None = None) -> Snapshot:
@@ -335,29 +298,3 @@ def history(directory: str | Path):
         connection.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{quoted}', hive_partitioning = true)")
     return connection
 
-
-# ------------------------------------------------------------------------------------------------ the fleet
-# a fleet's snapshots, partitioned by account_id and date, live in fleet_snapshots.py and fleet_diff.py (this
-# module's size); these are their names here, imported when first called
-
-def write_fleet_snapshot(result: Any, out_dir: str | Path, *, taken_at: datetime | None = None) -> list[Path]:
-    """A ``FleetAuditResult``'s clients and grants per account as Hive-partitioned Parquet (see
-    :func:`telnyx_nb.audit.fleet_snapshots.write_fleet_snapshot`)."""
-    from telnyx_nb.audit.fleet_snapshots import write_fleet_snapshot as write
-
-    return write(result, out_dir, taken_at=taken_at)
-
-
-def fleet_history(out_dir: str | Path):
-    """A DuckDB connection with views ``clients``, ``grants`` and ``runs`` over a fleet's snapshots (see
-    :func:`telnyx_nb.audit.fleet_snapshots.fleet_history`)."""
-    from telnyx_nb.audit.fleet_snapshots import fleet_history as open_history
-
-    return open_history(out_dir)
-
-
-def fleet_diff(out_dir: str | Path, *, account: str | None = None, since: Any = None) -> pd.DataFrame:
-    """What changed in each account of a fleet between two runs (see :func:`telnyx_nb.audit.fleet_diff.fleet_diff`)."""
-    from telnyx_nb.audit.fleet_diff import fleet_diff as compare
-
-    return compare(out_dir, account=account, since=since)
