@@ -14,6 +14,7 @@ the result's ``attrs["not_compared"]`` ({account_id: why}).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -30,25 +31,26 @@ _LISTS = ("redirect_uris", "allowed_scopes", "allowed_grant_types")
 _BOOLEANS = ("require_pkce", "verified")
 
 
-def _stamp(path: Path) -> pd.Timestamp:
-    return pd.Timestamp(pd.to_datetime(path.stem, format=STAMP, utc=True))
+# snapshots are told apart by their files' stamps, kept as text: fixed width, so they sort as the times do, and
+# thousands are compared without parsing one
+_STAMPED = re.compile(r"^\d{8}T\d{12}Z$")
 
 
-def _runs(root: Path) -> dict[pd.Timestamp, Path]:
-    return {_stamp(p): p for p in sorted(root.glob("runs/date=*/*.parquet"))}
+def _runs(root: Path) -> dict[str, Path]:
+    return {p.stem: p for p in sorted(root.glob("runs/date=*/*.parquet")) if _STAMPED.match(p.stem)}
 
 
-def _snapshots(root: Path, account: str | None) -> dict[str, list[pd.Timestamp]]:
+def _snapshots(root: Path, account: str | None) -> dict[str, list[str]]:
     """Each account's snapshots of complete runs (both tables written, the run's roll-up too), oldest first,
     from the file names alone."""
     runs = set(_runs(root))
-    held: dict[tuple[str, pd.Timestamp], int] = {}
+    held: dict[tuple[str, str], int] = {}
     pattern = f"account_id={account}" if account else "account_id=*"
     for table in ("clients", "grants"):
         for path in root.glob(f"{table}/{pattern}/date=*/*.parquet"):
-            key = (path.parent.parent.name.split("=", 1)[1], _stamp(path))
+            key = (path.parent.parent.name.split("=", 1)[1], path.stem)
             held[key] = held.get(key, 0) + 1
-    out: dict[str, list[pd.Timestamp]] = {}
+    out: dict[str, list[str]] = {}
     for (account_id, at), tables in sorted(held.items()):
         if tables == 2 and at in runs:
             out.setdefault(account_id, []).append(at)
@@ -68,12 +70,12 @@ def _pairs(root: Path, account: str | None, since: Any) -> tuple[pd.DataFrame, d
     roll_up = pq.read_table(runs[latest], columns=["account_id", "organization_name", "failed"]).to_pandas()
     if account is not None:
         if account not in set(roll_up["account_id"]):
-            raise ConfigurationError(f"--account {account}: not an account of the latest run ({latest.isoformat()});"
+            raise ConfigurationError(f"--account {account}: not an account of the latest run ({latest});"
                                      " list them with fleet_history(dir).sql('SELECT * FROM runs')")
         roll_up = roll_up[roll_up["account_id"] == account]
     cutoff = None if since is None else pd.Timestamp(since)
-    if cutoff is not None and cutoff.tzinfo is None:
-        cutoff = cutoff.tz_localize("UTC")
+    if cutoff is not None:
+        cutoff = (cutoff.tz_localize("UTC") if cutoff.tzinfo is None else cutoff.tz_convert("UTC")).strftime(STAMP)
     held = _snapshots(root, account)
     rows, skipped = [], {}
     for account_id, failed in zip(roll_up["account_id"], roll_up["failed"]):
@@ -91,8 +93,9 @@ def _pairs(root: Path, account: str | None, since: Any) -> tuple[pd.DataFrame, d
     return pd.DataFrame(rows, columns=["account_id", "old_at", "new_at"]), skipped, names
 
 
-def _file(root: Path, table: str, account_id: str, at: pd.Timestamp) -> str:
-    return str(root / table / f"account_id={account_id}" / f"date={at:%Y-%m-%d}" / f"{at.strftime(STAMP)}.parquet")
+def _file(root: Path, table: str, account_id: str, stamp: str) -> str:
+    day = f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]}"
+    return str(root / table / f"account_id={account_id}" / f"date={day}" / f"{stamp}.parquet")
 
 
 def _text(column: str, side: str) -> str:
