@@ -24,22 +24,22 @@ from typing import Any
 
 import pandas as pd
 
+from telnyx_nb.audit.fleet_diff import fleet_diff
+from telnyx_nb.audit.fleet_snapshots import fleet_history, write_fleet_snapshot
+from telnyx_nb.audit.snapshot_format import CHANGES, CLIENT_FIELDS_COMPARED, DIFF_COLUMNS, TABLES
+from telnyx_nb.audit.snapshot_format import STAMP as _STAMP
+from telnyx_nb.audit.snapshot_format import arrow as _arrow
+from telnyx_nb.audit.snapshot_format import arrow_table as _table
+from telnyx_nb.audit.snapshot_format import utc_moment as _taken_at
 from telnyx_nb.core.errors import ArgumentTypeError, ConfigurationError
 from telnyx_nb.frames import CLIENT_COLUMNS, DTYPES, GRANT_COLUMNS, LIST
 
-__all__ = ["CHANGES", "CLIENT_FIELDS_COMPARED", "DIFF_COLUMNS", "Snapshot", "diff", "history", "list_snapshots",
-           "load_snapshot", "snapshot"]
+__all__ = ["CHANGES", "CLIENT_FIELDS_COMPARED", "DIFF_COLUMNS", "Snapshot", "diff", "fleet_diff", "fleet_history",
+           "history", "list_snapshots", "load_snapshot", "snapshot", "write_fleet_snapshot"]
 
-TABLES = {"clients": CLIENT_COLUMNS, "grants": GRANT_COLUMNS}
-_STAMP = "%Y%m%dT%H%M%S%fZ"
 _FILE = re.compile(r"^snapshot-(\d{8}T\d{12}Z)\.parquet$")
-# what a diff row can say, in the order the diff lists them
-CHANGES = ["grant added", "grant revoked", "scopes widened", "scopes narrowed", "scopes changed",
-           "client created", "client deleted", "client changed"]
-DIFF_COLUMNS = ["change", "object_type", "object_id", "client_id", "client_name", "field", "before", "after"]
-# client fields whose change is reported (one row per field): who may redirect where, ask for what, and how
-CLIENT_FIELDS_COMPARED = ("name", "client_type", "redirect_uris", "allowed_scopes", "allowed_grant_types",
-                          "require_pkce", "verified", "logo_uri", "policy_uri", "tos_uri")
+# fleet_diff, fleet_history and write_fleet_snapshot: a fleet's snapshots, partitioned by account_id and date as
+# well (fleet_snapshots.py, fleet_diff.py), named here beside the single account's
 
 
 @dataclass
@@ -56,35 +56,6 @@ class Snapshot:
                 f"grants={len(self.grants)})")
 
 
-def _arrow():
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError:  # pragma: no cover - pyarrow comes with the parquet extra
-        raise ConfigurationError("snapshots are Parquet files: install pyarrow "
-                                 "(pip install 'telnyx-nb[parquet]')") from None
-    return pa, pq
-
-
-def _table(frame: pd.DataFrame, columns, taken_at: pd.Timestamp):
-    """A frame as an Arrow table with explicit types (lists of strings even when every list is empty)."""
-    pa, _ = _arrow()
-    arrays, names = [], []
-    for name in columns:
-        column = frame[name]
-        if DTYPES[name] is LIST:
-            arrays.append(pa.array([list(v) if v is not None else [] for v in column.tolist()],
-                                   type=pa.list_(pa.string())))
-        elif name == "client_type":
-            arrays.append(pa.array(column.astype("string").to_numpy(dtype=object, na_value=None), pa.string()))
-        else:
-            arrays.append(pa.Array.from_pandas(column))
-        names.append(name)
-    arrays.append(pa.array([taken_at.to_pydatetime()] * len(frame), pa.timestamp("us", tz="UTC")))
-    names.append("snapshot_at")
-    return pa.Table.from_arrays(arrays, names=names)
-
-
 def snapshot(api: Any, directory: str | Path, *, at: datetime | None = None) -> Snapshot:
     """Write the account's clients and grants under ``directory`` (created if needed); returns the Snapshot.
 
@@ -92,7 +63,7 @@ def snapshot(api: Any, directory: str | Path, *, at: datetime | None = None) -> 
     ``.clients`` and ``.grants`` frames (an ``AuditResult``). ``at`` (tz-aware) overrides the time stamp."""
     _, pq = _arrow()
     clients, grants = _frames(api, "api")
-    taken_at = pd.Timestamp(at or datetime.now(UTC)).tz_convert("UTC")
+    taken_at = _taken_at(at)
     root = Path(directory)
     paths = {}
     for table, frame in (("clients", clients), ("grants", grants)):
@@ -326,3 +297,4 @@ def history(directory: str | Path):
         quoted = str(files).replace("'", "''")
         connection.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{quoted}', hive_partitioning = true)")
     return connection
+
