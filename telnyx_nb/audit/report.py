@@ -30,7 +30,7 @@ from telnyx_nb.audit.rules import RULES, SEVERITIES, AuditResult
 from telnyx_nb.core.errors import ConfigurationError
 from telnyx_nb.spreadsheet import write_csv
 
-__all__ = ["SECTIONS", "export", "render_html", "write_report"]
+__all__ = ["SECTIONS", "export", "render_fleet_html", "render_html", "save_fleet_html", "write_report"]
 
 # id → heading, in report order; tests check each is present
 SECTIONS = {
@@ -49,7 +49,7 @@ SECTIONS = {
 GRANTS_PAGE_SIZE = 50  # rows per page of the per-grant table: 100k grants stay readable
 REVOKE_FIRST = 10  # grants in "Revoke these first"
 _RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}  # high = 0
-_ID_COLUMNS = {"client_id", "grant", "grant_id", "id", "object_id", "org_id", "user_id"}
+_ID_COLUMNS = {"account_id", "client_id", "grant", "grant_id", "id", "object_id", "org_id", "user_id"}
 
 
 def plain_doc(text: str) -> str:
@@ -78,7 +78,7 @@ def _cell(value: Any, column: str = "") -> dict:
     text = str(value)
     if column == "severity" and text in _RANK:
         return {"text": text, "sort": str(_RANK[text]), "cls": f"sev-{text}", "title": None}
-    if column == "risk_level" and text in LEVELS:  # sorts by urgency, not alphabetically
+    if column in ("risk_level", "worst_risk_level") and text in LEVELS:  # sorts by urgency, not alphabetically
         return {"text": text, "sort": str(LEVELS.index(text)), "cls": f"risk-{text}", "title": None}
     if column in _ID_COLUMNS:  # whole (an owner pastes it into a command), one click from the clipboard
         return {"text": text, "sort": text, "cls": "id", "title": None, "copy_id": True}
@@ -194,13 +194,14 @@ def per_client(result: AuditResult) -> pd.DataFrame:
         .drop(columns="_rank").reset_index(drop=True)
 
 
-@lru_cache(maxsize=1)
-def _template():
+@lru_cache(maxsize=2)
+def _template(name: str = "report.html.j2"):
+    """A report template (autoescaping on: names are a third party's choice); the pages share _base and _macros."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     environment = Environment(loader=PackageLoader("telnyx_nb.audit", "templates"),
                               autoescape=select_autoescape(["html", "j2"], default=True))
-    return environment.get_template("report.html.j2")
+    return environment.get_template(name)
 
 
 def _severity_column(frame: pd.DataFrame, column: str = "worst_severity") -> pd.DataFrame:
@@ -285,6 +286,22 @@ def render_html(result: AuditResult, report_name: str = "report.html") -> str:
                               selection=selection.embeddable(selection.build(result, REVOKE_FIRST)),
                               selection_id=selection.ELEMENT_ID)
 
+
+
+def render_fleet_html(result: Any, report_name: str = "report.html") -> str:
+    """The fleet view of a :class:`~telnyx_nb.audit.fleet.FleetAuditResult` as one self-contained HTML string
+    (accounts ranked by their worst grant, each account's table on demand, "Revoke these first" across the fleet);
+    see :mod:`telnyx_nb.audit.fleet_report`."""
+    from telnyx_nb.audit import fleet_report
+
+    return fleet_report.render(result, report_name)
+
+
+def save_fleet_html(result: Any, path: str | Path) -> Path:
+    """Write :func:`render_fleet_html` to ``path`` (UTF-8); returns the path."""
+    path = Path(path)
+    path.write_text(render_fleet_html(result, path.name), encoding="utf-8")
+    return path
 
 
 def _summary_by_rule(result: AuditResult) -> pd.DataFrame:
