@@ -5,7 +5,7 @@ riskiest grants of every account, each with its account and full id, and how to 
 the fleet in numbers with the accounts that could not be audited and why, the accounts ranked by their worst grant,
 then each account's grants to review in a collapsed ``<details>`` (the page stays light at a thousand accounts: the
 browser lays out only the one opened). It is built from the single-account report's pieces (its tables, cells,
-copy buttons, script and styles, :mod:`telnyx_nb.audit.report`) and the same offline rules: nothing from
+copy buttons, script and styles, :mod:`telnyx_nb.audit.html_page`) and the same offline rules: nothing from
 elsewhere, autoescaped names, and no secret (the fleet's frames hold none; the accounts' keys never reach them).
 
 ``telnyx-nb revoke`` acts on one account's report; it does not read this page (it embeds no selection), so the
@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from telnyx_nb.audit import plots, report
+from telnyx_nb.audit import html_page, plots
 from telnyx_nb.audit.risk import LEVELS, revoke_first
 from telnyx_nb.audit.rules import SEVERITIES
 
@@ -30,7 +30,7 @@ FLEET_SECTIONS = {
     "fleet-summary": "The fleet",
     "failures": "Accounts that could not be audited",
     "accounts-ranked": "Accounts, by their worst grant",
-    "per-account": "Each account's grants to review",
+    "per-account": "Grants to review, account by account",
     "findings-per-rule": "Findings per rule, by severity",
     "rules": "Rules",
 }
@@ -131,7 +131,7 @@ def _account_blocks(ranked: pd.DataFrame, review: dict[str, pd.DataFrame], failu
             "rank": row.rank, "account_id": row.account_id, "name": "" if pd.isna(row.organization_name)
             else str(row.organization_name), "level": row.worst_risk_level, "score": row.worst_risk_score,
             "to_review": row.to_review, "failed": reasons.get(row.account_id) if row.failed else None,
-            "table": None if frame is None else report._table(frame, f"account-{row.rank}-table",
+            "table": None if frame is None else html_page.table(frame, f"account-{row.rank}-table",
                                                               "grants to review, riskiest first")})
     return blocks
 
@@ -151,24 +151,24 @@ def render(result: Any, report_name: str = "report.html") -> str:
     sections = [
         section("fleet-revoke-first", intro="The riskiest grants of every account audited, one reason each (risk: the "
                 "sum of the weights of what a grant shows; see Rules below). Revoking a grant ends the tokens issued "
-                "under it (RFC 7009 §2).", tables=[report._table(first, "fleet-revoke-first-table",
+                "under it (RFC 7009 §2).", tables=[html_page.table(first, "fleet-revoke-first-table",
                 f"the {len(first)} riskiest grants of the fleet", "no grant stands out: every one is low risk")]),
-        section("fleet-summary", tables=[report._table(_facts(result, now), "facts", "what was audited")]),
+        section("fleet-summary", tables=[html_page.table(_facts(result, now), "facts", "what was audited")]),
         section("failures", intro="Each could not be read (a disabled or cancelled account's key is refused); the "
                 "other accounts were audited regardless. Audit them again once they answer.",
-                tables=[report._table(result.failures, "failures-table", "accounts not audited, and why",
+                tables=[html_page.table(result.failures, "failures-table", "accounts not audited, and why",
                                       "none: every account was audited")]),
         section("accounts-ranked", intro="Riskiest first: each account by the risk score of its worst grant; the "
                 "accounts that could not be audited last. Click a column heading to sort; type to filter.",
-                tables=[report._table(ranked, "accounts-table", "every account, ranked", "no managed accounts")]),
+                tables=[html_page.table(ranked, "accounts-table", "every account, ranked", "no managed accounts")]),
         section("per-account", intro="Open an account to see its flagged grants, riskiest first, with every rule "
                 "each broke."),
-        section("findings-per-rule", images=[report._img(plots.findings_by_severity(result.findings),
+        section("findings-per-rule", images=[html_page.img(plots.findings_by_severity(result.findings),
                                                          "findings per rule across the fleet, by severity")]),
-        section("rules", tables=[report._table(report._rules_frame(), "rules-table", "the audit rules")]),
+        section("rules", tables=[html_page.table(html_page.rules_frame(), "rules-table", "the audit rules")]),
     ]
     sections[0]["fleet_act"] = how_to_act(first, report_name)
     sections[4]["accounts"] = _account_blocks(ranked, review, result.failures)
-    return report._template("fleet.html.j2").render(
+    return html_page.template("fleet.html.j2").render(
         title="telnyx-nb OAuth audit of a fleet", target=result.target, generated=now.isoformat(timespec="seconds"),
         sections=sections)
