@@ -51,42 +51,45 @@ def fleet_revoke_first(result: Any, n: int = REVOKE_FIRST) -> pd.DataFrame:
     return first
 
 
-def review_by_account(result: Any) -> dict[str, pd.DataFrame]:
-    """Each account's flagged grants (the single report's "Grants to review", computed once for the whole fleet),
-    riskiest first, keyed by account id."""
+def review_by_account(result: Any) -> pd.DataFrame:
+    """Every account's flagged grants (the single report's "Grants to review", computed once for the whole fleet:
+    column operations, never one audit per account), account by account in the fleet's order, riskiest first."""
     findings = result.findings[result.findings["object_type"].astype(str) == "grant"]
     if findings.empty:
-        return {}
-    findings = findings.assign(_key=findings["account_id"].astype(str) + "\0" + findings["object_id"].astype(str),
-                               _rank=findings["severity"].astype(str).map(_RANK)).sort_values("_rank", kind="stable")
-    per_grant = findings.groupby("_key", sort=False).agg(
-        severity=("severity", lambda s: str(s.iloc[0])), rules=("rule", lambda r: list(dict.fromkeys(r.astype(str)))))
-    grants = result.grants.assign(_key=result.grants["account_id"].astype(str) + "\0" + result.grants["id"].astype(str))
+        return pd.DataFrame(columns=["account_id", *REVIEW_COLUMNS])
+    key = findings["account_id"].astype(str) + "\0" + findings["object_id"].astype(str)
+    findings = findings.assign(_key=key, _rank=findings["severity"].astype(str).map(_RANK),
+                               rule=findings["rule"].astype(str)).sort_values("_rank", kind="stable")
+    worst = findings.drop_duplicates("_key").set_index("_key")["severity"].astype(str)  # most severe first
+    rules = findings.drop_duplicates(["_key", "rule"]).groupby("_key", sort=False)["rule"].agg(list)
+    grants = result.grants
+    flagged = grants[(grants["account_id"].astype(str) + "\0" + grants["id"].astype(str)).isin(worst.index)]
+    flagged_key = flagged["account_id"].astype(str) + "\0" + flagged["id"].astype(str)
     names = dict(zip(result.clients["account_id"].astype(str) + "\0" + result.clients["client_id"].astype(str),
                      result.clients["name"].astype(str)))
-    flagged = grants[grants["_key"].isin(per_grant.index)].join(per_grant, on="_key")
-    client_key = flagged["account_id"].astype(str) + "\0" + flagged["client_id"].astype(str)
     frame = pd.DataFrame({
         "account_id": flagged["account_id"].astype(str), "risk_level": flagged["risk_level"].astype(str),
-        "risk_score": flagged["risk_score"], "severity": flagged["severity"],
-        "client": client_key.map(names).fillna("(client gone)"), "client_id": flagged["client_id"],
-        "grant_id": flagged["id"], "scopes": flagged["scopes"], "last_used_at": flagged["last_used_at"],
-        "rules": flagged["rules"], "risk_reason": flagged["risk_reason"]})
-    return {account: part[REVIEW_COLUMNS].reset_index(drop=True)
-            for account, part in frame.groupby("account_id", sort=False)}  # grants are riskiest first already
+        "risk_score": flagged["risk_score"], "severity": flagged_key.map(worst),
+        "client": (flagged["account_id"].astype(str) + "\0" + flagged["client_id"].astype(str)).map(names)
+        .fillna("(client gone)"), "client_id": flagged["client_id"], "grant_id": flagged["id"],
+        "scopes": flagged["scopes"], "last_used_at": flagged["last_used_at"], "rules": flagged_key.map(rules),
+        "risk_reason": flagged["risk_reason"]})
+    order = {a: i for i, a in enumerate(result.accounts["account_id"].astype(str))}
+    return frame.assign(_order=frame["account_id"].map(order)).sort_values("_order", kind="stable") \
+        .drop(columns="_order").reset_index(drop=True)  # grants were riskiest first: they stay so per account
 
 
-def accounts_ranked(result: Any, review: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def accounts_ranked(result: Any, review: pd.DataFrame) -> pd.DataFrame:
     """The roll-up, riskiest account first (its worst grant's score; the failed ones last), with a rank and how
     many grants each has to review."""
-    accounts = result.accounts
+    accounts, counts = result.accounts, review["account_id"].value_counts()
     ranked = pd.DataFrame({
         "rank": range(1, len(accounts) + 1), "account_id": accounts["account_id"].astype(str),
         "organization_name": accounts["organization_name"],
         "worst_risk_level": accounts["worst_risk_level"].astype(object).where(accounts["worst_risk_level"].notna(),
                                                                               None),
         "worst_risk_score": accounts["worst_risk_score"], "grants": accounts["grants"],
-        "to_review": [None if failed else len(review.get(str(a), ())) for a, failed
+        "to_review": [None if failed else int(counts.get(str(a), 0)) for a, failed
                       in zip(accounts["account_id"], accounts["failed"].astype(bool))],
         "findings": accounts["findings"], "failed": accounts["failed"].astype(bool)})
     return ranked
@@ -121,18 +124,24 @@ def how_to_act(first: pd.DataFrame, report_name: str) -> dict | None:
     return {"listed": len(first), "accounts": accounts, "report_name": report_name}
 
 
-def _account_blocks(ranked: pd.DataFrame, review: dict[str, pd.DataFrame], failures: pd.DataFrame) -> list[dict]:
+def _account_blocks(ranked: pd.DataFrame, review: pd.DataFrame, failures: pd.DataFrame) -> list[dict]:
+    """One block per account, in rank order: its failure, or its table (the fleet's review table made once, then cut
+    by account: a thousand small frames would cost more than the rows)."""
     reasons = dict(zip(failures["account_id"].astype(str), failures["stage"].astype(str) + ": "
                        + failures["reason"].astype(str)))
+    whole = html_page.table(review[REVIEW_COLUMNS], "account-table", "grants to review, riskiest first")
+    whole["page_size"] = None
+    spans = {account_id: (int(at[0]), int(at[-1]) + 1)  # each account's rows are contiguous (review_by_account)
+             for account_id, at in review.groupby("account_id", sort=False).indices.items()}
     blocks = []
     for row in ranked.itertuples(index=False):
-        frame = review.get(row.account_id)
+        span = spans.get(row.account_id)
         blocks.append({
             "rank": row.rank, "account_id": row.account_id, "name": "" if pd.isna(row.organization_name)
             else str(row.organization_name), "level": row.worst_risk_level, "score": row.worst_risk_score,
             "to_review": row.to_review, "failed": reasons.get(row.account_id) if row.failed else None,
-            "table": None if frame is None else html_page.table(frame, f"account-{row.rank}-table",
-                                                              "grants to review, riskiest first")})
+            "table": None if span is None else {**whole, "id": f"account-{row.rank}-table",
+                                                "rows": whole["rows"][span[0]:span[1]]}})
     return blocks
 
 
