@@ -9,28 +9,29 @@ the full frames. It needs nothing but itself — no stylesheets, images or scrip
 mailed, archived by cron, or attached to a CI run; one small inline script sorts (click a header), filters and
 pages the tables and reveals a copy button beside every (whole) id; without it every row is still there and every
 id selectable text. The page comes from a Jinja2 template with autoescaping on, so a client named ``<script>``
-stays text. The frames hold no secrets (client secrets are never listed by the API).
+stays text. The frames hold no secrets (client secrets are never listed by the API). A fleet audit (many managed
+accounts) gets a page of its own from the same pieces: :func:`render_fleet_html`, :mod:`telnyx_nb.audit.fleet_report`.
 """
 
 from __future__ import annotations
 
-import base64
-import re
 import shlex
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from telnyx_nb.audit import plots, selection
+from telnyx_nb.audit.html_page import img as _img
+from telnyx_nb.audit.html_page import rules_frame as _rules_frame
+from telnyx_nb.audit.html_page import table as _table
+from telnyx_nb.audit.html_page import template as _template
 from telnyx_nb.audit.risk import LEVELS, revoke_first, with_risk
 from telnyx_nb.audit.rules import RULES, SEVERITIES, AuditResult
 from telnyx_nb.core.errors import ConfigurationError
 from telnyx_nb.spreadsheet import write_csv
 
-__all__ = ["SECTIONS", "export", "render_html", "write_report"]
+__all__ = ["SECTIONS", "export", "render_fleet_html", "render_html", "save_fleet_html", "write_report"]
 
 # id → heading, in report order; tests check each is present
 SECTIONS = {
@@ -49,57 +50,6 @@ SECTIONS = {
 GRANTS_PAGE_SIZE = 50  # rows per page of the per-grant table: 100k grants stay readable
 REVOKE_FIRST = 10  # grants in "Revoke these first"
 _RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}  # high = 0
-_ID_COLUMNS = {"client_id", "grant", "grant_id", "id", "object_id", "org_id", "user_id"}
-
-
-def plain_doc(text: str) -> str:
-    """A docstring's RST inline markup (````name````, ``:data:`RULES```) as plain text for readers."""
-    return re.sub(r":[a-z]+:`([^`]+)`", r"\1", re.sub(r"``([^`]+)``", r"\1", text or ""))
-
-
-def _is_list(value: Any) -> bool:
-    return isinstance(value, (list, tuple, np.ndarray))
-
-
-def _cell(value: Any, column: str = "") -> dict:
-    """One table cell: shown text, a sort key (numbers and times sort as such) and a CSS class."""
-    if _is_list(value):
-        return {"text": ", ".join(str(v) for v in list(value)), "sort": None, "cls": None, "title": None}
-    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
-        return {"text": "", "sort": "", "cls": None, "title": None}
-    if isinstance(value, pd.Timestamp):
-        return {"text": value.strftime("%Y-%m-%d %H:%M"), "sort": value.isoformat(), "cls": None, "title": None}
-    if isinstance(value, (bool, np.bool_)):
-        return {"text": "yes" if value else "no", "sort": None, "cls": None, "title": None}
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        number = float(value)
-        text = f"{number:.1f}".removesuffix(".0")  # counts (and 47.01 days) never print as 12.0
-        return {"text": text, "sort": repr(number), "cls": "num", "title": None}
-    text = str(value)
-    if column == "severity" and text in _RANK:
-        return {"text": text, "sort": str(_RANK[text]), "cls": f"sev-{text}", "title": None}
-    if column == "risk_level" and text in LEVELS:  # sorts by urgency, not alphabetically
-        return {"text": text, "sort": str(LEVELS.index(text)), "cls": f"risk-{text}", "title": None}
-    if column in _ID_COLUMNS:  # whole (an owner pastes it into a command), one click from the clipboard
-        return {"text": text, "sort": text, "cls": "id", "title": None, "copy_id": True}
-    return {"text": text, "sort": None, "cls": None, "title": None}
-
-
-def _table(frame: pd.DataFrame, table_id: str, caption: str, empty: str = "none",
-           page_size: int | None = None) -> dict:
-    columns = [{"label": str(c).replace("_", " "),
-                "numeric": pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])}
-               for c in frame.columns]
-    rows = [[_cell(value, str(column)) for column, value in zip(frame.columns, row)]
-            for row in frame.itertuples(index=False, name=None)]
-    if page_size is None and len(rows) > 200:
-        page_size = 100
-    return {"id": table_id, "caption": caption, "columns": columns, "rows": rows, "empty": empty,
-            "page_size": page_size}
-
-
-def _img(fig: Any, alt: str) -> dict:
-    return {"alt": alt, "data": base64.b64encode(plots.to_png(fig)).decode("ascii")}
 
 
 def _worst(severities: pd.Series) -> str:
@@ -194,15 +144,6 @@ def per_client(result: AuditResult) -> pd.DataFrame:
         .drop(columns="_rank").reset_index(drop=True)
 
 
-@lru_cache(maxsize=1)
-def _template():
-    from jinja2 import Environment, PackageLoader, select_autoescape
-
-    environment = Environment(loader=PackageLoader("telnyx_nb.audit", "templates"),
-                              autoescape=select_autoescape(["html", "j2"], default=True))
-    return environment.get_template("report.html.j2")
-
-
 def _severity_column(frame: pd.DataFrame, column: str = "worst_severity") -> pd.DataFrame:
     return frame.rename(columns={column: "severity"}) if column in frame else frame
 
@@ -287,6 +228,22 @@ def render_html(result: AuditResult, report_name: str = "report.html") -> str:
 
 
 
+def render_fleet_html(result: Any, report_name: str = "report.html") -> str:
+    """The fleet view of a :class:`~telnyx_nb.audit.fleet.FleetAuditResult` as one self-contained HTML string
+    (accounts ranked by their worst grant, each account's table on demand, "Revoke these first" across the fleet);
+    see :mod:`telnyx_nb.audit.fleet_report`."""
+    from telnyx_nb.audit import fleet_report
+
+    return fleet_report.render(result, report_name)
+
+
+def save_fleet_html(result: Any, path: str | Path) -> Path:
+    """Write :func:`render_fleet_html` to ``path`` (UTF-8); returns the path."""
+    path = Path(path)
+    path.write_text(render_fleet_html(result, path.name), encoding="utf-8")
+    return path
+
+
 def _summary_by_rule(result: AuditResult) -> pd.DataFrame:
     """Findings per rule, each with the rule's suggested action."""
     actions = pd.Series({name: r.suggested_action for name, r in RULES.items()}, name="suggested action")
@@ -312,13 +269,6 @@ def _age_facts(grants: pd.DataFrame, now: pd.Timestamp, stale_days: int) -> pd.D
         "median days idle": idle.median() if idle.notna().any() else None,
         "most days idle": idle.max() if idle.notna().any() else None,
     }])
-
-
-def _rules_frame() -> pd.DataFrame:
-    """Every audit rule: its severity, what it applies to, the risk in words and the suggested action."""
-    return pd.DataFrame([{"rule": r.name, "severity": r.severity, "applies to": r.object_type,
-                          "risk": plain_doc(r.doc), "suggested action": r.suggested_action}
-                         for r in RULES.values()])
 
 
 def how_to_act(listed: int, report_name: str) -> dict | None:

@@ -28,6 +28,7 @@ EXPECTED = {
     "02_clients": ["ClientsPanel"],
     "03_audit_grants": ["GrantsPanel"],
     "04_authorization_code_pkce": ["AuthorizePanel"],
+    "05_fleet_audit": [],
 }
 _PANEL_CALL = re.compile(r"\b(" + "|".join(PANELS) + r")\(")
 
