@@ -51,7 +51,7 @@ PLACEHOLDER_KEY = "KEY…"
 RUN = ("python", "bash", "sql", "json")
 NOT_CODE = ("text",)
 # complete files a document shows only an excerpt of, put beside its pytest blocks (path relative to the root)
-BESIDE = {"docs/testing.md": ("tests/e2e/plugin_project/webapp.py",)}
+BESIDE = {"docs/testing.md": ("tests/testing/plugin_project/webapp.py",)}
 _CREDENTIALS = ("TELNYX_API_KEY", "TELNYX_CLIENT_ID", "TELNYX_CLIENT_SECRET", "TELNYX_BASE_URL",
                 "TELNYX_NB_SANDBOX", "TELNYX_NB_SANDBOX_API_KEY")
 _TIMEOUT = 180  # seconds for one shell or pytest block; a block that hangs fails instead of holding the suite
