@@ -88,6 +88,11 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
             "stale_days": getattr(args, "stale_days", 90), "never_used_days": getattr(args, "never_used_days", 7)}
 
 
+def _who(account_id: str, name) -> str:
+    """An account as a progress or failure line names it: its id and (terminal-safe) name, '?' when unknown."""
+    return f"{account_id} ({table_cell(name) if isinstance(name, str) and name else '?'})"
+
+
 class _Lines:
     """The per-account progress line (plain text on stderr: ids and masked reasons, names made terminal-safe)."""
 
@@ -100,7 +105,7 @@ class _Lines:
         self.n += 1
         if not self.plain:
             return
-        who = f"{account.account_id} ({table_cell(account.organization_name or '?')})"
+        who = _who(account.account_id, account.organization_name)
         if account.failed:
             echo(f"[{self.n}] {who}: failed at {account.stage}", file=sys.stderr, flush=True)
         else:
@@ -169,7 +174,7 @@ def _finish(result, command: str, write, fails) -> int:
     echo(f"{audited} of {len(result.accounts)} accounts audited: {len(result.grants)} grants, "
          f"{len(result.findings)} findings", file=sys.stderr)
     for row in result.failures.itertuples(index=False):
-        echo(f"failed: {row.account_id} ({table_cell(row.organization_name or '?')}) at {row.stage}: "
+        echo(f"failed: {_who(row.account_id, row.organization_name)} at {row.stage}: "
              f"{table_cell(row.reason)}", file=sys.stderr)
     if audited == 0:
         echo(f"telnyx-nb {command}: nothing audited (no managed account could be read)", file=sys.stderr)
