@@ -114,7 +114,7 @@ class _Lines:
                  flush=True)
 
 
-def _audit(api, args: argparse.Namespace, command: str):
+def _audit(api, args: argparse.Namespace):
     """The fleet audit with the checkpoint hooks; returns the result or an exit status."""
     from datetime import UTC, datetime
 
@@ -130,7 +130,7 @@ def _audit(api, args: argparse.Namespace, command: str):
 
         done = state.load(Thresholds(now=now))
         if done:
-            echo(f"resumed: {len(done)} accounts from {args.state}", file=sys.stderr)
+            echo(f"resumed: {len(done)} accounts from {args.state}; fetching the others", file=sys.stderr)
     tty = sys.stderr.isatty()
     return audit_fleet(api, args.accounts, max_accounts_in_flight=args.max_in_flight, progress=tty,
                        include_cancelled=args.include_cancelled, now=now, done=done,
@@ -153,7 +153,7 @@ def run_fleet(args: argparse.Namespace, command: str, write, fails=None) -> int:
         return 2
     try:
         echo(f"{command.capitalize()} of the managed accounts of {api.target_and_choice}", file=sys.stderr)
-        result = _audit(api, args, command)
+        result = _audit(api, args)
     except StateMismatch as exc:
         echo(f"telnyx-nb {command}: --state {args.state}: {exc}", file=sys.stderr)
         return 2
