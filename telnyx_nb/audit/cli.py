@@ -2,6 +2,7 @@
 
     telnyx-nb audit [--out report.html|.csv|.parquet|revoke-first.json] [--stale-days N] [--never-used-days N]
                     [--fail-on high|medium|low|risk:critical|risk:high|risk:medium]
+    telnyx-nb audit --managed-accounts [--accounts ID,ID] [--max-in-flight N] [--state DIR] [--out ...] [...]
 
 Where to connect follows ``telnyx_nb.connect()``: Telnyx credentials in the environment → the real API;
 ``TELNYX_NB_SANDBOX`` → that sandbox; otherwise a throwaway in-process sandbox with demo data.
@@ -14,6 +15,7 @@ that level or worse.
 
 Exit status: 0 done; 1 ``--fail-on`` found a finding that severe or a grant that risky; 2 no audit (bad setting,
 connection or authentication failure, unwritable ``--out``); argparse's usage errors also exit 2.
+``--managed-accounts`` audits a manager's whole fleet (:mod:`telnyx_nb.audit.fleet_cli`), and adds status 3: partial.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from telnyx_nb.audit.fleet_cli import add_fleet_arguments, check_fleet_arguments, exit_help, run_fleet
 from telnyx_nb.core.settings import WHERE_HELP, explain
 from telnyx_nb.terminal import echo
 
@@ -53,7 +56,8 @@ FAIL_ON = ["high", "medium", "low", "risk:critical", "risk:high", "risk:medium"]
 EPILOG = WHERE_HELP + """
 exit status: 0 done; 1 --fail-on matched a finding (high|medium|low: a finding that severe or worse) or a grant
              (risk:critical|risk:high|risk:medium: a grant that risky or worse); 2 no audit (bad setting,
-             connection or authentication failure, unwritable --out)"""
+             connection or authentication failure, unwritable --out)
+""" + exit_help(fail_on=True)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -71,9 +75,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="exit with status 1 (for CI) when there is a finding of this severity or worse "
                              "(high, medium, low), or a grant of this risk or worse (risk:critical, risk:high, "
                              "risk:medium)")
+    add_fleet_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    usage = check_fleet_arguments(args, "audit")
+    if usage is not None:
+        return usage
+    if args.managed_accounts:
+        return run_fleet(args, "audit", lambda result: _write_fleet(result, args.out),
+                         lambda result: _fails(result, args.fail_on))
     import telnyx_nb
     from telnyx_nb.audit.report import write_report
     from telnyx_nb.audit.rules import SEVERITIES, audit
@@ -142,3 +153,40 @@ def _fails(result, fail_on: str | None) -> bool:
         return bool((result.grants["risk_level"] >= fail_on.split(":", 1)[1]).any())
     worst = SEVERITIES[: SEVERITIES.index(fail_on) + 1]
     return bool(result.findings["severity"].astype(str).isin(worst).any())
+
+
+def _write_fleet(result, out: Path | None) -> int | None:
+    """The fleet's report (.html), or its grants frame with account_id (.csv, .parquet); without --out, the
+    accounts ranked by their worst grant. An exit status when nothing could be written."""
+    from telnyx_nb.audit.sanitize import terminal_safe
+
+    if out is None:
+        echo(terminal_safe(result.accounts).to_string(index=False, max_colwidth=60) if len(result.accounts)
+             else "no accounts")
+        return None
+    suffix = out.suffix.lower()
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if suffix == ".csv":
+            from telnyx_nb.spreadsheet import write_csv
+
+            write_csv(result.grants, out)
+        elif suffix == ".parquet":
+            result.grants.to_parquet(out, index=False)
+        elif suffix in (".html", ".htm"):
+            from telnyx_nb.audit import report
+
+            if not hasattr(report, "save_fleet_html"):
+                echo(f"telnyx-nb audit: --out {out}: this build has no fleet HTML report; use --out a .csv or "
+                     ".parquet file", file=sys.stderr)
+                return 2
+            report.save_fleet_html(result, out)
+        else:
+            echo(f"telnyx-nb audit: --out {out}: a fleet audit writes .html, .csv or .parquet", file=sys.stderr)
+            return 2
+    except OSError as exc:
+        echo(f"telnyx-nb audit: --out {out}: cannot write ({exc.strerror or exc}); pick a writable path",
+             file=sys.stderr)
+        return 2
+    echo(f"wrote {out}")
+    return None

@@ -19,7 +19,7 @@ JSON), and they are concatenated once at the end.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -36,7 +36,8 @@ from telnyx_nb.audit.risk import LEVELS  # isort: skip
 from telnyx_nb.core.errors import ArgumentTypeError, ConfigurationError
 from telnyx_nb.core.masking import mask_text
 
-__all__ = ["ACCOUNT_COLUMNS", "FAILURE_COLUMNS", "FLEET_KEYS", "STAGES", "FleetAuditResult", "audit_fleet"]
+__all__ = ["ACCOUNT_COLUMNS", "FAILURE_COLUMNS", "FLEET_KEYS", "STAGES", "AccountAudit", "FleetAuditResult",
+           "audit_fleet"]
 
 FLEET_KEYS = ("account_id", "organization_name")  # the first columns of the fleet's findings and grants
 ACCOUNT_COLUMNS = ("account_id", "organization_name", "grants", "findings", "worst_risk_level", "worst_risk_score",
@@ -73,7 +74,7 @@ class FleetAuditResult:
 
 
 @dataclass
-class _Account:
+class AccountAudit:
     """What one account left behind: its audit's frames (no JSON, no client), or where and why it failed."""
 
     account_id: str
@@ -103,9 +104,9 @@ def _account_ids(accounts: Any) -> list[str] | None:
 
 
 def _audit_one(manager: Any, account_id: str, name: str | None, t: Thresholds,
-               session_factory: Callable[[], Any] | None) -> _Account:
+               session_factory: Callable[[], Any] | None) -> AccountAudit:
     """Audit one account; any failure is caught here and said with its stage, so the fleet goes on."""
-    done = _Account(account_id, name)
+    done = AccountAudit(account_id, name)
     stage, client = "retrieve", None
     try:
         session = session_factory() if session_factory is not None else None
@@ -126,13 +127,13 @@ def _audit_one(manager: Any, account_id: str, name: str | None, t: Thresholds,
     return done
 
 
-def _keyed(frame: pd.DataFrame, account: _Account) -> pd.DataFrame:
+def _keyed(frame: pd.DataFrame, account: AccountAudit) -> pd.DataFrame:
     keys = pd.DataFrame({"account_id": pd.Series([account.account_id] * len(frame), dtype="string"),
                          "organization_name": pd.Series([account.organization_name] * len(frame), dtype="string")})
     return pd.concat([keys, frame.reset_index(drop=True)], axis=1)
 
 
-def _roll_up(done: Sequence[_Account]) -> pd.DataFrame:
+def _roll_up(done: Sequence[AccountAudit]) -> pd.DataFrame:
     rows = []
     for a in done:
         r = a.result
@@ -151,10 +152,10 @@ def _roll_up(done: Sequence[_Account]) -> pd.DataFrame:
     return frame.loc[order].reset_index(drop=True)
 
 
-def _combine(done: Sequence[_Account], t: Thresholds) -> dict[str, pd.DataFrame]:
+def _combine(done: Sequence[AccountAudit], t: Thresholds) -> dict[str, pd.DataFrame]:
     """The fleet's findings, grants, clients and failures, each concatenated once (an empty audit gives the
     columns and dtypes when no account could be read)."""
-    empty = _Account("", None, audit(frames.empty_frame(frames.CLIENT_COLUMNS),
+    empty = AccountAudit("", None, audit(frames.empty_frame(frames.CLIENT_COLUMNS),
                                      frames.empty_frame(frames.GRANT_COLUMNS), now=t.now))
     read = [empty, *(a for a in done if not a.failed)]
 
@@ -170,6 +171,21 @@ def _combine(done: Sequence[_Account], t: Thresholds) -> dict[str, pd.DataFrame]
                             columns=list(FAILURE_COLUMNS)).astype("string")
     return {"findings": fleet_findings, "grants": fleet_grants, "clients": joined("clients"),
             "failures": failures.sort_values("account_id", ignore_index=True)}
+
+
+def _names(oauth: Any, ids: list[str] | None, include_cancelled: bool) -> dict[str, str | None]:
+    """The accounts of this run by id, with their names when listed (ids given: the name comes with each key)."""
+    if ids is not None:
+        return dict.fromkeys(ids)
+    listed = oauth.managed_accounts(progress=False, include_cancelled=include_cancelled)
+    return {a.id: a.organization_name for a in listed}
+
+
+def _already_done(names: Mapping[str, str | None], done: Mapping[str, AccountAudit] | None) -> dict:
+    """The accounts of this run that ``done`` already holds audited: neither failed ones (a rerun retries them) nor
+    ones no longer listed (the fleet changed since) are kept."""
+    return {account_id: account for account_id, account in (done or {}).items()
+            if account_id in names and not account.failed}
 
 
 def _fleet_bar(total: int, progress: bool) -> Any:
@@ -192,6 +208,8 @@ def audit_fleet(
     never_used_grace_days: int = 7,
     admin_scopes: Iterable[str] = ("admin",),
     now: datetime | None = None,
+    done: Mapping[str, AccountAudit] | None = None,
+    on_account_done: Callable[[AccountAudit], None] | None = None,
 ) -> FleetAuditResult:
     """Audit every managed account of ``oauth`` (a manager account's ``TelnyxOAuth``), or the ids in ``accounts``.
 
@@ -201,6 +219,9 @@ def audit_fleet(
     ``include_cancelled``: list cancelled accounts too (their keys are refused: each becomes a failure).
     ``session_factory``: makes each account's ``requests.Session`` (default: a new pooled one), e.g.
     ``sandbox.requests_session`` for an in-process sandbox.
+    ``done``: accounts already audited (by id, e.g. loaded from a ``--state`` checkpoint): each one still listed is
+    taken as it is, not fetched again (a failed one is retried). ``on_account_done``: called in the calling thread
+    with each account this run finished, audited or failed (the CLI checkpoints the audited ones and prints a line).
     """
     ids = _account_ids(accounts)
     if not isinstance(max_accounts_in_flight, int) or isinstance(max_accounts_in_flight, bool) \
@@ -208,28 +229,32 @@ def audit_fleet(
         raise ConfigurationError(f"max_accounts_in_flight must be a whole number >= 1, got {max_accounts_in_flight!r}")
     if not callable(getattr(oauth, "for_managed_account", None)):
         raise ArgumentTypeError(f"oauth: pass a manager account's TelnyxOAuth, not {type(oauth).__name__}")
-    if ids is None:
-        listed = oauth.managed_accounts(progress=False, include_cancelled=include_cancelled)
-        names = {a.id: a.organization_name for a in listed}
-    else:
-        names = dict.fromkeys(ids)
+    names = _names(oauth, ids, include_cancelled)
     t = Thresholds(stale_days, never_used_grace_days, tuple(admin_scopes), now, _published_scopes(oauth))
     t = replace(t, now=t.at().to_pydatetime())  # one clock for every account
-    done: list[_Account] = []
+    finished = _already_done(names, done)
+    todo = {account_id: name for account_id, name in names.items() if account_id not in finished}
     bar = _fleet_bar(len(names), progress)
-    pool = ThreadPoolExecutor(max_workers=max(1, min(max_accounts_in_flight, len(names) or 1)),
+    if bar is not None and finished:
+        bar.update(len(finished))
+    finished_list = list(finished.values())
+    pool = ThreadPoolExecutor(max_workers=max(1, min(max_accounts_in_flight, len(todo) or 1)),
                               thread_name_prefix="telnyx-nb-account")
     try:
         futures = [pool.submit(_audit_one, oauth, account_id, name, t, session_factory)
-                   for account_id, name in names.items()]
+                   for account_id, name in todo.items()]
         for future in as_completed(futures):
-            done.append(future.result())
+            account = future.result()
+            finished_list.append(account)
+            if on_account_done is not None:
+                on_account_done(account)
             if bar is not None:
                 bar.update(1)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         if bar is not None:
             bar.close()
-    parts = _combine(done, t)
-    return FleetAuditResult(_roll_up(done), thresholds=t, target=str(getattr(oauth, "target", "a manager account")),
+    parts = _combine(finished_list, t)
+    return FleetAuditResult(_roll_up(finished_list), thresholds=t,
+                            target=str(getattr(oauth, "target", "a manager account")),
                             base_url=getattr(oauth, "base_url", None), **parts)

@@ -117,3 +117,37 @@ def test_the_fleet_bar_counts_accounts_and_can_be_turned_off(manager, capsys):
     assert "managed accounts" in drawn and "2/2" in drawn  # a failed account counts as done too
     audit_fleet(manager, accounts=["acct-01"], progress=False, now=NOW)
     assert "managed accounts" not in capsys.readouterr().err
+
+
+def test_accounts_already_done_are_taken_not_fetched_and_failed_or_unlisted_ones_are_not(manager, fleet):
+    """The resume hooks (``telnyx-nb audit --state``): ``done`` accounts still listed and audited are reused; a
+    failed one is retried; one no longer listed is dropped. ``on_account_done`` hears of each account fetched."""
+    from telnyx_nb.audit.fleet import AccountAudit
+
+    first = audit_fleet(manager, accounts=["acct-01", "acct-02"], progress=False, now=NOW)
+    kept = audit_fleet(manager, accounts=["acct-01"], progress=False, now=NOW)  # an audited account to reuse
+    reused = AccountAudit("acct-01", "Org 1", _one_result(kept))
+    done = {"acct-01": reused, "acct-02": AccountAudit("acct-02", "Org 2", stage="read", reason="503"),
+            "acct-99": AccountAudit("acct-99", "Org 99", _one_result(kept))}
+    fleet.seen.clear()
+    heard = []
+    result = audit_fleet(manager, accounts=["acct-01", "acct-02", "acct-03"], progress=False, now=NOW, done=done,
+                         on_account_done=heard.append)
+    fetched = {path.rsplit("/", 1)[1] for path, _ in fleet.seen if path.startswith("/v2/managed_accounts/")}
+    assert fetched == {"acct-02", "acct-03"}
+    assert sorted(a.account_id for a in heard) == ["acct-02", "acct-03"]
+    assert sorted(result.accounts["account_id"]) == ["acct-01", "acct-02", "acct-03"]
+    assert not result.partial
+    one = result.grants[result.grants["account_id"] == "acct-01"].reset_index(drop=True)
+    assert one.equals(first.grants[first.grants["account_id"] == "acct-01"].reset_index(drop=True))
+
+
+def _one_result(fleet_result):
+    """The AuditResult of the single account of ``fleet_result`` (its frames without the fleet's key columns)."""
+    from telnyx_nb.audit.rules import AuditResult
+
+    def own(frame):
+        return frame.drop(columns=list(FLEET_KEYS)).reset_index(drop=True)
+
+    return AuditResult(own(fleet_result.clients), own(fleet_result.grants), own(fleet_result.findings),
+                       fleet_result.thresholds)
