@@ -76,6 +76,19 @@ def start_sandbox(seed: str, rate: str | None = None) -> tuple[subprocess.Popen,
     return proc, json.loads(line)
 
 
+def cpu_seconds(pid: int | None = None) -> float:
+    """CPU time (user + system) of this process (its threads included, its children not), or of process ``pid``
+    from /proc (Linux; 0 elsewhere): says whether the client or the sandbox was the busy side."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def stop_sandbox(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
@@ -168,10 +181,11 @@ def latency_figure(args) -> dict:
         paths = arm_delays(info, every, args.delay)
         tally = Tally()
         with manager_client(info, tally) as manager:
-            started = time.perf_counter()
+            cpu, server_cpu, started = cpu_seconds(), cpu_seconds(proc.pid), time.perf_counter()
             result = audit_fleet(manager, progress=False, max_accounts_in_flight=args.in_flight,
                                  session_factory=tally.session_factory())
             fleet = time.perf_counter() - started
+            cpu, server_cpu = cpu_seconds() - cpu, cpu_seconds(proc.pid) - server_cpu
         fleet_delayed = delayed_so_far(info, paths)
         one_by_one = [cli_audit(info, key) for key in keys]
         cli_delayed = delayed_so_far(info, paths) - fleet_delayed
@@ -181,7 +195,7 @@ def latency_figure(args) -> dict:
     return {"fleet": fleet, "peer": peer, "sampled": len(one_by_one), "listed": len(listed),
             "per_cli": sum(one_by_one) / len(one_by_one), "requests": sum(tally.requests.values()),
             "fleet_delayed": fleet_delayed, "cli_delayed": cli_delayed, "failed": len(result.failures),
-            "grants": len(result.grants)}
+            "grants": len(result.grants), "cpu": cpu, "server_cpu": server_cpu}
 
 
 # --- 2. 20 requests/second per credential, no delay ---------------------------------------------------------------
@@ -192,10 +206,11 @@ def rate_figure(args) -> dict:
     try:
         tally = Tally()
         with manager_client(info, tally) as manager:
-            started = time.perf_counter()
+            cpu, server_cpu, started = cpu_seconds(), cpu_seconds(proc.pid), time.perf_counter()
             result = audit_fleet(manager, progress=False, max_accounts_in_flight=args.in_flight,
                                  session_factory=tally.session_factory())
             seconds = time.perf_counter() - started
+            cpu, server_cpu = cpu_seconds() - cpu, cpu_seconds(proc.pid) - server_cpu
     finally:
         stop_sandbox(proc)
     per_second = rate.limit / rate.period
@@ -206,37 +221,40 @@ def rate_figure(args) -> dict:
     total = m + a
     return {"seconds": seconds, "floor": floor, "manager": m, "accounts_requests": a, "requests": total,
             "refused": sum(tally.refused.values()), "manager_refused": tally.refused["manager"], "lanes": lanes,
-            "rate": str(rate), "failed": len(result.failures)}
+            "rate": str(rate), "failed": len(result.failures), "cpu": cpu, "server_cpu": server_cpu,
+            "per_second": per_second}
 
 
 # --- 3. 1,000 accounts: memory and the report, in a child process --------------------------------------------------
 
-def scale_child(info: dict, in_flight: int) -> dict:
+def scale_child(info: dict, in_flight: int, server_pid: int) -> dict:
     """Run in the child: audit the fleet, then render its report; peak RSS and timings as one JSON line."""
     from telnyx_nb.audit import report
 
     render = getattr(report, "render_fleet_html", None)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     with manager_client(info) as manager:
-        started = time.perf_counter()
+        cpu, server_cpu, started = cpu_seconds(), cpu_seconds(server_pid), time.perf_counter()
         result = audit_fleet(manager, progress=False, max_accounts_in_flight=in_flight)
         audited = time.perf_counter() - started
+        cpu, server_cpu = cpu_seconds() - cpu, cpu_seconds(server_pid) - server_cpu
     rendered = html_bytes = None
     if render is not None:
         started = time.perf_counter()
         html_bytes = len(render(result).encode())
         rendered = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return {"before": before, "peak": peak, "audited": audited, "rendered": rendered, "html_bytes": html_bytes,
-            "accounts": len(result.accounts), "grants": len(result.grants), "failed": len(result.failures)}
+    return {"before": before, "peak": peak, "audited": audited, "cpu": cpu, "server_cpu": server_cpu,
+            "rendered": rendered, "html_bytes": html_bytes, "accounts": len(result.accounts),
+            "grants": len(result.grants), "failed": len(result.failures)}
 
 
 def scale_figure(args) -> dict:
     proc, info = start_sandbox(f"accounts={args.big_accounts},grants={args.big_grants}")
     try:
         child = subprocess.run([sys.executable, __file__, "--scale-child", json.dumps(info),
-                                "--in-flight", str(args.in_flight)], env=clean_env(), capture_output=True, text=True,
-                               timeout=1800, check=False)
+                                "--in-flight", str(args.in_flight), "--server-pid", str(proc.pid)],
+                               env=clean_env(), capture_output=True, text=True, timeout=1800, check=False)
     finally:
         stop_sandbox(proc)
     if child.returncode != 0:
@@ -252,6 +270,10 @@ def row(figure: str, value: str, target: str, passed: bool | None) -> bool | Non
     return passed
 
 
+def cpu_text(figures: dict) -> str:
+    return f"CPU: client {figures['cpu']:.1f} s, sandbox {figures['server_cpu']:.1f} s"
+
+
 def load() -> str:
     return "/".join(f"{x:.1f}" for x in os.getloadavg()) + f" on {os.cpu_count()} cores"
 
@@ -259,37 +281,40 @@ def load() -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="50×100 (5 sampled), 200×20: about a minute")
-    parser.add_argument("--accounts", type=int, default=200)
+    parser.add_argument("--accounts", type=int, help="managed accounts of figures 1 and 2 (default 200; quick 50)")
     parser.add_argument("--grants", type=int, default=100)
-    parser.add_argument("--sample", type=int, default=20, help="accounts audited one by one (0: all), scaled")
-    parser.add_argument("--big-accounts", type=int, default=1000)
+    parser.add_argument("--sample", type=int, help="accounts audited one by one (0: all), scaled (20; quick 5)")
+    parser.add_argument("--big-accounts", type=int, help="managed accounts of figure 3 (default 1000; quick 200)")
     parser.add_argument("--big-grants", type=int, default=20)
     parser.add_argument("--delay", type=float, default=0.05)
     parser.add_argument("--rate", default="20/s")
     parser.add_argument("--in-flight", type=int, default=8, help="max_accounts_in_flight (the default)")
     parser.add_argument("--scale-child", help=argparse.SUPPRESS)
+    parser.add_argument("--server-pid", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.scale_child:
-        print(json.dumps(scale_child(json.loads(args.scale_child), args.in_flight)))
+        print(json.dumps(scale_child(json.loads(args.scale_child), args.in_flight, args.server_pid)))
         return 0
-    if args.quick:
-        args.accounts, args.sample, args.big_accounts = 50, 5, 200
+    for name, full, quick in (("accounts", 200, 50), ("sample", 20, 5), ("big_accounts", 1000, 200)):
+        if getattr(args, name) is None:
+            setattr(args, name, quick if args.quick else full)
     print(f"load average {load()} at the start; fleet {args.accounts}×{args.grants}, "
           f"max_accounts_in_flight={args.in_flight}", flush=True)
     lat = latency_figure(args)
     print(f"1. delay {args.delay * 1000:.0f} ms: fleet {lat['fleet']:.1f} s ({lat['requests']} requests, "
-          f"{lat['fleet_delayed']} delayed; {lat['grants']:,} grants, {lat['failed']} accounts failed); "
+          f"{lat['fleet_delayed']} delayed; {lat['grants']:,} grants, {lat['failed']} accounts failed; "
+          f"{cpu_text(lat)}); "
           f"telnyx-nb audit {lat['per_cli']:.2f} s per account, {lat['sampled']} of {lat['listed']} run "
           f"({lat['cli_delayed']} requests delayed) and scaled ×{lat['listed'] / lat['sampled']:.1f} "
           f"→ {lat['peer']:.0f} s", flush=True)
     rl = rate_figure(args)
     print(f"2. limit {rl['rate']} per credential: {rl['seconds']:.1f} s; {rl['requests']} requests (manager "
           f"{rl['manager']}, accounts {rl['accounts_requests']}), 429s {rl['refused']} (manager "
-          f"{rl['manager_refused']}); floor = max({rl['manager']} ÷ 20, {rl['accounts_requests']} ÷ (20 × "
-          f"{rl['lanes']})) = {rl['floor']:.2f} s", flush=True)
+          f"{rl['manager_refused']}); {cpu_text(rl)}; floor = max({rl['manager']} ÷ {rl['per_second']:g}, "
+          f"{rl['accounts_requests']} ÷ ({rl['per_second']:g} × {rl['lanes']})) = {rl['floor']:.2f} s", flush=True)
     big = scale_figure(args)
     print(f"3. {args.big_accounts}×{args.big_grants}: audited in {big['audited']:.1f} s ({big['grants']:,} grants, "
-          f"{big['failed']} accounts failed); RSS {big['before'] / 2**20:.0f} MiB after imports, peak "
+          f"{big['failed']} accounts failed; {cpu_text(big)}); RSS {big['before'] / 2**20:.0f} MiB after imports, peak "
           f"{big['peak'] / 2**20:.0f} MiB", flush=True)
     if big["rendered"] is None:
         print("   report: not available in this tree (report.render_fleet_html)")
