@@ -251,7 +251,7 @@ def test_a_managed_accounts_grants_page_the_same_as_one_page(fleet):
 def test_a_pooled_fleet_restored_for_the_next_test_counts_afresh():
     """The plugin's pool puts the seeded database back between tests; the lists' remembered totals must not
     outlive it (a count kept from before the restore would be wrong for the next test)."""
-    from telnyx_nb.testing.harness import SandboxPool
+    from telnyx_nb.testing.plugin import SandboxPool
 
     pool = SandboxPool()
     try:
