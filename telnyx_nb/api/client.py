@@ -75,27 +75,10 @@ class TelnyxOAuth(AuthorizationFlows, TokenEndpoints, ManagementAPI, ManagedAcco
         # wrong server, and advising them would switch the target); its key may come from TELNYX_NB_SANDBOX_API_KEY.
         self._declared_sandbox = bool(is_sandbox)
         env = settings.read()
-        env_key, key_variable = env.api_key_for(self._declared_sandbox)
-        env_id, env_secret = env.client_for(self._declared_sandbox)
-        id_source = "client_id=" if self._declared_sandbox else settings.CLIENT_ID  # never advise the real one's
-        self.api_key = _credential(api_key or env_key, "api_key", key_variable)
-        self.client_id = _credential(client_id or env_id, "client_id", id_source)
-        self.client_secret = _credential(client_secret or env_secret, "client_secret",
-                                         "client_secret=" if self._declared_sandbox else settings.CLIENT_SECRET)
-        if self.client_secret and not self.client_id:
-            raise ConfigurationError(
-                "client_secret was given without client_id: pass client_id="
-                + ("" if self._declared_sandbox else f" or set {settings.CLIENT_ID}")
-            )
-        remember(self.api_key, self.client_secret)
-        if not isinstance(max_workers, int) or isinstance(max_workers, bool) or max_workers < 1:
-            raise ConfigurationError(f"max_workers must be a whole number >= 1, got {max_workers!r}")
-        self.max_workers = max_workers
-        if clock is not None and not callable(clock):
-            raise ConfigurationError(f"clock must be a callable returning epoch seconds (like time.time), "
-                                     f"got {clock!r}")
+        self._take_credentials(api_key, client_id, client_secret, env)
+        self.max_workers = _checked_workers(max_workers)
         # None: the real clock. A test passes a sandbox's clock so token expiry and JWT exp follow clock.advance().
-        self.clock = clock
+        self.clock = _checked_clock(clock)
         self.token_cache: ClientCredentialsToken | None = None
         if self.api_key:
             management: requests.auth.AuthBase | None = BearerKey(self.api_key)
@@ -125,6 +108,24 @@ class TelnyxOAuth(AuthorizationFlows, TokenEndpoints, ManagementAPI, ManagedAcco
         self._keys = None
         self._keys_lock = threading.Lock()
         self._metadata = None
+
+    def _take_credentials(self, api_key: str | None, client_id: str | None, client_secret: str | None,
+                          env: settings.Settings) -> None:
+        """The API key and the OAuth client, from the arguments or else the environment (never the real account's
+        variables for a declared sandbox); a secret without its client id is refused, naming the fix."""
+        env_key, key_variable = env.api_key_for(self._declared_sandbox)
+        env_id, env_secret = env.client_for(self._declared_sandbox)
+        id_source = "client_id=" if self._declared_sandbox else settings.CLIENT_ID  # never advise the real one's
+        self.api_key = _credential(api_key or env_key, "api_key", key_variable)
+        self.client_id = _credential(client_id or env_id, "client_id", id_source)
+        self.client_secret = _credential(client_secret or env_secret, "client_secret",
+                                         "client_secret=" if self._declared_sandbox else settings.CLIENT_SECRET)
+        if self.client_secret and not self.client_id:
+            raise ConfigurationError(
+                "client_secret was given without client_id: pass client_id="
+                + ("" if self._declared_sandbox else f" or set {settings.CLIENT_ID}")
+            )
+        remember(self.api_key, self.client_secret)
 
     # ------------------------------------------------------------------------------------------------ set-up
     @classmethod
@@ -353,6 +354,21 @@ class TelnyxOAuth(AuthorizationFlows, TokenEndpoints, ManagementAPI, ManagedAcco
 
         return frames.introspection_frame(self.introspect(token))
 
+
+
+def _checked_workers(max_workers: object) -> int:
+    """``max_workers``, a whole number of at least 1 (a bool is not one)."""
+    if not isinstance(max_workers, int) or isinstance(max_workers, bool) or max_workers < 1:
+        raise ConfigurationError(f"max_workers must be a whole number >= 1, got {max_workers!r}")
+    return max_workers
+
+
+def _checked_clock(clock: Callable[[], float] | None) -> Callable[[], float] | None:
+    """``clock``: None (the real one) or a callable returning epoch seconds."""
+    if clock is not None and not callable(clock):
+        raise ConfigurationError(f"clock must be a callable returning epoch seconds (like time.time), "
+                                 f"got {clock!r}")
+    return clock
 
 def _credential(value: Any, name: str, variable: str) -> str | None:
     """A credential with surrounding whitespace removed (a key read from a file keeps its newline, which
