@@ -274,6 +274,36 @@ def _fleet_bar(total: int, progress: bool) -> Any:
     return tqdm(total=total, desc="managed accounts", unit="account")
 
 
+def _read_and_audit(oauth: Any, todo: Mapping[str, str | None], t: Thresholds,
+                    session_factory: Callable[[], Any] | None, in_flight: int,
+                    finished: Callable[[AccountAudit], None]) -> None:
+    """Read the accounts on a pool of threads; audit them here, in batches of those read while the last batch ran
+    (checkpoints never wait for a full one), then hand each to ``finished``, audited or failed."""
+    batch_size = BATCH if _batchable(t) else 1
+    pending: list[_Read] = []
+
+    def flush() -> None:
+        _audit_batch(pending, t)
+        for r in pending:
+            finished(r.account)
+        pending.clear()
+
+    pool = ThreadPoolExecutor(max_workers=max(1, min(in_flight, len(todo) or 1)),
+                              thread_name_prefix="telnyx-nb-account")
+    try:
+        remaining = {pool.submit(_read_one, oauth, account_id, name, session_factory)
+                     for account_id, name in todo.items()}
+        while remaining:
+            ready, remaining = wait(remaining, return_when=FIRST_COMPLETED)
+            for future in ready:
+                pending.append(future.result())
+                if len(pending) >= batch_size:
+                    flush()
+            flush()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def audit_fleet(
     oauth: Any,
     accounts: Any = None,
@@ -316,34 +346,17 @@ def audit_fleet(
     if bar is not None and finished:
         bar.update(len(finished))
     finished_list = list(finished.values())
-    batch_size = BATCH if _batchable(t) else 1
-    pending: list[_Read] = []
 
-    def finish() -> None:  # the rules over the accounts read so far, then each one's callback
-        _audit_batch(pending, t)
-        for r in pending:
-            finished_list.append(r.account)
-            if on_account_done is not None:
-                on_account_done(r.account)
-            if bar is not None:
-                bar.update(1)
-        pending.clear()
+    def finished_one(account: AccountAudit) -> None:
+        finished_list.append(account)
+        if on_account_done is not None:
+            on_account_done(account)
+        if bar is not None:
+            bar.update(1)
 
-    pool = ThreadPoolExecutor(max_workers=max(1, min(max_accounts_in_flight, len(todo) or 1)),
-                              thread_name_prefix="telnyx-nb-account")
     try:
-        futures = [pool.submit(_read_one, oauth, account_id, name, session_factory)
-                   for account_id, name in todo.items()]
-        remaining = set(futures)
-        while remaining:  # a batch is what finished while the last one ran: checkpoints never wait for a full one
-            ready, remaining = wait(remaining, return_when=FIRST_COMPLETED)
-            for future in ready:
-                pending.append(future.result())
-                if len(pending) >= batch_size:
-                    finish()
-            finish()
+        _read_and_audit(oauth, todo, t, session_factory, max_accounts_in_flight, finished_one)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
         if bar is not None:
             bar.close()
     parts = _combine(finished_list, t)
