@@ -25,7 +25,8 @@ def fleet_sandbox(make_sandbox):
 
 @pytest.fixture
 def rule_runs(monkeypatch):
-    """How many times the fleet ran the rules (a spy: the real find_issues runs every time)."""
+    """The clients count of each batch the fleet ran the rules over (a spy: the real find_issues runs every time);
+    an account audited alone goes through rules.audit and is not counted."""
     calls = []
 
     def counted(*args, **kwargs):
