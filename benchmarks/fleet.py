@@ -33,6 +33,11 @@ floor (16.3 s for 9.35 s: FAIL), peak 305 MiB at 1,000 accounts (audited in 79 s
 (13.3 s of the 16.3 s; the sandbox used 1.1 s): ``audit_fleet`` runs the rules once per account, and their cost is per
 call (≈ 70–80 ms of pandas overhead for 20 grants or 100), all under one GIL. Running them over batches of accounts'
 frames at once (same findings and risk, checked) gave 0.030, 1.20× and 28.5 s on the same machine.
+
+After ``audit_fleet`` did that (threads only read; the calling thread runs the rules once per batch of the accounts
+read while the last batch ran, up to 25, and splits the results per account), same machine, load average 1.5–1.8:
+ratio 0.035, no 429 in 538 requests, 1.07× the floor (10.0 s for 9.35 s: PASS; client CPU 5.8 s), peak 310 MiB at
+1,000 accounts (audited in 23.5 s, was 79 s).
 """
 
 from __future__ import annotations

@@ -121,6 +121,8 @@ def duplicate_client_name(clients: pd.DataFrame, grants: pd.DataFrame, t: Thresh
     """Several clients sharing one name: users cannot tell on the consent page which app they approve, and
     an impostor can borrow a trusted name."""
     key = clients["name"].astype("string").str.strip().str.casefold()
+    if "account_id" in clients:  # a fleet's frames (audit_fleet): names are told apart within one account only
+        key = clients["account_id"].astype("string") + "\x00" + key
     dup = key.notna() & key.duplicated(keep=False)
     sizes = key[dup].value_counts()
     return [

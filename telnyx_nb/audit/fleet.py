@@ -11,8 +11,14 @@ Per account (on a pool of ``max_accounts_in_flight`` threads): ``retrieve`` its 
 (``TelnyxOAuth.for_managed_account``: a client of its own, so its own ``x-ratelimit-*`` window paces it), ``read``
 its clients and grants with that key, then ``audit`` them with the same rules, the same clock and the same
 published scopes as every other account (:func:`telnyx_nb.audit.rules.audit` on frames, with the per-grant risk of
-:mod:`telnyx_nb.audit.risk`). An account that fails at any stage — its key refused (a disabled or cancelled account
-answers 401), gone (404), a server error left after the retry budget — becomes one row of ``failures`` with the stage
+:mod:`telnyx_nb.audit.risk`). The threads only retrieve and read; the calling thread runs the rules, once per batch
+of finished accounts (those read while the last batch ran, up to ``BATCH``) over their frames keyed by account
+(the rules' pandas cost is per call, and threads running them would queue on one GIL), then splits the findings and
+scored grants back per account — the same as auditing each alone. Batches only when the server publishes only
+admin scopes (the admin baseline then does not depend on which grants are judged together); a batch that raises is
+audited account by account.
+An account that fails at any stage — its key refused (a disabled or cancelled account answers 401), gone (404), a
+server error left after the retry budget — becomes one row of ``failures`` with the stage
 and the (masked) reason; the other accounts finish regardless. Only each account's frames are kept (never its raw
 JSON), and they are concatenated once at the end.
 """
@@ -20,7 +26,7 @@ JSON), and they are concatenated once at the end.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -31,8 +37,9 @@ from telnyx_nb import frames
 
 # rules first: it registers the rule families in their order (grant rules, then client rules); risk.py would load
 # client_rules first and change the order RULES lists them in
-from telnyx_nb.audit.rules import AuditResult, Thresholds, _published_scopes, audit  # isort: skip
-from telnyx_nb.audit.risk import LEVELS  # isort: skip
+from telnyx_nb.audit.rules import AuditResult, Thresholds, _published_scopes, audit, find_issues  # isort: skip
+from telnyx_nb.audit.baseline import admin_baseline  # isort: skip
+from telnyx_nb.audit.risk import LEVELS, with_risk  # isort: skip
 from telnyx_nb.core.errors import ArgumentTypeError, ConfigurationError
 from telnyx_nb.core.masking import mask_text
 
@@ -103,28 +110,99 @@ def _account_ids(accounts: Any) -> list[str] | None:
     return list(dict.fromkeys(ids))
 
 
-def _audit_one(manager: Any, account_id: str, name: str | None, t: Thresholds,
-               session_factory: Callable[[], Any] | None) -> AccountAudit:
-    """Audit one account; any failure is caught here and said with its stage, so the fleet goes on."""
-    done = AccountAudit(account_id, name)
+@dataclass
+class _Read:
+    """An account whose clients and grants were read, waiting for the rules (the frames are dropped once audited)."""
+
+    account: AccountAudit
+    clients: pd.DataFrame | None = None
+    grants: pd.DataFrame | None = None
+
+
+def _read_one(manager: Any, account_id: str, name: str | None,
+              session_factory: Callable[[], Any] | None) -> _Read:
+    """Retrieve one account's key and read its clients and grants (the worker threads' share: I/O only, the
+    rules run in the calling thread); any failure is caught here and said with its stage, so the fleet goes on."""
+    read = _Read(AccountAudit(account_id, name))
     stage, client = "retrieve", None
     try:
         session = session_factory() if session_factory is not None else None
         client = manager.for_managed_account(account_id, session=session)
-        if done.organization_name is None:  # ids given: the name comes with the key
-            done.organization_name = client.acting_as.organization_name
+        if read.account.organization_name is None:  # ids given: the name comes with the key
+            read.account.organization_name = client.acting_as.organization_name
         stage = "read"
-        clients = client.clients_df(progress=False)
-        grants = client.grants_df(with_clients=False, progress=False)
-        stage = "audit"
-        done.result = audit(clients, grants, stale_days=t.stale_days, never_used_grace_days=t.never_used_grace_days,
-                            admin_scopes=t.admin_scopes, now=t.now, scopes_supported=t.scopes_supported)
+        read.clients = client.clients_df(progress=False)
+        read.grants = client.grants_df(with_clients=False, progress=False)
     except Exception as exc:  # noqa: BLE001 — one account's failure, whatever it is, must not stop the fleet
-        done.stage, done.reason = stage, mask_text(f"{type(exc).__name__}: {exc}")
+        read.account.stage, read.account.reason = stage, mask_text(f"{type(exc).__name__}: {exc}")
     finally:
         if client is not None:
             client.close()
-    return done
+    return read
+
+
+BATCH = 25  # at most this many finished accounts' frames go through the rules in one call
+
+
+def _batchable(t: Thresholds) -> bool:
+    """Accounts may share one run of the rules only when the admin baseline does not depend on which grants are
+    audited together: the server publishes only admin scopes (Telnyx: ``admin``). Otherwise each runs alone."""
+    published = set(t.scopes_supported or ())
+    return bool(published) and published <= set(t.admin_scopes)
+
+
+def _audit_alone(read: _Read, t: Thresholds) -> None:
+    try:
+        read.account.result = audit(read.clients, read.grants, stale_days=t.stale_days,
+                                    never_used_grace_days=t.never_used_grace_days, admin_scopes=t.admin_scopes,
+                                    now=t.now, scopes_supported=t.scopes_supported)
+    except Exception as exc:  # noqa: BLE001 — as in _read_one: this account fails, the fleet goes on
+        read.account.stage, read.account.reason = "audit", mask_text(f"{type(exc).__name__}: {exc}")
+    read.clients = read.grants = None
+
+
+def _owners(clients: pd.DataFrame, grants: pd.DataFrame) -> pd.Series:
+    """object id (client or grant id) → its account; raises when an id appears in two accounts (the rules match
+    grants to clients by id, so such a batch cannot be judged as one)."""
+    pairs = pd.concat([pd.DataFrame({"id": clients["client_id"].astype(str), "account": clients["account_id"]}),
+                       pd.DataFrame({"id": grants["id"].astype(str), "account": grants["account_id"]})])
+    pairs = pairs.drop_duplicates()
+    if pairs["id"].duplicated().any():
+        raise ValueError("an id is shared by two accounts of the batch")
+    return pairs.set_index("id")["account"]
+
+
+def _audit_batch(batch: list[_Read], t: Thresholds) -> None:
+    """The rules and the risk once over many accounts' frames keyed by account (their pandas cost is per call,
+    not per row), each account then given its own findings and scored grants: the same as auditing it alone.
+    A batch that raises is audited account by account, so the failure lands on its account at stage ``audit``."""
+    batch = [r for r in batch if r.clients is not None and r.grants is not None]
+    if len(batch) < 2 or not _batchable(t):
+        for r in batch:
+            _audit_alone(r, t)
+        return
+    try:
+        clients = pd.concat([_keyed(r.clients, r.account) for r in batch], ignore_index=True)
+        grants = pd.concat([_keyed(r.grants, r.account) for r in batch], ignore_index=True)
+        ts = replace(t, _shared={})  # this batch's own cache of shared work
+        findings = find_issues(clients, grants, stale_days=t.stale_days, never_used_grace_days=t.never_used_grace_days,
+                               admin_scopes=t.admin_scopes, now=t.now, scopes_supported=t.scopes_supported)
+        scored = with_risk(clients, grants, ts, findings).drop(columns=list(FLEET_KEYS[1:]))
+        owner = findings["object_id"].astype(str).map(_owners(clients, grants))
+        if owner.isna().any():
+            raise ValueError("a finding names an object of no account")
+        by_findings = dict(tuple(findings.groupby(owner.to_numpy(), sort=False)))
+        by_grants = dict(tuple(scored.groupby(scored["account_id"].to_numpy(), sort=False)))
+    except Exception:  # noqa: BLE001 — find the account that fails by auditing each alone
+        for r in batch:
+            _audit_alone(r, t)
+        return
+    for r in batch:
+        g = by_grants.get(r.account.account_id, scored.iloc[:0]).drop(columns="account_id").reset_index(drop=True)
+        f = by_findings.get(r.account.account_id, findings.iloc[:0]).reset_index(drop=True)
+        at = replace(t, _shared={})
+        r.account.result = AuditResult(r.clients, g, f, at, baseline=admin_baseline(r.grants, at))
+        r.clients = r.grants = None
 
 
 def _keyed(frame: pd.DataFrame, account: AccountAudit) -> pd.DataFrame:
@@ -196,6 +274,36 @@ def _fleet_bar(total: int, progress: bool) -> Any:
     return tqdm(total=total, desc="managed accounts", unit="account")
 
 
+def _read_and_audit(oauth: Any, todo: Mapping[str, str | None], t: Thresholds,
+                    session_factory: Callable[[], Any] | None, in_flight: int,
+                    finished: Callable[[AccountAudit], None]) -> None:
+    """Read the accounts on a pool of threads; audit them here, in batches of those read while the last batch ran
+    (checkpoints never wait for a full one), then hand each to ``finished``, audited or failed."""
+    batch_size = BATCH if _batchable(t) else 1
+    pending: list[_Read] = []
+
+    def flush() -> None:
+        _audit_batch(pending, t)
+        for r in pending:
+            finished(r.account)
+        pending.clear()
+
+    pool = ThreadPoolExecutor(max_workers=max(1, min(in_flight, len(todo) or 1)),
+                              thread_name_prefix="telnyx-nb-account")
+    try:
+        remaining = {pool.submit(_read_one, oauth, account_id, name, session_factory)
+                     for account_id, name in todo.items()}
+        while remaining:
+            ready, remaining = wait(remaining, return_when=FIRST_COMPLETED)
+            for future in ready:
+                pending.append(future.result())
+                if len(pending) >= batch_size:
+                    flush()
+            flush()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def audit_fleet(
     oauth: Any,
     accounts: Any = None,
@@ -238,20 +346,17 @@ def audit_fleet(
     if bar is not None and finished:
         bar.update(len(finished))
     finished_list = list(finished.values())
-    pool = ThreadPoolExecutor(max_workers=max(1, min(max_accounts_in_flight, len(todo) or 1)),
-                              thread_name_prefix="telnyx-nb-account")
+
+    def finished_one(account: AccountAudit) -> None:
+        finished_list.append(account)
+        if on_account_done is not None:
+            on_account_done(account)
+        if bar is not None:
+            bar.update(1)
+
     try:
-        futures = [pool.submit(_audit_one, oauth, account_id, name, t, session_factory)
-                   for account_id, name in todo.items()]
-        for future in as_completed(futures):
-            account = future.result()
-            finished_list.append(account)
-            if on_account_done is not None:
-                on_account_done(account)
-            if bar is not None:
-                bar.update(1)
+        _read_and_audit(oauth, todo, t, session_factory, max_accounts_in_flight, finished_one)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
         if bar is not None:
             bar.close()
     parts = _combine(finished_list, t)
