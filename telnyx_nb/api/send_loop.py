@@ -202,9 +202,7 @@ class SendLoop:
 
         Any 2xx/3xx (and ``ok_statuses``) is returned; other statuses raise through ``error_from_response``.
 
-        Why one long function: it is the loop itself (origin check, auth flow, send, log, pace, retry decision), read
-        top to bottom as httpx's ``Client.send`` is; each step is a call into its own module, and the mutation
-        survivors recorded against it (scripts/mutate_equivalent.txt) are numbered by its body.
+        One function on purpose: the loop read top to bottom (as httpx's ``Client.send``), each step a call.
         """
         method = method.upper()
         url = self.url(path)
