@@ -120,25 +120,51 @@ class _Read:
 
 
 def _read_one(manager: Any, account_id: str, name: str | None,
-              session_factory: Callable[[], Any] | None) -> _Read:
+              session_factory: Callable[[], Any] | None, progress: bool = False) -> _Read:
     """Retrieve one account's key and read its clients and grants (the worker threads' share: I/O only, the
-    rules run in the calling thread); any failure is caught here and said with its stage, so the fleet goes on."""
+    rules run in the calling thread); any failure is caught here and said with its stage, so the fleet goes on.
+    ``progress``: a bar of its own for this account (key, clients, grants), gone once the account is read."""
     read = _Read(AccountAudit(account_id, name))
     stage, client = "retrieve", None
+    bar = _account_bar(account_id, progress)
     try:
         session = session_factory() if session_factory is not None else None
         client = manager.for_managed_account(account_id, session=session)
         if read.account.organization_name is None:  # ids given: the name comes with the key
             read.account.organization_name = client.acting_as.organization_name
         stage = "read"
+        _step(bar)
         read.clients = client.clients_df(progress=False)
+        _step(bar)
         read.grants = client.grants_df(with_clients=False, progress=False)
+        _step(bar)
     except Exception as exc:  # noqa: BLE001 — one account's failure, whatever it is, must not stop the fleet
         read.account.stage, read.account.reason = stage, mask_text(f"{type(exc).__name__}: {exc}")
     finally:
         if client is not None:
             client.close()
+        if bar is not None:
+            bar.close()
     return read
+
+
+def _account_bar(account_id: str, progress: bool) -> Any:
+    """One account's bar, beside the fleet's, on a terminal; ``leave=False``: it goes when the account is read.
+    In a notebook only the fleet's bar shows: a widget per account would flicker by eight at a time and leave
+    hundreds of closed widget models in the saved notebook."""
+    if not progress:
+        return None
+    from tqdm.auto import tqdm
+    from tqdm.notebook import tqdm_notebook
+
+    if issubclass(tqdm, tqdm_notebook):
+        return None
+    return tqdm(total=3, desc=f"account {account_id}", unit="step", leave=False)
+
+
+def _step(bar: Any) -> None:
+    if bar is not None:
+        bar.update(1)
 
 
 BATCH = 25  # at most this many finished accounts' frames go through the rules in one call
@@ -276,7 +302,7 @@ def _fleet_bar(total: int, progress: bool) -> Any:
 
 def _read_and_audit(oauth: Any, todo: Mapping[str, str | None], t: Thresholds,
                     session_factory: Callable[[], Any] | None, in_flight: int,
-                    finished: Callable[[AccountAudit], None]) -> None:
+                    finished: Callable[[AccountAudit], None], progress: bool = False) -> None:
     """Read the accounts on a pool of threads; audit them here, in batches of those read while the last batch ran
     (checkpoints never wait for a full one), then hand each to ``finished``, audited or failed."""
     batch_size = BATCH if _batchable(t) else 1
@@ -291,7 +317,7 @@ def _read_and_audit(oauth: Any, todo: Mapping[str, str | None], t: Thresholds,
     pool = ThreadPoolExecutor(max_workers=max(1, min(in_flight, len(todo) or 1)),
                               thread_name_prefix="telnyx-nb-account")
     try:
-        remaining = {pool.submit(_read_one, oauth, account_id, name, session_factory)
+        remaining = {pool.submit(_read_one, oauth, account_id, name, session_factory, progress)
                      for account_id, name in todo.items()}
         while remaining:
             ready, remaining = wait(remaining, return_when=FIRST_COMPLETED)
@@ -322,8 +348,9 @@ def audit_fleet(
     """Audit every managed account of ``oauth`` (a manager account's ``TelnyxOAuth``), or the ids in ``accounts``.
 
     ``max_accounts_in_flight`` accounts are read at once, each paced by its own rate-limit window; ``progress``
-    shows one bar for the fleet (``tqdm.auto``: a widget in a notebook). A failing account is a row of
-    ``failures``; the listing of the accounts itself failing (not a manager's key) raises, as nothing was audited.
+    shows a bar for the fleet and one per account being read (``tqdm.auto``: widgets in a notebook). A failing
+    account is a row of ``failures``; the listing of the accounts itself failing (not a manager's key) raises,
+    as nothing was audited.
     ``include_cancelled``: list cancelled accounts too (their keys are refused: each becomes a failure).
     ``session_factory``: makes each account's ``requests.Session`` (default: a new pooled one), e.g.
     ``sandbox.requests_session`` for an in-process sandbox.
@@ -355,7 +382,7 @@ def audit_fleet(
             bar.update(1)
 
     try:
-        _read_and_audit(oauth, todo, t, session_factory, max_accounts_in_flight, finished_one)
+        _read_and_audit(oauth, todo, t, session_factory, max_accounts_in_flight, finished_one, progress)
     finally:
         if bar is not None:
             bar.close()

@@ -115,8 +115,11 @@ def test_the_fleet_bar_counts_accounts_and_can_be_turned_off(manager, capsys):
     audit_fleet(manager, accounts=["acct-01", "acct-04"], now=NOW)
     drawn = capsys.readouterr().err
     assert "managed accounts" in drawn and "2/2" in drawn  # a failed account counts as done too
+    assert "account acct-01" in drawn and "/3 " in drawn  # each account's own bar: key, clients, grants (3 steps)
+    assert "account acct-04" in drawn  # a failing account gets its bar too (it stops at its failed step)
     audit_fleet(manager, accounts=["acct-01"], progress=False, now=NOW)
-    assert "managed accounts" not in capsys.readouterr().err
+    drawn = capsys.readouterr().err
+    assert "managed accounts" not in drawn and "account acct-01" not in drawn
 
 
 def test_accounts_already_done_are_taken_not_fetched_and_failed_or_unlisted_ones_are_not(manager, fleet):
