@@ -114,9 +114,13 @@ def test_explore_serves_sandbox_and_jupyterlab_and_ctrl_c_stops_both(tmp_path):
             raise AssertionError(f"{url} still answers after Ctrl-C")
         assert not list(tmp_path.rglob("*.explore.json")), "a stopped explore leaves no lock behind"
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        if process.poll() is None:  # a failed assertion: Ctrl-C first, so explore stops its JupyterLab too
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def test_jupyterlab_terminals_get_the_sandbox_and_this_venv_on_path():
