@@ -20,6 +20,7 @@ at start. Where sockets are disabled altogether the sandbox still runs in-proces
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import secrets
@@ -48,6 +49,21 @@ from telnyx_nb.sandbox.store.seeding import demo_credentials, seed_store, seeded
 __all__ = ["IN_PROCESS_ROOT", "Sandbox", "delete_database", "exposure_warning", "new_api_key",
            "private_database_file"]
 _API_KEY_SETTING = "api_key"
+
+
+class _QueueDepthLog:
+    """Waitress warns "Task queue depth is N" whenever a request waits for a busy worker thread. For a sandbox that
+    is expected load (a fleet audit opens more connections than there are threads), and in a process with no
+    logging set up, such as a Jupyter kernel, Python prints every such warning to stderr, into the notebook's output.
+    The sandbox keeps the message, at DEBUG, under ``telnyx_nb.sandbox.queue``."""
+
+    _log = logging.getLogger("telnyx_nb.sandbox.queue")
+
+    def warning(self, message: str, *args) -> None:
+        self._log.debug(message, *args)
+
+
+_QUEUE_DEPTH_LOG = _QueueDepthLog()
 # The root URL of a sandbox that could not reserve a port (sockets disabled): reachable in-process only.
 # RFC 6761 §6.4: .invalid names never resolve, so nothing on a network can answer for it by mistake.
 IN_PROCESS_ROOT = "http://telnyx-sandbox.invalid"
@@ -285,6 +301,7 @@ class Sandbox:
             clear_untrusted_proxy_headers=True, channel_timeout=15, cleanup_interval=5, connection_limit=1000,
             asyncore_use_poll=True, **server_limits())
         server.channel_class = JsonErrorChannel  # waitress's own 413/431/400 in the error shape
+        server.task_dispatcher.queue_logger = _QUEUE_DEPTH_LOG
         self._socket = None  # waitress owns (and closes) it now
         self._thread = threading.Thread(target=server.run, name=f"telnyx-nb-sandbox:{self.port}", daemon=True)
         self._thread.start()
