@@ -19,9 +19,23 @@ def sandbox(pytestconfig):
     return root_conftest.session_sandbox()
 
 
+@pytest.fixture(scope="session")
+def shared_keyring():
+    """One RS256 key for the session's in-memory sandboxes: making and checking an RSA key is most of a sandbox's
+    start (about 0.1 s of 0.15 s), and the suite starts well over a thousand of them."""
+    from joserfc.jwk import RSAKey
+
+    from telnyx_nb.sandbox.protocol.keys import KeyRing, new_private_jwk
+
+    return KeyRing(RSAKey.import_key(new_private_jwk()))
+
+
 @pytest.fixture
-def make_sandbox():
-    """Start throwaway sandboxes (``make_sandbox(seed="empty", db=path)``); all are stopped after the test."""
+def make_sandbox(shared_keyring):
+    """Start throwaway sandboxes (``make_sandbox(seed="empty", db=path)``); all are stopped after the test.
+
+    An in-memory sandbox signs with the session's shared key unless the test passes ``signing_key``; one with a
+    database file makes its own, so a test of what a file keeps across restarts sees a key of that file's."""
     from telnyx_nb.sandbox.web.server import Sandbox
 
     started = []
@@ -29,6 +43,8 @@ def make_sandbox():
     def factory(**kwargs):
         kwargs.setdefault("db", ":memory:")
         kwargs.setdefault("seed", "demo")
+        if kwargs["db"] == ":memory:":
+            kwargs.setdefault("signing_key", shared_keyring)
         sb = Sandbox(**kwargs).start()
         started.append(sb)
         return sb
