@@ -29,6 +29,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 from test_notebook_secrets import NOTEBOOKS, scan_notebook
 
 # Widget state gets new ids every run (its values are checked by the render test); kernel/language versions vary.
@@ -181,16 +182,24 @@ def test_notebook_reproduces_its_stored_outputs(path, nb_regression, make_sandbo
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs_with_only_an_api_key(path, make_sandbox):
+def test_notebook_runs_with_only_an_api_key_through_the_rate_limit(path, make_sandbox):
     """The real-API path: credentials from TELNYX_API_KEY + TELNYX_BASE_URL, as a Telnyx user would set them, with
-    no sandbox description and no default OAuth client (01 then borrows a temporary client). The server is a
-    sandbox on loopback, so the sandbox-only steps (consent approval) still run."""
-    sandbox = make_sandbox(seed="demo", db=":memory:")
+    no sandbox description and no default OAuth client (01 then borrows a temporary client), on a server that limits
+    each credential to 20 requests a second as a rate-limited Telnyx account does: nothing may fail *because of*
+    the limit (the client paces itself by the ``x-ratelimit-*`` headers and waits out a 429 for its reset). The
+    server is a sandbox on loopback, so the sandbox-only steps (consent approval) still run."""
+    sandbox = make_sandbox(seed="demo", db=":memory:", rate_limit="20/s")
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELNYX_")}
     env.update(TELNYX_API_KEY=sandbox.api_key, TELNYX_BASE_URL=sandbox.base_url)
     notebook = nbformat.read(path, as_version=4)
-    NotebookClient(notebook, timeout=120, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute(env=env)
+    try:
+        NotebookClient(notebook, timeout=120, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent)}}).execute(env=env)
+    except CellExecutionError as error:
+        signs = ("RateLimitError", "Too many requests", "10011", "429")
+        assert not any(sign in str(error) for sign in signs), f"{path.name} failed on the rate limit:\n{error}"
+        raise
+    assert sandbox.rate_limits.general.refused <= 2, f"{path.name}: {sandbox.rate_limits.general.refused} 429s"
     first = next(o for c in notebook.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "stream")
     assert f"API key {sandbox.api_key[:4]}" in first.text  # connected with the key, and says so (masked)
     assert sandbox.api_key not in json.dumps(notebook)
