@@ -75,25 +75,35 @@ def test_cli_reset_with_no_serve_reseeds_and_exits(tmp_path):
         assert len(all_pages(after, "/oauth_grants")) == seeded
 
 
-def _run_notebook_03(sb) -> list[str]:
-    """Execute notebook 03 against ``sb`` and return the lines that count findings per rule."""
+def _run_notebook_03(sb) -> tuple[list[str], str]:
+    """Execute notebook 03 against ``sb``: the lines that count findings per rule, and what its revoke cell said."""
     notebook = nbformat.read(REPO / "notebooks" / "03_audit_grants.ipynb", as_version=4)
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELNYX_")}
     env["TELNYX_NB_SANDBOX"] = sb.json_line()
     NotebookClient(notebook, timeout=180, kernel_name="python3",
                    resources={"metadata": {"path": str(REPO / "notebooks")}}).execute(env=env)
     text = "".join(o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.outputs)
-    return [line for line in text.splitlines() if line.endswith("clients") and "grants across" in line]
+    revoke_cell = next(c for c in notebook.cells if c.cell_type == "code" and c.source.startswith("APPLY = "))
+    said = "".join(o.get("text", "") for o in revoke_cell.outputs)
+    return [line for line in text.splitlines() if line.endswith("clients") and "grants across" in line], said
 
 
-def test_notebook_03_finds_the_same_after_a_reset(tmp_path):
+def test_notebook_03_says_what_it_revoked_then_nothing_new_and_after_a_reset_finds_the_same(tmp_path):
+    """As a newcomer meets it: the first run revokes the stale grants and says how many in words, a second run says
+    nothing is new (never an empty ``{}``), and after a reset the notebook finds what it found the first time."""
+    from telnyx_nb.sandbox.store.demo import PLANTED
+
+    stale = len(PLANTED["stale_grant"]["ids"])
     db = str(tmp_path / "demo.sqlite3")
     with _sandbox(seed="demo", db=db) as first:
-        findings_first = _run_notebook_03(first)
+        findings_first, said = _run_notebook_03(first)
+        assert said == (f"first run:  {stale} revoked\n"
+                        f"second run: nothing new to revoke: all {stale} grants were already revoked\n")
+        left_after_first_run = len(all_pages(first, "/oauth_grants"))
+        _, said = _run_notebook_03(first)  # without a reset the payoff is gone: 03 revoked the stale grants
+        assert said.startswith("nothing new to revoke: no grant is stale any more") and "{}" not in said
     assert any(line.startswith("stale_grant: ") and not line.startswith("stale_grant: 0 ") for line in findings_first)
-    with _sandbox(seed="demo", db=db) as used:  # without a reset the payoff is gone: 03 revoked the stale grants
-        left_after_first_run = len(all_pages(used, "/oauth_grants"))
     with _sandbox(seed="demo", db=db, reset=True) as reset:
         assert len(all_pages(reset, "/oauth_grants")) > left_after_first_run
-        findings_again = _run_notebook_03(reset)
+        findings_again, _ = _run_notebook_03(reset)
     assert findings_again == findings_first
