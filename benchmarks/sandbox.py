@@ -105,7 +105,7 @@ def served_figures(info: dict, threads: int, total: int, seconds: float, repeat:
         session = requests.Session()
 
         def call():
-            r = session.post(base + "/oauth/token", data={"grant_type": "client_credentials", "scope": "messaging"},
+            r = session.post(base + "/oauth/token", data={"grant_type": "client_credentials", "scope": "admin"},
                              auth=auth, timeout=30)
             return r.status_code == 200
         return call
@@ -151,7 +151,7 @@ def floor_figures(total: int, seconds: float) -> tuple[dict, dict]:
         headers = {"Authorization": basic}
 
         def issue():
-            r = client.post(prefix + "/oauth/token", data={"grant_type": "client_credentials", "scope": "messaging"},
+            r = client.post(prefix + "/oauth/token", data={"grant_type": "client_credentials", "scope": "admin"},
                             headers=headers)
             assert r.status_code == 200, r.get_data(as_text=True)
             return r.get_json()["access_token"]
@@ -195,7 +195,7 @@ def jwt_figures(alg: str, total: int, seconds: float) -> tuple[dict, dict]:
     keys = KeySet([key])
     now = int(time.time())
     claims = {"iss": "http://127.0.0.1:8765", "aud": "http://127.0.0.1:8765/v2", "sub": str(uuid.uuid4()),
-              "client_id": str(uuid.uuid4()), "scope": "messaging", "iat": now, "exp": now + 3600,
+              "client_id": str(uuid.uuid4()), "scope": "admin", "iat": now, "exp": now + 3600,
               "jti": uuid.uuid4().hex, "auth_time": now}
     header = {"alg": alg, "typ": "at+jwt", "kid": key.kid}
     signed = jwt.encode(header, claims, keys)
