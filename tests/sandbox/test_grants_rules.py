@@ -326,3 +326,39 @@ def test_by_default_any_reuse_of_a_rotated_out_refresh_token_revokes_the_family(
     assert victim.status_code == 400 and victim.json()["error"] == "invalid_grant"
     assert not _active(sb, thief["access_token"]) and not _active(sb, thief["refresh_token"])
     assert refresh(sb, client, thief["refresh_token"]).status_code == 400
+
+
+def _lose_the_claim_to_a_racer(sb, monkeypatch):
+    """Between this request's lookup of its refresh token and its claim, a racing request claims the token first:
+    the interleaving a real race only sometimes produces, made certain."""
+    claim = sb.store.claim_refresh
+
+    def racer_claims_first(refresh_token, client_id):
+        monkeypatch.setattr(sb.store, "claim_refresh", claim)
+        assert claim(refresh_token, client_id) is not None  # the racer wins
+        return claim(refresh_token, client_id)  # this request loses
+
+    monkeypatch.setattr(sb.store, "claim_refresh", racer_claims_first)
+
+
+def test_by_default_the_loser_of_a_refresh_race_is_a_reuse_and_the_family_is_revoked(make_sandbox, monkeypatch):
+    """RFC 9700 §4.14.2 draws no line between a spent token presented during its redemption and one presented a
+    second later: under the strict default both end the family, or racing the rightful holder would slip past
+    reuse detection."""
+    sb = make_sandbox(seed="empty", scopes=CUSTOM_SCOPES)
+    client = create_client(sb)
+    first = _user_tokens(sb, client)
+    _lose_the_claim_to_a_racer(sb, monkeypatch)
+    lost = refresh(sb, client, first["refresh_token"])
+    assert lost.status_code == 400 and lost.json()["error"] == "invalid_grant"
+    assert not _active(sb, first["access_token"])
+
+
+def test_with_a_grace_window_the_loser_of_a_refresh_race_revokes_nothing(make_sandbox, monkeypatch):
+    sb = make_sandbox(seed="empty", refresh_reuse_grace=10, scopes=CUSTOM_SCOPES)
+    client = create_client(sb)
+    first = _user_tokens(sb, client)
+    _lose_the_claim_to_a_racer(sb, monkeypatch)
+    lost = refresh(sb, client, first["refresh_token"])
+    assert lost.status_code == 400 and lost.json()["error"] == "invalid_grant"
+    assert _active(sb, first["access_token"])

@@ -137,8 +137,13 @@ class RefreshTokenGrant(_StoreMixin, grants.RefreshTokenGrant):
         scope = " ".join(s for s in requested if s in client.record["allowed_scopes"])
         if requested and not scope:
             raise InvalidScopeError("None of this token's scopes is still allowed for the client.")
-        # The claim: exactly one of several racing refreshes with the same token gets a new pair.
+        # The claim: exactly one of several racing refreshes with the same token gets a new pair. A loser presented
+        # a token that is spent now, as much as one that arrives a second later: the same reuse rule applies, or
+        # racing the rightful holder would be a way past reuse detection.
         if self.store.claim_refresh(refresh_token.presented, client.client_id) is None:
+            row = self.store.token_status(refresh_token=refresh_token.presented)
+            if row is not None and row["refresh_used"] and row["live"] and row["client_id"] == client.client_id:
+                self._spent_refresh_presented(row)
             raise InvalidGrantError("The refresh token was already used, revoked or has expired.")
         return self.generate_token(user=user, scope=scope or None,
                                    include_refresh_token=self.INCLUDE_NEW_REFRESH_TOKEN)
