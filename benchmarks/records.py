@@ -19,11 +19,11 @@ import time
 from telnyx_nb.core.records import OAuthClient, OAuthGrant, Page
 
 GRANT = {"record_type": "oauth_grant", "id": "0f6c8a3e-1b2d-4e5f-8a9b-0c1d2e3f4a5b",
-         "client_id": "c0ffee00-1111-2222-3333-444455556666", "scopes": ["messaging", "numbers"],
+         "client_id": "c0ffee00-1111-2222-3333-444455556666", "scopes": ["admin"],
          "created_at": "2026-01-01T12:00:00Z", "last_used_at": "2026-02-01T08:30:00.123456+00:00"}
 CLIENT = {"record_type": "oauth_client", "client_id": "c0ffee00-1111-2222-3333-444455556666", "name": "billing app",
           "client_type": "confidential", "verified": True, "require_pkce": False,
-          "allowed_grant_types": ["client_credentials", "authorization_code"], "allowed_scopes": ["messaging"],
+          "allowed_grant_types": ["client_credentials", "authorization_code"], "allowed_scopes": ["admin"],
           "redirect_uris": ["https://app.example/callback"], "logo_uri": None, "policy_uri": None, "tos_uri": None,
           "org_id": "org-1", "user_id": "user-1", "created_at": "2026-01-01T12:00:00Z",
           "updated_at": "2026-01-02T12:00:00Z"}
