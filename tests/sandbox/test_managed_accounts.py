@@ -220,11 +220,13 @@ def test_the_openapi_document_describes_both_endpoints(sb):
     assert set(schemas["ManagedAccountWithKey"]["allOf"][1]["required"]) == {"api_key", "api_token", "balance"}
 
 
-def test_policy_and_store_name_the_same_own_account():
-    from telnyx_nb.sandbox.policy import access
-    from telnyx_nb.sandbox.store import accounts
+def test_the_stores_own_account_rows_are_the_account_policy_calls_its_own(make_sandbox):
+    from telnyx_nb.sandbox.policy.access import OWN_ACCOUNT
 
-    assert access.OWN_ACCOUNT == accounts.OWN_ACCOUNT
+    sb = make_sandbox(seed="demo")
+    for table in ("clients", "grants"):
+        owners = {row[0] for row in sb.store.conn().execute(f"SELECT DISTINCT account_id FROM {table}")}
+        assert owners == {OWN_ACCOUNT}, (table, owners)
 
 
 @pytest.mark.telnyx_sandbox(seed="accounts=4,grants=5")

@@ -44,8 +44,8 @@ ADMIN = "admin"  # API key, or a token whose scope includes admin
 USER_ADMIN = "user_admin"  # API key, or an admin token issued to a user (never client_credentials)
 MANAGER_KEY = "manager_key"  # the sandbox's own API key only: the manager of a fleet
 OWN_ADMIN = "own_admin"  # ADMIN, acting for the sandbox's own account (sandbox-wide controls)
-# The sandbox's own account in the account_id columns: store.accounts.OWN_ACCOUNT's value (the store imports policy,
-# so policy does not import it back; tests/sandbox/test_managed_accounts.py holds the two equal).
+# The sandbox's own account (the manager of a fleet, the only account otherwise): '' in the store's account_id
+# columns, which an older database's rows take as their default (store/accounts.py).
 OWN_ACCOUNT = ""
 ADMIN_SCOPE = "admin"
 

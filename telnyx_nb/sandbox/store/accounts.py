@@ -1,11 +1,12 @@
 """Accounts in the store: the managed accounts of a fleet, and which account every client and grant belongs to.
 
-The sandbox's own account (the one its printed API key opens) is ``OWN_ACCOUNT`` (``''`` in the ``account_id``
-columns), so a database from before accounts existed keeps every client and grant where it was. A fleet seed
-(``store/fleet.py``) makes that account a *manager* and adds managed accounts, each a row of ``accounts`` with its
-own Telnyx-shaped API key. The key is kept twice: its SHA-256 digest, to find the account a Bearer key opens, and
-the key itself, because the manager reads it back (``GET /v2/managed_accounts/{id}``, Telnyx's ``api_key``). The
-key and the ``api_token`` never leave ``account(..., secrets=True)``; reprs and lists hold neither.
+The sandbox's own account (the one its printed API key opens) is ``''`` in the ``account_id`` columns
+(``policy.access.OWN_ACCOUNT``), so a database from before accounts existed keeps every client and grant where it
+was. A fleet seed (``store/fleet.py``) makes that account a *manager* and adds managed accounts, each a row of
+``accounts`` with its own Telnyx-shaped API key. The key is kept twice: its SHA-256 digest, to find the account a
+Bearer key opens, and the key itself, because the manager reads it back (``GET /v2/managed_accounts/{id}``, Telnyx's
+``api_key``). The key and the ``api_token`` never leave ``account(..., secrets=True)``; reprs and lists hold
+neither.
 
 ``status``: ``active``; ``disabled`` (listed, its key refused); ``cancelled`` (listed only with
 ``include_cancelled_accounts=true``, its key refused).
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 from telnyx_nb.sandbox.store.tables import digest
 
-OWN_ACCOUNT = ""  # the sandbox's own account: the manager of a fleet, the only account otherwise
 STATUSES = ("active", "disabled", "cancelled")
 MANAGER_SETTING = "manager_account_id"
 
