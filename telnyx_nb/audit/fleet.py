@@ -39,7 +39,8 @@ from telnyx_nb import frames
 # client_rules first and change the order RULES lists them in
 from telnyx_nb.audit.rules import AuditResult, Thresholds, _published_scopes, audit, find_issues  # isort: skip
 from telnyx_nb.audit.baseline import admin_baseline  # isort: skip
-from telnyx_nb.audit.risk import LEVELS, with_risk  # isort: skip
+from telnyx_nb.audit.levels import LEVELS  # isort: skip
+from telnyx_nb.audit.risk import with_risk  # isort: skip
 from telnyx_nb.core.errors import ArgumentTypeError, ConfigurationError
 from telnyx_nb.core.masking import mask_text
 

@@ -19,7 +19,8 @@ from typing import Any
 import pandas as pd
 
 from telnyx_nb.audit import html_page, plots
-from telnyx_nb.audit.risk import LEVELS, revoke_first
+from telnyx_nb.audit.levels import LEVELS
+from telnyx_nb.audit.risk import revoke_first
 from telnyx_nb.audit.rules import SEVERITIES
 
 __all__ = ["FLEET_SECTIONS", "REVOKE_FIRST", "accounts_ranked", "fleet_revoke_first", "render", "review_by_account"]

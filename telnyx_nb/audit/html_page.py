@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from telnyx_nb.audit import plots
-from telnyx_nb.audit.risk import LEVELS
+from telnyx_nb.audit.levels import LEVELS
 from telnyx_nb.audit.rules import RULES, SEVERITIES
 
 __all__ = ["ID_COLUMNS", "RANK", "cell", "img", "plain_doc", "rules_frame", "table", "template"]

@@ -26,7 +26,8 @@ from telnyx_nb.audit.html_page import img as _img
 from telnyx_nb.audit.html_page import rules_frame as _rules_frame
 from telnyx_nb.audit.html_page import table as _table
 from telnyx_nb.audit.html_page import template as _template
-from telnyx_nb.audit.risk import LEVELS, revoke_first, with_risk
+from telnyx_nb.audit.levels import LEVELS
+from telnyx_nb.audit.risk import revoke_first, with_risk
 from telnyx_nb.audit.rules import RULES, SEVERITIES, AuditResult
 from telnyx_nb.core.errors import ConfigurationError
 from telnyx_nb.spreadsheet import write_csv

@@ -22,6 +22,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from telnyx_nb.audit.levels import LEVELS
 from telnyx_nb.core.settings import WHERE_HELP, explain
 from telnyx_nb.terminal import echo
 
@@ -29,7 +30,6 @@ __all__ = ["EXIT_CHANGED", "EXIT_FAILED", "add_arguments", "run"]
 
 EXIT_FAILED = 1  # a revoke (or the re-read before it) failed: the others were done
 EXIT_CHANGED = 3  # a grant changed since the report: left alone
-LEVELS = ["low", "medium", "high", "critical"]
 EPILOG = WHERE_HELP + """
        revoke acts only on the server the report audited: set the variables the audit ran with
 exit status: 0 every listed grant is (dry run: would be) revoked, or was already gone; 1 a grant could not be

@@ -32,10 +32,11 @@ import numpy as np
 import pandas as pd
 
 from telnyx_nb.audit import client_rules, grant_rules
+from telnyx_nb.audit.levels import LEVELS
 from telnyx_nb.audit.registry import Thresholds
 from telnyx_nb.core import wire
 
-__all__ = ["CROWDED_CLIENT_GRANTS", "LEVELS", "LEVEL_FLOORS", "OLD_CLIENT_DAYS", "RISK_COLUMNS", "SIGNALS", "WEIGHTS",
+__all__ = ["CROWDED_CLIENT_GRANTS", "LEVEL_FLOORS", "OLD_CLIENT_DAYS", "RISK_COLUMNS", "SIGNALS", "WEIGHTS",
            "level_of", "revoke_first", "score_grants", "with_risk"]
 
 WEIGHTS: dict[str, int] = {
@@ -66,7 +67,6 @@ SIGNALS: dict[str, str] = {  # signal → how a reason line says it
 }
 OLD_CLIENT_DAYS = 365
 CROWDED_CLIENT_GRANTS = 50
-LEVELS = ["low", "medium", "high", "critical"]  # ordered: least to most urgent
 LEVEL_FLOORS = {"critical": 60, "high": 40, "medium": 20}  # the lowest score of each level above low
 RISK_COLUMNS = ["risk_score", "risk_level", "risk_reason"]
 

@@ -21,7 +21,6 @@ from telnyx_nb.widgets.base import LABEL_STYLE, ConfirmBar, Panel, frame_html, s
 if TYPE_CHECKING:
     from telnyx_nb.api.client import TelnyxOAuth
 
-GRANT_TYPES = wire.GRANT_TYPES
 TABLE_COLUMNS = ("name", "client_id", "client_type", "verified", "require_pkce", "allowed_grant_types",
                  "allowed_scopes", "redirect_uris", "updated_at")
 ID_COLUMNS = ("client_id",)  # shortened in the table, full on hover and copy
@@ -47,7 +46,7 @@ class ClientsPanel(Panel):
                                             style=LABEL_STYLE)
         self.filter_verified = widgets.Dropdown(options=(_ANY, "verified", "unverified"), description="Verified",
                                                 style=LABEL_STYLE)
-        self.filter_grant = widgets.Dropdown(options=(_ANY, *GRANT_TYPES), description="Grant type",
+        self.filter_grant = widgets.Dropdown(options=(_ANY, *wire.GRANT_TYPES), description="Grant type",
                                              style=LABEL_STYLE)
         self.search_button = self._button("Search", self.load, style="primary", icon="search",
                                           tooltip="GET /oauth_clients (every page)")
@@ -63,7 +62,7 @@ class ClientsPanel(Panel):
         self.name = widgets.Text(description="Name", style=LABEL_STYLE)
         self.client_type = widgets.Dropdown(options=(wire.CONFIDENTIAL, wire.PUBLIC), description="Client type",
                                             style=LABEL_STYLE)
-        self.grant_types = widgets.SelectMultiple(options=GRANT_TYPES, rows=3, description="Grant types",
+        self.grant_types = widgets.SelectMultiple(options=wire.GRANT_TYPES, rows=3, description="Grant types",
                                                   style=LABEL_STYLE)
         self.scopes = widgets.SelectMultiple(options=[], rows=5, description="Allowed scopes", style=LABEL_STYLE)
         self.scope_notes = widgets.HTML("")  # what the offered scopes give (admin: the whole account)
@@ -158,7 +157,7 @@ class ClientsPanel(Panel):
         self.name.value = str(row["name"] or "")
         self.client_type.value = str(row["client_type"])
         self.client_type.disabled = True
-        self.grant_types.value = tuple(g for g in _as_list(row["allowed_grant_types"]) if g in GRANT_TYPES)
+        self.grant_types.value = tuple(g for g in _as_list(row["allowed_grant_types"]) if g in wire.GRANT_TYPES)
         offered = {value for _label, value in self.scopes.options}
         self.scopes.value = tuple(s for s in _as_list(row["allowed_scopes"]) if s in offered)
         self.redirect_uris.value = "\n".join(_as_list(row["redirect_uris"]))

@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from telnyx_nb.api.client import TelnyxOAuth
     from telnyx_nb.core.records import AuthorizationServerMetadata, Introspection, TokenResponse
 
-GRANT_TYPES = wire.GRANT_TYPES
 
 
 class TokenPanel(TokenSource, Panel):
@@ -48,7 +47,7 @@ class TokenPanel(TokenSource, Panel):
             "<span class='tnb-muted'>Client credentials from the session: "
             f"<code>{html.escape(self.client.client_id or '(none configured)')}</code></span>"
         )
-        self.grant_type = widgets.Dropdown(options=GRANT_TYPES, value=wire.CLIENT_CREDENTIALS,
+        self.grant_type = widgets.Dropdown(options=wire.GRANT_TYPES, value=wire.CLIENT_CREDENTIALS,
                                            description="Grant type", style=LABEL_STYLE)
         self.scopes = widgets.SelectMultiple(options=[], rows=5, description="Scopes", style=LABEL_STYLE,
                                              tooltip="Empty: the client's default scopes")
@@ -264,4 +263,4 @@ class TokenPanel(TokenSource, Panel):
         super().close()
 
 
-__all__ = ["TokenPanel", "GRANT_TYPES"]
+__all__ = ["TokenPanel"]

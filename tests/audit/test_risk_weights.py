@@ -11,7 +11,8 @@ from frame_helpers import typed_frame
 
 from telnyx_nb.audit import audit
 from telnyx_nb.audit import risk as risk_module
-from telnyx_nb.audit.risk import LEVELS, level_of, score_grants
+from telnyx_nb.audit.levels import LEVELS
+from telnyx_nb.audit.risk import level_of, score_grants
 from telnyx_nb.audit.rules import Thresholds
 from telnyx_nb.frames import CLIENT_COLUMNS, GRANT_COLUMNS
 

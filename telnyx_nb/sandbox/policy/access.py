@@ -38,6 +38,7 @@ from flask import g, request
 
 from telnyx_nb.sandbox.http.messages import bearer_credential
 from telnyx_nb.sandbox.http.wire_errors import WireError, rfc_text
+from telnyx_nb.sandbox.policy import scopes as scope_catalog
 
 PUBLIC = "public"  # no Bearer credential needed (the endpoint may authenticate a client itself)
 ADMIN = "admin"  # API key, or a token whose scope includes admin
@@ -47,7 +48,6 @@ OWN_ADMIN = "own_admin"  # ADMIN, acting for the sandbox's own account (sandbox-
 # The sandbox's own account (the manager of a fleet, the only account otherwise): '' in the store's account_id
 # columns, which an older database's rows take as their default (store/accounts.py).
 OWN_ACCOUNT = ""
-ADMIN_SCOPE = "admin"
 
 # Endpoint (``<blueprint>.<view>``, whatever the path spelling) → rule.
 RULES: dict[str, str] = {
@@ -92,7 +92,7 @@ class Caller:
 
     @property
     def is_admin(self) -> bool:
-        return self.kind == "api_key" or (self.kind == "token" and ADMIN_SCOPE in self.scopes
+        return self.kind == "api_key" or (self.kind == "token" and scope_catalog.ADMIN in self.scopes
                                           and self.acts_for_account)
 
     @property

@@ -32,11 +32,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from telnyx_nb.core.errors import ArgumentTypeError, ConfigurationError
+from telnyx_nb.sandbox.policy.terms import GRANT_TYPES
 
 __all__ = [
     "DEMO_CLIENT_NAME",
     "DEMO_REDIRECT_URIS",
-    "GRANT_TYPES",
     "PLANTED",
     "demo_variant",
     "demo_dataset",
@@ -49,7 +49,6 @@ DEMO_CLIENT_NAME = "Telnyx NB Demo"
 # The Authorize panel's loopback listener port (telnyx_nb/widgets/loopback.py), not JupyterLab's 8888: the
 # browser's redirect must reach the kernel's listener, not land on a JupyterLab 404.
 DEMO_REDIRECT_URIS = ["http://127.0.0.1:8976/callback", "http://localhost:8976/callback"]
-GRANT_TYPES = ["authorization_code", "client_credentials", "refresh_token"]
 
 _DEMO_SEED = 20240601
 _SYNTHETIC_SEED = 7
