@@ -157,9 +157,13 @@ class ClientsPanel(Panel):
         self.name.value = str(row["name"] or "")
         self.client_type.value = str(row["client_type"])
         self.client_type.disabled = True
-        self.grant_types.value = tuple(g for g in _as_list(row["allowed_grant_types"]) if g in wire.GRANT_TYPES)
-        offered = {value for _label, value in self.scopes.options}
-        self.scopes.value = tuple(s for s in _as_list(row["allowed_scopes"]) if s in offered)
+        # A save replaces the client (PUT): what it holds that a picker does not offer is added to that picker,
+        # chosen and labelled, so the edit keeps it unless the user takes it off (the server may then refuse it,
+        # naming the field) — never dropped without a word.
+        self.grant_types.options = _with_held(self.grant_types.options, _as_list(row["allowed_grant_types"]))
+        self.grant_types.value = tuple(_as_list(row["allowed_grant_types"]))
+        self.scopes.options = _with_held(self.scopes.options, _as_list(row["allowed_scopes"]))
+        self.scopes.value = tuple(_as_list(row["allowed_scopes"]))
         self.redirect_uris.value = "\n".join(_as_list(row["redirect_uris"]))
         pkce = row["require_pkce"]
         self.require_pkce.value = bool(pkce) if pkce is not None and pkce is not _na() else True
@@ -282,6 +286,18 @@ class ClientsPanel(Panel):
             )
         else:
             self.secret_box.value = ""
+
+
+HELD_NOT_OFFERED = "held by this client; the server does not offer it"
+
+
+def _with_held(options: Any, held: list[str]) -> tuple:
+    """A picker's options plus, labelled, each value the client holds that they lack (options are plain values or
+    ``(label, value)`` pairs, as ipywidgets takes them)."""
+    pairs = [option if isinstance(option, tuple) else (str(option), option) for option in options]
+    offered = {value for _label, value in pairs}
+    extra = [(f"{value} ({HELD_NOT_OFFERED})", value) for value in dict.fromkeys(held) if value not in offered]
+    return tuple(pairs + extra)
 
 
 def _as_list(value: Any) -> list[str]:

@@ -152,3 +152,33 @@ def test_the_allowed_scopes_picker_offers_what_the_server_publishes_described_wi
     assert labels["admin"] == "admin — Administrative access to Telnyx resources  ⚠"
     assert all(labels[s] == f"{s} — not published by Telnyx" for s in advertised if s != "admin")
     assert "admin gives full administrative access to the Telnyx account" in html_to_text(shared.scope_notes.value)
+
+
+def test_an_edit_keeps_what_the_client_holds_that_the_server_does_not_offer(tmp_path, open_panel):
+    """A client holding a scope the server no longer publishes: Edit shows it chosen and labelled, and the save (a
+    PUT, which replaces the client) sends it, so nothing is dropped without a word; here the server refuses it and
+    the panel names the field, and the client is unchanged."""
+    from oauth_helpers import CUSTOM_SCOPES
+
+    from telnyx_nb import TelnyxOAuth
+    from telnyx_nb.sandbox import Sandbox
+    from telnyx_nb.widgets.clients import HELD_NOT_OFFERED
+
+    db = tmp_path / "clients.sqlite3"
+    with Sandbox(seed="empty", db=db, scopes=CUSTOM_SCOPES) as before:
+        with TelnyxOAuth.from_sandbox(before) as api:
+            app = api.create_client(name="Legacy app", client_type="confidential",
+                                    allowed_grant_types=["client_credentials"], allowed_scopes=["admin", "voice"])
+    with Sandbox(seed="empty", db=db) as now:  # Telnyx's catalog: admin only
+        panel = open_panel(ClientsPanel, now)
+        assert panel.selected == app.client_id
+        panel.edit_button.click()
+        assert panel.scopes.value == ("admin", "voice")
+        assert dict(panel.scopes.options)[f"voice ({HELD_NOT_OFFERED})"] == "voice"
+        panel.name.value = "Legacy app v2"
+        panel.save_button.click()
+        panel.confirm.confirm_button.click()
+        assert panel.last_error is not None and "allowed_scopes" in panel.error_message, panel.error_message
+        with TelnyxOAuth.from_sandbox(now) as api:
+            kept = api.get_client(app.client_id)
+        assert kept.name == "Legacy app" and list(kept.allowed_scopes) == ["admin", "voice"]
