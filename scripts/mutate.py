@@ -86,8 +86,11 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
                    ["tests/sandbox/test_bad_input.py", "tests/api/test_management.py",
                     "tests/sandbox/test_registration_metadata.py", "tests/sandbox/test_registration_limits.py"]),
     # who may call what (the caller x endpoint policy), the request-body schemas, the redirect URI rules
-    "access": ("telnyx_nb/sandbox/policy/access.py", ["tests/sandbox/test_access_table.py", "tests/sandbox/test_endpoints.py",
-                                               "tests/sandbox/test_access_matrix_edges.py"]),
+    "access": ("telnyx_nb/sandbox/policy/access.py",
+               ["tests/sandbox/test_access_table.py", "tests/sandbox/test_endpoints.py",
+                "tests/sandbox/test_access_matrix_edges.py",
+                # the accounts of a fleet: which account a caller acts for, and what it sees of the others
+                "tests/sandbox/test_fleet_isolation.py", "tests/sandbox/test_managed_accounts.py"]),
     "schema": ("telnyx_nb/sandbox/policy/schema.py", ["tests/sandbox/test_bad_input.py", "tests/api/test_management.py"]),
     "redirects": ("telnyx_nb/sandbox/policy/redirects.py",
                   ["tests/sandbox/test_bad_input.py", "tests/sandbox/test_web_attacks.py", "tests/sandbox/test_access_table.py",
