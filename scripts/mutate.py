@@ -93,7 +93,9 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
                 # the accounts of a fleet: which account a caller acts for, and what it sees of the others
                 "tests/sandbox/test_fleet_isolation.py", "tests/sandbox/test_managed_accounts.py"]),
     "schema": ("telnyx_nb/sandbox/policy/schema.py",
-               ["tests/sandbox/test_bad_input.py", "tests/api/test_management.py",
+               ["tests/sandbox/test_validation.py",  # its answers word for word, pointer and field, no server
+                "tests/sandbox/test_bad_input.py", "tests/api/test_management.py",
+                "tests/sandbox/test_redirect_uri_rules.py",  # the management API's redirect URI refusals
                 "tests/sandbox/test_managed_accounts.py"]),  # the managed-accounts list's parameters
     "redirects": ("telnyx_nb/sandbox/policy/redirects.py",
                   ["tests/sandbox/test_bad_input.py", "tests/sandbox/test_web_attacks.py", "tests/sandbox/test_access_table.py",
