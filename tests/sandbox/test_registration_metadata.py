@@ -66,6 +66,20 @@ def test_an_unknown_scope_is_refused_listing_a_custom_catalog_space_separated(ma
                                f"scope 'teleport' is unknown; use space-separated scopes from: {' '.join(CUSTOM_SCOPES)}."}
 
 
+def test_a_registered_client_is_allowed_only_the_scopes_it_asked_for(make_sandbox):
+    """Least privilege (RFC 7591 §2 ``scope``): asking for two scopes of a larger catalog gives those two, not every
+    registrable one; asking for none gives every registrable one."""
+    sb = make_sandbox(seed="empty", scopes=CUSTOM_SCOPES)
+    narrow = register(sb, client_name="narrow", scope="messaging voice").json()["client_id"]
+    wide = register(sb, client_name="wide").json()["client_id"]
+
+    def allowed(client_id: str) -> list[str]:
+        return api(sb).get(url(sb, f"/oauth_clients/{client_id}"), timeout=TIMEOUT).json()["data"]["allowed_scopes"]
+
+    assert allowed(narrow) == ["messaging", "voice"]
+    assert allowed(wide) == list(CUSTOM_SCOPES)
+
+
 @pytest.mark.parametrize("metadata", [
     {"client_uri": "http://app.example/", "logo_uri": "https://app.example/logo.png"},
     {"grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
