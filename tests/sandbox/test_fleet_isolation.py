@@ -16,6 +16,8 @@ from telnyx_nb.sandbox.store.fleet import is_empty_account, status_of
 from telnyx_nb.sandbox.web.server import Sandbox
 
 MISSING = "00000000-0000-4000-8000-000000000000"
+OWN_ACCOUNT_ONLY = ("Armed faults change the whole sandbox: only the sandbox's own account (its printed API key, or an "
+                    "admin token of one of its clients) arms them, not a managed account.")
 MANAGER_ONLY = ("Only the manager account's own API key lists and reads managed accounts: not a managed account's key, "
                 "not an OAuth access token.")
 
@@ -198,7 +200,10 @@ def test_a_managed_accounts_key_may_not_read_the_managed_accounts(fleet):
         assert response.status_code == 403, response.text
         assert response.json() == {"error": "forbidden", "error_description": MANAGER_ONLY, "errors": [
             {"code": "10010", "title": "Manager account key required", "detail": MANAGER_ONLY}]}
-    assert api(sb, a["key"]).get(sb.root_url + "/_sandbox/faults", timeout=TIMEOUT).status_code == 403
+    response = api(sb, a["key"]).get(sb.root_url + "/_sandbox/faults", timeout=TIMEOUT)
+    assert response.status_code == 403, response.text
+    assert response.json() == {"error": "forbidden", "error_description": OWN_ACCOUNT_ONLY, "errors": [
+        {"code": "10010", "title": "Sandbox account required", "detail": OWN_ACCOUNT_ONLY}]}
 
 
 @pytest.mark.parametrize("status", ["disabled", "cancelled"])
