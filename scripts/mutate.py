@@ -81,14 +81,22 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
                    "tests/sandbox/test_registration_metadata.py", "tests/sandbox/test_token_attacks.py",
                    "tests/sandbox/test_web_attacks.py", "tests/sandbox/test_grants_rules.py",
                    "tests/sandbox/test_access_table.py", "tests/sandbox/test_access_matrix_edges.py",
-                   "tests/sandbox/test_bad_input.py", "tests/sandbox/test_in_process.py"]),
+                   "tests/sandbox/test_bad_input.py", "tests/sandbox/test_in_process.py",
+                   "tests/sandbox/test_fleet_isolation.py"]),  # introspection tells an account nothing of another's
     "validation": ("telnyx_nb/sandbox/policy/validation.py",
                    ["tests/sandbox/test_bad_input.py", "tests/api/test_management.py",
                     "tests/sandbox/test_registration_metadata.py", "tests/sandbox/test_registration_limits.py"]),
     # who may call what (the caller x endpoint policy), the request-body schemas, the redirect URI rules
-    "access": ("telnyx_nb/sandbox/policy/access.py", ["tests/sandbox/test_access_table.py", "tests/sandbox/test_endpoints.py",
-                                               "tests/sandbox/test_access_matrix_edges.py"]),
-    "schema": ("telnyx_nb/sandbox/policy/schema.py", ["tests/sandbox/test_bad_input.py", "tests/api/test_management.py"]),
+    "access": ("telnyx_nb/sandbox/policy/access.py",
+               ["tests/sandbox/test_access_table.py", "tests/sandbox/test_endpoints.py",
+                "tests/sandbox/test_access_matrix_edges.py",
+                # the accounts of a fleet: which account a caller acts for, and what it sees of the others
+                "tests/sandbox/test_fleet_isolation.py", "tests/sandbox/test_managed_accounts.py"]),
+    "schema": ("telnyx_nb/sandbox/policy/schema.py",
+               ["tests/sandbox/test_validation.py",  # its answers word for word, pointer and field, no server
+                "tests/sandbox/test_bad_input.py", "tests/api/test_management.py",
+                "tests/sandbox/test_redirect_uri_rules.py",  # the management API's redirect URI refusals
+                "tests/sandbox/test_managed_accounts.py"]),  # the managed-accounts list's parameters
     "redirects": ("telnyx_nb/sandbox/policy/redirects.py",
                   ["tests/sandbox/test_bad_input.py", "tests/sandbox/test_web_attacks.py", "tests/sandbox/test_access_table.py",
                    "tests/sandbox/test_token_attacks.py", "tests/sandbox/test_redirect_uri_rules.py",
@@ -105,7 +113,9 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
                             ["tests/sandbox/test_registration_limits.py", "tests/sandbox/test_redirect_uri_rules.py",
                              "tests/sandbox/test_registration_metadata.py", "tests/sandbox/test_sandbox_config.py"]),
     # the sandbox's per-credential rate limit (who is refused with 429) and the client's pacing of a limited API
-    "ratelimit": ("telnyx_nb/sandbox/policy/rate_limits.py", ["tests/sandbox/test_rate_limits.py"]),
+    "ratelimit": ("telnyx_nb/sandbox/policy/rate_limits.py",
+                  ["tests/sandbox/test_rate_limits.py",
+                   "tests/sandbox/test_fleet_isolation.py"]),  # each managed account's key has a budget of its own
     "pacing": ("telnyx_nb/api/pacing.py", ["tests/api/test_pacing.py", "tests/api/test_rate_limited_paging.py"]),
 }
 # Modules scored over some of their functions only (the rest is not run): the store's claims, token lookups,

@@ -15,7 +15,9 @@ from telnyx_nb.core.masking import (
     mask_mapping,
     mask_text,
     mask_third_party_logs,
+    register_secret_names,
     remember,
+    secret_names,
 )
 
 KEY55 = "KEY" + "A1b2C3d4E5" * 5 + "zZ_-9"  # the published shape: KEY + 55 characters
@@ -194,6 +196,18 @@ def test_an_older_api_key_shape_is_masked_at_a_word_start():
     old = "KEY" + "a1" * 8  # KEY + 16
     assert mask_text(f"key {old}!") == f"key {mask(old)}!"
     assert mask_text("KEY" + "a" * 15) == "KEY" + "a" * 15  # too short to be a key
+
+
+def test_a_name_registered_as_secret_hides_its_values_in_query_and_json_text():
+    """What a record class of one's own does when defined (``@record``); a fresh name, since the registry is
+    process-wide and a name registered before would make the call a no-op."""
+    name = "x" + secrets.token_hex(4) + "_signing_key"
+    value = fresh()
+    assert value in mask_text(f"{name}={value}")
+    register_secret_names(name)
+    assert name in secret_names()
+    assert value not in mask_text(f"{name}={value}")
+    assert value not in mask_text(f'{{"{name}": "{value}"}}')
 
 
 # ----------------------------------------------------------------------------------------------- mask_mapping

@@ -7,7 +7,18 @@ from __future__ import annotations
 
 import pytest
 from caller_helpers import register
-from oauth_helpers import TIMEOUT, api, authorize, consent_page, create_client, query_of, redirect_of, token, url
+from oauth_helpers import (
+    CUSTOM_SCOPES,
+    TIMEOUT,
+    api,
+    authorize,
+    consent_page,
+    create_client,
+    query_of,
+    redirect_of,
+    token,
+    url,
+)
 
 LIST_OF_STRINGS = "must be a list of non-empty strings."
 NOT_ABSOLUTE = "must be an absolute URI without a fragment (RFC 6749 section 3.1.2)."
@@ -44,6 +55,29 @@ def test_refused_registration_metadata_is_named_with_what_is_accepted(sb, metada
     response = register(sb, **{"client_name": "x", **metadata})
     assert response.status_code == 400
     assert response.json() == {"error": error, "error_description": description}
+
+
+def test_an_unknown_scope_is_refused_listing_a_custom_catalog_space_separated(make_sandbox):
+    """With a catalog of its own (not Telnyx's one scope), the refusal lists every scope in the form to send."""
+    sb = make_sandbox(seed="empty", scopes=CUSTOM_SCOPES)
+    response = register(sb, client_name="x", scope="messaging teleport")
+    assert response.status_code == 400
+    assert response.json() == {"error": "invalid_client_metadata", "error_description":
+                               f"scope 'teleport' is unknown; use space-separated scopes from: {' '.join(CUSTOM_SCOPES)}."}
+
+
+def test_a_registered_client_is_allowed_only_the_scopes_it_asked_for(make_sandbox):
+    """Least privilege (RFC 7591 §2 ``scope``): asking for two scopes of a larger catalog gives those two, not every
+    registrable one; asking for none gives every registrable one."""
+    sb = make_sandbox(seed="empty", scopes=CUSTOM_SCOPES)
+    narrow = register(sb, client_name="narrow", scope="messaging voice").json()["client_id"]
+    wide = register(sb, client_name="wide").json()["client_id"]
+
+    def allowed(client_id: str) -> list[str]:
+        return api(sb).get(url(sb, f"/oauth_clients/{client_id}"), timeout=TIMEOUT).json()["data"]["allowed_scopes"]
+
+    assert allowed(narrow) == ["messaging", "voice"]
+    assert allowed(wide) == list(CUSTOM_SCOPES)
 
 
 @pytest.mark.parametrize("metadata", [

@@ -18,27 +18,40 @@ def refused(check, *args) -> WireError:
     return caught.value
 
 
-@pytest.mark.parametrize(("field", "value", "pointer", "says"), [
-    ("name", "", "/name", "non-empty"),
-    ("name", "   ", "/name", "not only spaces"),
-    ("allowed_scopes", ["nope"], "/allowed_scopes/0", "not a scope of this server; use: admin"),
-    ("allowed_scopes", [], "/allowed_scopes", "at least 1"),
-    ("client_type", "secret", "/client_type", "public, confidential"),
-    ("allowed_grant_types", ["implicit"], "/allowed_grant_types/0", "client_credentials"),
-    ("redirect_uris", ["http://app.example/cb#frag"], "/redirect_uris/0", "fragment"),
-    ("redirect_uris", ["javascript:alert(1)"], "/redirect_uris/0", "javascript"),
-    ("redirect_uris", [1], "/redirect_uris/0", "string"),
-    ("require_pkce", "yes", "/require_pkce", "true or false"),
-    ("logo_uri", "ftp://files.example/logo.png", "/logo_uri", "http(s) URL"),
-    ("policy_uri", 12, "/policy_uri", "string or null"),
-    ("tos_uri", "nope", "/tos_uri", "absolute URI"),
-    ("verified", True, "/verified", "owned by the server"),
-    ("colour", "blue", "/colour", "remove it"),
+ELEVEN_URIS = [f"http://127.0.0.1/cb{i}" for i in range(11)]
+
+
+@pytest.mark.parametrize(("field", "value", "pointer", "detail"), [
+    ("name", "", "/name", "name must be a non-empty string (not only spaces)."),
+    ("name", "   ", "/name", "name must be a non-empty string (not only spaces)."),
+    ("allowed_scopes", ["nope"], "/allowed_scopes/0",
+     "allowed_scopes[0] 'nope' is not a scope of this server; use: admin."),
+    ("allowed_scopes", [], "/allowed_scopes", "allowed_scopes must list at least 1 value."),
+    ("allowed_grant_types", [], "/allowed_grant_types", "allowed_grant_types must list at least 1 value."),
+    ("redirect_uris", ELEVEN_URIS, "/redirect_uris", "redirect_uris may list at most 10 URIs."),
+    ("client_type", "secret", "/client_type", "client_type 'secret' is not one of: public, confidential."),
+    ("allowed_grant_types", ["implicit"], "/allowed_grant_types/0",
+     "allowed_grant_types[0] 'implicit' is not one of: authorization_code, client_credentials, refresh_token."),
+    ("redirect_uris", ["http://app.example/cb#frag"], "/redirect_uris/0",
+     "redirect_uris[0] must not contain a fragment '#' (RFC 6749 section 3.1.2)."),
+    ("redirect_uris", ["javascript:alert(1)"], "/redirect_uris/0",
+     "redirect_uris[0] the javascript: scheme is not allowed for a redirect URI (it would run in or read from the "
+     "user's browser); use https://, a loopback http:// URI or a private-use scheme."),
+    ("redirect_uris", [1], "/redirect_uris/0", "redirect_uris[0] must be a string."),
+    ("require_pkce", "yes", "/require_pkce", "require_pkce must be true or false."),
+    ("logo_uri", "ftp://files.example/logo.png", "/logo_uri", "logo_uri must be an http(s) URL (or null)."),
+    ("policy_uri", 12, "/policy_uri", "policy_uri must be a string or null."),
+    ("tos_uri", "nope", "/tos_uri",
+     "tos_uri 'nope' is not an absolute URI (e.g. https://app.example.com/callback)."),
+    ("verified", True, "/verified", "verified is owned by the server; remove it (in the sandbox, PUT "
+     "/_sandbox/clients/{client_id}/verified with the API key sets it)."),
+    ("colour", "blue", "/colour", "'colour' is not a field of this body; remove it (fields: allowed_grant_types, "
+     "allowed_scopes, client_type, logo_uri, name, policy_uri, redirect_uris, require_pkce, tos_uri)."),
 ])
-def test_a_bad_create_field_is_a_422_naming_its_pointer(field, value, pointer, says):
+def test_a_bad_create_field_is_a_422_naming_its_pointer(field, value, pointer, detail):
+    """The pointer says where, the detail (word for word: it is what a user reads) says what to do instead."""
     error = refused(schema.check_create, {**CREATE, field: value})
-    assert (error.status, error.pointer) == (422, pointer)
-    assert says in error.detail
+    assert (error.status, error.pointer, error.detail) == (422, pointer, detail)
     body = error.body()
     assert body["errors"][0]["source"] == {"pointer": pointer} and body["error"] == "invalid_request"
 
@@ -55,7 +68,8 @@ def test_a_body_that_is_not_an_object_points_at_the_whole_body():
 
 def test_the_code_flow_without_a_redirect_uri_names_redirect_uris():
     error = refused(schema.check_create, {**CREATE, "allowed_grant_types": ["authorization_code"]})
-    assert (error.status, error.pointer) == (422, "/redirect_uris")
+    assert (error.status, error.pointer, error.detail) == (422, "/redirect_uris", (
+        "a client allowed the authorization_code grant needs at least one redirect URI in redirect_uris."))
 
 
 def test_an_update_that_leaves_the_stored_code_flow_without_a_redirect_uri_conflicts():
@@ -93,17 +107,21 @@ def test_verified_must_be_a_boolean():
     assert (error.status, error.pointer) == (422, "/verified")
 
 
-@pytest.mark.parametrize(("query", "parameter"), [
-    ({"page[size]": "101"}, "page[size]"),
-    ({"page[size]": "abc"}, "page[size]"),
-    ({"page[number]": "0"}, "page[number]"),
-    ({"filter[verified]": "yes"}, "filter[verified]"),
-    ({"filter[client_type]": "secret"}, "filter[client_type]"),
-    ({"filter[colour]": "blue"}, "filter[colour]"),
+@pytest.mark.parametrize(("query", "parameter", "detail"), [
+    ({"page[size]": "101"}, "page[size]", "page[size] must be a whole number from 1 to 100; got '101'."),
+    ({"page[size]": "abc"}, "page[size]", "page[size] must be a whole number from 1 to 100; got 'abc'."),
+    ({"page[number]": "0"}, "page[number]", "page[number] must be a whole number of at least 1; got '0'."),
+    ({"filter[verified]": "yes"}, "filter[verified]", "filter[verified] must be true or false; got 'yes'."),
+    ({"filter[client_type]": "secret"}, "filter[client_type]",
+     "filter[client_type] must be one of: public, confidential; got 'secret'."),
+    ({"filter[colour]": "blue"}, "filter[colour]",
+     "unknown query parameter 'filter[colour]'; this list takes: filter[allowed_grant_types][contains], "
+     "filter[client_id], filter[client_type], filter[name], filter[name][contains], filter[verified], page[number], "
+     "page[size]."),
 ])
-def test_a_bad_query_parameter_is_a_400_naming_it(query, parameter):
+def test_a_bad_query_parameter_is_a_400_naming_it(query, parameter, detail):
     error = refused(schema.check_query, "clients", query)
-    assert (error.status, error.parameter, error.pointer) == (400, parameter, None)
+    assert (error.status, error.parameter, error.pointer, error.detail) == (400, parameter, None, detail)
     assert error.body()["errors"][0]["source"] == {"parameter": parameter}
 
 
