@@ -94,3 +94,27 @@ def test_loopback_redirect_uris_match_on_any_port_with_the_same_path_and_query(s
         # Telnyx's published status for an unregistered redirect URI: 422, an HTML page, never a redirect
         assert response.status_code == 422 and "Location" not in response.headers, response.text[:300]
         assert response.headers["Content-Type"].startswith("text/html")
+
+
+def test_a_consent_decided_after_the_client_dropped_its_redirect_uri_is_refused_naming_it(make_sandbox):
+    """The redirect URI is checked again when the user decides, against the client as it is then: one the client
+    dropped while the consent page was open receives no code (RFC 6749 §3.1.2.3), and the answer says why."""
+    from urllib.parse import urljoin
+
+    from oauth_helpers import REDIRECT_URI, query_of
+
+    sb = make_sandbox(seed="empty")
+    dropped = "http://127.0.0.1:9/dropped"
+    client = create_client(sb, redirect_uris=[REDIRECT_URI, dropped])
+    response, _verifier = authorize(sb, client, redirect_uri=dropped)
+    assert response.status_code == 302, response.text[:300]
+    consent_token = query_of(urljoin(response.url, response.headers["Location"]))["consent_token"]
+    updated = api(sb).put(url(sb, f"/oauth_clients/{client['client_id']}"), json={"redirect_uris": [REDIRECT_URI]},
+                          timeout=10)
+    assert updated.status_code == 200, updated.text
+    decision = api(sb).post(url(sb, "/oauth/grants"), json={"consent_token": consent_token, "allowed": True},
+                            timeout=10)
+    assert decision.status_code == 422, decision.text
+    assert (f"The authorization request is no longer valid: redirect_uri {dropped} is not one of the client's "
+            "registered redirect_uris (exact match, RFC 6749 section 3.1.2.3).") in decision.text
+    assert "code=" not in decision.text
