@@ -351,6 +351,7 @@ def test_by_default_the_loser_of_a_refresh_race_is_a_reuse_and_the_family_is_rev
     _lose_the_claim_to_a_racer(sb, monkeypatch)
     lost = refresh(sb, client, first["refresh_token"])
     assert lost.status_code == 400 and lost.json()["error"] == "invalid_grant"
+    assert lost.json()["error_description"] == "The refresh token was already used, revoked or has expired."
     assert not _active(sb, first["access_token"])
 
 
