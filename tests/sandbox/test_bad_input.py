@@ -87,6 +87,8 @@ CASES = [
     Case("page-size-too-big", "GET", "/oauth_clients?page[size]=251", names="page[size]"),
     Case("page-size-text", "GET", "/oauth_grants?page[size]=ten", names="page[size]"),
     Case("page-number-zero", "GET", "/oauth_grants?page[number]=0", names="page[number]"),
+    # past Python's 4,300-digit limit for int(), leading zeros included: once a 500
+    Case("page-number-zeros", "GET", "/oauth_grants?page[number]=" + "0" * 5000, names="page[number]"),
     Case("filter-client-type", "GET", "/oauth_clients?filter[client_type]=robot", names="filter[client_type]"),
     Case("filter-verified", "GET", "/oauth_clients?filter[verified]=maybe", names="filter[verified]"),
     Case("filter-grant-type", "GET", "/oauth_clients?filter[allowed_grant_types][contains]=password",

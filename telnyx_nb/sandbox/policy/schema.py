@@ -220,12 +220,20 @@ def _count_error(kind: str, path: list, field: str, schema: dict) -> WireError:
     return WireError(422, f"{field} may list at most {schema['maxItems']} {what}.", pointer=_pointer(path))
 
 
+# What to send instead when a field's pattern refuses it (name and redirect URIs have answers of their own).
+_PATTERN_FIXES = {
+    **{name: f"{name} must be an http(s) URL (or null)." for name in ("logo_uri", "policy_uri", "tos_uri")},
+    "path": "path must be a request path starting with '/', e.g. \"/v2/oauth_grants\".",
+    "method": "method must be an HTTP method such as \"GET\", or left out for any method.",
+}
+
+
 def _describe(error, schema_name: str) -> WireError:
     """One jsonschema error as an answer that names the field and says what to send instead."""
     path = list(error.absolute_path)
     field, kind, schema = _field(path), error.validator, error.schema
     if kind == "additionalProperties":
-        allowed = schema.get("properties", {})
+        allowed = schema["properties"]  # every body that refuses extra fields lists its own
         extra = sorted(k for k in error.instance if k not in allowed)
         return _extra_field_error(extra[0], schema_name, allowed)
     if kind == "required":
@@ -243,7 +251,7 @@ def _describe(error, schema_name: str) -> WireError:
         wanted = schema["type"]
         wanted = " or ".join(wanted) if isinstance(wanted, list) else wanted
         words = {"boolean": "true or false", "array": "a list", "object": "a JSON object", "integer": "a whole number",
-                 "string": "a string", "number": "a number", "null": "null"}
+                 "string": "a string", "number": "a number"}  # "null" reads as itself
         wanted = " or ".join(words.get(w, w) for w in wanted.split(" or "))
         return WireError(422, f"{field} must be {wanted}.", pointer=_pointer(path))
     if kind == "enum" and path[:1] == ["allowed_scopes"]:
@@ -256,6 +264,8 @@ def _describe(error, schema_name: str) -> WireError:
         return _count_error(kind, path, field, schema)
     if kind in ("minLength", "pattern") and path == ["name"]:
         return WireError(422, "name must be a non-empty string (not only spaces).", pointer="/name")
+    if kind == "minLength":
+        return WireError(422, f"{field} must not be empty.", pointer=_pointer(path))
     if kind == "maxLength":
         return WireError(422, f"{field} must be at most {schema['maxLength']} characters.", pointer=_pointer(path))
     if kind == "not" and "redirect_uris" in path:
@@ -266,14 +276,8 @@ def _describe(error, schema_name: str) -> WireError:
                              pointer=_pointer(path))
         return WireError(422, f"{field} {error.instance!r} is not an absolute URI "
                              "(e.g. https://app.example.com/callback).", pointer=_pointer(path))
-    if kind == "pattern" and field in ("logo_uri", "policy_uri", "tos_uri"):
-        return WireError(422, f"{field} must be an http(s) URL (or null).", pointer=_pointer(path))
-    if kind == "pattern" and field == "path":
-        return WireError(422, "path must be a request path starting with '/', e.g. \"/v2/oauth_grants\".",
-                         pointer="/path")
-    if kind == "pattern" and field == "method":
-        return WireError(422, "method must be an HTTP method such as \"GET\", or left out for any method.",
-                         pointer="/method")
+    if kind == "pattern" and field in _PATTERN_FIXES:
+        return WireError(422, _PATTERN_FIXES[field], pointer=_pointer(path))
     if kind in ("minimum", "maximum"):
         low, high = schema.get("minimum"), schema.get("maximum")
         return WireError(422, f"{field} must be from {low:g} to {high:g}." if high is not None
@@ -338,9 +342,9 @@ def _typed(raw: str, schema: dict):
     kind = schema.get("type")
     if kind == "integer" and re.fullmatch(r"-?[0-9]+", raw):
         digits = raw.lstrip("-").lstrip("0") or "0"
-        if len(digits) > 4000:  # past Python's int-from-text limit; only the size matters for the bounds
-            return -(10**4000) if raw.startswith("-") else 10**4000
-        return int(raw)
+        # past Python's int-from-text limit (leading zeros count there, not here): only the size matters for the bounds
+        value = 10**4000 if len(digits) > 4000 else int(digits)
+        return -value if raw.startswith("-") else value
     if kind == "boolean" and raw in ("true", "false"):
         return raw == "true"
     return raw
