@@ -382,3 +382,109 @@ def test_http_basic_counts_for_the_client_named_before_the_first_colon_and_nothi
     assert limits(token_request("Basic  " + raw))[1] == 2  # extra space before the credential: still the client
     assert limits(token_request("Basic @" + raw))[1] == 4  # not base64: the address's own window
     assert limits(token_request("Token " + raw))[1] == 3  # another scheme: the address again
+
+
+def metadata(sb, session=None):
+    return (session or requests).get(f"{sb.root_url}/.well-known/oauth-authorization-server", timeout=TIMEOUT)
+
+
+def test_the_authorize_page_counts_for_the_client_its_query_names(make_sandbox):
+    """A browser has no credential: the ``client_id`` of the authorize URL says whose window it is."""
+    sb = make_sandbox(rate_limit="1/min", seed="empty")
+
+    def authorize(client_id):
+        return requests.get(url(sb, "/oauth/authorize"), params={"client_id": client_id, "response_type": "code"},
+                            allow_redirects=False, timeout=TIMEOUT)
+
+    assert limits(authorize("app-one"))[1] == 0
+    assert limits(authorize("app-two"))[1] == 0  # another client's window
+    assert_published_429(authorize("app-one"))
+    assert metadata(sb).status_code == 200  # and the address's own window is untouched
+
+
+def test_a_client_id_in_a_body_that_is_not_a_form_counts_for_the_address(make_sandbox):
+    """Only an OAuth form body (RFC 6749 section 4.1.3, application/x-www-form-urlencoded) names a client: a
+    multipart body is not parsed for one."""
+    sb = make_sandbox(rate_limit="2/min", seed="empty")
+    multipart = requests.post(url(sb, "/oauth/token"), files={"client_id": (None, "app-one"),
+                                                              "grant_type": (None, "client_credentials")},
+                              timeout=TIMEOUT)
+    assert multipart.status_code == 400 and limits(multipart)[1] == 1
+    assert limits(metadata(sb))[1] == 0  # the same window as the multipart body's
+
+
+class _FromAddress(requests.adapters.HTTPAdapter):
+    """Connect from another loopback address (Linux answers for all of 127.0.0.0/8)."""
+
+    def __init__(self, address: str):
+        self._address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (self._address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+@pytest.fixture
+def second_address():
+    with requests.Session() as session:
+        session.mount("http://", _FromAddress("127.0.0.2"))
+        yield session
+
+
+def test_each_source_address_has_its_own_window(make_sandbox, second_address):
+    sb = make_sandbox(rate_limit="1/min", seed="empty", registration_rate_limit="1/min")
+    assert metadata(sb).status_code == 200 and metadata(sb, second_address).status_code == 200
+    assert_published_429(metadata(sb))
+    flood = make_sandbox(seed="empty", registration_rate_limit="1/min")
+    assert register(flood).status_code == 201
+    assert second_address.post(url(flood, "/oauth/register"), json={"client_name": "other"},
+                               timeout=TIMEOUT).status_code == 201  # the flood limit is per address too
+    assert_published_429(register(flood))
+
+
+def test_of_two_windows_left_alike_a_registration_shows_the_general_one(make_sandbox):
+    """The answer describes the flood window only when it is the tighter one (fewer requests left)."""
+    sb = make_sandbox(seed="empty", rate_limit="3/min", registration_rate_limit="2/min")
+    assert limits(metadata(sb)) == (3, 2, 60)
+    assert limits(register(sb)) == (3, 1, 60)  # 1 left in either window: the general one is shown
+
+
+def test_an_expired_window_is_dropped_and_only_it():
+    clock = FakeClock()
+    windows = FixedWindows(Rate(1, 10), clock)
+    windows.hit("a")  # ends at 1010
+    clock.now += 5
+    windows.hit("b")  # ends at 1015
+    clock.now += 6  # "a" is over, "b" is not
+    windows.hit("c")
+    assert len(windows) == 2 and not windows.hit("b").allowed
+
+
+def test_a_reopened_window_moves_behind_the_older_ones():
+    """Windows are kept in the order they end, so dropping the expired ones from the front finds them all."""
+    clock = FakeClock()
+    windows = FixedWindows(Rate(1, 10), clock)
+    windows.hit("a")  # ends at 1010
+    clock.now += 5
+    windows.hit("b")  # ends at 1015
+    clock.now += 6
+    windows.hit("a")  # a new window, ending at 1021: behind "b"
+    clock.now += 5  # 1016: "b" is over, "a" is not
+    windows.hit("c")
+    assert len(windows) == 2
+
+
+def test_a_window_reopened_after_the_clock_stepped_back_is_the_newest_and_evicted_last():
+    clock = FakeClock()
+    windows = FixedWindows(Rate(1, 10), clock, max_keys=3)
+    windows.hit("x")  # ends at 1010
+    clock.now += 5
+    windows.hit("y")  # ends at 1015
+    clock.now += 0.05
+    windows.hit("z")  # ends at 1015.05
+    clock.now -= 0.15  # 1004.9: "y" and "z" now end more than a period ahead
+    assert windows.hit("y").allowed  # a new window for "y", the newest of all
+    windows.hit("w")  # past max_keys: the oldest ("x") goes
+    windows.hit("v")  # and then "z", not the newly opened "y"
+    assert not windows.hit("y").allowed
