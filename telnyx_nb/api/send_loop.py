@@ -145,7 +145,7 @@ class SendLoop:
             session.mount("http://", adapter)
             session.mount("https://", adapter)
             session.headers["User-Agent"] = USER_AGENT
-        session.headers.setdefault("Accept", "application/json")
+            session.headers["Accept"] = "application/json"  # requests' own default is */*
         self.session = session
 
     @property
@@ -205,7 +205,7 @@ class SendLoop:
         One function on purpose: the loop read top to bottom (as httpx's ``Client.send``), each step a call.
         """
         method = method.upper()
-        url = self.url(path)
+        url = self._target(method, path)
         idempotent = self.retry.is_idempotent(method, idempotent)
         if auth is DEFAULT:
             auth = self.default_auth
@@ -264,6 +264,17 @@ class SendLoop:
             if response.status_code >= 400 and response.status_code not in ok_statuses:
                 raise error_from_response(response)
             return response
+
+    def _target(self, method: str, path: str) -> str:
+        """The absolute URL of ``path``, refused as a connection that can never be made when urllib cannot split
+        it (a broken IPv6 literal, a port out of range): a URL taken from a server's document may be anything."""
+        url = self.url(path)
+        try:
+            urlsplit(url).port  # noqa: B018  # splitting and reading the port are urllib's checks
+        except ValueError as exc:
+            raise APIConnectionError(f"{method} {mask_text(url)}: not a valid URL ({exc})", method=method,
+                                     url=url) from None
+        return url
 
     def _send(self, method: str, url: str, **kwargs: Any
               ) -> tuple[requests.Response | None, TelnyxNBError | None, bool]:

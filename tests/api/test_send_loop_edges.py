@@ -19,11 +19,13 @@ import requests
 from canned_server import BODY, Script, serve, transport
 
 from telnyx_nb.api.error_mapping import error_from_response
+from telnyx_nb.api.pacing import Pacer
 from telnyx_nb.api.request_log import RequestRecord
 from telnyx_nb.api.send_loop import SendLoop, _connection_reason, _never_connected
 from telnyx_nb.core.errors import (
     APIConnectionError,
     APIError,
+    APITimeoutError,
     ConfigurationError,
     ConflictError,
     NotFoundError,
@@ -79,6 +81,7 @@ def test_a_refused_connection_names_the_address_and_the_fix():
     assert message.startswith("GET /v2/oauth_clients: connection refused by 127.0.0.1:")
     assert f"127.0.0.1:{port}" in message and "nothing is listening" in message and "base URL" in message
     assert records[0].error == message and records[0].status is None
+    assert (caught.value.method, caught.value.url) == ("GET", f"http://127.0.0.1:{port}/v2/oauth_clients")
 
 
 def test_a_refused_post_is_retried_because_it_never_reached_the_server():
@@ -365,6 +368,7 @@ def test_a_transport_sends_its_user_agent():
     with serve(respond) as base:
         SendLoop(base + "/").request("GET", "x")
     assert got["User-Agent"].startswith("telnyx-nb/")
+    assert got["Accept"] == "application/json"  # what the API answers with; requests alone would say */*
 
 
 def test_a_given_session_keeps_its_own_headers():
@@ -372,6 +376,7 @@ def test_a_given_session_keeps_its_own_headers():
     session.headers["User-Agent"] = "mine"
     tx = SendLoop("http://h.example/v2", session=session)
     assert tx.session is session and session.headers["User-Agent"] == "mine"
+    assert session.headers["Accept"] == "*/*"  # left as the session's owner set it
 
 
 # -------------------------------------------------------------------------------------------------- URLs
@@ -474,3 +479,93 @@ def test_the_other_origin_warning_names_the_method_and_the_origin(caplog):
     port = int(other.split(":")[2].split("/")[0])
     assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == [
         f"GET ('http', '127.0.0.1', {port}): not the base URL's origin, sent without credentials"]
+
+
+# ------------------------------------------------------------------------ each failure, word for word
+@contextlib.contextmanager
+def silent_server(backlog: int = 8, fill: int = 0):
+    """A socket that never accepts. With room in its backlog the kernel completes the connection and the request
+    waits for an answer (a read timeout); with the backlog filled by ``fill`` connections first, a new connection
+    is never completed (a connect timeout)."""
+    with contextlib.ExitStack() as stack:
+        server = stack.enter_context(socket.socket())
+        server.bind(("127.0.0.1", 0))
+        server.listen(backlog)
+        for _ in range(fill):
+            filler = stack.enter_context(socket.socket())
+            filler.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                filler.connect(server.getsockname())
+        yield f"http://127.0.0.1:{server.getsockname()[1]}/v2"
+
+
+def test_a_read_timeout_names_the_method_the_path_and_the_timeout():
+    with silent_server() as base:
+        tx, records = transport(base, timeout=0.2, max_retries=0)
+        with pytest.raises(APITimeoutError) as caught:
+            tx.request("GET", "/oauth_grants")
+    assert str(caught.value) == "GET /v2/oauth_grants: no answer within 0.2 s (read timeout)"
+    assert (caught.value.method, caught.value.url) == ("GET", base + "/oauth_grants")
+    assert records[0].error == str(caught.value)
+
+
+def test_a_connect_timeout_says_so_and_a_post_is_sent_again_as_it_never_left():
+    with silent_server(backlog=0, fill=4) as base:
+        tx, records = transport(base, timeout=0.2, max_retries=1)
+        with pytest.raises(APITimeoutError) as caught:
+            tx.request("POST", "/oauth_clients", json={})
+    assert str(caught.value) == "POST /v2/oauth_clients: no answer within 0.2 s (connect timeout)"
+    assert (caught.value.method, caught.value.url) == ("POST", base + "/oauth_clients")
+    assert len(records) == 2  # a POST that never reached the server may be replayed
+
+
+def test_a_url_requests_refuses_is_a_connection_error_naming_it():
+    tx, _ = transport("http://127.0.0.1:1/v2", max_retries=0)
+    with pytest.raises(APIConnectionError) as caught:
+        tx.request("GET", "http:///x")
+    assert str(caught.value) == "GET /x: Invalid URL 'http:///x': No host supplied"
+    assert (caught.value.method, caught.value.url) == ("GET", "http:///x")
+
+
+@pytest.mark.parametrize(("url", "why"), [("http://[bad/x", "Invalid IPv6 URL"),
+                                          ("http://h.example:99999/x", "Port out of range 0-65535")])
+def test_a_url_urllib_cannot_split_is_a_connection_error_not_a_valueerror(url, why):
+    tx, records = transport("http://127.0.0.1:1/v2", max_retries=0)
+    with pytest.raises(APIConnectionError) as caught:
+        tx.request("GET", url)
+    assert str(caught.value) == f"GET {url}: not a valid URL ({why})"
+    assert (caught.value.method, caught.value.url) == ("GET", url) and records == []
+
+
+def test_a_header_http_client_cannot_encode_is_a_configuration_error_saying_what_to_check():
+    with serve(Script()) as base:
+        tx, _ = transport(base, max_retries=0)
+        with pytest.raises(ConfigurationError) as caught:
+            tx.request("GET", "/x", headers={"X-Key": "abc\u0100"})
+    assert str(caught.value) == (
+        "GET /v2/x: a request header is invalid ('latin-1' codec can't encode character '\\u0100' in position 3: "
+        "ordinal not in range(256)); check the API key / client credentials for stray whitespace or newlines")
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"retry": {}}, "retry must be a RetryPolicy, got dict"),
+    ({"session": object()}, "session must be a requests.Session, got object"),
+    ({"pacer": "20/s"}, "pacer must be a Pacer or None, got str"),
+])
+def test_a_setting_of_the_wrong_type_names_the_type_it_got(kwargs, message):
+    with pytest.raises(ConfigurationError) as caught:
+        SendLoop("http://h.example/v2", **kwargs)
+    assert str(caught.value) == message
+
+
+def test_a_pacer_given_is_the_one_used_and_none_turns_pacing_off():
+    pacer = Pacer()
+    assert SendLoop("http://h.example/v2", pacer=pacer).pacer is pacer
+    assert SendLoop("http://h.example/v2", pacer=None).pacer is None
+    assert isinstance(SendLoop("http://h.example/v2").pacer, Pacer)
+
+
+def test_only_slashes_are_trimmed_where_a_base_url_and_a_path_meet():
+    tx = SendLoop("http://h.example/apiX//")
+    assert tx.base_url == "http://h.example/apiX"
+    assert tx.url("Xoauth") == "http://h.example/apiX/Xoauth"
