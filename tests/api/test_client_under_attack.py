@@ -153,3 +153,24 @@ def test_the_token_panel_says_before_the_click_that_an_empty_selection_brings_ad
         finally:
             panel.close()
 
+
+
+def test_a_lost_delete_whose_retry_gets_a_proxys_plain_404_is_still_done(caplog):
+    """The retry's 404 after a lost answer means "already gone" whatever its body: a proxy's plain-text page is not
+    read as the API's JSON (which would be an APIError)."""
+    calls = []
+
+    def respond(method, path, headers):
+        calls.append(path)
+        if len(calls) == 1:
+            time.sleep(1.5)  # the answer is lost
+            return 204, {}, b""
+        return 404, {"content-type": "text/plain"}, b"Not Found"
+
+    client_id = "c0ffee00-0000-4000-8000-000000000000"
+    with serve(respond) as base, TelnyxOAuth(api_key="KEY" + "x" * 55, base_url=base, timeout=0.5) as oauth, \
+            caplog.at_level("INFO", logger="telnyx_nb.api"):
+        assert oauth.delete_client(client_id) is None
+    said = [r.getMessage() for r in caplog.records if "first attempt" in r.getMessage()]
+    assert said == [f"DELETE {base}/oauth_clients/{client_id}: 404 on a retry after a lost answer; the first attempt "
+                    "deleted it"]
