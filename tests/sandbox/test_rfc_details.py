@@ -407,6 +407,19 @@ def test_a_repeated_parameter_is_invalid_request(sb, client, path):
     assert response.json()["error"] == "invalid_request" and "scope" in response.json()["error_description"]
 
 
+@pytest.mark.parametrize("path", ["/oauth/token", "/oauth/introspect", "/oauth/revoke"])
+@pytest.mark.parametrize("body", [b"grant_type=client_credentials&token=x&scope=voic\xe9",  # Latin-1, not UTF-8
+                                  b"grant_type=client_credentials&token=x&scope=voic%E9"])
+def test_a_form_body_that_is_not_utf8_is_refused_as_such(sb, client, path, body):
+    """RFC 6749 Appendix B: a form body is UTF-8. One that is not must be refused for what it is; the whole form
+    read as empty ("grant_type is required", though it was sent) or a value kept as its raw %-escape misleads."""
+    response = no_500(requests.post(url(sb, path), data=body, auth=(client["client_id"], client["client_secret"]),
+                                    headers={"Content-Type": "application/x-www-form-urlencoded; charset=ISO-8859-1"},
+                                    timeout=TIMEOUT))
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "invalid_request" and "UTF-8" in response.json()["error_description"]
+
+
 def test_a_repeated_parameter_at_authorize_is_refused_not_redirected(sb, client):
     """RFC 6749 §3.1: parameters MUST NOT be included more than once; with client_id or redirect_uri twice the
     server cannot trust either, so the user sees an error page."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
 from flask import request
 
@@ -21,6 +21,7 @@ def oauth_params() -> tuple[dict, dict]:
     """Parameters of an RFC endpoint from a form or a JSON body (the SDKs send JSON; RFC 6749 §4 says form)."""
     mimetype = request.mimetype
     if mimetype == "application/x-www-form-urlencoded":
+        check_utf8_form(request.get_data(cache=True))  # cached: request.form below parses the same bytes
         form = request.form
         repeated = sorted(k for k in form if len(form.getlist(k)) > 1)
         if repeated:  # RFC 6749 section 3.2: parameters MUST NOT be included more than once
@@ -46,6 +47,17 @@ def oauth_params() -> tuple[dict, dict]:
     if not request.get_data(cache=True):
         return {}, {}
     raise ParamError("Content-Type must be application/x-www-form-urlencoded or application/json.")
+
+
+def check_utf8_form(raw: bytes) -> None:
+    """RFC 6749 Appendix B: a form body is UTF-8, raw and once %-decoded. Werkzeug reads a body that is not as an
+    empty form (and keeps an undecodable %-escape as text), which would answer "grant_type is required" to a
+    request that sent one."""
+    try:
+        parse_qsl(raw.decode("utf-8"), keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        raise ParamError("The form body must be UTF-8 (RFC 6749 Appendix B): percent-encode the UTF-8 bytes of "
+                         "each value, whatever charset the Content-Type names.") from None
 
 
 # RFC 6749 §5.2: a 401 to a client that tried HTTP Basic carries the matching challenge; RFC 7617 §2 makes
