@@ -429,6 +429,18 @@ def test_a_repeated_parameter_at_authorize_is_refused_not_redirected(sb, client)
     assert response.status_code == 400 and "Location" not in response.headers
 
 
+@pytest.mark.parametrize("client_id", [None, ""])
+def test_an_empty_client_id_at_authorize_reads_as_a_missing_one(sb, client_id):
+    """RFC 6749 §3.1: a parameter sent without a value is treated as omitted. An empty client_id is a missing
+    one (400, say it is required), not a client that "does not exist"."""
+    params = {"response_type": "code", "redirect_uri": REDIRECT_URI}
+    if client_id is not None:
+        params["client_id"] = client_id
+    response = requests.get(url(sb, "/oauth/authorize"), params=params, allow_redirects=False, timeout=TIMEOUT)
+    assert response.status_code == 400 and "Location" not in response.headers
+    assert "client_id" in response.text and "does not exist" not in response.text
+
+
 @pytest.mark.parametrize("metadata,field", [({"grant_types": ["implicit"]}, "grant_types"),
                                             ({"response_types": ["token"]}, "response_types"),
                                             ({"scope": "messaging nosuch"}, "scope")])
