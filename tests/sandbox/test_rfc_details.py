@@ -309,6 +309,20 @@ def test_introspection_of_refresh_tokens_and_hints(sb, client):
     assert introspect(sb, client, issued["refresh_token"]) == {"active": False}
 
 
+@pytest.mark.parametrize("caller", ["client Basic", "Bearer API key"])
+def test_an_introspection_answer_is_never_cached_whoever_asks(sb, client, caller):
+    """An active token's description (scope, subject, expiry) is no more cacheable than the token answer (RFC 6749
+    §5.1): the client-authenticated answer said no-store, the official SDK's Bearer-authenticated one did not."""
+    issued = requests.post(token_url(sb), data={"grant_type": "client_credentials"},
+                           auth=(client["client_id"], client["client_secret"]), timeout=TIMEOUT).json()
+    auth = {"auth": (client["client_id"], client["client_secret"])} if caller == "client Basic" else {
+        "headers": {"Authorization": f"Bearer {sb.api_key}"}}
+    response = requests.post(url(sb, "/oauth/introspect"), data={"token": issued["access_token"]}, timeout=TIMEOUT,
+                             **auth)
+    assert response.json()["active"] is True
+    assert "no-store" in response.headers.get("Cache-Control", "") and response.headers.get("Pragma") == "no-cache"
+
+
 @pytest.mark.parametrize("token", ["never-issued", "e30.e30.e30", "x" * 5000, "\u00e9\u2603"])
 def test_revoking_an_unknown_token_answers_200(sb, client, token):
     """RFC 7009 §2.2: invalid tokens do not cause an error response."""
