@@ -434,6 +434,17 @@ def test_a_form_body_that_is_not_utf8_is_refused_as_such(sb, client, path, body)
     assert response.json()["error"] == "invalid_request" and "UTF-8" in response.json()["error_description"]
 
 
+@pytest.mark.parametrize("path", ["/oauth/token", "/oauth/introspect", "/oauth/revoke"])
+def test_a_repeated_json_name_is_invalid_request_like_a_repeated_form_parameter(sb, client, path):
+    """RFC 6749 §3.2 holds for the JSON bodies the SDKs send too: with a name twice (RFC 8259 §4: "unpredictable")
+    the server silently took the last value where a form with the same parameter twice is refused."""
+    body = '{"grant_type": "client_credentials", "token": "x", "scope": "teleport", "scope": "voice"}'
+    response = no_500(requests.post(url(sb, path), data=body, auth=(client["client_id"], client["client_secret"]),
+                                    headers={"Content-Type": "application/json"}, timeout=TIMEOUT))
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "invalid_request" and "scope" in response.json()["error_description"]
+
+
 def test_a_repeated_parameter_at_authorize_is_refused_not_redirected(sb, client):
     """RFC 6749 §3.1: parameters MUST NOT be included more than once; with client_id or redirect_uri twice the
     server cannot trust either, so the user sees an error page."""

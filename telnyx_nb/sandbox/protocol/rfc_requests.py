@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
+from collections import Counter
 from urllib.parse import parse_qsl, unquote
 
 from flask import request
@@ -36,6 +38,9 @@ def oauth_params() -> tuple[dict, dict]:
             raise ParamError(f"The body is not valid JSON: {exc}.") from None
         if not isinstance(body, dict):
             raise ParamError("The body must be a JSON object.")
+        repeated = repeated_json_names(request.get_data(cache=True))
+        if repeated:  # RFC 6749 section 3.2, as for a form; a JSON parser would silently keep the last one
+            raise ParamError(f"Parameter {repeated} is repeated: send each parameter once (RFC 6749 section 3.2).")
         data = {}
         for key, value in body.items():
             if value is None or value == "":  # omitted, as RFC 6749 section 3.2 treats an empty parameter
@@ -47,6 +52,13 @@ def oauth_params() -> tuple[dict, dict]:
     if not request.get_data(cache=True):
         return {}, {}
     raise ParamError("Content-Type must be application/x-www-form-urlencoded or application/json.")
+
+
+def repeated_json_names(raw: bytes) -> str | None:
+    """The first name a JSON object body holds twice (RFC 8259 section 4 leaves what that means unpredictable)."""
+    pairs = json.loads(raw or b"{}", object_pairs_hook=lambda items: items)  # parsed once already: valid JSON
+    counts = Counter(name for name, _ in pairs)
+    return min((name for name, count in counts.items() if count > 1), default=None)
 
 
 def check_utf8_form(raw: bytes) -> None:
