@@ -445,6 +445,30 @@ def test_a_repeated_json_name_is_invalid_request_like_a_repeated_form_parameter(
     assert response.json()["error"] == "invalid_request" and "scope" in response.json()["error_description"]
 
 
+@pytest.mark.parametrize("path,auth", [("/oauth/token", "client"), ("/oauth_clients", "api"),
+                                       ("/oauth/register", None)])
+def test_a_content_coded_body_is_415_with_accept_encoding(sb, client, path, auth):
+    """RFC 9110 §15.5.16 / §12.5.3: a body in a content coding the server does not decode is a 415 whose
+    Accept-Encoding says what it takes; it was read as raw bytes ("not valid JSON: can't decode byte 0x8b")."""
+    import gzip
+
+    body = gzip.compress(b'{"grant_type": "client_credentials", "name": "x"}')
+    credentials = {"client": {"auth": (client["client_id"], client["client_secret"])},
+                   "api": {"headers": {"Authorization": f"Bearer {sb.api_key}"}}, None: {}}[auth]
+    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip", **credentials.pop("headers", {})}
+    response = no_500(requests.post(url(sb, path), data=body, headers=headers, timeout=TIMEOUT, **credentials))
+    assert response.status_code == 415, response.text
+    assert response.headers.get("Accept-Encoding") == "identity"
+    assert response.json()["error"] and "Content-Encoding" in response.json()["error_description"]
+
+
+def test_a_content_coding_header_without_a_body_is_no_refusal(sb):
+    """Only a body can be in a content coding: a GET that carries a stray Content-Encoding is served."""
+    response = requests.get(url(sb, "/oauth_clients"), timeout=TIMEOUT,
+                            headers={"Authorization": f"Bearer {sb.api_key}", "Content-Encoding": "gzip"})
+    assert response.status_code == 200, response.text
+
+
 def test_a_repeated_parameter_at_authorize_is_refused_not_redirected(sb, client):
     """RFC 6749 §3.1: parameters MUST NOT be included more than once; with client_id or redirect_uri twice the
     server cannot trust either, so the user sees an error page."""
