@@ -20,7 +20,7 @@ from telnyx_nb.sandbox.http import security_headers
 from telnyx_nb.sandbox.http.hosts import HostCheck, allowed_hostnames, proxy_context
 from telnyx_nb.sandbox.http.messages import json_response
 from telnyx_nb.sandbox.http.state import attach, sandbox_state
-from telnyx_nb.sandbox.http.wire_errors import WireError
+from telnyx_nb.sandbox.http.wire_errors import WireError, rfc_error
 from telnyx_nb.sandbox.management import clients, grants, managed_accounts
 from telnyx_nb.sandbox.policy import access
 from telnyx_nb.sandbox.policy.rate_limits import RateLimits
@@ -90,8 +90,11 @@ def refuse_content_coding():
     coding = request.headers.get("Content-Encoding", "").strip().lower()
     has_body = bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
     if has_body and coding not in ("", "identity"):
-        raise WireError(415, f"Content-Encoding {coding[:40]} is not accepted: send the body uncoded.",
-                        parameter="Content-Encoding", headers={"Accept-Encoding": "identity"})
+        detail, headers = f"Content-Encoding {coding[:40]} is not accepted: send the body uncoded.", {
+            "Accept-Encoding": "identity"}
+        if request.path in error_handlers.RFC_PATHS:  # RFC 6749 §5.2's error codes there, as for a 413
+            return rfc_error(415, "invalid_request", detail, headers)
+        raise WireError(415, detail, parameter="Content-Encoding", headers=headers)
 
 
 def index():
