@@ -238,9 +238,13 @@ def _timestamps(name: str, values: list[Any]) -> pd.Series:
     try:
         parsed = pd.to_datetime(pd.Series(values, dtype=object), utc=True, format="ISO8601")
     except (ValueError, TypeError):
+        from telnyx_nb.core.errors import APIError
         from telnyx_nb.core.records import parse_datetime
 
-        parsed = pd.to_datetime(pd.Series([parse_datetime(v) for v in values], dtype=object), utc=True)
+        try:
+            parsed = pd.to_datetime(pd.Series([parse_datetime(v) for v in values], dtype=object), utc=True)
+        except (ValueError, TypeError, OverflowError) as exc:  # what list_grants() says of the same answer
+            raise APIError(f"the server's answer is not a valid oauth_grant: field {name!r}: {exc}") from exc
     return parsed.astype(DATETIME).rename(name)
 
 

@@ -220,7 +220,8 @@ class AuthorizationFlows(OAuthSession):
         if issuer is None and promised:
             raise IssuerMismatch("the redirect carries no iss although the server sends it in every authorization "
                                  "response (RFC 9207 §2.4): refusing it")
-        if issuer is not None and expected_issuer is not None and issuer.rstrip("/") != expected_issuer.rstrip("/"):
+        # RFC 9207 §2.4: simple string comparison (RFC 3986 §6.2.1), no trailing-slash normalising
+        if issuer is not None and expected_issuer is not None and issuer != expected_issuer:
             raise IssuerMismatch(f"the redirect comes from the issuer {issuer!r}, not {expected_issuer!r} "
                                  "(RFC 9207 §2.4, mix-up defence): refusing it")
         state = query.get("state", [None])[0]

@@ -248,6 +248,13 @@ class TelnyxOAuth(AuthorizationFlows, TokenEndpoints, ManagementAPI, ManagedAcco
                               f"{PRODUCTION_BASE_URL}, a sandbox's ends in /v2)"
                 exc.args = (exc.message,)
             raise
+        if 300 <= response.status_code < 400:  # RFC 9110 §15.4: not done, go elsewhere; never a silent success
+            raise APIError(
+                f"HTTP {response.status_code} on {method} {urlsplit(str(path)).path}: the server redirects to "
+                f"{response.headers.get('location') or 'nowhere'}, and credentials never follow a redirect: is the "
+                f"base URL right? ({self.base_url})",
+                status=response.status_code, method=method, url=response.url,
+            )
         if response.status_code == 204 or not response.content or getattr(response, "deleted_by_earlier_attempt",
                                                                            False):
             return None

@@ -28,9 +28,10 @@ def iterate(fetch_page: FetchPage[T], start: int = 1) -> Iterator[T]:
     while True:
         page = fetch_page(number)
         yield from page.items
-        if not page.items or page.page_number >= page.total_pages:
+        # the page asked for, not the one the meta names: a meta without page_number reads as page 1 every time
+        if not page.items or number >= page.total_pages:
             return
-        number = page.page_number + 1
+        number += 1
 
 
 def fetch_all(

@@ -26,6 +26,7 @@ retry: the client-credentials auth object decides that (:mod:`telnyx_nb.api.auth
 from __future__ import annotations
 
 import email.utils
+import math
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -53,24 +54,29 @@ def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -
     from. A negative wait or a date in the past is 0; an unreadable value is None (no advice).
     """
     headers = {name.lower(): value for name, value in headers.items()}
-    value = headers.get("retry-after-ms")
-    if value:
-        try:
-            return max(0.0, float(value) / 1000.0)
-        except ValueError:
-            pass
+    millis = _finite(headers.get("retry-after-ms"))
+    if millis is not None:
+        return max(0.0, millis / 1000.0)
     value = headers.get("retry-after")
     if not value:
         return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
+    seconds = _finite(value)
+    if seconds is not None:
+        return max(0.0, seconds)
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def _finite(value: str | None) -> float | None:
+    """A header's number, or None: float() also reads "nan" and "inf", which are no wait at all."""
+    try:
+        number = float(value) if value else None
+    except ValueError:
+        return None
+    return number if number is not None and math.isfinite(number) else None
 
 
 def parse_rate_limit_reset(headers: Mapping[str, str] | None) -> float | None:

@@ -62,7 +62,7 @@ def meta_int(meta: dict[str, Any], name: str) -> int | None:
     value = meta.get(name)
     try:
         return int(value) if value is not None else None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: int() of an Infinity the JSON parser read
         return None
 
 

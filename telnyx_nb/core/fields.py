@@ -100,9 +100,10 @@ class Record:
         if not isinstance(data, dict):
             raise malformed(cls.__name__, f"expected a JSON object, got {type(data).__name__}")
         decode, from_wire, secret = cls._plan()
+        # ArithmeticError: int() of an Infinity the JSON parser let through is an OverflowError
         try:
             values = decode(data)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
             name = ""
             try:  # field by field, to say which one is wrong
                 for name, convert, default in from_wire:
@@ -110,7 +111,7 @@ class Record:
                         raise malformed(cls.__name__, f"field {name!r} is missing") from exc
                     if convert is not None:
                         convert(data.get(name, default))
-            except (KeyError, TypeError, ValueError, AttributeError) as field_exc:
+            except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as field_exc:
                 raise malformed(cls.__name__, f"field {name!r}: {field_exc}") from field_exc
             raise malformed(cls.__name__, str(exc)) from exc
         if local:

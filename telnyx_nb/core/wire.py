@@ -213,8 +213,9 @@ def _text(value: Any) -> str | None:
 
 
 def read_error_body(body: Any) -> ErrorBody:
-    """Read an error answer in either published shape — ``oauth_Error`` ``{"error", "error_description"}``,
-    Telnyx's ``{"errors": [...]}`` — or both at once. Anything else reads as an empty ``ErrorBody``."""
+    """Read an error answer in either published shape — ``oauth_Error`` ``{"error", "error_description"}`` (with
+    ``invalid_fields`` on a registration error), Telnyx's ``{"errors": [...]}`` — or both at once. Anything else
+    reads as an empty ``ErrorBody``."""
     if not isinstance(body, dict):
         return ErrorBody()
     raw_errors = body.get("errors")
@@ -226,6 +227,9 @@ def read_error_body(body: Any) -> ErrorBody:
             named = source.get("pointer") or source.get("parameter")
             if isinstance(named, str) and named:
                 pointers.append(named)
+    invalid_fields = body.get("invalid_fields")  # Telnyx's /oauth/register 400 lists the fields to fix here
+    if isinstance(invalid_fields, list):
+        pointers.extend(name for name in invalid_fields if isinstance(name, str) and name)
     first = errors[0] if errors else {}
     error = body.get("error") if isinstance(body.get("error"), str) else None
     return ErrorBody(

@@ -83,3 +83,24 @@ def test_a_base_url_without_v2_gets_a_404_that_points_at_the_base_url(sandbox):
         with pytest.raises(APIError) as info:
             tx.get_client("no-such-client")
     assert "base URL" not in str(info.value)
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+@pytest.mark.parametrize("call", [
+    pytest.param(lambda tx: tx.revoke_token("a-token", client_id="c", client_secret="s" * 20), id="revoke_token"),
+    pytest.param(lambda tx: tx.delete_client("c1"), id="delete_client"),
+    pytest.param(lambda tx: tx.revoke_grant("00000000-0000-4000-8000-000000000001"), id="revoke_grant"),
+    pytest.param(lambda tx: tx.list_clients(), id="list_clients"),
+])
+def test_a_redirect_is_an_error_naming_where_it_points_never_a_silent_success(status, call):
+    """The client follows no redirect (credentials must not travel to wherever a Location points). A 3xx with an
+    empty body read as success: revoke_token(), delete_client() and revoke_grant() returned as if done, against an
+    http:// base URL that a server redirects to https:// (RFC 9110 §15.4: a 3xx asks for further action)."""
+    from canned_server import serve
+
+    target = "https://api.example.test/v2/elsewhere"
+    with serve(lambda method, path, headers: (status, {"location": target}, b"")) as base:
+        with TelnyxOAuth(API_KEY, base_url=base, max_retries=0, timeout=5) as tx:
+            with pytest.raises(APIError) as info:
+                call(tx)
+    assert info.value.status == status and target in str(info.value) and "base URL" in str(info.value)

@@ -4,6 +4,9 @@ missing optional fields (or a ``meta`` of nulls) keep the frame's fixed columns 
 
 from __future__ import annotations
 
+import itertools
+from urllib.parse import parse_qs, urlsplit
+
 import pandas as pd
 from canned_server import as_json, client_json
 
@@ -22,6 +25,17 @@ def test_a_meta_without_total_pages_still_fetches_every_page(canned):
     df = canned.client.clients_df(page_size=1, progress=False)
     assert len(df) == 3
     assert sum("/v2/oauth_clients" in path for path in canned.seen) == 3
+
+
+def test_a_meta_without_page_number_ends_the_lazy_walk(canned):
+    """A meta with total_pages but no page_number reads as page 1 whichever page was asked for: the lazy walk
+    must still move on from the page it asked for, not ask for page 2 forever."""
+    canned.answers["/v2/oauth_clients"] = (
+        200, "application/json", as_json({"data": [client_json(1)], "meta": {"page_size": 1, "total_pages": 3}}),
+    )
+    walked = list(itertools.islice(canned.client.iter_clients(page_size=1), 10))
+    assert len(walked) == 3
+    assert [parse_qs(urlsplit(path).query)["page[number]"] for path in canned.seen] == [["1"], ["2"], ["3"]]
 
 
 def test_clients_missing_optional_fields_keep_the_fixed_columns_and_dtypes(canned, sandbox):

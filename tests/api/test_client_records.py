@@ -82,3 +82,36 @@ def test_token_expiry_spelled_as_a_string_or_float_still_drives_the_cache(canned
     )
     token = canned.client.client_credentials_token(client_id="c", client_secret="s" * 20)
     assert token.expires_in == 3600 and token.expires_at is not None
+
+
+@pytest.mark.parametrize("value", [b"NaN", b"Infinity", b"-Infinity", b"1e400"])
+def test_a_non_finite_number_in_a_token_answer_is_an_api_error_naming_the_field(canned, value):
+    """Python's JSON parser reads NaN, Infinity and 1e400 (not JSON, RFC 8259 section 6, but servers send them):
+    int() of infinity is an OverflowError, which escaped as a bare builtin error instead of the typed one."""
+    canned.answers["/v2/oauth/token"] = (200, "application/json",
+                                         b'{"access_token": "a.b.c", "token_type": "Bearer", "expires_in": ' + value
+                                         + b"}")
+    with pytest.raises(APIError, match="not a valid TokenResponse: field 'expires_in'"):
+        canned.client.client_credentials_token(client_id="c", client_secret="s" * 20)
+
+
+@pytest.mark.parametrize("value", [b"NaN", b"Infinity", b"1e400"])
+def test_a_non_finite_page_meta_is_read_as_absent(canned, value):
+    """A meta number that is no whole number is ignored like any other unreadable one (the page still reads)."""
+    canned.answers["/v2/oauth_clients"] = (200, "application/json",
+                                           b'{"data": [], "meta": {"page_number": 1, "total_pages": ' + value + b"}}")
+    page = canned.client.list_clients()
+    assert page.total_pages == 1 and len(page) == 0
+
+
+@pytest.mark.parametrize("field", ["created_at", "last_used_at"])
+@pytest.mark.parametrize("value", ['"yesterday"', '"2025-13-45T00:00:00Z"', "1e400", '{"a": 1}'])
+def test_a_grant_with_an_unreadable_date_is_an_api_error_in_the_grants_frame_too(canned, field, value):
+    """grants_df() reads pages as columns, not records: a bad date there escaped as a bare ValueError or
+    OverflowError where list_grants() raises the typed error naming the field."""
+    grant = ('{"id": "g1", "client_id": "c1", "scopes": ["admin"], "created_at": "2025-01-01T00:00:00Z", '
+             '"last_used_at": null}').replace(f'"{field}": ' + ("null" if field == "last_used_at" else
+                                                                 '"2025-01-01T00:00:00Z"'), f'"{field}": {value}')
+    canned.answers["/v2/oauth_grants"] = (200, "application/json", f'{{"data": [{grant}]}}'.encode())
+    with pytest.raises(APIError, match=f"not a valid oauth_grant: field '{field}'"):
+        canned.client.grants_df(progress=False, with_clients=False)

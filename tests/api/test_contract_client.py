@@ -263,6 +263,18 @@ def test_a_body_with_both_shapes_reads_both_and_says_it_once():
     assert "/name" in str(error)
 
 
+def test_a_registration_error_names_its_invalid_fields():
+    """Telnyx publishes /oauth/register's 400 as {error: invalid_client_metadata, error_description,
+    invalid_fields?}: the fields it lists are the ones to fix, as a source.pointer is elsewhere."""
+    refused = {"/v2/oauth/register": (400, {"error": "invalid_client_metadata", "error_description": "bad metadata",
+                                            "invalid_fields": ["redirect_uris", "scope", 7]})}
+    with serve(_error_server(refused)) as base_url, _client(base_url) as tx, pytest.raises(ValidationError) as caught:
+        tx.register_client(client_name="x", redirect_uris=["http://evil.example/cb"])
+    assert caught.value.error == "invalid_client_metadata"
+    assert caught.value.pointers == ["redirect_uris", "scope"]
+    assert "redirect_uris" in str(caught.value) and "scope" in str(caught.value)
+
+
 def test_read_error_body_ignores_what_is_neither_shape():
     assert wire.read_error_body(["not", "an", "object"]) == wire.ErrorBody()
     assert wire.read_error_body({"errors": "oops", "error": 5}).summary() == ""

@@ -141,6 +141,19 @@ def test_backoff_without_retry_after_waits_at_least_three_quarters_of_half_a_sec
     assert stamps[1] - stamps[0] >= 0.375 and stamps[2] - stamps[1] >= 0.75
 
 
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-inf", "Infinity", "1e400"])
+def test_a_retry_after_that_is_no_number_of_seconds_is_no_advice(value):
+    """RFC 9110 §10.2.3: delay-seconds is digits. "nan" read by float() was a wait of 0 (an instant retry instead
+    of the backoff) and "inf" a wait the error carried as infinity; both are unreadable: no advice, so the error
+    falls back to x-ratelimit-reset (Telnyx's own header)."""
+    script = Script((429, {"retry-after": value, "x-ratelimit-reset": "7"}))
+    with serve(script) as base:
+        tx, _records = transport(base, max_retries=0)
+        with pytest.raises(RateLimitError) as info:
+            tx.request("GET", "/oauth_grants")
+    assert info.value.retry_after == 7.0
+
+
 # ------------------------------------------------------------------------------------------- parse_retry_after
 def _http_date(seconds_from_now: float) -> str:
     return email.utils.formatdate(time.time() + seconds_from_now, usegmt=True)

@@ -27,3 +27,21 @@ def test_a_refused_basic_client_gets_a_basic_challenge_with_a_realm(make_sandbox
     challenge = response.headers.get("WWW-Authenticate", "")
     assert BASIC_CHALLENGE.match(challenge), challenge
     assert sb.demo_client_secret not in challenge
+
+
+@pytest.mark.parametrize("path", ["/oauth/token", "/oauth/introspect", "/oauth/revoke"])
+def test_an_unknown_client_and_a_wrong_secret_in_the_body_get_the_same_401(make_sandbox, path):
+    """Telnyx publishes 401 for invalid_client at the token endpoint (RFC 6749 §5.2 allows it for any client
+    authentication failure). A 400 for an unknown client_id next to a 401 for a known one with a wrong secret would
+    tell anyone which client ids exist."""
+    sb = make_sandbox()
+    form = {"grant_type": "client_credentials"} if path == "/oauth/token" else {"token": "x"}
+    answers = [requests.post(url(sb, path), data={**form, **credentials}, timeout=TIMEOUT) for credentials in (
+        {"client_id": sb.demo_client_id, "client_secret": "not-the-secret"},
+        {"client_id": "no-such-client", "client_secret": "not-the-secret"},
+        {"client_id": "no-such-client"},  # as a public client would
+    )]
+    assert [a.status_code for a in answers] == [401, 401, 401], [a.text for a in answers]
+    assert len({a.text for a in answers}) == 1, [a.text for a in answers]
+    assert all(a.json()["error"] == "invalid_client" for a in answers)
+    assert all(BASIC_CHALLENGE.match(a.headers.get("WWW-Authenticate", "")) for a in answers)

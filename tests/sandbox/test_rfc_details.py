@@ -309,6 +309,20 @@ def test_introspection_of_refresh_tokens_and_hints(sb, client):
     assert introspect(sb, client, issued["refresh_token"]) == {"active": False}
 
 
+@pytest.mark.parametrize("caller", ["client Basic", "Bearer API key"])
+def test_an_introspection_answer_is_never_cached_whoever_asks(sb, client, caller):
+    """An active token's description (scope, subject, expiry) is no more cacheable than the token answer (RFC 6749
+    §5.1): the client-authenticated answer said no-store, the official SDK's Bearer-authenticated one did not."""
+    issued = requests.post(token_url(sb), data={"grant_type": "client_credentials"},
+                           auth=(client["client_id"], client["client_secret"]), timeout=TIMEOUT).json()
+    auth = {"auth": (client["client_id"], client["client_secret"])} if caller == "client Basic" else {
+        "headers": {"Authorization": f"Bearer {sb.api_key}"}}
+    response = requests.post(url(sb, "/oauth/introspect"), data={"token": issued["access_token"]}, timeout=TIMEOUT,
+                             **auth)
+    assert response.json()["active"] is True
+    assert "no-store" in response.headers.get("Cache-Control", "") and response.headers.get("Pragma") == "no-cache"
+
+
 @pytest.mark.parametrize("token", ["never-issued", "e30.e30.e30", "x" * 5000, "\u00e9\u2603"])
 def test_revoking_an_unknown_token_answers_200(sb, client, token):
     """RFC 7009 §2.2: invalid tokens do not cause an error response."""
@@ -407,6 +421,55 @@ def test_a_repeated_parameter_is_invalid_request(sb, client, path):
     assert response.json()["error"] == "invalid_request" and "scope" in response.json()["error_description"]
 
 
+@pytest.mark.parametrize("path", ["/oauth/token", "/oauth/introspect", "/oauth/revoke"])
+@pytest.mark.parametrize("body", [b"grant_type=client_credentials&token=x&scope=voic\xe9",  # Latin-1, not UTF-8
+                                  b"grant_type=client_credentials&token=x&scope=voic%E9"])
+def test_a_form_body_that_is_not_utf8_is_refused_as_such(sb, client, path, body):
+    """RFC 6749 Appendix B: a form body is UTF-8. One that is not must be refused for what it is; the whole form
+    read as empty ("grant_type is required", though it was sent) or a value kept as its raw %-escape misleads."""
+    response = no_500(requests.post(url(sb, path), data=body, auth=(client["client_id"], client["client_secret"]),
+                                    headers={"Content-Type": "application/x-www-form-urlencoded; charset=ISO-8859-1"},
+                                    timeout=TIMEOUT))
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "invalid_request" and "UTF-8" in response.json()["error_description"]
+
+
+@pytest.mark.parametrize("path", ["/oauth/token", "/oauth/introspect", "/oauth/revoke"])
+def test_a_repeated_json_name_is_invalid_request_like_a_repeated_form_parameter(sb, client, path):
+    """RFC 6749 §3.2 holds for the JSON bodies the SDKs send too: with a name twice (RFC 8259 §4: "unpredictable")
+    the server silently took the last value where a form with the same parameter twice is refused."""
+    body = '{"grant_type": "client_credentials", "token": "x", "scope": "teleport", "scope": "voice"}'
+    response = no_500(requests.post(url(sb, path), data=body, auth=(client["client_id"], client["client_secret"]),
+                                    headers={"Content-Type": "application/json"}, timeout=TIMEOUT))
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "invalid_request" and "scope" in response.json()["error_description"]
+
+
+@pytest.mark.parametrize("path,auth", [("/oauth/token", "client"), ("/oauth_clients", "api"),
+                                       ("/oauth/register", None)])
+def test_a_content_coded_body_is_415_with_accept_encoding(sb, client, path, auth):
+    """RFC 9110 §15.5.16 / §12.5.3: a body in a content coding the server does not decode is a 415 whose
+    Accept-Encoding says what it takes; it was read as raw bytes ("not valid JSON: can't decode byte 0x8b")."""
+    import gzip
+
+    body = gzip.compress(b'{"grant_type": "client_credentials", "name": "x"}')
+    credentials = {"client": {"auth": (client["client_id"], client["client_secret"])},
+                   "api": {"headers": {"Authorization": f"Bearer {sb.api_key}"}}, None: {}}[auth]
+    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip", **credentials.pop("headers", {})}
+    response = no_500(requests.post(url(sb, path), data=body, headers=headers, timeout=TIMEOUT, **credentials))
+    assert response.status_code == 415, response.text
+    assert response.headers.get("Accept-Encoding") == "identity"
+    assert "Content-Encoding" in response.json()["error_description"]
+    assert response.json()["error"] == ("unsupported_media_type" if path == "/oauth_clients" else "invalid_request")
+
+
+def test_a_content_coding_header_without_a_body_is_no_refusal(sb):
+    """Only a body can be in a content coding: a GET that carries a stray Content-Encoding is served."""
+    response = requests.get(url(sb, "/oauth_clients"), timeout=TIMEOUT,
+                            headers={"Authorization": f"Bearer {sb.api_key}", "Content-Encoding": "gzip"})
+    assert response.status_code == 200, response.text
+
+
 def test_a_repeated_parameter_at_authorize_is_refused_not_redirected(sb, client):
     """RFC 6749 §3.1: parameters MUST NOT be included more than once; with client_id or redirect_uri twice the
     server cannot trust either, so the user sees an error page."""
@@ -414,6 +477,18 @@ def test_a_repeated_parameter_at_authorize_is_refused_not_redirected(sb, client)
         ("client_id", client["client_id"]), ("client_id", client["client_id"]), ("response_type", "code"),
         ("redirect_uri", REDIRECT_URI), ("code_challenge", "a" * 43), ("code_challenge_method", "S256")])
     assert response.status_code == 400 and "Location" not in response.headers
+
+
+@pytest.mark.parametrize("client_id", [None, ""])
+def test_an_empty_client_id_at_authorize_reads_as_a_missing_one(sb, client_id):
+    """RFC 6749 §3.1: a parameter sent without a value is treated as omitted. An empty client_id is a missing
+    one (400, say it is required), not a client that "does not exist"."""
+    params = {"response_type": "code", "redirect_uri": REDIRECT_URI}
+    if client_id is not None:
+        params["client_id"] = client_id
+    response = requests.get(url(sb, "/oauth/authorize"), params=params, allow_redirects=False, timeout=TIMEOUT)
+    assert response.status_code == 400 and "Location" not in response.headers
+    assert "client_id" in response.text and "does not exist" not in response.text
 
 
 @pytest.mark.parametrize("metadata,field", [({"grant_types": ["implicit"]}, "grant_types"),

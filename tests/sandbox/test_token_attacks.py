@@ -139,6 +139,10 @@ def test_the_client_refuses_a_redirect_from_another_issuer(make_sandbox):
         assert "evil.example" in forged
         with pytest.raises(IssuerMismatch):
             oauth.parse_redirect(forged, request.state)
+        slashed = good.replace(requests.utils.quote(sb.root_url, safe=""),
+                               requests.utils.quote(sb.root_url + "/", safe=""))
+        with pytest.raises(IssuerMismatch):  # RFC 9207 §2.4: simple string comparison, no normalising
+            oauth.parse_redirect(slashed, request.state)
         without_iss = "&".join(p for p in good.split("&") if not p.startswith("iss="))
         with pytest.raises(IssuerMismatch):  # the server promised iss: a response without it is not its own
             oauth.parse_redirect(without_iss, request.state)

@@ -123,6 +123,11 @@ class SandboxAuthorizationServer(AuthorizationServer):
         # errors names its internals (or just echoes the bad value), so ours replaces it.
         if not error.description or error.error in REWORDED_ERRORS:
             error.description = ERROR_DESCRIPTIONS.get(error.error, "The request was refused.")
+        # Telnyx publishes 401 for invalid_client (RFC 6749 §5.2 allows it for every client authentication
+        # failure). Authlib answers 400 for an unknown client_id sent in the body and 401 for a known one with a
+        # wrong secret: that difference would tell anyone which client ids exist.
+        if error.error == "invalid_client":
+            error.status_code = 401
         response = super().handle_error_response(request, error)
         # Authlib's Basic challenge has no realm, which RFC 7617 §2 requires (RFC 6749 §5.2: the 401 answer to a
         # client that tried HTTP Basic carries the matching challenge).

@@ -65,7 +65,7 @@ def authorize():
     state = sandbox_state()
     server = state.oauth
     args = request.args
-    data = {k: args.get(k) for k in args}
+    data = {k: args.get(k) for k in args if args.get(k) != ""}  # RFC 6749 §3.1: empty counts as omitted
     oauth_request = SandboxRequest("GET", request.url, request.headers, data, {k: args.getlist(k) for k in args})
     refused = front_channel_refusal(server, data)
     if refused:

@@ -18,6 +18,7 @@ from telnyx_nb.sandbox.protocol.rfc_requests import require, rfc_request
 from telnyx_nb.sandbox.protocol.token_lookup import TokenLookup
 
 blueprint = Blueprint("introspection", __name__)
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 class SandboxIntrospection(TokenLookup, IntrospectionEndpoint):
@@ -48,4 +49,4 @@ def introspect():
         caller, state.store.get_client(answer["client_id"])) is not None
     if answer.get("active") and not access.may_introspect(caller.client_id, answer["client_id"], sees_all=sees_all):
         answer = {"active": False}  # RFC 7662 section 4: nothing about other clients' tokens
-    return json_response(answer)
+    return json_response(answer, headers=NO_STORE)  # as the client-authenticated answer (Authlib's)

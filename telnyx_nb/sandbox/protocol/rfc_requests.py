@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-from urllib.parse import unquote
+import json
+from collections import Counter
+from urllib.parse import parse_qsl, unquote
 
 from flask import request
 
@@ -21,6 +23,7 @@ def oauth_params() -> tuple[dict, dict]:
     """Parameters of an RFC endpoint from a form or a JSON body (the SDKs send JSON; RFC 6749 §4 says form)."""
     mimetype = request.mimetype
     if mimetype == "application/x-www-form-urlencoded":
+        check_utf8_form(request.get_data(cache=True))  # cached: request.form below parses the same bytes
         form = request.form
         repeated = sorted(k for k in form if len(form.getlist(k)) > 1)
         if repeated:  # RFC 6749 section 3.2: parameters MUST NOT be included more than once
@@ -35,6 +38,9 @@ def oauth_params() -> tuple[dict, dict]:
             raise ParamError(f"The body is not valid JSON: {exc}.") from None
         if not isinstance(body, dict):
             raise ParamError("The body must be a JSON object.")
+        repeated = repeated_json_names(request.get_data(cache=True))
+        if repeated:  # RFC 6749 section 3.2, as for a form; a JSON parser would silently keep the last one
+            raise ParamError(f"Parameter {repeated} is repeated: send each parameter once (RFC 6749 section 3.2).")
         data = {}
         for key, value in body.items():
             if value is None or value == "":  # omitted, as RFC 6749 section 3.2 treats an empty parameter
@@ -46,6 +52,24 @@ def oauth_params() -> tuple[dict, dict]:
     if not request.get_data(cache=True):
         return {}, {}
     raise ParamError("Content-Type must be application/x-www-form-urlencoded or application/json.")
+
+
+def repeated_json_names(raw: bytes) -> str | None:
+    """The first name a JSON object body holds twice (RFC 8259 section 4 leaves what that means unpredictable)."""
+    pairs = json.loads(raw or b"{}", object_pairs_hook=lambda items: items)  # parsed once already: valid JSON
+    counts = Counter(name for name, _ in pairs)
+    return min((name for name, count in counts.items() if count > 1), default=None)
+
+
+def check_utf8_form(raw: bytes) -> None:
+    """RFC 6749 Appendix B: a form body is UTF-8, raw and once %-decoded. Werkzeug reads a body that is not as an
+    empty form (and keeps an undecodable %-escape as text), which would answer "grant_type is required" to a
+    request that sent one."""
+    try:
+        parse_qsl(raw.decode("utf-8"), keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        raise ParamError("The form body must be UTF-8 (RFC 6749 Appendix B): percent-encode the UTF-8 bytes of "
+                         "each value, whatever charset the Content-Type names.") from None
 
 
 # RFC 6749 §5.2: a 401 to a client that tried HTTP Basic carries the matching challenge; RFC 7617 §2 makes

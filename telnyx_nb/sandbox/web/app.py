@@ -20,6 +20,7 @@ from telnyx_nb.sandbox.http import security_headers
 from telnyx_nb.sandbox.http.hosts import HostCheck, allowed_hostnames, proxy_context
 from telnyx_nb.sandbox.http.messages import json_response
 from telnyx_nb.sandbox.http.state import attach, sandbox_state
+from telnyx_nb.sandbox.http.wire_errors import WireError, rfc_error
 from telnyx_nb.sandbox.management import clients, grants, managed_accounts
 from telnyx_nb.sandbox.policy import access
 from telnyx_nb.sandbox.policy.rate_limits import RateLimits
@@ -61,6 +62,7 @@ def create_app(state: SandboxState) -> Flask:
                              proxy_context(config.proxy_prefix, config.root_url))
     app.after_request(security_headers.apply)
     app.before_request(refuse_oversize_body)
+    app.before_request(refuse_content_coding)
     app.before_request(faults.inject_fault)
     # Rate limits come after faults and before the access check: a flood of refused requests is still a flood.
     if state.rate_limits is not None:
@@ -80,6 +82,19 @@ def refuse_oversize_body():
     body is cut at the cap when read (``MAX_CONTENT_LENGTH``)."""
     if (request.content_length or 0) > MAX_BODY_BYTES:
         raise RequestEntityTooLarge()
+
+
+def refuse_content_coding():
+    """RFC 9110 §15.5.16: a body in a content coding (gzip…) is not decoded here; a 415 whose Accept-Encoding
+    (§12.5.3) says so, rather than the coded bytes read as a form or as JSON."""
+    coding = request.headers.get("Content-Encoding", "").strip().lower()
+    has_body = bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    if has_body and coding not in ("", "identity"):
+        detail, headers = f"Content-Encoding {coding[:40]} is not accepted: send the body uncoded.", {
+            "Accept-Encoding": "identity"}
+        if request.path in error_handlers.RFC_PATHS:  # RFC 6749 §5.2's error codes there, as for a 413
+            return rfc_error(415, "invalid_request", detail, headers)
+        raise WireError(415, detail, parameter="Content-Encoding", headers=headers)
 
 
 def index():
