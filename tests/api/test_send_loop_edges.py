@@ -428,6 +428,14 @@ def test_a_redirect_is_returned_not_followed_by_default():
     assert len(script.seen) == 1
 
 
+def test_a_redirect_is_followed_when_the_caller_asks():
+    script = Script((302, {"location": "/v2/elsewhere"}), (200, {}))
+    with serve(script) as base:
+        tx, _ = transport(base, max_retries=0)
+        assert tx.request("GET", "/x", allow_redirects=True).status_code == 200
+    assert script.seen == [("GET", "/v2/x"), ("GET", "/v2/elsewhere")]
+
+
 def _recording_server():
     got = []
 
