@@ -19,6 +19,7 @@ from telnyx_nb.api.retry import (
     MAX_RETRY_AFTER,
     MAX_RETRY_DELAY,
     RetryPolicy,
+    parse_rate_limit_reset,
     parse_retry_after,
 )
 from telnyx_nb.core.errors import ConfigurationError
@@ -257,3 +258,26 @@ def test_an_http_date_on_the_real_clock():
                                      {"retry-after": "Mon, 99 Foo 2026"}])
 def test_no_readable_advice_is_none(headers):
     assert parse_retry_after(headers) is None
+
+
+# ------------------------------------------------------------------------------ Telnyx's x-ratelimit-reset
+@pytest.mark.parametrize(("headers", "seconds"), [
+    ({"X-RateLimit-Reset": "7"}, 7.0), ({"x-ratelimit-reset": " 0 "}, 0.0), ({"x-ratelimit-reset": "-1"}, None),
+    ({"x-ratelimit-reset": "soon"}, None), ({"x-ratelimit-reset": "1.5"}, None), ({}, None), (None, None),
+])
+def test_the_rate_limit_reset_is_whole_seconds_from_now(headers, seconds):
+    assert parse_rate_limit_reset(headers) == seconds
+
+
+def test_a_429_without_retry_after_waits_for_the_windows_reset():
+    """Telnyx sends no Retry-After with its 429: the window's reset is when a retry can succeed."""
+    assert wait(policy(), 429, {"x-ratelimit-reset": "3"}) == 3.0
+    assert wait(policy(), 429, {"x-ratelimit-reset": "3", "retry-after": "1"}) == 1.0  # Retry-After said more
+    assert wait(policy(), 429, {"x-ratelimit-reset": "3"}, idempotent=False) == 3.0  # refused, so replayable
+    # past the longest wait the policy accepts: no retry, the error carries the wait instead
+    assert wait(policy(), 429, {"x-ratelimit-reset": str(int(MAX_RETRY_AFTER) + 1)}) is None
+
+
+def test_the_windows_reset_is_no_advice_on_other_statuses():
+    assert wait(policy(), 503, {"x-ratelimit-reset": "3"}) == INITIAL_RETRY_DELAY
+    assert wait(policy(), 500, {"x-ratelimit-reset": "3"}, idempotent=False) is None
