@@ -294,12 +294,18 @@ def test_a_clock_stepping_back_ends_the_window_instead_of_stretching_it():
     assert len(windows) == 1  # every window ending more than a period ahead is gone, not kept forever
 
 
-def test_a_window_ending_more_than_a_period_ahead_is_over_even_behind_a_live_one():
+def windows_a_and_b() -> tuple[FakeClock, FixedWindows]:
+    """Windows of one request per 10 s: "a" opened at 1000 (ends 1010), "b" at 1005 (ends 1015); now is 1005."""
     clock = FakeClock()
     windows = FixedWindows(Rate(1, 10), clock)
-    windows.hit("a")  # ends at 1010
+    windows.hit("a")
     clock.now += 5
-    windows.hit("b")  # ends at 1015
+    windows.hit("b")
+    return clock, windows
+
+
+def test_a_window_ending_more_than_a_period_ahead_is_over_even_behind_a_live_one():
+    clock, windows = windows_a_and_b()
     clock.now -= 0.2  # a small step back: "a" is still a live window (the oldest), "b" now ends 10.2 s ahead
     assert windows.hit("b").allowed
     assert not windows.hit("a").allowed
@@ -451,11 +457,7 @@ def test_of_two_windows_left_alike_a_registration_shows_the_general_one(make_san
 
 
 def test_an_expired_window_is_dropped_and_only_it():
-    clock = FakeClock()
-    windows = FixedWindows(Rate(1, 10), clock)
-    windows.hit("a")  # ends at 1010
-    clock.now += 5
-    windows.hit("b")  # ends at 1015
+    clock, windows = windows_a_and_b()
     clock.now += 6  # "a" is over, "b" is not
     windows.hit("c")
     assert len(windows) == 2 and not windows.hit("b").allowed
@@ -463,11 +465,7 @@ def test_an_expired_window_is_dropped_and_only_it():
 
 def test_a_reopened_window_moves_behind_the_older_ones():
     """Windows are kept in the order they end, so dropping the expired ones from the front finds them all."""
-    clock = FakeClock()
-    windows = FixedWindows(Rate(1, 10), clock)
-    windows.hit("a")  # ends at 1010
-    clock.now += 5
-    windows.hit("b")  # ends at 1015
+    clock, windows = windows_a_and_b()
     clock.now += 6
     windows.hit("a")  # a new window, ending at 1021: behind "b"
     clock.now += 5  # 1016: "b" is over, "a" is not
