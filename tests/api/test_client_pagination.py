@@ -8,9 +8,10 @@ import itertools
 from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
-from canned_server import as_json, client_json
+from canned_server import as_json, client_json, serve
 
 from telnyx_nb import TelnyxOAuth
+from telnyx_nb.api.pagination import MAX_WORKERS
 from telnyx_nb.frames import CLIENT_COLUMNS
 
 
@@ -51,3 +52,33 @@ def test_clients_missing_optional_fields_keep_the_fixed_columns_and_dtypes(canne
     assert list(df.columns) == list(CLIENT_COLUMNS)
     assert df.dtypes.to_dict() == reference.dtypes.to_dict()
     assert df.loc[0, "verified"] is pd.NA and df.loc[0, "redirect_uris"] == []
+
+
+def _pages_server(promised_pages: int, real_pages: int, seen: list):
+    """A list that promises ``promised_pages`` pages of one client each but holds ``real_pages``."""
+    def respond(method, path, headers):
+        number = int(parse_qs(urlsplit(path).query)["page[number]"][0])
+        seen.append(number)
+        data = [client_json(number)] if number <= real_pages else []
+        meta = {"page_number": number, "page_size": 1, "total_pages": promised_pages,
+                "total_results": promised_pages}
+        return 200, {}, as_json({"data": data, "meta": meta})
+    return serve(respond)
+
+
+def test_a_total_pages_that_lies_ends_at_the_first_empty_page_without_queueing_every_page():
+    """A meta promising 10**12 pages: the walk asks a few pages ahead of what came back, stops at the first empty
+    page, and never holds a task per promised page (that was memory without bound)."""
+    seen: list = []
+    with _pages_server(10**12, 3, seen) as base, TelnyxOAuth(api_key="KEY" + "x" * 55, base_url=base) as oauth:
+        clients = oauth.all_clients(page_size=1, progress=False)
+    assert [c.name for c in clients] == [client_json(n)["name"] for n in (1, 2, 3)]
+    assert len(seen) <= 3 + 2 * MAX_WORKERS + 1  # page 1, then at most 2 per worker ahead of the empty page
+    assert sorted(seen)[:4] == [1, 2, 3, 4]
+
+
+def test_a_list_that_shrank_while_read_keeps_the_pages_before_the_first_empty_one():
+    seen: list = []
+    with _pages_server(6, 4, seen) as base, TelnyxOAuth(api_key="KEY" + "x" * 55, base_url=base) as oauth:
+        clients = oauth.all_clients(page_size=1, progress=False)
+    assert len(clients) == 4 and sorted(seen) == [1, 2, 3, 4, 5, 6]
