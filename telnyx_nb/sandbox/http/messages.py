@@ -14,12 +14,12 @@ def json_response(body, status: int = 200, headers: dict | None = None) -> Respo
     return Response(json.dumps(body), status=status, headers=headers or {}, mimetype="application/json")
 
 
-def load_json(raw: bytes):
+def load_json(raw: bytes, object_pairs_hook=None):
     """Parse a request body as JSON; ``ValueError`` (with a message fit for the client) for anything Python's
     parser would accept but the store or a response could not hold: nesting beyond the parser's depth, and lone
     UTF-16 surrogates (``"\\ud800"``), which are not Unicode scalar values (RFC 8259 §8.2) and cannot be stored."""
     try:
-        body = json.loads(raw)
+        body = json.loads(raw, object_pairs_hook=object_pairs_hook)
     except RecursionError:
         raise ValueError("the JSON is nested too deeply") from None
     try:

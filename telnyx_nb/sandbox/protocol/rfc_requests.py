@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections import Counter
 from urllib.parse import parse_qsl, unquote
 
@@ -32,15 +31,15 @@ def oauth_params() -> tuple[dict, dict]:
         data = {k: form.get(k) for k in form if form.get(k) != ""}
         return data, {k: form.getlist(k) for k in data}
     if request.is_json:
+        repeats: list[str | None] = []  # per object, innermost first: the body's own object is built last
         try:
-            body = load_json(request.get_data(cache=True) or b"{}")
+            body = load_json(request.get_data(cache=True) or b"{}", object_pairs_hook=_noting_repeats(repeats))
         except (ValueError, UnicodeDecodeError) as exc:
             raise ParamError(f"The body is not valid JSON: {exc}.") from None
         if not isinstance(body, dict):
             raise ParamError("The body must be a JSON object.")
-        repeated = repeated_json_names(request.get_data(cache=True))
-        if repeated:  # RFC 6749 section 3.2, as for a form; a JSON parser would silently keep the last one
-            raise ParamError(f"Parameter {repeated} is repeated: send each parameter once (RFC 6749 section 3.2).")
+        if repeats[-1]:  # RFC 6749 section 3.2, as for a form; a JSON parser would silently keep the last one
+            raise ParamError(f"Parameter {repeats[-1]} is repeated: send each parameter once (RFC 6749 section 3.2).")
         data = {}
         for key, value in body.items():
             if value is None or value == "":  # omitted, as RFC 6749 section 3.2 treats an empty parameter
@@ -54,11 +53,14 @@ def oauth_params() -> tuple[dict, dict]:
     raise ParamError("Content-Type must be application/x-www-form-urlencoded or application/json.")
 
 
-def repeated_json_names(raw: bytes) -> str | None:
-    """The first name a JSON object body holds twice (RFC 8259 section 4 leaves what that means unpredictable)."""
-    pairs = json.loads(raw or b"{}", object_pairs_hook=lambda items: items)  # parsed once already: valid JSON
-    counts = Counter(name for name, _ in pairs)
-    return min((name for name, count in counts.items() if count > 1), default=None)
+def _noting_repeats(repeats: list[str | None]):
+    """A ``json.loads`` object hook that builds each object as usual and notes the first name it holds twice
+    (RFC 8259 section 4 leaves what a repeated name means unpredictable)."""
+    def build(pairs: list[tuple[str, object]]) -> dict:
+        counts = Counter(name for name, _ in pairs)
+        repeats.append(min((name for name, count in counts.items() if count > 1), default=None))
+        return dict(pairs)
+    return build
 
 
 def check_utf8_form(raw: bytes) -> None:
