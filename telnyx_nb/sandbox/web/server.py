@@ -45,6 +45,7 @@ from telnyx_nb.sandbox.policy.terms import (
     REFRESH_TOKEN_LIFETIME,
 )
 from telnyx_nb.sandbox.store.seeding import demo_credentials, seed_store, seeded_at
+from telnyx_nb.sandbox.web.shutdown import shut_down
 
 __all__ = ["IN_PROCESS_ROOT", "Sandbox", "delete_database", "exposure_warning", "new_api_key",
            "private_database_file"]
@@ -311,34 +312,8 @@ class Sandbox:
         with self._lock:
             server, self._server = self._server, None
             if server is not None:
-                self._shutdown(server, timeout)
+                shut_down(server, self._thread, timeout)
             self._cleanup()
-
-    def _shutdown(self, server, timeout: float) -> None:
-        from waitress import wasyncore
-        from waitress.channel import HTTPChannel
-
-        closed = threading.Event()
-
-        def stop_listening():
-            wasyncore.dispatcher.close(server)  # the listening socket only; the trigger stays
-            closed.set()
-
-        server.trigger.pull_trigger(stop_listening)
-        closed.wait(timeout)
-        deadline = time.monotonic() + timeout
-        dispatcher = server.task_dispatcher
-        while time.monotonic() < deadline:
-            channels = [c for c in list(server._map.values()) if isinstance(c, HTTPChannel)]
-            busy = dispatcher.active_count or dispatcher.queue or any(c.requests or c.total_outbufs_len
-                                                                      for c in channels)
-            if not busy:
-                break
-            time.sleep(0.02)
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
-        if self._thread is not None:
-            self._thread.join(timeout)
-        dispatcher.shutdown(timeout=timeout)
 
     def _cleanup(self) -> None:
         if self._socket is not None:
