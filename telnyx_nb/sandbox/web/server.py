@@ -29,7 +29,6 @@ import socket
 import string
 import tempfile
 import threading
-import time
 import uuid
 from datetime import datetime
 
