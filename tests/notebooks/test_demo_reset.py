@@ -88,22 +88,28 @@ def _run_notebook_03(sb) -> tuple[list[str], str]:
     return [line for line in text.splitlines() if line.endswith("clients") and "grants across" in line], said
 
 
-def test_notebook_03_says_what_it_revoked_then_nothing_new_and_after_a_reset_finds_the_same(tmp_path):
+def _grant_ids(sb) -> set[str]:
+    """The grants the account lists (a revoked grant is no longer listed; the demo's ids are the same every seed)."""
+    return {grant["id"] for grant in all_pages(sb, "/oauth_grants")}
+
+
+def test_notebook_03_says_what_it_revoked_then_nothing_new_and_a_reset_undoes_it(tmp_path):
     """As a newcomer meets it: the first run revokes the stale grants and says how many in words, a second run says
-    nothing is new (never an empty ``{}``), and after a reset the notebook finds what it found the first time."""
+    nothing is new (never an empty ``{}``), and a reset brings back every grant as it was before the first run.
+    (That notebook 03 then finds the same again is shown in chromium, tests/e2e/test_browser.py, not run a third
+    time here.)"""
     from telnyx_nb.sandbox.store.demo import PLANTED
 
     stale = len(PLANTED["stale_grant"]["ids"])
     db = str(tmp_path / "demo.sqlite3")
     with _sandbox(seed="demo", db=db) as first:
+        before = _grant_ids(first)
         findings_first, said = _run_notebook_03(first)
         assert said == (f"first run:  {stale} revoked\n"
                         f"second run: nothing new to revoke: all {stale} grants were already revoked\n")
-        left_after_first_run = len(all_pages(first, "/oauth_grants"))
+        assert len(before - _grant_ids(first)) == stale
         _, said = _run_notebook_03(first)  # without a reset the payoff is gone: 03 revoked the stale grants
         assert said.startswith("nothing new to revoke: no grant is stale any more") and "{}" not in said
     assert any(line.startswith("stale_grant: ") and not line.startswith("stale_grant: 0 ") for line in findings_first)
     with _sandbox(seed="demo", db=db, reset=True) as reset:
-        assert len(all_pages(reset, "/oauth_grants")) > left_after_first_run
-        findings_again, _ = _run_notebook_03(reset)
-    assert findings_again == findings_first
+        assert _grant_ids(reset) == before
