@@ -71,7 +71,9 @@ mutate: $(VENV)/.installed-test
 ## make lock [UPGRADE=1]: after editing pyproject.toml's dependencies, write the lock files again (uv, in the venv):
 ## requirements/test.txt, then requirements/explore.txt within its versions (explore installs what CI tested), then
 ## binder/constraints.txt. Pins are kept where they still fit; UPGRADE=1 moves everything to the newest versions.
-LOCK_ARGS = --quiet --universal --python-version 3.11.5 --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
+## requirements/held-back.txt caps the few packages the locks hold back, each with its reason.
+LOCK_ARGS = --quiet --universal --python-version 3.11.5 --custom-compile-command "make lock" \
+	-c $(LOCKS)/held-back.txt $(if $(UPGRADE),--upgrade)
 lock: $(BIN)/python
 	@[ -x $(BIN)/uv ] || $(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra test $(LOCK_ARGS) -o $(LOCKS)/test.txt

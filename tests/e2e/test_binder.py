@@ -103,6 +103,27 @@ def test_binder_installs_what_make_explore_installs_from_the_same_lock():
             if line.strip().startswith(".")] == [".[explore]"]
 
 
+def test_every_lock_keeps_within_what_held_back_allows():
+    """requirements/held-back.txt caps a package the locks hold back (with its reason above it); `make lock` reads
+    it, and the test lock, the explore lock and Binder's constraints all keep within the caps."""
+    from packaging.requirements import Requirement
+
+    lines = (ROOT / "requirements" / "held-back.txt").read_text().splitlines()
+    held = [Requirement(line) for line in lines if line.strip() and not line.startswith("#")]
+    assert held, "nothing held back: delete requirements/held-back.txt and its -c in the Makefile"
+    for index, line in enumerate(lines):
+        if line.strip() and not line.startswith("#"):
+            assert lines[index - 1].startswith("#"), f"held-back.txt: {line!r} needs its reason above it"
+    assert "-c $(LOCKS)/held-back.txt" in (ROOT / "Makefile").read_text()
+    binder = _binder_constraints().pins((ROOT / "binder" / "constraints.txt").read_text())
+    for name, pinned in (("test.txt", _lock_pins("test.txt")), ("explore.txt", _lock_pins("explore.txt")),
+                         ("binder/constraints.txt", binder)):
+        for requirement in held:
+            version = pinned.get(requirement.name)
+            assert version is None or requirement.specifier.contains(version), \
+                f"{name} pins {requirement.name}=={version}, outside {requirement} (requirements/held-back.txt)"
+
+
 def test_make_installs_each_set_from_its_lock_with_uv_or_pip():
     makefile = (ROOT / "Makefile").read_text()
     assert "$(INSTALL) -c $(LOCKS)/explore.txt -e '.[explore]'" in makefile
