@@ -226,6 +226,18 @@ def test_register_public_client_has_no_secret(make_sandbox):
     assert reg.client_secret is None and reg.token_endpoint_auth_method == "none"
 
 
+def test_a_refused_registration_names_the_field_to_fix(make_sandbox):
+    """The sandbox's register 400 lists the refused field in invalid_fields, as Telnyx's does; the API module hands
+    it on as the error's pointer."""
+    from telnyx_nb.core.errors import ValidationError
+
+    tx = TelnyxOAuth.from_sandbox(make_sandbox(seed="empty"))
+    with pytest.raises(ValidationError) as refused:
+        tx.register_client(client_name="App", redirect_uris=["http://app.example/cb"])  # plain http beyond loopback
+    assert refused.value.pointers == ["redirect_uris"]
+    assert "redirect_uris[0] must use https://" in str(refused.value)
+
+
 # ------------------------------------------------------------------------------------------- JWKS & JWT
 def test_jwks_lists_public_signing_keys(tx):
     jwks = tx.jwks()

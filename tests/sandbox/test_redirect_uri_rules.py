@@ -43,7 +43,7 @@ def test_a_redirect_uri_one_character_too_long_is_refused_with_the_limit_named(s
     registered = register(sb, client_name="x", redirect_uris=[_uri_of_length(MAX_URI_LENGTH + 1)],
                           grant_types=["authorization_code"])
     assert registered.status_code == 400
-    assert registered.json() == {"error": "invalid_redirect_uri",
+    assert registered.json() == {"error": "invalid_redirect_uri", "invalid_fields": ["redirect_uris"],
                                  "error_description": "redirect_uris[0] must be at most 2000 characters."}
 
 
@@ -54,7 +54,8 @@ def test_a_refused_scheme_is_named_in_lower_case_with_what_to_use_instead(sb, ur
     expected = f"redirect_uris[1] {SCHEME_REFUSED.format(scheme=scheme)}"
     registered = register(sb, client_name="x", redirect_uris=["https://ok.example/cb", uri])
     assert registered.status_code == 400
-    assert registered.json() == {"error": "invalid_redirect_uri", "error_description": expected}
+    assert registered.json() == {"error": "invalid_redirect_uri", "error_description": expected,
+                                 "invalid_fields": ["redirect_uris"]}
     created = _management_create(sb, ["https://ok.example/cb", uri])
     assert created.status_code == 422
     [error] = created.json()["errors"]

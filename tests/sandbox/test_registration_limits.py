@@ -101,7 +101,7 @@ def test_at_most_the_cap_of_redirect_uris_on_both_paths(sb):
     assert _manage(sb, uris[:-1]).status_code == 201
     refused = _registered(sb, redirect_uris=uris)
     assert refused.status_code == 400
-    assert refused.json() == {"error": "invalid_redirect_uri",
+    assert refused.json() == {"error": "invalid_redirect_uri", "invalid_fields": ["redirect_uris"],
                               "error_description": "redirect_uris may list at most 10 URIs."}
     created = _manage(sb, uris)
     assert created.status_code == 422
@@ -116,7 +116,7 @@ def test_open_registration_caps_every_list(sb, field):
               "response_types": ["code"] * (MAX_LIST_ITEMS + 1)}[field]
     response = register(sb, client_name="x", redirect_uris=[GOOD], **{field: values})
     assert response.status_code == 400
-    assert response.json() == {"error": "invalid_client_metadata",
+    assert response.json() == {"error": "invalid_client_metadata", "invalid_fields": [field],
                                "error_description": f"{field} may list at most {MAX_LIST_ITEMS} values."}
 
 
@@ -127,6 +127,7 @@ def test_open_registration_caps_every_string(sb, field):
     assert response.status_code == 400
     body = response.json()
     assert body["error"] == "invalid_client_metadata" and field in body["error_description"], body
+    assert body["invalid_fields"] == [field]
     assert f"at most {MAX_URI_LENGTH} characters" in body["error_description"]
 
 
@@ -160,7 +161,7 @@ def test_a_client_name_is_at_most_255_characters(sb):
     assert register(sb, client_name="n" * 255, redirect_uris=[GOOD]).status_code == 201
     refused = register(sb, client_name="n" * 256, redirect_uris=[GOOD])
     assert refused.status_code == 400
-    assert refused.json() == {"error": "invalid_client_metadata",
+    assert refused.json() == {"error": "invalid_client_metadata", "invalid_fields": ["client_name"],
                               "error_description": "client_name must be at most 255 characters."}
 
 
@@ -170,7 +171,7 @@ def test_a_web_uri_of_exactly_the_cap_registers_and_one_more_is_refused(sb, fiel
     assert register(sb, client_name="x", redirect_uris=[GOOD], **{field: uri}).status_code == 201
     refused = register(sb, client_name="x", redirect_uris=[GOOD], **{field: uri + "a"})
     assert refused.status_code == 400
-    assert refused.json() == {"error": "invalid_client_metadata",
+    assert refused.json() == {"error": "invalid_client_metadata", "invalid_fields": [field],
                               "error_description": f"{field} must be at most {MAX_URI_LENGTH} characters."}
 
 
@@ -179,7 +180,7 @@ def test_a_scope_open_registration_may_not_ask_for_is_refused_naming_what_it_may
                             registrable_scopes=["messaging", "numbers"])
     refused = register(narrowed, client_name="x", redirect_uris=[GOOD], scope="admin")
     assert refused.status_code == 400
-    assert refused.json() == {"error": "invalid_client_metadata", "error_description": (
+    assert refused.json() == {"error": "invalid_client_metadata", "invalid_fields": ["scope"], "error_description": (
         "scope admin cannot be registered openly; registrable scopes: messaging numbers "
         "(an administrator creates clients with other scopes through the management API).")}
 
@@ -213,7 +214,8 @@ PLAIN_HTTP_REFUSED = ("must use https:// (RFC 6749 section 3.1.2.1); plain http:
                                             ("http://app.example/cb", PLAIN_HTTP_REFUSED)])
 def test_each_refusal_says_what_to_do_word_for_word(sb, uri, words):
     registered = _registered(sb, redirect_uris=[uri])
-    assert registered.json() == {"error": "invalid_redirect_uri", "error_description": f"redirect_uris[0] {words}"}
+    assert registered.json() == {"error": "invalid_redirect_uri", "error_description": f"redirect_uris[0] {words}",
+                                 "invalid_fields": ["redirect_uris"]}
     if words is not PLAIN_HTTP_REFUSED:
         [error] = _manage(sb, [uri]).json()["errors"]
         assert error["detail"] == f"redirect_uris[0] {words}"

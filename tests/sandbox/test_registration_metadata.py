@@ -54,7 +54,9 @@ def sb(make_sandbox):
 def test_refused_registration_metadata_is_named_with_what_is_accepted(sb, metadata, error, description):
     response = register(sb, **{"client_name": "x", **metadata})
     assert response.status_code == 400
-    assert response.json() == {"error": error, "error_description": description}
+    [refused_field] = metadata
+    # Telnyx's register error lists the fields to fix: the one refused, named as the client sent it
+    assert response.json() == {"error": error, "error_description": description, "invalid_fields": [refused_field]}
 
 
 def test_an_unknown_scope_is_refused_listing_a_custom_catalog_space_separated(make_sandbox):
@@ -62,7 +64,7 @@ def test_an_unknown_scope_is_refused_listing_a_custom_catalog_space_separated(ma
     sb = make_sandbox(seed="empty", scopes=CUSTOM_SCOPES)
     response = register(sb, client_name="x", scope="messaging teleport")
     assert response.status_code == 400
-    assert response.json() == {"error": "invalid_client_metadata", "error_description":
+    assert response.json() == {"error": "invalid_client_metadata", "invalid_fields": ["scope"], "error_description":
                                f"scope 'teleport' is unknown; use space-separated scopes from: {' '.join(CUSTOM_SCOPES)}."}
 
 

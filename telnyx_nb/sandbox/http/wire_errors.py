@@ -24,6 +24,7 @@ CODES = {
     422: ("10002", "Invalid parameter"),
     429: ("10011", "Too many requests"),
     500: ("10007", "Unexpected error"),
+    501: ("10019", "Not implemented"),
     502: ("10017", "Bad gateway"),
     503: ("10018", "Service unavailable"),
 }
@@ -33,7 +34,8 @@ CODES = {
 ERROR_CODES = {
     400: "invalid_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
     409: "conflict", 413: "request_too_large", 415: "unsupported_media_type", 422: "invalid_request",
-    429: "too_many_requests", 500: "server_error", 502: "bad_gateway", 503: "temporarily_unavailable",
+    429: "too_many_requests", 500: "server_error", 501: "not_implemented", 502: "bad_gateway",
+    503: "temporarily_unavailable",
 }
 
 
@@ -77,7 +79,8 @@ def rfc_text(text: str) -> str:
                    for c in text)
 
 
-def rfc_error(status: int, error: str, description: str, headers: dict | None = None) -> Response:
-    """An RFC 6749 §5.2 / RFC 7591 §3.2.2 error answer (token, introspect, revoke, register)."""
-    body = {"error": error, "error_description": rfc_text(description)}
+def rfc_error(status: int, error: str, description: str, headers: dict | None = None, **members) -> Response:
+    """An RFC 6749 §5.2 / RFC 7591 §3.2.2 error answer (token, introspect, revoke, register); ``members`` are
+    further members of the body (registration's ``invalid_fields``)."""
+    body = {"error": error, "error_description": rfc_text(description), **members}
     return Response(json.dumps(body), status=status, headers=headers or {}, mimetype="application/json")

@@ -7,6 +7,7 @@ what open registration may ask for), then by Authlib's; errors are RFC 7591 §3.
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 
@@ -22,6 +23,19 @@ from telnyx_nb.sandbox.policy.validation import registration_problem
 from telnyx_nb.sandbox.store.models import json_request
 
 blueprint = Blueprint("registration", __name__)
+
+# The RFC 7591 §2 metadata this server reads. Each refusal of policy.validation and policy.registration names its
+# field first ("redirect_uris[1] must be…", "scope 'x' is unknown…"; pinned word for word in tests/sandbox), and
+# Telnyx's register error lists the fields to fix in invalid_fields.
+METADATA_FIELDS = frozenset({
+    "client_name", "client_uri", "logo_uri", "policy_uri", "tos_uri", "scope", "token_endpoint_auth_method",
+    "jwks_uri", "software_id", "software_version", "redirect_uris", "grant_types", "response_types", "contacts"})
+
+
+def invalid_fields(description: str) -> list[str]:
+    """The field a refusal is about, as Telnyx's ``invalid_fields`` (a one-item list), or none it names."""
+    first = re.match(r"[a-z_]+", description)
+    return [first.group()] if first and first.group() in METADATA_FIELDS else []
 
 
 class _RegistrationClaims(ClientMetadataClaims):
@@ -110,7 +124,9 @@ def register():
     problem = (registration_problem(body, server.config.scopes)
                or registration_policy_problem(body, server.config.registrable_scopes))
     if problem:
-        return rfc_error(400, *problem)
+        error, description = problem
+        fields = invalid_fields(description)
+        return rfc_error(400, error, description, **({"invalid_fields": fields} if fields else {}))
     body.setdefault("client_name", "Unnamed client")
     return server.create_endpoint_response(
         "client_registration", json_request(request.method, request.url, request.headers, body))

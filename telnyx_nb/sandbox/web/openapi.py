@@ -71,6 +71,13 @@ SCHEMAS = {
         "type": "object", "required": ["error"],
         "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
     },
+    "RegistrationError": {
+        "description": "RFC 7591 section 3.2.2, with Telnyx's invalid_fields: the metadata fields to fix.",
+        "type": "object", "required": ["error", "error_description"],
+        "properties": {"error": {"enum": ["invalid_client_metadata", "invalid_redirect_uri", "invalid_request"]},
+                       "error_description": {"type": "string"},
+                       "invalid_fields": {"type": "array", "minItems": 1, "items": {"type": "string"}}},
+    },
     "TokenRequest": {
         # RFC 6749 §3.2: each parameter once (a repeated one is an array here, so invalid), all strings.
         # In a JSON body null means left out.
@@ -232,7 +239,7 @@ OPERATIONS: dict[str, dict[str, dict]] = {
     "/oauth/jwks": {"get": {"summary": "The public signing keys", "responses": {"200": _json(_ref("JWKS"))}}},
     "/oauth/register": {"post": {
         "summary": "Dynamic client registration (RFC 7591)", "requestBody": _body(_ref("Registration")),
-        "responses": {"201": _json(_ref("RegistrationResponse")), "400": _json(_ref("OAuthError"))}}},
+        "responses": {"201": _json(_ref("RegistrationResponse")), "400": _json(_ref("RegistrationError"))}}},
     "/oauth_clients": {
         "get": {"summary": "List OAuth clients", "security": _API, "parameters": schema.QUERIES["clients"],
                 "responses": {"200": _json(_page("OAuthClient")), **_ERRORS}},
