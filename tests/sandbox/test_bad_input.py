@@ -249,6 +249,33 @@ def test_wrong_methods_are_405(target, method, path):
     assert "Traceback" not in response.text
 
 
+@pytest.mark.parametrize("path", ["/oauth_clients", "/oauth/token", "/no/such/endpoint"])
+def test_a_method_no_server_knows_is_501_not_405(target, path):
+    """RFC 9110 §15.6.2: a method the server does not recognise at all is 501 (405 says the method exists but this
+    resource does not allow it), on any path, known or not."""
+    response = requests.request("FROB", url(target, path), headers={"Authorization": f"Bearer {target.api_key}"},
+                                timeout=TIMEOUT)
+    assert response.status_code == 501, (response.status_code, response.text[:200])
+    body = response.json()
+    assert body["error"] == "not_implemented" and body["errors"][0]["code"] == "10019"
+    assert body["error_description"].startswith("FROB is not an HTTP method this server implements")
+
+
+def test_answers_without_content_name_no_media_type(make_sandbox):
+    """A 204 and the automatic answer to OPTIONS have no content: no Content-Type (Flask's default was text/html,
+    which also drew the HTML page headers), and no Content-Length on the 204 (RFC 9110 §8.6)."""
+    target = make_sandbox(seed="empty")
+    created = api(target).post(url(target, "/oauth_clients"), json=GOOD_CLIENT, timeout=TIMEOUT)
+    deleted = api(target).delete(url(target, f"/oauth_clients/{created.json()['data']['client_id']}"),
+                                 timeout=TIMEOUT)
+    assert deleted.status_code == 204 and deleted.content == b""
+    assert "Content-Type" not in deleted.headers and "Content-Length" not in deleted.headers, dict(deleted.headers)
+    options = api(target).options(url(target, "/oauth_clients"), timeout=TIMEOUT)
+    assert options.status_code == 200 and options.content == b"" and options.headers["Allow"]
+    assert "Content-Type" not in options.headers, dict(options.headers)
+    assert options.headers["X-Content-Type-Options"] == "nosniff"
+
+
 def test_unknown_path_is_a_json_404(target):
     response = api(target).get(url(target, "/no/such/endpoint"), timeout=TIMEOUT)
     assert response.status_code == 404

@@ -14,6 +14,16 @@ def json_response(body, status: int = 200, headers: dict | None = None) -> Respo
     return Response(json.dumps(body), status=status, headers=headers or {}, mimetype="application/json")
 
 
+def no_type_without_content(response: Response) -> Response:
+    """``after_request``: an answer with no content (a 204, or the automatic answer to OPTIONS) says no media type.
+    Flask gives every response ``text/html`` by default, which told clients an empty HTML page followed (and drew
+    the HTML page headers)."""
+    if response.status_code == 204 or (request.method == "OPTIONS" and not response.is_streamed
+                                       and not response.get_data()):
+        del response.headers["Content-Type"]
+    return response
+
+
 def load_json(raw: bytes, object_pairs_hook=None):
     """Parse a request body as JSON; ``ValueError`` (with a message fit for the client) for anything Python's
     parser would accept but the store or a response could not hold: nesting beyond the parser's depth, and lone

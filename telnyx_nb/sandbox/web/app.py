@@ -18,7 +18,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from telnyx_nb.sandbox.config import SandboxConfig
 from telnyx_nb.sandbox.http import security_headers
 from telnyx_nb.sandbox.http.hosts import HostCheck, allowed_hostnames, proxy_context
-from telnyx_nb.sandbox.http.messages import json_response
+from telnyx_nb.sandbox.http.messages import json_response, no_type_without_content
 from telnyx_nb.sandbox.http.state import attach, sandbox_state
 from telnyx_nb.sandbox.http.wire_errors import WireError, rfc_error
 from telnyx_nb.sandbox.management import clients, grants, managed_accounts
@@ -61,6 +61,7 @@ def create_app(state: SandboxState) -> Flask:
     app.wsgi_app = HostCheck(app.wsgi_app, allowed_hostnames(config.host, (*config.public_urls, config.root_url)),
                              proxy_context(config.proxy_prefix, config.root_url))
     app.after_request(security_headers.apply)
+    app.after_request(no_type_without_content)  # runs before security_headers.apply (Flask runs them last first)
     app.before_request(refuse_oversize_body)
     app.before_request(refuse_content_coding)
     app.before_request(faults.inject_fault)

@@ -20,6 +20,10 @@ log = logging.getLogger("telnyx_nb.sandbox")
 
 TOO_BIG = f"The request body exceeds {MAX_BODY_BYTES // 1024} KiB."
 RFC_PATHS = ("/v2/oauth/token", "/v2/oauth/introspect", "/v2/oauth/revoke", "/v2/oauth/register")
+# RFC 9110 §9, PATCH (RFC 5789) and QUERY (the HTTP working group's safe method with a body): a route that lacks
+# one of these answers 405 with its Allow list; any other method is one this server does not know at all, 501
+# (RFC 9110 §15.6.2)
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "QUERY"})
 
 
 def on_wire_error(error: WireError):
@@ -31,6 +35,9 @@ def on_http_error(error: HTTPException):
     if request.path in RFC_PATHS and status in (400, 413):
         detail = TOO_BIG if status == 413 else "The request could not be read."
         return rfc_error(status, "invalid_request", detail)
+    if status in (404, 405) and request.method not in KNOWN_METHODS:
+        return WireError(501, f"{request.method} is not an HTTP method this server implements; the routes and their "
+                              "methods are listed at /v2/openapi.json.").response()
     if status == 404:
         return WireError(404, f"No route for {request.path}; the routes are listed at /v2/openapi.json.").response()
     if status == 405:
