@@ -99,6 +99,16 @@ def test_an_odd_response_type_goes_back_as_unsupported_response_type(sb, client,
     assert value not in location["error_description"]
 
 
+def test_an_error_redirect_is_no_json_and_never_cached(sb, client):
+    """An authorization error goes back by a 302 that, like the success 302, is the browser's (the SDK sends
+    ``Accept: text/html`` and expects no JSON): it was labelled application/json with an empty body — not JSON
+    (RFC 8259) — and, unlike the success 302, cacheable though its Location carries the client's state."""
+    response, _ = authorize(sb, client, state="st", response_type="token")
+    assert response.status_code == 302 and "error=" in response.headers["Location"]
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert response.headers.get("Cache-Control") == "no-store"
+
+
 @pytest.mark.parametrize("value", ["http://é.example/cb", 'http://127.0.0.1:9/"cb', "http://127.0.0.1:9/\\"])
 def test_an_unregistered_non_ascii_redirect_uri_gets_the_error_page(sb, client, value):
     """Never a redirect to an unregistered URI (§4.1.2.1), and never a 500 for its characters."""
