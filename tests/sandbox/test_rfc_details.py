@@ -319,6 +319,18 @@ def test_introspection_of_refresh_tokens_and_hints(sb, client):
     assert introspect(sb, client, issued["refresh_token"]) == {"active": False}
 
 
+def test_a_refresh_token_never_introspects_with_its_access_tokens_jti(sb, client):
+    """RFC 7662 §2.2 / RFC 7519 §4.1.7: jti identifies one token. The refresh token answered with the jti of the
+    access token issued beside it, so a resource server keying revocations or replays on jti took two tokens for
+    one; the opaque refresh token has no JWT id and says none."""
+    code, verifier = code_for(sb, client)
+    issued = redeem(sb, client, code, verifier).json()
+    access, refresh_answer = (introspect(sb, client, issued[kind]) for kind in ("access_token", "refresh_token"))
+    assert access["active"] and refresh_answer["active"]
+    assert access["jti"]
+    assert "jti" not in refresh_answer
+
+
 @pytest.mark.parametrize("caller", ["client Basic", "Bearer API key"])
 def test_an_introspection_answer_is_never_cached_whoever_asks(sb, client, caller):
     """An active token's description (scope, subject, expiry) is no more cacheable than the token answer (RFC 6749

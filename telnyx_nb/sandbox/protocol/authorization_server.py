@@ -158,7 +158,9 @@ class SandboxAuthorizationServer(AuthorizationServer):
         body = {"active": True, "scope": row["scope"], "client_id": row["client_id"],
                 "token_type": "Bearer" if token.kind == "access_token" else "refresh_token",
                 "exp": int(token.expires_at), "iat": int(row["issued_at"]), "iss": self.issuer,
-                "aud": self.config.base_url, "sub": row["user_id"] or row["client_id"], "jti": row["jti"]}
+                "aud": self.config.base_url, "sub": row["user_id"] or row["client_id"]}
+        if token.kind == "access_token":  # the stored jti is the access token's: an opaque refresh token has none
+            body["jti"] = row["jti"]
         if row["grant_id"]:
             body["grant_id"] = row["grant_id"]
         return body
