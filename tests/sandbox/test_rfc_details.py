@@ -247,6 +247,24 @@ def test_token_answers_are_never_cached(sb, client):
         assert response.headers.get("Pragma") == "no-cache"
 
 
+@pytest.mark.parametrize("path", ["/oauth/token", "/oauth/introspect", "/oauth/revoke"])
+@pytest.mark.parametrize("refusal", ["repeated parameter", "two authentication methods", "missing parameter"])
+def test_errors_refused_before_authlib_are_never_cached_either(sb, client, path, refusal):
+    """The rule above held only for the errors Authlib writes: the sandbox's own early refusals (a repeated
+    parameter, §3.2; Basic and body credentials together, §2.3; a missing parameter) answered without no-store."""
+    body = {"grant_type": "client_credentials", "token": "t"}
+    if refusal == "repeated parameter":
+        body = [*body.items(), ("scope", "voice"), ("scope", "voice")]
+    elif refusal == "two authentication methods":
+        body.update(client_id=client["client_id"], client_secret=client["client_secret"])
+    else:
+        body = {}
+    response = requests.post(url(sb, path), data=body, auth=(client["client_id"], client["client_secret"]),
+                             timeout=TIMEOUT)
+    assert response.status_code == 400 and response.json()["error"] == "invalid_request", response.text
+    assert response.headers.get("Cache-Control") == "no-store" and response.headers.get("Pragma") == "no-cache"
+
+
 def test_redirect_uri_must_repeat_the_authorized_one(sb):
     """§4.1.3: redirect_uri is required at the token endpoint when the authorization request carried it, and
     must be identical."""
