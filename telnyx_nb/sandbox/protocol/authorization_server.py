@@ -191,6 +191,7 @@ class SandboxAuthorizationServer(AuthorizationServer):
             "jwks_uri": f"{base}/oauth/jwks",
             "scopes_supported": list(self.config.scopes.names),
             "response_types_supported": ["code"],
+            "response_modes_supported": ["query"],  # RFC 8414 §2: omitted would mean query and fragment
             "grant_types_supported": list(GRANT_TYPES),
             "token_endpoint_auth_methods_supported": list(AUTH_METHODS),
             "introspection_endpoint_auth_methods_supported": list(AUTH_METHODS),
