@@ -381,6 +381,17 @@ def test_answers_that_carry_a_client_secret_are_never_cached(sb):
         assert "no-store" in response.headers.get("Cache-Control", ""), response.url
 
 
+def test_a_consent_decision_carrying_a_code_is_never_cached(sb, client):
+    """The authorization code is a credential like the secret above; the browser's 303 with it said no-store
+    (an HTML answer), the API's 200 ``{"redirect_uri": "…?code=…"}`` did not."""
+    response, _ = authorize(sb, client, state="st")
+    consent_token = query_of(response.headers["Location"])["consent_token"]
+    decided = api(sb).post(url(sb, "/oauth/grants"), json={"consent_token": consent_token, "allowed": True},
+                           timeout=TIMEOUT)
+    assert decided.status_code == 200 and "code=" in decided.json()["redirect_uri"]
+    assert decided.headers.get("Cache-Control") == "no-store" and decided.headers.get("Pragma") == "no-cache"
+
+
 # --- short token lifetimes: expiry on the real clock -------------------------------------------------------------
 
 def _wait_past(moment: int) -> None:

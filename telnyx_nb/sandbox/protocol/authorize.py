@@ -196,4 +196,6 @@ def consent_decision():
     body = check_body("ConsentDecision", json_body())  # additionalProperties false: 422 naming an extra field
     if _foreign_consent(state, body["consent_token"]):
         raise WireError(422, CONSENT_TOKEN_INVALID, pointer="/consent_token")
-    return json_response({"redirect_uri": decide(body["consent_token"], body["allowed"])})  # 200
+    # 200; the code in it is a credential, as uncacheable as a token answer (RFC 6749 §5.1)
+    return json_response({"redirect_uri": decide(body["consent_token"], body["allowed"])}, 200,
+                         {"Cache-Control": "no-store", "Pragma": "no-cache"})
