@@ -94,6 +94,14 @@ def test_authorization_server_metadata_at_root_and_under_base(sandbox, where):
     assert requests.get(meta["jwks_uri"], timeout=TIMEOUT).status_code == 200
 
 
+def test_metadata_promises_only_the_query_response_mode_it_serves(sandbox):
+    """RFC 8414 §2: an omitted response_modes_supported means ["query", "fragment"]; the server answers every
+    authorization response in the query (a response_mode=fragment request still gets it there), so the metadata
+    says so rather than let a client rely on the default."""
+    meta = requests.get(sandbox.root_url + "/.well-known/oauth-authorization-server", timeout=TIMEOUT).json()
+    assert meta["response_modes_supported"] == ["query"]
+
+
 @pytest.mark.parametrize("where", ["root", "v2"])
 def test_protected_resource_metadata_at_root_and_under_base(sandbox, where):
     base = sandbox.root_url if where == "root" else sandbox.base_url

@@ -99,6 +99,16 @@ def test_an_odd_response_type_goes_back_as_unsupported_response_type(sb, client,
     assert value not in location["error_description"]
 
 
+def test_an_error_redirect_is_no_json_and_never_cached(sb, client):
+    """An authorization error goes back by a 302 that, like the success 302, is the browser's (the SDK sends
+    ``Accept: text/html`` and expects no JSON): it was labelled application/json with an empty body — not JSON
+    (RFC 8259) — and, unlike the success 302, cacheable though its Location carries the client's state."""
+    response, _ = authorize(sb, client, state="st", response_type="token")
+    assert response.status_code == 302 and "error=" in response.headers["Location"]
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert response.headers.get("Cache-Control") == "no-store"
+
+
 @pytest.mark.parametrize("value", ["http://é.example/cb", 'http://127.0.0.1:9/"cb', "http://127.0.0.1:9/\\"])
 def test_an_unregistered_non_ascii_redirect_uri_gets_the_error_page(sb, client, value):
     """Never a redirect to an unregistered URI (§4.1.2.1), and never a 500 for its characters."""
@@ -237,6 +247,24 @@ def test_token_answers_are_never_cached(sb, client):
         assert response.headers.get("Pragma") == "no-cache"
 
 
+@pytest.mark.parametrize("path", ["/oauth/token", "/oauth/introspect", "/oauth/revoke"])
+@pytest.mark.parametrize("refusal", ["repeated parameter", "two authentication methods", "missing parameter"])
+def test_errors_refused_before_authlib_are_never_cached_either(sb, client, path, refusal):
+    """The rule above held only for the errors Authlib writes: the sandbox's own early refusals (a repeated
+    parameter, §3.2; Basic and body credentials together, §2.3; a missing parameter) answered without no-store."""
+    body = {"grant_type": "client_credentials", "token": "t"}
+    if refusal == "repeated parameter":
+        body = [*body.items(), ("scope", "voice"), ("scope", "voice")]
+    elif refusal == "two authentication methods":
+        body.update(client_id=client["client_id"], client_secret=client["client_secret"])
+    else:
+        body = {}
+    response = requests.post(url(sb, path), data=body, auth=(client["client_id"], client["client_secret"]),
+                             timeout=TIMEOUT)
+    assert response.status_code == 400 and response.json()["error"] == "invalid_request", response.text
+    assert response.headers.get("Cache-Control") == "no-store" and response.headers.get("Pragma") == "no-cache"
+
+
 def test_redirect_uri_must_repeat_the_authorized_one(sb):
     """§4.1.3: redirect_uri is required at the token endpoint when the authorization request carried it, and
     must be identical."""
@@ -309,6 +337,18 @@ def test_introspection_of_refresh_tokens_and_hints(sb, client):
     assert introspect(sb, client, issued["refresh_token"]) == {"active": False}
 
 
+def test_a_refresh_token_never_introspects_with_its_access_tokens_jti(sb, client):
+    """RFC 7662 §2.2 / RFC 7519 §4.1.7: jti identifies one token. The refresh token answered with the jti of the
+    access token issued beside it, so a resource server keying revocations or replays on jti took two tokens for
+    one; the opaque refresh token has no JWT id and says none."""
+    code, verifier = code_for(sb, client)
+    issued = redeem(sb, client, code, verifier).json()
+    access, refresh_answer = (introspect(sb, client, issued[kind]) for kind in ("access_token", "refresh_token"))
+    assert access["active"] and refresh_answer["active"]
+    assert access["jti"]
+    assert "jti" not in refresh_answer
+
+
 @pytest.mark.parametrize("caller", ["client Basic", "Bearer API key"])
 def test_an_introspection_answer_is_never_cached_whoever_asks(sb, client, caller):
     """An active token's description (scope, subject, expiry) is no more cacheable than the token answer (RFC 6749
@@ -339,6 +379,17 @@ def test_answers_that_carry_a_client_secret_are_never_cached(sb):
     for response in (created, registered):
         assert response.status_code == 201 and "client_secret" in response.text
         assert "no-store" in response.headers.get("Cache-Control", ""), response.url
+
+
+def test_a_consent_decision_carrying_a_code_is_never_cached(sb, client):
+    """The authorization code is a credential like the secret above; the browser's 303 with it said no-store
+    (an HTML answer), the API's 200 ``{"redirect_uri": "…?code=…"}`` did not."""
+    response, _ = authorize(sb, client, state="st")
+    consent_token = query_of(response.headers["Location"])["consent_token"]
+    decided = api(sb).post(url(sb, "/oauth/grants"), json={"consent_token": consent_token, "allowed": True},
+                           timeout=TIMEOUT)
+    assert decided.status_code == 200 and "code=" in decided.json()["redirect_uri"]
+    assert decided.headers.get("Cache-Control") == "no-store" and decided.headers.get("Pragma") == "no-cache"
 
 
 # --- short token lifetimes: expiry on the real clock -------------------------------------------------------------

@@ -83,4 +83,6 @@ def rfc_error(status: int, error: str, description: str, headers: dict | None = 
     """An RFC 6749 §5.2 / RFC 7591 §3.2.2 error answer (token, introspect, revoke, register); ``members`` are
     further members of the body (registration's ``invalid_fields``)."""
     body = {"error": error, "error_description": rfc_text(description), **members}
-    return Response(json.dumps(body), status=status, headers=headers or {}, mimetype="application/json")
+    # Never cached, like every answer of these endpoints (RFC 6749 §5.1; Authlib's own errors say the same).
+    headers = {"Cache-Control": "no-store", "Pragma": "no-cache", **(headers or {})}
+    return Response(json.dumps(body), status=status, headers=headers, mimetype="application/json")

@@ -158,7 +158,9 @@ class SandboxAuthorizationServer(AuthorizationServer):
         body = {"active": True, "scope": row["scope"], "client_id": row["client_id"],
                 "token_type": "Bearer" if token.kind == "access_token" else "refresh_token",
                 "exp": int(token.expires_at), "iat": int(row["issued_at"]), "iss": self.issuer,
-                "aud": self.config.base_url, "sub": row["user_id"] or row["client_id"], "jti": row["jti"]}
+                "aud": self.config.base_url, "sub": row["user_id"] or row["client_id"]}
+        if token.kind == "access_token":  # the stored jti is the access token's: an opaque refresh token has none
+            body["jti"] = row["jti"]
         if row["grant_id"]:
             body["grant_id"] = row["grant_id"]
         return body
@@ -189,6 +191,7 @@ class SandboxAuthorizationServer(AuthorizationServer):
             "jwks_uri": f"{base}/oauth/jwks",
             "scopes_supported": list(self.config.scopes.names),
             "response_types_supported": ["code"],
+            "response_modes_supported": ["query"],  # RFC 8414 §2: omitted would mean query and fragment
             "grant_types_supported": list(GRANT_TYPES),
             "token_endpoint_auth_methods_supported": list(AUTH_METHODS),
             "introspection_endpoint_auth_methods_supported": list(AUTH_METHODS),

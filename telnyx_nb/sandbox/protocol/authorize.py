@@ -74,9 +74,9 @@ def authorize():
         server.get_consent_grant(oauth_request, end_user=SandboxUser(state.config.user_id))
     except OAuth2Error as error:
         if error.redirect_uri:  # RFC 6749 §4.1.2.1: the client and redirect_uri are valid
-            response = server.handle_error_response(oauth_request, error)
-            response.headers["Location"] = with_iss(response.headers["Location"])
-            return response
+            # A browser redirect like the success one (text/html, no-store), not the token endpoint's JSON error.
+            location = server.handle_error_response(oauth_request, error).headers["Location"]  # reworded
+            return redirect(with_iss(location), 302)
         # Never redirect to an unverified URI: show the error to the user instead.
         return error_page(400, error.error, error.description or "The authorization request is invalid.")
     consent_token = state.store.create_consent(data["client_id"], state.config.user_id, data,
@@ -196,4 +196,6 @@ def consent_decision():
     body = check_body("ConsentDecision", json_body())  # additionalProperties false: 422 naming an extra field
     if _foreign_consent(state, body["consent_token"]):
         raise WireError(422, CONSENT_TOKEN_INVALID, pointer="/consent_token")
-    return json_response({"redirect_uri": decide(body["consent_token"], body["allowed"])})  # 200
+    # 200; the code in it is a credential, as uncacheable as a token answer (RFC 6749 §5.1)
+    return json_response({"redirect_uri": decide(body["consent_token"], body["allowed"])}, 200,
+                         {"Cache-Control": "no-store", "Pragma": "no-cache"})
