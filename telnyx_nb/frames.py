@@ -312,7 +312,8 @@ def _grant_columns(fetch_page: Callable[[int], Any], max_workers: int, progress:
 
     def fetch(number: int) -> Page[Any]:
         body = fetch_page(number) or {}
-        page = Page.from_json({"meta": body.get("meta"), "data": ()}, None)
+        # a body that is no JSON object (an array, a string) is refused by Page.from_json, naming what it got
+        page = Page.from_json({"meta": body.get("meta"), "data": ()} if isinstance(body, dict) else body, None)
         data = body.get("data") or []
         if not isinstance(data, list):
             raise APIError(f"the server's answer is not a valid page: 'data' must be a list of objects, got "

@@ -260,7 +260,7 @@ class TelnyxOAuth(AuthorizationFlows, TokenEndpoints, ManagementAPI, ManagedAcco
             return None
         try:
             return response.json()
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested too deep to decode
             ctype = response.headers.get("content-type", "no content type")
             what = (f"the body is not valid JSON ({exc})" if "json" in ctype.lower()
                     else f"expected JSON, got {ctype}")

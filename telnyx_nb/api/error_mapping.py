@@ -42,7 +42,7 @@ def error_from_response(response: requests.Response) -> APIError:
     status = response.status_code
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # a body nested too deep is no error body either
         body = None
     said = read_error_body(body)
     method = response.request.method if response.request is not None else None

@@ -8,11 +8,12 @@ It acts on the report's list and nothing else: ``--risk`` and ``--grant`` only n
 revoked (and in the dry run too) each grant is read again; one that changed since the report (used again, other
 scopes, another client) is skipped, one already gone is reported as such, and a failed revocation does not stop
 the rest (the loop is :func:`telnyx_nb.audit.remediate.revoke_each`, the one notebook 03's ``APPLY`` runs). It
-connects like ``telnyx-nb audit`` and refuses a server other than the one the report audited.
+connects like ``telnyx-nb audit`` and refuses a server other than the one the report audited, and an account other
+than the one it audited (every account of the real API shares one URL: another key's grants are not these).
 
 Exit status: 0 every listed grant is (or in a dry run would be) revoked, or was already gone; 1 a grant could not
 be revoked or read again (the others were done; run it again); 3 a grant changed since the report and was left
-alone (audit again); 2 nothing done (no or damaged selection, another server, bad setting, connection or
+alone (audit again); 2 nothing done (no or damaged selection, another server or account, bad setting, connection or
 authentication failure); argparse's usage errors also exit 2.
 """
 
@@ -31,11 +32,11 @@ __all__ = ["EXIT_CHANGED", "EXIT_FAILED", "add_arguments", "run"]
 EXIT_FAILED = 1  # a revoke (or the re-read before it) failed: the others were done
 EXIT_CHANGED = 3  # a grant changed since the report: left alone
 EPILOG = WHERE_HELP + """
-       revoke acts only on the server the report audited: set the variables the audit ran with
+       revoke acts only on the server and account the report audited: set the variables the audit ran with
 exit status: 0 every listed grant is (dry run: would be) revoked, or was already gone; 1 a grant could not be
              revoked or read again (the others were done: run it again); 3 a grant changed since the report and
-             was left alone (audit again); 2 nothing done (no or damaged selection, another server than the
-             report's, bad setting, connection or authentication failure)"""
+             was left alone (audit again); 2 nothing done (no or damaged selection, another server or account
+             than the report's, bad setting, connection or authentication failure)"""
 
 
 def _source(value: str) -> Path:
@@ -130,7 +131,8 @@ def _act(args: argparse.Namespace, document: dict, targets) -> int:
 
 
 def _other_server(api, document: dict, source: Path) -> str | None:
-    """Why this connection must not act on ``document``'s grants, or None: the report audited another server."""
+    """Why this connection must not act on ``document``'s grants, or None: the report audited another server, or
+    another account (another API key, or another managed account) of the same server."""
     if getattr(api, "_owns_sandbox", False):
         return (f"no target set, so this would be a new throwaway demo sandbox, not the server {source} audited: "
                 "set TELNYX_NB_SANDBOX (or TELNYX_API_KEY) as when the audit ran")
@@ -138,6 +140,12 @@ def _other_server(api, document: dict, source: Path) -> str | None:
     if audited and audited.rstrip("/") != str(api.base_url).rstrip("/"):
         return (f"{source} audited {audited}, but this connects to {api.base_url}: set the same TELNYX_* "
                 "variables as when the audit ran, or audit this server first")
+    from telnyx_nb.audit.selection import credential
+
+    audited_as, acting_as = document.get("credential"), credential(api)
+    if audited_as and audited_as != acting_as:  # one base URL serves every account: its grants are not this one's
+        return (f"{source} audited the account of {audited_as}, but this connects with "
+                f"{acting_as or 'no API key'}: set the API key the audit ran with, or audit this account first")
     return None
 
 

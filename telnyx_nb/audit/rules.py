@@ -29,6 +29,7 @@ from telnyx_nb.audit import client_rules  # noqa: F401
 from telnyx_nb.audit.baseline import Baseline, admin_baseline
 from telnyx_nb.audit.registry import CLIENT_NEEDS, FINDING_COLUMNS, RULES, SEVERITIES, Rule, Thresholds, rule
 from telnyx_nb.audit.risk import revoke_first, with_risk
+from telnyx_nb.audit.selection import credential
 from telnyx_nb.core.errors import ArgumentTypeError, ConfigurationError
 from telnyx_nb.frames import GRANT_COLUMNS
 
@@ -145,6 +146,7 @@ class AuditResult:
     target: str = "DataFrames supplied by the caller"
     baseline: Baseline | None = None  # admin held by every grant: said once, not flagged per grant
     base_url: str | None = None  # where a live audit ran: `telnyx-nb revoke` acts only on that same server
+    credential: str | None = None  # which account's key it ran with (masked): revoke acts only as that account
 
     def revoke_first(self, n: int = 10) -> pd.DataFrame:
         """The ``n`` riskiest grants (above ``low``) with the reason in one line each: what to revoke first."""
@@ -181,12 +183,13 @@ def audit(
     if isinstance(source, pd.DataFrame):
         if grants is None:
             raise ConfigurationError("grants: pass the grants DataFrame too, e.g. audit(clients_df, grants_df)")
-        clients, target, base_url = source, "DataFrames supplied by the caller", None
+        clients, target, base_url, account = source, "DataFrames supplied by the caller", None, None
     elif source is not None and hasattr(source, "clients_df") and hasattr(source, "grants_df"):
         clients = source.clients_df(progress=progress)
         grants = source.grants_df(with_clients=False, progress=progress)
         target = str(getattr(source, "target", "a live session"))
         base_url = getattr(source, "base_url", None)
+        account = credential(source)
         if scopes_supported is None:
             scopes_supported = _published_scopes(source)
     else:
@@ -197,7 +200,7 @@ def audit(
     findings = find_issues(clients, grants, stale_days=t.stale_days, never_used_grace_days=t.never_used_grace_days,
                            admin_scopes=t.admin_scopes, now=t.now, scopes_supported=t.scopes_supported)
     return AuditResult(clients, with_risk(clients, grants, t, findings), findings, t, target, admin_baseline(grants, t),
-                       base_url)
+                       base_url, account)
 
 
 def _published_scopes(source: Any) -> tuple[str, ...] | None:

@@ -18,8 +18,9 @@ import pandas as pd
 
 from telnyx_nb.audit.risk import revoke_first
 from telnyx_nb.core.errors import ConfigurationError
+from telnyx_nb.core.masking import mask
 
-__all__ = ["ELEMENT_ID", "KIND", "build", "differences", "embeddable", "frame", "read", "write"]
+__all__ = ["ELEMENT_ID", "KIND", "build", "credential", "differences", "embeddable", "frame", "read", "write"]
 
 KIND = "telnyx-nb revoke selection"
 VERSION = 1
@@ -46,6 +47,16 @@ def _seen(grant: Any) -> dict:
             "created_at": _when(get("created_at")), "last_used_at": _when(get("last_used_at"))}
 
 
+def credential(api: Any) -> str | None:
+    """Which account a connection acts as, masked (``API key KEY0…ab`` [``of managed account ID``]); None without an
+    API key. Every account of the real API shares one base URL, so the URL alone cannot tell two accounts apart."""
+    key = getattr(api, "api_key", None)
+    if not key:
+        return None
+    acting = getattr(api, "acting_as", None)
+    return f"API key {mask(key)}" + (f" of managed account {acting.id}" if acting is not None else "")
+
+
 def build(result: Any, n: int = 10) -> dict:
     """The selection of ``result``: its ``revoke_first(n)`` rows, riskiest first, with what the audit saw."""
     first = revoke_first(result, n)
@@ -58,7 +69,8 @@ def build(result: Any, n: int = 10) -> dict:
                      **seen})
     at = result.thresholds.at()
     return {"kind": KIND, "version": VERSION, "generated_at": at.isoformat(timespec="seconds"),
-            "target": str(result.target), "base_url": getattr(result, "base_url", None), "grants": rows}
+            "target": str(result.target), "base_url": getattr(result, "base_url", None),
+            "credential": getattr(result, "credential", None), "grants": rows}
 
 
 def embeddable(document: dict) -> str:

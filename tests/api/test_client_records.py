@@ -28,6 +28,22 @@ def test_a_malformed_list_answer_is_an_api_error_naming_the_problem(canned, body
     assert words in str(info.value)
 
 
+@pytest.mark.parametrize("body, got", [([1, 2], "list"), ("grants", "str"), (5, "int")])
+def test_grants_df_refuses_a_page_that_is_no_json_object_as_list_clients_does(canned, body, got):
+    """grants_df() reads its pages through its own fast path: a bare AttributeError there once reached the user."""
+    canned.answers["/v2/oauth_grants"] = (200, "application/json", as_json(body))
+    with pytest.raises(APIError, match=f"not a valid Page: expected a JSON object, got {got}"):
+        canned.client.grants_df(with_clients=False, progress=False)
+
+
+@pytest.mark.parametrize("status", [200, 400])
+def test_json_nested_too_deep_to_decode_is_an_api_error_not_a_recursion_error(canned, status):
+    deep = b"[" * 100_000 + b"]" * 100_000
+    canned.answers["/v2/oauth_clients"] = (status, "application/json", deep)
+    with pytest.raises(APIError, match="HTTP 400" if status == 400 else "not valid JSON"):
+        canned.client.list_clients()
+
+
 def test_a_token_answer_without_access_token_is_an_api_error(canned):
     canned.answers["/v2/oauth/token"] = (200, "application/json", b'{"token_type": "Bearer"}')
     with pytest.raises(APIError, match="'access_token' is missing"):

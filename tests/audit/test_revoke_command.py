@@ -210,3 +210,26 @@ def test_another_server_than_the_report_audited_is_refused(audited, make_sandbox
     monkeypatch.delenv("TELNYX_NB_SANDBOX")
     status, out, err = _revoke(capsys, "--apply")
     assert status == 2 and out == "" and "new throwaway demo sandbox" in err and "TELNYX_NB_SANDBOX" in err
+
+
+def test_another_account_on_the_same_server_is_refused_not_told_already_revoked(make_sandbox, tmp_path, monkeypatch,
+                                                                                capsys):
+    """Every account of the real API shares one URL: a report of a managed account run with the manager's key (or
+    any other key) would read each listed grant as 404 and call it "already revoked" while all are still live."""
+    sb = make_sandbox(seed="accounts=2,grants=30")
+    (member_key,) = [key for (key,) in sb.store.conn().execute("SELECT api_key FROM accounts LIMIT 1")]
+    as_member = json.dumps(dict(json.loads(sb.json_line()), api_key=member_key))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TELNYX_NB_SANDBOX", as_member)
+    assert main(["audit", "--out", "report.html"]) == 0
+    listed = _RevokeFirst((tmp_path / "report.html").read_text(encoding="utf-8")).grants
+    capsys.readouterr()
+    monkeypatch.setenv("TELNYX_NB_SANDBOX", sb.json_line())  # the same server, the manager's own key
+    status, out, err = _revoke(capsys, "--apply")
+    assert status == 2 and out == "" and len(err.splitlines()) == 1
+    assert "audited the account of API key KEY" in err and "set the API key the audit ran with" in err
+    assert member_key not in err and sb.api_key not in err  # masked, both
+    monkeypatch.setenv("TELNYX_NB_SANDBOX", as_member)  # the audit's own key still acts on the list
+    status, out, _ = _revoke(capsys)
+    assert status == 0 and [line.split(": ", 1)[1] for line in out.splitlines()
+                            if line.startswith("would revoke: ")] == listed
