@@ -233,3 +233,12 @@ def test_another_account_on_the_same_server_is_refused_not_told_already_revoked(
     status, out, _ = _revoke(capsys)
     assert status == 0 and [line.split(": ", 1)[1] for line in out.splitlines()
                             if line.startswith("would revoke: ")] == listed
+    # a list written before lists recorded their key names none: still read (the server check alone applies)
+    assert main(["audit", "--out", "revoke-first.json"]) == 0
+    document = json.loads((tmp_path / "revoke-first.json").read_text())
+    assert document.pop("credential").startswith("API key KEY")
+    (tmp_path / "revoke-first.json").write_text(json.dumps(document))
+    capsys.readouterr()
+    assert main(["revoke", "--from", "revoke-first.json"]) == 0
+    assert [line.split(": ", 1)[1] for line in capsys.readouterr().out.splitlines()
+            if line.startswith("would revoke: ")] == listed
