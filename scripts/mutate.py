@@ -56,7 +56,9 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
     "retry": ("telnyx_nb/api/retry.py",
               ["tests/api/test_retry_policy.py", "tests/api/test_retry_rules.py", "tests/api/test_send_loop_edges.py"]),
     "error_mapping": ("telnyx_nb/api/error_mapping.py",
-                      ["tests/core/test_errors.py", "tests/api/test_send_loop_edges.py"]),
+                      ["tests/core/test_errors.py", "tests/api/test_send_loop_edges.py",
+                       "tests/api/test_retry_rules.py",  # a 429's retry_after: Retry-After, else x-ratelimit-reset
+                       "tests/api/test_oauth.py"]),  # explain(): the published meaning of a status, appended
     "request_log": ("telnyx_nb/api/request_log.py",
                     ["tests/api/test_request_log.py", "tests/api/test_retries.py", "tests/api/test_send_loop_edges.py",
                      "tests/api/test_transport_layers.py"]),

@@ -173,3 +173,14 @@ def test_a_confidential_registration_gets_a_secret_that_works_at_the_token_endpo
     assert stored["client_type"] == "confidential" and stored["allowed_scopes"] == ["admin"]
     assert stored["allowed_grant_types"] == ["client_credentials"] and stored["name"] == "Worker"
     assert {k: stored[k] for k in links} == links
+
+
+@pytest.mark.parametrize("description", ["The body must be a JSON object of client metadata.", "must be a string.",
+                                         "colour must be red.", ""])
+def test_a_refusal_that_names_no_metadata_field_lists_none(description):
+    """invalid_fields lists a field only when the refusal's first word is one of RFC 7591's metadata names."""
+    from telnyx_nb.sandbox.protocol.registration import invalid_fields
+
+    assert invalid_fields(description) == []
+    assert invalid_fields("redirect_uris[2] must use https://") == ["redirect_uris"]
+
